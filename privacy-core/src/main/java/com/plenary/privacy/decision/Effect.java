@@ -1,0 +1,7 @@
+package com.plenary.privacy.decision;
+
+/** The outcome of a decision. There is no "not applicable": what no rule permits is denied. */
+public enum Effect {
+  PERMIT,
+  DENY
+}

@@ -1,0 +1,65 @@
+package com.plenary.privacy.decision;
+
+import com.plenary.privacy.policy.Condition;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a decision needs to know beyond the policy, given as inputs so the engine stays pure: the
+ * person's consents and the policy version they accepted, facts about them (unsubscribed), the staff
+ * member's agreement and grants, the recipient's agreements, a legal request, an aggregate's
+ * smallest group, and the time of the decision.
+ */
+public record Facts(
+    Instant now,
+    List<Consent> consents,
+    int subjectPolicyVersion,
+    Set<Condition> conditions,
+    Staff staff,
+    List<Agreement> agreements,
+    LegalRequest legal,
+    int smallestGroup) {
+
+  public static final Facts NONE = new Facts(Instant.EPOCH, List.of(), 0, Set.of(), null, List.of(), null, -1);
+
+  public Facts {
+    consents = List.copyOf(consents);
+    conditions = Set.copyOf(conditions);
+    agreements = List.copyOf(agreements);
+  }
+
+  /** A recorded consent (C19, C24): for a purpose and everything under it, optionally for one recipient, given under a policy version. */
+  public record Consent(String purpose, String recipient, int policyVersion) {}
+
+  /** A staff member: type, confidentiality agreement (C33) and grants (C32). */
+  public record Staff(String id, String type, Instant agreementSigned, List<Grant> grants) {
+    public Staff {
+      grants = List.copyOf(grants);
+    }
+  }
+
+  /** A grant to a staff member in a role, of categories × purposes, from (inclusive) until (exclusive). */
+  public record Grant(String role, List<String> categories, List<String> purposes, Instant from, Instant until) {
+    public Grant {
+      categories = List.copyOf(categories);
+      purposes = List.copyOf(purposes);
+    }
+  }
+
+  /** An agreement with a recipient (C25): what it covers and while it is in force (both days inclusive). */
+  public record Agreement(String recipient, List<String> categories, List<String> purposes, LocalDate start, LocalDate end) {
+    public Agreement {
+      categories = List.copyOf(categories);
+      purposes = List.copyOf(purposes);
+    }
+  }
+
+  /** A legal request (C26): its ground (a)–(d), who asked for it and who approved it. */
+  public record LegalRequest(String ground, String requestedBy, List<String> approvedBy) {
+    public LegalRequest {
+      approvedBy = List.copyOf(approvedBy);
+    }
+  }
+}
