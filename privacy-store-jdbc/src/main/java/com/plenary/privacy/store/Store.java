@@ -1,0 +1,119 @@
+package com.plenary.privacy.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The one front door to the database: H2 (the embedded default) or PostgreSQL, the same schema and
+ * migrations on both. {@link #open} connects, migrates and returns a store whose repositories share
+ * one connection pool; {@link #close} releases it. Thread-safe.
+ */
+public final class Store implements AutoCloseable {
+  private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
+  private final Credentials credentials;
+  private final StaffMembers staff;
+  private final String product;
+
+  private Store(HikariDataSource dataSource, Clock clock) {
+    this.dataSource = dataSource;
+    this.jdbi = Jdbi.create(dataSource);
+    this.credentials = new Credentials(jdbi, clock);
+    this.staff = new StaffMembers(jdbi, clock);
+    this.product = jdbi.withHandle(h -> {
+      try {
+        return h.getConnection().getMetaData().getDatabaseProductName();
+      } catch (SQLException e) {
+        throw new StoreException("cannot read the database's name: " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /**
+   * Connects to {@code url}, runs the migrations and returns the store.
+   *
+   * @throws StoreException naming the URL (without its password) when the database cannot be reached
+   *     or migrated
+   */
+  public static Store open(String url, String user, String password, int poolSize, Clock clock) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    if (user != null && !user.isEmpty()) {
+      config.setUsername(user);
+    }
+    if (password != null && !password.isEmpty()) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(poolSize);
+    config.setPoolName("plenary");
+    config.setConnectionTimeout(5_000);
+    config.setInitializationFailTimeout(5_000);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to the database at " + redact(url) + ": " + rootMessage(e), e);
+    }
+    try {
+      Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+      return new Store(ds, clock);
+    } catch (FlywayException | StoreException e) {
+      ds.close();
+      throw new StoreException("cannot migrate the database at " + redact(url) + ": " + rootMessage(e), e);
+    }
+  }
+
+  public Credentials credentials() {
+    return credentials;
+  }
+
+  public StaffMembers staff() {
+    return staff;
+  }
+
+  /** The database product, e.g. "H2" or "PostgreSQL". */
+  public String product() {
+    return product;
+  }
+
+  /** True when a connection can be had and answers within two seconds. */
+  public boolean ready() {
+    try (Connection c = dataSource.getConnection()) {
+      return c.isValid(2);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
+  /** Pool numbers for logs and metrics: {@code total=…, active=…, idle=…, waiting=…}. */
+  public String poolState() {
+    var pool = dataSource.getHikariPoolMXBean();
+    return pool == null ? "not started" : "total=" + pool.getTotalConnections() + ", active=" + pool.getActiveConnections()
+        + ", idle=" + pool.getIdleConnections() + ", waiting=" + pool.getThreadsAwaitingConnection();
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+
+  /** The URL with anything after a password key removed, for messages. */
+  public static String redact(String url) {
+    return url.replaceAll("(?i)(password=)[^;&]*", "$1***");
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : redact(m.lines().findFirst().orElse(m));
+  }
+}

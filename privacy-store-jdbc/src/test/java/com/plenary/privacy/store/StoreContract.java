@@ -1,0 +1,81 @@
+package com.plenary.privacy.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.plenary.privacy.store.Credentials.Kind;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The storage contract: every test here runs on H2 and on PostgreSQL. */
+abstract class StoreContract {
+  abstract Store store();
+
+  @Test
+  void C1_anIssuedServiceKeyAuthenticatesAndIsNeverStoredInPlain() {
+    var issued = store().credentials().issue(Kind.SERVICE, "mail");
+    assertThat(issued.key()).startsWith("pls_").hasSizeGreaterThan(40);
+    assertThat(store().credentials().authenticate(issued.key())).get()
+        .satisfies(c -> {
+          assertThat(c.name()).isEqualTo("mail");
+          assertThat(c.kind()).isEqualTo(Kind.SERVICE);
+        });
+    assertThat(store().credentials().authenticate(issued.key() + "x")).isEmpty();
+  }
+
+  @Test
+  void C4_partnerKeysAreKeptApartFromServiceKeys() {
+    var partner = store().credentials().issue(Kind.PARTNER, "acme-ads");
+    assertThat(partner.key()).startsWith("plp_");
+    assertThat(store().credentials().authenticate(partner.key()).orElseThrow().kind()).isEqualTo(Kind.PARTNER);
+    assertThat(store().credentials().list(Kind.SERVICE)).noneMatch(c -> c.name().equals("acme-ads"));
+  }
+
+  @Test
+  void aRevokedKeyStopsWorkingAtOnce() {
+    var issued = store().credentials().issue(Kind.SERVICE, "shop");
+    var revoked = store().credentials().revoke(Kind.SERVICE, "shop");
+    assertThat(revoked.revokedAt()).isNotNull();
+    assertThat(store().credentials().authenticate(issued.key())).isEmpty();
+    assertThat(store().credentials().list(Kind.SERVICE)).anyMatch(c -> c.name().equals("shop") && !c.active());
+  }
+
+  @Test
+  void aSecondActiveKeyWithTheSameNameIsAConflictAndWritesNothing() {
+    store().credentials().issue(Kind.SERVICE, "web");
+    int before = store().credentials().list(Kind.SERVICE).size();
+    assertThatThrownBy(() -> store().credentials().issue(Kind.SERVICE, "web")).isInstanceOf(Conflict.class).hasMessageContaining("'web'");
+    assertThat(store().credentials().list(Kind.SERVICE)).hasSize(before);
+  }
+
+  @Test
+  void revokingAnUnknownCredentialIsNotFound() {
+    assertThatThrownBy(() -> store().credentials().revoke(Kind.PARTNER, "nobody")).isInstanceOf(NotFound.class);
+  }
+
+  @Test
+  void C32_staffMembersKeepTheirTypeRolesAndAgreement() {
+    Instant signed = Instant.parse("2026-01-02T03:04:05Z");
+    var added = store().staff().add("Ada", "contractor", List.of("support", "auditor"), signed);
+    var found = store().staff().find(added.id()).orElseThrow();
+    assertThat(found.type()).isEqualTo("contractor");
+    assertThat(found.roles()).containsExactly("support", "auditor");
+    assertThat(found.agreementSigned()).isEqualTo(signed);
+    assertThat(store().staff().revoke(added.id()).active()).isFalse();
+  }
+
+  @Test
+  void C33_aStaffMemberWithoutAgreementHasNoneOnFileUntilRecorded() {
+    var added = store().staff().add("Bob", "agent", List.of("support"), null);
+    assertThat(store().staff().find(added.id()).orElseThrow().agreementSigned()).isNull();
+    Instant signed = Instant.parse("2026-02-03T00:00:00Z");
+    assertThat(store().staff().recordAgreement(added.id(), signed).agreementSigned()).isEqualTo(signed);
+  }
+
+  @Test
+  void theStoreReportsReadyAndItsPool() {
+    assertThat(store().ready()).isTrue();
+    assertThat(store().poolState()).contains("total=");
+  }
+}
