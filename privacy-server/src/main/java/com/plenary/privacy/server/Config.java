@@ -1,0 +1,398 @@
+package com.plenary.privacy.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The platform's whole configuration, one plain sealed object. Values come from, in rising order:
+ * the defaults below, the file ({@code plenary.yaml}), the environment ({@code PLENARY_} and the key
+ * in upper case with dots as underscores, e.g. {@code PLENARY_DATABASE_URL}), and command-line
+ * options. {@link #load} validates everything and names the key at fault; {@link #describe} prints
+ * it with secrets masked.
+ */
+public final class Config {
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final String DEFAULT_DATA_DIR = "./data";
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
+  public static final int DEFAULT_POOL_SIZE = 10;
+  public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(8);
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
+  public static final String DEFAULT_ROLES_CLAIM = "roles";
+
+  /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
+  private enum Key {
+    SERVER_HOST("server.host", "text"),
+    SERVER_PORT("server.port", "port"),
+    SERVER_MAX_REQUEST_BYTES("server.max_request_bytes", "bytes"),
+    SERVER_SHUTDOWN_GRACE("server.shutdown_grace", "duration"),
+    DATA_DIR("data_dir", "text"),
+    DATABASE_URL("database.url", "jdbc"),
+    DATABASE_USER("database.user", "text"),
+    DATABASE_PASSWORD("database.password", "secret"),
+    DATABASE_POOL_SIZE("database.pool_size", "pool"),
+    POLICY_FILE("policy.file", "text"),
+    AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
+    AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
+    AUTH_OIDC_JWKS_URL("auth.oidc.jwks_url", "url"),
+    AUTH_OIDC_AUDIENCE("auth.oidc.audience", "text"),
+    AUTH_OIDC_ROLES_CLAIM("auth.oidc.roles_claim", "text");
+
+    final String path;
+    final String kind;
+
+    Key(String path, String kind) {
+      this.path = path;
+      this.kind = kind;
+    }
+
+    String env() {
+      return "PLENARY_" + path.toUpperCase(Locale.ROOT).replace('.', '_');
+    }
+
+    static Key of(String path) {
+      for (Key k : values()) {
+        if (k.path.equals(path)) {
+          return k;
+        }
+      }
+      return null;
+    }
+  }
+
+  private final Map<Key, String> values;
+
+  private Config(Map<Key, String> values) {
+    this.values = values;
+  }
+
+  /**
+   * Reads the file (if given), the environment and the overrides, and validates the result.
+   *
+   * @param file the configuration file, or null for none
+   * @param env the environment, usually {@code System.getenv()}
+   * @param overrides values from the command line, by key ({@code server.port}); null values are ignored
+   * @throws ConfigException naming the key and what it allows
+   */
+  public static Config load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    Map<Key, String> v = new LinkedHashMap<>();
+    if (file != null) {
+      readFile(file, v);
+    }
+    for (Key k : Key.values()) {
+      String e = env.get(k.env());
+      if (e != null && !e.isBlank()) {
+        v.put(k, e.trim());
+      }
+    }
+    overrides.forEach((path, value) -> {
+      if (value != null) {
+        Key k = Key.of(path);
+        if (k == null) {
+          throw new IllegalArgumentException("no configuration key " + path);
+        }
+        v.put(k, value);
+      }
+    });
+    Config c = new Config(v);
+    c.validate();
+    return c;
+  }
+
+  /** Defaults only, with the given data directory; for tests and tools. */
+  public static Config defaults(Path dataDir) {
+    return load(null, Map.of(), Map.of("data_dir", dataDir.toString()));
+  }
+
+  /** A copy with some keys changed, validated again. */
+  public Config with(Map<String, String> changes) {
+    Map<Key, String> v = new LinkedHashMap<>(values);
+    changes.forEach((path, value) -> {
+      Key k = Key.of(path);
+      if (k == null) {
+        throw new IllegalArgumentException("no configuration key " + path);
+      }
+      if (value == null) {
+        v.remove(k);
+      } else {
+        v.put(k, value);
+      }
+    });
+    Config c = new Config(v);
+    c.validate();
+    return c;
+  }
+
+  private static void readFile(Path file, Map<Key, String> out) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException("the configuration file " + file + " does not exist");
+    }
+    Object root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+    } catch (JsonProcessingException e) {
+      var loc = e.getLocation();
+      throw new ConfigException("the configuration file " + file + " is not valid YAML"
+          + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the configuration file " + file + ": " + e.getMessage(), e);
+    }
+    if (root == null) {
+      return;
+    }
+    if (!(root instanceof Map<?, ?> map)) {
+      throw new ConfigException("the configuration file " + file + " must be a mapping of keys to values");
+    }
+    flatten("", map, out, file);
+  }
+
+  private static void flatten(String prefix, Map<?, ?> map, Map<Key, String> out, Path file) {
+    for (var e : map.entrySet()) {
+      String path = prefix + e.getKey();
+      if (e.getValue() instanceof Map<?, ?> child) {
+        flatten(path + ".", child, out, file);
+        continue;
+      }
+      Key k = Key.of(path);
+      if (k == null) {
+        List<String> known = new ArrayList<>();
+        for (Key key : Key.values()) {
+          known.add(key.path);
+        }
+        throw new ConfigException("unknown configuration key '" + path + "' in " + file + "; known keys: " + String.join(", ", known));
+      }
+      if (e.getValue() == null) {
+        continue;
+      }
+      if (e.getValue() instanceof List<?> || e.getValue() instanceof Map<?, ?>) {
+        throw new ConfigException("'" + path + "' in " + file + " must be a single value");
+      }
+      out.put(k, String.valueOf(e.getValue()));
+    }
+  }
+
+  private void validate() {
+    int port = integer(Key.SERVER_PORT, DEFAULT_PORT);
+    if (port < 0 || port > 65535) {
+      throw bad(Key.SERVER_PORT, "a port number from 0 to 65535 (0 picks a free port)");
+    }
+    long max = longValue(Key.SERVER_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES);
+    if (max < 1024 || max > 1_073_741_824L) {
+      throw bad(Key.SERVER_MAX_REQUEST_BYTES, "a size in bytes from 1024 to 1073741824");
+    }
+    int pool = integer(Key.DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE);
+    if (pool < 1 || pool > 500) {
+      throw bad(Key.DATABASE_POOL_SIZE, "a whole number from 1 to 500");
+    }
+    duration(Key.SERVER_SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE);
+    Duration ttl = duration(Key.AUTH_TOKEN_TTL, DEFAULT_TOKEN_TTL);
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) {
+      throw bad(Key.AUTH_TOKEN_TTL, "a duration from PT1S to P7D, such as PT8H");
+    }
+    String url = values.get(Key.DATABASE_URL);
+    if (url != null && !(url.startsWith("jdbc:h2:") || url.startsWith("jdbc:postgresql://"))) {
+      throw bad(Key.DATABASE_URL, "a JDBC URL starting with jdbc:postgresql:// or jdbc:h2:");
+    }
+    for (Key k : List.of(Key.AUTH_OIDC_ISSUER, Key.AUTH_OIDC_JWKS_URL)) {
+      String u = values.get(k);
+      if (u != null) {
+        try {
+          URI uri = new URI(u);
+          if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw bad(k, "an http(s) URL");
+          }
+        } catch (java.net.URISyntaxException e) {
+          throw bad(k, "an http(s) URL");
+        }
+      }
+    }
+    if ((values.get(Key.AUTH_OIDC_ISSUER) == null) != (values.get(Key.AUTH_OIDC_JWKS_URL) == null)) {
+      throw new ConfigException("auth.oidc.issuer and auth.oidc.jwks_url go together: set both to accept tokens from an OIDC issuer, or neither");
+    }
+    String dataDir = text(Key.DATA_DIR, DEFAULT_DATA_DIR);
+    if (dataDir.isBlank()) {
+      throw bad(Key.DATA_DIR, "a directory path");
+    }
+    String policy = values.get(Key.POLICY_FILE);
+    if (policy != null && !Files.isRegularFile(Path.of(policy))) {
+      throw bad(Key.POLICY_FILE, "the path of a readable policy file (none at " + policy + ")");
+    }
+  }
+
+  private ConfigException bad(Key k, String allowed) {
+    String shown = k.kind.equals("secret") ? "" : " (was '" + values.get(k) + "')";
+    return new ConfigException("configuration key '" + k.path + "'" + shown + " must be " + allowed
+        + "; set it in the configuration file or as " + k.env());
+  }
+
+  private String text(Key k, String fallback) {
+    return values.getOrDefault(k, fallback);
+  }
+
+  private int integer(Key k, int fallback) {
+    String v = values.get(k);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw bad(k, "a whole number");
+    }
+  }
+
+  private long longValue(Key k, long fallback) {
+    String v = values.get(k);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw bad(k, "a whole number of bytes");
+    }
+  }
+
+  private Duration duration(Key k, Duration fallback) {
+    String v = values.get(k);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Duration.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw bad(k, "an ISO-8601 duration such as PT8H or PT30S");
+    }
+  }
+
+  // ---- accessors ----
+
+  public String host() {
+    return text(Key.SERVER_HOST, DEFAULT_HOST);
+  }
+
+  public int port() {
+    return integer(Key.SERVER_PORT, DEFAULT_PORT);
+  }
+
+  public long maxRequestBytes() {
+    return longValue(Key.SERVER_MAX_REQUEST_BYTES, DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  public Duration shutdownGrace() {
+    return duration(Key.SERVER_SHUTDOWN_GRACE, DEFAULT_SHUTDOWN_GRACE);
+  }
+
+  public Path dataDir() {
+    return Path.of(text(Key.DATA_DIR, DEFAULT_DATA_DIR));
+  }
+
+  /** The database URL; by default an H2 file under the data directory, reachable by several processes. */
+  public String databaseUrl() {
+    String url = values.get(Key.DATABASE_URL);
+    if (url != null) {
+      return url;
+    }
+    return "jdbc:h2:file:" + dataDir().toAbsolutePath().normalize().resolve("plenary") + ";AUTO_SERVER=TRUE";
+  }
+
+  public boolean embeddedDatabase() {
+    return databaseUrl().startsWith("jdbc:h2:");
+  }
+
+  public String databaseUser() {
+    return text(Key.DATABASE_USER, embeddedDatabase() ? "sa" : "");
+  }
+
+  public String databasePassword() {
+    return text(Key.DATABASE_PASSWORD, "");
+  }
+
+  public int databasePoolSize() {
+    return integer(Key.DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE);
+  }
+
+  /** The policy file, or null for the policy bundled with the platform. */
+  public Path policyFile() {
+    String p = values.get(Key.POLICY_FILE);
+    return p == null ? null : Path.of(p);
+  }
+
+  public Duration tokenTtl() {
+    return duration(Key.AUTH_TOKEN_TTL, DEFAULT_TOKEN_TTL);
+  }
+
+  public String oidcIssuer() {
+    return values.get(Key.AUTH_OIDC_ISSUER);
+  }
+
+  public String oidcJwksUrl() {
+    return values.get(Key.AUTH_OIDC_JWKS_URL);
+  }
+
+  public String oidcAudience() {
+    return values.get(Key.AUTH_OIDC_AUDIENCE);
+  }
+
+  public String oidcRolesClaim() {
+    return text(Key.AUTH_OIDC_ROLES_CLAIM, DEFAULT_ROLES_CLAIM);
+  }
+
+  /** Every key with its value in force, secrets masked: for the one start-up log line and `plenary config`. */
+  public Map<String, String> describe() {
+    Map<String, String> out = new TreeMap<>();
+    for (Key k : Key.values()) {
+      String value = switch (k) {
+        case SERVER_HOST -> host();
+        case SERVER_PORT -> String.valueOf(port());
+        case SERVER_MAX_REQUEST_BYTES -> String.valueOf(maxRequestBytes());
+        case SERVER_SHUTDOWN_GRACE -> shutdownGrace().toString();
+        case DATA_DIR -> dataDir().toString();
+        case DATABASE_URL -> com.plenary.privacy.store.Store.redact(databaseUrl());
+        case DATABASE_USER -> databaseUser();
+        case DATABASE_PASSWORD -> databasePassword().isEmpty() ? "" : "****";
+        case DATABASE_POOL_SIZE -> String.valueOf(databasePoolSize());
+        case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
+        case AUTH_TOKEN_TTL -> tokenTtl().toString();
+        case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());
+        case AUTH_OIDC_JWKS_URL -> nullToEmpty(oidcJwksUrl());
+        case AUTH_OIDC_AUDIENCE -> nullToEmpty(oidcAudience());
+        case AUTH_OIDC_ROLES_CLAIM -> oidcRolesClaim();
+      };
+      out.put(k.path, value);
+    }
+    return out;
+  }
+
+  /** Names of the environment variables the configuration reads. */
+  public static Set<String> environmentNames() {
+    Set<String> out = new java.util.LinkedHashSet<>();
+    for (Key k : Key.values()) {
+      out.add(k.env());
+    }
+    return out;
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
+  }
+
+  @Override
+  public String toString() {
+    return "Config" + describe();
+  }
+}

@@ -1,0 +1,83 @@
+package com.plenary.privacy.server;
+
+import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.server.internal.LocalIssuer;
+import com.plenary.privacy.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+
+/**
+ * Everything a running platform holds, opened from one {@link Config}: the checked policy and its
+ * compiled engine, the migrated store and the local token issuer. The server and the CLI both start
+ * here, so they see the same data. Close it to release the database.
+ */
+public final class Platform implements AutoCloseable {
+  private final Config config;
+  private final Policy policy;
+  private final DecisionEngine engine;
+  private final Store store;
+  private final LocalIssuer issuer;
+  private final Clock clock;
+
+  private Platform(Config config, Policy policy, Store store, LocalIssuer issuer, Clock clock) {
+    this.config = config;
+    this.policy = policy;
+    this.engine = DecisionEngine.compile(policy);
+    this.store = store;
+    this.issuer = issuer;
+    this.clock = clock;
+  }
+
+  /**
+   * Checks the policy, creates the data directory, connects to and migrates the database.
+   *
+   * @throws com.plenary.privacy.policy.PolicyException when the policy is invalid
+   * @throws com.plenary.privacy.store.StoreException when the database cannot be reached
+   */
+  public static Platform open(Config config, Clock clock) {
+    Policy policy = config.policyFile() == null ? Policy.bundled() : Policy.load(config.policyFile());
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new ConfigException("configuration key 'data_dir' must be a directory that can be created and written (" + config.dataDir() + ": " + e.getMessage() + ")", e);
+    }
+    Store store = Store.open(config.databaseUrl(), config.databaseUser(), config.databasePassword(), config.databasePoolSize(), clock);
+    try {
+      return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), clock);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  public DecisionEngine engine() {
+    return engine;
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public LocalIssuer issuer() {
+    return issuer;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}

@@ -1,0 +1,377 @@
+package com.plenary.privacy.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.DecisionRequest;
+import com.plenary.privacy.decision.DecisionRequests;
+import com.plenary.privacy.server.internal.Authenticator;
+import com.plenary.privacy.server.internal.OidcVerifier;
+import com.plenary.privacy.server.internal.OpenApi;
+import com.plenary.privacy.server.internal.Route;
+import com.plenary.privacy.store.Conflict;
+import com.plenary.privacy.store.Credentials;
+import com.plenary.privacy.store.NotFound;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The HTTP face of the platform. Every response carries a request id and the security headers;
+ * every error is {@code application/problem+json}, rendered here and nowhere else. {@link #stop}
+ * drains: new requests get 503 while those in flight finish.
+ */
+public final class PlenaryServer implements AutoCloseable {
+  public static final String VERSION = "0.1.0";
+  private static final Logger LOG = LoggerFactory.getLogger(PlenaryServer.class);
+  private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+  private final Platform platform;
+  private final ObjectMapper json;
+  private final Authenticator authenticator;
+  private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile boolean draining;
+  private final List<Route> routes = new ArrayList<>();
+  private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Javalin app;
+
+  private PlenaryServer(Platform platform) {
+    this.platform = platform;
+    Config config = platform.config();
+    this.json = new ObjectMapper().registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    OidcVerifier oidc = config.oidcIssuer() == null ? null
+        : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
+    this.authenticator = new Authenticator(platform.store(), platform.issuer(), oidc);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    defineRoutes();
+    this.app = Javalin.create(cfg -> {
+      cfg.startup.showJavalinBanner = false;
+      cfg.startup.showOldJavalinVersionWarning = false;
+      cfg.jsonMapper(new JavalinJackson(json, false));
+      cfg.http.maxRequestSize = config.maxRequestBytes();
+      cfg.http.prefer405over404 = true;
+      cfg.jetty.host = config.host();
+      cfg.jetty.port = config.port();
+      cfg.events.handlerAdded(meta -> {
+        String method = String.valueOf(meta.getHttpMethod()).toLowerCase(java.util.Locale.ROOT);
+        if (!method.startsWith("before") && !method.startsWith("after")) {
+          registered.add(method + " " + meta.getPath());
+        }
+      });
+      cfg.routes.before(this::beforeEach);
+      for (Route r : routes) {
+        io.javalin.http.Handler guarded = ctx -> guard(r, ctx);
+        switch (r.method()) {
+          case "get" -> cfg.routes.get(r.path(), guarded);
+          case "post" -> cfg.routes.post(r.path(), guarded);
+          case "patch" -> cfg.routes.patch(r.path(), guarded);
+          case "delete" -> cfg.routes.delete(r.path(), guarded);
+          default -> throw new IllegalStateException("unsupported method " + r.method());
+        }
+      }
+      cfg.routes.exception(Exception.class, (e, ctx) -> renderProblem(e, ctx));
+      for (int status : new int[] {404, 405, 413, 415, 500, 503}) {
+        cfg.routes.error(status, "*", ctx -> {
+          if (!isProblem(ctx)) {
+            renderProblem(new HttpResponseException(status, "", Map.of()), ctx);
+          }
+        });
+      }
+      cfg.requestLogger.http((ctx, ms) -> afterEach(ctx, ms));
+    });
+  }
+
+  /** Starts serving on the configured host and port (0 picks a free one). */
+  public static PlenaryServer start(Platform platform) {
+    PlenaryServer server = new PlenaryServer(platform);
+    server.app.start();
+    LOG.info("serving on port {} with policy '{}' version {} and {} (pool {})", server.port(), platform.policy().name(),
+        platform.policy().version(), platform.store().product(), platform.store().poolState());
+    return server;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  /** Every endpoint Javalin registered, as "method path"; the OpenAPI test checks each is documented. */
+  public List<String> registeredEndpoints() {
+    return List.copyOf(registered);
+  }
+
+  /** The routes this server answers, as the OpenAPI document lists them. */
+  public List<Route> routes() {
+    return List.copyOf(routes);
+  }
+
+  /**
+   * Stops taking new requests (they get 503), waits up to the configured grace for the requests in
+   * flight to finish, then stops the HTTP server. The platform itself is closed by its owner.
+   */
+  public void stop() {
+    draining = true;
+    long deadline = System.nanoTime() + platform.config().shutdownGrace().toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (inFlight.get() > 0) {
+      LOG.warn("stopping with {} requests still in flight after the grace period", inFlight.get());
+    }
+    app.stop();
+    LOG.info("stopped");
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  // ---- routes ----
+
+  private void defineRoutes() {
+    Set<Caller.Kind> servicesAndStaff = EnumSet.of(Caller.Kind.SERVICE, Caller.Kind.STAFF);
+    Set<Caller.Kind> anyCaller = EnumSet.allOf(Caller.Kind.class);
+    routes.add(Route.publicGet("/health/live", "operations", "The process is up", ctx -> ctx.json(Map.of("status", "up"))));
+    routes.add(Route.publicGet("/health/ready", "operations", "The platform can serve: the database answers", this::ready));
+    routes.add(Route.publicGet("/metrics", "operations", "Prometheus metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
+    routes.add(Route.publicGet("/openapi.json", "operations", "This document", ctx -> ctx.json(OpenApi.document(routes, VERSION))));
+    routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", this::policy));
+    routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), false, this::whoami));
+    routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), true, this::decide));
+    routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
+    routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
+  }
+
+  private void ready(Context ctx) {
+    boolean up = platform.store().ready();
+    ctx.status(up ? 200 : 503).json(Map.of("status", up ? "ready" : "unavailable", "database", platform.store().product(),
+        "policy_version", platform.policy().version()));
+  }
+
+  private void policy(Context ctx) {
+    var p = platform.policy();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("policy", p.name());
+    m.put("version", p.version());
+    m.put("effective", p.effective());
+    m.put("purposes", p.purposes());
+    m.put("categories", p.categories());
+    m.put("fields", p.fields());
+    m.put("services", p.services());
+    m.put("cookie_classes", p.cookieClasses());
+    m.put("cookies", p.cookies());
+    m.put("recipients", p.recipients());
+    m.put("legal_grounds", p.legalGrounds());
+    m.put("aggregate_threshold", p.aggregateK());
+    m.put("data_centres", p.dataCentres());
+    m.put("prohibitions", p.prohibitions());
+    m.put("rules", p.rules());
+    ctx.header("Cache-Control", "no-cache").json(m);
+  }
+
+  private void whoami(Context ctx) {
+    Caller c = ctx.attribute("caller");
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", c.kind().name().toLowerCase(java.util.Locale.ROOT));
+    m.put("id", c.id());
+    m.put("name", c.name());
+    m.put("roles", c.roles());
+    if (c.staffType() != null) {
+      m.put("staff_type", c.staffType());
+    }
+    ctx.json(m);
+  }
+
+  private void decide(Context ctx) throws JsonProcessingException {
+    Caller caller = ctx.attribute("caller");
+    Object body = json.readValue(ctx.body(), Object.class);
+    boolean batch = body instanceof List<?>;
+    List<?> items = batch ? (List<?>) body : List.of(body);
+    if (caller.kind() == Caller.Kind.SERVICE) {
+      for (Object item : items) {
+        if (item instanceof Map<?, ?> m) {
+          Object actor = m.get("actor");
+          if (actor == null) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> writable = (Map<String, Object>) m;
+            writable.put("actor", Map.of("kind", "service", "id", caller.name()));
+          } else if (!(actor instanceof Map<?, ?> a) || !"service".equals(a.get("kind")) || !caller.name().equals(a.get("id"))) {
+            throw HttpProblem.forbidden("a service may only ask about its own actions; leave out 'actor' or name this service");
+          }
+        }
+      }
+    }
+    List<DecisionRequest> requests = DecisionRequests.listFromObject(batch ? items : items.get(0), platform.clock().instant());
+    List<Map<String, Object>> out = new ArrayList<>(requests.size());
+    for (DecisionRequest r : requests) {
+      Decision d = platform.engine().decide(r);
+      Counter.builder("plenary_decisions").tag("effect", d.effect().name().toLowerCase(java.util.Locale.ROOT)).register(metrics).increment();
+      out.add(d.toMap());
+    }
+    ctx.json(batch ? Map.of("decisions", out) : out.get(0));
+  }
+
+  private void credentials(Context ctx, Credentials.Kind kind) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (var c : platform.store().credentials().list(kind)) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", c.id());
+      m.put("name", c.name());
+      m.put("key_prefix", c.keyPrefix());
+      m.put("created_at", c.createdAt());
+      m.put("revoked_at", c.revokedAt());
+      out.add(m);
+    }
+    ctx.json(Map.of(kind.id() + "s", out));
+  }
+
+  // ---- the pipeline ----
+
+  private void beforeEach(Context ctx) {
+    inFlight.incrementAndGet();
+    ctx.attribute("started", System.nanoTime());
+    String id = ctx.header("X-Request-Id");
+    if (id == null || !REQUEST_ID.matcher(id).matches()) {
+      id = UUID.randomUUID().toString();
+    }
+    ctx.attribute("request-id", id);
+    MDC.put("request_id", id);
+    ctx.header("X-Request-Id", id);
+    ctx.header("Content-Security-Policy", CSP);
+    ctx.header("X-Content-Type-Options", "nosniff");
+    ctx.header("Referrer-Policy", "no-referrer");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("Cache-Control", "no-store");
+    if (draining) {
+      ctx.header("Retry-After", "5");
+      throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
+    }
+  }
+
+  private void guard(Route route, Context ctx) throws Exception {
+    if (!route.isPublic()) {
+      Caller caller = authenticator.authenticate(ctx.header("Authorization")).orElseThrow(() -> {
+        ctx.header("WWW-Authenticate", "Bearer realm=\"plenary\"");
+        return HttpProblem.unauthorized(ctx.header("Authorization") == null
+            ? "this endpoint needs an Authorization: Bearer credential (a service key, partner key or staff token)"
+            : "the credential is not valid: it is unknown, revoked or expired");
+      });
+      if (!route.callers().contains(caller.kind())) {
+        throw HttpProblem.forbidden("a " + caller.kind().name().toLowerCase(java.util.Locale.ROOT) + " may not call this endpoint");
+      }
+      if (caller.kind() == Caller.Kind.STAFF && !route.staffRoles().isEmpty() && route.staffRoles().stream().noneMatch(caller::hasRole)) {
+        throw HttpProblem.forbidden("this endpoint needs one of the staff roles " + String.join(", ", route.staffRoles().stream().sorted().toList()));
+      }
+      ctx.attribute("caller", caller);
+    }
+    if (route.jsonBody()) {
+      String type = ctx.contentType();
+      if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
+      }
+    }
+    route.handler().handle(ctx);
+  }
+
+  private void afterEach(Context ctx, Float ms) {
+    inFlight.decrementAndGet();
+    String route = ctx.endpoint() == null ? "unmatched" : ctx.endpoint().path;
+    Timer.builder("plenary_http_requests").tag("method", String.valueOf(ctx.method())).tag("route", route)
+        .tag("status", String.valueOf(ctx.statusCode())).register(metrics).record(Duration.ofNanos((long) (ms * 1_000_000)));
+    LOG.info("{} {} {} {}ms", ctx.method(), route, ctx.statusCode(), String.format("%.1f", ms));
+    MDC.remove("request_id");
+  }
+
+  private static boolean isProblem(Context ctx) {
+    String type = ctx.res().getContentType();
+    return type != null && type.startsWith("application/problem+json");
+  }
+
+  /** The one place where errors become problem documents. */
+  private void renderProblem(Exception e, Context ctx) {
+    HttpProblem problem = toProblem(e);
+    if (problem.status() >= 500) {
+      LOG.error("request failed", e);
+    }
+    String id = ctx.attribute("request-id");
+    try {
+      ctx.status(problem.status()).contentType("application/problem+json")
+          .result(json.writeValueAsString(problem.body(id == null ? "unknown" : id)));
+    } catch (JsonProcessingException impossible) {
+      ctx.status(500).result("{\"type\":\"/problems/internal\",\"status\":500}");
+    }
+  }
+
+  private static HttpProblem toProblem(Exception e) {
+    if (e instanceof HttpProblem p) {
+      return p;
+    }
+    if (e instanceof InvalidInputException i) {
+      return new HttpProblem(400, "invalid-input", "Invalid input", i.getMessage(), i.field() == null ? Map.of() : Map.of("field", i.field()));
+    }
+    if (e instanceof JsonProcessingException) {
+      return new HttpProblem(400, "malformed-json", "Malformed JSON", "the body is not well-formed JSON");
+    }
+    if (e instanceof Conflict c) {
+      return new HttpProblem(409, "conflict", "Conflict", c.getMessage());
+    }
+    if (e instanceof NotFound n) {
+      return new HttpProblem(404, "not-found", "Not found", n.getMessage());
+    }
+    if (e instanceof HttpResponseException h) {
+      return switch (h.getStatus()) {
+        case 404 -> new HttpProblem(404, "not-found", "Not found", "no resource at this path");
+        case 405 -> new HttpProblem(405, "method-not-allowed", "Method not allowed", "this path does not accept this method");
+        case 413 -> new HttpProblem(413, "too-large", "Request too large", "the body is larger than this server accepts");
+        case 415 -> new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
+        case 400 -> new HttpProblem(400, "invalid-input", "Invalid input", "the request could not be read");
+        case 503 -> new HttpProblem(503, "unavailable", "Unavailable", "the server cannot serve this request now");
+        default -> h.getStatus() >= 500 ? new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs")
+            : new HttpProblem(h.getStatus(), "http-" + h.getStatus(), "HTTP " + h.getStatus(), "the request was refused");
+      };
+    }
+    return new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs");
+  }
+
+  /** Stops after {@code timeout}; for tests. */
+  static void await(long timeout, TimeUnit unit) throws InterruptedException {
+    unit.sleep(timeout);
+  }
+}

@@ -1,0 +1,60 @@
+package com.plenary.privacy.server.internal;
+
+import com.nimbusds.jwt.SignedJWT;
+import com.plenary.privacy.server.Caller;
+import com.plenary.privacy.store.Credentials;
+import com.plenary.privacy.store.Store;
+import java.text.ParseException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns an {@code Authorization: Bearer …} value into a {@link Caller}: a service or partner key
+ * (looked up by its hash), a token of the local issuer (for an active staff member), or a token of
+ * the configured OIDC issuer. Anything else is no caller.
+ */
+public final class Authenticator {
+  private final Store store;
+  private final LocalIssuer local;
+  private final OidcVerifier oidc;
+
+  public Authenticator(Store store, LocalIssuer local, OidcVerifier oidc) {
+    this.store = store;
+    this.local = local;
+    this.oidc = oidc;
+  }
+
+  public Optional<Caller> authenticate(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.empty();
+    }
+    String token = authorization.substring(7).trim();
+    if (token.isEmpty() || token.length() > 8192) {
+      return Optional.empty();
+    }
+    if (token.startsWith("pls_") || token.startsWith("plp_")) {
+      return store.credentials().authenticate(token).map(c -> new Caller(
+          c.kind() == Credentials.Kind.SERVICE ? Caller.Kind.SERVICE : Caller.Kind.PARTNER, c.id(), c.name(), List.of(), null));
+    }
+    SignedJWT jwt;
+    try {
+      jwt = SignedJWT.parse(token);
+    } catch (ParseException e) {
+      return Optional.empty();
+    }
+    String issuer;
+    try {
+      issuer = jwt.getJWTClaimsSet().getIssuer();
+    } catch (ParseException e) {
+      return Optional.empty();
+    }
+    if (LocalIssuer.ISSUER.equals(issuer)) {
+      return local.verify(jwt).flatMap(id -> store.staff().find(id)).filter(s -> s.active())
+          .map(s -> new Caller(Caller.Kind.STAFF, s.id(), s.name(), s.roles(), s.type()));
+    }
+    if (oidc != null && oidc.issuer().equals(issuer)) {
+      return oidc.verify(jwt);
+    }
+    return Optional.empty();
+  }
+}

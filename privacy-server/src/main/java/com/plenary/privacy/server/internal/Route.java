@@ -1,0 +1,33 @@
+package com.plenary.privacy.server.internal;
+
+import com.plenary.privacy.server.Caller;
+import io.javalin.http.Handler;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One endpoint: method, path, who may call it, and its description for {@code /openapi.json}. The
+ * server registers routes only from this table, so the document cannot miss one.
+ *
+ * @param callers the caller kinds allowed; empty means public
+ * @param staffRoles for staff callers, the roles of which one is needed; empty means any staff
+ */
+public record Route(
+    String method,
+    String path,
+    String tag,
+    String summary,
+    Set<Caller.Kind> callers,
+    Set<String> staffRoles,
+    List<Integer> statuses,
+    boolean jsonBody,
+    Handler handler) {
+
+  public static Route publicGet(String path, String tag, String summary, Handler handler) {
+    return new Route("get", path, tag, summary, Set.of(), Set.of(), List.of(200), false, handler);
+  }
+
+  public boolean isPublic() {
+    return callers.isEmpty();
+  }
+}

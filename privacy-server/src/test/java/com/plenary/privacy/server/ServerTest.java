@@ -1,0 +1,110 @@
+package com.plenary.privacy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.store.Credentials;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ServerTest {
+  private final ObjectMapper json = new ObjectMapper();
+  private Running running;
+
+  @BeforeAll
+  void start() throws Exception {
+    running = new Running();
+  }
+
+  @AfterAll
+  void stop() {
+    running.close();
+  }
+
+  private JsonNode body(HttpResponse<String> r) throws Exception {
+    return json.readTree(r.body());
+  }
+
+  private void assertProblem(HttpResponse<String> r, int status) throws Exception {
+    assertThat(r.statusCode()).isEqualTo(status);
+    assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
+    JsonNode p = body(r);
+    assertThat(p.get("status").asInt()).isEqualTo(status);
+    assertThat(p.get("type").asText()).startsWith("/problems/");
+    assertThat(p.get("title").asText()).isNotBlank();
+    assertThat(r.body()).doesNotContain("at com.").doesNotContain("Exception");
+  }
+
+  @Test
+  void healthAnswersLiveAndReadyWithTheDatabase() throws Exception {
+    assertThat(running.get("/health/live").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = running.get("/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(body(ready).get("database").asText()).isEqualTo("H2");
+  }
+
+  @Test
+  void everyResponseCarriesARequestIdAndTheSecurityHeaders() throws Exception {
+    for (HttpResponse<String> r : List.of(running.get("/health/live"), running.get("/nothing-here"))) {
+      assertThat(r.headers().firstValue("X-Request-Id")).isPresent();
+      assertThat(r.headers().firstValue("Content-Security-Policy")).get().asString().contains("frame-ancestors 'none'");
+      assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+      assertThat(r.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+      assertThat(r.headers().firstValue("Cache-Control")).contains("no-store");
+    }
+    assertThat(running.get("/health/live", "X-Request-Id", "abc-123").headers().firstValue("X-Request-Id")).contains("abc-123");
+  }
+
+  @Test
+  void unknownPathsAndMethodsAreProblems() throws Exception {
+    assertProblem(running.get("/nothing-here"), 404);
+    assertProblem(running.send("DELETE", "/health/live", null, ""), 405);
+  }
+
+  @Test
+  void aBodyTooLargeIs413AndAWrongMediaTypeIs415() throws Exception {
+    String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail-size").key();
+    String huge = "[" + "1,".repeat(600_000) + "1]";
+    assertProblem(running.send("POST", "/api/v1/decisions", "application/json", huge, "Authorization", "Bearer " + key), 413);
+    assertProblem(running.send("POST", "/api/v1/decisions", "text/plain", "{}", "Authorization", "Bearer " + key), 415);
+  }
+
+  @Test
+  void malformedJsonIsA400WithoutEchoingTheBody() throws Exception {
+    String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail-json").key();
+    HttpResponse<String> r = running.postJson("/api/v1/decisions", "{\"secret@example.com", key);
+    assertProblem(r, 400);
+    assertThat(r.body()).doesNotContain("secret@example.com");
+  }
+
+  @Test
+  void metricsArePrometheusText() throws Exception {
+    running.get("/health/live");
+    HttpResponse<String> r = running.get("/metrics");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("plenary_http_requests_seconds_count");
+  }
+
+  @Test
+  void theOpenApiDocumentListsEveryRegisteredRoute() throws Exception {
+    JsonNode doc = body(running.get("/openapi.json"));
+    assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
+    assertThat(running.server.registeredEndpoints()).isNotEmpty().allSatisfy(endpoint -> {
+      String[] parts = endpoint.split(" ", 2);
+      assertThat(doc.path("paths").path(parts[1]).has(parts[0])).as("OpenAPI documents %s", endpoint).isTrue();
+    });
+  }
+
+  @Test
+  void thePolicyIsPublic() throws Exception {
+    HttpResponse<String> r = running.get("/api/v1/policy");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(body(r).get("version").asInt()).isEqualTo(1);
+  }
+}
