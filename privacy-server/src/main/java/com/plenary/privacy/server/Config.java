@@ -147,7 +147,7 @@ public final class Config {
     } catch (JsonProcessingException e) {
       var loc = e.getLocation();
       throw new ConfigException("the configuration file " + file + " is not valid YAML"
-          + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage());
+          + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage().lines().findFirst().orElse("").trim());
     } catch (IOException e) {
       throw new ConfigException("cannot read the configuration file " + file + ": " + e.getMessage(), e);
     }

@@ -43,7 +43,12 @@ public final class Platform implements AutoCloseable {
     } catch (IOException e) {
       throw new ConfigException("configuration key 'data_dir' must be a directory that can be created and written (" + config.dataDir() + ": " + e.getMessage() + ")", e);
     }
-    Store store = Store.open(config.databaseUrl(), config.databaseUser(), config.databasePassword(), config.databasePoolSize(), clock);
+    Store store;
+    try {
+      store = Store.open(config.databaseUrl(), config.databaseUser(), config.databasePassword(), config.databasePoolSize(), clock);
+    } catch (com.plenary.privacy.store.StoreException e) {
+      throw new ConfigException("configuration key 'database.url' names a database that cannot be used: " + e.getMessage(), e);
+    }
     try {
       return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), clock);
     } catch (RuntimeException e) {

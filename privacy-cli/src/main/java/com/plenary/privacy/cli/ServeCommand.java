@@ -1,0 +1,109 @@
+package com.plenary.privacy.cli;
+
+import com.plenary.privacy.server.Config;
+import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.server.PlenaryServer;
+import com.plenary.privacy.store.Credentials;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Start the platform: HTTP API and pages, on the embedded H2 database unless configured otherwise.")
+final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @ParentCommand
+  Plenary root;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default 8080; 0 picks a free one).")
+  Integer port;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default 0.0.0.0).")
+  String host;
+
+  @Option(names = "--demo", description = "Also load a small demo data set and print the URLs and demo credentials.")
+  boolean demo;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Map<String, String> overrides = new HashMap<>();
+    if (port != null) {
+      overrides.put("server.port", String.valueOf(port));
+    }
+    if (host != null) {
+      overrides.put("server.host", host);
+    }
+    Config config = root.loadConfig(overrides);
+    LOG.info("configuration: {}", config.describe());
+    Platform platform = Platform.open(config, Clock.systemUTC());
+    PlenaryServer server;
+    try {
+      server = PlenaryServer.start(platform);
+    } catch (RuntimeException e) {
+      platform.close();
+      throw new com.plenary.privacy.server.ConfigException("cannot listen on " + config.host() + ":" + config.port()
+          + " (configuration key 'server.port'): " + e.getMessage(), e);
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.stop();
+      platform.close();
+      stopped.countDown();
+    }, "plenary-shutdown"));
+    PrintWriter out = spec.commandLine().getOut();
+    String base = "http://localhost:" + server.port();
+    out.println("Plenary Privacy Platform is serving on " + base + " (policy version " + platform.policy().version()
+        + ", database " + platform.store().product() + ")");
+    if (demo) {
+      loadDemo(platform, out, base);
+    }
+    out.println("Health: " + base + "/health/ready   API: " + base + "/openapi.json   Stop: Ctrl-C");
+    out.flush();
+    stopped.await();
+    return Main.OK;
+  }
+
+  /** A small demo data set: a service, a partner and a privacy officer, with fresh credentials each start. */
+  private static void loadDemo(Platform platform, PrintWriter out, String base) {
+    var credentials = platform.store().credentials();
+    for (var kind : List.of(Credentials.Kind.SERVICE, Credentials.Kind.PARTNER)) {
+      for (var c : credentials.list(kind)) {
+        if (c.active() && (c.name().equals("mail") || c.name().equals("acme-ads"))) {
+          credentials.revoke(kind, c.id());
+        }
+      }
+    }
+    String service = credentials.issue(Credentials.Kind.SERVICE, "mail").key();
+    String partner = credentials.issue(Credentials.Kind.PARTNER, "acme-ads").key();
+    var officer = platform.store().staff().list().stream()
+        .filter(s -> s.active() && s.name().equals("Demo Privacy Officer")).findFirst()
+        .orElseGet(() -> platform.store().staff().add("Demo Privacy Officer", "employee", List.of("privacy-officer", "auditor"), platform.clock().instant()));
+    String token = platform.issuer().issue(officer.id(), platform.config().tokenTtl());
+    out.println();
+    out.println("Demo data loaded. These credentials are shown once:");
+    out.println("  service 'mail' key:        " + service);
+    out.println("  partner 'acme-ads' key:    " + partner);
+    out.println("  privacy officer " + officer.id() + " token (valid " + platform.config().tokenTtl() + "):");
+    out.println("    " + token);
+    out.println();
+    out.println("Try:");
+    out.println("  curl " + base + "/api/v1/policy");
+    out.println("  curl -H 'Authorization: Bearer " + service + "' -H 'Content-Type: application/json' \\");
+    out.println("       -d '{\"action\":\"read\",\"purpose\":\"provide\",\"subject\":\"s-1\",\"categories\":[\"user.contact.email\"]}' " + base + "/api/v1/decisions");
+    out.println("  curl -H 'Authorization: Bearer <token>' " + base + "/api/v1/services");
+    out.println();
+  }
+}

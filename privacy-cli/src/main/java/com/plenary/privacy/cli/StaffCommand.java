@@ -1,0 +1,147 @@
+package com.plenary.privacy.cli;
+
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.store.NotFound;
+import com.plenary.privacy.store.StaffMembers.StaffMember;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "staff", mixinStandardHelpOptions = true,
+    description = "Manage staff (C32, C33): add, list, issue a token, record an agreement, revoke.")
+final class StaffCommand {
+  @ParentCommand
+  Plenary root;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a staff member with a type and roles.")
+  int add(@Option(names = "--name", required = true, description = "Display name.") String name,
+      @Option(names = "--type", required = true, description = "employee, contractor or agent.") String type,
+      @Option(names = "--role", required = true, description = "A role the policy declares; repeat for several.") List<String> roles,
+      @Option(names = "--agreement-signed", paramLabel = "DATE", description = "Date the confidentiality agreement was filed (default: today).") LocalDate signed,
+      @Option(names = "--no-agreement", description = "No agreement on file yet: every access is refused until one is recorded (C33).") boolean noAgreement,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    if (name.isBlank() || name.length() > 200) {
+      throw new InvalidInputException("name", "--name must be 1 to 200 characters");
+    }
+    try (Platform platform = root.openPlatform()) {
+      if (!platform.policy().staffTypes().contains(type)) {
+        throw new InvalidInputException("type", "--type must be one of " + String.join(", ", platform.policy().staffTypes()));
+      }
+      for (String role : roles) {
+        if (platform.policy().staffRole(role) == null) {
+          throw new InvalidInputException("role", "--role must be one of " + String.join(", ", platform.policy().staffRoles().stream().map(r -> r.id()).toList()));
+        }
+      }
+      Instant agreement = noAgreement ? null : signed == null ? platform.clock().instant() : signed.atStartOfDay().toInstant(ZoneOffset.UTC);
+      StaffMember m = platform.store().staff().add(name, type, roles, agreement);
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Output.json(out, describe(m));
+      } else {
+        out.println("Added " + m.type() + " " + m.id() + " with roles " + String.join(", ", m.roles())
+            + (m.agreementSigned() == null ? "; no confidentiality agreement on file yet." : "."));
+        out.println("Issue a token with: plenary staff token " + m.id());
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List staff members.")
+  int list(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      List<StaffMember> all = platform.store().staff().list();
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Output.json(out, Map.of("staff", all.stream().map(StaffCommand::describe).toList()));
+      } else {
+        out.printf("%-18s %-11s %-28s %-10s %s%n", "ID", "TYPE", "ROLES", "AGREEMENT", "STATE");
+        for (StaffMember m : all) {
+          out.printf("%-18s %-11s %-28s %-10s %s%n", m.id(), m.type(), String.join(",", m.roles()),
+              m.agreementSigned() == null ? "none" : "on file", m.active() ? "active" : "revoked");
+        }
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "token", mixinStandardHelpOptions = true, description = "Issue a bearer token for a staff member, from the local issuer.")
+  int token(@Parameters(paramLabel = "ID") String id,
+      @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime, e.g. PT1H (default: auth.token_ttl).") Duration ttl,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      StaffMember m = platform.store().staff().find(id).filter(StaffMember::active)
+          .orElseThrow(() -> new NotFound("no active staff member has the id '" + id + "'"));
+      Duration life = ttl == null ? platform.config().tokenTtl() : ttl;
+      if (life.isNegative() || life.isZero() || life.compareTo(Duration.ofDays(7)) > 0) {
+        throw new InvalidInputException("ttl", "--ttl must be from PT1S to P7D");
+      }
+      String token = platform.issuer().issue(m.id(), life);
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("id", m.id());
+        o.put("token", token);
+        o.put("expires_at", platform.clock().instant().plus(life));
+        Output.json(out, o);
+      } else {
+        out.println(token);
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "agreement", mixinStandardHelpOptions = true, description = "Record that a staff member's confidentiality agreement is on file (C33).")
+  int agreement(@Parameters(paramLabel = "ID") String id,
+      @Option(names = "--signed", paramLabel = "DATE", description = "Date filed (default: today).") LocalDate signed,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      Instant at = signed == null ? platform.clock().instant() : signed.atStartOfDay().toInstant(ZoneOffset.UTC);
+      StaffMember m = platform.store().staff().recordAgreement(id, at);
+      if (json) {
+        Output.json(spec.commandLine().getOut(), describe(m));
+      } else {
+        spec.commandLine().getOut().println("Recorded the confidentiality agreement of " + m.id() + ".");
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a staff member: their tokens stop working at once.")
+  int revoke(@Parameters(paramLabel = "ID") String id, @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      StaffMember m = platform.store().staff().revoke(id);
+      if (json) {
+        Output.json(spec.commandLine().getOut(), describe(m));
+      } else {
+        spec.commandLine().getOut().println("Revoked " + m.id() + "; their tokens no longer work.");
+      }
+    }
+    return Main.OK;
+  }
+
+  static Map<String, Object> describe(StaffMember m) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", m.id());
+    o.put("name", m.name());
+    o.put("type", m.type());
+    o.put("roles", m.roles());
+    o.put("agreement_signed", m.agreementSigned());
+    o.put("created_at", m.createdAt());
+    o.put("revoked_at", m.revokedAt());
+    return o;
+  }
+}

@@ -1,0 +1,154 @@
+package com.plenary.privacy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.plenary.privacy.testkit.Repo;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The plenary command, run in-process with real storage in a temporary data directory. */
+class CliTest {
+  @TempDir
+  Path dir;
+
+  record Result(int code, String out, String err) {
+    JsonNode json() throws Exception {
+      return Output.JSON.readTree(out);
+    }
+  }
+
+  Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> all = new ArrayList<>(List.of("--data-dir", dir.resolve("data").toString()));
+    all.addAll(List.of(args));
+    int code = Main.run(all.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpIsAvailableOnEveryCommand() {
+    for (String[] cmd : new String[][] {{"--help"}, {"serve", "--help"}, {"service", "add", "--help"}, {"partner", "list", "--help"},
+        {"staff", "token", "--help"}, {"policy", "trace", "--help"}, {"config", "--help"}}) {
+      Result r = run(cmd);
+      assertThat(r.code()).as(String.join(" ", cmd)).isZero();
+      assertThat(r.out()).contains("Usage:");
+    }
+  }
+
+  @Test
+  void badUsageExitsWith2AndOneSentence() {
+    Result r = run("service", "add");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Missing required parameter");
+  }
+
+  @Test
+  void C1_serviceAddPrintsTheKeyOnceAndListNeverShowsIt() throws Exception {
+    Result add = run("service", "add", "mail", "--json");
+    assertThat(add.code()).isZero();
+    String key = add.json().get("key").asText();
+    assertThat(key).startsWith("pls_");
+    assertThat(add.json().get("declared_in_policy").asBoolean()).isTrue();
+    Result list = run("service", "list", "--json");
+    assertThat(list.out()).contains("\"mail\"").doesNotContain(key);
+    assertThat(run("service", "add", "mail").code()).isEqualTo(1);
+    Result revoke = run("service", "revoke", "mail", "--json");
+    assertThat(revoke.json().get("revoked_at").isNull()).isFalse();
+  }
+
+  @Test
+  void C4_partnerKeysAreMadeAndRevoked() throws Exception {
+    Result add = run("partner", "add", "acme-ads", "--json");
+    assertThat(add.json().get("key").asText()).startsWith("plp_");
+    assertThat(run("partner", "revoke", "nobody").code()).isEqualTo(1);
+  }
+
+  @Test
+  void C32_staffAddValidatesTypeAndRoleAgainstThePolicyAndIssuesTokens() throws Exception {
+    Result bad = run("staff", "add", "--name", "Ann", "--type", "boss", "--role", "auditor");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--type must be one of employee, contractor, agent");
+    Result badRole = run("staff", "add", "--name", "Ann", "--type", "employee", "--role", "king");
+    assertThat(badRole.code()).isEqualTo(2);
+    Result add = run("staff", "add", "--name", "Ann", "--type", "contractor", "--role", "support", "--json");
+    String id = add.json().get("id").asText();
+    Result token = run("staff", "token", id, "--json");
+    assertThat(token.json().get("token").asText().split("\\.")).hasSize(3);
+    run("staff", "revoke", id);
+    assertThat(run("staff", "token", id).code()).isEqualTo(1);
+  }
+
+  @Test
+  void aBadConfigurationFileStopsWithExit2NamingTheKey() throws Exception {
+    Path cfg = dir.resolve("plenary.yaml");
+    Files.writeString(cfg, "server:\n  port: 70000\n");
+    Result r = run("--config", cfg.toString(), "config");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("'server.port'").doesNotContain("\tat ");
+    Files.writeString(cfg, "servr:\n  port: 1\n");
+    assertThat(run("--config", cfg.toString(), "config").err()).contains("unknown configuration key 'servr.port'");
+    Files.writeString(cfg, "server: [\n");
+    assertThat(run("--config", cfg.toString(), "config").code()).isEqualTo(2);
+  }
+
+  @Test
+  void anUnreachableDatabaseStopsWithExit2() {
+    Path cfg = dir.resolve("pg.yaml");
+    try {
+      Files.writeString(cfg, "database:\n  url: jdbc:postgresql://127.0.0.1:1/none\n");
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    Result r = run("--config", cfg.toString(), "service", "list");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err().strip().lines()).hasSize(1);
+    assertThat(r.err()).contains("database.url");
+  }
+
+  @Test
+  void policyCheckExits0OnTheRepositoryPolicyAnd1OnABrokenOne() throws Exception {
+    assertThat(run("policy", "check", Repo.policyFile().toString()).code()).isZero();
+    Path broken = dir.resolve("broken.yaml");
+    Files.writeString(broken, Files.readString(Repo.policyFile()).replace("purposes: [provide, communicate.respond, technical", "purposes: [provide, communicate.respnd, technical"));
+    Result r = run("policy", "check", broken.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).containsPattern("broken.yaml:\\d+:\\d+: unknown purpose 'communicate.respnd'").contains("did you mean 'communicate.respond'");
+  }
+
+  @Test
+  void C17_policyDecideRefusesTheSaleOfContactDataEvenWithConsent() throws Exception {
+    Result r = run("policy", "decide", "{\"actor\":{\"kind\":\"service\",\"id\":\"shop\"},\"action\":\"disclose\",\"purpose\":\"sale\","
+        + "\"recipient\":\"adbroker\",\"subject\":\"s-1\",\"categories\":[\"user.contact.email\"],"
+        + "\"facts\":{\"consents\":[{\"purpose\":\"sale\",\"recipient\":\"adbroker\",\"version\":1}]}}");
+    assertThat(r.code()).isZero();
+    assertThat(r.json().get("effect").asText()).isEqualTo("deny");
+    assertThat(r.json().get("rules").get(0).asText()).isEqualTo("no-sale-of-contact-data");
+  }
+
+  @Test
+  void C36_policyDiffNamesANewPurposeAsNeedingFreshConsent() throws Exception {
+    Path v2 = dir.resolve("v2.yaml");
+    Files.writeString(v2, Files.readString(Repo.policyFile()).replace("version: 1", "version: 2")
+        .replace("  - id: develop\n", "  - id: personalise\n    text: Personalising what you see\n    since: 2\n    clauses: [C36]\n  - id: develop\n"));
+    Result r = run("policy", "diff", Repo.policyFile().toString(), v2.toString(), "--json");
+    assertThat(r.code()).isZero();
+    assertThat(r.json().get("changes").get("purposes").get("added").get(0).asText()).isEqualTo("personalise");
+    assertThat(r.json().get("needs_fresh_consent").get(0).asText()).isEqualTo("purpose personalise");
+  }
+
+  @Test
+  void policyTraceFailsWhenAClauseHasNoTest() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("repo"));
+    Result r = run("policy", "trace", "--root", empty.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).contains("MISSING");
+  }
+}
