@@ -19,8 +19,7 @@ class DecisionEngineTest {
 
   private static Policy version2() throws Exception {
     String text = Files.readString(Repo.policyFile()).replace("version: 1", "version: 2")
-        .replace("  - id: develop\n", "  - id: personalise\n    text: Personalising what you see\n    since: 2\n    clauses: [C36]\n  - id: develop\n")
-        .replace("purposes: [provide, communicate, technical, improve, convenience]", "purposes: [provide, communicate, technical, improve, convenience, personalise]");
+        .replace("  - id: develop\n", "  - id: convenience.personalise\n    text: Personalising what you see\n    since: 2\n    clauses: [C36]\n  - id: develop\n");
     return Policy.parse(text, "v2.yaml");
   }
 
@@ -32,13 +31,13 @@ class DecisionEngineTest {
   @Test
   void C36_aNewPurposeIsDeniedUntilThePersonConsentsUnderTheNewVersion() throws Exception {
     DecisionEngine engine = DecisionEngine.compile(version2());
-    Decision before = engine.decide(mailReads("personalise", 1, List.of()));
+    Decision before = engine.decide(mailReads("convenience.personalise", 1, List.of()));
     assertThat(before.permits()).isFalse();
     assertThat(before.clauses()).contains("C36");
-    assertThat(engine.decide(mailReads("personalise", 1, List.of(new Facts.Consent("personalise", null, 1)))).permits())
+    assertThat(engine.decide(mailReads("convenience.personalise", 1, List.of(new Facts.Consent("convenience.personalise", null, 1)))).permits())
         .as("a consent given under version 1 predates the purpose").isFalse();
-    assertThat(engine.decide(mailReads("personalise", 1, List.of(new Facts.Consent("personalise", null, 2)))).permits()).isTrue();
-    assertThat(engine.decide(mailReads("personalise", 2, List.of())).permits()).as("accepted version 2 at registration").isTrue();
+    assertThat(engine.decide(mailReads("convenience.personalise", 1, List.of(new Facts.Consent("convenience.personalise", null, 2)))).permits()).isTrue();
+    assertThat(engine.decide(mailReads("convenience.personalise", 2, List.of())).permits()).as("accepted version 2 at registration").isTrue();
     assertThat(engine.decide(mailReads("provide", 1, List.of())).permits()).as("old purposes are unaffected").isTrue();
   }
 
