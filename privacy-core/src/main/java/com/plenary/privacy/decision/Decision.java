@@ -18,7 +18,7 @@ public record Decision(
   public Decision {
     permitted = List.copyOf(permitted);
     reasons = List.copyOf(reasons);
-    obligations = Set.copyOf(obligations);
+    obligations = Set.copyOf(obligations); // no copy when already immutable
   }
 
   public boolean permits() {

@@ -11,7 +11,6 @@ import com.plenary.privacy.policy.Recipient;
 import com.plenary.privacy.policy.Requirement;
 import com.plenary.privacy.policy.Rule;
 import com.plenary.privacy.policy.Service;
-import com.plenary.privacy.policy.StaffRole;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -33,6 +32,9 @@ import java.util.Set;
  */
 public final class DecisionEngine {
   private static final List<String> C14 = List.of("C14");
+  private static final int AUDIT = 1 << Obligation.AUDIT.ordinal();
+  /** Every combination of obligations as an immutable set, indexed by its bit mask: no set is built per decision. */
+  private static final List<Set<Obligation>> OBLIGATION_SETS = obligationSets();
 
   private final Policy policy;
   private final Map<String, Integer> purposeIndex = new HashMap<>();
@@ -43,7 +45,7 @@ public final class DecisionEngine {
   private final Map<String, CompiledService> services = new HashMap<>();
   private final CompiledProhibition[] prohibitions;
   private final CompiledRule[] rules;
-  private final Map<String, StaffRole> roles = new HashMap<>();
+  private final Map<String, long[]> roles = new HashMap<>();
   private final Map<String, Recipient> recipients = new HashMap<>();
   private final java.util.Set<String> partners = new java.util.HashSet<>();
   private final java.util.Set<String> staffTypes;
@@ -70,7 +72,7 @@ public final class DecisionEngine {
     }
     prohibitions = policy.prohibitions().stream().map(this::compile).toArray(CompiledProhibition[]::new);
     rules = policy.rules().stream().map(this::compile).toArray(CompiledRule[]::new);
-    policy.staffRoles().forEach(r -> roles.put(r.id(), r));
+    policy.staffRoles().forEach(r -> roles.put(r.id(), new long[] {mask(r.purposes(), purposeIndex), mask(r.categories(), categoryIndex)}));
     policy.recipients().forEach(r -> recipients.put(r.id(), r));
     policy.partners().forEach(p -> partners.add(p.id()));
     policy.legalGrounds().forEach(g -> legalGrounds.add(g.id()));
@@ -130,7 +132,7 @@ public final class DecisionEngine {
     long permitted = 0;
     List<Reason> permits = null;
     List<Reason> failures = null;
-    EnumSet<Obligation> obligations = EnumSet.of(Obligation.AUDIT);
+    int obligations = AUDIT;
     for (CompiledRule rule : rules) {
       if ((rule.actors & (1 << actor.ordinal())) == 0 || (rule.actions & (1 << action.ordinal())) == 0) {
         continue;
@@ -180,11 +182,11 @@ public final class DecisionEngine {
       }
       if ((allowed & ~permitted) != 0) {
         permitted |= allowed;
-        permits = add(permits, rule.reason);
-        obligations.addAll(rule.obligations);
+        permits = permits == null ? rule.reasons : add(new ArrayList<>(permits), rule.reason);
+        obligations |= rule.obligations;
       }
       if (permitted == full) {
-        return new Decision(Effect.PERMIT, cats, permits, obligations, policy.version());
+        return new Decision(Effect.PERMIT, cats, permits, OBLIGATION_SETS.get(obligations), policy.version());
       }
     }
     List<String> partial = new ArrayList<>();
@@ -203,12 +205,12 @@ public final class DecisionEngine {
     }
     if (permits != null) {
       reasons.addAll(permits);
-      obligations.add(Obligation.MASK_FIELDS);
+      obligations |= 1 << Obligation.MASK_FIELDS.ordinal();
     }
     if (actor == ActorKind.STAFF) {
-      obligations.add(Obligation.NOTIFY_PRIVACY_OFFICER_ON_DENY);
+      obligations |= 1 << Obligation.NOTIFY_PRIVACY_OFFICER_ON_DENY.ordinal();
     }
-    return new Decision(Effect.DENY, partial, reasons, obligations, policy.version());
+    return new Decision(Effect.DENY, partial, reasons, OBLIGATION_SETS.get(obligations), policy.version());
   }
 
   /** Decides each request in order. */
@@ -287,16 +289,16 @@ public final class DecisionEngine {
     Instant now = r.facts().now();
     long covered = 0;
     for (Facts.Grant g : staff.grants()) {
-      StaffRole role = g.role() == null ? null : roles.get(g.role());
+      long[] role = g.role() == null ? null : roles.get(g.role());
       if (role == null || g.from() == null || g.until() == null || now.isBefore(g.from()) || !now.isBefore(g.until())) {
         continue;
       }
-      long gp = mask(g.purposes(), purposeIndex) & mask(role.purposes(), purposeIndex) & purposeAncestors[purpose];
-      long rolePurposes = mask(role.purposes(), purposeIndex);
+      long rolePurposes = role[0];
+      long gp = mask(g.purposes(), purposeIndex) & rolePurposes & purposeAncestors[purpose];
       if (gp == 0 || !withinRole(g.purposes(), rolePurposes, purposeAncestors, purposeIndex)) {
         continue;
       }
-      long roleCats = mask(role.categories(), categoryIndex);
+      long roleCats = role[1];
       if (!withinRole(g.categories(), roleCats, categoryAncestors, categoryIndex)) {
         continue;
       }
@@ -381,7 +383,22 @@ public final class DecisionEngine {
   }
 
   private Decision deny(List<String> permitted, Reason reason) {
-    return new Decision(Effect.DENY, permitted, List.of(reason), EnumSet.of(Obligation.AUDIT), policy.version());
+    return new Decision(Effect.DENY, permitted, List.of(reason), OBLIGATION_SETS.get(AUDIT), policy.version());
+  }
+
+  private static List<Set<Obligation>> obligationSets() {
+    Obligation[] all = Obligation.values();
+    List<Set<Obligation>> out = new ArrayList<>(1 << all.length);
+    for (int mask = 0; mask < 1 << all.length; mask++) {
+      EnumSet<Obligation> set = EnumSet.noneOf(Obligation.class);
+      for (Obligation o : all) {
+        if ((mask & (1 << o.ordinal())) != 0) {
+          set.add(o);
+        }
+      }
+      out.add(Set.copyOf(set));
+    }
+    return List.copyOf(out);
   }
 
   private static <T> List<T> add(List<T> list, T item) {
@@ -445,11 +462,14 @@ public final class DecisionEngine {
       actions |= 1 << Action.of(a).ordinal();
     }
     List<Requirement> requires = r.requires().stream().map(Requirement::of).toList();
-    EnumSet<Obligation> obligations = EnumSet.noneOf(Obligation.class);
-    r.obligations().forEach(o -> obligations.add(Obligation.of(o)));
+    int obligations = 0;
+    for (String o : r.obligations()) {
+      obligations |= 1 << Obligation.of(o).ordinal();
+    }
+    Reason reason = new Reason(r.id(), r.clauses(), r.text());
     return new CompiledRule(r, actors, actions, mask(r.purposes(), purposeIndex), r.purposes().contains(Rule.DECLARED),
         mask(r.categories(), categoryIndex), r.categories().contains(Rule.DECLARED),
-        requires.toArray(new Requirement[0]), obligations, new Reason(r.id(), r.clauses(), r.text()));
+        requires.toArray(new Requirement[0]), obligations, reason, List.of(reason));
   }
 
   private record CompiledService(Service service, long purposes, long categories, Set<String> sharing) {}
@@ -486,6 +506,7 @@ public final class DecisionEngine {
       long categories,
       boolean declaredCategories,
       Requirement[] requires,
-      Set<Obligation> obligations,
-      Reason reason) {}
+      int obligations,
+      Reason reason,
+      List<Reason> reasons) {}
 }
