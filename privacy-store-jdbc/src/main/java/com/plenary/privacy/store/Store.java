@@ -20,10 +20,14 @@ public final class Store implements AutoCloseable {
   private final Credentials credentials;
   private final StaffMembers staff;
   private final String product;
+  private final Clock clock;
+  private final AuditLog audit;
 
   private Store(HikariDataSource dataSource, Clock clock) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource);
+    this.clock = clock;
+    this.audit = new AuditLog(jdbi, clock);
     this.credentials = new Credentials(jdbi, clock);
     this.staff = new StaffMembers(jdbi, clock);
     this.product = jdbi.withHandle(h -> {
@@ -75,6 +79,15 @@ public final class Store implements AutoCloseable {
 
   public StaffMembers staff() {
     return staff;
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  /** The vault over this store's database, sealing with {@code keys} and deciding with {@code engine}. */
+  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine) {
+    return new Vault(jdbi, keys, keyStore, engine, audit, clock);
   }
 
   /** The database product, e.g. "H2" or "PostgreSQL". */

@@ -1,27 +1,78 @@
 package com.plenary.privacy.store;
 
-import java.time.Clock;
+import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.store.crypto.Keys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class H2StoreTest extends StoreContract {
+class H2StoreTest extends VaultContract {
+  private final String url = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+  private final com.plenary.privacy.testkit.MutableClock clock = com.plenary.privacy.testkit.MutableClock.startingNow();
   private Store store;
+  private SubjectKeys keyStore;
+  private Vault vault;
 
   @BeforeAll
-  void open() {
-    store = Store.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", 4, Clock.systemUTC());
+  void open() throws Exception {
+    Path keys = Files.createTempDirectory("plenary-keys");
+    store = Store.open(url, "sa", "", 4, clock);
+    keyStore = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", clock);
+    vault = store.vault(Keys.local(keys), keyStore, DecisionEngine.compile(Policy.bundled()));
   }
 
   @AfterAll
   void close() {
     store.close();
+    keyStore.close();
   }
 
   @Override
   Store store() {
     return store;
+  }
+
+  @Override
+  com.plenary.privacy.testkit.MutableClock clock() {
+    return clock;
+  }
+
+  @Override
+  Vault vault() {
+    return vault;
+  }
+
+  @Override
+  SubjectKeys keyStore() {
+    return keyStore;
+  }
+
+  @Override
+  int subjectCount() {
+    return query("SELECT COUNT(*) FROM subject");
+  }
+
+  private int query(String sql) {
+    try (var c = DriverManager.getConnection(url, "sa", ""); var rs = c.createStatement().executeQuery(sql)) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  void tamper(String sql) {
+    try (var c = DriverManager.getConnection(url, "sa", "")) {
+      c.createStatement().executeUpdate(sql);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
   }
 }

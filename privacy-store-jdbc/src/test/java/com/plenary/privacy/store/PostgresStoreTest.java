@@ -1,20 +1,31 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.Postgres;
-import java.time.Clock;
+import java.nio.file.Files;
+import java.sql.DriverManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostgresStoreTest extends StoreContract {
+class PostgresStoreTest extends VaultContract {
   private Postgres pg;
+  private Postgres pgKeys;
+  private final com.plenary.privacy.testkit.MutableClock clock = com.plenary.privacy.testkit.MutableClock.startingNow();
   private Store store;
+  private SubjectKeys keyStore;
+  private Vault vault;
 
   @BeforeAll
-  void open() {
+  void open() throws Exception {
     pg = Postgres.freshSchema();
-    store = Store.open(pg.url(), pg.user(), "", 4, Clock.systemUTC());
+    pgKeys = Postgres.freshSchema();
+    store = Store.open(pg.url(), pg.user(), "", 4, clock);
+    keyStore = SubjectKeys.open(pgKeys.url(), pgKeys.user(), "", clock);
+    vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keyStore, DecisionEngine.compile(Policy.bundled()));
   }
 
   @AfterAll
@@ -22,13 +33,53 @@ class PostgresStoreTest extends StoreContract {
     if (store != null) {
       store.close();
     }
+    if (keyStore != null) {
+      keyStore.close();
+    }
     if (pg != null) {
       pg.close();
+    }
+    if (pgKeys != null) {
+      pgKeys.close();
     }
   }
 
   @Override
   Store store() {
     return store;
+  }
+
+  @Override
+  com.plenary.privacy.testkit.MutableClock clock() {
+    return clock;
+  }
+
+  @Override
+  Vault vault() {
+    return vault;
+  }
+
+  @Override
+  SubjectKeys keyStore() {
+    return keyStore;
+  }
+
+  @Override
+  int subjectCount() {
+    try (var c = DriverManager.getConnection(pg.url(), pg.user(), ""); var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM subject")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  void tamper(String sql) {
+    try (var c = DriverManager.getConnection(pg.url(), pg.user(), "")) {
+      c.createStatement().executeUpdate(sql);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
   }
 }

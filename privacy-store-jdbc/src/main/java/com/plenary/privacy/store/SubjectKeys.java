@@ -1,0 +1,104 @@
+package com.plenary.privacy.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The key store: people's wrapped data keys, in a database of their own so that a backup of the
+ * personal data holds ciphertext only. Deleting a key here shreds that person's data in every
+ * backup of the data database. Thread-safe; close it to release its pool.
+ */
+public final class SubjectKeys implements AutoCloseable {
+  /** A wrapped key and the master key version that wrapped it. */
+  public record Wrapped(byte[] wrapped, int version) {}
+
+  private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  private SubjectKeys(HikariDataSource dataSource, Clock clock) {
+    this.dataSource = dataSource;
+    this.jdbi = Jdbi.create(dataSource);
+    this.clock = clock;
+  }
+
+  public static SubjectKeys open(String url, String user, String password, Clock clock) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    if (user != null && !user.isEmpty()) {
+      config.setUsername(user);
+    }
+    if (password != null && !password.isEmpty()) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(4);
+    config.setPoolName("plenary-keys");
+    config.setConnectionTimeout(5_000);
+    config.setInitializationFailTimeout(5_000);
+    HikariDataSource ds;
+    try {
+      ds = new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to the key store at " + Store.redact(url) + ": " + e.getMessage(), e);
+    }
+    try {
+      Flyway.configure().dataSource(ds).locations("classpath:db/keystore").table("flyway_keystore_history").load().migrate();
+    } catch (FlywayException e) {
+      ds.close();
+      throw new StoreException("cannot migrate the key store at " + Store.redact(url) + ": " + e.getMessage(), e);
+    }
+    return new SubjectKeys(ds, clock);
+  }
+
+  public void put(String subjectId, byte[] wrapped, int version) {
+    jdbi.useHandle(h -> h.createUpdate("INSERT INTO subject_key (subject_id, wrapped, version, created_at) VALUES (:id, :w, :v, :at)")
+        .bind("id", subjectId).bind("w", wrapped).bind("v", version).bind("at", clock.instant().atOffset(ZoneOffset.UTC)).execute());
+  }
+
+  public Optional<Wrapped> get(String subjectId) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT wrapped, version FROM subject_key WHERE subject_id = :id").bind("id", subjectId)
+        .map((rs, ctx) -> new Wrapped(rs.getBytes("wrapped"), rs.getInt("version"))).findOne());
+  }
+
+  /** Destroys a person's key; returns whether there was one. */
+  public boolean delete(String subjectId) {
+    return jdbi.withHandle(h -> h.createUpdate("DELETE FROM subject_key WHERE subject_id = :id").bind("id", subjectId).execute()) > 0;
+  }
+
+  /** Up to {@code limit} keys not wrapped by {@code version}. */
+  public List<Map.Entry<String, byte[]>> notAtVersion(int version, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT subject_id, wrapped FROM subject_key WHERE version <> :v ORDER BY subject_id LIMIT :n")
+        .bind("v", version).bind("n", limit).map((rs, ctx) -> Map.entry(rs.getString("subject_id"), rs.getBytes("wrapped"))).list());
+  }
+
+  /** Replaces a wrapped key only if it is still the one read (so a concurrent erasure is never undone). */
+  public boolean replace(String subjectId, byte[] old, byte[] wrapped, int version) {
+    return jdbi.withHandle(h -> h.createUpdate("UPDATE subject_key SET wrapped = :w, version = :v WHERE subject_id = :id AND wrapped = :old")
+        .bind("w", wrapped).bind("v", version).bind("id", subjectId).bind("old", old).execute()) > 0;
+  }
+
+  public int count() {
+    return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM subject_key").mapTo(Integer.class).one());
+  }
+
+  public boolean ready() {
+    try (var c = dataSource.getConnection()) {
+      return c.isValid(2);
+    } catch (java.sql.SQLException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

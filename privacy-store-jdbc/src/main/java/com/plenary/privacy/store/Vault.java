@@ -1,0 +1,707 @@
+package com.plenary.privacy.store;
+
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.decision.DecisionRequest;
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.policy.Action;
+import com.plenary.privacy.policy.ActorKind;
+import com.plenary.privacy.policy.Field;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.policy.Purpose;
+import com.plenary.privacy.policy.Retention;
+import com.plenary.privacy.policy.Service;
+import com.plenary.privacy.store.crypto.Keys;
+import com.plenary.privacy.store.crypto.Keys.DataKey;
+import com.plenary.privacy.store.crypto.Passwords;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The personal data vault and its one enforcement point. Every way in or out of personal data —
+ * register, read for a purpose, correct, export, erase, retain content — asks the decision engine
+ * and writes the audit entry in the same transaction as the data, so an access that cannot be
+ * audited does not happen (fail closed). Values are sealed with the person's data key (C29) and
+ * never leave this class in plain text except to the caller the decision permits.
+ */
+public final class Vault {
+  public static final Duration REQUEST_DEADLINE = Duration.ofDays(30);
+  public static final Duration SESSION_LIFETIME = Duration.ofHours(12);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Who is acting, as the enforcement point needs to know it. */
+  public record Access(ActorKind kind, String id, String requestId, Facts.Staff staff) {
+    public static Access service(String name, String requestId) {
+      return new Access(ActorKind.SERVICE, name, requestId, null);
+    }
+
+    public static Access subject(String subjectId, String requestId) {
+      return new Access(ActorKind.SUBJECT, subjectId, requestId, null);
+    }
+
+    public static Access staff(Facts.Staff staff, String requestId) {
+      return new Access(ActorKind.STAFF, staff.id(), requestId, staff);
+    }
+
+    public static Access system(String job) {
+      return new Access(ActorKind.STAFF, "system:" + job, null, null);
+    }
+  }
+
+  /** An answer that carries the decision; {@code value} is null when it denied. */
+  public record Outcome<T>(Decision decision, T value) {
+    public boolean permitted() {
+      return value != null;
+    }
+  }
+
+  public record Unavailable(String service, List<String> missing) {}
+
+  public record Registered(String id, List<String> stored, List<String> declined, List<Unavailable> unavailable) {}
+
+  /** Fields read for a purpose: those the decision permits, and the names of those withheld. */
+  public record Fields(Map<String, String> values, List<String> withheld) {}
+
+  public record Consent(String id, String purpose, String recipient, int policyVersion, String grantedBy, Instant grantedAt, Instant withdrawnAt) {}
+
+  public record Erased(String subject, Map<String, Integer> counts) {}
+
+  public record Session(String subjectId, String csrf, Instant expiresAt) {}
+
+  private final Jdbi jdbi;
+  private final Keys keys;
+  private final SubjectKeys keyStore;
+  private final DecisionEngine engine;
+  private final Policy policy;
+  private final AuditLog audit;
+  private final Clock clock;
+
+  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock) {
+    this.jdbi = jdbi;
+    this.keys = keys;
+    this.keyStore = keyStore;
+    this.engine = engine;
+    this.policy = engine.policy();
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  public AuditLog audit() {
+    return audit;
+  }
+
+  // ---- registration (C2, C18, C22) ----
+
+  /**
+   * Registers a person for {@code service} with the fields given. Every field must be one the service
+   * declares; every required one must be there; a declined optional field is simply left out.
+   */
+  public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region) {
+    Service s = policy.service(service);
+    if (s == null) {
+      throw new InvalidInputException("service", "the service '" + service + "' is not registered in the policy; an unregistered service gets no data (C1)");
+    }
+    String home = region == null ? policy.regions().get(0) : region;
+    if (!policy.regions().contains(home)) {
+      throw new InvalidInputException("region", "region must be one of " + policy.regions());
+    }
+    Set<String> declared = new LinkedHashSet<>(s.required());
+    declared.addAll(s.optional());
+    Map<String, String> values = new TreeMap<>();
+    for (var e : fields.entrySet()) {
+      if (!declared.contains(e.getKey())) {
+        throw new InvalidInputException(e.getKey(), "the field '" + e.getKey() + "' is not one the service '" + service
+            + "' declares (C2); declared fields: " + String.join(", ", declared));
+      }
+      values.put(e.getKey(), FieldValues.check(policy.field(e.getKey()), e.getValue()));
+    }
+    for (String required : s.required()) {
+      if (!values.containsKey(required)) {
+        throw new InvalidInputException(required, "the field '" + required + "' is required by the service '" + service + "' (C18)");
+      }
+    }
+    if (password != null && (password.length() < 10 || password.length() > 200)) {
+      throw new InvalidInputException("password", "the password must be 10 to 200 characters");
+    }
+    List<String> categories = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
+    String id = "s-" + UUID.randomUUID();
+    Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.COLLECT, "provide", id, null,
+        categories.isEmpty() ? List.of("user.account") : categories, facts(by, List.of(), policy.version())));
+    String passwordHash = password == null ? null : Passwords.hash(password);
+    return jdbi.inTransaction(h -> {
+      audit(h, by, "register", "provide", id, categories, d);
+      if (!d.permits()) {
+        return new Outcome<Registered>(d, null);
+      }
+      DataKey key = keys.newDataKey(id);
+      Instant now = clock.instant();
+      String emailIndex = values.containsKey("email") ? keys.emailIndex(values.get("email")) : null;
+      if (emailIndex != null && h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i").bind("i", emailIndex).mapTo(Integer.class).one() > 0) {
+        throw new Conflict("a person with this email address is already registered; they can sign in and add the service");
+      }
+      keyStore.put(id, key.wrapped(), key.version());
+      h.createUpdate("INSERT INTO subject (id, home_region, email_index, password_hash, policy_version, created_at) "
+              + "VALUES (:id, :region, :email, :pw, :pv, :at)")
+          .bind("id", id).bind("region", home).bind("email", emailIndex)
+          .bind("pw", passwordHash).bind("pv", policy.version()).bind("at", utc(now)).execute();
+      h.createUpdate("INSERT INTO subject_service (subject_id, service, registered_at) VALUES (:id, :s, :at)")
+          .bind("id", id).bind("s", service).bind("at", utc(now)).execute();
+      for (var e : values.entrySet()) {
+        insertField(h, key, id, e.getKey(), e.getValue(), now);
+      }
+      List<String> declined = s.optional().stream().filter(f -> !values.containsKey(f)).toList();
+      return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet())));
+    });
+  }
+
+  /** Services whose required fields this person has not given (C22). */
+  public List<Unavailable> unavailable(Set<String> given) {
+    List<Unavailable> out = new ArrayList<>();
+    for (Service other : policy.services()) {
+      List<String> missing = other.required().stream().filter(f -> !given.contains(f)).toList();
+      if (!missing.isEmpty()) {
+        out.add(new Unavailable(other.id(), missing));
+      }
+    }
+    return out;
+  }
+
+  // ---- purpose-bound reads (C14, C32) ----
+
+  /**
+   * Reads a person's fields for a purpose. The engine decides per category; only permitted fields
+   * come back. Every read, permitted or denied, is audited. A service sees only people registered
+   * with it; anyone else gets {@link NotFound}, whether or not the person exists.
+   */
+  public Outcome<Fields> read(Access by, String subjectId, String purpose, List<String> fieldNames) {
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      Map<String, String> categories = storedCategories(h, subjectId);
+      List<String> wanted = fieldNames == null || fieldNames.isEmpty() ? List.copyOf(categories.keySet()) : fieldNames;
+      for (String f : wanted) {
+        if (policy.field(f) == null) {
+          throw new InvalidInputException("fields", "unknown field '" + f + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+        }
+      }
+      List<String> cats = wanted.stream().map(f -> policy.field(f).category()).distinct().toList();
+      if (cats.isEmpty()) {
+        cats = List.of("user.account");
+      }
+      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, purpose, subjectId, null, cats, facts(h, by, subjectId)));
+      audit(h, by, "read", purpose, subjectId, cats, d);
+      Set<String> allowed = Set.copyOf(d.permitted());
+      if (allowed.isEmpty()) {
+        return new Outcome<Fields>(d, null);
+      }
+      DataKey key = key(h, subjectId);
+      Map<String, String> values = new TreeMap<>();
+      List<String> withheld = new ArrayList<>();
+      for (String f : wanted) {
+        if (!categories.containsKey(f)) {
+          continue;
+        }
+        if (allowed.contains(policy.field(f).category())) {
+          byte[] ct = h.createQuery("SELECT ciphertext FROM subject_field WHERE subject_id = :id AND field = :f")
+              .bind("id", subjectId).bind("f", f).mapTo(byte[].class).one();
+          values.put(f, key.open(f, ct));
+        } else {
+          withheld.add(f);
+        }
+      }
+      return new Outcome<>(d, new Fields(values, withheld));
+    });
+  }
+
+  // ---- correction (C35) ----
+
+  /** Corrects fields of a person; audited; recorded as a served correction request. Returns the fields changed. */
+  public Outcome<List<String>> correct(Access by, String subjectId, Map<String, ?> changes) {
+    if (changes.isEmpty()) {
+      throw new InvalidInputException("fields", "name at least one field to correct");
+    }
+    Map<String, String> values = new TreeMap<>();
+    for (var e : changes.entrySet()) {
+      Field f = policy.field(e.getKey());
+      if (f == null) {
+        throw new InvalidInputException(e.getKey(), "unknown field '" + e.getKey() + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+      }
+      values.put(e.getKey(), FieldValues.check(f, e.getValue()));
+    }
+    List<String> cats = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, cats, facts(h, by, subjectId)));
+      audit(h, by, "correct", "provide", subjectId, cats, d);
+      if (!d.permits()) {
+        return new Outcome<List<String>>(d, null);
+      }
+      if (!by.kind().equals(ActorKind.SUBJECT)) {
+        // a service may correct only fields its registration allows
+        Service s = policy.service(by.id());
+        for (String f : values.keySet()) {
+          if (s == null || !s.required().contains(f) && !s.optional().contains(f)) {
+            throw new InvalidInputException(f, "the field '" + f + "' is not one the service declares");
+          }
+        }
+      }
+      DataKey key = key(h, subjectId);
+      Instant now = clock.instant();
+      for (var e : values.entrySet()) {
+        h.createUpdate("DELETE FROM subject_field WHERE subject_id = :id AND field = :f").bind("id", subjectId).bind("f", e.getKey()).execute();
+        insertField(h, key, subjectId, e.getKey(), e.getValue(), now);
+        if (e.getKey().equals("email")) {
+          String index = keys.emailIndex(e.getValue());
+          if (h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i AND id <> :id").bind("i", index).bind("id", subjectId).mapTo(Integer.class).one() > 0) {
+            throw new Conflict("another person is registered with this email address");
+          }
+          h.createUpdate("UPDATE subject SET email_index = :i WHERE id = :id").bind("i", index).bind("id", subjectId).execute();
+        }
+      }
+      recordRequest(h, subjectId, "correction", now, now);
+      return new Outcome<>(d, List.copyOf(values.keySet()));
+    });
+  }
+
+  // ---- access (C34) ----
+
+  /** Everything held about a person, for their export; recorded as a served access request. */
+  public Outcome<Map<String, Object>> export(Access by, String subjectId) {
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
+      audit(h, by, "export", "provide", subjectId, List.of("user"), d);
+      if (!d.permits()) {
+        return new Outcome<Map<String, Object>>(d, null);
+      }
+      DataKey key = key(h, subjectId);
+      Instant now = clock.instant();
+      Map<String, Object> out = new LinkedHashMap<>();
+      var subject = h.createQuery("SELECT home_region, policy_version, created_at FROM subject WHERE id = :id").bind("id", subjectId).mapToMap().one();
+      out.put("subject", Map.of("id", subjectId, "home_region", subject.get("home_region"), "policy_version", subject.get("policy_version"),
+          "registered_at", instant(subject.get("created_at"))));
+      out.put("services", h.createQuery("SELECT service FROM subject_service WHERE subject_id = :id ORDER BY service").bind("id", subjectId).mapTo(String.class).list());
+      Map<String, Object> profile = new TreeMap<>();
+      h.createQuery("SELECT field, category, ciphertext, updated_at FROM subject_field WHERE subject_id = :id").bind("id", subjectId)
+          .map((rs, ctx) -> Map.of("field", rs.getString("field"), "category", rs.getString("category"), "ct", rs.getBytes("ciphertext"),
+              "at", rs.getObject("updated_at", OffsetDateTime.class).toInstant()))
+          .forEach(row -> profile.put((String) row.get("field"), Map.of("value", key.open((String) row.get("field"), (byte[]) row.get("ct")),
+              "category", row.get("category"), "updated_at", row.get("at"))));
+      out.put("profile", profile);
+      out.put("consents", consents(h, subjectId).stream().map(Vault::describe).toList());
+      List<Map<String, Object>> content = new ArrayList<>();
+      h.createQuery("SELECT * FROM content_item WHERE subject_id = :id ORDER BY created_at, id").bind("id", subjectId)
+          .map((rs, ctx) -> {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("id", rs.getString("id"));
+            c.put("service", rs.getString("service"));
+            c.put("kind", rs.getString("kind"));
+            c.put("purpose", rs.getString("purpose"));
+            c.put("category", rs.getString("category"));
+            c.put("text", key.open("content:" + rs.getString("id"), rs.getBytes("ciphertext")));
+            c.put("created_at", rs.getObject("created_at", OffsetDateTime.class).toInstant());
+            c.put("delete_after", rs.getObject("expires_at", OffsetDateTime.class).toInstant());
+            return c;
+          }).forEach(content::add);
+      out.put("content", content);
+      out.put("usage_events", List.of());
+      out.put("partner_links", List.of());
+      List<Map<String, Object>> accesses = new ArrayList<>();
+      for (AuditLog.Entry e : audit.aboutWithin(h, subjectId, 10_000)) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("at", e.at());
+        a.put("by", e.actorKind() + ":" + e.actorId());
+        a.put("action", e.action());
+        a.put("purpose", e.purpose());
+        a.put("categories", e.categories());
+        a.put("decision", e.effect());
+        a.put("clauses", e.clauses());
+        accesses.add(a);
+      }
+      out.put("accesses", accesses);
+      out.put("disclosures", accesses.stream().filter(a -> "disclose".equals(a.get("action"))).toList());
+      out.put("correction_notices", h.createQuery("SELECT recipient, field, created_at FROM correction_notice WHERE subject_id = :id ORDER BY created_at")
+          .bind("id", subjectId).mapToMap().list());
+      recordRequest(h, subjectId, "export", now, now);
+      out.put("requests", requests(h, subjectId));
+      out.put("exported_at", now);
+      out.put("policy_version", policy.version());
+      return new Outcome<>(d, out);
+    });
+  }
+
+  /** The person's requests (export, correction, erasure) with their deadlines and when they were served. */
+  public List<Map<String, Object>> requests(String subjectId) {
+    return jdbi.withHandle(h -> requests(h, subjectId));
+  }
+
+  private static List<Map<String, Object>> requests(Handle h, String subjectId) {
+    return h.createQuery("SELECT kind, requested_at, deadline, served_at FROM access_request WHERE subject_id = :id ORDER BY requested_at")
+        .bind("id", subjectId).map((rs, ctx) -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("kind", rs.getString("kind"));
+          m.put("requested_at", rs.getObject("requested_at", OffsetDateTime.class).toInstant());
+          m.put("deadline", rs.getObject("deadline", OffsetDateTime.class).toInstant());
+          OffsetDateTime served = rs.getObject("served_at", OffsetDateTime.class);
+          m.put("served_at", served == null ? null : served.toInstant());
+          return m;
+        }).list();
+  }
+
+  // ---- erasure ----
+
+  /**
+   * Erases a person: their data key is destroyed with their row (crypto-shredding), so ciphertexts in
+   * any backup can no longer be opened; their fields, content, consents and sessions are deleted.
+   * What remains (audit entries, this erasure's record) names only the pseudonymous id.
+   */
+  public Outcome<Erased> erase(Access by, String subjectId) {
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
+      audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
+      if (!d.permits()) {
+        return new Outcome<Erased>(d, null);
+      }
+      Map<String, Integer> counts = new TreeMap<>();
+      h.createQuery("SELECT category, COUNT(*) AS n FROM subject_field WHERE subject_id = :id GROUP BY category").bind("id", subjectId)
+          .mapToMap().forEach(r -> counts.merge((String) r.get("category"), ((Number) r.get("n")).intValue(), Integer::sum));
+      h.createQuery("SELECT category, COUNT(*) AS n FROM content_item WHERE subject_id = :id GROUP BY category").bind("id", subjectId)
+          .mapToMap().forEach(r -> counts.merge((String) r.get("category"), ((Number) r.get("n")).intValue(), Integer::sum));
+      int consents = h.createQuery("SELECT COUNT(*) FROM consent WHERE subject_id = :id").bind("id", subjectId).mapTo(Integer.class).one();
+      if (consents > 0) {
+        counts.put("consents", consents);
+      }
+      counts.put("data_key", 1);
+      h.createUpdate("DELETE FROM subject WHERE id = :id").bind("id", subjectId).execute();
+      keyStore.delete(subjectId);
+      Instant now = clock.instant();
+      StringBuilder summary = new StringBuilder();
+      counts.forEach((k, v) -> summary.append(summary.length() == 0 ? "" : ",").append(k).append('=').append(v));
+      h.createUpdate("INSERT INTO erasure_record (id, subject_id, erased_at, summary) VALUES (:id, :s, :at, :sum)")
+          .bind("id", "er-" + UUID.randomUUID()).bind("s", subjectId).bind("at", utc(now)).bind("sum", summary.toString()).execute();
+      recordRequest(h, subjectId, "erasure", now, now);
+      return new Outcome<>(d, new Erased(subjectId, counts));
+    });
+  }
+
+  // ---- content (C11) ----
+
+  /** Retains a message or posted content for a purpose, sealed, until its category's retention runs out. */
+  public Outcome<String> addContent(Access by, String subjectId, String kind, String purpose, String text) {
+    if (!kind.equals("message") && !kind.equals("content")) {
+      throw new InvalidInputException("kind", "kind must be 'message' (private) or 'content' (posted publicly)");
+    }
+    if (text == null || text.isBlank() || text.length() > 100_000) {
+      throw new InvalidInputException("text", "text must be 1 to 100000 characters");
+    }
+    String category = kind.equals("message") ? "user.content.private" : "user.content.public";
+    Period retention = retention(category);
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.COLLECT, purpose, subjectId, null, List.of(category), facts(h, by, subjectId)));
+      audit(h, by, "retain", purpose, subjectId, List.of(category), d);
+      if (!d.permits()) {
+        return new Outcome<String>(d, null);
+      }
+      String id = "c-" + UUID.randomUUID();
+      Instant now = clock.instant();
+      Instant expires = now.atOffset(ZoneOffset.UTC).plus(retention.period()).toInstant();
+      h.createUpdate("INSERT INTO content_item (id, subject_id, service, kind, purpose, category, ciphertext, created_at, expires_at) "
+              + "VALUES (:id, :s, :svc, :kind, :p, :c, :ct, :at, :exp)")
+          .bind("id", id).bind("s", subjectId).bind("svc", by.id()).bind("kind", kind).bind("p", purpose).bind("c", category)
+          .bind("ct", key(h, subjectId).seal("content:" + id, text)).bind("at", utc(now)).bind("exp", utc(expires)).execute();
+      return new Outcome<>(d, id);
+    });
+  }
+
+  private record Period(java.time.Period period) {}
+
+  private Period retention(String category) {
+    Retention best = null;
+    for (Retention r : policy.retention()) {
+      if (Policy.isUnder(category, r.category()) && (best == null || r.category().length() > best.category().length())) {
+        best = r;
+      }
+    }
+    if (best == null) {
+      throw new InvalidInputException("kind", "the policy sets no retention for " + category + "; nothing is kept without one (C11)");
+    }
+    return new Period(best.period());
+  }
+
+  /** Deletes every content item past its retention; returns how many, by category. Audited as one entry. */
+  public Map<String, Integer> runRetention() {
+    return jdbi.inTransaction(h -> {
+      Instant now = clock.instant();
+      Map<String, Integer> deleted = new TreeMap<>();
+      h.createQuery("SELECT category, COUNT(*) AS n FROM content_item WHERE expires_at <= :now GROUP BY category").bind("now", utc(now))
+          .mapToMap().forEach(r -> deleted.put((String) r.get("category"), ((Number) r.get("n")).intValue()));
+      h.createUpdate("DELETE FROM content_item WHERE expires_at <= :now").bind("now", utc(now)).execute();
+      if (!deleted.isEmpty()) {
+        audit.append(h, "system", "retention", "delete", "retention", null, List.copyOf(deleted.keySet()), "permit", List.of("retention"), List.of("C11"), null);
+      }
+      return deleted;
+    });
+  }
+
+  // ---- consents (C19, C24, C36) ----
+
+  /** Records a consent for a purpose (and a recipient, for sharing) under the policy version in force. */
+  public Consent grantConsent(Access by, String subjectId, String purpose, String recipient) {
+    Purpose p = policy.purpose(purpose);
+    if (p == null || !p.listed()) {
+      throw new InvalidInputException("purpose", "purpose must be one of the policy's purposes");
+    }
+    if (recipient != null && policy.recipient(recipient) == null) {
+      throw new InvalidInputException("recipient", "recipient must be one the policy declares");
+    }
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      String id = "cn-" + UUID.randomUUID();
+      Instant now = clock.instant();
+      h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at) VALUES (:id, :s, :p, :r, :v, :by, :at)")
+          .bind("id", id).bind("s", subjectId).bind("p", purpose).bind("r", recipient).bind("v", policy.version())
+          .bind("by", by.kind().id() + ":" + by.id()).bind("at", utc(now)).execute();
+      audit.append(h, by.kind().id(), by.id(), "consent", purpose, subjectId, List.of(), "permit", List.of("consent-granted"), List.of("C19", "C24"), by.requestId());
+      return new Consent(id, purpose, recipient, policy.version(), by.kind().id() + ":" + by.id(), now, null);
+    });
+  }
+
+  /** Withdraws every active consent of the person for the purpose (and recipient, when given). Returns how many. */
+  public int withdrawConsent(Access by, String subjectId, String purpose, String recipient) {
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      int n = h.createUpdate("UPDATE consent SET withdrawn_at = :at WHERE subject_id = :s AND purpose = :p AND withdrawn_at IS NULL"
+              + (recipient == null ? "" : " AND recipient = :r"))
+          .bind("at", utc(clock.instant())).bind("s", subjectId).bind("p", purpose).bind("r", recipient).execute();
+      audit.append(h, by.kind().id(), by.id(), "withdraw", purpose, subjectId, List.of(), "permit", List.of("consent-withdrawn"), List.of("C19"), by.requestId());
+      return n;
+    });
+  }
+
+  public List<Consent> consents(Access by, String subjectId) {
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId);
+      return consents(h, subjectId);
+    });
+  }
+
+  private static List<Consent> consents(Handle h, String subjectId) {
+    return h.createQuery("SELECT * FROM consent WHERE subject_id = :s ORDER BY granted_at, id").bind("s", subjectId).map((rs, ctx) -> {
+      OffsetDateTime w = rs.getObject("withdrawn_at", OffsetDateTime.class);
+      return new Consent(rs.getString("id"), rs.getString("purpose"), rs.getString("recipient"), rs.getInt("policy_version"),
+          rs.getString("granted_by"), rs.getObject("granted_at", OffsetDateTime.class).toInstant(), w == null ? null : w.toInstant());
+    }).list();
+  }
+
+  private static Map<String, Object> describe(Consent c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", c.id());
+    m.put("purpose", c.purpose());
+    m.put("recipient", c.recipient());
+    m.put("policy_version", c.policyVersion());
+    m.put("granted_by", c.grantedBy());
+    m.put("granted_at", c.grantedAt());
+    m.put("withdrawn_at", c.withdrawnAt());
+    return m;
+  }
+
+  // ---- people: sign-in and sessions (C6) ----
+
+  /**
+   * The person whose email and password these are, if any. Looked up through the blind index, never
+   * the plain email; an unknown email costs the same Argon2 work as a wrong password.
+   */
+  public Optional<String> signIn(String email, String password) {
+    if (email == null || password == null || email.length() > 254 || password.length() > 200) {
+      return Optional.empty();
+    }
+    String index = keys.emailIndex(email);
+    Optional<Map<String, Object>> row = jdbi.withHandle(h -> h.createQuery("SELECT id, password_hash FROM subject WHERE email_index = :i")
+        .bind("i", index).mapToMap().findOne());
+    String hash = row.map(r -> (String) r.get("password_hash")).orElse(null);
+    if (hash == null) {
+      Passwords.burn(password);
+      return Optional.empty();
+    }
+    return Passwords.verify(password, hash) ? Optional.of((String) row.get().get("id")) : Optional.empty();
+  }
+
+  /** Sets a person's password (from the registration form). */
+  public void setPassword(String subjectId, String password) {
+    if (password == null || password.length() < 10 || password.length() > 200) {
+      throw new InvalidInputException("password", "the password must be 10 to 200 characters");
+    }
+    String hash = Passwords.hash(password);
+    jdbi.useHandle(h -> h.createUpdate("UPDATE subject SET password_hash = :h WHERE id = :id").bind("h", hash).bind("id", subjectId).execute());
+  }
+
+  /** Starts a session; returns the session id (for the cookie, never stored) and its CSRF token. */
+  public Map.Entry<String, Session> startSession(String subjectId) {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    RANDOM.nextBytes(raw);
+    String csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    Instant now = clock.instant();
+    Instant expires = now.plus(SESSION_LIFETIME);
+    jdbi.useHandle(h -> h.createUpdate("INSERT INTO web_session (id_hash, subject_id, csrf, created_at, expires_at) VALUES (:h, :s, :c, :at, :exp)")
+        .bind("h", sha256(token)).bind("s", subjectId).bind("c", csrf).bind("at", utc(now)).bind("exp", utc(expires)).execute());
+    return Map.entry(token, new Session(subjectId, csrf, expires));
+  }
+
+  public Optional<Session> session(String token) {
+    if (token == null || token.length() != 43) {
+      return Optional.empty();
+    }
+    return jdbi.withHandle(h -> h.createQuery("SELECT subject_id, csrf, expires_at FROM web_session WHERE id_hash = :h AND expires_at > :now")
+        .bind("h", sha256(token)).bind("now", utc(clock.instant()))
+        .map((rs, ctx) -> new Session(rs.getString("subject_id"), rs.getString("csrf"), rs.getObject("expires_at", OffsetDateTime.class).toInstant()))
+        .findOne());
+  }
+
+  public void endSession(String token) {
+    if (token != null) {
+      jdbi.useHandle(h -> h.createUpdate("DELETE FROM web_session WHERE id_hash = :h").bind("h", sha256(token)).execute());
+    }
+  }
+
+  /** The services a person is registered with. */
+  public List<String> services(String subjectId) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT service FROM subject_service WHERE subject_id = :id ORDER BY service").bind("id", subjectId).mapTo(String.class).list());
+  }
+
+  /** The fields a person has given, by name. */
+  public Set<String> givenFields(String subjectId) {
+    return jdbi.withHandle(h -> storedCategories(h, subjectId).keySet());
+  }
+
+  // ---- keys (C29) ----
+
+  /** Re-wraps every data key not yet under the master key's current version, in batches; returns how many. */
+  public int rewrapAll(int batch) {
+    int version = keys.master().currentVersion();
+    int total = 0;
+    while (true) {
+      List<Map.Entry<String, byte[]>> rows = keyStore.notAtVersion(version, batch);
+      for (Map.Entry<String, byte[]> r : rows) {
+        if (keyStore.replace(r.getKey(), r.getValue(), keys.rewrap(r.getKey(), r.getValue()), version)) {
+          total++;
+        }
+      }
+      if (rows.size() < batch) {
+        return total;
+      }
+    }
+  }
+
+  // ---- internals ----
+
+  private void insertField(Handle h, DataKey key, String subjectId, String field, String value, Instant now) {
+    h.createUpdate("INSERT INTO subject_field (subject_id, field, category, ciphertext, updated_at) VALUES (:s, :f, :c, :ct, :at)")
+        .bind("s", subjectId).bind("f", field).bind("c", policy.field(field).category()).bind("ct", key.seal(field, value)).bind("at", utc(now)).execute();
+  }
+
+  private DataKey key(Handle h, String subjectId) {
+    SubjectKeys.Wrapped w = keyStore.get(subjectId)
+        .orElseThrow(() -> new StoreException("the data key of a person is missing from the key store"));
+    return keys.open(subjectId, w.wrapped(), w.version());
+  }
+
+  private static Map<String, String> storedCategories(Handle h, String subjectId) {
+    Map<String, String> out = new TreeMap<>();
+    h.createQuery("SELECT field, category FROM subject_field WHERE subject_id = :id").bind("id", subjectId)
+        .map((rs, ctx) -> Map.entry(rs.getString("field"), rs.getString("category"))).forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  /** A person exists and, for a service, is registered with it; otherwise NotFound, the same either way. */
+  private static void requireVisible(Handle h, Access by, String subjectId) {
+    boolean visible;
+    if (subjectId == null || subjectId.length() > 40) {
+      visible = false;
+    } else if (by.kind() == ActorKind.SERVICE) {
+      visible = h.createQuery("SELECT COUNT(*) FROM subject_service WHERE subject_id = :id AND service = :s").bind("id", subjectId).bind("s", by.id())
+          .mapTo(Integer.class).one() > 0;
+    } else if (by.kind() == ActorKind.SUBJECT) {
+      visible = subjectId.equals(by.id()) && exists(h, subjectId);
+    } else {
+      visible = exists(h, subjectId);
+    }
+    if (!visible) {
+      throw new NotFound("no person with this id is visible to you");
+    }
+  }
+
+  private static boolean exists(Handle h, String subjectId) {
+    return h.createQuery("SELECT COUNT(*) FROM subject WHERE id = :id").bind("id", subjectId).mapTo(Integer.class).one() > 0;
+  }
+
+  private Facts facts(Handle h, Access by, String subjectId) {
+    int version = h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subjectId).mapTo(Integer.class).findOne().orElse(0);
+    List<Facts.Consent> consents = new ArrayList<>();
+    for (Consent c : consents(h, subjectId)) {
+      if (c.withdrawnAt() == null) {
+        consents.add(new Facts.Consent(c.purpose(), c.recipient(), c.policyVersion()));
+      }
+    }
+    return facts(by, consents, version);
+  }
+
+  private Facts facts(Access by, List<Facts.Consent> consents, int version) {
+    return new Facts(clock.instant(), consents, version, Set.of(), by.staff(), List.of(), null, -1);
+  }
+
+  private void audit(Handle h, Access by, String action, String purpose, String subjectId, List<String> categories, Decision d) {
+    audit.append(h, by.kind().id(), by.id(), action, purpose, subjectId, categories, d.effect().name().toLowerCase(java.util.Locale.ROOT),
+        d.rules(), d.clauses(), by.requestId());
+  }
+
+  private void recordRequest(Handle h, String subjectId, String kind, Instant requested, Instant served) {
+    h.createUpdate("INSERT INTO access_request (id, subject_id, kind, requested_at, deadline, served_at) VALUES (:id, :s, :k, :at, :dl, :served)")
+        .bind("id", "rq-" + UUID.randomUUID()).bind("s", subjectId).bind("k", kind).bind("at", utc(requested))
+        .bind("dl", utc(requested.plus(REQUEST_DEADLINE))).bind("served", served == null ? null : utc(served)).execute();
+  }
+
+  private static OffsetDateTime utc(Instant i) {
+    return i.atOffset(ZoneOffset.UTC);
+  }
+
+  private static Instant instant(Object o) {
+    if (o instanceof OffsetDateTime odt) {
+      return odt.toInstant();
+    }
+    if (o instanceof java.sql.Timestamp ts) {
+      return ts.toInstant();
+    }
+    return Instant.parse(String.valueOf(o));
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

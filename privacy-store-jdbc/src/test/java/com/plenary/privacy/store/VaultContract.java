@@ -1,0 +1,213 @@
+package com.plenary.privacy.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.store.Vault.Access;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The vault's contract: every test here runs on H2 and on PostgreSQL. */
+abstract class VaultContract extends StoreContract {
+  abstract Vault vault();
+
+  abstract SubjectKeys keyStore();
+
+  abstract int subjectCount();
+
+  abstract com.plenary.privacy.testkit.MutableClock clock();
+
+  /** Runs SQL behind the platform's back, as an attacker with database access would. */
+  abstract void tamper(String sql);
+
+  static final Access MAIL = Access.service("mail", "rq-test");
+  static final Access SHOP = Access.service("shop", "rq-test");
+
+  String registerAda() {
+    var out = vault().register(MAIL, "mail", Map.of("email", "ada." + System.nanoTime() + "@example.org", "name", "Ada Lovelace", "phone", "+44 20 7946 0000"), null, null);
+    assertThat(out.permitted()).isTrue();
+    return out.value().id();
+  }
+
+  @Test
+  void C2_declaredFieldsAreStoredAndReadBackForADeclaredPurpose() {
+    String id = registerAda();
+    var read = vault().read(MAIL, id, "provide", List.of());
+    assertThat(read.permitted()).isTrue();
+    assertThat(read.value().values()).containsEntry("name", "Ada Lovelace").containsEntry("phone", "+44 20 7946 0000");
+  }
+
+  @Test
+  void C2_anUndeclaredFieldIsRefusedByNameAndNothingIsStored() {
+    int before = subjectCount();
+    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "x@example.org", "name", "X", "shoe_size", "44"), null, null))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("'shoe_size'").hasMessageNotContaining("44")
+        .extracting(e -> ((InvalidInputException) e).field()).isEqualTo("shoe_size");
+    assertThat(subjectCount()).isEqualTo(before);
+  }
+
+  @Test
+  void C18_aMissingRequiredFieldIsNamed() {
+    assertThatThrownBy(() -> vault().register(SHOP, "shop", Map.of("email", "y@example.org", "name", "Y"), null, null))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("'address'");
+  }
+
+  @Test
+  void C22_decliningAnOptionalFieldStillRegistersAndNamesWhatIsUnavailable() {
+    var out = vault().register(MAIL, "mail", Map.of("email", "z" + System.nanoTime() + "@example.org", "name", "Zed"), null, null);
+    assertThat(out.value().declined()).containsExactlyInAnyOrder("phone", "language", "country");
+    assertThat(out.value().unavailable()).anySatisfy(u -> {
+      assertThat(u.service()).isEqualTo("shop");
+      assertThat(u.missing()).containsExactly("address");
+    });
+  }
+
+  @Test
+  void badValuesAreRefusedWithoutEchoingThem() {
+    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "not-an-email", "name", "N"), null, null))
+        .hasMessageContaining("'email'").hasMessageNotContaining("not-an-email");
+    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "n@example.org", "name", "N".repeat(201)), null, null))
+        .hasMessageContaining("longer than 200");
+    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "n@example.org", "name", "Bad\u0000Name"), null, null))
+        .hasMessageContaining("control character");
+    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "n@example.org", "name", 42), null, null))
+        .hasMessageContaining("must be a text");
+  }
+
+  @Test
+  void C14_aReadForAnUndeclaredPurposeIsDeniedAndAudited() {
+    String id = registerAda();
+    var read = vault().read(MAIL, id, "develop", List.of("email"));
+    assertThat(read.permitted()).isFalse();
+    assertThat(read.decision().clauses()).contains("C19");
+    var last = vault().audit().about(id, 100);
+    assertThat(last).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("read");
+      assertThat(e.purpose()).isEqualTo("develop");
+      assertThat(e.effect()).isEqualTo("deny");
+    });
+  }
+
+  @Test
+  void C19_consentOpensAnUndeclaredPurposeAndWithdrawalClosesItAgain() {
+    String id = registerAda();
+    assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
+    vault().grantConsent(Access.subject(id, null), id, "develop", null);
+    assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isTrue();
+    assertThat(vault().withdrawConsent(Access.subject(id, null), id, "develop", null)).isEqualTo(1);
+    assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
+  }
+
+  @Test
+  void aServiceSeesOnlyPeopleRegisteredWithIt() {
+    String id = registerAda();
+    assertThatThrownBy(() -> vault().read(SHOP, id, "provide", List.of())).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> vault().read(MAIL, "s-nobody", "provide", List.of())).isInstanceOf(NotFound.class);
+  }
+
+  @Test
+  void aPersonSeesOnlyTheirOwnData() {
+    String ada = registerAda();
+    String other = registerAda();
+    assertThatThrownBy(() -> vault().export(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> vault().correct(Access.subject(ada, null), other, Map.of("name", "Mallory"))).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> vault().erase(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
+  }
+
+  @Test
+  void C35_aCorrectedFieldIsReturnedCorrected() {
+    String id = registerAda();
+    var corrected = vault().correct(Access.subject(id, null), id, Map.of("name", "Augusta Ada King"));
+    assertThat(corrected.value()).containsExactly("name");
+    assertThat(vault().read(MAIL, id, "provide", List.of("name")).value().values()).containsEntry("name", "Augusta Ada King");
+    assertThat(vault().requests(id)).anySatisfy(r -> assertThat(r.get("kind")).isEqualTo("correction"));
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void C34_C11_theExportHoldsEverythingAboutThePersonAndNothingOfAnother() {
+    String id = registerAda();
+    String other = registerAda();
+    vault().correct(Access.subject(other, null), other, Map.of("name", "Someone Else"));
+    vault().addContent(MAIL, id, "message", "communicate.respond", "Where is my parcel?");
+    vault().grantConsent(Access.subject(id, null), id, "develop", null);
+    var export = vault().export(Access.subject(id, null), id);
+    assertThat(export.permitted()).isTrue();
+    Map<String, Object> out = export.value();
+    assertThat((Map<String, Object>) out.get("profile")).containsKeys("email", "name", "phone");
+    assertThat((List<Map<String, Object>>) out.get("content")).singleElement().satisfies(c -> assertThat(c.get("text")).isEqualTo("Where is my parcel?"));
+    assertThat((List<Map<String, Object>>) out.get("consents")).singleElement().satisfies(c -> assertThat(c.get("purpose")).isEqualTo("develop"));
+    assertThat((List<Map<String, Object>>) out.get("requests")).anySatisfy(r -> {
+      assertThat(r.get("kind")).isEqualTo("export");
+      assertThat(r.get("deadline")).isNotNull();
+      assertThat(r.get("served_at")).isNotNull();
+    });
+    assertThat(out.toString()).doesNotContain("Someone Else").doesNotContain(other);
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void C11_contentPastItsRetentionIsDeletedByTheRetentionJob() {
+    vault().runRetention();
+    String id = registerAda();
+    vault().addContent(MAIL, id, "message", "communicate.respond", "a private message");
+    vault().addContent(MAIL, id, "content", "improve", "a public post");
+    assertThat(vault().runRetention()).isEmpty();
+    clock().advance(java.time.Duration.ofDays(2 * 366));
+    assertThat(vault().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public");
+    List<Map<String, Object>> left = (List<Map<String, Object>>) vault().export(Access.subject(id, null), id).value().get("content");
+    assertThat(left).singleElement().satisfies(c -> assertThat(c.get("text")).isEqualTo("a public post"));
+  }
+
+  @Test
+  void erasureShredsTheKeyAndLeavesOnlyAPseudonymousRecord() {
+    String id = registerAda();
+    assertThat(keyStore().get(id)).isPresent();
+    var erased = vault().erase(Access.subject(id, null), id);
+    assertThat(erased.value().counts()).containsEntry("user.name", 1).containsEntry("data_key", 1);
+    assertThat(keyStore().get(id)).isEmpty();
+    assertThatThrownBy(() -> vault().read(MAIL, id, "provide", List.of())).isInstanceOf(NotFound.class);
+    assertThat(vault().audit().about(id, 100)).isNotEmpty().allSatisfy(e -> assertThat(e.subject()).isEqualTo(id));
+  }
+
+  @Test
+  void C6_signInWorksByEmailAndPasswordAndNeverSaysWhichWasWrong() {
+    String email = "sign." + System.nanoTime() + "@example.org";
+    var reg = vault().register(MAIL, "mail", Map.of("email", email, "name", "Sig"), "correct horse battery", null);
+    assertThat(vault().signIn(email.toUpperCase(), "correct horse battery")).contains(reg.value().id());
+    assertThat(vault().signIn(email, "wrong password!")).isEmpty();
+    assertThat(vault().signIn("nobody@example.org", "correct horse battery")).isEmpty();
+    var session = vault().startSession(reg.value().id());
+    assertThat(vault().session(session.getKey())).get().extracting(Vault.Session::subjectId).isEqualTo(reg.value().id());
+    vault().endSession(session.getKey());
+    assertThat(vault().session(session.getKey())).isEmpty();
+  }
+
+  @Test
+  void C29_theAuditChainVerifiesAndDetectsATamperedEntry() {
+    String id = registerAda();
+    vault().read(MAIL, id, "provide", List.of());
+    assertThat(vault().audit().verify().intact()).isTrue();
+    long seq = vault().audit().about(id, 10).get(0).seq();
+    tamper("UPDATE audit_entry SET effect = 'deny' WHERE seq = " + seq);
+    var v = vault().audit().verify();
+    assertThat(v.intact()).isFalse();
+    assertThat(v.firstBrokenSeq()).isEqualTo(seq);
+    tamper("UPDATE audit_entry SET effect = 'permit' WHERE seq = " + seq);
+    assertThat(vault().audit().verify().intact()).isTrue();
+  }
+
+  @Test
+  void C29_aCiphertextMovedToAnotherPersonOrFieldFailsToOpen() {
+    String ada = registerAda();
+    String eve = registerAda();
+    tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
+        + "WHERE subject_id = '" + eve + "' AND field = 'name'");
+    assertThatThrownBy(() -> vault().read(MAIL, eve, "provide", List.of("name"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
+    tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
+        + "WHERE subject_id = '" + ada + "' AND field = 'phone'");
+    assertThatThrownBy(() -> vault().read(MAIL, ada, "provide", List.of("phone"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
+  }
+}
