@@ -33,6 +33,7 @@ public final class Config {
   public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(8);
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
   public static final String DEFAULT_ROLES_CLAIM = "roles";
+  public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofHours(1);
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -45,6 +46,10 @@ public final class Config {
     DATABASE_USER("database.user", "text"),
     DATABASE_PASSWORD("database.password", "secret"),
     DATABASE_POOL_SIZE("database.pool_size", "pool"),
+    KEYSTORE_URL("keystore.url", "jdbc"),
+    KEYSTORE_USER("keystore.user", "text"),
+    KEYSTORE_PASSWORD("keystore.password", "secret"),
+    RETENTION_INTERVAL("retention.interval", "duration"),
     POLICY_FILE("policy.file", "text"),
     AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
     AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
@@ -203,9 +208,15 @@ public final class Config {
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) {
       throw bad(Key.AUTH_TOKEN_TTL, "a duration from PT1S to P7D, such as PT8H");
     }
-    String url = values.get(Key.DATABASE_URL);
-    if (url != null && !(url.startsWith("jdbc:h2:") || url.startsWith("jdbc:postgresql://"))) {
-      throw bad(Key.DATABASE_URL, "a JDBC URL starting with jdbc:postgresql:// or jdbc:h2:");
+    for (Key k : List.of(Key.DATABASE_URL, Key.KEYSTORE_URL)) {
+      String url = values.get(k);
+      if (url != null && !(url.startsWith("jdbc:h2:") || url.startsWith("jdbc:postgresql://"))) {
+        throw bad(k, "a JDBC URL starting with jdbc:postgresql:// or jdbc:h2:");
+      }
+    }
+    Duration retention = duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
+    if (retention.compareTo(Duration.ofSeconds(1)) < 0 || retention.compareTo(Duration.ofDays(7)) > 0) {
+      throw bad(Key.RETENTION_INTERVAL, "a duration from PT1S to P7D, such as PT1H");
     }
     for (Key k : List.of(Key.AUTH_OIDC_ISSUER, Key.AUTH_OIDC_JWKS_URL)) {
       String u = values.get(k);
@@ -326,6 +337,32 @@ public final class Config {
     return integer(Key.DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE);
   }
 
+  /** The directory of the master and blind-index keys. */
+  public Path keyDir() {
+    return dataDir().resolve("keys");
+  }
+
+  /**
+   * The key store's URL: people's wrapped data keys, kept apart from their data so that a data backup
+   * holds ciphertext only. By default an H2 file in the key directory.
+   */
+  public String keystoreUrl() {
+    String url = values.get(Key.KEYSTORE_URL);
+    return url != null ? url : "jdbc:h2:file:" + keyDir().toAbsolutePath().normalize().resolve("keystore") + ";AUTO_SERVER=TRUE";
+  }
+
+  public String keystoreUser() {
+    return text(Key.KEYSTORE_USER, keystoreUrl().startsWith("jdbc:h2:") ? "sa" : databaseUser());
+  }
+
+  public String keystorePassword() {
+    return text(Key.KEYSTORE_PASSWORD, keystoreUrl().startsWith("jdbc:h2:") ? "" : databasePassword());
+  }
+
+  public Duration retentionInterval() {
+    return duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
+  }
+
   /** The policy file, or null for the policy bundled with the platform. */
   public Path policyFile() {
     String p = values.get(Key.POLICY_FILE);
@@ -366,6 +403,10 @@ public final class Config {
         case DATABASE_USER -> databaseUser();
         case DATABASE_PASSWORD -> databasePassword().isEmpty() ? "" : "****";
         case DATABASE_POOL_SIZE -> String.valueOf(databasePoolSize());
+        case KEYSTORE_URL -> com.plenary.privacy.store.Store.redact(keystoreUrl());
+        case KEYSTORE_USER -> keystoreUser();
+        case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";
+        case RETENTION_INTERVAL -> retentionInterval().toString();
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();
         case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());

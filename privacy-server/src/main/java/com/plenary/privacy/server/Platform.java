@@ -4,6 +4,9 @@ import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.internal.LocalIssuer;
 import com.plenary.privacy.store.Store;
+import com.plenary.privacy.store.SubjectKeys;
+import com.plenary.privacy.store.Vault;
+import com.plenary.privacy.store.crypto.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -20,14 +23,20 @@ public final class Platform implements AutoCloseable {
   private final Store store;
   private final LocalIssuer issuer;
   private final Clock clock;
+  private final Keys keys;
+  private final SubjectKeys keyStore;
+  private final Vault vault;
 
-  private Platform(Config config, Policy policy, Store store, LocalIssuer issuer, Clock clock) {
+  private Platform(Config config, Policy policy, Store store, LocalIssuer issuer, Keys keys, SubjectKeys keyStore, Clock clock) {
     this.config = config;
     this.policy = policy;
     this.engine = DecisionEngine.compile(policy);
     this.store = store;
     this.issuer = issuer;
     this.clock = clock;
+    this.keys = keys;
+    this.keyStore = keyStore;
+    this.vault = store.vault(keys, keyStore, engine);
   }
 
   /**
@@ -49,10 +58,18 @@ public final class Platform implements AutoCloseable {
     } catch (com.plenary.privacy.store.StoreException e) {
       throw new ConfigException("configuration key 'database.url' names a database that cannot be used: " + e.getMessage(), e);
     }
+    SubjectKeys keyStore;
     try {
-      return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), clock);
+      keyStore = SubjectKeys.open(config.keystoreUrl(), config.keystoreUser(), config.keystorePassword(), clock);
+    } catch (com.plenary.privacy.store.StoreException e) {
+      store.close();
+      throw new ConfigException("configuration key 'keystore.url' names a key store that cannot be used: " + e.getMessage(), e);
+    }
+    try {
+      return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), Keys.local(config.keyDir()), keyStore, clock);
     } catch (RuntimeException e) {
       store.close();
+      keyStore.close();
       throw e;
     }
   }
@@ -81,8 +98,22 @@ public final class Platform implements AutoCloseable {
     return clock;
   }
 
+  public Keys keys() {
+    return keys;
+  }
+
+  public SubjectKeys keyStore() {
+    return keyStore;
+  }
+
+  /** The personal data vault: the one enforcement point for personal data. */
+  public Vault vault() {
+    return vault;
+  }
+
   @Override
   public void close() {
     store.close();
+    keyStore.close();
   }
 }

@@ -62,6 +62,11 @@ public final class PlenaryServer implements AutoCloseable {
   private final List<Route> routes = new ArrayList<>();
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Javalin app;
+  private final java.util.concurrent.ScheduledExecutorService jobs = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "plenary-jobs");
+    t.setDaemon(true);
+    return t;
+  });
 
   private PlenaryServer(Platform platform) {
     this.platform = platform;
@@ -98,6 +103,7 @@ public final class PlenaryServer implements AutoCloseable {
           case "post" -> cfg.routes.post(r.path(), guarded);
           case "patch" -> cfg.routes.patch(r.path(), guarded);
           case "delete" -> cfg.routes.delete(r.path(), guarded);
+          case "put" -> cfg.routes.put(r.path(), guarded);
           default -> throw new IllegalStateException("unsupported method " + r.method());
         }
       }
@@ -117,9 +123,23 @@ public final class PlenaryServer implements AutoCloseable {
   public static PlenaryServer start(Platform platform) {
     PlenaryServer server = new PlenaryServer(platform);
     server.app.start();
+    long every = platform.config().retentionInterval().toMillis();
+    server.jobs.scheduleWithFixedDelay(server::runRetention, every, every, TimeUnit.MILLISECONDS);
     LOG.info("serving on port {} with policy '{}' version {} and {} (pool {})", server.port(), platform.policy().name(),
         platform.policy().version(), platform.store().product(), platform.store().poolState());
     return server;
+  }
+
+  /** The retention job (C11): deletes what is past its retention and logs what it deleted. */
+  private void runRetention() {
+    try {
+      var deleted = platform.vault().runRetention();
+      if (!deleted.isEmpty()) {
+        LOG.info("retention deleted {}", deleted);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("the retention job failed; it runs again in {}", platform.config().retentionInterval(), e);
+    }
   }
 
   public int port() {
@@ -142,6 +162,7 @@ public final class PlenaryServer implements AutoCloseable {
    */
   public void stop() {
     draining = true;
+    jobs.shutdownNow();
     long deadline = System.nanoTime() + platform.config().shutdownGrace().toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       try {
@@ -175,6 +196,7 @@ public final class PlenaryServer implements AutoCloseable {
     routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", this::policy));
     routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), false, this::whoami));
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), true, this::decide));
+    routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json).routes());
     routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
     routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
   }
@@ -287,10 +309,22 @@ public final class PlenaryServer implements AutoCloseable {
 
   private void guard(Route route, Context ctx) throws Exception {
     if (!route.isPublic()) {
-      Caller caller = authenticator.authenticate(ctx.header("Authorization")).orElseThrow(() -> {
+      java.util.Optional<Caller> bySession = route.callers().contains(Caller.Kind.SUBJECT) && ctx.header("Authorization") == null
+          ? platform.vault().session(ctx.cookie(com.plenary.privacy.server.internal.VaultRoutes.SESSION_COOKIE))
+              .map(s -> new Caller(Caller.Kind.SUBJECT, s.subjectId(), s.subjectId(), List.of(), null, s.csrf()))
+          : java.util.Optional.empty();
+      if (bySession.isPresent() && !route.method().equals("get")) {
+        String token = ctx.header("X-CSRF-Token");
+        if (token == null || !java.security.MessageDigest.isEqual(token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            bySession.get().csrf().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+          throw new HttpProblem(403, "csrf", "Missing or wrong CSRF token", "send the X-CSRF-Token header given at sign-in");
+        }
+      }
+      Caller caller = bySession.or(() -> authenticator.authenticate(ctx.header("Authorization"))).orElseThrow(() -> {
         ctx.header("WWW-Authenticate", "Bearer realm=\"plenary\"");
         return HttpProblem.unauthorized(ctx.header("Authorization") == null
-            ? "this endpoint needs an Authorization: Bearer credential (a service key, partner key or staff token)"
+            ? (route.callers().contains(Caller.Kind.SUBJECT) ? "sign in first: this endpoint needs your session"
+                : "this endpoint needs an Authorization: Bearer credential (a service key, partner key or staff token)")
             : "the credential is not valid: it is unknown, revoked or expired");
       });
       if (!route.callers().contains(caller.kind())) {
@@ -362,6 +396,7 @@ public final class PlenaryServer implements AutoCloseable {
         case 413 -> new HttpProblem(413, "too-large", "Request too large", "the body is larger than this server accepts");
         case 415 -> new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
         case 400 -> new HttpProblem(400, "invalid-input", "Invalid input", "the request could not be read");
+        case 429 -> new HttpProblem(429, "too-many-attempts", "Too many attempts", "slow down and try again later");
         case 503 -> new HttpProblem(503, "unavailable", "Unavailable", "the server cannot serve this request now");
         default -> h.getStatus() >= 500 ? new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs")
             : new HttpProblem(h.getStatus(), "http-" + h.getStatus(), "HTTP " + h.getStatus(), "the request was refused");
@@ -370,8 +405,4 @@ public final class PlenaryServer implements AutoCloseable {
     return new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs");
   }
 
-  /** Stops after {@code timeout}; for tests. */
-  static void await(long timeout, TimeUnit unit) throws InterruptedException {
-    unit.sleep(timeout);
-  }
 }

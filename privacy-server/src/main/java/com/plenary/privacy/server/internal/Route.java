@@ -27,6 +27,10 @@ public record Route(
     return new Route("get", path, tag, summary, Set.of(), Set.of(), List.of(200), false, handler);
   }
 
+  public static Route publicPost(String path, String tag, String summary, Handler handler) {
+    return new Route("post", path, tag, summary, Set.of(), Set.of(), List.of(200), true, handler);
+  }
+
   public boolean isPublic() {
     return callers.isEmpty();
   }

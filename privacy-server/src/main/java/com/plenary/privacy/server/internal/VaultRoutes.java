@@ -1,0 +1,340 @@
+package com.plenary.privacy.server.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.server.Caller;
+import com.plenary.privacy.server.HttpProblem;
+import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.store.Vault;
+import com.plenary.privacy.store.Vault.Access;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.SameSite;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The personal-data endpoints: registration and purpose-bound reads by services, and the person's
+ * own access, correction, export, consents and erasure. Each handler goes through the vault, which
+ * decides and audits; a denial becomes a 403 problem naming the clauses and rules that decided.
+ */
+public final class VaultRoutes {
+  public static final String SESSION_COOKIE = "pl_session";
+
+  private final Platform platform;
+  private final ObjectMapper json;
+  private final SignInThrottle throttle;
+
+  public VaultRoutes(Platform platform, ObjectMapper json) {
+    this.platform = platform;
+    this.json = json;
+    this.throttle = new SignInThrottle(platform.clock());
+  }
+
+  public List<Route> routes() {
+    Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
+    Set<Caller.Kind> serviceOrStaff = EnumSet.of(Caller.Kind.SERVICE, Caller.Kind.STAFF);
+    Set<Caller.Kind> person = EnumSet.of(Caller.Kind.SUBJECT);
+    return List.of(
+        new Route("post", "/api/v1/subjects", "subjects", "Register a person for the calling service (C2, C18, C22)", service, Set.of(), List.of(201), true, this::register),
+        new Route("get", "/api/v1/subjects/{id}", "subjects", "Read a person's fields for a purpose (query: purpose, fields); only permitted fields come back (C14)", serviceOrStaff, Set.of(), List.of(200), false, this::read),
+        new Route("patch", "/api/v1/subjects/{id}", "subjects", "Correct a person's fields (C35)", service, Set.of(), List.of(200), true, this::correctSubject),
+        new Route("post", "/api/v1/subjects/{id}/content", "subjects", "Retain a message or posted content for a purpose (C11)", service, Set.of(), List.of(201), true, this::content),
+        new Route("get", "/api/v1/subjects/{id}/consents", "consents", "A person's consents", service, Set.of(), List.of(200), false, this::subjectConsents),
+        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Record a consent or its withdrawal on the person's behalf (C19, C24)", service, Set.of(), List.of(201), true, this::subjectConsent),
+        Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", this::signIn),
+        new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), false, this::signOut),
+        new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), false, this::me),
+        new Route("patch", "/api/v1/me", "people", "Correct my data (C35); needs X-CSRF-Token", person, Set.of(), List.of(200), true, this::correctMe),
+        new Route("delete", "/api/v1/me", "people", "Erase me: my data key is destroyed and my data deleted; needs X-CSRF-Token", person, Set.of(), List.of(200), false, this::eraseMe),
+        new Route("get", "/api/v1/me/export", "people", "Everything held about me, as JSON (C34)", person, Set.of(), List.of(200), false, this::export),
+        new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), false, this::myConsents),
+        new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201), true, this::myConsent),
+        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::audit),
+        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::verify));
+  }
+
+  // ---- services ----
+
+  private void register(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    Map<String, Object> body = body(ctx, Set.of("fields", "password", "region"));
+    Map<String, Object> fields = object(body.get("fields"), "fields");
+    var out = platform.vault().register(access(ctx), caller.name(), fields, text(body.get("password"), "password"), text(body.get("region"), "region"));
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", out.value().id());
+    m.put("stored", out.value().stored());
+    m.put("declined", out.value().declined());
+    m.put("unavailable", out.value().unavailable());
+    ctx.status(201).header("Location", "/api/v1/subjects/" + out.value().id()).json(m);
+  }
+
+  private void read(Context ctx) {
+    String purpose = ctx.queryParam("purpose");
+    if (purpose == null || purpose.isBlank()) {
+      throw new InvalidInputException("purpose", "name the purpose of the read: ?purpose=provide (C14)");
+    }
+    String fieldsParam = ctx.queryParam("fields");
+    List<String> fields = fieldsParam == null || fieldsParam.isBlank() ? List.of() : List.of(fieldsParam.split(","));
+    var out = platform.vault().read(access(ctx), ctx.pathParam("id"), purpose, fields);
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", ctx.pathParam("id"));
+    m.put("purpose", purpose);
+    m.put("fields", out.value().values());
+    m.put("withheld", out.value().withheld());
+    m.put("decision", summary(out.decision()));
+    ctx.json(m);
+  }
+
+  private void correctSubject(Context ctx) throws IOException {
+    Map<String, Object> body = body(ctx, Set.of("fields"));
+    var out = platform.vault().correct(access(ctx), ctx.pathParam("id"), object(body.get("fields"), "fields"));
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    ctx.json(Map.of("corrected", out.value()));
+  }
+
+  private void content(Context ctx) throws IOException {
+    Map<String, Object> body = body(ctx, Set.of("kind", "purpose", "text"));
+    String kind = required(body, "kind");
+    String purpose = required(body, "purpose");
+    var out = platform.vault().addContent(access(ctx), ctx.pathParam("id"), kind, purpose, required(body, "text"));
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    ctx.status(201).json(Map.of("id", out.value()));
+  }
+
+  private void subjectConsents(Context ctx) {
+    ctx.json(Map.of("consents", platform.vault().consents(access(ctx), ctx.pathParam("id"))));
+  }
+
+  private void subjectConsent(Context ctx) throws IOException {
+    consent(ctx, ctx.pathParam("id"));
+  }
+
+  private void consent(Context ctx, String subject) throws IOException {
+    Map<String, Object> body = body(ctx, Set.of("purpose", "recipient", "granted"));
+    String purpose = required(body, "purpose");
+    String recipient = text(body.get("recipient"), "recipient");
+    Object granted = body.getOrDefault("granted", Boolean.TRUE);
+    if (!(granted instanceof Boolean)) {
+      throw new InvalidInputException("granted", "granted must be true (give) or false (withdraw)");
+    }
+    if ((Boolean) granted) {
+      ctx.status(201).json(platform.vault().grantConsent(access(ctx), subject, purpose, recipient));
+    } else {
+      ctx.json(Map.of("withdrawn", platform.vault().withdrawConsent(access(ctx), subject, purpose, recipient)));
+    }
+  }
+
+  // ---- people ----
+
+  private void signIn(Context ctx) throws IOException {
+    Map<String, Object> body = body(ctx, Set.of("email", "password"));
+    String email = required(body, "email");
+    String password = required(body, "password");
+    String address = ctx.ip();
+    long wait = throttle.retryAfter(email, address);
+    if (wait > 0) {
+      ctx.header("Retry-After", String.valueOf(wait));
+      throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
+    }
+    var subject = platform.vault().signIn(email, password);
+    if (subject.isEmpty()) {
+      throttle.failed(email, address);
+      throw HttpProblem.unauthorized("the email address or the password is not right");
+    }
+    throttle.succeeded(email);
+    var session = platform.vault().startSession(subject.get());
+    setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
+    ctx.json(Map.of("subject", subject.get(), "csrf", session.getValue().csrf(), "expires_at", session.getValue().expiresAt()));
+  }
+
+  private void signOut(Context ctx) {
+    platform.vault().endSession(ctx.cookie(SESSION_COOKIE));
+    setSessionCookie(ctx, "", 0);
+    ctx.status(204);
+  }
+
+  /** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when served over TLS. */
+  public static void setSessionCookie(Context ctx, String value, int maxAge) {
+    Cookie cookie = new Cookie(SESSION_COOKIE, value, "/", maxAge, "https".equals(ctx.scheme()), true, null, SameSite.LAX);
+    ctx.cookie(cookie);
+  }
+
+  private void me(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    var read = platform.vault().read(access(ctx), caller.id(), "provide", List.of());
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", caller.id());
+    m.put("fields", read.permitted() ? read.value().values() : Map.of());
+    m.put("services", platform.vault().services(caller.id()));
+    m.put("unavailable", platform.vault().unavailable(platform.vault().givenFields(caller.id())));
+    m.put("requests", platform.vault().requests(caller.id()));
+    ctx.json(m);
+  }
+
+  private void correctMe(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    Map<String, Object> body = body(ctx, Set.of("fields"));
+    var out = platform.vault().correct(access(ctx), caller.id(), object(body.get("fields"), "fields"));
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    ctx.json(Map.of("corrected", out.value()));
+  }
+
+  private void eraseMe(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    var out = platform.vault().erase(access(ctx), caller.id());
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    setSessionCookie(ctx, "", 0);
+    ctx.json(Map.of("erased", out.value().subject(), "counts", out.value().counts()));
+  }
+
+  private void export(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    var out = platform.vault().export(access(ctx), caller.id());
+    if (!out.permitted()) {
+      throw denied(out.decision());
+    }
+    ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
+    try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
+      g.useDefaultPrettyPrinter();
+      json.writeValue(g, out.value());
+    }
+  }
+
+  private void myConsents(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    ctx.json(Map.of("consents", platform.vault().consents(access(ctx), caller.id())));
+  }
+
+  private void myConsent(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    consent(ctx, caller.id());
+  }
+
+  // ---- audit ----
+
+  private void audit(Context ctx) {
+    int limit = intParam(ctx, "limit", 100, 1, 1000);
+    String before = ctx.queryParam("before");
+    Long beforeSeq = before == null ? null : (long) intParam(ctx, "before", 0, 1, Integer.MAX_VALUE);
+    ctx.json(Map.of("entries", platform.store().audit().recent(limit, beforeSeq)));
+  }
+
+  private void verify(Context ctx) {
+    var v = platform.store().audit().verify();
+    ctx.status(v.intact() ? 200 : 409).json(v);
+  }
+
+  // ---- helpers ----
+
+  private Access access(Context ctx) {
+    Caller c = ctx.attribute("caller");
+    String rid = ctx.attribute("request-id");
+    return switch (c.kind()) {
+      case SERVICE -> Access.service(c.name(), rid);
+      case SUBJECT -> Access.subject(c.id(), rid);
+      case STAFF -> Access.staff(new Facts.Staff(c.id(), c.staffType(),
+          platform.store().staff().find(c.id()).map(s -> s.agreementSigned()).orElse(null), List.of()), rid);
+      case PARTNER -> throw HttpProblem.forbidden("a partner may not call this endpoint");
+    };
+  }
+
+  static HttpProblem denied(Decision d) {
+    return new HttpProblem(403, "policy-denied", "Denied by the privacy policy",
+        d.reasons().isEmpty() ? "the policy does not permit this" : d.reasons().get(0).detail(),
+        Map.of("clauses", d.clauses(), "rules", d.rules()));
+  }
+
+  private static Map<String, Object> summary(Decision d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("effect", d.effect().name().toLowerCase(java.util.Locale.ROOT));
+    m.put("rules", d.rules());
+    m.put("clauses", d.clauses());
+    return m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> body(Context ctx, Set<String> allowed) throws IOException {
+    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
+    if (!(raw instanceof Map<?, ?> m)) {
+      throw new InvalidInputException("", "the body must be a JSON object");
+    }
+    for (Object k : m.keySet()) {
+      if (!allowed.contains(k)) {
+        throw new InvalidInputException(String.valueOf(k).length() > 64 ? "body" : String.valueOf(k),
+            "unknown field in the body; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+      }
+    }
+    return (Map<String, Object>) m;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> object(Object raw, String name) {
+    if (!(raw instanceof Map<?, ?> m)) {
+      throw new InvalidInputException(name, "'" + name + "' must be an object of field names to values");
+    }
+    return (Map<String, Object>) m;
+  }
+
+  private static String text(Object raw, String name) {
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof String s)) {
+      throw new InvalidInputException(name, "'" + name + "' must be a text");
+    }
+    return s;
+  }
+
+  private static String required(Map<String, Object> body, String name) {
+    String s = text(body.get(name), name);
+    if (s == null || s.isBlank()) {
+      throw new InvalidInputException(name, "'" + name + "' is required");
+    }
+    return s;
+  }
+
+  private static int intParam(Context ctx, String name, int fallback, int min, int max) {
+    String v = ctx.queryParam(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new InvalidInputException(name, name + " must be a whole number from " + min + " to " + max);
+  }
+
+  static List<String> names(List<?> items) {
+    List<String> out = new ArrayList<>();
+    items.forEach(i -> out.add(String.valueOf(i)));
+    return out;
+  }
+}
