@@ -1,0 +1,96 @@
+package com.plenary.privacy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/** The privacy center in a real Chromium: register, see, correct, consent, export, erase, sign in again. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AccountPageTest {
+  private Running running;
+  private ChromeDriver browser;
+
+  @BeforeAll
+  void start() throws Exception {
+    running = new Running();
+    browser = Browser.start();
+  }
+
+  @AfterAll
+  void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    running.close();
+  }
+
+  /** Clicks a submit button and waits for the page that follows to say {@code done} (or fails with its text). */
+  private void submit(org.openqa.selenium.WebElement button, String done) {
+    button.click();
+    new org.openqa.selenium.support.ui.WebDriverWait(browser, java.time.Duration.ofSeconds(10)).withMessage(() -> browser.getCurrentUrl() + "\n" + browser.findElement(By.tagName("body")).getText())
+        .until(d -> d.getCurrentUrl().contains("done=" + done));
+  }
+
+  private void fill(WebDriver d, String id, String value) {
+    var e = d.findElement(By.id(id));
+    e.clear();
+    e.sendKeys(value);
+  }
+
+  @Test
+  void C34_C35_aPersonRegistersSeesCorrectsExportsAndErasesTheirData() {
+    String email = "page." + System.nanoTime() + "@example.org";
+    browser.get(running.uri("/account").toString());
+    assertThat(browser.getTitle()).contains("privacy center");
+    var registration = browser.findElement(By.cssSelector("form[action='/account/register']"));
+    registration.findElement(By.name("email")).sendKeys(email);
+    registration.findElement(By.name("name")).sendKeys("Margaret Hamilton");
+    registration.findElement(By.name("password")).sendKeys("apollo guidance computer");
+    submit(registration.findElement(By.cssSelector("button[type=submit]")), "registered");
+
+    assertThat(browser.findElement(By.cssSelector(".done")).getText()).contains("Welcome");
+    assertThat(browser.findElement(By.tagName("table")).getText()).contains("Margaret Hamilton").contains(email);
+    Cookie session = browser.manage().getCookieNamed("pl_session");
+    assertThat(session.isHttpOnly()).isTrue();
+    assertThat(session.getSameSite()).isEqualToIgnoringCase("Lax");
+    assertThat(browser.getCurrentUrl()).doesNotContain(email).doesNotContain("Margaret");
+
+    fill(browser, "f-name", "Margaret H. Hamilton");
+    submit(browser.findElement(By.cssSelector("form[action='/account/correct'] button")), "corrected");
+    assertThat(browser.findElement(By.cssSelector(".done")).getText()).contains("corrected");
+    assertThat(browser.findElement(By.tagName("table")).getText()).contains("Margaret H. Hamilton");
+
+    submit(browser.findElements(By.cssSelector("form[action='/account/consents'] button")).get(0), "consent");
+    assertThat(browser.findElement(By.cssSelector(".done")).getText()).contains("recorded");
+
+    browser.get(running.uri("/account/export").toString());
+    String export = browser.findElement(By.tagName("main")).getText();
+    assertThat(export).contains("Margaret H. Hamilton").contains("\"purpose\" : \"communicate\"").contains("correction");
+
+    browser.get(running.uri("/account").toString());
+    browser.findElement(By.name("confirm")).click();
+    submit(browser.findElement(By.cssSelector("form[action='/account/erase'] button")), "erased");
+    assertThat(browser.findElement(By.cssSelector(".done")).getText()).contains("erased");
+
+    var signIn = browser.findElement(By.cssSelector("form[action='/account/sign-in']"));
+    signIn.findElement(By.name("email")).sendKeys(email);
+    signIn.findElement(By.name("password")).sendKeys("apollo guidance computer");
+    signIn.findElement(By.cssSelector("button")).click();
+    assertThat(browser.findElement(By.cssSelector(".error")).getText()).contains("not right");
+  }
+
+  @Test
+  void aFormPostWithoutItsCsrfTokenIsRefused() throws Exception {
+    int before = running.platform.keyStore().count();
+    var r = running.send("POST", "/account/register", "application/x-www-form-urlencoded", "email=a%40example.org&name=A&password=aaaaaaaaaaaa");
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(running.platform.keyStore().count()).isEqualTo(before);
+  }
+}
