@@ -34,6 +34,7 @@ public final class Config {
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
   public static final String DEFAULT_ROLES_CLAIM = "roles";
   public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofHours(1);
+  public static final int DEFAULT_COLLECTOR_QUEUE = 10_000;
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -50,6 +51,8 @@ public final class Config {
     KEYSTORE_USER("keystore.user", "text"),
     KEYSTORE_PASSWORD("keystore.password", "secret"),
     RETENTION_INTERVAL("retention.interval", "duration"),
+    COLLECTOR_QUEUE("collector.queue_capacity", "count"),
+    COLLECTOR_DNT("collector.honour_dnt", "boolean"),
     POLICY_FILE("policy.file", "text"),
     AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
     AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
@@ -214,6 +217,14 @@ public final class Config {
         throw bad(k, "a JDBC URL starting with jdbc:postgresql:// or jdbc:h2:");
       }
     }
+    int queue = integer(Key.COLLECTOR_QUEUE, DEFAULT_COLLECTOR_QUEUE);
+    if (queue < 1 || queue > 1_000_000) {
+      throw bad(Key.COLLECTOR_QUEUE, "a whole number from 1 to 1000000");
+    }
+    String dnt = values.get(Key.COLLECTOR_DNT);
+    if (dnt != null && !dnt.equals("true") && !dnt.equals("false")) {
+      throw bad(Key.COLLECTOR_DNT, "true or false");
+    }
     Duration retention = duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
     if (retention.compareTo(Duration.ofSeconds(1)) < 0 || retention.compareTo(Duration.ofDays(7)) > 0) {
       throw bad(Key.RETENTION_INTERVAL, "a duration from PT1S to P7D, such as PT1H");
@@ -318,7 +329,7 @@ public final class Config {
     if (url != null) {
       return url;
     }
-    return "jdbc:h2:file:" + dataDir().toAbsolutePath().normalize().resolve("plenary") + ";AUTO_SERVER=TRUE";
+    return "jdbc:h2:file:" + dataDir().toAbsolutePath().normalize().resolve("plenary") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
   }
 
   public boolean embeddedDatabase() {
@@ -357,6 +368,16 @@ public final class Config {
 
   public String keystorePassword() {
     return text(Key.KEYSTORE_PASSWORD, keystoreUrl().startsWith("jdbc:h2:") ? "" : databasePassword());
+  }
+
+  /** How many beacons may wait for the store before the collector answers 503. */
+  public int collectorQueueCapacity() {
+    return integer(Key.COLLECTOR_QUEUE, DEFAULT_COLLECTOR_QUEUE);
+  }
+
+  /** Whether {@code DNT: 1} turns analytics off like Global Privacy Control does. */
+  public boolean honourDnt() {
+    return !"false".equals(values.get(Key.COLLECTOR_DNT));
   }
 
   public Duration retentionInterval() {
@@ -407,6 +428,8 @@ public final class Config {
         case KEYSTORE_USER -> keystoreUser();
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";
         case RETENTION_INTERVAL -> retentionInterval().toString();
+        case COLLECTOR_QUEUE -> String.valueOf(collectorQueueCapacity());
+        case COLLECTOR_DNT -> String.valueOf(honourDnt());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();
         case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());

@@ -62,6 +62,7 @@ public final class PlenaryServer implements AutoCloseable {
   private final List<Route> routes = new ArrayList<>();
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Javalin app;
+  private final com.plenary.privacy.server.internal.Collector collector;
   private final java.util.concurrent.ScheduledExecutorService jobs = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "plenary-jobs");
     t.setDaemon(true);
@@ -78,6 +79,8 @@ public final class PlenaryServer implements AutoCloseable {
     OidcVerifier oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.issuer(), oidc);
+    this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity());
+    io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
     defineRoutes();
@@ -176,6 +179,7 @@ public final class PlenaryServer implements AutoCloseable {
       LOG.warn("stopping with {} requests still in flight after the grace period", inFlight.get());
     }
     app.stop();
+    collector.close();
     LOG.info("stopped");
   }
 
@@ -198,6 +202,7 @@ public final class PlenaryServer implements AutoCloseable {
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), true, this::decide));
     routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json).routes());
     routes.addAll(new com.plenary.privacy.server.internal.AccountPages(platform).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, collector, platform.config().honourDnt()).routes());
     routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
     routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
   }
@@ -366,6 +371,9 @@ public final class PlenaryServer implements AutoCloseable {
       LOG.error("request failed", e);
     }
     String id = ctx.attribute("request-id");
+    if (problem.status() == 503 && ctx.res().getHeader("Retry-After") == null) {
+      ctx.header("Retry-After", "1");
+    }
     try {
       ctx.status(problem.status()).contentType("application/problem+json")
           .result(json.writeValueAsString(problem.body(id == null ? "unknown" : id)));

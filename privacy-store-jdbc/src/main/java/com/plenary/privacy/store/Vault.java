@@ -95,8 +95,10 @@ public final class Vault {
   private final Policy policy;
   private final AuditLog audit;
   private final Clock clock;
+  private final UsageEvents usage;
 
   Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock) {
+    this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
     this.jdbi = jdbi;
     this.keys = keys;
     this.keyStore = keyStore;
@@ -108,6 +110,11 @@ public final class Vault {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /** Usage events and partner records, sealed with their owners' keys. */
+  public UsageEvents usage() {
+    return usage;
   }
 
   // ---- registration (C2, C18, C22) ----
@@ -323,8 +330,8 @@ public final class Vault {
             return c;
           }).forEach(content::add);
       out.put("content", content);
-      out.put("usage_events", List.of());
-      out.put("partner_links", List.of());
+      out.put("usage_events", usage.eventsOf(h, subjectId, 100_000));
+      out.put("partner_links", UsageEvents.links(h, subjectId));
       List<Map<String, Object>> accesses = new ArrayList<>();
       for (AuditLog.Entry e : audit.aboutWithin(h, subjectId, 10_000)) {
         Map<String, Object> a = new LinkedHashMap<>();
@@ -392,8 +399,10 @@ public final class Vault {
         counts.put("consents", consents);
       }
       counts.put("data_key", 1);
+      counts.putAll(usage.eraseFor(h, subjectId));
       h.createUpdate("DELETE FROM subject WHERE id = :id").bind("id", subjectId).execute();
       keyStore.delete(subjectId);
+      usage.forget(subjectId);
       Instant now = clock.instant();
       StringBuilder summary = new StringBuilder();
       counts.forEach((k, v) -> summary.append(summary.length() == 0 ? "" : ",").append(k).append('=').append(v));

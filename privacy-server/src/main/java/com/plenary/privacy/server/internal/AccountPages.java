@@ -296,6 +296,7 @@ public final class AccountPages {
 
   private void startSession(Context ctx, String subjectId) {
     platform.vault().endSession(ctx.cookie(VaultRoutes.SESSION_COOKIE));
+    CollectRoutes.attachBrowser(platform, ctx, subjectId);
     var session = platform.vault().startSession(subjectId);
     VaultRoutes.setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
   }

@@ -23,6 +23,10 @@ final class Html {
     return b.toString();
   }
 
+  static String capitalise(String s) {
+    return s == null || s.isEmpty() ? "" : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+
   /** Appends markup written by us, never input. */
   Html raw(String markup) {
     out.append(markup);
@@ -43,7 +47,7 @@ final class Html {
   static String page(String title, String main) {
     return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         + "<title>" + escape(title) + " — Plenary privacy center</title><link rel=\"stylesheet\" href=\"/assets/plenary.css\"></head><body>"
-        + "<header><a href=\"/account\">Plenary privacy center</a><a href=\"/api/v1/policy\">Privacy policy (data)</a></header>"
+        + "<header><a href=\"/account\">Plenary privacy center</a><a href=\"/privacy/cookies\">Cookies</a><a href=\"/api/v1/policy\">Privacy policy (data)</a></header>"
         + "<main>" + main + "</main></body></html>";
   }
 

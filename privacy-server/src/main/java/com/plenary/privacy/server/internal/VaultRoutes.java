@@ -161,6 +161,7 @@ public final class VaultRoutes {
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
     throttle.succeeded(email);
+    CollectRoutes.attachBrowser(platform, ctx, subject.get());
     var session = platform.vault().startSession(subject.get());
     setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
     ctx.json(Map.of("subject", subject.get(), "csrf", session.getValue().csrf(), "expires_at", session.getValue().expiresAt()));

@@ -105,6 +105,15 @@ public final class Keys {
     }
   }
 
+  /** The blind index of a browser-id cookie value (exact, no case folding). */
+  public String browserIndex(String cookie) {
+    try {
+      return HexFormat.of().formatHex(blindIndex.computePrimary(("browser:" + cookie).getBytes(StandardCharsets.UTF_8), 32));
+    } catch (GeneralSecurityException e) {
+      throw new CryptoException("cannot compute a blind index", e);
+    }
+  }
+
   /** A keyed hash of a partner's identifier for linking (C5), under the blind-index key. */
   public String linkIndex(String partner, String identifier) {
     try {

@@ -1,0 +1,512 @@
+package com.plenary.privacy.server.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.DecisionRequest;
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.policy.Action;
+import com.plenary.privacy.policy.ActorKind;
+import com.plenary.privacy.policy.Cookie;
+import com.plenary.privacy.policy.CookieClass;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.server.Caller;
+import com.plenary.privacy.server.HttpProblem;
+import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.store.UsageEvents;
+import com.plenary.privacy.store.Vault.Access;
+import io.javalin.http.Context;
+import io.javalin.http.SameSite;
+import java.io.IOException;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * Usage collection and cookies (C3–C10, C20, C21): the collector with its group commit, the snippet
+ * and the cookie banner, cookie choices with Global Privacy Control, service and partner events,
+ * and partner links. The collector records exactly the declared categories and drops anything else.
+ */
+public final class CollectRoutes {
+  public static final String BROWSER_COOKIE = "pl_bid";
+  public static final String CONSENT_COOKIE = "pl_consent";
+  public static final String ANALYTICS_COOKIE = "pl_an";
+  static final int MAX_BEACON_BYTES = 8 * 1024;
+  private static final Pattern COOKIE_VALUE = Pattern.compile("[A-Za-z0-9_-]{22,43}");
+  private static final Pattern CONSENT_VALUE = Pattern.compile("v1\\.p[01]\\.a[01]");
+  private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}");
+  private static final List<String> COLLECTED = List.of("user.device", "user.device.ip_address", "user.device.cookie_id", "user.behavior.browsing_history");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Platform platform;
+  private final ObjectMapper json;
+  private final Collector collector;
+  private final UserAgents userAgents = new UserAgents();
+  private final boolean honourDnt;
+
+  public CollectRoutes(Platform platform, ObjectMapper json, Collector collector, boolean honourDnt) {
+    this.platform = platform;
+    this.json = json;
+    this.collector = collector;
+    this.honourDnt = honourDnt;
+  }
+
+  public List<Route> routes() {
+    Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
+    Set<Caller.Kind> person = EnumSet.of(Caller.Kind.SUBJECT);
+    return List.of(
+        new Route("post", "/collect", "collection", "A page view from the snippet (text/plain or application/json); 204 once durable, 503 with Retry-After when the store is behind (C3, C7, C8)",
+            Set.of(), Set.of(), List.of(204), false, this::collect),
+        Route.publicGet("/snippet.js", "collection", "The usage snippet", ctx -> asset(ctx, "snippet.js", "text/javascript")),
+        Route.publicGet("/banner.js", "collection", "The cookie banner script", ctx -> asset(ctx, "banner.js", "text/javascript")),
+        Route.publicGet("/banner.css", "collection", "The cookie banner's styles", ctx -> asset(ctx, "banner.css", "text/css")),
+        Route.publicGet("/api/v1/cookies", "cookies", "Every cookie we or our partners set, with class, owner, purpose and lifetime (C8–C10)", this::cookies),
+        Route.publicGet("/.well-known/gpc.json", "cookies", "Global Privacy Control support", ctx ->
+            ctx.header("Cache-Control", "public, max-age=86400").json(Map.of("gpc", true, "lastUpdate", String.valueOf(platform.policy().effective())))),
+        Route.publicGet("/privacy/cookies", "pages", "Cookie choices, the list of cookies, and which features are off (C20, C21)", this::cookiePage),
+        new Route("post", "/privacy/cookie-choices", "cookies", "Store cookie choices: JSON {preferences, analytics} or the form of /privacy/cookies", Set.of(), Set.of(), List.of(200, 303), false, this::saveChoices),
+        new Route("post", "/api/v1/events", "collection", "A batch of up to 1000 usage events from a service (C3, C7)", service, Set.of(), List.of(200), true, this::serviceEvents),
+        new Route("post", "/api/v1/partner-events", "collection", "A batch of up to 1000 events from a partner's pages, attributed to it (C4)", EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), true, this::partnerEvents),
+        new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), true, this::link),
+        new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), false, this::unlinkByService),
+        new Route("get", "/api/v1/me/partner-links", "people", "Partner records combined with my data (C5)", person, Set.of(), List.of(200), false,
+            ctx -> ctx.json(Map.of("links", platform.vault().usage().links(((Caller) ctx.attribute("caller")).id())))),
+        new Route("delete", "/api/v1/me/partner-links/{link}", "people", "Undo a partner link (C5); needs X-CSRF-Token", person, Set.of(), List.of(204), false, this::unlinkByPerson));
+  }
+
+  // ---- the collector ----
+
+  private void collect(Context ctx) throws Exception {
+    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+    if (!type.startsWith("text/plain") && !type.startsWith("application/json")) {
+      throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the beacon as text/plain or application/json");
+    }
+    byte[] raw = ctx.bodyAsBytes();
+    if (raw.length > MAX_BEACON_BYTES) {
+      throw new HttpProblem(413, "too-large", "Request too large", "a beacon may be at most " + MAX_BEACON_BYTES + " bytes");
+    }
+    Object parsed = json.readValue(raw, Object.class);
+    if (!(parsed instanceof Map<?, ?> body)) {
+      throw new InvalidInputException("", "the beacon must be a JSON object");
+    }
+    Map<String, Object> details = pageDetails(body);
+    String kind = kind(body.get("type"));
+
+    Choices choices = choices(ctx);
+    String browser = browserCookie(ctx);
+    String subject = platform.vault().session(ctx.cookie(VaultRoutes.SESSION_COOKIE)).map(s -> s.subjectId()).orElse(null);
+    List<Facts.Consent> consents = choices.analytics() ? List.of(new Facts.Consent("improve.analytics", null, platform.policy().version())) : List.of();
+    Decision d = platform.engine().decide(new DecisionRequest(ActorKind.BROWSER, "browser", Action.COLLECT, "improve.analytics", subject, null, COLLECTED,
+        new Facts(platform.clock().instant(), consents, 0, Set.of(), null, List.of(), null, -1)));
+    if (!d.permits()) {
+      ctx.header("X-Plenary-Recorded", "no").status(204);
+      return;
+    }
+    Policy.Collection c = platform.policy().collection();
+    details.put("ip", IpAddresses.minimise(ctx.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
+    details.putAll(userAgents.parse(ctx.userAgent()));
+    String requestId = ctx.attribute("request-id");
+    await(collector.submit(new UsageEvents.Event(requestId, "browser", "snippet", "improve.analytics", kind, browser, subject, null, details)));
+    if (ctx.cookie(ANALYTICS_COOKIE) == null) {
+      setCookie(ctx, ANALYTICS_COOKIE, randomId(), lifetime(ANALYTICS_COOKIE), true);
+    }
+    ctx.header("X-Plenary-Recorded", "yes").status(204);
+  }
+
+  private static void await(java.util.concurrent.CompletableFuture<Void> done) throws InterruptedException {
+    try {
+      done.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof HttpProblem p) {
+        throw p;
+      }
+      throw new HttpProblem(503, "unavailable", "Unavailable", "the event could not be stored; retry");
+    } catch (TimeoutException e) {
+      throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
+    }
+  }
+
+  /** The declared page attributes from a beacon or an event; unknown fields are dropped, bad ones refused. */
+  private static Map<String, Object> pageDetails(Map<?, ?> body) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    String page = url(body.get("page"), "page", true);
+    d.put("page", page);
+    String referrer = url(body.get("referrer"), "referrer", false);
+    if (referrer != null) {
+      d.put("referrer", referrer);
+    }
+    Object language = body.get("language");
+    if (language != null) {
+      if (!(language instanceof String l) || !LANGUAGE.matcher(l).matches()) {
+        throw new InvalidInputException("language", "language must be a language tag such as en-GB");
+      }
+      d.put("language", l);
+    }
+    Object screen = body.get("screen");
+    if (screen != null) {
+      if (!(screen instanceof Map<?, ?> s) || !(s.get("w") instanceof Integer w) || !(s.get("h") instanceof Integer h) || w < 0 || h < 0 || w > 100_000 || h > 100_000) {
+        throw new InvalidInputException("screen", "screen must be {\"w\": width, \"h\": height} in whole pixels");
+      }
+      d.put("screen", w + "x" + h);
+    }
+    return d;
+  }
+
+  private static String kind(Object raw) {
+    if (raw == null) {
+      return "pageview";
+    }
+    if (!(raw instanceof String s) || !s.matches("[a-z][a-z0-9_-]{0,31}")) {
+      throw new InvalidInputException("type", "type must be a short lower-case word such as pageview");
+    }
+    return s;
+  }
+
+  private static String url(Object raw, String name, boolean required) {
+    if (raw == null) {
+      if (required) {
+        throw new InvalidInputException(name, name + " is required");
+      }
+      return null;
+    }
+    if (!(raw instanceof String s) || s.length() > 2048) {
+      throw new InvalidInputException(name, name + " must be a URL of at most 2048 characters");
+    }
+    try {
+      URI u = new URI(s);
+      if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new InvalidInputException(name, name + " must be an http or https URL");
+      }
+      return s;
+    } catch (java.net.URISyntaxException e) {
+      throw new InvalidInputException(name, name + " must be an http or https URL");
+    }
+  }
+
+  // ---- service and partner events ----
+
+  private void serviceEvents(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    List<Map<?, ?>> events = batch(ctx);
+    List<UsageEvents.Event> out = new ArrayList<>();
+    for (int i = 0; i < events.size(); i++) {
+      Map<?, ?> e = events.get(i);
+      String at = "events[" + i + "]";
+      String subject = optional(e.get("subject"), at + ".subject");
+      String browser = optional(e.get("browser"), at + ".browser");
+      if (subject == null && browser == null) {
+        throw new InvalidInputException(at, at + " needs a subject or a browser");
+      }
+      if (browser != null && !COOKIE_VALUE.matcher(browser).matches()) {
+        throw new InvalidInputException(at + ".browser", at + ".browser must be the browser-id cookie value");
+      }
+      String purpose = e.get("purpose") == null ? "technical" : optional(e.get("purpose"), at + ".purpose");
+      Decision d = platform.engine().decide(new DecisionRequest(ActorKind.SERVICE, caller.name(), Action.COLLECT, purpose, subject, null,
+          List.of("user.device", "user.behavior"), new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
+      if (!d.permits()) {
+        throw withIndex(VaultRoutes.denied(d), at);
+      }
+      if (subject != null && !platform.vault().services(subject).contains(caller.name())) {
+        throw new com.plenary.privacy.store.NotFound("no person with the id in " + at + " is registered with this service");
+      }
+      Map<String, Object> details = pageDetails(e);
+      Object ip = e.get("ip");
+      if (ip != null) {
+        Policy.Collection c = platform.policy().collection();
+        details.put("ip", IpAddresses.minimise(String.valueOf(ip), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
+      }
+      Object ua = e.get("user_agent");
+      if (ua instanceof String s) {
+        details.putAll(userAgents.parse(s));
+      }
+      out.add(new UsageEvents.Event(ctx.attribute("request-id"), "service", caller.name(), purpose, kind(e.get("type")), browser, subject, null, details));
+    }
+    platform.vault().usage().append(out);
+    ctx.json(Map.of("stored", out.size()));
+  }
+
+  private void partnerEvents(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    List<Map<?, ?>> events = batch(ctx);
+    List<UsageEvents.Event> out = new ArrayList<>();
+    for (int i = 0; i < events.size(); i++) {
+      Map<?, ?> e = events.get(i);
+      String at = "events[" + i + "]";
+      String identifier = optional(e.get("identifier"), at + ".identifier");
+      if (identifier == null) {
+        throw new InvalidInputException(at + ".identifier", at + ".identifier is required: the partner's own identifier of the visitor");
+      }
+      String purpose = e.get("purpose") == null ? "improve" : optional(e.get("purpose"), at + ".purpose");
+      Decision d = platform.engine().decide(new DecisionRequest(ActorKind.PARTNER, caller.name(), Action.COLLECT, purpose, null, null,
+          List.of("user.partner", "user.device", "user.behavior"), new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
+      if (!d.permits()) {
+        throw withIndex(VaultRoutes.denied(d), at);
+      }
+      Map<String, Object> details = pageDetails(e);
+      out.add(new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.get("type")), null, null, identifier, details));
+    }
+    platform.vault().usage().append(out);
+    ctx.json(Map.of("stored", out.size(), "partner", caller.name()));
+  }
+
+  private List<Map<?, ?>> batch(Context ctx) throws IOException {
+    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
+    if (!(raw instanceof Map<?, ?> m) || !(m.get("events") instanceof List<?> list) || m.size() != 1) {
+      throw new InvalidInputException("events", "send {\"events\": [ … ]} with from 1 to 1000 events");
+    }
+    if (list.isEmpty() || list.size() > 1000) {
+      throw new InvalidInputException("events", "a batch holds from 1 to 1000 events");
+    }
+    List<Map<?, ?>> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof Map<?, ?> e)) {
+        throw new InvalidInputException("events[" + i + "]", "events[" + i + "] must be an object");
+      }
+      out.add(e);
+    }
+    return out;
+  }
+
+  private static HttpProblem withIndex(HttpProblem p, String at) {
+    Map<String, Object> body = p.body("x");
+    Map<String, Object> ext = new LinkedHashMap<>();
+    ext.put("clauses", body.get("clauses"));
+    ext.put("rules", body.get("rules"));
+    ext.put("field", at);
+    return new HttpProblem(p.status(), p.slug(), p.title(), at + ": " + p.getMessage(), ext);
+  }
+
+  private static String optional(Object raw, String at) {
+    if (raw == null) {
+      return null;
+    }
+    if (!(raw instanceof String s) || s.isBlank() || s.length() > 320) {
+      throw new InvalidInputException(at, at + " must be a non-empty text of at most 320 characters");
+    }
+    return s;
+  }
+
+  // ---- partner links (C5) ----
+
+  private void link(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
+    if (!(raw instanceof Map<?, ?> m)) {
+      throw new InvalidInputException("", "the body must be a JSON object");
+    }
+    for (Object k : m.keySet()) {
+      if (!Set.of("partner", "identifier", "purpose").contains(k)) {
+        throw new InvalidInputException(String.valueOf(k), "unknown field; allowed: identifier, partner, purpose");
+      }
+    }
+    String partner = optional(m.get("partner"), "partner");
+    String purpose = optional(m.get("purpose"), "purpose");
+    if (partner == null || platform.policy().partners().stream().noneMatch(p -> p.id().equals(partner))) {
+      throw new InvalidInputException("partner", "partner must be one the policy declares");
+    }
+    if (purpose == null) {
+      throw new InvalidInputException("purpose", "name the purpose of combining the records (C5)");
+    }
+    String subject = ctx.pathParam("id");
+    if (!platform.vault().services(subject).contains(caller.name())) {
+      throw new com.plenary.privacy.store.NotFound("no person with this id is visible to you");
+    }
+    Decision d = platform.engine().decide(new DecisionRequest(ActorKind.SERVICE, caller.name(), Action.USE, purpose, subject, null, List.of("user.partner"),
+        new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
+    if (!d.permits()) {
+      throw VaultRoutes.denied(d);
+    }
+    ctx.status(201).json(platform.vault().usage().link(Access.service(caller.name(), ctx.attribute("request-id")), subject, partner,
+        optional(m.get("identifier"), "identifier"), purpose));
+  }
+
+  private void unlinkByService(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    String subject = ctx.pathParam("id");
+    if (!platform.vault().services(subject).contains(caller.name())
+        || !platform.vault().usage().unlink(Access.service(caller.name(), ctx.attribute("request-id")), subject, ctx.pathParam("link"))) {
+      throw new com.plenary.privacy.store.NotFound("no such link for a person visible to you");
+    }
+    ctx.status(204);
+  }
+
+  private void unlinkByPerson(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    if (!platform.vault().usage().unlink(Access.subject(caller.id(), ctx.attribute("request-id")), caller.id(), ctx.pathParam("link"))) {
+      throw new com.plenary.privacy.store.NotFound("no such link");
+    }
+    ctx.status(204);
+  }
+
+  // ---- cookies (C8–C10, C20, C21) ----
+
+  /** The visitor's choices, with Global Privacy Control and (when configured) Do Not Track overriding analytics. */
+  record Choices(boolean made, boolean preferences, boolean analytics, boolean gpc) {}
+
+  Choices choices(Context ctx) {
+    String c = ctx.cookie(CONSENT_COOKIE);
+    boolean made = c != null && CONSENT_VALUE.matcher(c).matches();
+    boolean gpc = "1".equals(ctx.header("Sec-GPC")) || honourDnt && "1".equals(ctx.header("DNT"));
+    boolean preferences = made && c.contains(".p1");
+    boolean analytics = made && c.contains(".a1") && !gpc;
+    return new Choices(made, preferences, analytics, gpc);
+  }
+
+  private void saveChoices(Context ctx) throws IOException {
+    boolean form = ctx.contentType() != null && ctx.contentType().startsWith("application/x-www-form-urlencoded");
+    boolean preferences;
+    boolean analytics;
+    if (form) {
+      String all = ctx.formParam("all");
+      preferences = "accept".equals(all) || "on".equals(ctx.formParam("preferences")) && !"refuse".equals(all);
+      analytics = "accept".equals(all) || "on".equals(ctx.formParam("analytics")) && !"refuse".equals(all);
+    } else {
+      if (ctx.contentType() == null || !ctx.contentType().startsWith("application/json")) {
+        throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the choices as application/json or as the form");
+      }
+      Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
+      if (!(raw instanceof Map<?, ?> m) || !(m.get("preferences") instanceof Boolean p) || !(m.get("analytics") instanceof Boolean a) || m.size() != 2) {
+        throw new InvalidInputException("", "send {\"preferences\": true|false, \"analytics\": true|false}");
+      }
+      preferences = p;
+      analytics = a;
+    }
+    if ("1".equals(ctx.header("Sec-GPC"))) {
+      analytics = false;
+    }
+    setCookie(ctx, CONSENT_COOKIE, "v1.p" + (preferences ? 1 : 0) + ".a" + (analytics ? 1 : 0), lifetime(CONSENT_COOKIE), false);
+    if (!analytics && ctx.cookie(ANALYTICS_COOKIE) != null) {
+      setCookie(ctx, ANALYTICS_COOKIE, "", 0, true);
+    }
+    if (!preferences && ctx.cookie("pl_prefs") != null) {
+      setCookie(ctx, "pl_prefs", "", 0, false);
+    }
+    if (form) {
+      ctx.redirect("/privacy/cookies?saved=1", io.javalin.http.HttpStatus.SEE_OTHER);
+    } else {
+      ctx.json(Map.of("preferences", preferences, "analytics", analytics));
+    }
+  }
+
+  private void cookies(Context ctx) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Cookie c : platform.policy().cookies()) {
+      CookieClass cls = cookieClass(c.cookieClass());
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", c.name());
+      m.put("class", c.cookieClass());
+      m.put("owner", c.owner());
+      m.put("purpose", c.text());
+      m.put("purpose_id", cls == null ? "" : cls.purpose());
+      m.put("lifetime", human(c.lifetime()));
+      m.put("refusable", cls == null || !cls.required());
+      out.add(m);
+    }
+    ctx.header("Cache-Control", "public, max-age=300").json(Map.of("classes", platform.policy().cookieClasses(), "cookies", out));
+  }
+
+  private void cookiePage(Context ctx) {
+    Choices choices = choices(ctx);
+    StringBuilder b = new StringBuilder("<h1>Cookies</h1>");
+    if (ctx.queryParam("saved") != null) {
+      b.append("<p class=\"done\" role=\"status\">Your choices are saved.</p>");
+    }
+    if (choices.gpc()) {
+      b.append("<p class=\"note\">Your browser sends Global Privacy Control: analytics stay off whatever is chosen here.</p>");
+    }
+    List<String> off = new ArrayList<>();
+    if (!choices.preferences()) {
+      off.add("remembering your display preferences");
+    }
+    if (!choices.analytics()) {
+      off.add("counting your visits to improve our services");
+    }
+    b.append("<section><h2>What is on</h2><p>Essential cookies keep the site working: signing in, forms, and remembering these choices. ")
+        .append(off.isEmpty() ? "Everything is on." : "Off for you: " + Html.escape(String.join("; ", off)) + ". Everything else keeps working (C21).")
+        .append("</p></section>");
+    b.append("<section><h2>Your choices</h2><form method=\"post\" action=\"/privacy/cookie-choices\">");
+    for (CookieClass cls : platform.policy().cookieClasses()) {
+      boolean checked = cls.required() || cls.id().equals("preferences") && choices.preferences() || cls.id().equals("analytics") && choices.analytics();
+      b.append("<label><input type=\"checkbox\" name=\"").append(Html.escape(cls.id())).append("\"").append(checked ? " checked" : "")
+          .append(cls.required() ? " disabled" : "").append("> ").append(Html.escape(Html.capitalise(cls.id()))).append(" — ").append(Html.escape(cls.text())).append("</label>");
+    }
+    b.append("<button type=\"submit\" name=\"all\" value=\"choose\">Save my choices</button> ")
+        .append("<button type=\"submit\" name=\"all\" value=\"accept\" id=\"accept-all\">Accept all</button> ")
+        .append("<button type=\"submit\" name=\"all\" value=\"refuse\" id=\"refuse-all\">Refuse all</button></form></section>");
+    b.append("<section><h2>Every cookie</h2><table><tr><th>Cookie</th><th>Class</th><th>Set by</th><th>Purpose</th><th>Lifetime</th></tr>");
+    for (Cookie c : platform.policy().cookies()) {
+      b.append("<tr><td>").append(Html.escape(c.name())).append("</td><td>").append(Html.escape(c.cookieClass())).append("</td><td>")
+          .append(Html.escape(c.owner().equals("plenary") ? "Plenary" : partnerName(c.owner()))).append("</td><td>").append(Html.escape(c.text()))
+          .append("</td><td>").append(Html.escape(human(c.lifetime()))).append("</td></tr>");
+    }
+    b.append("</table><p class=\"note\">We honour Global Privacy Control (<a href=\"/.well-known/gpc.json\">gpc.json</a>).</p></section>");
+    b.append("<script src=\"/banner.js\" defer></script><script src=\"/snippet.js\" defer></script>");
+    ctx.html(Html.page("Cookies", b.toString()));
+  }
+
+  private String partnerName(String id) {
+    return platform.policy().partners().stream().filter(p -> p.id().equals(id)).map(p -> p.text()).findFirst().orElse(id);
+  }
+
+  private CookieClass cookieClass(String id) {
+    return platform.policy().cookieClasses().stream().filter(c -> c.id().equals(id)).findFirst().orElse(null);
+  }
+
+  private int lifetime(String cookie) {
+    return platform.policy().cookies().stream().filter(c -> c.name().equals(cookie)).findFirst()
+        .map(c -> (int) Math.min(Integer.MAX_VALUE, c.lifetime().toSeconds())).orElse(3600);
+  }
+
+  /** The browser-id cookie (C8): 128 random bits; set when missing or malformed; essential, so set whatever the choices. */
+  private String browserCookie(Context ctx) {
+    String v = ctx.cookie(BROWSER_COOKIE);
+    if (v != null && COOKIE_VALUE.matcher(v).matches()) {
+      return v;
+    }
+    String fresh = randomId();
+    setCookie(ctx, BROWSER_COOKIE, fresh, lifetime(BROWSER_COOKIE), true);
+    return fresh;
+  }
+
+  /** C6: when a person signs in, their browser and its earlier events are attached to them. */
+  static void attachBrowser(Platform platform, Context ctx, String subjectId) {
+    String v = ctx.cookie(BROWSER_COOKIE);
+    if (v != null && COOKIE_VALUE.matcher(v).matches()) {
+      platform.vault().usage().attachBrowser(v, subjectId);
+    }
+  }
+
+  private static String randomId() {
+    byte[] raw = new byte[16];
+    RANDOM.nextBytes(raw);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+  }
+
+  static void setCookie(Context ctx, String name, String value, int maxAge, boolean httpOnly) {
+    ctx.cookie(new io.javalin.http.Cookie(name, value, "/", maxAge, "https".equals(ctx.scheme()), httpOnly, null, SameSite.LAX));
+  }
+
+  private static String human(Duration d) {
+    if (d.toDays() >= 1) {
+      return d.toDays() + " days";
+    }
+    return d.toHours() + " hours";
+  }
+
+  private static void asset(Context ctx, String name, String type) throws IOException {
+    try (var in = CollectRoutes.class.getResourceAsStream("/assets/" + name)) {
+      ctx.header("Cache-Control", "public, max-age=3600").contentType(type + "; charset=utf-8").result(in.readAllBytes());
+    }
+  }
+}

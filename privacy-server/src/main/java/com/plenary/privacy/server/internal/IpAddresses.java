@@ -1,0 +1,36 @@
+package com.plenary.privacy.server.internal;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** IP minimisation as the policy sets it (C7): the low bits are zeroed before anything is stored. */
+final class IpAddresses {
+  private IpAddresses() {}
+
+  /** The address with its last {@code v4Bits} (IPv4) or {@code v6Bits} (IPv6) bits zeroed, or "unknown". */
+  static String minimise(String address, int v4Bits, int v6Bits) {
+    if (address == null || address.isEmpty() || !address.matches("[0-9a-fA-F:.%\\[\\]]{2,64}")) {
+      return "unknown";
+    }
+    boolean v4 = address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    if (!v4 && address.indexOf(':') < 0) {
+      return "unknown"; // never a host name: no DNS look-up happens here
+    }
+    try {
+      String literal = address.replace("[", "").replace("]", "");
+      int zone = literal.indexOf('%');
+      if (zone >= 0) {
+        literal = literal.substring(0, zone);
+      }
+      byte[] bytes = InetAddress.getByName(literal).getAddress();
+      int zero = bytes.length == 4 ? v4Bits : v6Bits;
+      for (int bit = 0; bit < zero; bit++) {
+        int i = bytes.length - 1 - bit / 8;
+        bytes[i] &= (byte) ~(1 << (bit % 8));
+      }
+      return InetAddress.getByAddress(bytes).getHostAddress();
+    } catch (UnknownHostException e) {
+      return "unknown";
+    }
+  }
+}

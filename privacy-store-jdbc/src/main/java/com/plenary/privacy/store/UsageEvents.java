@@ -1,0 +1,341 @@
+package com.plenary.privacy.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.store.Vault.Access;
+import com.plenary.privacy.store.crypto.Keys;
+import com.plenary.privacy.store.crypto.Keys.DataKey;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * Usage events (C3–C7) and partner records (C4, C5). Each event's details are sealed with the key of
+ * its owner — the browser, the person, or the partner record — so they go with their owner's key.
+ * Browsers are known by a keyed hash of their cookie id, partner records by a keyed hash of the
+ * partner's identifier: neither plain value is stored. Appends take whole batches in one transaction
+ * with one audit entry per batch (the collector's group commit). Thread-safe.
+ */
+public final class UsageEvents {
+  /** One event to store. {@code details} are the collected values, already minimised (the IP). */
+  public record Event(
+      String requestId, String source, String sourceName, String purpose, String kind,
+      String browserCookie, String subjectId, String partnerIdentifier, Map<String, Object> details) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int KEY_CACHE = 10_000;
+
+  private final Jdbi jdbi;
+  private final Keys keys;
+  private final SubjectKeys keyStore;
+  private final AuditLog audit;
+  private final Clock clock;
+  /** Unwrapped owner keys, briefly and in memory only; never written anywhere. */
+  private final Map<String, DataKey> keyCache = new ConcurrentHashMap<>();
+  private final Map<String, String> browserByCookie = new ConcurrentHashMap<>();
+
+  UsageEvents(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, Clock clock) {
+    this.jdbi = jdbi;
+    this.keys = keys;
+    this.keyStore = keyStore;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  /** Stores a batch in one transaction; when this returns, every event of it is durable. */
+  public int append(List<Event> batch) {
+    if (batch.isEmpty()) {
+      return 0;
+    }
+    Instant now = clock.instant();
+    return jdbi.inTransaction(h -> {
+      PreparedBatch insert = h.prepareBatch("INSERT INTO usage_event (id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed) "
+          + "VALUES (:id, :rid, :at, :source, :name, :purpose, :kind, :owner, :browser, :subject, :record, :sealed)");
+      Map<String, Integer> groups = new TreeMap<>();
+      for (Event e : batch) {
+        String browser = e.browserCookie() == null ? null : browser(h, e.browserCookie(), now);
+        String subject = e.subjectId();
+        if (subject == null && browser != null) {
+          subject = h.createQuery("SELECT subject_id FROM browser WHERE id = :id").bind("id", browser).mapTo(String.class).findOne().orElse(null);
+        }
+        String record = e.partnerIdentifier() == null ? null : partnerRecord(h, e.sourceName(), e.partnerIdentifier(), now);
+        String owner = record != null ? record : subject != null ? subject : browser;
+        if (owner == null) {
+          throw new InvalidInputException("events", "an event needs a browser, a person or a partner identifier");
+        }
+        String id = "e-" + UUID.randomUUID();
+        insert.bind("id", id).bind("rid", e.requestId()).bind("at", now.atOffset(ZoneOffset.UTC)).bind("source", e.source())
+            .bind("name", e.sourceName()).bind("purpose", e.purpose()).bind("kind", e.kind()).bind("owner", owner)
+            .bind("browser", browser).bind("subject", subject).bind("record", record)
+            .bind("sealed", key(owner).seal("event:" + id, json(e.details()))).add();
+        groups.merge(e.source() + ":" + e.sourceName() + ":" + e.purpose(), 1, Integer::sum);
+      }
+      insert.execute();
+      for (var g : groups.entrySet()) {
+        String[] parts = g.getKey().split(":", 3);
+        audit.append(h, parts[0], parts[1], "collect", parts[2], null, List.of("user.device", "user.behavior"), "permit",
+            List.of("collected:" + g.getValue()), List.of("C3", "C7"), null);
+      }
+      return batch.size();
+    });
+  }
+
+  /** C6: on sign-in, the browser is tied to the person and its earlier events are attached. Returns how many. */
+  public int attachBrowser(String cookie, String subjectId) {
+    String index = keys.browserIndex(cookie);
+    return jdbi.inTransaction(h -> {
+      Optional<String> browser = h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne();
+      if (browser.isEmpty()) {
+        return 0;
+      }
+      h.createUpdate("UPDATE browser SET subject_id = :s WHERE id = :b").bind("s", subjectId).bind("b", browser.get()).execute();
+      return h.createUpdate("UPDATE usage_event SET subject_id = :s WHERE browser_id = :b AND subject_id IS NULL").bind("s", subjectId).bind("b", browser.get()).execute();
+    });
+  }
+
+  /**
+   * C5: links a partner's record of someone to the person, as a recorded processing step with its
+   * purpose. The identifier (such as the email the partner knows) is hashed with the blind-index key.
+   */
+  public Map<String, Object> link(Access by, String subjectId, String partner, String identifier, String purpose) {
+    if (identifier == null || identifier.isBlank() || identifier.length() > 320) {
+      throw new InvalidInputException("identifier", "identifier must be 1 to 320 characters");
+    }
+    Instant now = clock.instant();
+    return jdbi.inTransaction(h -> {
+      String record = partnerRecord(h, partner, identifier, now);
+      String id = "ln-" + UUID.randomUUID();
+      int existing = h.createQuery("SELECT COUNT(*) FROM partner_link WHERE subject_id = :s AND partner_record_id = :r").bind("s", subjectId).bind("r", record).mapTo(Integer.class).one();
+      if (existing > 0) {
+        throw new Conflict("this partner record is already linked to the person");
+      }
+      h.createUpdate("INSERT INTO partner_link (id, subject_id, partner_record_id, purpose, linked_by, created_at) VALUES (:id, :s, :r, :p, :by, :at)")
+          .bind("id", id).bind("s", subjectId).bind("r", record).bind("p", purpose).bind("by", by.kind().id() + ":" + by.id()).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
+      audit.append(h, by.kind().id(), by.id(), "link", purpose, subjectId, List.of("user.partner"), "permit", List.of("partner-link"), List.of("C5"), by.requestId());
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", id);
+      m.put("partner", partner);
+      m.put("purpose", purpose);
+      m.put("created_at", now);
+      return m;
+    });
+  }
+
+  /** Undoes a link; the partner's record stays the partner's, no longer combined with the person. */
+  public boolean unlink(Access by, String subjectId, String linkId) {
+    return jdbi.inTransaction(h -> {
+      int n = h.createUpdate("DELETE FROM partner_link WHERE id = :id AND subject_id = :s").bind("id", linkId).bind("s", subjectId).execute();
+      if (n > 0) {
+        audit.append(h, by.kind().id(), by.id(), "unlink", "provide", subjectId, List.of("user.partner"), "permit", List.of("partner-unlink"), List.of("C5"), by.requestId());
+      }
+      return n > 0;
+    });
+  }
+
+  public List<Map<String, Object>> links(String subjectId) {
+    return jdbi.withHandle(h -> links(h, subjectId));
+  }
+
+  static List<Map<String, Object>> links(Handle h, String subjectId) {
+    return h.createQuery("SELECT l.id, r.partner, l.purpose, l.linked_by, l.created_at FROM partner_link l JOIN partner_record r ON r.id = l.partner_record_id "
+            + "WHERE l.subject_id = :s ORDER BY l.created_at").bind("s", subjectId).map((rs, ctx) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("id", rs.getString("id"));
+              m.put("partner", rs.getString("partner"));
+              m.put("purpose", rs.getString("purpose"));
+              m.put("linked_by", rs.getString("linked_by"));
+              m.put("created_at", rs.getObject("created_at", OffsetDateTime.class).toInstant());
+              return m;
+            }).list();
+  }
+
+  /** The person's events and those of partner records linked to them, oldest first, opened. */
+  List<Map<String, Object>> eventsOf(Handle h, String subjectId, int limit) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    h.createQuery("SELECT e.* FROM usage_event e WHERE e.subject_id = :s OR e.partner_record_id IN "
+            + "(SELECT partner_record_id FROM partner_link WHERE subject_id = :s) ORDER BY e.received_at, e.id LIMIT :n")
+        .bind("s", subjectId).bind("n", limit).map((rs, ctx) -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("id", rs.getString("id"));
+          m.put("received_at", rs.getObject("received_at", OffsetDateTime.class).toInstant());
+          m.put("source", rs.getString("source"));
+          m.put("from", rs.getString("source_name"));
+          m.put("purpose", rs.getString("purpose"));
+          m.put("kind", rs.getString("kind"));
+          m.put("owner", rs.getString("key_owner"));
+          m.put("sealed", rs.getBytes("sealed"));
+          return m;
+        }).forEach(m -> {
+          byte[] sealed = (byte[]) m.remove("sealed");
+          String owner = (String) m.remove("owner");
+          m.put("details", parse(key(owner).open("event:" + m.get("id"), sealed)));
+          out.add(m);
+        });
+    return out;
+  }
+
+  /** Deletes what collection holds about the person: their events, browsers and linked partner records, and those owners' keys. */
+  Map<String, Integer> eraseFor(Handle h, String subjectId) {
+    Map<String, Integer> counts = new TreeMap<>();
+    List<String> browsers = h.createQuery("SELECT id FROM browser WHERE subject_id = :s").bind("s", subjectId).mapTo(String.class).list();
+    List<String> records = h.createQuery("SELECT partner_record_id FROM partner_link WHERE subject_id = :s").bind("s", subjectId).mapTo(String.class).list();
+    int events = h.createUpdate("DELETE FROM usage_event WHERE subject_id = :s").bind("s", subjectId).execute();
+    for (String b : browsers) {
+      events += h.createUpdate("DELETE FROM usage_event WHERE browser_id = :b").bind("b", b).execute();
+      h.createUpdate("DELETE FROM browser WHERE id = :b").bind("b", b).execute();
+    }
+    for (String r : records) {
+      events += h.createUpdate("DELETE FROM usage_event WHERE partner_record_id = :r").bind("r", r).execute();
+      h.createUpdate("DELETE FROM partner_record WHERE id = :r").bind("r", r).execute();
+    }
+    for (String owner : concat(browsers, records)) {
+      keyStore.delete(owner);
+      keyCache.remove(owner);
+    }
+    browserByCookie.values().removeAll(browsers);
+    if (events > 0) {
+      counts.put("usage_events", events);
+    }
+    if (!browsers.isEmpty()) {
+      counts.put("browsers", browsers.size());
+    }
+    if (!records.isEmpty()) {
+      counts.put("partner_records", records.size());
+    }
+    return counts;
+  }
+
+  /** How many of the given request ids have a stored event; for checking that nothing acknowledged was lost. */
+  public int countByRequestIds(Collection<String> requestIds) {
+    int total = 0;
+    List<String> ids = new ArrayList<>(requestIds);
+    for (int i = 0; i < ids.size(); i += 500) {
+      List<String> chunk = ids.subList(i, Math.min(ids.size(), i + 500));
+      total += jdbi.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT request_id) FROM usage_event WHERE request_id IN (<ids>)")
+          .bindList("ids", chunk).mapTo(Integer.class).one());
+    }
+    return total;
+  }
+
+  public long count() {
+    return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM usage_event").mapTo(Long.class).one());
+  }
+
+  /** The newest events stored, opened; for operators' checks and tests. */
+  public List<Map<String, Object>> newest(int limit) {
+    return jdbi.withHandle(h -> {
+      List<Map<String, Object>> out = new ArrayList<>();
+      h.createQuery("SELECT id, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed FROM usage_event ORDER BY received_at DESC, id LIMIT :n")
+          .bind("n", limit).mapToMap().forEach(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.get("id"));
+            m.put("source", r.get("source"));
+            m.put("from", r.get("source_name"));
+            m.put("purpose", r.get("purpose"));
+            m.put("kind", r.get("kind"));
+            m.put("browser", r.get("browser_id"));
+            m.put("subject", r.get("subject_id"));
+            m.put("details", parse(key((String) r.get("key_owner")).open("event:" + r.get("id"), (byte[]) r.get("sealed"))));
+            out.add(m);
+          });
+      return out;
+    });
+  }
+
+  // ---- owners and keys ----
+
+  private String browser(Handle h, String cookie, Instant now) {
+    String cached = browserByCookie.get(cookie);
+    if (cached != null) {
+      return cached;
+    }
+    String index = keys.browserIndex(cookie);
+    String id = h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne().orElseGet(() -> {
+      String created = "b-" + UUID.randomUUID();
+      newKey(created);
+      h.createUpdate("INSERT INTO browser (id, cookie_index, created_at) VALUES (:id, :i, :at)").bind("id", created).bind("i", index)
+          .bind("at", now.atOffset(ZoneOffset.UTC)).execute();
+      return created;
+    });
+    if (browserByCookie.size() > KEY_CACHE) {
+      browserByCookie.clear();
+    }
+    browserByCookie.put(cookie, id);
+    return id;
+  }
+
+  private String partnerRecord(Handle h, String partner, String identifier, Instant now) {
+    String index = keys.linkIndex(partner, identifier.trim().toLowerCase(java.util.Locale.ROOT));
+    return h.createQuery("SELECT id FROM partner_record WHERE partner = :p AND link_index = :i").bind("p", partner).bind("i", index)
+        .mapTo(String.class).findOne().orElseGet(() -> {
+          String created = "pr-" + UUID.randomUUID();
+          newKey(created);
+          h.createUpdate("INSERT INTO partner_record (id, partner, link_index, created_at) VALUES (:id, :p, :i, :at)")
+              .bind("id", created).bind("p", partner).bind("i", index).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
+          return created;
+        });
+  }
+
+  private void newKey(String owner) {
+    DataKey key = keys.newDataKey(owner);
+    keyStore.put(owner, key.wrapped(), key.version());
+    keyCache.put(owner, key);
+  }
+
+  private DataKey key(String owner) {
+    DataKey k = keyCache.get(owner);
+    if (k != null) {
+      return k;
+    }
+    SubjectKeys.Wrapped w = keyStore.get(owner).orElseThrow(() -> new StoreException("the key of an event owner is missing from the key store"));
+    k = keys.open(owner, w.wrapped(), w.version());
+    if (keyCache.size() > KEY_CACHE) {
+      keyCache.clear();
+    }
+    keyCache.put(owner, k);
+    return k;
+  }
+
+  /** Forgets cached keys of the person (on erasure) so none outlives their key-store row. */
+  void forget(String owner) {
+    keyCache.remove(owner);
+  }
+
+  private static String json(Map<String, Object> details) {
+    try {
+      return JSON.writeValueAsString(details);
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException("details", "the event's details cannot be written");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(String json) {
+    try {
+      return JSON.readValue(json, Map.class);
+    } catch (JsonProcessingException e) {
+      return new HashMap<>();
+    }
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+}
