@@ -1,0 +1,112 @@
+package com.plenary.privacy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.plenary.privacy.server.Config;
+import com.plenary.privacy.server.Platform;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Nothing acknowledged is lost: a real server process takes beacons from a load generator and is
+ * killed with SIGKILL mid-load, five times over the same data; afterwards every event whose request
+ * got a 2xx is in the store, matched by request id.
+ */
+class CrashTest {
+  private static final int ROUNDS = 5;
+  private static final String BEACON = "{\"type\":\"pageview\",\"page\":\"https://shop.example/crash\",\"language\":\"en\",\"screen\":{\"w\":800,\"h\":600}}";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void killMinus9DuringLoadLosesNoAcknowledgedEvent() throws Exception {
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    for (int round = 0; round < ROUNDS; round++) {
+      int port = freePort();
+      Process server = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+          "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("server-" + round + ".log").toFile()).start();
+      try {
+        awaitReady(http, port);
+        AtomicBoolean go = new AtomicBoolean(true);
+        List<Thread> load = new ArrayList<>();
+        int r = round;
+        for (int t = 0; t < 4; t++) {
+          int thread = t;
+          Thread th = new Thread(() -> {
+            for (int n = 0; go.get() && n < 100_000; n++) {
+              String id = "crash-" + r + "-" + thread + "-" + n;
+              try {
+                HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/collect"))
+                    .timeout(Duration.ofSeconds(5)).header("Content-Type", "text/plain").header("X-Request-Id", id)
+                    .header("Cookie", "pl_bid=CCCCCCCCCCCCCCCCCCCCC" + thread + "; pl_consent=v1.p1.a1")
+                    .POST(HttpRequest.BodyPublishers.ofString(BEACON)).build(), HttpResponse.BodyHandlers.discarding());
+                if (resp.statusCode() / 100 == 2 && "yes".equals(resp.headers().firstValue("X-Plenary-Recorded").orElse(""))) {
+                  acknowledged.add(id);
+                }
+              } catch (Exception e) {
+                return; // the server is gone
+              }
+            }
+          });
+          th.start();
+          load.add(th);
+        }
+        Thread.sleep(1_500);
+        server.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        server.waitFor();
+        go.set(false);
+        for (Thread th : load) {
+          th.join(10_000);
+        }
+      } finally {
+        server.destroyForcibly();
+      }
+    }
+    assertThat(acknowledged).as("the load generator got acknowledgements").hasSizeGreaterThan(ROUNDS * 10);
+    Config config = Config.load(null, Map.of(), Map.of("data_dir", dir.toString()));
+    try (Platform platform = Platform.open(config, Clock.systemUTC())) {
+      assertThat(platform.vault().usage().countByRequestIds(acknowledged)).as("acknowledged events in the store").isEqualTo(acknowledged.size());
+    }
+  }
+
+  private static void awaitReady(HttpClient http, int port) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (Exception notYet) {
+        // starting
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the server did not become ready on port " + port);
+  }
+
+  private static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}
