@@ -53,6 +53,7 @@ public final class Config {
     RETENTION_INTERVAL("retention.interval", "duration"),
     COLLECTOR_QUEUE("collector.queue_capacity", "count"),
     COLLECTOR_DNT("collector.honour_dnt", "boolean"),
+    BENCH_ROUTES("server.benchmark_routes", "boolean"),
     POLICY_FILE("policy.file", "text"),
     AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
     AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
@@ -221,9 +222,11 @@ public final class Config {
     if (queue < 1 || queue > 1_000_000) {
       throw bad(Key.COLLECTOR_QUEUE, "a whole number from 1 to 1000000");
     }
-    String dnt = values.get(Key.COLLECTOR_DNT);
-    if (dnt != null && !dnt.equals("true") && !dnt.equals("false")) {
-      throw bad(Key.COLLECTOR_DNT, "true or false");
+    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES)) {
+      String b = values.get(k);
+      if (b != null && !b.equals("true") && !b.equals("false")) {
+        throw bad(k, "true or false");
+      }
     }
     Duration retention = duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
     if (retention.compareTo(Duration.ofSeconds(1)) < 0 || retention.compareTo(Duration.ofDays(7)) > 0) {
@@ -380,6 +383,11 @@ public final class Config {
     return !"false".equals(values.get(Key.COLLECTOR_DNT));
   }
 
+  /** Whether to serve {@code POST /bench/collect-ceiling}, the bare endpoint benchmarks compare the collector with. */
+  public boolean benchmarkRoutes() {
+    return "true".equals(values.get(Key.BENCH_ROUTES));
+  }
+
   public Duration retentionInterval() {
     return duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
   }
@@ -430,6 +438,7 @@ public final class Config {
         case RETENTION_INTERVAL -> retentionInterval().toString();
         case COLLECTOR_QUEUE -> String.valueOf(collectorQueueCapacity());
         case COLLECTOR_DNT -> String.valueOf(honourDnt());
+        case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();
         case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());

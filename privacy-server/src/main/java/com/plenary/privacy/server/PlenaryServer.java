@@ -203,6 +203,13 @@ public final class PlenaryServer implements AutoCloseable {
     routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json).routes());
     routes.addAll(new com.plenary.privacy.server.internal.AccountPages(platform).routes());
     routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, collector, platform.config().honourDnt()).routes());
+    if (platform.config().benchmarkRoutes()) {
+      routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
+          Set.of(), Set.of(), List.of(204), false, ctx -> {
+            json.readValue(ctx.bodyAsBytes(), Object.class);
+            ctx.status(204);
+          }));
+    }
     routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
     routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
   }

@@ -67,12 +67,10 @@ public final class UsageEvents {
       PreparedBatch insert = h.prepareBatch("INSERT INTO usage_event (id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed) "
           + "VALUES (:id, :rid, :at, :source, :name, :purpose, :kind, :owner, :browser, :subject, :record, :sealed)");
       Map<String, Integer> groups = new TreeMap<>();
+      Map<String, String> browsers = new HashMap<>();
       for (Event e : batch) {
-        String browser = e.browserCookie() == null ? null : browser(h, e.browserCookie(), now);
+        String browser = e.browserCookie() == null ? null : browsers.computeIfAbsent(e.browserCookie(), c -> browser(h, c, now));
         String subject = e.subjectId();
-        if (subject == null && browser != null) {
-          subject = h.createQuery("SELECT subject_id FROM browser WHERE id = :id").bind("id", browser).mapTo(String.class).findOne().orElse(null);
-        }
         String record = e.partnerIdentifier() == null ? null : partnerRecord(h, e.sourceName(), e.partnerIdentifier(), now);
         String owner = record != null ? record : subject != null ? subject : browser;
         if (owner == null) {
@@ -95,7 +93,12 @@ public final class UsageEvents {
     });
   }
 
-  /** C6: on sign-in, the browser is tied to the person and its earlier events are attached. Returns how many. */
+
+  /**
+   * C6: on sign-in, the browser is tied to the person and its earlier events are attached. Later
+   * events of the browser reach the person through the browser (or carry them directly, when sent
+   * with a session). Returns how many events were attached now.
+   */
   public int attachBrowser(String cookie, String subjectId) {
     String index = keys.browserIndex(cookie);
     return jdbi.inTransaction(h -> {
@@ -167,8 +170,9 @@ public final class UsageEvents {
   /** The person's events and those of partner records linked to them, oldest first, opened. */
   List<Map<String, Object>> eventsOf(Handle h, String subjectId, int limit) {
     List<Map<String, Object>> out = new ArrayList<>();
-    h.createQuery("SELECT e.* FROM usage_event e WHERE e.subject_id = :s OR e.partner_record_id IN "
-            + "(SELECT partner_record_id FROM partner_link WHERE subject_id = :s) ORDER BY e.received_at, e.id LIMIT :n")
+    h.createQuery("SELECT e.* FROM usage_event e WHERE e.subject_id = :s "
+            + "OR e.browser_id IN (SELECT id FROM browser WHERE subject_id = :s) "
+            + "OR e.partner_record_id IN (SELECT partner_record_id FROM partner_link WHERE subject_id = :s) ORDER BY e.received_at, e.id LIMIT :n")
         .bind("s", subjectId).bind("n", limit).map((rs, ctx) -> {
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("id", rs.getString("id"));
