@@ -2,15 +2,12 @@
 # Measures POST /api/v1/decisions over loopback against GET /health/live (the same stack, no work) in one run.
 # Needs wrk (Debian: apt-get install wrk). Usage: privacy-benchmarks/src/main/wrk/run-decisions.sh [seconds]
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../../../.." && pwd)"
+. "$(dirname "$0")/lib.sh"
 secs="${1:-20}"
-dir="$(mktemp -d)"
 port=18181
-"$root/plenary" --data-dir "$dir" serve --port "$port" --host 127.0.0.1 >"$dir/serve.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 1; done
-export PLENARY_KEY="$("$root/plenary" --data-dir "$dir" service add mail --json | sed -E 's/.*"key":"([^"]+)".*/\1/')"
+trap stop_server EXIT
+start_server "$port"
+export PLENARY_KEY="$(service_key mail)"
 echo "== warm-up"; wrk -t2 -c32 -d5s -s "$root/privacy-benchmarks/src/main/wrk/decisions.lua" "http://127.0.0.1:$port/api/v1/decisions" >/dev/null
 echo "== baseline: GET /health/live"; wrk -t2 -c32 -d"${secs}s" --latency "http://127.0.0.1:$port/health/live"
 echo "== POST /api/v1/decisions"; wrk -t2 -c32 -d"${secs}s" --latency -s "$root/privacy-benchmarks/src/main/wrk/decisions.lua" "http://127.0.0.1:$port/api/v1/decisions"

@@ -46,27 +46,7 @@ public final class Store implements AutoCloseable {
    *     or migrated
    */
   public static Store open(String url, String user, String password, int poolSize, Clock clock) {
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    if (user != null && !user.isEmpty()) {
-      config.setUsername(user);
-    }
-    if (password != null && !password.isEmpty()) {
-      config.setPassword(password);
-    }
-    config.setMaximumPoolSize(poolSize);
-    config.setPoolName("plenary");
-    if (url.startsWith("jdbc:postgresql:")) {
-      config.addDataSourceProperty("reWriteBatchedInserts", "true"); // one multi-row INSERT per batch
-    }
-    config.setConnectionTimeout(5_000);
-    config.setInitializationFailTimeout(5_000);
-    HikariDataSource ds;
-    try {
-      ds = new HikariDataSource(config);
-    } catch (RuntimeException e) {
-      throw new StoreException("cannot connect to the database at " + redact(url) + ": " + rootMessage(e), e);
-    }
+    HikariDataSource ds = pool(url, user, password, poolSize, "plenary", "the database");
     try {
       Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
       return new Store(ds, clock);
@@ -117,6 +97,30 @@ public final class Store implements AutoCloseable {
   @Override
   public void close() {
     dataSource.close();
+  }
+
+  /** A connection pool; fails with a {@link StoreException} naming {@code what} and the URL (without password). */
+  static HikariDataSource pool(String url, String user, String password, int size, String name, String what) {
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    if (user != null && !user.isEmpty()) {
+      config.setUsername(user);
+    }
+    if (password != null && !password.isEmpty()) {
+      config.setPassword(password);
+    }
+    config.setMaximumPoolSize(size);
+    config.setPoolName(name);
+    config.setConnectionTimeout(5_000);
+    config.setInitializationFailTimeout(5_000);
+    if (url.startsWith("jdbc:postgresql:")) {
+      config.addDataSourceProperty("reWriteBatchedInserts", "true"); // one multi-row INSERT per batch
+    }
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to " + what + " at " + redact(url) + ": " + rootMessage(e), e);
+    }
   }
 
   /** The URL with anything after a password key removed, for messages. */

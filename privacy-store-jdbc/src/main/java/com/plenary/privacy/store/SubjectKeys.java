@@ -1,6 +1,5 @@
 package com.plenary.privacy.store;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -31,24 +30,7 @@ public final class SubjectKeys implements AutoCloseable {
   }
 
   public static SubjectKeys open(String url, String user, String password, Clock clock) {
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(url);
-    if (user != null && !user.isEmpty()) {
-      config.setUsername(user);
-    }
-    if (password != null && !password.isEmpty()) {
-      config.setPassword(password);
-    }
-    config.setMaximumPoolSize(4);
-    config.setPoolName("plenary-keys");
-    config.setConnectionTimeout(5_000);
-    config.setInitializationFailTimeout(5_000);
-    HikariDataSource ds;
-    try {
-      ds = new HikariDataSource(config);
-    } catch (RuntimeException e) {
-      throw new StoreException("cannot connect to the key store at " + Store.redact(url) + ": " + e.getMessage(), e);
-    }
+    HikariDataSource ds = Store.pool(url, user, password, 4, "plenary-keys", "the key store");
     try {
       Flyway.configure().dataSource(ds).locations("classpath:db/keystore").table("flyway_keystore_history").load().migrate();
     } catch (FlywayException e) {

@@ -15,12 +15,30 @@ abstract class VaultContract extends StoreContract {
 
   abstract SubjectKeys keyStore();
 
-  abstract int subjectCount();
+  /** The data database's JDBC URL and user, for raw SQL behind the platform's back. */
+  abstract String url();
+
+  abstract String user();
+
+  int subjectCount() {
+    try (var c = java.sql.DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM subject")) {
+      rs.next();
+      return rs.getInt(1);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   abstract com.plenary.privacy.testkit.MutableClock clock();
 
   /** Runs SQL behind the platform's back, as an attacker with database access would. */
-  abstract void tamper(String sql);
+  void tamper(String sql) {
+    try (var c = java.sql.DriverManager.getConnection(url(), user(), "")) {
+      c.createStatement().executeUpdate(sql);
+    } catch (java.sql.SQLException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   static final Access MAIL = Access.service("mail", "rq-test");
   static final Access SHOP = Access.service("shop", "rq-test");

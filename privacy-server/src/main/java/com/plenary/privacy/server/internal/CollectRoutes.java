@@ -212,11 +212,7 @@ public final class CollectRoutes {
         throw new InvalidInputException(at + ".browser", at + ".browser must be the browser-id cookie value");
       }
       String purpose = e.get("purpose") == null ? "technical" : optional(e.get("purpose"), at + ".purpose");
-      Decision d = platform.engine().decide(new DecisionRequest(ActorKind.SERVICE, caller.name(), Action.COLLECT, purpose, subject, null,
-          List.of("user.device", "user.behavior"), new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
-      if (!d.permits()) {
-        throw withIndex(VaultRoutes.denied(d), at);
-      }
+      requireCollect(ActorKind.SERVICE, caller.name(), purpose, subject, List.of("user.device", "user.behavior"), at);
       if (subject != null && !platform.vault().services(subject).contains(caller.name())) {
         throw new com.plenary.privacy.store.NotFound("no person with the id in " + at + " is registered with this service");
       }
@@ -248,16 +244,21 @@ public final class CollectRoutes {
         throw new InvalidInputException(at + ".identifier", at + ".identifier is required: the partner's own identifier of the visitor");
       }
       String purpose = e.get("purpose") == null ? "improve" : optional(e.get("purpose"), at + ".purpose");
-      Decision d = platform.engine().decide(new DecisionRequest(ActorKind.PARTNER, caller.name(), Action.COLLECT, purpose, null, null,
-          List.of("user.partner", "user.device", "user.behavior"), new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
-      if (!d.permits()) {
-        throw withIndex(VaultRoutes.denied(d), at);
-      }
+      requireCollect(ActorKind.PARTNER, caller.name(), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
       Map<String, Object> details = pageDetails(e);
       out.add(new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.get("type")), null, null, identifier, details));
     }
     platform.vault().usage().append(out);
     ctx.json(Map.of("stored", out.size(), "partner", caller.name()));
+  }
+
+  /** Asks the engine whether this event may be collected; a denial names the event's index. */
+  private void requireCollect(ActorKind kind, String actor, String purpose, String subject, List<String> categories, String at) {
+    Decision d = platform.engine().decide(new DecisionRequest(kind, actor, Action.COLLECT, purpose, subject, null, categories,
+        new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
+    if (!d.permits()) {
+      throw withIndex(VaultRoutes.denied(d), at);
+    }
   }
 
   private List<Map<?, ?>> batch(Context ctx) throws IOException {
