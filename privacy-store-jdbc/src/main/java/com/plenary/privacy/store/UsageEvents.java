@@ -64,8 +64,7 @@ public final class UsageEvents {
     }
     Instant now = clock.instant();
     return jdbi.inTransaction(h -> {
-      PreparedBatch insert = h.prepareBatch("INSERT INTO usage_event (id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed) "
-          + "VALUES (:id, :rid, :at, :source, :name, :purpose, :kind, :owner, :browser, :subject, :record, :sealed)");
+      List<Object[]> rows = new ArrayList<>(batch.size());
       Map<String, Integer> groups = new TreeMap<>();
       Map<String, String> browsers = new HashMap<>();
       for (Event e : batch) {
@@ -77,13 +76,11 @@ public final class UsageEvents {
           throw new InvalidInputException("events", "an event needs a browser, a person or a partner identifier");
         }
         String id = "e-" + UUID.randomUUID();
-        insert.bind("id", id).bind("rid", e.requestId()).bind("at", now.atOffset(ZoneOffset.UTC)).bind("source", e.source())
-            .bind("name", e.sourceName()).bind("purpose", e.purpose()).bind("kind", e.kind()).bind("owner", owner)
-            .bind("browser", browser).bind("subject", subject).bind("record", record)
-            .bind("sealed", key(owner).seal("event:" + id, json(e.details()))).add();
+        rows.add(new Object[] {id, e.requestId(), now.atOffset(ZoneOffset.UTC), e.source(), e.sourceName(), e.purpose(), e.kind(), owner,
+            browser, subject, record, key(owner).seal("event:" + id, json(e.details()))});
         groups.merge(e.source() + ":" + e.sourceName() + ":" + e.purpose(), 1, Integer::sum);
       }
-      insert.execute();
+      insert(h, rows);
       for (var g : groups.entrySet()) {
         String[] parts = g.getKey().split(":", 3);
         audit.append(h, parts[0], parts[1], "collect", parts[2], null, List.of("user.device", "user.behavior"), "permit",
@@ -93,6 +90,45 @@ public final class UsageEvents {
     });
   }
 
+
+  private static final String COLUMNS = "id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed";
+
+  /** Inserts the rows: with COPY on PostgreSQL (the fastest path it has), as one batch elsewhere. */
+  private static void insert(Handle h, List<Object[]> rows) {
+    java.sql.Connection c = h.getConnection();
+    try {
+      if (c.isWrapperFor(org.postgresql.PGConnection.class)) {
+        StringBuilder csv = new StringBuilder(rows.size() * 256);
+        for (Object[] r : rows) {
+          for (int i = 0; i < r.length; i++) {
+            if (i > 0) {
+              csv.append(',');
+            }
+            Object v = r[i];
+            if (v instanceof byte[] b) {
+              csv.append("\\x").append(java.util.HexFormat.of().formatHex(b));
+            } else if (v != null) {
+              csv.append('"').append(v.toString().replace("\"", "\"\"")).append('"');
+            }
+          }
+          csv.append('\n');
+        }
+        c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+            .copyIn("COPY usage_event (" + COLUMNS + ") FROM STDIN WITH (FORMAT csv)", new java.io.StringReader(csv.toString()));
+        return;
+      }
+    } catch (java.sql.SQLException | java.io.IOException e) {
+      throw new StoreException("cannot store a batch of events: " + e.getMessage(), e);
+    }
+    PreparedBatch insert = h.prepareBatch("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (Object[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        insert.bind(i, r[i]);
+      }
+      insert.add();
+    }
+    insert.execute();
+  }
 
   /**
    * C6: on sign-in, the browser is tied to the person and its earlier events are attached. Later

@@ -191,6 +191,25 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void C3_C6_eventsAreSealedAttachedOnSignInAndErasedWithThePerson() {
+    String id = registerAda();
+    String cookie = "cookie" + Long.toString(System.nanoTime(), 36) + "AAAAAAAAAAAA";
+    String odd = "rq,\"" + System.nanoTime() + "\"";
+    vault().usage().append(List.of(new UsageEvents.Event("rq-a-" + id, "browser", "snippet", "improve.analytics", "pageview", cookie, null, null,
+        Map.of("page", "https://x.example/before"))));
+    assertThat(vault().usage().attachBrowser(cookie, id)).isEqualTo(1);
+    vault().usage().append(List.of(new UsageEvents.Event(odd, "service", "mail", "technical", "open", null, id, null,
+        Map.of("page", "https://x.example/after?q=\"quoted\",comma"))));
+    assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isEqualTo(2);
+    List<Map<String, Object>> events = (List<Map<String, Object>>) vault().export(Access.subject(id, null), id).value().get("usage_events");
+    assertThat(events.toString()).contains("https://x.example/before").contains("after?q=\"quoted\",comma");
+    var erased = vault().erase(Access.subject(id, null), id);
+    assertThat(erased.value().counts()).containsEntry("usage_events", 2).containsEntry("browsers", 1);
+    assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isZero();
+  }
+
+  @Test
   void C6_signInWorksByEmailAndPasswordAndNeverSaysWhichWasWrong() {
     String email = "sign." + System.nanoTime() + "@example.org";
     var reg = vault().register(MAIL, "mail", Map.of("email", email, "name", "Sig"), "correct horse battery", null);
