@@ -57,39 +57,66 @@ public final class UsageEvents {
     this.clock = clock;
   }
 
-  /** Stores a batch in one transaction; when this returns, every event of it is durable. */
-  public int append(List<Event> batch) {
-    if (batch.isEmpty()) {
+  /**
+   * An event made ready to store: its owner resolved and its details sealed. Preparing is the CPU
+   * work of collection and can run on many threads; storing prepared rows is the short part that
+   * the collector's single writer does per group.
+   */
+  public static final class Prepared {
+    private final Object[] row;
+    private final String group;
+
+    private Prepared(Object[] row, String group) {
+      this.row = row;
+      this.group = group;
+    }
+  }
+
+  /** Resolves owners (creating browsers and partner records on first sight) and seals each event's details. */
+  public List<Prepared> prepare(List<Event> batch) {
+    Instant now = clock.instant();
+    List<Prepared> out = new ArrayList<>(batch.size());
+    for (Event e : batch) {
+      String browser = e.browserCookie() == null ? null : browser(e.browserCookie(), now);
+      String subject = e.subjectId();
+      String record = e.partnerIdentifier() == null ? null : partnerRecord(e.sourceName(), e.partnerIdentifier(), now);
+      String owner = record != null ? record : subject != null ? subject : browser;
+      if (owner == null) {
+        throw new InvalidInputException("events", "an event needs a browser, a person or a partner identifier");
+      }
+      String id = "e-" + UUID.randomUUID();
+      out.add(new Prepared(new Object[] {id, e.requestId(), now.atOffset(ZoneOffset.UTC), e.source(), e.sourceName(), e.purpose(), e.kind(), owner,
+          browser, subject, record, key(owner).seal("event:" + id, json(e.details()))}, e.source() + ":" + e.sourceName() + ":" + e.purpose()));
+    }
+    return out;
+  }
+
+  /** Stores prepared events in one transaction with one audit entry per source; when this returns, all are durable. */
+  public int store(List<Prepared> rows) {
+    if (rows.isEmpty()) {
       return 0;
     }
-    Instant now = clock.instant();
     return jdbi.inTransaction(h -> {
-      List<Object[]> rows = new ArrayList<>(batch.size());
       Map<String, Integer> groups = new TreeMap<>();
-      Map<String, String> browsers = new HashMap<>();
-      for (Event e : batch) {
-        String browser = e.browserCookie() == null ? null : browsers.computeIfAbsent(e.browserCookie(), c -> browser(h, c, now));
-        String subject = e.subjectId();
-        String record = e.partnerIdentifier() == null ? null : partnerRecord(h, e.sourceName(), e.partnerIdentifier(), now);
-        String owner = record != null ? record : subject != null ? subject : browser;
-        if (owner == null) {
-          throw new InvalidInputException("events", "an event needs a browser, a person or a partner identifier");
-        }
-        String id = "e-" + UUID.randomUUID();
-        rows.add(new Object[] {id, e.requestId(), now.atOffset(ZoneOffset.UTC), e.source(), e.sourceName(), e.purpose(), e.kind(), owner,
-            browser, subject, record, key(owner).seal("event:" + id, json(e.details()))});
-        groups.merge(e.source() + ":" + e.sourceName() + ":" + e.purpose(), 1, Integer::sum);
+      List<Object[]> raw = new ArrayList<>(rows.size());
+      for (Prepared p : rows) {
+        raw.add(p.row);
+        groups.merge(p.group, 1, Integer::sum);
       }
-      insert(h, rows);
+      insert(h, raw);
       for (var g : groups.entrySet()) {
         String[] parts = g.getKey().split(":", 3);
         audit.append(h, parts[0], parts[1], "collect", parts[2], null, List.of("user.device", "user.behavior"), "permit",
             List.of("collected:" + g.getValue()), List.of("C3", "C7"), null);
       }
-      return batch.size();
+      return rows.size();
     });
   }
 
+  /** Prepares and stores a batch; when this returns, every event of it is durable. */
+  public int append(List<Event> batch) {
+    return store(prepare(batch));
+  }
 
   private static final String COLUMNS = "id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed";
 
@@ -156,8 +183,8 @@ public final class UsageEvents {
       throw new InvalidInputException("identifier", "identifier must be 1 to 320 characters");
     }
     Instant now = clock.instant();
+    String record = partnerRecord(partner, identifier, now);
     return jdbi.inTransaction(h -> {
-      String record = partnerRecord(h, partner, identifier, now);
       String id = "ln-" + UUID.randomUUID();
       int existing = h.createQuery("SELECT COUNT(*) FROM partner_link WHERE subject_id = :s AND partner_record_id = :r").bind("s", subjectId).bind("r", record).mapTo(Integer.class).one();
       if (existing > 0) {
@@ -304,19 +331,17 @@ public final class UsageEvents {
 
   // ---- owners and keys ----
 
-  private String browser(Handle h, String cookie, Instant now) {
+  private String browser(String cookie, Instant now) {
     String cached = browserByCookie.get(cookie);
     if (cached != null) {
       return cached;
     }
     String index = keys.browserIndex(cookie);
-    String id = h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne().orElseGet(() -> {
-      String created = "b-" + UUID.randomUUID();
-      newKey(created);
-      h.createUpdate("INSERT INTO browser (id, cookie_index, created_at) VALUES (:id, :i, :at)").bind("id", created).bind("i", index)
-          .bind("at", now.atOffset(ZoneOffset.UTC)).execute();
-      return created;
-    });
+    String id = firstOrCreate(
+        () -> jdbi.withHandle(h -> h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne()),
+        created -> jdbi.useHandle(h -> h.createUpdate("INSERT INTO browser (id, cookie_index, created_at) VALUES (:id, :i, :at)").bind("id", created)
+            .bind("i", index).bind("at", now.atOffset(ZoneOffset.UTC)).execute()),
+        "b-");
     if (browserByCookie.size() > KEY_CACHE) {
       browserByCookie.clear();
     }
@@ -324,17 +349,38 @@ public final class UsageEvents {
     return id;
   }
 
-  private String partnerRecord(Handle h, String partner, String identifier, Instant now) {
-    String index = keys.linkIndex(partner, identifier.trim().toLowerCase(java.util.Locale.ROOT));
-    return h.createQuery("SELECT id FROM partner_record WHERE partner = :p AND link_index = :i").bind("p", partner).bind("i", index)
-        .mapTo(String.class).findOne().orElseGet(() -> {
-          String created = "pr-" + UUID.randomUUID();
-          newKey(created);
-          h.createUpdate("INSERT INTO partner_record (id, partner, link_index, created_at) VALUES (:id, :p, :i, :at)")
-              .bind("id", created).bind("p", partner).bind("i", index).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
-          return created;
-        });
+  /**
+   * The owner found by {@code find}, or a new one (with its key) made by {@code create}. When two
+   * threads or nodes make the same owner at once, the unique index lets one win and the other
+   * takes the winner's row and drops its own key.
+   */
+  private String firstOrCreate(java.util.function.Supplier<Optional<String>> find, java.util.function.Consumer<String> create, String prefix) {
+    Optional<String> found = find.get();
+    if (found.isPresent()) {
+      return found.get();
+    }
+    String created = prefix + UUID.randomUUID();
+    newKey(created);
+    try {
+      create.accept(created);
+      return created;
+    } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+      keyStore.delete(created);
+      keyCache.remove(created);
+      return find.get().orElseThrow(() -> e);
+    }
   }
+
+  private String partnerRecord(String partner, String identifier, Instant now) {
+    String index = keys.linkIndex(partner, identifier.trim().toLowerCase(java.util.Locale.ROOT));
+    return firstOrCreate(
+        () -> jdbi.withHandle(h -> h.createQuery("SELECT id FROM partner_record WHERE partner = :p AND link_index = :i").bind("p", partner).bind("i", index)
+            .mapTo(String.class).findOne()),
+        created -> jdbi.useHandle(h -> h.createUpdate("INSERT INTO partner_record (id, partner, link_index, created_at) VALUES (:id, :p, :i, :at)")
+            .bind("id", created).bind("p", partner).bind("i", index).bind("at", now.atOffset(ZoneOffset.UTC)).execute()),
+        "pr-");
+  }
+
 
   private void newKey(String owner) {
     DataKey key = keys.newDataKey(owner);

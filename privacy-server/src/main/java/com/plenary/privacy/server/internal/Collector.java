@@ -22,7 +22,7 @@ public final class Collector implements AutoCloseable {
   static final int BATCH = 500;
   static final long LINGER_MICROS = 2_000;
 
-  private record Pending(UsageEvents.Event event, CompletableFuture<Void> done) {}
+  private record Pending(UsageEvents.Prepared event, CompletableFuture<Void> done) {}
 
   private final UsageEvents usage;
   private final BlockingQueue<Pending> queue;
@@ -37,12 +37,18 @@ public final class Collector implements AutoCloseable {
     this.writer.start();
   }
 
-  /** Queues an event; the future completes when its group is committed, or fails with the reason. */
+  /**
+   * Prepares an event on the caller's thread (owner and sealing: the CPU work, done in parallel) and
+   * queues it; the future completes when its group is committed, or fails with the reason.
+   */
   public CompletableFuture<Void> submit(UsageEvents.Event event) {
     if (!running) {
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the collector is stopping; retry shortly");
     }
-    Pending p = new Pending(event, new CompletableFuture<>());
+    if (queue.remainingCapacity() == 0) {
+      throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
+    }
+    Pending p = new Pending(usage.prepare(List.of(event)).get(0), new CompletableFuture<>());
     if (!queue.offer(p)) {
       throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
     }
@@ -87,7 +93,7 @@ public final class Collector implements AutoCloseable {
 
   private void commit(List<Pending> batch) {
     try {
-      usage.append(batch.stream().map(Pending::event).toList());
+      usage.store(batch.stream().map(Pending::event).toList());
       batch.forEach(p -> p.done().complete(null));
     } catch (RuntimeException e) {
       LOG.error("a group of {} events could not be stored; their requests fail", batch.size(), e);
