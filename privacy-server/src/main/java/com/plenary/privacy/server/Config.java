@@ -47,6 +47,8 @@ public final class Config {
     DATABASE_USER("database.user", "text"),
     DATABASE_PASSWORD("database.password", "secret"),
     DATABASE_POOL_SIZE("database.pool_size", "pool"),
+    DATABASE_DATA_CENTRE("database.data_centre", "text"),
+    KEYSTORE_DATA_CENTRE("keystore.data_centre", "text"),
     KEYSTORE_URL("keystore.url", "jdbc"),
     KEYSTORE_USER("keystore.user", "text"),
     KEYSTORE_PASSWORD("keystore.password", "secret"),
@@ -351,6 +353,16 @@ public final class Config {
     return integer(Key.DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE);
   }
 
+  /** The data centre (from the policy's registry, C12) where the database runs; null means the policy's first. */
+  public String databaseDataCentre() {
+    return values.get(Key.DATABASE_DATA_CENTRE);
+  }
+
+  /** The data centre where the key store runs; null means the database's. */
+  public String keystoreDataCentre() {
+    return values.get(Key.KEYSTORE_DATA_CENTRE);
+  }
+
   /** The directory of the master and blind-index keys. */
   public Path keyDir() {
     return dataDir().resolve("keys");
@@ -432,6 +444,8 @@ public final class Config {
         case DATABASE_USER -> databaseUser();
         case DATABASE_PASSWORD -> databasePassword().isEmpty() ? "" : "****";
         case DATABASE_POOL_SIZE -> String.valueOf(databasePoolSize());
+        case DATABASE_DATA_CENTRE -> nullToEmpty(databaseDataCentre());
+        case KEYSTORE_DATA_CENTRE -> nullToEmpty(keystoreDataCentre());
         case KEYSTORE_URL -> com.plenary.privacy.store.Store.redact(keystoreUrl());
         case KEYSTORE_USER -> keystoreUser();
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";

@@ -1,6 +1,7 @@
 package com.plenary.privacy.server;
 
 import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.internal.LocalIssuer;
 import com.plenary.privacy.store.Store;
@@ -27,7 +28,13 @@ public final class Platform implements AutoCloseable {
   private final SubjectKeys keyStore;
   private final Vault vault;
 
-  private Platform(Config config, Policy policy, Store store, LocalIssuer issuer, Keys keys, SubjectKeys keyStore, Clock clock) {
+  private final DataCentre dataCentre;
+  private final DataCentre keyCentre;
+
+  private Platform(Config config, Policy policy, Store store, LocalIssuer issuer, Keys keys, SubjectKeys keyStore, Clock clock,
+      DataCentre dataCentre, DataCentre keyCentre) {
+    this.dataCentre = dataCentre;
+    this.keyCentre = keyCentre;
     this.config = config;
     this.policy = policy;
     this.engine = DecisionEngine.compile(policy);
@@ -36,7 +43,7 @@ public final class Platform implements AutoCloseable {
     this.clock = clock;
     this.keys = keys;
     this.keyStore = keyStore;
-    this.vault = store.vault(keys, keyStore, engine);
+    this.vault = store.vault(keys, keyStore, engine, dataCentre.region());
   }
 
   /**
@@ -47,6 +54,8 @@ public final class Platform implements AutoCloseable {
    */
   public static Platform open(Config config, Clock clock) {
     Policy policy = config.policyFile() == null ? Policy.bundled() : Policy.load(config.policyFile());
+    DataCentre dataCentre = placed(policy, "database.data_centre", config.databaseDataCentre(), null);
+    DataCentre keyCentre = placed(policy, "keystore.data_centre", config.keystoreDataCentre(), dataCentre);
     try {
       Files.createDirectories(config.dataDir());
     } catch (IOException e) {
@@ -66,7 +75,8 @@ public final class Platform implements AutoCloseable {
       throw new ConfigException("configuration key 'keystore.url' names a key store that cannot be used: " + e.getMessage(), e);
     }
     try {
-      return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), Keys.local(config.keyDir()), keyStore, clock);
+      return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), Keys.local(config.keyDir()), keyStore, clock,
+          dataCentre, keyCentre);
     } catch (RuntimeException e) {
       store.close();
       keyStore.close();
@@ -104,6 +114,58 @@ public final class Platform implements AutoCloseable {
 
   public SubjectKeys keyStore() {
     return keyStore;
+  }
+
+  /**
+   * Every store of personal data and where it is (C12, C13, C31): the data centre, its operator,
+   * region, location and physical-security attestation, all from the policy's registry.
+   */
+  public java.util.List<java.util.Map<String, Object>> dataMap() {
+    java.util.List<java.util.Map<String, Object>> out = new java.util.ArrayList<>();
+    out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", com.plenary.privacy.store.Store.redact(config.databaseUrl()), dataCentre));
+    out.add(place("key store", "people's data keys, wrapped by the master key", com.plenary.privacy.store.Store.redact(config.keystoreUrl()), keyCentre));
+    out.add(place("key files", "master, blind-index and token-issuer keys", config.keyDir().toAbsolutePath().normalize().toString(), keyCentre));
+    return out;
+  }
+
+  private static java.util.Map<String, Object> place(String store, String holds, String where, DataCentre dc) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("store", store);
+    m.put("holds", holds);
+    m.put("location", where);
+    m.put("data_centre", dc.id());
+    m.put("operator", dc.operator());
+    m.put("region", dc.region());
+    m.put("site", dc.location());
+    m.put("attestation", dc.attestation());
+    return m;
+  }
+
+  /** The region whose people this deployment holds (C13). */
+  public String region() {
+    return dataCentre.region();
+  }
+
+  /** The data centre named by {@code key}, which must be in the policy's registry with an attestation (C13, C31). */
+  private static DataCentre placed(Policy policy, String key, String id, DataCentre fallback) {
+    if (id == null) {
+      if (fallback != null) {
+        return fallback;
+      }
+      if (policy.dataCentres().isEmpty()) {
+        throw new ConfigException("the policy registers no data centre, so no store may be placed anywhere (C13); add data_centres to the policy");
+      }
+      return policy.dataCentres().get(0);
+    }
+    DataCentre dc = policy.dataCentre(id);
+    if (dc == null) {
+      throw new ConfigException("configuration key '" + key + "' names '" + id + "', which is not in the policy's registry of data centres ("
+          + String.join(", ", policy.dataCentres().stream().map(DataCentre::id).toList()) + "); no personal data may be stored outside it (C13)");
+    }
+    if (dc.attestation() == null || dc.attestation().isBlank()) {
+      throw new ConfigException("configuration key '" + key + "' names '" + id + "', which has no physical-security attestation (C31)");
+    }
+    return dc;
   }
 
   /** The personal data vault: the one enforcement point for personal data. */

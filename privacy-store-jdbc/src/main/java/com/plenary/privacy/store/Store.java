@@ -70,7 +70,12 @@ public final class Store implements AutoCloseable {
 
   /** The vault over this store's database, sealing with {@code keys} and deciding with {@code engine}. */
   public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine) {
-    return new Vault(jdbi, keys, keyStore, engine, audit, clock);
+    return vault(keys, keyStore, engine, null);
+  }
+
+  /** The vault for a deployment in {@code region}: it registers only people whose home region that is (C13); null for any. */
+  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine, String region) {
+    return new Vault(jdbi, keys, keyStore, engine, audit, clock, region);
   }
 
   /** The database product, e.g. "H2" or "PostgreSQL". */

@@ -97,7 +97,10 @@ public final class Vault {
   private final Clock clock;
   private final UsageEvents usage;
 
-  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock) {
+  private final String region;
+
+  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock, String region) {
+    this.region = region;
     this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
     this.jdbi = jdbi;
     this.keys = keys;
@@ -128,9 +131,13 @@ public final class Vault {
     if (s == null) {
       throw new InvalidInputException("service", "the service '" + service + "' is not registered in the policy; an unregistered service gets no data (C1)");
     }
-    String home = region == null ? policy.regions().get(0) : region;
+    String home = region != null ? region : this.region != null ? this.region : policy.regions().get(0);
     if (!policy.regions().contains(home)) {
       throw new InvalidInputException("region", "region must be one of " + policy.regions());
+    }
+    if (this.region != null && !this.region.equals(home)) {
+      throw new InvalidInputException("region", "this deployment holds the data of people whose home region is '" + this.region
+          + "'; register people of '" + home + "' with the deployment of their region (C13)");
     }
     Set<String> declared = new LinkedHashSet<>(s.required());
     declared.addAll(s.optional());
