@@ -86,6 +86,15 @@ public final class AuditLog {
         .bind("before", beforeSeq == null ? Long.MAX_VALUE : beforeSeq).bind("limit", limit).map((rs, ctx) -> read(rs)).list());
   }
 
+  /** Denials since {@code since}, counted by actor kind and rule: "staff:staff-need-to-know" → 3. */
+  public java.util.Map<String, Long> denialsSince(Instant since) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    jdbi.useHandle(h -> h.createQuery("SELECT actor_kind, rules, COUNT(*) AS n FROM audit_entry WHERE effect = 'deny' AND at >= :since GROUP BY actor_kind, rules")
+        .bind("since", since.atOffset(ZoneOffset.UTC)).mapToMap()
+        .forEach(r -> out.merge(r.get("actor_kind") + ":" + r.get("rules"), ((Number) r.get("n")).longValue(), Long::sum)));
+    return out;
+  }
+
   /** Walks the whole chain and checks every link and every hash. */
   public Verification verify() {
     return jdbi.withHandle(h -> {

@@ -68,6 +68,18 @@ public final class Store implements AutoCloseable {
     return audit;
   }
 
+  public Reviews reviews() {
+    return new Reviews(jdbi, audit, clock);
+  }
+
+  /** How many rows a table holds; for review reports. Only the tables named here may be counted. */
+  public long count(String table) {
+    if (!java.util.Set.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_entry").contains(table)) {
+      throw new IllegalArgumentException("not a countable table: " + table);
+    }
+    return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());
+  }
+
   /** The vault over this store's database, sealing with {@code keys} and deciding with {@code engine}. */
   public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine) {
     return vault(keys, keyStore, engine, null);
