@@ -145,6 +145,13 @@ class CliTest {
   }
 
   @Test
+  void everyClauseOfThePolicyHasARuleAndATest() {
+    Result r = run("policy", "trace", "--root", Repo.root().toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("Every clause has a rule and a test.");
+  }
+
+  @Test
   void policyTraceFailsWhenAClauseHasNoTest() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("repo"));
     Result r = run("policy", "trace", "--root", empty.toString());
