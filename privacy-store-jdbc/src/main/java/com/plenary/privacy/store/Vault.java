@@ -163,10 +163,12 @@ public final class Vault {
         categories.isEmpty() ? List.of("user.account") : categories, facts(by, List.of(), policy.version())));
     String passwordHash = password == null ? null : Passwords.hash(password);
     return jdbi.inTransaction(h -> {
-      audit(h, by, "register", "provide", id, categories, d);
       if (!d.permits()) {
+        audit(h, by, "register", "provide", id, categories, d);
         return new Outcome<Registered>(d, null);
       }
+      // the audit entry is appended last, so the chain's head is locked only for the end of the transaction
+      AuditLater later = () -> audit(h, by, "register", "provide", id, categories, d);
       DataKey key = keys.newDataKey(id);
       Instant now = clock.instant();
       String emailIndex = values.containsKey("email") ? keys.emailIndex(values.get("email")) : null;
@@ -184,6 +186,7 @@ public final class Vault {
         insertField(h, key, id, e.getKey(), e.getValue(), now);
       }
       List<String> declined = s.optional().stream().filter(f -> !values.containsKey(f)).toList();
+      later.run();
       return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet())));
     });
   }
@@ -222,9 +225,11 @@ public final class Vault {
         cats = List.of("user.account");
       }
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, purpose, subjectId, null, cats, facts(h, by, subjectId)));
-      audit(h, by, "read", purpose, subjectId, cats, d);
+      List<String> asked = cats;
+      AuditLater later = () -> audit(h, by, "read", purpose, subjectId, asked, d);
       Set<String> allowed = Set.copyOf(d.permitted());
       if (allowed.isEmpty()) {
+        later.run();
         return new Outcome<Fields>(d, null);
       }
       DataKey key = key(h, subjectId);
@@ -242,6 +247,7 @@ public final class Vault {
           withheld.add(f);
         }
       }
+      later.run();
       return new Outcome<>(d, new Fields(values, withheld));
     });
   }
@@ -265,8 +271,9 @@ public final class Vault {
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId);
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, cats, facts(h, by, subjectId)));
-      audit(h, by, "correct", "provide", subjectId, cats, d);
+      AuditLater later = () -> audit(h, by, "correct", "provide", subjectId, cats, d);
       if (!d.permits()) {
+        later.run();
         return new Outcome<List<String>>(d, null);
       }
       if (!by.kind().equals(ActorKind.SUBJECT)) {
@@ -292,6 +299,7 @@ public final class Vault {
         }
       }
       recordRequest(h, subjectId, "correction", now, now);
+      later.run();
       return new Outcome<>(d, List.copyOf(values.keySet()));
     });
   }
@@ -303,8 +311,9 @@ public final class Vault {
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId);
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
-      audit(h, by, "export", "provide", subjectId, List.of("user"), d);
+      AuditLater later = () -> audit(h, by, "export", "provide", subjectId, List.of("user"), d);
       if (!d.permits()) {
+        later.run();
         return new Outcome<Map<String, Object>>(d, null);
       }
       DataKey key = key(h, subjectId);
@@ -359,6 +368,7 @@ public final class Vault {
       out.put("requests", requests(h, subjectId));
       out.put("exported_at", now);
       out.put("policy_version", policy.version());
+      later.run();
       return new Outcome<>(d, out);
     });
   }
@@ -392,10 +402,12 @@ public final class Vault {
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId);
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
-      audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
       if (!d.permits()) {
+        audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
         return new Outcome<Erased>(d, null);
       }
+      // the audit entry is appended last, so the chain's head is locked only for the end of the transaction
+      AuditLater later = () -> audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
       Map<String, Integer> counts = new TreeMap<>();
       h.createQuery("SELECT category, COUNT(*) AS n FROM subject_field WHERE subject_id = :id GROUP BY category").bind("id", subjectId)
           .mapToMap().forEach(r -> counts.merge((String) r.get("category"), ((Number) r.get("n")).intValue(), Integer::sum));
@@ -416,6 +428,7 @@ public final class Vault {
       h.createUpdate("INSERT INTO erasure_record (id, subject_id, erased_at, summary) VALUES (:id, :s, :at, :sum)")
           .bind("id", "er-" + UUID.randomUUID()).bind("s", subjectId).bind("at", utc(now)).bind("sum", summary.toString()).execute();
       recordRequest(h, subjectId, "erasure", now, now);
+      later.run();
       return new Outcome<>(d, new Erased(subjectId, counts));
     });
   }
@@ -435,10 +448,12 @@ public final class Vault {
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId);
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.COLLECT, purpose, subjectId, null, List.of(category), facts(h, by, subjectId)));
-      audit(h, by, "retain", purpose, subjectId, List.of(category), d);
       if (!d.permits()) {
+        audit(h, by, "retain", purpose, subjectId, List.of(category), d);
         return new Outcome<String>(d, null);
       }
+      // the audit entry is appended last, so the chain's head is locked only for the end of the transaction
+      AuditLater later = () -> audit(h, by, "retain", purpose, subjectId, List.of(category), d);
       String id = "c-" + UUID.randomUUID();
       Instant now = clock.instant();
       Instant expires = now.atOffset(ZoneOffset.UTC).plus(retention.period()).toInstant();
@@ -446,6 +461,7 @@ public final class Vault {
               + "VALUES (:id, :s, :svc, :kind, :p, :c, :ct, :at, :exp)")
           .bind("id", id).bind("s", subjectId).bind("svc", by.id()).bind("kind", kind).bind("p", purpose).bind("c", category)
           .bind("ct", key(h, subjectId).seal("content:" + id, text)).bind("at", utc(now)).bind("exp", utc(expires)).execute();
+      later.run();
       return new Outcome<>(d, id);
     });
   }
@@ -629,6 +645,12 @@ public final class Vault {
         return total;
       }
     }
+  }
+
+  /** The audit append of a permitted operation, run as the transaction's last statement. */
+  @FunctionalInterface
+  private interface AuditLater {
+    void run();
   }
 
   // ---- internals ----
