@@ -82,6 +82,8 @@ class CrashTest {
     Config config = Config.load(null, Map.of(), Map.of("data_dir", dir.toString()));
     try (Platform platform = Platform.open(config, Clock.systemUTC())) {
       assertThat(platform.vault().usage().countByRequestIds(acknowledged)).as("acknowledged events in the store").isEqualTo(acknowledged.size());
+      // and every stored event still opens: no owner's key was lost with the crash
+      assertThat(platform.vault().usage().newest((int) platform.vault().usage().count())).allSatisfy(e -> assertThat(e.get("details").toString()).contains("shop.example/crash"));
     }
   }
 

@@ -374,7 +374,7 @@ public final class Config {
    */
   public String keystoreUrl() {
     String url = values.get(Key.KEYSTORE_URL);
-    return url != null ? url : "jdbc:h2:file:" + keyDir().toAbsolutePath().normalize().resolve("keystore") + ";AUTO_SERVER=TRUE";
+    return url != null ? url : "jdbc:h2:file:" + keyDir().toAbsolutePath().normalize().resolve("keystore") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
   }
 
   public String keystoreUser() {
