@@ -8,14 +8,44 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** add, list and revoke for service and partner keys; the key is shown once, on add. */
 abstract class KeyCommands {
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
 
+  @ParentCommand
+  Plenary root;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   abstract Credentials.Kind kind();
 
-  abstract Plenary root();
+  Plenary root() {
+    return root;
+  }
+
+  @Command(name = "add", mixinStandardHelpOptions = true, description = "Register a ${PARENT-COMMAND-NAME} and print its new key once.")
+  int add(@Parameters(paramLabel = "NAME", description = "The name, as the policy declares it.") String name,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    return add(name, json, spec.commandLine().getOut());
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List them (never their keys).")
+  int list(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    return list(json, spec.commandLine().getOut());
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a key at once.")
+  int revoke(@Parameters(paramLabel = "ID|NAME") String idOrName,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    return revoke(idOrName, json, spec.commandLine().getOut());
+  }
 
   int add(String name, boolean json, PrintWriter out) {
     if (!NAME.matcher(name).matches()) {
