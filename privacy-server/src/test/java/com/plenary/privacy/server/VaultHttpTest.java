@@ -222,6 +222,19 @@ class VaultHttpTest {
   }
 
   @Test
+  void C34_C3_anExportWithThousandsOfEventsHoldsEveryOne() throws Exception {
+    Person p = register("Evelyn");
+    String one = "{\"subject\":\"" + p.id() + "\",\"type\":\"open\",\"page\":\"https://mail.example/inbox\"}";
+    String batch = "{\"events\":[" + String.join(",", java.util.Collections.nCopies(1000, one)) + "]}";
+    for (int i = 0; i < 3; i++) {
+      assertThat(running.postJson("/api/v1/events", batch, mail).statusCode()).isEqualTo(200);
+    }
+    HttpResponse<String> export = asPerson(p, "GET", "/api/v1/me/export", null, false);
+    assertThat(export.statusCode()).isEqualTo(200);
+    assertThat(body(export).get("usage_events").size()).isEqualTo(3000);
+  }
+
+  @Test
   void erasureEndsTheSessionAndLeavesNothingToReadOrSignInWith() throws Exception {
     Person p = register("Frances");
     assertThat(asPerson(p, "DELETE", "/api/v1/me", null, false).statusCode()).isEqualTo(403);

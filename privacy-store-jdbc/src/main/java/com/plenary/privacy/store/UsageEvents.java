@@ -230,35 +230,35 @@ public final class UsageEvents {
             }).list();
   }
 
-  /** The person's events and those of partner records linked to them, oldest first, opened. */
-  List<Map<String, Object>> eventsOf(Handle h, String subjectId, int limit) {
-    List<Map<String, Object>> out = new ArrayList<>();
+  /**
+   * The person's events and those of their browsers and linked partner records, oldest first,
+   * opened one at a time as the caller iterates: an export of any size streams without holding the
+   * events in memory. Iterate within {@code h}'s transaction; each iteration runs the query again.
+   */
+  Iterable<Map<String, Object>> eventsOf(Handle h, String subjectId) {
     // three indexed look-ups (not one OR, which would scan the table), disjoint so no de-duplication is needed:
     // the person's own events; their browsers' events not yet carrying them; their linked partner records' events
-    h.createQuery("SELECT * FROM (SELECT e.* FROM usage_event e WHERE e.subject_id = :s "
-            + "UNION ALL SELECT e.* FROM usage_event e JOIN browser b ON b.id = e.browser_id WHERE b.subject_id = :s AND e.subject_id IS NULL "
-            + "UNION ALL SELECT e.* FROM usage_event e JOIN partner_link l ON l.partner_record_id = e.partner_record_id "
-            + "WHERE l.subject_id = :s AND e.subject_id IS NULL AND e.browser_id IS NULL) x "
-            + "ORDER BY received_at, id LIMIT :n")
-        .bind("s", subjectId).bind("n", limit).map((rs, ctx) -> {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("id", rs.getString("id"));
-          m.put("received_at", rs.getObject("received_at", OffsetDateTime.class).toInstant());
-          m.put("source", rs.getString("source"));
-          m.put("from", rs.getString("source_name"));
-          m.put("purpose", rs.getString("purpose"));
-          m.put("kind", rs.getString("kind"));
-          m.put("owner", rs.getString("key_owner"));
-          m.put("sealed", rs.getBytes("sealed"));
-          return m;
-        }).forEach(m -> {
-          byte[] sealed = (byte[]) m.remove("sealed");
-          String owner = (String) m.remove("owner");
-          // the opened JSON goes out as it is: parsing 10,000 small documents only to write them again would double the export's cost
-          m.put("details", new com.fasterxml.jackson.databind.util.RawValue(key(owner).open("event:" + m.get("id"), sealed)));
-          out.add(m);
-        });
-    return out;
+    return () -> {
+      var rows = h.createQuery("SELECT * FROM (SELECT e.* FROM usage_event e WHERE e.subject_id = :s "
+              + "UNION ALL SELECT e.* FROM usage_event e JOIN browser b ON b.id = e.browser_id WHERE b.subject_id = :s AND e.subject_id IS NULL "
+              + "UNION ALL SELECT e.* FROM usage_event e JOIN partner_link l ON l.partner_record_id = e.partner_record_id "
+              + "WHERE l.subject_id = :s AND e.subject_id IS NULL AND e.browser_id IS NULL) x "
+              + "ORDER BY received_at, id")
+          .bind("s", subjectId).setFetchSize(1000).map((rs, ctx) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            String id = rs.getString("id");
+            m.put("id", id);
+            m.put("received_at", rs.getObject("received_at", OffsetDateTime.class).toInstant());
+            m.put("source", rs.getString("source"));
+            m.put("from", rs.getString("source_name"));
+            m.put("purpose", rs.getString("purpose"));
+            m.put("kind", rs.getString("kind"));
+            // the opened JSON goes out as it is: parsing small documents only to write them again would double the cost
+            m.put("details", new com.fasterxml.jackson.databind.util.RawValue(key(rs.getString("key_owner")).open("event:" + id, rs.getBytes("sealed"))));
+            return m;
+          }).iterator();
+      return rows;
+    };
   }
 
   /** Deletes what collection holds about the person: their events, browsers and linked partner records, and those owners' keys. */

@@ -306,15 +306,37 @@ public final class Vault {
 
   // ---- access (C34) ----
 
-  /** Everything held about a person, for their export; recorded as a served access request. */
+  /**
+   * Everything held about a person, for their export; recorded as a served access request. The
+   * usage events are read into the map: for a person with many events, prefer {@link #exportTo}.
+   */
   public Outcome<Map<String, Object>> export(Access by, String subjectId) {
+    Map<String, Object> copy = new LinkedHashMap<>();
+    Decision d = exportTo(by, subjectId, out -> out.forEach((k, v) -> {
+      if (v instanceof Iterable<?> it && !(v instanceof java.util.Collection<?>)) {
+        List<Object> items = new ArrayList<>();
+        it.forEach(items::add);
+        copy.put(k, items);
+      } else {
+        copy.put(k, v);
+      }
+    }));
+    return new Outcome<>(d, d.permits() ? copy : null);
+  }
+
+  /**
+   * Hands everything held about a person to {@code sink} while the reading transaction is open; the
+   * {@code usage_events} entry is an {@link Iterable} that reads and opens events as it is iterated,
+   * so a writer can stream an export of any size. The sink is not called when the decision denies.
+   */
+  public Decision exportTo(Access by, String subjectId, java.util.function.Consumer<Map<String, Object>> sink) {
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId);
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
       AuditLater later = () -> audit(h, by, "export", "provide", subjectId, List.of("user"), d);
       if (!d.permits()) {
         later.run();
-        return new Outcome<Map<String, Object>>(d, null);
+        return d;
       }
       DataKey key = key(h, subjectId);
       Instant now = clock.instant();
@@ -346,7 +368,7 @@ public final class Vault {
             return c;
           }).forEach(content::add);
       out.put("content", content);
-      out.put("usage_events", usage.eventsOf(h, subjectId, 100_000));
+      out.put("usage_events", usage.eventsOf(h, subjectId));
       out.put("partner_links", UsageEvents.links(h, subjectId));
       List<Map<String, Object>> accesses = new ArrayList<>();
       for (AuditLog.Entry e : audit.aboutWithin(h, subjectId, 10_000)) {
@@ -369,7 +391,8 @@ public final class Vault {
       out.put("exported_at", now);
       out.put("policy_version", policy.version());
       later.run();
-      return new Outcome<>(d, out);
+      sink.accept(out);
+      return d;
     });
   }
 

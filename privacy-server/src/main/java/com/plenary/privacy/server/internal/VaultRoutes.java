@@ -211,16 +211,19 @@ public final class VaultRoutes {
     ctx.json(Map.of("erased", out.value().subject(), "counts", out.value().counts()));
   }
 
-  private void export(Context ctx) throws IOException {
+  private void export(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var out = platform.vault().export(access(ctx), caller.id());
-    if (!out.permitted()) {
-      throw denied(out.decision());
-    }
-    ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
-    try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
-      g.useDefaultPrettyPrinter();
-      json.writeValue(g, out.value());
+    var d = platform.vault().exportTo(access(ctx), caller.id(), out -> {
+      ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
+      try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
+        g.useDefaultPrettyPrinter();
+        json.writeValue(g, out); // the events are read, opened and written one at a time
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    if (!d.permits()) {
+      throw denied(d);
     }
   }
 
