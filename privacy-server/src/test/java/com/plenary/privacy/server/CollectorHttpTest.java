@@ -197,6 +197,19 @@ class CollectorHttpTest {
   }
 
   @Test
+  void C20_anotherSiteCannotSubmitCookieChoicesOnAVisitorsBehalf() throws Exception {
+    String form = "all=accept";
+    HttpResponse<String> forged = running.send("POST", "/privacy/cookie-choices", "application/x-www-form-urlencoded", form, "Origin", "https://evil.example");
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(forged.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("pl_consent="));
+    assertThat(running.send("POST", "/privacy/cookie-choices", "application/x-www-form-urlencoded", form).statusCode()).isEqualTo(403);
+    HttpResponse<String> own = running.send("POST", "/privacy/cookie-choices", "application/x-www-form-urlencoded", form,
+        "Origin", "http://127.0.0.1:" + running.server.port());
+    assertThat(own.statusCode()).isEqualTo(303);
+    assertThat(own.headers().firstValue("Set-Cookie")).get().asString().startsWith("pl_consent=v1.p1.a1");
+  }
+
+  @Test
   void C10_theCookieListNamesPartnerCookiesWithTheirOwner() throws Exception {
     JsonNode cookies = json.readTree(running.get("/api/v1/cookies").body()).get("cookies");
     assertThat(cookies.toString()).contains("\"name\":\"acme_vid\"").contains("\"owner\":\"acme-ads\"");

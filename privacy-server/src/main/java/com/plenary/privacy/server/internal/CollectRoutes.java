@@ -369,6 +369,7 @@ public final class CollectRoutes {
     boolean preferences;
     boolean analytics;
     if (form) {
+      requireSameOrigin(ctx);
       String all = ctx.formParam("all");
       preferences = "accept".equals(all) || "on".equals(ctx.formParam("preferences")) && !"refuse".equals(all);
       analytics = "accept".equals(all) || "on".equals(ctx.formParam("analytics")) && !"refuse".equals(all);
@@ -397,6 +398,27 @@ public final class CollectRoutes {
       ctx.redirect("/privacy/cookies?saved=1", io.javalin.http.HttpStatus.SEE_OTHER);
     } else {
       ctx.json(Map.of("preferences", preferences, "analytics", analytics));
+    }
+  }
+
+  /**
+   * A form that changes consent must come from our own pages: another site could otherwise submit it
+   * on a visitor's behalf (consent forgery). Browsers send Origin (or at least Referer) with form posts.
+   */
+  private static void requireSameOrigin(Context ctx) {
+    String host = ctx.header("Host");
+    String source = ctx.header("Origin") != null ? ctx.header("Origin") : ctx.header("Referer");
+    String sourceHost = null;
+    if (source != null) {
+      try {
+        URI u = new URI(source);
+        sourceHost = u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
+      } catch (java.net.URISyntaxException ignored) {
+        // refused below
+      }
+    }
+    if (host == null || sourceHost == null || !sourceHost.equalsIgnoreCase(host)) {
+      throw new HttpProblem(403, "cross-site", "Cross-site request", "cookie choices can only be made on this site's own pages");
     }
   }
 
