@@ -491,6 +491,24 @@ public final class Vault {
 
   private record Period(java.time.Period period) {}
 
+  private java.time.Period retentionOrNull(String category) {
+    Retention best = null;
+    for (Retention r : policy.retention()) {
+      if (Policy.isUnder(category, r.category()) && (best == null || r.category().length() > best.category().length())) {
+        best = r;
+      }
+    }
+    return best == null ? null : best.period();
+  }
+
+  private static java.time.Period shorter(java.time.Period a, java.time.Period b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    Instant base = Instant.EPOCH;
+    return base.atOffset(ZoneOffset.UTC).plus(a).isBefore(base.atOffset(ZoneOffset.UTC).plus(b)) ? a : b;
+  }
+
   private Period retention(String category) {
     Retention best = null;
     for (Retention r : policy.retention()) {
@@ -512,6 +530,15 @@ public final class Vault {
       h.createQuery("SELECT category, COUNT(*) AS n FROM content_item WHERE expires_at <= :now GROUP BY category").bind("now", utc(now))
           .mapToMap().forEach(r -> deleted.put((String) r.get("category"), ((Number) r.get("n")).intValue()));
       h.createUpdate("DELETE FROM content_item WHERE expires_at <= :now").bind("now", utc(now)).execute();
+      // usage events (C3, C7) hold user.device and user.behavior: they go when the shorter of the two retentions runs out
+      java.time.Period events = shorter(retentionOrNull("user.device"), retentionOrNull("user.behavior"));
+      if (events != null) {
+        Instant cutoff = now.atOffset(ZoneOffset.UTC).minus(events).toInstant();
+        int n = h.createUpdate("DELETE FROM usage_event WHERE received_at <= :cutoff").bind("cutoff", utc(cutoff)).execute();
+        if (n > 0) {
+          deleted.put("usage_events", n);
+        }
+      }
       if (!deleted.isEmpty()) {
         audit.append(h, "system", "retention", "delete", "retention", null, List.copyOf(deleted.keySet()), "permit", List.of("retention"), List.of("C11"), null);
       }

@@ -174,7 +174,12 @@ abstract class VaultContract extends StoreContract {
     vault().addContent(MAIL, id, "content", "improve", "a public post");
     assertThat(vault().runRetention()).isEmpty();
     clock().advance(java.time.Duration.ofDays(2 * 366));
-    assertThat(vault().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public");
+    vault().usage().append(List.of(new UsageEvents.Event("rq-retained-" + id, "service", "mail", "technical", "open", null, id, null,
+        Map.of("page", "https://x.example/old"))));
+    assertThat(vault().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public").doesNotContainKey("usage_events");
+    clock().advance(java.time.Duration.ofDays(400)); // past the 13 months of user.behavior and user.device
+    assertThat(vault().runRetention()).containsKey("usage_events");
+    assertThat(vault().usage().countByRequestIds(List.of("rq-retained-" + id))).isZero();
     List<Map<String, Object>> left = (List<Map<String, Object>>) vault().export(Access.subject(id, null), id).value().get("content");
     assertThat(left).singleElement().satisfies(c -> assertThat(c.get("text")).isEqualTo("a public post"));
   }
