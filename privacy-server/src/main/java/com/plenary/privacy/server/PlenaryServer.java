@@ -128,6 +128,7 @@ public final class PlenaryServer implements AutoCloseable {
     server.app.start();
     long every = platform.config().retentionInterval().toMillis();
     server.jobs.scheduleWithFixedDelay(server::runRetention, every, every, TimeUnit.MILLISECONDS);
+    server.jobs.scheduleWithFixedDelay(server::sealAudit, 250, 250, TimeUnit.MILLISECONDS);
     LOG.info("serving on port {} with policy '{}' version {} and {} (pool {})", server.port(), platform.policy().name(),
         platform.policy().version(), platform.store().product(), platform.store().poolState());
     return server;
@@ -142,6 +143,15 @@ public final class PlenaryServer implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.error("the retention job failed; it runs again in {}", platform.config().retentionInterval(), e);
+    }
+  }
+
+  /** Chains the audit entries written since the last run (C29). */
+  private void sealAudit() {
+    try {
+      platform.store().audit().seal();
+    } catch (RuntimeException e) {
+      LOG.error("sealing the audit trail failed; it is tried again shortly", e);
     }
   }
 
@@ -180,6 +190,7 @@ public final class PlenaryServer implements AutoCloseable {
     }
     app.stop();
     collector.close();
+    sealAudit();
     LOG.info("stopped");
   }
 

@@ -83,7 +83,9 @@ class AccountPageTest {
     signIn.findElement(By.name("email")).sendKeys(email);
     signIn.findElement(By.name("password")).sendKeys("apollo guidance computer");
     signIn.findElement(By.cssSelector("button")).click();
-    assertThat(browser.findElement(By.cssSelector(".error")).getText()).contains("not right");
+    var error = new org.openqa.selenium.support.ui.WebDriverWait(browser, java.time.Duration.ofSeconds(10))
+        .until(d -> d.findElements(By.cssSelector(".error")).stream().findFirst().orElse(null));
+    assertThat(error.getText()).contains("not right");
   }
 
   @Test

@@ -7,20 +7,26 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The tamper-evident audit trail (C14, C29). Every entry's hash covers its content and the hash of
- * the entry before it, so altering, removing or reordering an entry breaks the chain from there on,
- * and {@link #verify} finds where. Appends take a row lock on the chain's head, so entries from
- * several nodes still form one chain. An append runs in the caller's transaction: when it fails,
- * the audited operation fails too (fail closed).
+ * The tamper-evident audit trail (C14, C29).
+ *
+ * <p>An entry is written in the audited operation's own transaction: when the write fails, the
+ * operation fails too (fail closed). Writing takes no lock, so audited operations commit side by
+ * side. {@link #seal} then chains the written entries in batches, under a lock on the chain's
+ * head: each gets the next sequence number and a SHA-256 over its content and the previous entry's
+ * hash, so altering, removing or reordering a sealed entry breaks the chain from there on, and
+ * {@link #verify} finds where. The server seals every few hundred milliseconds; an entry is only
+ * tamper-evident once sealed.
  */
 public final class AuditLog {
-  /** One audited access. {@code subject} is the pseudonymous person id, never a personal value. */
+  /** One audited access. {@code subject} is the pseudonymous person id, never a personal value; {@code seq} is 0 until sealed. */
   public record Entry(
       long seq, Instant at, String actorKind, String actorId, String action, String purpose, String subject,
       List<String> categories, String effect, List<String> rules, List<String> clauses, String requestId, String prevHash, String hash) {
@@ -34,6 +40,8 @@ public final class AuditLog {
   /** The result of checking the whole chain. */
   public record Verification(boolean intact, long entries, long firstBrokenSeq, String detail) {}
 
+  private static final String ZERO = "0".repeat(64);
+
   private final Jdbi jdbi;
   private final Clock clock;
 
@@ -42,66 +50,94 @@ public final class AuditLog {
     this.clock = clock;
   }
 
-  /** Appends an entry within {@code h}'s transaction and returns it. */
+  /** Writes an entry within {@code h}'s transaction; it is chained by the next {@link #seal}. */
   public Entry append(Handle h, String actorKind, String actorId, String action, String purpose, String subject,
       List<String> categories, String effect, List<String> rules, List<String> clauses, String requestId) {
-    h.createUpdate("UPDATE audit_head SET seq = seq + 1 WHERE id = 1").execute();
-    var head = h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
-    long seq = ((Number) head.get("seq")).longValue();
-    String prev = (String) head.get("hash");
     Instant at = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-    Entry draft = new Entry(seq, at, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId, prev, "");
-    String hash = hash(draft);
-    h.createUpdate("INSERT INTO audit_entry (seq, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id, prev_hash, hash) "
-            + "VALUES (:seq, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid, :prev, :hash)")
-        .bind("seq", seq).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", actorKind).bind("ai", actorId).bind("action", action)
+    h.createUpdate("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id) "
+            + "VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)")
+        .bind("id", "a-" + UUID.randomUUID()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", actorKind).bind("ai", actorId).bind("action", action)
         .bind("purpose", purpose).bind("subject", subject).bind("cats", String.join(",", categories)).bind("effect", effect)
-        .bind("rules", String.join(",", rules)).bind("clauses", String.join(",", clauses)).bind("rid", requestId)
-        .bind("prev", prev).bind("hash", hash).execute();
-    h.createUpdate("UPDATE audit_head SET hash = :hash WHERE id = 1").bind("hash", hash).execute();
-    return new Entry(seq, at, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId, prev, hash);
+        .bind("rules", String.join(",", rules)).bind("clauses", String.join(",", clauses)).bind("rid", requestId).execute();
+    return new Entry(0, at, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId, "", "");
   }
 
-  /** Appends in a transaction of its own. */
+  /** Writes an entry in a transaction of its own. */
   public Entry append(String actorKind, String actorId, String action, String purpose, String subject,
       List<String> categories, String effect, List<String> rules, List<String> clauses, String requestId) {
     return jdbi.inTransaction(h -> append(h, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId));
   }
 
+  /**
+   * Chains every written, unsealed entry, oldest first, in one transaction under the head's lock;
+   * returns how many were sealed. Safe to run from several nodes at once.
+   */
+  public int seal() {
+    return jdbi.inTransaction(h -> {
+      h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
+      var head = h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
+      long seq = ((Number) head.get("seq")).longValue();
+      String prev = (String) head.get("hash");
+      List<Object[]> pending = new ArrayList<>();
+      h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000")
+          .map((rs, ctx) -> new Object[] {rs.getString("entry_id"), read(rs)}).forEach(pending::add);
+      if (pending.isEmpty()) {
+        return 0;
+      }
+      var update = h.prepareBatch("UPDATE audit_log_entry SET seq = :seq, prev_hash = :prev, hash = :hash WHERE entry_id = :id AND seq IS NULL");
+      for (Object[] p : pending) {
+        Entry e = (Entry) p[1];
+        seq++;
+        Entry chained = new Entry(seq, e.at(), e.actorKind(), e.actorId(), e.action(), e.purpose(), e.subject(), e.categories(), e.effect(),
+            e.rules(), e.clauses(), e.requestId(), prev, "");
+        String hash = hash(chained);
+        update.bind("seq", seq).bind("prev", prev).bind("hash", hash).bind("id", (String) p[0]).add();
+        prev = hash;
+      }
+      update.execute();
+      h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", prev).execute();
+      return pending.size();
+    });
+  }
+
   /** Entries about {@code subject}, oldest first; at most {@code limit}. */
   public List<Entry> about(String subject, int limit) {
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_entry WHERE subject_id = :s ORDER BY seq LIMIT :limit")
-        .bind("s", subject).bind("limit", limit).map((rs, ctx) -> read(rs)).list());
+    return jdbi.withHandle(h -> aboutWithin(h, subject, limit));
   }
 
   /** Entries about {@code subject} within {@code h}'s transaction. */
   List<Entry> aboutWithin(Handle h, String subject, int limit) {
-    return h.createQuery("SELECT * FROM audit_entry WHERE subject_id = :s ORDER BY seq LIMIT :limit")
+    return h.createQuery("SELECT * FROM audit_log_entry WHERE subject_id = :s ORDER BY at, entry_id LIMIT :limit")
         .bind("s", subject).bind("limit", limit).map((rs, ctx) -> read(rs)).list();
   }
 
-  /** The newest entries, newest first; at most {@code limit}, older than {@code beforeSeq} when given. */
+  /** The newest entries, newest first; at most {@code limit}, sealed before {@code beforeSeq} when given. */
   public List<Entry> recent(int limit, Long beforeSeq) {
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_entry WHERE seq < :before ORDER BY seq DESC LIMIT :limit")
-        .bind("before", beforeSeq == null ? Long.MAX_VALUE : beforeSeq).bind("limit", limit).map((rs, ctx) -> read(rs)).list());
+    if (beforeSeq != null) {
+      return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log_entry WHERE seq < :before ORDER BY seq DESC LIMIT :limit")
+          .bind("before", beforeSeq).bind("limit", limit).map((rs, ctx) -> read(rs)).list());
+    }
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log_entry ORDER BY at DESC, entry_id DESC LIMIT :limit")
+        .bind("limit", limit).map((rs, ctx) -> read(rs)).list());
   }
 
   /** Denials since {@code since}, counted by actor kind and rule: "staff:staff-need-to-know" → 3. */
   public java.util.Map<String, Long> denialsSince(Instant since) {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
-    jdbi.useHandle(h -> h.createQuery("SELECT actor_kind, rules, COUNT(*) AS n FROM audit_entry WHERE effect = 'deny' AND at >= :since GROUP BY actor_kind, rules")
+    jdbi.useHandle(h -> h.createQuery("SELECT actor_kind, rules, COUNT(*) AS n FROM audit_log_entry WHERE effect = 'deny' AND at >= :since GROUP BY actor_kind, rules")
         .bind("since", since.atOffset(ZoneOffset.UTC)).mapToMap()
         .forEach(r -> out.merge(r.get("actor_kind") + ":" + r.get("rules"), ((Number) r.get("n")).longValue(), Long::sum)));
     return out;
   }
 
-  /** Walks the whole chain and checks every link and every hash. */
+  /** Seals what is written, then walks the whole chain and checks every link and every hash. */
   public Verification verify() {
+    seal();
     return jdbi.withHandle(h -> {
-      String prev = "0".repeat(64);
+      String prev = ZERO;
       long expectedSeq = 1;
       long count = 0;
-      try (var it = h.createQuery("SELECT * FROM audit_entry ORDER BY seq").map((rs, ctx) -> read(rs)).iterator()) {
+      try (var it = h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NOT NULL ORDER BY seq").map((rs, ctx) -> read(rs)).iterator()) {
         while (it.hasNext()) {
           Entry e = it.next();
           count++;
@@ -138,9 +174,12 @@ public final class AuditLog {
   }
 
   private static Entry read(java.sql.ResultSet rs) throws java.sql.SQLException {
-    return new Entry(rs.getLong("seq"), rs.getObject("at", OffsetDateTime.class).toInstant(), rs.getString("actor_kind"), rs.getString("actor_id"),
+    long seq = rs.getLong("seq");
+    String prev = rs.getString("prev_hash");
+    String hash = rs.getString("hash");
+    return new Entry(seq, rs.getObject("at", OffsetDateTime.class).toInstant(), rs.getString("actor_kind"), rs.getString("actor_id"),
         rs.getString("action"), rs.getString("purpose"), rs.getString("subject_id"), split(rs.getString("categories")), rs.getString("effect"),
-        split(rs.getString("rules")), split(rs.getString("clauses")), rs.getString("request_id"), rs.getString("prev_hash"), rs.getString("hash"));
+        split(rs.getString("rules")), split(rs.getString("clauses")), rs.getString("request_id"), prev == null ? "" : prev, hash == null ? "" : hash);
   }
 
   private static List<String> split(String s) {

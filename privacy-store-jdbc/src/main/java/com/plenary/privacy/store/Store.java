@@ -74,7 +74,7 @@ public final class Store implements AutoCloseable {
 
   /** How many rows a table holds; for review reports. Only the tables named here may be counted. */
   public long count(String table) {
-    if (!java.util.Set.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_entry").contains(table)) {
+    if (!java.util.Set.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry").contains(table)) {
       throw new IllegalArgumentException("not a countable table: " + table);
     }
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());

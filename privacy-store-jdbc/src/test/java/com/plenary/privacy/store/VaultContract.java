@@ -234,11 +234,11 @@ abstract class VaultContract extends StoreContract {
     vault().read(MAIL, id, "provide", List.of());
     assertThat(vault().audit().verify().intact()).isTrue();
     long seq = vault().audit().about(id, 10).get(0).seq();
-    tamper("UPDATE audit_entry SET effect = 'deny' WHERE seq = " + seq);
+    tamper("UPDATE audit_log_entry SET effect = 'deny' WHERE seq = " + seq);
     var v = vault().audit().verify();
     assertThat(v.intact()).isFalse();
     assertThat(v.firstBrokenSeq()).isEqualTo(seq);
-    tamper("UPDATE audit_entry SET effect = 'permit' WHERE seq = " + seq);
+    tamper("UPDATE audit_log_entry SET effect = 'permit' WHERE seq = " + seq);
     assertThat(vault().audit().verify().intact()).isTrue();
   }
 

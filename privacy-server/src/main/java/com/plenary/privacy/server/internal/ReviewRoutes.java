@@ -108,7 +108,7 @@ public final class ReviewRoutes {
       categories.add(m);
     }
     Map<String, Object> counts = new LinkedHashMap<>();
-    for (String table : List.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_entry")) {
+    for (String table : List.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry")) {
       counts.put(table, platform.store().count(table));
     }
     Map<String, Object> out = new LinkedHashMap<>();
