@@ -175,7 +175,13 @@ public final class PlenaryServer implements AutoCloseable {
    */
   public void stop() {
     draining = true;
-    jobs.shutdownNow();
+    // no interrupt: a thread interrupted in the middle of file I/O makes the embedded H2 close its file
+    jobs.shutdown();
+    try {
+      jobs.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     long deadline = System.nanoTime() + platform.config().shutdownGrace().toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       try {
