@@ -35,10 +35,6 @@ public final class HttpProblem extends PlenaryException {
     return new HttpProblem(403, "forbidden", "Not allowed", detail);
   }
 
-  public static HttpProblem badRequest(String detail) {
-    return new HttpProblem(400, "invalid-input", "Invalid input", detail);
-  }
-
   public int status() {
     return status;
   }

@@ -76,9 +76,4 @@ public final class OpenApi {
   static String openApiPath(String path) {
     return path.replace('<', '{').replace('>', '}');
   }
-
-  /** Kinds as text, for tests. */
-  static String kinds(java.util.Set<Caller.Kind> kinds) {
-    return kinds.toString();
-  }
 }

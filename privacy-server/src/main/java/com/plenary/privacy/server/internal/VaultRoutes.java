@@ -335,10 +335,4 @@ public final class VaultRoutes {
     }
     throw new InvalidInputException(name, name + " must be a whole number from " + min + " to " + max);
   }
-
-  static List<String> names(List<?> items) {
-    List<String> out = new ArrayList<>();
-    items.forEach(i -> out.add(String.valueOf(i)));
-    return out;
-  }
 }
