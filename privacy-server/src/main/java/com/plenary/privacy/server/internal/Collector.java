@@ -12,15 +12,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit for the collector: requests that arrive within a few milliseconds share one
- * transaction, and each request waits for its group's commit before it is answered, so nothing
+ * Group commit for the collector: requests that arrive while the previous group commits share the
+ * next transaction, and each request waits for its group's commit before it is answered, so nothing
  * acknowledged is lost. The queue is bounded: when the store falls behind, {@link #submit} refuses
  * with 503 and Retry-After instead of queueing without bound.
  */
 public final class Collector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
   static final int BATCH = 500;
-  static final long LINGER_MICROS = 2_000;
+  /** No artificial wait: a group is what arrived while the previous one committed (measured better than 0.5 or 2 ms). */
+  static final long LINGER_MICROS = 0;
 
   private record Pending(UsageEvents.Prepared event, CompletableFuture<Void> done) {}
 
