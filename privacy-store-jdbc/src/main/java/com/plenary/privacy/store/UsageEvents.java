@@ -120,28 +120,49 @@ public final class UsageEvents {
 
   private static final String COLUMNS = "id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed";
 
-  /** Inserts the rows: with COPY on PostgreSQL (the fastest path it has), as one batch elsewhere. */
+  private static final long PG_EPOCH_MICROS = java.time.Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000L;
+
+  /**
+   * The rows in PostgreSQL's binary COPY format: texts as UTF-8, the time as microseconds since
+   * 2000-01-01 UTC, the ciphertext as raw bytes (no hex doubling, no quoting).
+   */
+  static byte[] binaryCopy(List<Object[]> rows) throws java.io.IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(rows.size() * 300 + 32);
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0});
+    out.writeInt(0); // flags
+    out.writeInt(0); // header extension
+    for (Object[] r : rows) {
+      out.writeShort(r.length);
+      for (Object v : r) {
+        if (v == null) {
+          out.writeInt(-1);
+        } else if (v instanceof byte[] b) {
+          out.writeInt(b.length);
+          out.write(b);
+        } else if (v instanceof java.time.OffsetDateTime t) {
+          java.time.Instant i = t.toInstant();
+          out.writeInt(8);
+          out.writeLong(i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000 - PG_EPOCH_MICROS);
+        } else {
+          byte[] b = v.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          out.writeInt(b.length);
+          out.write(b);
+        }
+      }
+    }
+    out.writeShort(-1);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  /** Inserts the rows: with binary COPY on PostgreSQL (the fastest path it has), as one batch elsewhere. */
   private static void insert(Handle h, List<Object[]> rows) {
     java.sql.Connection c = h.getConnection();
     try {
       if (c.isWrapperFor(org.postgresql.PGConnection.class)) {
-        StringBuilder csv = new StringBuilder(rows.size() * 256);
-        for (Object[] r : rows) {
-          for (int i = 0; i < r.length; i++) {
-            if (i > 0) {
-              csv.append(',');
-            }
-            Object v = r[i];
-            if (v instanceof byte[] b) {
-              csv.append("\\x").append(java.util.HexFormat.of().formatHex(b));
-            } else if (v != null) {
-              csv.append('"').append(v.toString().replace("\"", "\"\"")).append('"');
-            }
-          }
-          csv.append('\n');
-        }
         c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
-            .copyIn("COPY usage_event (" + COLUMNS + ") FROM STDIN WITH (FORMAT csv)", new java.io.StringReader(csv.toString()));
+            .copyIn("COPY usage_event (" + COLUMNS + ") FROM STDIN WITH (FORMAT binary)", new java.io.ByteArrayInputStream(binaryCopy(rows)));
         return;
       }
     } catch (java.sql.SQLException | java.io.IOException e) {

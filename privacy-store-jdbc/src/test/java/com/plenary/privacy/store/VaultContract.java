@@ -209,6 +209,8 @@ abstract class VaultContract extends StoreContract {
     assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isEqualTo(2);
     List<Map<String, Object>> events = (List<Map<String, Object>>) vault().export(Access.subject(id, null), id).value().get("usage_events");
     String written = events.stream().map(e -> String.valueOf(((com.fasterxml.jackson.databind.util.RawValue) e.get("details")).rawValue())).toList().toString();
+    assertThat(events).allSatisfy(e -> assertThat((java.time.Instant) e.get("received_at"))
+        .isBetween(clock().instant().minusSeconds(60), clock().instant().plusSeconds(60)));
     assertThat(written).contains("https://x.example/before").contains("after?q=").contains("quoted");
     var erased = vault().erase(Access.subject(id, null), id);
     assertThat(erased.value().counts()).containsEntry("usage_events", 2).containsEntry("browsers", 1);
