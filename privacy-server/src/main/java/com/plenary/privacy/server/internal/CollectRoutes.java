@@ -196,13 +196,25 @@ public final class CollectRoutes {
 
   // ---- service and partner events ----
 
+  /** Reads one event of a batch; {@code at} names it in errors, such as {@code events[3]}. */
+  @FunctionalInterface
+  private interface EventReader {
+    UsageEvents.Event read(Map<?, ?> e, String at);
+  }
+
+  /** Reads every event of the batch first, so a bad one stores nothing, then stores them in one transaction. */
+  private int storeBatch(Context ctx, EventReader reader) throws IOException {
+    List<Map<?, ?>> events = batch(ctx);
+    List<UsageEvents.Event> out = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      out.add(reader.read(events.get(i), "events[" + i + "]"));
+    }
+    return platform.vault().usage().append(out);
+  }
+
   private void serviceEvents(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    List<Map<?, ?>> events = batch(ctx);
-    List<UsageEvents.Event> out = new ArrayList<>();
-    for (int i = 0; i < events.size(); i++) {
-      Map<?, ?> e = events.get(i);
-      String at = "events[" + i + "]";
+    int stored = storeBatch(ctx, (e, at) -> {
       String subject = optional(e.get("subject"), at + ".subject");
       String browser = optional(e.get("browser"), at + ".browser");
       if (subject == null && browser == null) {
@@ -226,19 +238,14 @@ public final class CollectRoutes {
       if (ua instanceof String s) {
         details.putAll(userAgents.parse(s));
       }
-      out.add(new UsageEvents.Event(ctx.attribute("request-id"), "service", caller.name(), purpose, kind(e.get("type")), browser, subject, null, details));
-    }
-    platform.vault().usage().append(out);
-    ctx.json(Map.of("stored", out.size()));
+      return new UsageEvents.Event(ctx.attribute("request-id"), "service", caller.name(), purpose, kind(e.get("type")), browser, subject, null, details);
+    });
+    ctx.json(Map.of("stored", stored));
   }
 
   private void partnerEvents(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    List<Map<?, ?>> events = batch(ctx);
-    List<UsageEvents.Event> out = new ArrayList<>();
-    for (int i = 0; i < events.size(); i++) {
-      Map<?, ?> e = events.get(i);
-      String at = "events[" + i + "]";
+    int stored = storeBatch(ctx, (e, at) -> {
       String identifier = optional(e.get("identifier"), at + ".identifier");
       if (identifier == null) {
         throw new InvalidInputException(at + ".identifier", at + ".identifier is required: the partner's own identifier of the visitor");
@@ -246,10 +253,9 @@ public final class CollectRoutes {
       String purpose = e.get("purpose") == null ? "improve" : optional(e.get("purpose"), at + ".purpose");
       requireCollect(ActorKind.PARTNER, caller.name(), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
       Map<String, Object> details = pageDetails(e);
-      out.add(new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.get("type")), null, null, identifier, details));
-    }
-    platform.vault().usage().append(out);
-    ctx.json(Map.of("stored", out.size(), "partner", caller.name()));
+      return new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.get("type")), null, null, identifier, details);
+    });
+    ctx.json(Map.of("stored", stored, "partner", caller.name()));
   }
 
   /** Asks the engine whether this event may be collected; a denial names the event's index. */
