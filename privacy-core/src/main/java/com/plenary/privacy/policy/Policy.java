@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -107,27 +106,27 @@ public record Policy(
   }
 
   public Purpose purpose(String id) {
-    return index(purposes, Purpose::id).get(id);
+    return find(purposes, Purpose::id, id);
   }
 
   public Service service(String id) {
-    return index(services, Service::id).get(id);
+    return find(services, Service::id, id);
   }
 
   public Field field(String name) {
-    return index(fields, Field::name).get(name);
+    return find(fields, Field::name, name);
   }
 
   public Recipient recipient(String id) {
-    return index(recipients, Recipient::id).get(id);
+    return find(recipients, Recipient::id, id);
   }
 
   public StaffRole staffRole(String id) {
-    return index(staffRoles, StaffRole::id).get(id);
+    return find(staffRoles, StaffRole::id, id);
   }
 
   public DataCentre dataCentre(String id) {
-    return index(dataCentres, DataCentre::id).get(id);
+    return find(dataCentres, DataCentre::id, id);
   }
 
   /** True when {@code id} is {@code ancestor} or lies under it in its dotted tree. */
@@ -157,11 +156,14 @@ public record Policy(
     }
   }
 
-  private static <T> Map<String, T> index(List<T> items, Function<T, String> id) {
-    Map<String, T> map = new LinkedHashMap<>();
+  /** The item whose id is {@code id}, or null. The lists are small: a scan builds nothing per call. */
+  private static <T> T find(List<T> items, Function<T, String> idOf, String id) {
     for (T item : items) {
-      map.put(id.apply(item), item);
+      if (idOf.apply(item).equals(id)) {
+        return item;
+      }
     }
-    return map;
+    return null;
   }
+
 }

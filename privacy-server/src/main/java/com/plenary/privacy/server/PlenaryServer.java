@@ -58,6 +58,8 @@ public final class PlenaryServer implements AutoCloseable {
   private final Authenticator authenticator;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Counter permits = Counter.builder("plenary_decisions").tag("effect", "permit").register(metrics);
+  private final Counter denials = Counter.builder("plenary_decisions").tag("effect", "deny").register(metrics);
   private volatile boolean draining;
   private final List<Route> routes = new ArrayList<>();
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -298,7 +300,7 @@ public final class PlenaryServer implements AutoCloseable {
     List<Map<String, Object>> out = new ArrayList<>(requests.size());
     for (DecisionRequest r : requests) {
       Decision d = platform.engine().decide(r);
-      Counter.builder("plenary_decisions").tag("effect", d.effect().name().toLowerCase(java.util.Locale.ROOT)).register(metrics).increment();
+      (d.permits() ? permits : denials).increment();
       out.add(d.toMap());
     }
     ctx.json(batch ? Map.of("decisions", out) : out.get(0));
