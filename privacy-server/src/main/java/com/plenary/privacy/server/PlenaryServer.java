@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionRequest;
@@ -33,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
@@ -327,7 +327,7 @@ public final class PlenaryServer implements AutoCloseable {
     ctx.attribute("started", System.nanoTime());
     String id = ctx.header("X-Request-Id");
     if (id == null || !REQUEST_ID.matcher(id).matches()) {
-      id = UUID.randomUUID().toString();
+      id = Ids.timeOrdered().toString();
     }
     ctx.attribute("request-id", id);
     MDC.put("request_id", id);

@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.Ids;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,7 +11,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -56,7 +56,7 @@ public final class AuditLog {
     Instant at = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     h.createUpdate("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id) "
             + "VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)")
-        .bind("id", "a-" + UUID.randomUUID()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", actorKind).bind("ai", actorId).bind("action", action)
+        .bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", actorKind).bind("ai", actorId).bind("action", action)
         .bind("purpose", purpose).bind("subject", subject).bind("cats", String.join(",", categories)).bind("effect", effect)
         .bind("rules", String.join(",", rules)).bind("clauses", String.join(",", clauses)).bind("rid", requestId).execute();
     return new Entry(0, at, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId, "", "");

@@ -2,10 +2,17 @@ package com.plenary.privacy.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.store.Vault.Access;
-import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
+import com.plenary.privacy.store.crypto.Keys;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,6 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.PGCopyOutputStream;
 
 /**
  * Usage events (C3–C7) and partner records (C4, C5). Each event's details are sealed with the key of
@@ -72,21 +82,16 @@ public final class UsageEvents {
     }
   }
 
+  /** An event's owners: the browser, the person or the partner record its details are sealed for. */
+  private record Owners(String browser, String subject, String record, String key) {}
+
   /** Resolves owners (creating browsers and partner records on first sight) and seals each event's details. */
   public List<Prepared> prepare(List<Event> batch) {
     Instant now = clock.instant();
+    List<Owners> owners = owners(batch, now);
     List<Prepared> out = new ArrayList<>(batch.size());
-    for (Event e : batch) {
-      String browser = e.browserCookie() == null ? null : browser(e.browserCookie(), now);
-      String subject = e.subjectId();
-      String record = e.partnerIdentifier() == null ? null : partnerRecord(e.sourceName(), e.partnerIdentifier(), now);
-      String owner = record != null ? record : subject != null ? subject : browser;
-      if (owner == null) {
-        throw new InvalidInputException("events", "an event needs a browser, a person or a partner identifier");
-      }
-      String id = "e-" + UUID.randomUUID();
-      out.add(new Prepared(new Object[] {id, e.requestId(), now.atOffset(ZoneOffset.UTC), e.source(), e.sourceName(), e.purpose(), e.kind(), owner,
-          browser, subject, record, key(owner).seal("event:" + id, json(e.details()))}, e.source() + ":" + e.sourceName() + ":" + e.purpose()));
+    for (int i = 0; i < batch.size(); i++) {
+      out.add(new Prepared(row(batch.get(i), owners.get(i), now), group(batch.get(i))));
     }
     return out;
   }
@@ -98,84 +103,175 @@ public final class UsageEvents {
     }
     return jdbi.inTransaction(h -> {
       Map<String, Integer> groups = new TreeMap<>();
-      List<Object[]> raw = new ArrayList<>(rows.size());
-      for (Prepared p : rows) {
-        raw.add(p.row);
-        groups.merge(p.group, 1, Integer::sum);
-      }
-      insert(h, raw);
-      for (var g : groups.entrySet()) {
-        String[] parts = g.getKey().split(":", 3);
-        audit.append(h, parts[0], parts[1], "collect", parts[2], null, List.of("user.device", "user.behavior"), "permit",
-            List.of("collected:" + g.getValue()), List.of("C3", "C7"), null);
-      }
+      write(h, sink -> {
+        for (Prepared p : rows) {
+          sink.add(p.row);
+          groups.merge(p.group, 1, Integer::sum);
+        }
+      });
+      audit(h, groups);
       return rows.size();
     });
   }
 
-  /** Prepares and stores a batch; when this returns, every event of it is durable. */
+  /**
+   * Prepares and stores a batch in one transaction; when this returns, every event of it is durable.
+   * Owners are resolved first (a batch with an event that has none stores nothing); then each event
+   * is sealed and written straight into the open COPY stream, so that PostgreSQL takes in the first
+   * rows while the later ones are being sealed.
+   */
   public int append(List<Event> batch) {
-    return store(prepare(batch));
+    if (batch.isEmpty()) {
+      return 0;
+    }
+    Instant now = clock.instant();
+    List<Owners> owners = owners(batch, now);
+    return jdbi.inTransaction(h -> {
+      Map<String, Integer> groups = new TreeMap<>();
+      write(h, sink -> {
+        for (int i = 0; i < batch.size(); i++) {
+          sink.add(row(batch.get(i), owners.get(i), now));
+          groups.merge(group(batch.get(i)), 1, Integer::sum);
+        }
+      });
+      audit(h, groups);
+      return batch.size();
+    });
+  }
+
+  private List<Owners> owners(List<Event> batch, Instant now) {
+    List<Owners> out = new ArrayList<>(batch.size());
+    for (Event e : batch) {
+      String browser = e.browserCookie() == null ? null : browser(e.browserCookie(), now);
+      String subject = e.subjectId();
+      String record = e.partnerIdentifier() == null ? null : partnerRecord(e.sourceName(), e.partnerIdentifier(), now);
+      String key = record != null ? record : subject != null ? subject : browser;
+      if (key == null) {
+        throw new InvalidInputException("events", "an event needs a browser, a person or a partner identifier");
+      }
+      out.add(new Owners(browser, subject, record, key));
+    }
+    return out;
+  }
+
+  private Object[] row(Event e, Owners o, Instant now) {
+    String id = "e-" + Ids.timeOrdered(now.toEpochMilli());
+    return new Object[] {id, e.requestId(), now, e.source(), e.sourceName(), e.purpose(), e.kind(), o.key(),
+        o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details()))};
+  }
+
+  private static String group(Event e) {
+    return e.source() + ":" + e.sourceName() + ":" + e.purpose();
+  }
+
+  private void audit(Handle h, Map<String, Integer> groups) {
+    for (var g : groups.entrySet()) {
+      String[] parts = g.getKey().split(":", 3);
+      audit.append(h, parts[0], parts[1], "collect", parts[2], null, List.of("user.device", "user.behavior"), "permit",
+          List.of("collected:" + g.getValue()), List.of("C3", "C7"), null);
+    }
   }
 
   private static final String COLUMNS = "id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed";
 
-  private static final long PG_EPOCH_MICROS = java.time.Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000L;
-
-  /**
-   * The rows in PostgreSQL's binary COPY format: texts as UTF-8, the time as microseconds since
-   * 2000-01-01 UTC, the ciphertext as raw bytes (no hex doubling, no quoting).
-   */
-  static byte[] binaryCopy(List<Object[]> rows) throws java.io.IOException {
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(rows.size() * 300 + 32);
-    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-    out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0});
-    out.writeInt(0); // flags
-    out.writeInt(0); // header extension
-    for (Object[] r : rows) {
-      out.writeShort(r.length);
-      for (Object v : r) {
-        if (v == null) {
-          out.writeInt(-1);
-        } else if (v instanceof byte[] b) {
-          out.writeInt(b.length);
-          out.write(b);
-        } else if (v instanceof java.time.OffsetDateTime t) {
-          java.time.Instant i = t.toInstant();
-          out.writeInt(8);
-          out.writeLong(i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000 - PG_EPOCH_MICROS);
-        } else {
-          byte[] b = v.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          out.writeInt(b.length);
-          out.write(b);
-        }
-      }
-    }
-    out.writeShort(-1);
-    out.flush();
-    return bytes.toByteArray();
+  /** Where a transaction's event rows go as they are made. */
+  private interface Sink {
+    void add(Object[] row);
   }
 
-  /** Inserts the rows: with binary COPY on PostgreSQL (the fastest path it has), as one batch elsewhere. */
-  private static void insert(Handle h, List<Object[]> rows) {
+  @FunctionalInterface
+  private interface Producer {
+    void produce(Sink sink);
+  }
+
+  /**
+   * Writes the rows the producer makes: on PostgreSQL into a binary COPY stream that is sent as it
+   * fills (the fastest path it has, and PostgreSQL works while the rest is made), elsewhere as one
+   * JDBC batch. A failure part-way cancels the COPY so the transaction rolls back whole.
+   */
+  private static void write(Handle h, Producer producer) {
     java.sql.Connection c = h.getConnection();
+    CopyIn copy = null;
     try {
-      if (c.isWrapperFor(org.postgresql.PGConnection.class)) {
-        c.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
-            .copyIn("COPY usage_event (" + COLUMNS + ") FROM STDIN WITH (FORMAT binary)", new java.io.ByteArrayInputStream(binaryCopy(rows)));
+      if (c.isWrapperFor(PGConnection.class)) {
+        copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY usage_event (" + COLUMNS + ") FROM STDIN WITH (FORMAT binary)");
+        BinaryCopy out = new BinaryCopy(new PGCopyOutputStream(copy, 1 << 16));
+        producer.produce(out::row);
+        out.finish();
         return;
       }
-    } catch (java.sql.SQLException | java.io.IOException e) {
+    } catch (SQLException | IOException | UncheckedIOException e) {
+      cancel(copy);
       throw new StoreException("cannot store a batch of events: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      cancel(copy);
+      throw e;
     }
     PreparedBatch insert = h.prepareBatch("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    for (Object[] r : rows) {
+    producer.produce(r -> {
       for (int i = 0; i < r.length; i++) {
-        insert.bind(i, r[i]);
+        insert.bind(i, r[i] instanceof Instant t ? t.atOffset(ZoneOffset.UTC) : r[i]);
       }
       insert.add();
-    }
+    });
     insert.execute();
+  }
+
+  private static void cancel(CopyIn copy) {
+    try {
+      if (copy != null && copy.isActive()) {
+        copy.cancelCopy();
+      }
+    } catch (SQLException ignored) {
+      // the transaction rolls back either way
+    }
+  }
+
+  /**
+   * Rows in PostgreSQL's binary COPY format: texts as UTF-8, times as microseconds since 2000-01-01
+   * UTC, ciphertexts as raw bytes (no hex doubling, no quoting).
+   */
+  static final class BinaryCopy {
+    private static final long PG_EPOCH_MICROS = Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000L;
+    private final OutputStream target;
+    private final DataOutputStream out;
+
+    BinaryCopy(OutputStream target) throws IOException {
+      this.target = target;
+      this.out = new DataOutputStream(target);
+      out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0});
+      out.writeInt(0); // flags
+      out.writeInt(0); // header extension
+    }
+
+    void row(Object[] r) {
+      try {
+        out.writeShort(r.length);
+        for (Object v : r) {
+          if (v == null) {
+            out.writeInt(-1);
+          } else if (v instanceof byte[] b) {
+            out.writeInt(b.length);
+            out.write(b);
+          } else if (v instanceof Instant i) {
+            out.writeInt(8);
+            out.writeLong(i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000 - PG_EPOCH_MICROS);
+          } else {
+            byte[] b = v.toString().getBytes(StandardCharsets.UTF_8);
+            out.writeInt(b.length);
+            out.write(b);
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    void finish() throws IOException {
+      out.writeShort(-1);
+      out.flush();
+      target.close();
+    }
   }
 
   /**

@@ -218,6 +218,24 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void aBatchThatFailsPartWayThroughStoresNothingAndTheStoreGoesOn() {
+    String id = registerAda();
+    List<UsageEvents.Event> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < 1500; i++) {
+      batch.add(new UsageEvents.Event("rq-part-" + i + "-" + id, "service", "mail", "technical", "open", null, id, null, Map.of("page", "https://x.example/" + i)));
+    }
+    // the last event's details cannot be written: the failure comes after 1,499 rows went into the open COPY stream
+    batch.add(new UsageEvents.Event("rq-part-bad-" + id, "service", "mail", "technical", "open", null, id, null, Map.of("page", new Object())));
+    List<String> ids = batch.stream().map(UsageEvents.Event::requestId).toList();
+    assertThatThrownBy(() -> vault().usage().append(batch)).isInstanceOf(com.plenary.privacy.InvalidInputException.class);
+    assertThat(vault().usage().countByRequestIds(ids)).isZero();
+    // the connections are usable afterwards: the next batch is stored
+    assertThat(vault().usage().append(batch.subList(0, 1500))).isEqualTo(1500);
+    assertThat(vault().usage().countByRequestIds(ids)).isEqualTo(1500);
+    vault().erase(Access.subject(id, null), id); // the retention test counts what is left of old events
+  }
+
+  @Test
   void C6_signInWorksByEmailAndPasswordAndNeverSaysWhichWasWrong() {
     String email = "sign." + System.nanoTime() + "@example.org";
     var reg = vault().register(MAIL, "mail", Map.of("email", email, "name", "Sig"), "correct horse battery", null);
