@@ -1,5 +1,6 @@
 package com.plenary.privacy;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.UUID;
 
@@ -11,7 +12,8 @@ import java.util.UUID;
  * each checkpoint). They carry no personal data, only the time of creation. Thread-safe.
  */
 public final class Ids {
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** One generator per thread: the shared default one serialises callers on a lock. */
+  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(Ids::generator);
 
   private Ids() {}
 
@@ -22,8 +24,17 @@ public final class Ids {
 
   /** A new version 7 UUID for the given time in milliseconds since the epoch. */
   public static UUID timeOrdered(long epochMillis) {
-    long high = (epochMillis & 0xFFFF_FFFF_FFFFL) << 16 | 0x7000L | (RANDOM.nextInt() & 0x0FFFL);
-    long low = (RANDOM.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+    SecureRandom random = RANDOM.get();
+    long high = (epochMillis & 0xFFFF_FFFF_FFFFL) << 16 | 0x7000L | (random.nextInt() & 0x0FFFL);
+    long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low);
+  }
+
+  private static SecureRandom generator() {
+    try {
+      return SecureRandom.getInstance("DRBG");
+    } catch (NoSuchAlgorithmException e) {
+      return new SecureRandom();
+    }
   }
 }

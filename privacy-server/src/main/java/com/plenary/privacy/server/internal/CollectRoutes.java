@@ -44,6 +44,7 @@ public final class CollectRoutes {
   public static final String ANALYTICS_COOKIE = "pl_an";
   static final int MAX_BEACON_BYTES = 8 * 1024;
   private static final Pattern COOKIE_VALUE = Pattern.compile("[A-Za-z0-9_-]{22,43}");
+  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   private static final Pattern CONSENT_VALUE = Pattern.compile("v1\\.p[01]\\.a[01]");
   private static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}");
   private static final List<String> COLLECTED = List.of("user.device", "user.device.ip_address", "user.device.cookie_id", "user.behavior.browsing_history");
@@ -167,7 +168,7 @@ public final class CollectRoutes {
     if (raw == null) {
       return "pageview";
     }
-    if (!(raw instanceof String s) || !s.matches("[a-z][a-z0-9_-]{0,31}")) {
+    if (!(raw instanceof String s) || !KIND.matcher(s).matches()) {
       throw new InvalidInputException("type", "type must be a short lower-case word such as pageview");
     }
     return s;

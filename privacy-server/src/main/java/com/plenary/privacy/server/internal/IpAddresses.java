@@ -2,17 +2,21 @@ package com.plenary.privacy.server.internal;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.regex.Pattern;
 
 /** IP minimisation as the policy sets it (C7): the low bits are zeroed before anything is stored. */
 final class IpAddresses {
+  private static final Pattern LITERAL = Pattern.compile("[0-9a-fA-F:.%\\[\\]]{2,64}");
+  private static final Pattern V4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
   private IpAddresses() {}
 
   /** The address with its last {@code v4Bits} (IPv4) or {@code v6Bits} (IPv6) bits zeroed, or "unknown". */
   static String minimise(String address, int v4Bits, int v6Bits) {
-    if (address == null || address.isEmpty() || !address.matches("[0-9a-fA-F:.%\\[\\]]{2,64}")) {
+    if (address == null || address.isEmpty() || !LITERAL.matcher(address).matches()) {
       return "unknown";
     }
-    boolean v4 = address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    boolean v4 = V4.matcher(address).matches();
     if (!v4 && address.indexOf(':') < 0) {
       return "unknown"; // never a host name: no DNS look-up happens here
     }
