@@ -35,6 +35,7 @@ public final class Config {
   public static final String DEFAULT_ROLES_CLAIM = "roles";
   public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofHours(1);
   public static final int DEFAULT_COLLECTOR_QUEUE = 10_000;
+  public static final int DEFAULT_COLLECTOR_WRITERS = 2;
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -54,6 +55,7 @@ public final class Config {
     KEYSTORE_PASSWORD("keystore.password", "secret"),
     RETENTION_INTERVAL("retention.interval", "duration"),
     COLLECTOR_QUEUE("collector.queue_capacity", "count"),
+    COLLECTOR_WRITERS("collector.writers", "count"),
     COLLECTOR_DNT("collector.honour_dnt", "boolean"),
     BENCH_ROUTES("server.benchmark_routes", "boolean"),
     POLICY_FILE("policy.file", "text"),
@@ -224,6 +226,10 @@ public final class Config {
     if (queue < 1 || queue > 1_000_000) {
       throw bad(Key.COLLECTOR_QUEUE, "a whole number from 1 to 1000000");
     }
+    int writers = integer(Key.COLLECTOR_WRITERS, DEFAULT_COLLECTOR_WRITERS);
+    if (writers < 1 || writers > 16) {
+      throw bad(Key.COLLECTOR_WRITERS, "a whole number from 1 to 16");
+    }
     for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES)) {
       String b = values.get(k);
       if (b != null && !b.equals("true") && !b.equals("false")) {
@@ -390,6 +396,11 @@ public final class Config {
     return integer(Key.COLLECTOR_QUEUE, DEFAULT_COLLECTOR_QUEUE);
   }
 
+  /** How many groups of events may be committing at once (each on its own connection). */
+  public int collectorWriters() {
+    return integer(Key.COLLECTOR_WRITERS, DEFAULT_COLLECTOR_WRITERS);
+  }
+
   /** Whether {@code DNT: 1} turns analytics off like Global Privacy Control does. */
   public boolean honourDnt() {
     return !"false".equals(values.get(Key.COLLECTOR_DNT));
@@ -451,6 +462,7 @@ public final class Config {
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";
         case RETENTION_INTERVAL -> retentionInterval().toString();
         case COLLECTOR_QUEUE -> String.valueOf(collectorQueueCapacity());
+        case COLLECTOR_WRITERS -> String.valueOf(collectorWriters());
         case COLLECTOR_DNT -> String.valueOf(honourDnt());
         case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();

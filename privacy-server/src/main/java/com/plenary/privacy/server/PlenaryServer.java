@@ -84,7 +84,7 @@ public final class PlenaryServer implements AutoCloseable {
     OidcVerifier oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.issuer(), oidc);
-    this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity());
+    this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
@@ -228,7 +228,7 @@ public final class PlenaryServer implements AutoCloseable {
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
           Set.of(), Set.of(), List.of(204), false, ctx -> {
-            json.readValue(ctx.bodyAsBytes(), Object.class);
+            json.readValue(com.plenary.privacy.server.internal.Bodies.read(ctx, com.plenary.privacy.server.internal.CollectRoutes.MAX_BEACON_BYTES), Object.class);
             ctx.status(204);
           }));
     }

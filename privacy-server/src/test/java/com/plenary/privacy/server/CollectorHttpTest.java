@@ -119,7 +119,27 @@ class CollectorHttpTest {
     assertThat(beacon("{\"page\":\"https://x.example/" + "a".repeat(9000) + "\"}", ok, consent).statusCode()).isEqualTo(413);
     HttpResponse<String> xml = running.send("POST", "/collect", "application/xml", "<a/>");
     assertThat(xml.statusCode()).isEqualTo(415);
+    // without a Content-Length (chunked), the limit holds while reading
+    HttpResponse<String> chunkedHuge = chunked("{\"page\":\"https://x.example/" + "a".repeat(9000) + "\"}", consent);
+    assertThat(chunkedHuge.statusCode()).isEqualTo(413);
+    assertThat(chunkedHuge.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
     assertThat(events()).isEqualTo(before);
+  }
+
+  @Test
+  void aChunkedBeaconWithinTheLimitIsStored() throws Exception {
+    long before = events();
+    HttpResponse<String> r = chunked("{\"page\":\"https://x.example/chunked/" + "b".repeat(1500) + "\"}", "pl_bid=CCCCCCCCCCCCCCCCCCCCCC; pl_consent=v1.p1.a1");
+    assertThat(r.statusCode()).isEqualTo(204);
+    assertThat(r.headers().firstValue("X-Plenary-Recorded")).hasValue("yes");
+    assertThat(events()).isEqualTo(before + 1);
+  }
+
+  private HttpResponse<String> chunked(String body, String cookie) throws Exception {
+    HttpRequest r = HttpRequest.newBuilder(running.uri("/collect"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+        .header("Content-Type", "text/plain;charset=UTF-8").header("User-Agent", CHROME_LINUX).header("Cookie", cookie).build();
+    return running.http.send(r, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

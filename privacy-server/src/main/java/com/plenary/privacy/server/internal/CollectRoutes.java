@@ -42,7 +42,7 @@ public final class CollectRoutes {
   public static final String BROWSER_COOKIE = "pl_bid";
   public static final String CONSENT_COOKIE = "pl_consent";
   public static final String ANALYTICS_COOKIE = "pl_an";
-  static final int MAX_BEACON_BYTES = 8 * 1024;
+  public static final int MAX_BEACON_BYTES = 8 * 1024;
   private static final Pattern COOKIE_VALUE = Pattern.compile("[A-Za-z0-9_-]{22,43}");
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   private static final Pattern CONSENT_VALUE = Pattern.compile("v1\\.p[01]\\.a[01]");
@@ -93,10 +93,7 @@ public final class CollectRoutes {
     if (!type.startsWith("text/plain") && !type.startsWith("application/json")) {
       throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the beacon as text/plain or application/json");
     }
-    byte[] raw = ctx.bodyAsBytes();
-    if (raw.length > MAX_BEACON_BYTES) {
-      throw new HttpProblem(413, "too-large", "Request too large", "a beacon may be at most " + MAX_BEACON_BYTES + " bytes");
-    }
+    byte[] raw = Bodies.read(ctx, MAX_BEACON_BYTES);
     Object parsed = json.readValue(raw, Object.class);
     if (!(parsed instanceof Map<?, ?> body)) {
       throw new InvalidInputException("", "the beacon must be a JSON object");

@@ -2,6 +2,9 @@ package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.store.UsageEvents;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -12,10 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit for the collector: requests that arrive while the previous group commits share the
- * next transaction, and each request waits for its group's commit before it is answered, so nothing
- * acknowledged is lost. The queue is bounded: when the store falls behind, {@link #submit} refuses
- * with 503 and Retry-After instead of queueing without bound.
+ * Group commit for the collector: requests that arrive while a group commits share the next
+ * transaction, and each request waits for its group's commit before it is answered, so nothing
+ * acknowledged is lost. Several writers (each with its own connection) take groups from one queue,
+ * so a request that arrives while one group waits for its commit is taken by the next writer at once
+ * instead of waiting for that commit too. The queue is bounded: when the store falls behind,
+ * {@link #submit} refuses with 503 and Retry-After instead of queueing without bound.
  */
 public final class Collector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
@@ -23,19 +28,33 @@ public final class Collector implements AutoCloseable {
   /** No artificial wait: a group is what arrived while the previous one committed (measured better than 0.5 or 2 ms). */
   static final long LINGER_MICROS = 0;
 
-  private record Pending(UsageEvents.Prepared event, CompletableFuture<Void> done) {}
+  private record Pending(UsageEvents.Prepared event, CompletableFuture<Void> done, long queuedAt) {}
 
   private final UsageEvents usage;
   private final BlockingQueue<Pending> queue;
-  private final Thread writer;
+  private final List<Thread> writers = new ArrayList<>();
   private volatile boolean running = true;
 
-  public Collector(UsageEvents usage, int capacity) {
+  private final Timer waited;
+  private final Timer committed;
+  private final DistributionSummary groups;
+
+  /** Metrics: how long beacons wait for a writer, how long each group takes to commit, and how large groups are. */
+  public Collector(UsageEvents usage, int capacity, int writers, MeterRegistry metrics) {
     this.usage = usage;
+    this.waited = Timer.builder("plenary_collector_wait").description("Time a beacon waits in the queue for a writer")
+        .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
+    this.committed = Timer.builder("plenary_collector_commit").description("Time to store and commit one group of events")
+        .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
+    this.groups = DistributionSummary.builder("plenary_collector_group_size").description("Events per committed group")
+        .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
     this.queue = new ArrayBlockingQueue<>(capacity);
-    this.writer = new Thread(this::run, "plenary-collector");
-    this.writer.setDaemon(true);
-    this.writer.start();
+    for (int i = 0; i < writers; i++) {
+      Thread writer = new Thread(this::run, "plenary-collector-" + i);
+      writer.setDaemon(true);
+      writer.start();
+      this.writers.add(writer);
+    }
   }
 
   /**
@@ -49,7 +68,7 @@ public final class Collector implements AutoCloseable {
     if (queue.remainingCapacity() == 0) {
       throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
     }
-    Pending p = new Pending(usage.prepare(List.of(event)).get(0), new CompletableFuture<>());
+    Pending p = new Pending(usage.prepare(List.of(event)).get(0), new CompletableFuture<>(), System.nanoTime());
     if (!queue.offer(p)) {
       throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
     }
@@ -93,8 +112,14 @@ public final class Collector implements AutoCloseable {
   }
 
   private void commit(List<Pending> batch) {
+    long start = System.nanoTime();
+    for (Pending p : batch) {
+      waited.record(start - p.queuedAt(), TimeUnit.NANOSECONDS);
+    }
+    groups.record(batch.size());
     try {
       usage.store(batch.stream().map(Pending::event).toList());
+      committed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       batch.forEach(p -> p.done().complete(null));
     } catch (RuntimeException e) {
       LOG.error("a group of {} events could not be stored; their requests fail", batch.size(), e);
@@ -106,10 +131,13 @@ public final class Collector implements AutoCloseable {
   @Override
   public void close() {
     running = false;
-    try {
-      writer.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (Thread writer : writers) {
+      try {
+        writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     Pending p;
     while ((p = queue.poll()) != null) {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Latency of POST /collect at half its maximum rate, in one run: first the maximum (closed loop,
+# 128 connections), then paced arrivals at half that rate (64 connections, each waiting a random
+# exponential time between requests, so the load does not slow down when the server does), and the
+# same pace against the bare endpoint of the same server (what the machine itself adds to latency).
+# Usage: run-collect-latency.sh [seconds] [h2|postgres]
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+secs="${1:-20}"
+db="${2:-h2}"
+port=18184
+schema="bench_$$"
+cleanup() {
+  stop_server
+  if [ "$db" = postgres ]; then psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA $schema CASCADE; DROP SCHEMA ${schema}_keys CASCADE;" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+if [ "$db" = postgres ]; then
+  psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA $schema; CREATE SCHEMA ${schema}_keys;"
+  export PLENARY_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema" PLENARY_DATABASE_USER=postgres
+  export PLENARY_KEYSTORE_URL="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=${schema}_keys" PLENARY_KEYSTORE_USER=postgres
+fi
+export PLENARY_LOG_LEVEL=WARN PLENARY_SERVER_BENCHMARK_ROUTES=true
+start_server "$port"
+wrkdir="$root/privacy-benchmarks/src/main/wrk"
+url="http://127.0.0.1:$port/collect"
+wrk -t2 -c128 -d5s -s "$wrkdir/collect.lua" "$url" >/dev/null
+echo "== maximum: POST /collect ($db), 128 connections, closed loop"
+max=$(wrk -t2 -c128 -d"${secs}s" --latency -s "$wrkdir/collect.lua" "$url" | tee /dev/stderr | awk '/Requests\/sec/ {print int($2)}')
+conns=64
+mean=$(( conns * 1000 * 2 / max ))
+echo "== paced: target $(( max / 2 )) req/s (half of $max), $conns connections, mean wait ${mean} ms"
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$wrkdir/collect-paced.lua" "$url" -- "$mean"
+echo "== the same pace against the bare endpoint (/bench/collect-ceiling: reads the beacon, stores nothing)"
+wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$wrkdir/collect-paced.lua" "http://127.0.0.1:$port/bench/collect-ceiling" -- "$mean"
