@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The collector over loopback: POST /collect (each event durable before its 204) against the bare
 # endpoint of the same server stack (reads the beacon, answers 204, stores nothing), in one run.
-# Usage: [conns=128] run-collect.sh [seconds] [h2|postgres]   (postgres: fresh schemas on 127.0.0.1:5432)
+# The two alternate for a number of rounds (the machine's own speed drifts between runs), and the
+# ratio of each round is printed, then their median.
+# Usage: [conns=128] [rounds=3] [warm=60] run-collect.sh [seconds] [h2|postgres]   (postgres: fresh schemas on 127.0.0.1:5432)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-secs="${1:-20}"
+secs="${1:-10}"
 db="${2:-h2}"
-conns="${conns:-32}"
+conns="${conns:-128}"
+rounds="${rounds:-3}"
+warm="${warm:-60}"
 port=18183
 schema="bench_$$"
 cleanup() {
   stop_server
-  if [ "$db" = postgres ]; then psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA $schema CASCADE; DROP SCHEMA ${schema}_keys CASCADE;" || true; fi
+  if [ "$db" = postgres ]; then psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA $schema CASCADE; DROP SCHEMA ${schema}_keys CASCADE;" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 if [ "$db" = postgres ]; then
@@ -22,6 +26,19 @@ fi
 export PLENARY_SERVER_BENCHMARK_ROUTES=true PLENARY_LOG_LEVEL=WARN
 start_server "$port"
 lua="$root/privacy-benchmarks/src/main/wrk/collect.lua"
-echo "== warm-up"; wrk -t2 -c"$conns" -d5s -s "$lua" "http://127.0.0.1:$port/collect" >/dev/null
-echo "== ceiling: POST /bench/collect-ceiling"; wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "http://127.0.0.1:$port/bench/collect-ceiling"
-echo "== POST /collect ($db)"; wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "http://127.0.0.1:$port/collect"
+run() { # prints "requests/s p50 p99" of one wrk run
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "http://127.0.0.1:$port$1" \
+    | awk '/Non-2xx/ {print "non-2xx answers: " $0 > "/dev/stderr"} / 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {rps=$2} END {print rps, p50, p99}'
+}
+# the JIT keeps compiling for a minute under this load on two cores: warm both endpoints up first
+echo "== warm-up (${warm}s)"
+for _ in $(seq 1 $(( warm / secs / 2 > 0 ? warm / secs / 2 : 1 ))); do run /collect >/dev/null; run /bench/collect-ceiling >/dev/null; done
+ratios=()
+for r in $(seq 1 "$rounds"); do
+  read -r c c50 c99 < <(run /bench/collect-ceiling)
+  read -r s s50 s99 < <(run /collect)
+  ratio=$(awk -v s="$s" -v c="$c" 'BEGIN {printf "%.2f", s / c}')
+  ratios+=("$ratio")
+  echo "round $r ($db, $conns connections): ceiling $c req/s (p50 $c50, p99 $c99) · /collect $s req/s (p50 $s50, p99 $s99) · ratio $ratio"
+done
+echo "median ratio: $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"

@@ -1,7 +1,7 @@
 package com.plenary.privacy;
 
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
@@ -12,8 +12,13 @@ import java.util.UUID;
  * each checkpoint). They carry no personal data, only the time of creation. Thread-safe.
  */
 public final class Ids {
-  /** One generator per thread: the shared default one serialises callers on a lock. */
-  private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(Ids::generator);
+  private static final SecureRandom SEEDS = new SecureRandom();
+  /**
+   * One generator per thread, seeded from the operating system's secure source: ids must be unique,
+   * not secret, and a SecureRandom per id (a lock, or a SHA-256 round) cost more than the rest of
+   * storing an event.
+   */
+  private static final ThreadLocal<SplittableRandom> RANDOM = ThreadLocal.withInitial(() -> new SplittableRandom(seed()));
 
   private Ids() {}
 
@@ -24,17 +29,13 @@ public final class Ids {
 
   /** A new version 7 UUID for the given time in milliseconds since the epoch. */
   public static UUID timeOrdered(long epochMillis) {
-    SecureRandom random = RANDOM.get();
+    SplittableRandom random = RANDOM.get();
     long high = (epochMillis & 0xFFFF_FFFF_FFFFL) << 16 | 0x7000L | (random.nextInt() & 0x0FFFL);
     long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low);
   }
 
-  private static SecureRandom generator() {
-    try {
-      return SecureRandom.getInstance("DRBG");
-    } catch (NoSuchAlgorithmException e) {
-      return new SecureRandom();
-    }
+  private static long seed() {
+    return SEEDS.nextLong();
   }
 }

@@ -396,9 +396,12 @@ public final class Config {
     return integer(Key.COLLECTOR_QUEUE, DEFAULT_COLLECTOR_QUEUE);
   }
 
-  /** How many groups of events may be committing at once (each on its own connection). */
+  /**
+   * How many groups of events may be committing at once (each on its own connection): by default 2
+   * on PostgreSQL, whose commits overlap, and 1 on H2, which commits one at a time anyway.
+   */
   public int collectorWriters() {
-    return integer(Key.COLLECTOR_WRITERS, DEFAULT_COLLECTOR_WRITERS);
+    return integer(Key.COLLECTOR_WRITERS, databaseUrl().startsWith("jdbc:h2:") ? 1 : DEFAULT_COLLECTOR_WRITERS);
   }
 
   /** Whether {@code DNT: 1} turns analytics off like Global Privacy Control does. */

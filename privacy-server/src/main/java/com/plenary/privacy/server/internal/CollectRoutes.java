@@ -28,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -115,24 +114,31 @@ public final class CollectRoutes {
     details.put("ip", IpAddresses.minimise(ctx.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
     details.putAll(userAgents.parse(ctx.userAgent()));
     String requestId = ctx.attribute("request-id");
-    await(collector.submit(new UsageEvents.Event(requestId, "browser", "snippet", "improve.analytics", kind, browser, subject, null, details)));
-    if (ctx.cookie(ANALYTICS_COOKIE) == null) {
-      setCookie(ctx, ANALYTICS_COOKIE, randomId(), lifetime(ANALYTICS_COOKIE), true);
-    }
-    ctx.header("X-Plenary-Recorded", "yes").status(204);
+    java.util.concurrent.CompletableFuture<Void> stored = collector.submit(new UsageEvents.Event(requestId, "browser", "snippet", "improve.analytics", kind, browser, subject, null, details));
+    boolean newAnalyticsCookie = ctx.cookie(ANALYTICS_COOKIE) == null;
+    // answered when the group commits, without holding a server thread while it waits
+    ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((ok, failure) -> {
+      if (failure != null) {
+        throw storeFailure(failure);
+      }
+      if (newAnalyticsCookie) {
+        setCookie(ctx, ANALYTICS_COOKIE, randomId(), lifetime(ANALYTICS_COOKIE), true);
+      }
+      ctx.header("X-Plenary-Recorded", "yes").status(204);
+      return null;
+    }));
   }
 
-  private static void await(java.util.concurrent.CompletableFuture<Void> done) throws InterruptedException {
-    try {
-      done.get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof HttpProblem p) {
-        throw p;
-      }
-      throw new HttpProblem(503, "unavailable", "Unavailable", "the event could not be stored; retry");
-    } catch (TimeoutException e) {
-      throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
+  /** What a request whose event could not be stored is told: the reason if it is a problem, else 503 to retry. */
+  private static HttpProblem storeFailure(Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof HttpProblem p) {
+      return p;
     }
+    if (cause instanceof TimeoutException) {
+      return new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
+    }
+    return new HttpProblem(503, "unavailable", "Unavailable", "the event could not be stored; retry");
   }
 
   /** The declared page attributes from a beacon or an event; unknown fields are dropped, bad ones refused. */
