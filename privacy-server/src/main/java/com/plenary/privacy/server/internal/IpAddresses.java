@@ -11,13 +11,36 @@ final class IpAddresses {
 
   private IpAddresses() {}
 
+  /** IPv4 by hand: four octets to an int, the low bits cleared, written back (no InetAddress, so never a look-up). */
+  private static String minimiseV4(String address, int zeroBits) {
+    int value = 0;
+    int octet = 0;
+    for (int i = 0; i <= address.length(); i++) {
+      char c = i < address.length() ? address.charAt(i) : '.';
+      if (c == '.') {
+        if (octet > 255) {
+          return "unknown";
+        }
+        value = value << 8 | octet;
+        octet = 0;
+      } else {
+        octet = octet * 10 + (c - '0');
+      }
+    }
+    int mask = zeroBits >= 32 ? 0 : -1 << zeroBits;
+    value &= mask;
+    return (value >>> 24) + "." + (value >>> 16 & 0xFF) + "." + (value >>> 8 & 0xFF) + "." + (value & 0xFF);
+  }
+
   /** The address with its last {@code v4Bits} (IPv4) or {@code v6Bits} (IPv6) bits zeroed, or "unknown". */
   static String minimise(String address, int v4Bits, int v6Bits) {
     if (address == null || address.isEmpty() || !LITERAL.matcher(address).matches()) {
       return "unknown";
     }
-    boolean v4 = V4.matcher(address).matches();
-    if (!v4 && address.indexOf(':') < 0) {
+    if (V4.matcher(address).matches()) {
+      return minimiseV4(address, v4Bits);
+    }
+    if (address.indexOf(':') < 0) {
       return "unknown"; // never a host name: no DNS look-up happens here
     }
     try {
