@@ -35,6 +35,12 @@ public final class Collector implements AutoCloseable {
   private final List<Thread> writers = new ArrayList<>();
   private volatile boolean running = true;
 
+  /**
+   * Completes the futures of a committed group. Completing one writes its HTTP answer (the request
+   * waits asynchronously), which must not happen on the writer: it would delay the next commit by a
+   * whole group's answers.
+   */
+  private final java.util.concurrent.ExecutorService replies;
   private final Timer waited;
   private final Timer committed;
   private final DistributionSummary groups;
@@ -49,6 +55,12 @@ public final class Collector implements AutoCloseable {
     this.groups = DistributionSummary.builder("plenary_collector_group_size").description("Events per committed group")
         .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
     this.queue = new ArrayBlockingQueue<>(capacity);
+    java.util.concurrent.atomic.AtomicInteger replyThreads = new java.util.concurrent.atomic.AtomicInteger();
+    this.replies = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+      Thread t = new Thread(r, "plenary-reply-" + replyThreads.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    });
     for (int i = 0; i < writers; i++) {
       Thread writer = new Thread(this::run, "plenary-collector-" + i);
       writer.setDaemon(true);
@@ -120,10 +132,22 @@ public final class Collector implements AutoCloseable {
     try {
       usage.store(batch.stream().map(Pending::event).toList());
       committed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      batch.forEach(p -> p.done().complete(null));
+      for (Pending p : batch) {
+        reply(() -> p.done().complete(null));
+      }
     } catch (RuntimeException e) {
       LOG.error("a group of {} events could not be stored; their requests fail", batch.size(), e);
-      batch.forEach(p -> p.done().completeExceptionally(e));
+      for (Pending p : batch) {
+        reply(() -> p.done().completeExceptionally(e));
+      }
+    }
+  }
+
+  private void reply(Runnable completion) {
+    try {
+      replies.execute(completion);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      completion.run();
     }
   }
 
@@ -142,6 +166,12 @@ public final class Collector implements AutoCloseable {
     Pending p;
     while ((p = queue.poll()) != null) {
       p.done().completeExceptionally(new HttpProblem(503, "shutting-down", "Shutting down", "the collector stopped"));
+    }
+    replies.shutdown();
+    try {
+      replies.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
