@@ -9,5 +9,5 @@ function init(args)
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
 end
 function delay()
-  return math.floor(-math.log(1 - math.random()) * mean + 0.5)
+  return math.floor(-math.log(1 - math.random()) * mean + math.random())
 end
