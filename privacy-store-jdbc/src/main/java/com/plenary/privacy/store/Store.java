@@ -48,7 +48,8 @@ public final class Store implements AutoCloseable {
   public static Store open(String url, String user, String password, int poolSize, Clock clock) {
     HikariDataSource ds = pool(url, user, password, poolSize, "plenary", "the database");
     try {
-      Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+      // shared migrations, then those of this kind of database only (db/vendor/postgresql or db/vendor/h2)
+      Flyway.configure().dataSource(ds).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(ds)).load().migrate();
       return new Store(ds, clock);
     } catch (FlywayException | StoreException e) {
       ds.close();
@@ -88,6 +89,14 @@ public final class Store implements AutoCloseable {
   /** The vault for a deployment in {@code region}: it registers only people whose home region that is (C13); null for any. */
   public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine, String region) {
     return new Vault(jdbi, keys, keyStore, engine, audit, clock, region);
+  }
+
+  private static String vendor(javax.sql.DataSource ds) {
+    try (java.sql.Connection c = ds.getConnection()) {
+      return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+    } catch (java.sql.SQLException e) {
+      throw new StoreException("cannot reach the database: " + e.getMessage(), e);
+    }
   }
 
   /** The database product, e.g. "H2" or "PostgreSQL". */

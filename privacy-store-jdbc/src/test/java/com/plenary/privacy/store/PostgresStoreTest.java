@@ -1,5 +1,7 @@
 package com.plenary.privacy.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
@@ -7,6 +9,7 @@ import com.plenary.privacy.testkit.Postgres;
 import java.nio.file.Files;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -40,6 +43,29 @@ class PostgresStoreTest extends VaultContract {
     }
     if (pgKeys != null) {
       pgKeys.close();
+    }
+  }
+
+  @Test
+  void theIndexesOnMostlyEmptyEventColumnsArePartialAndServeLookUps() throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.url(), pg.user(), "")) {
+      java.util.Map<String, String> defs = new java.util.TreeMap<>();
+      try (var rs = c.createStatement().executeQuery("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'usage_event'")) {
+        while (rs.next()) {
+          defs.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      assertThat(defs.get("usage_event_subject")).contains("WHERE (subject_id IS NOT NULL)");
+      assertThat(defs.get("usage_event_browser")).contains("WHERE (browser_id IS NOT NULL)");
+      assertThat(defs.get("usage_event_partner_record")).contains("WHERE (partner_record_id IS NOT NULL)");
+      c.createStatement().execute("SET enable_seqscan = off");
+      StringBuilder plan = new StringBuilder();
+      try (var rs = c.createStatement().executeQuery("EXPLAIN SELECT id FROM usage_event WHERE partner_record_id = 'pr-x'")) {
+        while (rs.next()) {
+          plan.append(rs.getString(1)).append('\n');
+        }
+      }
+      assertThat(plan.toString()).contains("usage_event_partner_record");
     }
   }
 
