@@ -97,6 +97,12 @@ class CliTest {
     assertThat(run("--config", cfg.toString(), "config").err()).contains("unknown configuration key 'servr.port'");
     Files.writeString(cfg, "server: [\n");
     assertThat(run("--config", cfg.toString(), "config").code()).isEqualTo(2);
+    Files.writeString(cfg, "collector:\n  writers: 0\n");
+    Result writers = run("--config", cfg.toString(), "config");
+    assertThat(writers.code()).isEqualTo(2);
+    assertThat(writers.err()).contains("'collector.writers'").contains("1 to 16");
+    Files.writeString(cfg, "collector:\n  writers: 3\n");
+    assertThat(run("--config", cfg.toString(), "config").out()).contains("collector.writers").contains("3");
   }
 
   @Test

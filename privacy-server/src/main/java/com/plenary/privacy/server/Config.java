@@ -35,7 +35,7 @@ public final class Config {
   public static final String DEFAULT_ROLES_CLAIM = "roles";
   public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofHours(1);
   public static final int DEFAULT_COLLECTOR_QUEUE = 10_000;
-  public static final int DEFAULT_COLLECTOR_WRITERS = 2;
+  public static final int DEFAULT_COLLECTOR_WRITERS = 1;
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -397,11 +397,12 @@ public final class Config {
   }
 
   /**
-   * How many groups of events may be committing at once (each on its own connection): by default 2
-   * on PostgreSQL, whose commits overlap, and 1 on H2, which commits one at a time anyway.
+   * How many groups of events may be committing at once (each on its own connection). One by
+   * default: on loopback it gave larger groups and the higher rate; a database further away, where
+   * a commit waits on the network, may want 2.
    */
   public int collectorWriters() {
-    return integer(Key.COLLECTOR_WRITERS, databaseUrl().startsWith("jdbc:h2:") ? 1 : DEFAULT_COLLECTOR_WRITERS);
+    return integer(Key.COLLECTOR_WRITERS, DEFAULT_COLLECTOR_WRITERS);
   }
 
   /** Whether {@code DNT: 1} turns analytics off like Global Privacy Control does. */
