@@ -41,6 +41,7 @@ public final class Collector implements AutoCloseable {
    * whole group's answers.
    */
   private final java.util.concurrent.ExecutorService replies;
+  private final int replyThreads;
   private final Timer waited;
   private final Timer committed;
   private final DistributionSummary groups;
@@ -55,9 +56,10 @@ public final class Collector implements AutoCloseable {
     this.groups = DistributionSummary.builder("plenary_collector_group_size").description("Events per committed group")
         .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
     this.queue = new ArrayBlockingQueue<>(capacity);
-    java.util.concurrent.atomic.AtomicInteger replyThreads = new java.util.concurrent.atomic.AtomicInteger();
-    this.replies = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-      Thread t = new Thread(r, "plenary-reply-" + replyThreads.getAndIncrement());
+    java.util.concurrent.atomic.AtomicInteger named = new java.util.concurrent.atomic.AtomicInteger();
+    this.replyThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    this.replies = java.util.concurrent.Executors.newFixedThreadPool(replyThreads, r -> {
+      Thread t = new Thread(r, "plenary-reply-" + named.getAndIncrement());
       t.setDaemon(true);
       return t;
     });
@@ -132,22 +134,25 @@ public final class Collector implements AutoCloseable {
     try {
       usage.store(batch.stream().map(Pending::event).toList());
       committed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      for (Pending p : batch) {
-        reply(() -> p.done().complete(null));
-      }
+      reply(batch, p -> p.done().complete(null));
     } catch (RuntimeException e) {
       LOG.error("a group of {} events could not be stored; their requests fail", batch.size(), e);
-      for (Pending p : batch) {
-        reply(() -> p.done().completeExceptionally(e));
-      }
+      reply(batch, p -> p.done().completeExceptionally(e));
     }
   }
 
-  private void reply(Runnable completion) {
-    try {
-      replies.execute(completion);
-    } catch (java.util.concurrent.RejectedExecutionException stopped) {
-      completion.run();
+  /** Hands the group's completions to the reply threads in one slice each (a task per answer cost more than the answer). */
+  private void reply(List<Pending> batch, java.util.function.Consumer<Pending> completion) {
+    List<Pending> all = List.copyOf(batch); // the writer reuses its list for the next group
+    int slice = (all.size() + replyThreads - 1) / replyThreads;
+    for (int from = 0; from < all.size(); from += slice) {
+      List<Pending> part = all.subList(from, Math.min(all.size(), from + slice));
+      Runnable task = () -> part.forEach(completion);
+      try {
+        replies.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        task.run();
+      }
     }
   }
 
