@@ -98,6 +98,17 @@ class CollectorHttpTest {
   }
 
   @Test
+  void C8_behindATlsProxyTheCookiesAreSecure() throws Exception {
+    String consent = "pl_consent=v1.p1.a1";
+    List<String> proxied = setCookies(beacon(BEACON, "Cookie", consent, "X-Forwarded-Proto", "https"));
+    assertThat(proxied).isNotEmpty().allSatisfy(c -> assertThat(c).contains("; Secure").contains("SameSite=Lax"));
+    assertThat(setCookies(beacon(BEACON, "Cookie", consent, "Forwarded", "for=192.0.2.60;proto=https;by=203.0.113.43")))
+        .isNotEmpty().allSatisfy(c -> assertThat(c).contains("; Secure"));
+    // plain HTTP without a proxy's word (a developer's machine): not Secure, or the browser would drop them
+    assertThat(setCookies(beacon(BEACON, "Cookie", consent))).isNotEmpty().noneSatisfy(c -> assertThat(c).contains("; Secure"));
+  }
+
+  @Test
   void C8_twoBrowsersGetDifferentIdsAndAnIdSurvivesAcrossRequests() throws Exception {
     String a = setCookies(beacon(BEACON)).get(0).split(";")[0];
     String b = setCookies(beacon(BEACON)).get(0).split(";")[0];

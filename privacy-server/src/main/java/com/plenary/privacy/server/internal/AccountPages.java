@@ -307,7 +307,7 @@ public final class AccountPages {
       byte[] raw = new byte[32];
       RANDOM.nextBytes(raw);
       token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      ctx.cookie(new Cookie(CSRF_COOKIE, token, "/account", 12 * 3600, "https".equals(ctx.scheme()), true, null, SameSite.STRICT));
+      ctx.cookie(new Cookie(CSRF_COOKIE, token, "/account", 12 * 3600, Requests.overHttps(ctx), true, null, SameSite.STRICT));
     }
     return token;
   }

@@ -527,7 +527,7 @@ public final class CollectRoutes {
   }
 
   static void setCookie(Context ctx, String name, String value, int maxAge, boolean httpOnly) {
-    ctx.cookie(new io.javalin.http.Cookie(name, value, "/", maxAge, "https".equals(ctx.scheme()), httpOnly, null, SameSite.LAX));
+    ctx.cookie(new io.javalin.http.Cookie(name, value, "/", maxAge, Requests.overHttps(ctx), httpOnly, null, SameSite.LAX));
   }
 
   private static String human(Duration d) {

@@ -175,7 +175,7 @@ public final class VaultRoutes {
 
   /** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when served over TLS. */
   public static void setSessionCookie(Context ctx, String value, int maxAge) {
-    Cookie cookie = new Cookie(SESSION_COOKIE, value, "/", maxAge, "https".equals(ctx.scheme()), true, null, SameSite.LAX);
+    Cookie cookie = new Cookie(SESSION_COOKIE, value, "/", maxAge, Requests.overHttps(ctx), true, null, SameSite.LAX);
     ctx.cookie(cookie);
   }
 
