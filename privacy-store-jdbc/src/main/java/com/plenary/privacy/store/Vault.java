@@ -212,7 +212,7 @@ public final class Vault {
    */
   public Outcome<Fields> read(Access by, String subjectId, String purpose, List<String> fieldNames) {
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "read", purpose);
       Map<String, String> categories = storedCategories(h, subjectId);
       List<String> wanted = fieldNames == null || fieldNames.isEmpty() ? List.copyOf(categories.keySet()) : fieldNames;
       for (String f : wanted) {
@@ -269,7 +269,7 @@ public final class Vault {
     }
     List<String> cats = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "correct", "provide");
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, cats, facts(h, by, subjectId)));
       AuditLater later = () -> audit(h, by, "correct", "provide", subjectId, cats, d);
       if (!d.permits()) {
@@ -331,7 +331,7 @@ public final class Vault {
    */
   public Decision exportTo(Access by, String subjectId, java.util.function.Consumer<Map<String, Object>> sink) {
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "export", "provide");
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
       AuditLater later = () -> audit(h, by, "export", "provide", subjectId, List.of("user"), d);
       if (!d.permits()) {
@@ -423,7 +423,7 @@ public final class Vault {
    */
   public Outcome<Erased> erase(Access by, String subjectId) {
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "erase", "provide");
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
       if (!d.permits()) {
         audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
@@ -469,7 +469,7 @@ public final class Vault {
     String category = kind.equals("message") ? "user.content.private" : "user.content.public";
     Period retention = retention(category);
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "retain", purpose);
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.COLLECT, purpose, subjectId, null, List.of(category), facts(h, by, subjectId)));
       if (!d.permits()) {
         audit(h, by, "retain", purpose, subjectId, List.of(category), d);
@@ -558,7 +558,7 @@ public final class Vault {
       throw new InvalidInputException("recipient", "recipient must be one the policy declares");
     }
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "consent", purpose);
       String id = "cn-" + UUID.randomUUID();
       Instant now = clock.instant();
       h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at) VALUES (:id, :s, :p, :r, :v, :by, :at)")
@@ -572,7 +572,7 @@ public final class Vault {
   /** Withdraws every active consent of the person for the purpose (and recipient, when given). Returns how many. */
   public int withdrawConsent(Access by, String subjectId, String purpose, String recipient) {
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "withdraw", purpose);
       int n = h.createUpdate("UPDATE consent SET withdrawn_at = :at WHERE subject_id = :s AND purpose = :p AND withdrawn_at IS NULL"
               + (recipient == null ? "" : " AND recipient = :r"))
           .bind("at", utc(clock.instant())).bind("s", subjectId).bind("p", purpose).bind("r", recipient).execute();
@@ -583,7 +583,7 @@ public final class Vault {
 
   public List<Consent> consents(Access by, String subjectId) {
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId);
+      requireVisible(h, by, subjectId, "read", "provide");
       return consents(h, subjectId);
     });
   }
@@ -723,8 +723,12 @@ public final class Vault {
     return out;
   }
 
-  /** A person exists and, for a service, is registered with it; otherwise NotFound, the same either way. */
-  private static void requireVisible(Handle h, Access by, String subjectId) {
+  /**
+   * A person exists and, for a service, is registered with it; otherwise NotFound, the same either
+   * way. A refused look-up is an attempted access and is audited (denied, rule {@code not-visible})
+   * in a transaction of its own, since the caller's rolls back.
+   */
+  private void requireVisible(Handle h, Access by, String subjectId, String action, String purpose) {
     boolean visible;
     if (subjectId == null || subjectId.length() > 40) {
       visible = false;
@@ -737,6 +741,12 @@ public final class Vault {
       visible = exists(h, subjectId);
     }
     if (!visible) {
+      String probed = subjectId == null || subjectId.length() > 40 ? null : subjectId;
+      String named = purpose == null || purpose.length() > 100 ? "unknown" : purpose;
+      // a new handle, not jdbi.useHandle: that would join the caller's transaction on this thread
+      try (Handle own = jdbi.open()) {
+        audit.append(own, by.kind().id(), by.id(), action, named, probed, List.of(), "deny", List.of("not-visible"), List.of("C14", "C29"), by.requestId());
+      }
       throw new NotFound("no person with this id is visible to you");
     }
   }

@@ -123,6 +123,15 @@ abstract class VaultContract extends StoreContract {
     String id = registerAda();
     assertThatThrownBy(() -> vault().read(SHOP, id, "provide", List.of())).isInstanceOf(NotFound.class);
     assertThatThrownBy(() -> vault().read(MAIL, "s-nobody", "provide", List.of())).isInstanceOf(NotFound.class);
+    // the refused look-ups are attempted accesses: audited, denied, with the id that was asked for
+    assertThat(vault().audit().about(id, 100)).anySatisfy(e -> {
+      assertThat(e.actorKind() + ":" + e.actorId()).isEqualTo("service:shop");
+      assertThat(e.action()).isEqualTo("read");
+      assertThat(e.effect()).isEqualTo("deny");
+      assertThat(e.rules()).containsExactly("not-visible");
+      assertThat(e.requestId()).isEqualTo("rq-test");
+    });
+    assertThat(vault().audit().about("s-nobody", 100)).isNotEmpty().allSatisfy(e -> assertThat(e.effect()).isEqualTo("deny"));
   }
 
   @Test
@@ -132,6 +141,8 @@ abstract class VaultContract extends StoreContract {
     assertThatThrownBy(() -> vault().export(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
     assertThatThrownBy(() -> vault().correct(Access.subject(ada, null), other, Map.of("name", "Mallory"))).isInstanceOf(NotFound.class);
     assertThatThrownBy(() -> vault().erase(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
+    assertThat(vault().audit().about(other, 100)).filteredOn(e -> e.effect().equals("deny")).extracting(AuditLog.Entry::action)
+        .contains("export", "correct", "erase");
   }
 
   @Test
