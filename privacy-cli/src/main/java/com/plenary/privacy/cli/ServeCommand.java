@@ -88,9 +88,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
     String service = credentials.issue(Credentials.Kind.SERVICE, "mail").key();
     String partner = credentials.issue(Credentials.Kind.PARTNER, "acme-ads").key();
-    var officer = platform.store().staff().list().stream()
+    var officer = platform.vault().staff().list().stream()
         .filter(s -> s.active() && s.name().equals("Demo Privacy Officer")).findFirst()
-        .orElseGet(() -> platform.store().staff().add("Demo Privacy Officer", "employee", List.of("privacy-officer", "auditor"), platform.clock().instant()));
+        .orElseGet(() -> platform.vault().staff().add("Demo Privacy Officer", "employee", List.of("privacy-officer", "auditor"), platform.clock().instant()));
     String token = platform.issuer().issue(officer.id(), platform.config().tokenTtl());
     out.println();
     out.println("Demo data loaded. These credentials are shown once:");

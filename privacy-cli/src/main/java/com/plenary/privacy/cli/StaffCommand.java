@@ -47,7 +47,7 @@ final class StaffCommand {
         }
       }
       Instant agreement = noAgreement ? null : signed == null ? platform.clock().instant() : signed.atStartOfDay().toInstant(ZoneOffset.UTC);
-      StaffMember m = platform.store().staff().add(name, type, roles, agreement);
+      StaffMember m = platform.vault().staff().add(name, type, roles, agreement);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         Output.json(out, describe(m));
@@ -63,7 +63,7 @@ final class StaffCommand {
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List staff members.")
   int list(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
-      List<StaffMember> all = platform.store().staff().list();
+      List<StaffMember> all = platform.vault().staff().list();
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         Output.json(out, Map.of("staff", all.stream().map(StaffCommand::describe).toList()));
@@ -83,7 +83,7 @@ final class StaffCommand {
       @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime, e.g. PT1H (default: auth.token_ttl).") Duration ttl,
       @Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
-      StaffMember m = platform.store().staff().find(id).filter(StaffMember::active)
+      StaffMember m = platform.vault().staff().find(id).filter(StaffMember::active)
           .orElseThrow(() -> new NotFound("no active staff member has the id '" + id + "'"));
       Duration life = ttl == null ? platform.config().tokenTtl() : ttl;
       if (life.isNegative() || life.isZero() || life.compareTo(Duration.ofDays(7)) > 0) {
@@ -110,7 +110,7 @@ final class StaffCommand {
       @Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
       Instant at = signed == null ? platform.clock().instant() : signed.atStartOfDay().toInstant(ZoneOffset.UTC);
-      StaffMember m = platform.store().staff().recordAgreement(id, at);
+      StaffMember m = platform.vault().staff().recordAgreement(id, at);
       if (json) {
         Output.json(spec.commandLine().getOut(), describe(m));
       } else {
@@ -123,7 +123,7 @@ final class StaffCommand {
   @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a staff member: their tokens stop working at once.")
   int revoke(@Parameters(paramLabel = "ID") String id, @Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
-      StaffMember m = platform.store().staff().revoke(id);
+      StaffMember m = platform.vault().staff().revoke(id);
       if (json) {
         Output.json(spec.commandLine().getOut(), describe(m));
       } else {

@@ -83,7 +83,7 @@ public final class PlenaryServer implements AutoCloseable {
         .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     OidcVerifier oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
-    this.authenticator = new Authenticator(platform.store(), platform.issuer(), oidc);
+    this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc);
     this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     new JvmMemoryMetrics().bindTo(metrics);

@@ -111,13 +111,13 @@ class AuthenticationTest {
 
   @Test
   void C32_aLocalStaffTokenNeedsTheRightRole() throws Exception {
-    var support = running.platform.store().staff().add("Sam", "employee", List.of("support"), Instant.now());
+    var support = running.platform.vault().staff().add("Sam", "employee", List.of("support"), Instant.now());
     String token = running.platform.issuer().issue(support.id(), Duration.ofMinutes(5));
     assertThat(running.get("/api/v1/whoami", "Authorization", "Bearer " + token).statusCode()).isEqualTo(200);
     assertRefused(running.get("/api/v1/services", "Authorization", "Bearer " + token), 403);
 
     String serviceKey = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "web").key();
-    var officer = running.platform.store().staff().add("Pat", "employee", List.of("privacy-officer"), Instant.now());
+    var officer = running.platform.vault().staff().add("Pat", "employee", List.of("privacy-officer"), Instant.now());
     String officerToken = running.platform.issuer().issue(officer.id(), Duration.ofMinutes(5));
     HttpResponse<String> services = running.get("/api/v1/services", "Authorization", "Bearer " + officerToken);
     assertThat(services.statusCode()).isEqualTo(200);
@@ -126,15 +126,15 @@ class AuthenticationTest {
 
   @Test
   void C32_aRevokedStaffMembersTokenIs401AtOnce() throws Exception {
-    var member = running.platform.store().staff().add("Kim", "agent", List.of("auditor"), Instant.now());
+    var member = running.platform.vault().staff().add("Kim", "agent", List.of("auditor"), Instant.now());
     String token = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
-    running.platform.store().staff().revoke(member.id());
+    running.platform.vault().staff().revoke(member.id());
     assertRefused(running.get("/api/v1/whoami", "Authorization", "Bearer " + token), 401);
   }
 
   @Test
   void anExpiredOrTamperedLocalTokenIs401() throws Exception {
-    var member = running.platform.store().staff().add("Lee", "employee", List.of("auditor"), Instant.now());
+    var member = running.platform.vault().staff().add("Lee", "employee", List.of("auditor"), Instant.now());
     String token = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
     String tampered = token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
     assertRefused(running.get("/api/v1/whoami", "Authorization", "Bearer " + tampered), 401);

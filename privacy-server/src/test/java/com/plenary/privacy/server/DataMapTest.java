@@ -24,7 +24,7 @@ class DataMapTest {
   @Test
   void C12_theDataMapListsEachStoreWithItsDataCentreAndOperator() throws Exception {
     try (Running running = new Running(Map.of("database.data_centre", "ams-1", "keystore.data_centre", "fra-1"))) {
-      var auditor = running.platform.store().staff().add("Aud", "employee", List.of("auditor"), Instant.now());
+      var auditor = running.platform.vault().staff().add("Aud", "employee", List.of("auditor"), Instant.now());
       String token = running.platform.issuer().issue(auditor.id(), Duration.ofMinutes(5));
       JsonNode map = json.readTree(running.get("/api/v1/datamap", "Authorization", "Bearer " + token).body());
       assertThat(map.get("region").asText()).isEqualTo("eu");

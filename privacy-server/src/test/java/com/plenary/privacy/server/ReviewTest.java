@@ -21,8 +21,8 @@ class ReviewTest {
       String reg = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"rv@example.org\",\"name\":\"Rev\"}}", mail).body();
       String id = json.readTree(reg).get("id").asText();
       running.get("/api/v1/subjects/" + id + "?purpose=develop", "Authorization", "Bearer " + mail); // a denial
-      var officer = running.platform.store().staff().add("Officer", "employee", List.of("privacy-officer"), Instant.now());
-      var auditor = running.platform.store().staff().add("Auditor", "contractor", List.of("auditor"), Instant.now());
+      var officer = running.platform.vault().staff().add("Officer", "employee", List.of("privacy-officer"), Instant.now());
+      var auditor = running.platform.vault().staff().add("Auditor", "contractor", List.of("auditor"), Instant.now());
       String officerToken = running.platform.issuer().issue(officer.id(), Duration.ofMinutes(5));
       String auditorToken = running.platform.issuer().issue(auditor.id(), Duration.ofMinutes(5));
 

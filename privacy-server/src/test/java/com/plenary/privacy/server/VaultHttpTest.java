@@ -249,7 +249,7 @@ class VaultHttpTest {
   @Test
   void C29_auditorsVerifyTheAuditChain() throws Exception {
     register("Barbara");
-    var auditor = running.platform.store().staff().add("Aud", "employee", List.of("auditor"), java.time.Instant.now());
+    var auditor = running.platform.vault().staff().add("Aud", "employee", List.of("auditor"), java.time.Instant.now());
     String token = running.platform.issuer().issue(auditor.id(), java.time.Duration.ofMinutes(5));
     HttpResponse<String> v = running.get("/api/v1/audit/verify", "Authorization", "Bearer " + token);
     assertThat(v.statusCode()).isEqualTo(200);

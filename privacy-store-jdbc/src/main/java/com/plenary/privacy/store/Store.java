@@ -18,7 +18,6 @@ public final class Store implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
   private final Credentials credentials;
-  private final StaffMembers staff;
   private final String product;
   private final Clock clock;
   private final AuditLog audit;
@@ -29,7 +28,6 @@ public final class Store implements AutoCloseable {
     this.clock = clock;
     this.audit = new AuditLog(jdbi, clock);
     this.credentials = new Credentials(jdbi, clock);
-    this.staff = new StaffMembers(jdbi, clock);
     this.product = jdbi.withHandle(h -> {
       try {
         return h.getConnection().getMetaData().getDatabaseProductName();
@@ -61,9 +59,6 @@ public final class Store implements AutoCloseable {
     return credentials;
   }
 
-  public StaffMembers staff() {
-    return staff;
-  }
 
   public AuditLog audit() {
     return audit;

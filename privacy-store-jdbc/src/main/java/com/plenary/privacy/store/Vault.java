@@ -94,6 +94,7 @@ public final class Vault {
   private final DecisionEngine engine;
   private final Policy policy;
   private final AuditLog audit;
+  private final StaffMembers staff;
   private final Clock clock;
   private final UsageEvents usage;
 
@@ -102,6 +103,7 @@ public final class Vault {
   Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock, String region) {
     this.region = region;
     this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
+    this.staff = new StaffMembers(jdbi, clock, keys, keyStore);
     this.jdbi = jdbi;
     this.keys = keys;
     this.keyStore = keyStore;
@@ -116,6 +118,11 @@ public final class Vault {
   }
 
   /** Usage events and partner records, sealed with their owners' keys. */
+  /** Staff members, their names sealed with keys of their own. */
+  public StaffMembers staff() {
+    return staff;
+  }
+
   public UsageEvents usage() {
     return usage;
   }

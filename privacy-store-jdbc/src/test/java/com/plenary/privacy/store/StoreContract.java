@@ -55,25 +55,6 @@ abstract class StoreContract {
   }
 
   @Test
-  void C32_staffMembersKeepTheirTypeRolesAndAgreement() {
-    Instant signed = Instant.parse("2026-01-02T03:04:05Z");
-    var added = store().staff().add("Ada", "contractor", List.of("support", "auditor"), signed);
-    var found = store().staff().find(added.id()).orElseThrow();
-    assertThat(found.type()).isEqualTo("contractor");
-    assertThat(found.roles()).containsExactly("support", "auditor");
-    assertThat(found.agreementSigned()).isEqualTo(signed);
-    assertThat(store().staff().revoke(added.id()).active()).isFalse();
-  }
-
-  @Test
-  void C33_aStaffMemberWithoutAgreementHasNoneOnFileUntilRecorded() {
-    var added = store().staff().add("Bob", "agent", List.of("support"), null);
-    assertThat(store().staff().find(added.id()).orElseThrow().agreementSigned()).isNull();
-    Instant signed = Instant.parse("2026-02-03T00:00:00Z");
-    assertThat(store().staff().recordAgreement(added.id(), signed).agreementSigned()).isEqualTo(signed);
-  }
-
-  @Test
   void theStoreReportsReadyAndItsPool() {
     assertThat(store().ready()).isTrue();
     assertThat(store().poolState()).contains("total=");

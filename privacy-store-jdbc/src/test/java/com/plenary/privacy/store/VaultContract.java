@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.store.Vault.Access;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,51 @@ abstract class VaultContract extends StoreContract {
     assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isTrue();
     assertThat(vault().withdrawConsent(Access.subject(id, null), id, "develop", null)).isEqualTo(1);
     assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
+  }
+
+  @Test
+  void C32_staffMembersKeepTheirTypeRolesAndAgreement() {
+    Instant signed = Instant.parse("2026-01-02T03:04:05Z");
+    var added = vault().staff().add("Ada", "contractor", List.of("support", "auditor"), signed);
+    var found = vault().staff().find(added.id()).orElseThrow();
+    assertThat(found.type()).isEqualTo("contractor");
+    assertThat(found.roles()).containsExactly("support", "auditor");
+    assertThat(found.agreementSigned()).isEqualTo(signed);
+    assertThat(vault().staff().revoke(added.id()).active()).isFalse();
+  }
+
+  @Test
+  void C33_aStaffMemberWithoutAgreementHasNoneOnFileUntilRecorded() {
+    var added = vault().staff().add("Bob", "agent", List.of("support"), null);
+    assertThat(vault().staff().find(added.id()).orElseThrow().agreementSigned()).isNull();
+    Instant signed = Instant.parse("2026-02-03T00:00:00Z");
+    assertThat(vault().staff().recordAgreement(added.id(), signed).agreementSigned()).isEqualTo(signed);
+  }
+
+  @Test
+  void C29_staffNamesAreSealedAtRestAndPlainOnesFromBeforeAreSealedOnOpening() throws Exception {
+    var added = vault().staff().add("Grace Hopper-" + System.nanoTime(), "employee", List.of("auditor"), null);
+    assertThat(vault().staff().find(added.id()).orElseThrow().name()).isEqualTo(added.name());
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url(), user(), "")) {
+      try (var rs = c.createStatement().executeQuery("SELECT name, name_sealed FROM staff_member WHERE id = '" + added.id() + "'")) {
+        rs.next();
+        assertThat(rs.getString("name")).isNull();
+        assertThat(new String(rs.getBytes("name_sealed"), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("Grace");
+      }
+      // a row as the platform wrote it before names were sealed
+      c.createStatement().execute("INSERT INTO staff_member (id, name, type, roles, created_at) VALUES ('st-legacy-" + added.id().substring(3)
+          + "', 'Legacy Name', 'employee', 'support', CURRENT_TIMESTAMP)");
+      Vault reopened = store().vault(com.plenary.privacy.store.crypto.Keys.local(java.nio.file.Files.createTempDirectory("plenary-keys-reopened")), keyStore(),
+          com.plenary.privacy.decision.DecisionEngine.compile(com.plenary.privacy.policy.Policy.bundled()));
+      String legacy = "st-legacy-" + added.id().substring(3);
+      assertThat(reopened.staff().find(legacy).orElseThrow().name()).isEqualTo("Legacy Name");
+      try (var rs = c.createStatement().executeQuery("SELECT name, name_sealed FROM staff_member WHERE id = '" + legacy + "'")) {
+        rs.next();
+        assertThat(rs.getString("name")).isNull();
+        assertThat(rs.getBytes("name_sealed")).isNotEmpty();
+      }
+      c.createStatement().execute("DELETE FROM staff_member WHERE id = '" + legacy + "'");
+    }
   }
 
   @Test

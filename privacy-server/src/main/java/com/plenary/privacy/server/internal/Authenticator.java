@@ -3,6 +3,7 @@ package com.plenary.privacy.server.internal;
 import com.nimbusds.jwt.SignedJWT;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.store.Credentials;
+import com.plenary.privacy.store.StaffMembers;
 import com.plenary.privacy.store.Store;
 import java.text.ParseException;
 import java.util.List;
@@ -15,11 +16,13 @@ import java.util.Optional;
  */
 public final class Authenticator {
   private final Store store;
+  private final StaffMembers staff;
   private final LocalIssuer local;
   private final OidcVerifier oidc;
 
-  public Authenticator(Store store, LocalIssuer local, OidcVerifier oidc) {
+  public Authenticator(Store store, StaffMembers staff, LocalIssuer local, OidcVerifier oidc) {
     this.store = store;
+    this.staff = staff;
     this.local = local;
     this.oidc = oidc;
   }
@@ -49,7 +52,7 @@ public final class Authenticator {
       return Optional.empty();
     }
     if (LocalIssuer.ISSUER.equals(issuer)) {
-      return local.verify(jwt).flatMap(id -> store.staff().find(id)).filter(s -> s.active())
+      return local.verify(jwt).flatMap(id -> staff.find(id)).filter(s -> s.active())
           .map(s -> new Caller(Caller.Kind.STAFF, s.id(), s.name(), s.roles(), s.type()));
     }
     if (oidc != null && oidc.issuer().equals(issuer)) {
