@@ -43,6 +43,7 @@ public final class Config {
     SERVER_PORT("server.port", "port"),
     SERVER_MAX_REQUEST_BYTES("server.max_request_bytes", "bytes"),
     SERVER_SHUTDOWN_GRACE("server.shutdown_grace", "duration"),
+    SERVER_PUBLIC_URL("server.public_url", "url"),
     DATA_DIR("data_dir", "text"),
     DATABASE_URL("database.url", "jdbc"),
     DATABASE_USER("database.user", "text"),
@@ -240,7 +241,7 @@ public final class Config {
     if (retention.compareTo(Duration.ofSeconds(1)) < 0 || retention.compareTo(Duration.ofDays(7)) > 0) {
       throw bad(Key.RETENTION_INTERVAL, "a duration from PT1S to P7D, such as PT1H");
     }
-    for (Key k : List.of(Key.AUTH_OIDC_ISSUER, Key.AUTH_OIDC_JWKS_URL)) {
+    for (Key k : List.of(Key.AUTH_OIDC_ISSUER, Key.AUTH_OIDC_JWKS_URL, Key.SERVER_PUBLIC_URL)) {
       String u = values.get(k);
       if (u != null) {
         try {
@@ -429,6 +430,14 @@ public final class Config {
     return duration(Key.AUTH_TOKEN_TTL, DEFAULT_TOKEN_TTL);
   }
 
+  /**
+   * The origin browsers reach the platform at (such as {@code https://privacy.example}), when a proxy
+   * in front rewrites the Host header; null to compare with the Host header itself.
+   */
+  public String publicUrl() {
+    return values.get(Key.SERVER_PUBLIC_URL);
+  }
+
   public String oidcIssuer() {
     return values.get(Key.AUTH_OIDC_ISSUER);
   }
@@ -471,6 +480,7 @@ public final class Config {
         case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();
+        case SERVER_PUBLIC_URL -> nullToEmpty(publicUrl());
         case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());
         case AUTH_OIDC_JWKS_URL -> nullToEmpty(oidcJwksUrl());
         case AUTH_OIDC_AUDIENCE -> nullToEmpty(oidcAudience());

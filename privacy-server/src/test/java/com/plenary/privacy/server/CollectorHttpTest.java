@@ -241,6 +241,21 @@ class CollectorHttpTest {
   }
 
   @Test
+  void C20_behindAProxyThatRewritesHostTheFormIsCheckedAgainstThePublicUrl() throws Exception {
+    try (Running proxied = new Running(Map.of("server.public_url", "https://privacy.example"))) {
+      String form = "all=refuse";
+      HttpResponse<String> own = proxied.send("POST", "/privacy/cookie-choices", "application/x-www-form-urlencoded", form, "Origin", "https://privacy.example");
+      assertThat(own.statusCode()).isEqualTo(303);
+      // the Host the proxy sent on is not where browsers are: a page there is not ours
+      HttpResponse<String> internal = proxied.send("POST", "/privacy/cookie-choices", "application/x-www-form-urlencoded", form,
+          "Origin", "http://127.0.0.1:" + proxied.server.port());
+      assertThat(internal.statusCode()).isEqualTo(403);
+      assertThat(proxied.send("POST", "/privacy/cookie-choices", "application/x-www-form-urlencoded", form, "Referer", "https://evil.example/privacy.example")
+          .statusCode()).isEqualTo(403);
+    }
+  }
+
+  @Test
   void C10_theCookieListNamesPartnerCookiesWithTheirOwner() throws Exception {
     JsonNode cookies = json.readTree(running.get("/api/v1/cookies").body()).get("cookies");
     assertThat(cookies.toString()).contains("\"name\":\"acme_vid\"").contains("\"owner\":\"acme-ads\"");

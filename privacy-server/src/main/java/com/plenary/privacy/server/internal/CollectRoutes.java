@@ -414,21 +414,25 @@ public final class CollectRoutes {
   /**
    * A form that changes consent must come from our own pages: another site could otherwise submit it
    * on a visitor's behalf (consent forgery). Browsers send Origin (or at least Referer) with form posts.
+   * It must name {@code server.public_url} when that is set (behind a proxy that rewrites Host), else
+   * the host the request was sent to.
    */
-  private static void requireSameOrigin(Context ctx) {
-    String host = ctx.header("Host");
+  private void requireSameOrigin(Context ctx) {
+    String expected = platform.config().publicUrl() != null ? hostAndPort(platform.config().publicUrl()) : ctx.header("Host");
     String source = ctx.header("Origin") != null ? ctx.header("Origin") : ctx.header("Referer");
-    String sourceHost = null;
-    if (source != null) {
-      try {
-        URI u = new URI(source);
-        sourceHost = u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
-      } catch (java.net.URISyntaxException ignored) {
-        // refused below
-      }
-    }
-    if (host == null || sourceHost == null || !sourceHost.equalsIgnoreCase(host)) {
+    String sourceHost = source == null ? null : hostAndPort(source);
+    if (expected == null || sourceHost == null || !sourceHost.equalsIgnoreCase(expected)) {
       throw new HttpProblem(403, "cross-site", "Cross-site request", "cookie choices can only be made on this site's own pages");
+    }
+  }
+
+  /** {@code host} or {@code host:port} of a URL as a Host header writes it, or null. */
+  private static String hostAndPort(String url) {
+    try {
+      URI u = new URI(url);
+      return u.getHost() == null ? null : u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
+    } catch (java.net.URISyntaxException e) {
+      return null;
     }
   }
 
