@@ -233,6 +233,7 @@ public final class PlenaryServer implements AutoCloseable {
           }));
     }
     routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, json).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, json).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), false, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
             "registry", platform.policy().dataCentres()))));

@@ -258,4 +258,50 @@ class VaultHttpTest {
     assertThat(body(entries).get("entries").size()).isBetween(1, 5);
     assertThat(running.get("/api/v1/audit/verify", "Authorization", "Bearer " + mail).statusCode()).isEqualTo(403);
   }
+
+  @Test
+  void C32_staffReadOnlyUnderAGrantInForceThatTheOfficerGaveAndCanEnd() throws Exception {
+    Person p = register("Grace");
+    var support = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), java.time.Instant.now());
+    var officer = running.platform.vault().staff().add("Pat Officer", "employee", List.of("privacy-officer"), java.time.Instant.now());
+    String supportToken = "Bearer " + running.platform.issuer().issue(support.id(), java.time.Duration.ofMinutes(5));
+    String officerToken = "Bearer " + running.platform.issuer().issue(officer.id(), java.time.Duration.ofMinutes(5));
+    String read = "/api/v1/subjects/" + p.id() + "?purpose=communicate.respond&fields=email";
+    HttpResponse<String> before = running.get(read, "Authorization", supportToken);
+    assertThat(before.statusCode()).as(before.body()).isEqualTo(403);
+
+    String grants = "/api/v1/staff/" + support.id() + "/grants";
+    String until = java.time.Instant.now().plus(java.time.Duration.ofDays(1)).toString();
+    String grant = "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"" + until + "\"}";
+    // only the privacy officer grants; the member needs the role; the grant stays within what the role may open
+    assertThat(running.send("POST", grants, "application/json", grant, "Authorization", supportToken).statusCode()).isEqualTo(403);
+    assertThat(running.send("POST", "/api/v1/staff/" + officer.id() + "/grants", "application/json", grant, "Authorization", officerToken).statusCode()).isEqualTo(400);
+    HttpResponse<String> outsideRole = running.send("POST", grants, "application/json", grant.replace("user.contact", "user.device"), "Authorization", officerToken);
+    assertThat(outsideRole.statusCode()).isEqualTo(400);
+    assertThat(outsideRole.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(running.send("POST", grants, "application/json", grant.replace(until, java.time.Instant.now().plus(java.time.Duration.ofDays(91)).toString()),
+        "Authorization", officerToken).statusCode()).isEqualTo(400);
+    assertThat(running.platform.vault().staff().grants(support.id())).isEmpty();
+
+    HttpResponse<String> given = running.send("POST", grants, "application/json", grant, "Authorization", officerToken);
+    assertThat(given.statusCode()).as(given.body()).isEqualTo(201);
+    assertThat(body(given).get("in_force").asBoolean()).isTrue();
+    HttpResponse<String> during = running.get(read, "Authorization", supportToken);
+    assertThat(during.statusCode()).as(during.body()).isEqualTo(200);
+    assertThat(during.body()).contains(p.email());
+    // the grant does not open other purposes
+    assertThat(running.get("/api/v1/subjects/" + p.id() + "?purpose=provide&fields=email", "Authorization", supportToken).statusCode()).isEqualTo(403);
+
+    String id = body(given).get("id").asText();
+    HttpResponse<String> ended = running.send("DELETE", grants + "/" + id, null, "", "Authorization", officerToken);
+    assertThat(ended.statusCode()).isEqualTo(200);
+    assertThat(body(ended).get("in_force").asBoolean()).isFalse();
+    assertThat(running.get(read, "Authorization", supportToken).statusCode()).isEqualTo(403);
+    HttpResponse<String> listed = running.get(grants, "Authorization", officerToken);
+    assertThat(body(listed).get("grants").get(0).get("revoked_at").isNull()).isFalse();
+    // giving and ending the grant are in the audit trail
+    HttpResponse<String> audit = running.get("/api/v1/audit?limit=50", "Authorization", officerToken);
+    assertThat(audit.statusCode()).isEqualTo(200);
+    assertThat(audit.body()).contains("\"grant\"").contains("\"ungrant\"").contains("to:" + support.id());
+  }
 }

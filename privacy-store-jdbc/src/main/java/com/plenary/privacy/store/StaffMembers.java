@@ -27,6 +27,19 @@ public final class StaffMembers {
     }
   }
 
+  /** A grant of need-to-know access (C32): categories × purposes within a role, from (inclusive) until (exclusive). */
+  public record Grant(String id, String staffId, String role, List<String> categories, List<String> purposes, Instant from, Instant until,
+      String grantedBy, Instant createdAt, Instant revokedAt) {
+    public Grant {
+      categories = List.copyOf(categories);
+      purposes = List.copyOf(purposes);
+    }
+
+    public boolean inForce(Instant now) {
+      return revokedAt == null && !now.isBefore(from) && now.isBefore(until);
+    }
+  }
+
   private static final String NAME = "staff-name";
 
   private final Jdbi jdbi;
@@ -34,8 +47,11 @@ public final class StaffMembers {
   private final Keys keys;
   private final SubjectKeys keyStore;
 
-  StaffMembers(Jdbi jdbi, Clock clock, Keys keys, SubjectKeys keyStore) {
+  private final AuditLog audit;
+
+  StaffMembers(Jdbi jdbi, Clock clock, Keys keys, SubjectKeys keyStore, AuditLog audit) {
     this.jdbi = jdbi;
+    this.audit = audit;
     this.clock = clock;
     this.keys = keys;
     this.keyStore = keyStore;
@@ -99,6 +115,67 @@ public final class StaffMembers {
       throw new NotFound("no active staff member has the id '" + id + "'");
     }
     return find(id).orElseThrow();
+  }
+
+  /**
+   * Grants need-to-know access to an active member in one of their roles; the grant and who gave it
+   * are audited in the same transaction. The caller checks the grant against the policy's role.
+   */
+  public Grant grant(String staffId, String role, List<String> categories, List<String> purposes, Instant from, Instant until, String grantedBy,
+      String requestId) {
+    StaffMember m = find(staffId).filter(StaffMember::active).orElseThrow(() -> new NotFound("no active staff member has the id '" + staffId + "'"));
+    if (!m.roles().contains(role)) {
+      throw new com.plenary.privacy.InvalidInputException("role", "the staff member does not have the role '" + role + "'");
+    }
+    String id = "gr-" + com.plenary.privacy.Ids.timeOrdered();
+    Instant now = clock.instant();
+    jdbi.useTransaction(h -> {
+      h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at) "
+              + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
+          .bind("id", id).bind("s", staffId).bind("role", role).bind("c", String.join(",", categories)).bind("p", String.join(",", purposes))
+          .bind("from", from).bind("until", until).bind("by", grantedBy).bind("at", now).execute();
+      audit.append(h, "staff", grantedBy, "grant", String.join(",", purposes), null, categories, "permit", List.of("staff-grant:" + id, "to:" + staffId),
+          List.of("C32"), requestId);
+    });
+    return new Grant(id, staffId, role, categories, purposes, from, until, grantedBy, now, null);
+  }
+
+  /** Every grant of the member, newest first. */
+  public List<Grant> grants(String staffId) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s ORDER BY created_at DESC, id DESC").bind("s", staffId)
+        .map((rs, ctx) -> grant(rs)).list());
+  }
+
+  /** The member's grants in force now, as the decision engine takes them. */
+  public List<com.plenary.privacy.decision.Facts.Grant> grantsInForce(String staffId) {
+    Instant now = clock.instant();
+    return grants(staffId).stream().filter(g -> g.inForce(now))
+        .map(g -> new com.plenary.privacy.decision.Facts.Grant(g.role(), g.categories(), g.purposes(), g.from(), g.until())).toList();
+  }
+
+  /** Ends a grant at once; audited. */
+  public Grant revokeGrant(String staffId, String grantId, String revokedBy, String requestId) {
+    jdbi.useTransaction(h -> {
+      int n = h.createUpdate("UPDATE staff_grant SET revoked_at = :at WHERE id = :id AND staff_id = :s AND revoked_at IS NULL")
+          .bind("at", clock.instant()).bind("id", grantId).bind("s", staffId).execute();
+      if (n == 0) {
+        throw new NotFound("no grant in force has the id '" + grantId + "' for this staff member");
+      }
+      audit.append(h, "staff", revokedBy, "ungrant", "protect", null, List.of(), "permit", List.of("staff-grant:" + grantId, "to:" + staffId),
+          List.of("C32"), requestId);
+    });
+    return grants(staffId).stream().filter(g -> g.id().equals(grantId)).findFirst().orElseThrow();
+  }
+
+  private static Grant grant(java.sql.ResultSet rs) throws java.sql.SQLException {
+    OffsetDateTime revoked = rs.getObject("revoked_at", OffsetDateTime.class);
+    return new Grant(rs.getString("id"), rs.getString("staff_id"), rs.getString("role"), split(rs.getString("categories")), split(rs.getString("purposes")),
+        rs.getObject("valid_from", OffsetDateTime.class).toInstant(), rs.getObject("valid_until", OffsetDateTime.class).toInstant(),
+        rs.getString("granted_by"), rs.getObject("created_at", OffsetDateTime.class).toInstant(), revoked == null ? null : revoked.toInstant());
+  }
+
+  private static List<String> split(String joined) {
+    return joined.isEmpty() ? List.of() : Arrays.asList(joined.split(","));
   }
 
   private StaffMember read(java.sql.ResultSet rs) throws java.sql.SQLException {

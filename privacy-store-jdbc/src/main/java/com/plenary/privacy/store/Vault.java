@@ -103,7 +103,7 @@ public final class Vault {
   Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock, String region) {
     this.region = region;
     this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
-    this.staff = new StaffMembers(jdbi, clock, keys, keyStore);
+    this.staff = new StaffMembers(jdbi, clock, keys, keyStore, audit);
     this.jdbi = jdbi;
     this.keys = keys;
     this.keyStore = keyStore;

@@ -139,6 +139,24 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void C32_grantsAreInForceFromTheirStartUntilTheirEndOrRevocation() {
+    var member = vault().staff().add("Gail", "employee", List.of("support"), Instant.now());
+    Instant now = clock().instant();
+    var later = vault().staff().grant(member.id(), "support", List.of("user.contact"), List.of("communicate.respond"), now.plusSeconds(3600), now.plusSeconds(7200),
+        "st-officer", "rq-grant");
+    var current = vault().staff().grant(member.id(), "support", List.of("user.name"), List.of("provide"), now, now.plusSeconds(60), "st-officer", "rq-grant");
+    assertThat(vault().staff().grantsInForce(member.id())).singleElement().satisfies(g -> assertThat(g.categories()).containsExactly("user.name"));
+    assertThat(vault().staff().grants(member.id())).extracting(StaffMembers.Grant::id).containsExactlyInAnyOrder(later.id(), current.id());
+    clock().advance(java.time.Duration.ofMinutes(61)); // the first has ended, the second begun
+    assertThat(vault().staff().grantsInForce(member.id())).singleElement().satisfies(g -> assertThat(g.purposes()).containsExactly("communicate.respond"));
+    assertThat(vault().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant").revokedAt()).isNotNull();
+    assertThat(vault().staff().grantsInForce(member.id())).isEmpty();
+    assertThatThrownBy(() -> vault().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant")).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> vault().staff().grant(member.id(), "auditor", List.of("user"), List.of("protect"), now, now.plusSeconds(60), "st-officer", null))
+        .isInstanceOf(InvalidInputException.class);
+  }
+
+  @Test
   void C29_staffNamesAreSealedAtRestAndPlainOnesFromBeforeAreSealedOnOpening() throws Exception {
     var added = vault().staff().add("Grace Hopper-" + System.nanoTime(), "employee", List.of("auditor"), null);
     assertThat(vault().staff().find(added.id()).orElseThrow().name()).isEqualTo(added.name());

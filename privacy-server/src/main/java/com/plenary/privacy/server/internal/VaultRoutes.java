@@ -260,7 +260,7 @@ public final class VaultRoutes {
       case SERVICE -> Access.service(c.name(), rid);
       case SUBJECT -> Access.subject(c.id(), rid);
       case STAFF -> Access.staff(new Facts.Staff(c.id(), c.staffType(),
-          platform.vault().staff().find(c.id()).map(s -> s.agreementSigned()).orElse(null), List.of()), rid);
+          platform.vault().staff().find(c.id()).map(s -> s.agreementSigned()).orElse(null), platform.vault().staff().grantsInForce(c.id())), rid);
       case PARTNER -> throw HttpProblem.forbidden("a partner may not call this endpoint");
     };
   }

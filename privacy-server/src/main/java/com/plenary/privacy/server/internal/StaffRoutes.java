@@ -1,0 +1,124 @@
+package com.plenary.privacy.server.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.policy.StaffRole;
+import com.plenary.privacy.server.Caller;
+import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.store.StaffMembers;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Need-to-know staff access (C32): the privacy officer grants a staff member categories × purposes
+ * within one of their roles, for at most {@link #LONGEST}; staff decisions use the grants in force.
+ */
+public final class StaffRoutes {
+  static final Duration LONGEST = Duration.ofDays(90);
+  private static final Set<String> FIELDS = Set.of("role", "categories", "purposes", "from", "until");
+
+  private final Platform platform;
+  private final ObjectMapper json;
+
+  public StaffRoutes(Platform platform, ObjectMapper json) {
+    this.platform = platform;
+    this.json = json;
+  }
+
+  public List<Route> routes() {
+    Set<Caller.Kind> staff = EnumSet.of(Caller.Kind.STAFF);
+    return List.of(
+        new Route("post", "/api/v1/staff/{id}/grants", "staff", "Grant need-to-know access: {role, categories, purposes, from?, until} within the role, at most 90 days (C32)",
+            staff, Set.of("privacy-officer"), List.of(201), true, this::grant),
+        new Route("get", "/api/v1/staff/{id}/grants", "staff", "A staff member's grants, newest first, each with whether it is in force (C32)",
+            staff, Set.of("privacy-officer", "auditor"), List.of(200), false, this::list),
+        new Route("delete", "/api/v1/staff/{id}/grants/{grant}", "staff", "End a grant at once (C32)",
+            staff, Set.of("privacy-officer"), List.of(200), false, this::revoke));
+  }
+
+  private void grant(Context ctx) throws IOException {
+    Caller c = ctx.attribute("caller");
+    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
+    if (!(raw instanceof Map<?, ?> m) || !FIELDS.containsAll(m.keySet())) {
+      throw new InvalidInputException("", "send {\"role\", \"categories\": […], \"purposes\": […], \"from\"?, \"until\"}; nothing else");
+    }
+    Policy p = platform.policy();
+    if (!(m.get("role") instanceof String role) || p.staffRole(role) == null) {
+      throw new InvalidInputException("role", "role must be one of the policy's staff roles");
+    }
+    StaffRole r = p.staffRole(role);
+    List<String> categories = ids(m.get("categories"), "categories", r.categories());
+    List<String> purposes = ids(m.get("purposes"), "purposes", r.purposes());
+    Instant now = platform.clock().instant();
+    Instant from = m.get("from") == null ? now : time(m.get("from"), "from");
+    Instant until = time(m.get("until"), "until");
+    if (!until.isAfter(from) || Duration.between(from, until).compareTo(LONGEST) > 0 || !until.isAfter(now)) {
+      throw new InvalidInputException("until", "until must be after from and now, and at most 90 days after from");
+    }
+    StaffMembers.Grant g = platform.vault().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
+    ctx.status(201).json(view(g, now));
+  }
+
+  private void list(Context ctx) {
+    String id = ctx.pathParam("id");
+    platform.vault().staff().find(id).orElseThrow(() -> new com.plenary.privacy.store.NotFound("no staff member has the id '" + id + "'"));
+    Instant now = platform.clock().instant();
+    ctx.json(Map.of("grants", platform.vault().staff().grants(id).stream().map(g -> view(g, now)).toList()));
+  }
+
+  private void revoke(Context ctx) {
+    Caller c = ctx.attribute("caller");
+    ctx.json(view(platform.vault().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")), platform.clock().instant()));
+  }
+
+  /** A non-empty list of the policy's ids, each within what the role may be granted. */
+  private List<String> ids(Object raw, String name, List<String> grantable) {
+    if (!(raw instanceof List<?> list) || list.isEmpty() || list.size() > 50) {
+      throw new InvalidInputException(name, name + " must be a list of 1 to 50 ids");
+    }
+    List<String> out = new ArrayList<>();
+    for (Object o : list) {
+      if (!(o instanceof String id) || grantable.stream().noneMatch(g -> Policy.isUnder(id, g))) {
+        throw new InvalidInputException(name, "every one of " + name + " must lie within the role's grantable " + name + " " + grantable);
+      }
+      out.add(id);
+    }
+    return out;
+  }
+
+  private static Instant time(Object raw, String name) {
+    if (!(raw instanceof String s)) {
+      throw new InvalidInputException(name, name + " must be a time such as 2026-12-01T09:00:00Z");
+    }
+    try {
+      return Instant.parse(s);
+    } catch (DateTimeParseException e) {
+      throw new InvalidInputException(name, name + " must be a time such as 2026-12-01T09:00:00Z");
+    }
+  }
+
+  private static Map<String, Object> view(StaffMembers.Grant g, Instant now) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", g.id());
+    m.put("staff", g.staffId());
+    m.put("role", g.role());
+    m.put("categories", g.categories());
+    m.put("purposes", g.purposes());
+    m.put("from", g.from());
+    m.put("until", g.until());
+    m.put("granted_by", g.grantedBy());
+    m.put("revoked_at", g.revokedAt());
+    m.put("in_force", g.inForce(now));
+    return m;
+  }
+}
