@@ -129,15 +129,18 @@ public final class StaffMembers {
     }
     String id = "gr-" + com.plenary.privacy.Ids.timeOrdered();
     Instant now = clock.instant();
+    // to the millisecond, as every database keeps it (PostgreSQL would round nanoseconds, possibly up, past "now")
+    Instant start = from.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant end = until.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     jdbi.useTransaction(h -> {
       h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at) "
               + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
           .bind("id", id).bind("s", staffId).bind("role", role).bind("c", String.join(",", categories)).bind("p", String.join(",", purposes))
-          .bind("from", from).bind("until", until).bind("by", grantedBy).bind("at", now).execute();
+          .bind("from", start).bind("until", end).bind("by", grantedBy).bind("at", now).execute();
       audit.append(h, "staff", grantedBy, "grant", String.join(",", purposes), null, categories, "permit", List.of("staff-grant:" + id, "to:" + staffId),
           List.of("C32"), requestId);
     });
-    return new Grant(id, staffId, role, categories, purposes, from, until, grantedBy, now, null);
+    return new Grant(id, staffId, role, categories, purposes, start, end, grantedBy, now, null);
   }
 
   /** Every grant of the member, newest first. */
