@@ -1,6 +1,7 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.server.Grants;
 import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.NotFound;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
@@ -19,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "staff", mixinStandardHelpOptions = true,
-    description = "Manage staff (C32, C33): add, list, issue a token, record an agreement, revoke.")
+    description = "Manage staff (C32, C33): add, list, issue a token, record an agreement, grant need-to-know access, revoke.")
 final class StaffCommand {
   @ParentCommand
   Plenary root;
@@ -131,6 +132,75 @@ final class StaffCommand {
       }
     }
     return Main.OK;
+  }
+
+  @Command(name = "grant", mixinStandardHelpOptions = true,
+      description = "Grant need-to-know access (C32): categories x purposes within one of the member's roles, for at most 90 days.")
+  int grant(@Parameters(paramLabel = "ID") String id,
+      @Option(names = "--role", required = true, description = "One of the member's roles.") String role,
+      @Option(names = "--category", required = true, description = "A data category within what the role may open; repeat for several.") List<String> categories,
+      @Option(names = "--purpose", required = true, description = "A purpose within what the role may open; repeat for several.") List<String> purposes,
+      @Option(names = "--for", paramLabel = "DURATION", required = true, description = "How long, such as PT8H or P7D (at most P90D).") Duration length,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      Instant now = platform.clock().instant();
+      Grants.check(platform.policy(), role, categories, purposes, now, now.plus(length), now);
+      var g = platform.vault().staff().grant(id, role, categories, purposes, now, now.plus(length), "cli", null);
+      if (json) {
+        Output.json(spec.commandLine().getOut(), describe(g, now));
+      } else {
+        spec.commandLine().getOut().println("Granted " + g.id() + " to " + id + ": " + String.join(", ", g.categories()) + " for "
+            + String.join(", ", g.purposes()) + " as " + g.role() + ", until " + g.until() + ".");
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "grants", mixinStandardHelpOptions = true, description = "List a staff member's grants, newest first (C32).")
+  int grants(@Parameters(paramLabel = "ID") String id, @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      platform.vault().staff().find(id).orElseThrow(() -> new NotFound("no staff member has the id '" + id + "'"));
+      Instant now = platform.clock().instant();
+      var all = platform.vault().staff().grants(id);
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Output.json(out, Map.of("grants", all.stream().map(g -> describe(g, now)).toList()));
+      } else {
+        out.printf("%-40s %-16s %-8s %s%n", "GRANT", "ROLE", "STATE", "CATEGORIES / PURPOSES / UNTIL");
+        for (var g : all) {
+          out.printf("%-40s %-16s %-8s %s / %s / %s%n", g.id(), g.role(), g.inForce(now) ? "in force" : g.revokedAt() != null ? "ended" : "not now",
+              String.join(",", g.categories()), String.join(",", g.purposes()), g.until());
+        }
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "ungrant", mixinStandardHelpOptions = true, description = "End a grant at once (C32).")
+  int ungrant(@Parameters(index = "0", paramLabel = "ID") String id, @Parameters(index = "1", paramLabel = "GRANT") String grant,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      var g = platform.vault().staff().revokeGrant(id, grant, "cli", null);
+      if (json) {
+        Output.json(spec.commandLine().getOut(), describe(g, platform.clock().instant()));
+      } else {
+        spec.commandLine().getOut().println("Ended " + g.id() + ".");
+      }
+    }
+    return Main.OK;
+  }
+
+  static Map<String, Object> describe(com.plenary.privacy.store.StaffMembers.Grant g, Instant now) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", g.id());
+    o.put("staff", g.staffId());
+    o.put("role", g.role());
+    o.put("categories", g.categories());
+    o.put("purposes", g.purposes());
+    o.put("from", g.from().toString());
+    o.put("until", g.until().toString());
+    o.put("in_force", g.inForce(now));
+    return o;
   }
 
   static Map<String, Object> describe(StaffMember m) {

@@ -72,6 +72,24 @@ class CliTest {
   }
 
   @Test
+  void C32_staffGrantsAreGivenWithinTheRoleListedAndEnded() throws Exception {
+    String id = run("staff", "add", "--name", "Gus", "--type", "employee", "--role", "support", "--json").json().get("id").asText();
+    Result outside = run("staff", "grant", id, "--role", "support", "--category", "user.device", "--purpose", "communicate.respond", "--for", "PT8H");
+    assertThat(outside.code()).isEqualTo(2);
+    assertThat(outside.err()).contains("categories");
+    assertThat(run("staff", "grant", id, "--role", "support", "--category", "user.contact", "--purpose", "provide", "--for", "P91D").code()).isEqualTo(2);
+    assertThat(run("staff", "grant", id, "--role", "auditor", "--category", "user", "--purpose", "protect", "--for", "PT1H").code()).isEqualTo(2);
+    Result given = run("staff", "grant", id, "--role", "support", "--category", "user.contact", "--purpose", "communicate.respond", "--for", "PT8H", "--json");
+    assertThat(given.code()).as(given.err()).isZero();
+    assertThat(given.json().get("in_force").asBoolean()).isTrue();
+    String grant = given.json().get("id").asText();
+    assertThat(run("staff", "grants", id).out()).contains(grant).contains("in force");
+    assertThat(run("staff", "ungrant", id, grant).code()).isZero();
+    assertThat(run("staff", "grants", id, "--json").json().get("grants").get(0).get("in_force").asBoolean()).isFalse();
+    assertThat(run("staff", "ungrant", id, grant).code()).isEqualTo(1);
+  }
+
+  @Test
   void C32_staffAddValidatesTypeAndRoleAgainstThePolicyAndIssuesTokens() throws Exception {
     Result bad = run("staff", "add", "--name", "Ann", "--type", "boss", "--role", "auditor");
     assertThat(bad.code()).isEqualTo(2);

@@ -2,17 +2,14 @@ package com.plenary.privacy.server.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.policy.Policy;
-import com.plenary.privacy.policy.StaffRole;
 import com.plenary.privacy.server.Caller;
+import com.plenary.privacy.server.Grants;
 import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.StaffMembers;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +18,9 @@ import java.util.Set;
 
 /**
  * Need-to-know staff access (C32): the privacy officer grants a staff member categories × purposes
- * within one of their roles, for at most {@link #LONGEST}; staff decisions use the grants in force.
+ * within one of their roles, for at most {@link Grants#LONGEST}; staff decisions use the grants in force.
  */
 public final class StaffRoutes {
-  static final Duration LONGEST = Duration.ofDays(90);
   private static final Set<String> FIELDS = Set.of("role", "categories", "purposes", "from", "until");
 
   private final Platform platform;
@@ -52,19 +48,13 @@ public final class StaffRoutes {
     if (!(raw instanceof Map<?, ?> m) || !FIELDS.containsAll(m.keySet())) {
       throw new InvalidInputException("", "send {\"role\", \"categories\": […], \"purposes\": […], \"from\"?, \"until\"}; nothing else");
     }
-    Policy p = platform.policy();
-    if (!(m.get("role") instanceof String role) || p.staffRole(role) == null) {
-      throw new InvalidInputException("role", "role must be one of the policy's staff roles");
-    }
-    StaffRole r = p.staffRole(role);
-    List<String> categories = ids(m.get("categories"), "categories", r.categories());
-    List<String> purposes = ids(m.get("purposes"), "purposes", r.purposes());
+    String role = m.get("role") instanceof String r ? r : null;
+    List<String> categories = ids(m.get("categories"), "categories");
+    List<String> purposes = ids(m.get("purposes"), "purposes");
     Instant now = platform.clock().instant();
     Instant from = m.get("from") == null ? now : time(m.get("from"), "from");
     Instant until = time(m.get("until"), "until");
-    if (!until.isAfter(from) || Duration.between(from, until).compareTo(LONGEST) > 0 || !until.isAfter(now)) {
-      throw new InvalidInputException("until", "until must be after from and now, and at most 90 days after from");
-    }
+    Grants.check(platform.policy(), role, categories, purposes, from, until, now);
     StaffMembers.Grant g = platform.vault().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
     ctx.status(201).json(view(g, now));
   }
@@ -81,19 +71,12 @@ public final class StaffRoutes {
     ctx.json(view(platform.vault().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")), platform.clock().instant()));
   }
 
-  /** A non-empty list of the policy's ids, each within what the role may be granted. */
-  private List<String> ids(Object raw, String name, List<String> grantable) {
-    if (!(raw instanceof List<?> list) || list.isEmpty() || list.size() > 50) {
-      throw new InvalidInputException(name, name + " must be a list of 1 to 50 ids");
+  /** A list of strings as sent; {@link Grants#check} judges its content. */
+  private static List<String> ids(Object raw, String name) {
+    if (!(raw instanceof List<?> list) || !list.stream().allMatch(o -> o instanceof String)) {
+      throw new InvalidInputException(name, name + " must be a list of the policy's ids");
     }
-    List<String> out = new ArrayList<>();
-    for (Object o : list) {
-      if (!(o instanceof String id) || grantable.stream().noneMatch(g -> Policy.isUnder(id, g))) {
-        throw new InvalidInputException(name, "every one of " + name + " must lie within the role's grantable " + name + " " + grantable);
-      }
-      out.add(id);
-    }
-    return out;
+    return list.stream().map(String.class::cast).toList();
   }
 
   private static Instant time(Object raw, String name) {
