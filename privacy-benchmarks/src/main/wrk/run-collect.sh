@@ -7,22 +7,11 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 secs="${1:-10}"
-db="${2:-h2}"
 conns="${conns:-128}"
 rounds="${rounds:-3}"
 warm="${warm:-60}"
 port=18183
-schema="bench_$$"
-cleanup() {
-  stop_server
-  if [ "$db" = postgres ]; then psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA $schema CASCADE; DROP SCHEMA ${schema}_keys CASCADE;" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-if [ "$db" = postgres ]; then
-  psql -h 127.0.0.1 -U postgres -d test -qc "CREATE SCHEMA $schema; CREATE SCHEMA ${schema}_keys;"
-  export PLENARY_DATABASE_URL="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=$schema" PLENARY_DATABASE_USER=postgres
-  export PLENARY_KEYSTORE_URL="jdbc:postgresql://127.0.0.1:5432/test?currentSchema=${schema}_keys" PLENARY_KEYSTORE_USER=postgres
-fi
+use_database "${2:-h2}"
 export PLENARY_SERVER_BENCHMARK_ROUTES=true PLENARY_LOG_LEVEL=WARN
 start_server "$port"
 lua="$root/privacy-benchmarks/src/main/wrk/collect.lua"

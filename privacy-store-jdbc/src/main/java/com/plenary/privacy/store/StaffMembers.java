@@ -1,5 +1,7 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.store.crypto.Keys;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -8,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import com.plenary.privacy.store.crypto.Keys;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -149,11 +150,21 @@ public final class StaffMembers {
         .map((rs, ctx) -> grant(rs)).list());
   }
 
-  /** The member's grants in force now, as the decision engine takes them. */
-  public List<com.plenary.privacy.decision.Facts.Grant> grantsInForce(String staffId) {
-    Instant now = clock.instant();
-    return grants(staffId).stream().filter(g -> g.inForce(now))
-        .map(g -> new com.plenary.privacy.decision.Facts.Grant(g.role(), g.categories(), g.purposes(), g.from(), g.until())).toList();
+  /** The member's grants in force now, as the decision engine takes them (chosen by the database, not from the whole history). */
+  public List<Facts.Grant> grantsInForce(String staffId) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now")
+        .bind("s", staffId).bind("now", clock.instant()).map((rs, ctx) -> grant(rs))
+        .map(g -> new Facts.Grant(g.role(), g.categories(), g.purposes(), g.from(), g.until())).list());
+  }
+
+  /**
+   * What the decision engine needs about a staff member on each request: the agreement on file and
+   * the grants in force. The name stays sealed: opening it would cost a key-store read per request.
+   */
+  public Facts.Staff facts(String staffId, String type) {
+    Instant agreement = jdbi.withHandle(h -> h.createQuery("SELECT agreement_signed FROM staff_member WHERE id = :id").bind("id", staffId)
+        .map((rs, ctx) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class))).findFirst()).flatMap(a -> a).map(OffsetDateTime::toInstant).orElse(null);
+    return new Facts.Staff(staffId, type, agreement, grantsInForce(staffId));
   }
 
   /** Ends a grant at once; audited. */
@@ -167,7 +178,7 @@ public final class StaffMembers {
       audit.append(h, "staff", revokedBy, "ungrant", "protect", null, List.of(), "permit", List.of("staff-grant:" + grantId, "to:" + staffId),
           List.of("C32"), requestId);
     });
-    return grants(staffId).stream().filter(g -> g.id().equals(grantId)).findFirst().orElseThrow();
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE id = :id").bind("id", grantId).map((rs, ctx) -> grant(rs)).one());
   }
 
   private static Grant grant(java.sql.ResultSet rs) throws java.sql.SQLException {

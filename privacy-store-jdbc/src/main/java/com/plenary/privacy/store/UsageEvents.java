@@ -97,20 +97,7 @@ public final class UsageEvents {
 
   /** Stores prepared events in one transaction with one audit entry per source; when this returns, all are durable. */
   public int store(List<Prepared> rows) {
-    if (rows.isEmpty()) {
-      return 0;
-    }
-    return jdbi.inTransaction(h -> {
-      Map<String, Integer> groups = new TreeMap<>();
-      write(h, sink -> {
-        for (Prepared p : rows) {
-          sink.add(p.row);
-          groups.merge(p.group, 1, Integer::sum);
-        }
-      });
-      audit(h, groups);
-      return rows.size();
-    });
+    return inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)));
   }
 
   /**
@@ -120,21 +107,31 @@ public final class UsageEvents {
    * rows while the later ones are being sealed.
    */
   public int append(List<Event> batch) {
-    if (batch.isEmpty()) {
-      return 0;
-    }
     Instant now = clock.instant();
     List<Owners> owners = owners(batch, now);
+    return inOneTransaction(batch.size(), add -> {
+      for (int i = 0; i < batch.size(); i++) {
+        add.accept(row(batch.get(i), owners.get(i), now), group(batch.get(i)));
+      }
+    });
+  }
+
+  /**
+   * Writes the rows that {@code rows} hands over (each with its audit group) in one transaction, then
+   * one audit entry per group; the rows go to the database as they are handed over.
+   */
+  private int inOneTransaction(int count, java.util.function.Consumer<java.util.function.BiConsumer<Object[], String>> rows) {
+    if (count == 0) {
+      return 0;
+    }
     return jdbi.inTransaction(h -> {
       Map<String, Integer> groups = new TreeMap<>();
-      write(h, sink -> {
-        for (int i = 0; i < batch.size(); i++) {
-          sink.add(row(batch.get(i), owners.get(i), now));
-          groups.merge(group(batch.get(i)), 1, Integer::sum);
-        }
-      });
+      write(h, sink -> rows.accept((row, group) -> {
+        sink.add(row);
+        groups.merge(group, 1, Integer::sum);
+      }));
       audit(h, groups);
-      return batch.size();
+      return count;
     });
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
-import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.server.Platform;
@@ -258,8 +257,7 @@ public final class VaultRoutes {
     return switch (c.kind()) {
       case SERVICE -> Access.service(c.name(), rid);
       case SUBJECT -> Access.subject(c.id(), rid);
-      case STAFF -> Access.staff(new Facts.Staff(c.id(), c.staffType(),
-          platform.vault().staff().find(c.id()).map(s -> s.agreementSigned()).orElse(null), platform.vault().staff().grantsInForce(c.id())), rid);
+      case STAFF -> Access.staff(platform.vault().staff().facts(c.id(), c.staffType()), rid);
       case PARTNER -> throw HttpProblem.forbidden("a partner may not call this endpoint");
     };
   }
