@@ -34,6 +34,45 @@ class CliTest {
   }
 
   @Test
+  void dbCompactCutsTheEmbeddedFileToItsLiveDataAndKeepsEveryEvent() throws Exception {
+    long stored = 0;
+    var config = com.plenary.privacy.server.Config.load(null, java.util.Map.of(), java.util.Map.of("data_dir", dir.resolve("data").toString()));
+    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+      // many small commits, as the collector makes under light load: each rewrites the table's newest pages
+      for (int i = 0; i < 3000; i++) {
+        stored += platform.vault().usage().append(List.of(new com.plenary.privacy.store.UsageEvents.Event("rq-" + i, "browser", "snippet",
+            "analytics", "pageview", "CCCCCCCCCCCCCCCCCCCCCC", null, null, java.util.Map.of("page", "https://shop.example/p/" + i))));
+      }
+    }
+    Result r = run("db", "compact", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode data = r.json().get("compacted").get(0);
+    assertThat(data.get("store").asText()).isEqualTo("data");
+    assertThat(data.get("bytes_after").asLong()).isLessThan(data.get("bytes_before").asLong());
+    assertThat(Files.size(Path.of(data.get("file").asText()))).isEqualTo(data.get("bytes_after").asLong());
+    assertThat(r.json().get("compacted").get(1).get("store").asText()).isEqualTo("keys");
+    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+      assertThat(platform.vault().usage().count()).isEqualTo(stored);
+      assertThat(platform.vault().usage().newest(1).get(0).get("details").toString()).contains("shop.example/p/2999");
+    }
+    assertThat(run("db", "compact").out()).contains("data: ").contains(" bytes -> ");
+  }
+
+  @Test
+  void dbCompactLeavesOtherDatabasesAlone() throws Exception {
+    Path pg = dir.resolve("pg.yaml");
+    Files.writeString(pg, "database:\n  url: jdbc:postgresql://127.0.0.1:5432/test\nkeystore:\n  url: jdbc:postgresql://127.0.0.1:5432/test\n");
+    Result none = run("--config", pg.toString(), "db", "compact");
+    assertThat(none.code()).as(none.err()).isZero();
+    assertThat(none.out()).contains("nothing to compact");
+    Path mem = dir.resolve("mem.yaml");
+    Files.writeString(mem, "database:\n  url: jdbc:h2:mem:compact-test\n");
+    Result refused = run("--config", mem.toString(), "db", "compact");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("not an embedded H2 file").doesNotContain("Exception");
+  }
+
+  @Test
   void helpIsAvailableOnEveryCommand() {
     for (String[] cmd : new String[][] {{"--help"}, {"serve", "--help"}, {"service", "add", "--help"}, {"partner", "list", "--help"},
         {"staff", "token", "--help"}, {"policy", "trace", "--help"}, {"config", "--help"}}) {

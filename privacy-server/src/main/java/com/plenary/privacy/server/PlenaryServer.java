@@ -85,6 +85,9 @@ public final class PlenaryServer implements AutoCloseable {
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc);
     this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
+    // embedded H2 only: the file's size and how much of it is live (see operations.md, "H2 file size")
+    fileGauges("data", platform.store()::fileUse);
+    fileGauges("keys", platform.keyStore()::fileUse);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
     defineRoutes();
@@ -148,6 +151,16 @@ public final class PlenaryServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("the retention job failed; it runs again in {}", platform.config().retentionInterval(), e);
     }
+  }
+
+  private void fileGauges(String store, java.util.function.Supplier<java.util.Optional<com.plenary.privacy.store.H2Files.FileUse>> use) {
+    if (use.get().isEmpty()) {
+      return;
+    }
+    io.micrometer.core.instrument.Gauge.builder("plenary_store_file_bytes", () -> use.get().map(f -> (double) f.bytes()).orElse(Double.NaN))
+        .tag("store", store).description("Size of the embedded H2 database file").baseUnit("bytes").register(metrics);
+    io.micrometer.core.instrument.Gauge.builder("plenary_store_file_live_ratio", () -> use.get().map(f -> f.livePercent() / 100.0).orElse(Double.NaN))
+        .tag("store", store).description("Share of the embedded H2 file's chunk space that is live").register(metrics);
   }
 
   /** Chains the audit entries written since the last run (C29). */

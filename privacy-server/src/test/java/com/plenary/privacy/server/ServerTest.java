@@ -92,6 +92,18 @@ class ServerTest {
   }
 
   @Test
+  void metricsGiveTheEmbeddedFilesSizeAndLiveShare() throws Exception {
+    String body = running.get("/metrics").body();
+    java.nio.file.Path file = running.dir.resolve("plenary.mv.db");
+    assertThat(java.nio.file.Files.size(file)).isPositive();
+    double reported = Double.parseDouble(body.lines().filter(l -> l.startsWith("plenary_store_file_bytes{store=\"data\"}")).findFirst().orElseThrow().split(" ")[1]);
+    // the file only grows between the scrape and this read while the platform idles
+    assertThat(reported).isPositive().isLessThanOrEqualTo(java.nio.file.Files.size(file));
+    assertThat(body).containsPattern("plenary_store_file_bytes\\{store=\"keys\"\\} [1-9]")
+        .containsPattern("plenary_store_file_live_ratio\\{store=\"data\"\\} (0\\.[0-9]+|1\\.0)");
+  }
+
+  @Test
   void theOpenApiDocumentListsEveryRegisteredRoute() throws Exception {
     JsonNode doc = body(running.get("/openapi.json"));
     assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");

@@ -115,6 +115,11 @@ public final class Store implements AutoCloseable {
         + ", idle=" + pool.getIdleConnections() + ", waiting=" + pool.getThreadsAwaitingConnection();
   }
 
+  /** The embedded H2 file's size and live share; empty when this store is not one. */
+  public java.util.Optional<H2Files.FileUse> fileUse() {
+    return H2Files.use(dataSource);
+  }
+
   @Override
   public void close() {
     dataSource.close();

@@ -40,6 +40,11 @@ public final class SubjectKeys implements AutoCloseable {
     return new SubjectKeys(ds, clock);
   }
 
+  /** The embedded H2 key store file's size and live share; empty when it is not one. */
+  public Optional<H2Files.FileUse> fileUse() {
+    return H2Files.use(dataSource);
+  }
+
   public void put(String subjectId, byte[] wrapped, int version) {
     jdbi.useHandle(h -> h.createUpdate("INSERT INTO subject_key (subject_id, wrapped, version, created_at) VALUES (:id, :w, :v, :at)")
         .bind("id", subjectId).bind("w", wrapped).bind("v", version).bind("at", clock.instant().atOffset(ZoneOffset.UTC)).execute());
