@@ -156,6 +156,18 @@ public final class UsageEvents {
         o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details()))};
   }
 
+  /**
+   * The smallest event id of a time after {@code t}'s millisecond: every time-ordered event id
+   * received at or before {@code t} sorts below it (ids are "e-" + a version 7 UUID, whose first 48
+   * bits, the first 12 hex digits, are the millisecond of {@code received_at}; lower-case hex sorts as
+   * numbers do). Events received later in the same millisecond also sort below, so callers add the
+   * exact condition on {@code received_at}.
+   */
+  static String idsBefore(Instant t) {
+    String hex = String.format("%012x", (t.toEpochMilli() + 1) & 0xFFFF_FFFF_FFFFL);
+    return "e-" + hex.substring(0, 8) + "-" + hex.substring(8);
+  }
+
   private static String group(Event e) {
     return e.source() + ":" + e.sourceName() + ":" + e.purpose();
   }
@@ -413,7 +425,10 @@ public final class UsageEvents {
     return counts;
   }
 
-  /** How many of the given request ids have a stored event; for checking that nothing acknowledged was lost. */
+  /**
+   * How many of the given request ids have a stored event; for checking that nothing acknowledged
+   * was lost. Request ids are not indexed (every event would pay for it), so this scans the table.
+   */
   public int countByRequestIds(Collection<String> requestIds) {
     int total = 0;
     List<String> ids = new ArrayList<>(requestIds);
@@ -429,11 +444,11 @@ public final class UsageEvents {
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM usage_event").mapTo(Long.class).one());
   }
 
-  /** The newest events stored, opened; for operators' checks and tests. */
+  /** The newest events stored (by their time-ordered ids), opened; for operators' checks and tests. */
   public List<Map<String, Object>> newest(int limit) {
     return jdbi.withHandle(h -> {
       List<Map<String, Object>> out = new ArrayList<>();
-      h.createQuery("SELECT id, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed FROM usage_event ORDER BY received_at DESC, id LIMIT :n")
+      h.createQuery("SELECT id, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed FROM usage_event ORDER BY id DESC LIMIT :n")
           .bind("n", limit).mapToMap().forEach(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", r.get("id"));
