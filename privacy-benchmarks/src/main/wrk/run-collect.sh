@@ -3,13 +3,13 @@
 # endpoint of the same server stack (reads the beacon, answers 204, stores nothing), in one run.
 # The two alternate for a number of rounds (the machine's own speed drifts between runs), and the
 # ratio of each round is printed, then their median.
-# Usage: [conns=128] [rounds=3] [warm=60] run-collect.sh [seconds] [h2|postgres]   (postgres: fresh schemas on 127.0.0.1:5432)
+# Usage: [conns=128] [rounds=3] [warm=120] run-collect.sh [seconds] [h2|postgres]   (postgres: fresh schemas on 127.0.0.1:5432)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 secs="${1:-10}"
 conns="${conns:-128}"
 rounds="${rounds:-3}"
-warm="${warm:-60}"
+warm="${warm:-120}"
 port=18183
 use_database "${2:-h2}"
 export PLENARY_SERVER_BENCHMARK_ROUTES=true PLENARY_LOG_LEVEL=WARN
@@ -19,7 +19,7 @@ run() { # prints "requests/s p50 p99" of one wrk run
   wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "http://127.0.0.1:$port$1" \
     | awk '/Non-2xx/ {print "non-2xx answers: " $0 > "/dev/stderr"} / 50%/ {p50=$2} / 99%/ {p99=$2} /Requests\/sec/ {rps=$2} END {print rps, p50, p99}'
 }
-# the JIT keeps compiling for a minute under this load on two cores: warm both endpoints up first
+# the JIT keeps compiling for a minute or two under this load on two cores (H2 ramps up for ~100 s): warm both endpoints up first
 echo "== warm-up (${warm}s)"
 for _ in $(seq 1 $(( warm / secs / 2 > 0 ? warm / secs / 2 : 1 ))); do run /collect >/dev/null; run /bench/collect-ceiling >/dev/null; done
 ratios=()
