@@ -87,7 +87,7 @@ class CrashTest {
     }
   }
 
-  private static void awaitReady(HttpClient http, int port) throws Exception {
+  static void awaitReady(HttpClient http, int port) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
       try {
@@ -102,13 +102,13 @@ class CrashTest {
     throw new AssertionError("the server did not become ready on port " + port);
   }
 
-  private static int freePort() throws Exception {
+  static int freePort() throws Exception {
     try (var s = new java.net.ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  private static String java() {
+  static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

@@ -448,8 +448,11 @@ public final class UsageEvents {
   public List<Map<String, Object>> newest(int limit) {
     return jdbi.withHandle(h -> {
       List<Map<String, Object>> out = new ArrayList<>();
-      h.createQuery("SELECT id, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed FROM usage_event ORDER BY id DESC LIMIT :n")
-          .bind("n", limit).mapToMap().forEach(r -> {
+      // the highest ids are the newest milliseconds (read through the key); within a millisecond ids
+      // are random, so those few are put in order by their microsecond times
+      h.createQuery("SELECT * FROM (SELECT id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed "
+              + "FROM usage_event ORDER BY id DESC LIMIT :wide) newest ORDER BY received_at DESC, id DESC LIMIT :n")
+          .bind("wide", limit + 1000).bind("n", limit).mapToMap().forEach(r -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", r.get("id"));
             m.put("source", r.get("source"));
