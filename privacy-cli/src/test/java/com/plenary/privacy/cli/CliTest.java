@@ -65,6 +65,10 @@ class CliTest {
     Result none = run("--config", pg.toString(), "db", "compact");
     assertThat(none.code()).as(none.err()).isZero();
     assertThat(none.out()).contains("nothing to compact");
+    Result fresh = run("db", "compact"); // a data directory never used
+    assertThat(fresh.code()).isEqualTo(1);
+    assertThat(fresh.err()).contains("there is no database at");
+    assertThat(dir.resolve("data").resolve("plenary.mv.db")).doesNotExist();
     Path mem = dir.resolve("mem.yaml");
     Files.writeString(mem, "database:\n  url: jdbc:h2:mem:compact-test\n");
     Result refused = run("--config", mem.toString(), "db", "compact");

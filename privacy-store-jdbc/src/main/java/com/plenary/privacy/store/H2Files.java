@@ -60,7 +60,8 @@ public final class H2Files {
     if (!url.startsWith("jdbc:h2:") || url.matches("(?i)jdbc:h2:(mem|tcp|ssl|zip):.*")) {
       throw new StoreException(Store.redact(url) + " is not an embedded H2 file: nothing to compact (PostgreSQL reclaims space with VACUUM)", null);
     }
-    try (Connection c = java.sql.DriverManager.getConnection(url, user, password)) {
+    // IFEXISTS: a data directory that was never used is reported, not given an empty database
+    try (Connection c = java.sql.DriverManager.getConnection(url + ";IFEXISTS=TRUE", user, password)) {
       MVStore s = mvStore(c).orElseThrow(() -> new StoreException(
           "the database " + Store.redact(url) + " is open in a running server; stop it, then compact", null));
       java.nio.file.Path file = java.nio.file.Path.of(s.getFileStore().getFileName());
@@ -69,7 +70,12 @@ public final class H2Files {
         st.execute("SHUTDOWN COMPACT");
       }
       return new Compacted(file.toString(), before, java.nio.file.Files.size(file));
-    } catch (SQLException | java.io.IOException e) {
+    } catch (SQLException e) {
+      if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_NOT_FOUND_WITH_IF_EXISTS_1) {
+        throw new StoreException("there is no database at " + Store.redact(url) + " to compact", e);
+      }
+      throw new StoreException("cannot compact " + Store.redact(url) + ": " + e.getMessage(), e);
+    } catch (java.io.IOException e) {
       throw new StoreException("cannot compact " + Store.redact(url) + ": " + e.getMessage(), e);
     }
   }
