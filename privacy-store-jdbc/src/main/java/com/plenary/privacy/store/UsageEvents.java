@@ -157,6 +157,21 @@ public final class UsageEvents {
   }
 
   /**
+   * Deletes, within {@code h}'s transaction, every event received at or before {@code cutoff}:
+   * time-ordered ids by a key range, and those stored before ids were time-ordered through the list
+   * migration V9 made of them. Returns how many events were deleted.
+   */
+  static int deleteReceivedBy(Handle h, Instant cutoff) {
+    OffsetDateTime at = cutoff.atOffset(ZoneOffset.UTC);
+    int n = h.createUpdate("DELETE FROM usage_event WHERE id < :below AND received_at <= :cutoff")
+        .bind("below", idsBefore(cutoff)).bind("cutoff", at).execute();
+    n += h.createUpdate("DELETE FROM usage_event WHERE id IN (SELECT id FROM usage_event_legacy_id WHERE received_at <= :cutoff)")
+        .bind("cutoff", at).execute();
+    h.createUpdate("DELETE FROM usage_event_legacy_id WHERE received_at <= :cutoff").bind("cutoff", at).execute();
+    return n;
+  }
+
+  /**
    * The smallest event id of a time after {@code t}'s millisecond: every time-ordered event id
    * received at or before {@code t} sorts below it (ids are "e-" + a version 7 UUID, whose first 48
    * bits, the first 12 hex digits, are the millisecond of {@code received_at}; lower-case hex sorts as

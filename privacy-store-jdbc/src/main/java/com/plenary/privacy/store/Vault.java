@@ -541,12 +541,7 @@ public final class Vault {
       java.time.Period events = shorter(retentionOrNull("user.device"), retentionOrNull("user.behavior"));
       if (events != null) {
         Instant cutoff = now.atOffset(ZoneOffset.UTC).minus(events).toInstant();
-        int n = h.createUpdate("DELETE FROM usage_event WHERE id < :below AND received_at <= :cutoff")
-            .bind("below", UsageEvents.idsBefore(cutoff)).bind("cutoff", utc(cutoff)).execute();
-        // events stored before ids were time-ordered (V9 listed them)
-        n += h.createUpdate("DELETE FROM usage_event WHERE id IN (SELECT id FROM usage_event_legacy_id WHERE received_at <= :cutoff)")
-            .bind("cutoff", utc(cutoff)).execute();
-        h.createUpdate("DELETE FROM usage_event_legacy_id WHERE received_at <= :cutoff").bind("cutoff", utc(cutoff)).execute();
+        int n = UsageEvents.deleteReceivedBy(h, cutoff);
         if (n > 0) {
           deleted.put("usage_events", n);
         }
