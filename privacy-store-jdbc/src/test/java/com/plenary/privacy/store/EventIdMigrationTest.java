@@ -42,12 +42,12 @@ class EventIdMigrationTest {
   }
 
   @Test
-  void onH2EventsFromBeforeTimeOrderedIdsAreStillDeletedByRetention() throws Exception {
+  void C11_onH2EventsFromBeforeTimeOrderedIdsAreStillDeletedByRetention() throws Exception {
     check("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "h2");
   }
 
   @Test
-  void onPostgresEventsFromBeforeTimeOrderedIdsAreStillDeletedByRetention() throws Exception {
+  void C11_onPostgresEventsFromBeforeTimeOrderedIdsAreStillDeletedByRetention() throws Exception {
     try (Postgres pg = Postgres.freshSchema()) {
       check(pg.url(), pg.user(), "postgresql");
     }
