@@ -58,6 +58,8 @@ public final class Config {
     COLLECTOR_QUEUE("collector.queue_capacity", "count"),
     COLLECTOR_WRITERS("collector.writers", "count"),
     COLLECTOR_DNT("collector.honour_dnt", "boolean"),
+    COLLECTOR_JOURNAL("collector.journal", "text"),
+    COLLECTOR_JOURNAL_SYNC("collector.journal_sync", "boolean"),
     BENCH_ROUTES("server.benchmark_routes", "boolean"),
     POLICY_FILE("policy.file", "text"),
     AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
@@ -231,7 +233,11 @@ public final class Config {
     if (writers < 1 || writers > 16) {
       throw bad(Key.COLLECTOR_WRITERS, "a whole number from 1 to 16");
     }
-    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES)) {
+    String journal = values.get(Key.COLLECTOR_JOURNAL);
+    if (journal != null && !List.of("auto", "on", "off").contains(journal)) {
+      throw bad(Key.COLLECTOR_JOURNAL, "auto (on for an embedded H2 file), on or off");
+    }
+    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC)) {
       String b = values.get(k);
       if (b != null && !b.equals("true") && !b.equals("false")) {
         throw bad(k, "true or false");
@@ -406,6 +412,31 @@ public final class Config {
     return integer(Key.COLLECTOR_WRITERS, DEFAULT_COLLECTOR_WRITERS);
   }
 
+  /**
+   * Whether the collector makes events durable in its journal (a file under the data directory) and
+   * moves them into the table in large transactions, instead of committing each group to the
+   * database. {@code auto}, the default, turns it on for an embedded H2 file, whose commits are
+   * costly, and off for PostgreSQL, whose commits are not.
+   */
+  public boolean collectorJournal() {
+    String v = values.getOrDefault(Key.COLLECTOR_JOURNAL, "auto");
+    if (!"auto".equals(v)) {
+      return "on".equals(v);
+    }
+    String url = databaseUrl();
+    return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:") && !url.startsWith("jdbc:h2:tcp:") && !url.startsWith("jdbc:h2:ssl:");
+  }
+
+  /** Whether each journal write is synced to the disk ({@code fdatasync}) before its events are acknowledged. */
+  public boolean collectorJournalSync() {
+    return !"false".equals(values.get(Key.COLLECTOR_JOURNAL_SYNC));
+  }
+
+  /** Where the collector's journal lives. */
+  public Path collectorJournalDir() {
+    return dataDir().resolve("collector-journal");
+  }
+
   /** Whether {@code DNT: 1} turns analytics off like Global Privacy Control does. */
   public boolean honourDnt() {
     return !"false".equals(values.get(Key.COLLECTOR_DNT));
@@ -477,6 +508,8 @@ public final class Config {
         case COLLECTOR_QUEUE -> String.valueOf(collectorQueueCapacity());
         case COLLECTOR_WRITERS -> String.valueOf(collectorWriters());
         case COLLECTOR_DNT -> String.valueOf(honourDnt());
+        case COLLECTOR_JOURNAL -> values.getOrDefault(Key.COLLECTOR_JOURNAL, "auto") + " (" + (collectorJournal() ? "on" : "off") + ")";
+        case COLLECTOR_JOURNAL_SYNC -> String.valueOf(collectorJournalSync());
         case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();

@@ -75,8 +75,11 @@ public final class Platform implements AutoCloseable {
       throw new ConfigException("configuration key 'keystore.url' names a key store that cannot be used: " + e.getMessage(), e);
     }
     try {
-      return new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), Keys.local(config.keyDir()), keyStore, clock,
+      Platform platform = new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), Keys.local(config.keyDir()), keyStore, clock,
           dataCentre, keyCentre);
+      // events a stopped server left in the collector's journal go into the table now (unless a running server holds it)
+      platform.vault().usage().recoverJournal(config.collectorJournalDir());
+      return platform;
     } catch (RuntimeException e) {
       store.close();
       keyStore.close();

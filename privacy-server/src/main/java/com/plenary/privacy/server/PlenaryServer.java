@@ -83,6 +83,13 @@ public final class PlenaryServer implements AutoCloseable {
     OidcVerifier oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc);
+    if (config.collectorJournal()) {
+      platform.vault().usage().startJournal(config.collectorJournalDir(), config.collectorJournalSync());
+    }
+    io.micrometer.core.instrument.Gauge.builder("plenary_collector_journal_lag", platform.vault().usage(), u -> u.journalLag())
+        .description("Collected events durable in the journal and not yet in the table").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_failures", platform.vault().usage(), u -> u.journalFailures())
+        .description("Times moving journaled events into the table failed (each is retried)").register(metrics);
     this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     // embedded H2 only: the file's size and how much of it is live (see operations.md, "H2 file size")
@@ -213,6 +220,7 @@ public final class PlenaryServer implements AutoCloseable {
     }
     app.stop();
     collector.close();
+    platform.vault().usage().stopJournal(java.time.Duration.ofSeconds(10));
     sealAudit();
     LOG.info("stopped");
   }

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -48,6 +50,8 @@ public final class UsageEvents {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEY_CACHE = 10_000;
+  /** Journaled events not yet in the table beyond which the collector waits (and, after ten seconds, answers 503). */
+  private static final long MAX_JOURNAL_LAG = 200_000;
 
   private final Jdbi jdbi;
   private final Keys keys;
@@ -57,6 +61,7 @@ public final class UsageEvents {
   /** Unwrapped owner keys, briefly and in memory only; never written anywhere. */
   private final Map<String, DataKey> keyCache = new ConcurrentHashMap<>();
   private final Map<String, String> browserByCookie = new ConcurrentHashMap<>();
+  private volatile EventJournal journal;
 
   UsageEvents(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, Clock clock) {
     this.jdbi = jdbi;
@@ -72,8 +77,8 @@ public final class UsageEvents {
    * the collector's single writer does per group.
    */
   public static final class Prepared {
-    private final Object[] row;
-    private final String group;
+    final Object[] row;
+    final String group;
 
     private Prepared(Object[] row, String group) {
       this.row = row;
@@ -95,9 +100,138 @@ public final class UsageEvents {
     return out;
   }
 
-  /** Stores prepared events in one transaction with one audit entry per source; when this returns, all are durable. */
+  /**
+   * Stores prepared events; when this returns, all are durable. With the journal on (see
+   * {@link #startJournal}) they are appended to it and reach the table within milliseconds; without
+   * it they are written in one transaction with one audit entry per source.
+   */
   public int store(List<Prepared> rows) {
+    EventJournal j = journal;
+    if (j != null) {
+      j.append(rows.stream().map(p -> new EventJournal.Row(p.row, p.group)).toList());
+      return rows.size();
+    }
     return inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)));
+  }
+
+  // ---- the collector's journal ----
+
+  /**
+   * Makes {@link #store} durable through the collector's journal in {@code dir} (see
+   * {@link EventJournal}): what an earlier process left there is replayed first. Fails when another
+   * process uses the directory.
+   */
+  public void startJournal(Path dir, boolean sync) {
+    if (journal != null) {
+      throw new IllegalStateException("the journal is already started");
+    }
+    journal = openJournal(dir, sync).orElseThrow(() -> new StoreException("the collector's journal in " + dir
+        + " is in use by another process (is a server already running on this data directory?)"));
+  }
+
+  /**
+   * Replays what a stopped process left in the journal in {@code dir} into the table. Returns false
+   * (and does nothing) when another running process holds the directory: it replays its own journal.
+   */
+  public boolean recoverJournal(Path dir) {
+    if (journal != null || !Files.isDirectory(dir)) {
+      return true; // this process's own journal replayed when it started, or there is none
+    }
+    Optional<EventJournal> j = openJournal(dir, true);
+    j.ifPresent(EventJournal::close);
+    return j.isPresent();
+  }
+
+  /** Moves what is journaled into the table (waiting up to {@code timeout}) and stops journaling. */
+  public void stopJournal(java.time.Duration timeout) {
+    EventJournal j = journal;
+    if (j != null) {
+      j.close(timeout);
+      journal = null;
+    }
+  }
+
+  /** Events journaled and not yet in the table; 0 without a journal. */
+  public long journalLag() {
+    EventJournal j = journal;
+    return j == null ? 0 : j.lag();
+  }
+
+  /** How many times moving journaled events into the table failed (each is retried). */
+  public long journalFailures() {
+    EventJournal j = journal;
+    return j == null ? 0 : j.failures();
+  }
+
+  /**
+   * Waits until every event acknowledged so far is in the table: reads, erasure, retention and
+   * sign-in's attachment call this first, so the journal is never visible as missing data.
+   */
+  void settle() {
+    EventJournal j = journal;
+    if (j != null) {
+      j.awaitApplied(java.time.Duration.ofSeconds(30));
+    }
+  }
+
+  private Optional<EventJournal> openJournal(Path dir, boolean sync) {
+    String id = journalId(dir);
+    long appliedSeq = jdbi.inTransaction(h -> {
+      Optional<Long> at = h.createQuery("SELECT applied_seq FROM collector_journal WHERE journal_id = :j").bind("j", id).mapTo(Long.class).findOne();
+      if (at.isEmpty()) {
+        h.createUpdate("INSERT INTO collector_journal (journal_id, applied_seq) VALUES (:j, 0)").bind("j", id).execute();
+      }
+      return at.orElse(0L);
+    });
+    return EventJournal.open(dir, sync, MAX_JOURNAL_LAG, appliedSeq, (rows, lastSeq) -> applyJournaled(id, rows, lastSeq), this::syncDatabase);
+  }
+
+  /** The journal directory's own id (its row in {@code collector_journal}), made on first use. */
+  static String journalId(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Path file = dir.resolve("id");
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      String id = "j-" + UUID.randomUUID();
+      Path tmp = dir.resolve("id.tmp");
+      Files.writeString(tmp, id, StandardCharsets.UTF_8);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return id;
+    } catch (IOException e) {
+      throw new StoreException("cannot use the collector's journal in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** One transaction: the rows, their audit entries, and the journal's applied position, so none is applied twice. */
+  void applyJournaled(String journalId, List<EventJournal.Row> rows, long lastSeq) {
+    jdbi.useTransaction(h -> {
+      Map<String, Integer> groups = new TreeMap<>();
+      write(h, sink -> rows.forEach(r -> {
+        sink.add(r.values());
+        groups.merge(r.group(), 1, Integer::sum);
+      }));
+      audit(h, groups);
+      int moved = h.createUpdate("UPDATE collector_journal SET applied_seq = :s WHERE journal_id = :j AND applied_seq < :s")
+          .bind("s", lastSeq).bind("j", journalId).execute();
+      if (moved != 1) {
+        throw new StoreException("the collector's journal " + journalId + " is out of step with the store (already applied past " + lastSeq + ")");
+      }
+    });
+  }
+
+  /** Before journal segments are deleted: H2 writes its file without syncing, so it is told to sync it. */
+  private void syncDatabase() {
+    jdbi.useHandle(h -> {
+      try {
+        if ("H2".equals(h.getConnection().getMetaData().getDatabaseProductName())) {
+          h.execute("CHECKPOINT SYNC");
+        }
+      } catch (SQLException e) {
+        throw new StoreException("cannot sync the database before dropping applied journal segments: " + e.getMessage(), e);
+      }
+    });
   }
 
   /**
@@ -311,6 +445,7 @@ public final class UsageEvents {
    * with a session). Returns how many events were attached now.
    */
   public int attachBrowser(String cookie, String subjectId) {
+    settle();
     String index = keys.browserIndex(cookie);
     return jdbi.inTransaction(h -> {
       Optional<String> browser = h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne();
@@ -445,6 +580,7 @@ public final class UsageEvents {
    * was lost. Request ids are not indexed (every event would pay for it), so this scans the table.
    */
   public int countByRequestIds(Collection<String> requestIds) {
+    settle();
     int total = 0;
     List<String> ids = new ArrayList<>(requestIds);
     for (int i = 0; i < ids.size(); i += 500) {
@@ -456,11 +592,13 @@ public final class UsageEvents {
   }
 
   public long count() {
+    settle();
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM usage_event").mapTo(Long.class).one());
   }
 
   /** The newest events stored (by their time-ordered ids), opened; for operators' checks and tests. */
   public List<Map<String, Object>> newest(int limit) {
+    settle();
     return jdbi.withHandle(h -> {
       List<Map<String, Object>> out = new ArrayList<>();
       // the highest ids are the newest milliseconds (read through the key); within a millisecond ids

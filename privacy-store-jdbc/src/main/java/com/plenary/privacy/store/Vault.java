@@ -337,6 +337,7 @@ public final class Vault {
    * so a writer can stream an export of any size. The sink is not called when the decision denies.
    */
   public Decision exportTo(Access by, String subjectId, java.util.function.Consumer<Map<String, Object>> sink) {
+    usage.settle(); // events acknowledged so far are in the table first
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "export", "provide");
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
@@ -429,6 +430,7 @@ public final class Vault {
    * What remains (audit entries, this erasure's record) names only the pseudonymous id.
    */
   public Outcome<Erased> erase(Access by, String subjectId) {
+    usage.settle(); // events acknowledged so far are in the table first
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "erase", "provide");
       Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
@@ -531,6 +533,7 @@ public final class Vault {
 
   /** Deletes every content item past its retention; returns how many, by category. Audited as one entry. */
   public Map<String, Integer> runRetention() {
+    usage.settle(); // events acknowledged so far are in the table first
     return jdbi.inTransaction(h -> {
       Instant now = clock.instant();
       Map<String, Integer> deleted = new TreeMap<>();

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Group commit for the collector: requests that arrive while a group commits share the next
  * transaction, and each request waits for its group's commit before it is answered, so nothing
- * acknowledged is lost. Several writers (each with its own connection) take groups from one queue,
+ * acknowledged is lost. (With the collector's journal on — the embedded H2 default — "commit" is the
+ * group's durable append to the journal; see {@code UsageEvents.startJournal}.) Several writers (each with its own connection) take groups from one queue,
  * so a request that arrives while one group waits for its commit is taken by the next writer at once
  * instead of waiting for that commit too. The queue is bounded: when the store falls behind,
  * {@link #submit} refuses with 503 and Retry-After instead of queueing without bound.
