@@ -47,6 +47,38 @@ class CrashTest {
     killDuringLoad("off");
   }
 
+  /**
+   * SIGTERM stops without an error or a warning, and every acknowledged beacon is in the store when
+   * the platform is next opened (what the stop applied, and anything its journal still held).
+   */
+  @Test
+  void aCleanStopKeepsEveryAcknowledgedEvent() throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    int port = freePort();
+    Process server = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    Set<String> acknowledged = new java.util.HashSet<>();
+    try {
+      awaitReady(http, port);
+      for (int n = 0; n < 50; n++) {
+        HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/collect"))
+            .header("Content-Type", "text/plain").header("X-Request-Id", "stop-" + n).header("Cookie", "pl_bid=SSSSSSSSSSSSSSSSSSSSSS; pl_consent=v1.p1.a1")
+            .POST(HttpRequest.BodyPublishers.ofString(BEACON)).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(resp.statusCode()).isEqualTo(204);
+        acknowledged.add("stop-" + n);
+      }
+    } finally {
+      server.destroy(); // SIGTERM
+      server.waitFor();
+    }
+    String log = Files.readString(dir.resolve("server.log"));
+    assertThat(log).contains("stopped").doesNotContain(" ERROR ").doesNotContain(" WARN ");
+    try (Platform platform = Platform.open(Config.load(null, Map.of(), Map.of("data_dir", dir.toString())), Clock.systemUTC())) {
+      assertThat(platform.vault().usage().countByRequestIds(acknowledged)).isEqualTo(50);
+    }
+  }
+
   private void killDuringLoad(String journal) throws Exception {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

@@ -91,6 +91,7 @@ final class EventJournal implements AutoCloseable {
   private boolean closing;
   private boolean closed;
   private volatile long failures;
+  private volatile boolean draining;
 
   private EventJournal(Path dir, boolean sync, long maxLag, Applier applier, Runnable syncDatabase, FileChannel lockChannel, FileLock lock, long nextSeq) {
     this.dir = dir;
@@ -395,8 +396,13 @@ final class EventJournal implements AutoCloseable {
         backoff = 50;
       } catch (RuntimeException e) {
         failures++;
-        LOG.error("collector journal: {} events could not be moved into the store (kept in the journal; retrying in {} ms): {}",
-            rows.size(), backoff, e.getMessage());
+        if (draining || exiting()) {
+          // at a process's exit H2 may have closed its file already: the next start replays these
+          LOG.info("collector journal: stopping; {} events stay in the journal for the next start ({})", rows.size(), e.getMessage());
+        } else {
+          LOG.error("collector journal: {} events could not be moved into the store (kept in the journal; retrying in {} ms): {}",
+              rows.size(), backoff, e.getMessage());
+        }
         synchronized (pending) {
           if (closing) {
             return; // they stay in the journal and are replayed at the next start
@@ -420,6 +426,15 @@ final class EventJournal implements AutoCloseable {
 
   /** Deletes the full segments whose every record is in the table, after the database has synced its file. */
   private void dropApplied(long upTo) {
+    dropApplied(upTo, false);
+  }
+
+  /**
+   * {@code stopping}: at a process's exit H2 may already have closed its database (its own exit hook
+   * runs beside ours, and AUTO_SERVER rules out turning it off); the applied segments then stay for
+   * the next start, which skips their records, so that is no error.
+   */
+  private void dropApplied(long upTo, boolean stopping) {
     List<Segment> done = new ArrayList<>();
     synchronized (full) {
       while (!full.isEmpty() && full.peekFirst().lastSeq() <= upTo) {
@@ -435,7 +450,11 @@ final class EventJournal implements AutoCloseable {
         Files.deleteIfExists(s.path());
       }
     } catch (RuntimeException | IOException e) {
-      LOG.error("collector journal: applied segments kept (the database could not be synced or a file removed): {}", e.getMessage());
+      if (stopping) {
+        LOG.info("collector journal: {} applied segment(s) kept for the next start, which skips them (the database had closed)", done.size());
+      } else {
+        LOG.error("collector journal: applied segments kept (the database could not be synced or a file removed): {}", e.getMessage());
+      }
       synchronized (full) {
         for (int i = done.size() - 1; i >= 0; i--) {
           full.addFirst(done.get(i));
@@ -456,10 +475,11 @@ final class EventJournal implements AutoCloseable {
       }
       closed = true;
     }
+    draining = true;
     try {
       awaitApplied(timeout);
     } catch (StoreException e) {
-      LOG.warn("collector journal: closing with {} events not yet in the store; they are replayed at the next start", lag());
+      LOG.info("collector journal: closing with {} events not yet in the store; they are replayed at the next start", lag());
     }
     synchronized (pending) {
       closing = true;
@@ -481,7 +501,7 @@ final class EventJournal implements AutoCloseable {
           out = null;
         }
         if (allApplied) {
-          dropApplied(nextSeq - 1);
+          dropApplied(nextSeq - 1, true);
         }
         lock.release();
         lockChannel.close();
@@ -564,6 +584,18 @@ final class EventJournal implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException("interrupted while waiting for the collector's journal", e);
+    }
+  }
+
+  /** Whether the JVM is exiting (hooks can no longer be added then): H2 closes its file in its own exit hook. */
+  private static boolean exiting() {
+    Thread probe = new Thread(() -> { });
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException shuttingDown) {
+      return true;
     }
   }
 
