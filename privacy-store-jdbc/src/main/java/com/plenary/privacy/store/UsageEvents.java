@@ -167,7 +167,7 @@ public final class UsageEvents {
    * Waits until every event acknowledged so far is in the table: reads, erasure, retention and
    * sign-in's attachment call this first, so the journal is never visible as missing data.
    */
-  void settle() {
+  public void settle() {
     EventJournal j = journal;
     if (j != null) {
       j.awaitApplied(java.time.Duration.ofSeconds(30));

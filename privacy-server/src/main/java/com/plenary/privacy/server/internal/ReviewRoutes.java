@@ -108,6 +108,7 @@ public final class ReviewRoutes {
       categories.add(m);
     }
     Map<String, Object> counts = new LinkedHashMap<>();
+    platform.vault().usage().settle(); // beacons acknowledged so far are counted, none still in the collector's journal
     for (String table : List.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry")) {
       counts.put(table, platform.store().count(table));
     }
