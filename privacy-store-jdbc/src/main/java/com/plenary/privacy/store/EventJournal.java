@@ -114,6 +114,17 @@ final class EventJournal implements AutoCloseable {
    * another part of this one) holds the directory.
    */
   static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, long appliedSeq, Applier applier, Runnable syncDatabase) {
+    return open(dir, sync, maxLag, () -> new Start(appliedSeq, applier), syncDatabase);
+  }
+
+  /** Where the table stands for this journal, and how to move groups into it. */
+  record Start(long appliedSeq, Applier applier) {}
+
+  /**
+   * As above, with {@code start} asked only once the directory is held: what the table has applied
+   * is read after any earlier holder has let go, so nothing it applied is replayed again.
+   */
+  static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, java.util.function.Supplier<Start> start, Runnable syncDatabase) {
     try {
       Files.createDirectories(dir);
       FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -128,8 +139,9 @@ final class EventJournal implements AutoCloseable {
         return java.util.Optional.empty();
       }
       try {
-        long next = replay(dir, appliedSeq, applier, syncDatabase);
-        EventJournal j = new EventJournal(dir, sync, maxLag, applier, syncDatabase, lockChannel, lock, next);
+        Start at = start.get();
+        long next = replay(dir, at.appliedSeq(), at.applier(), syncDatabase);
+        EventJournal j = new EventJournal(dir, sync, maxLag, at.applier(), syncDatabase, lockChannel, lock, next);
         j.worker.start();
         return java.util.Optional.of(j);
       } catch (RuntimeException e) {

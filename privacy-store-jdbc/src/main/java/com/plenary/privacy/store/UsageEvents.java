@@ -175,15 +175,18 @@ public final class UsageEvents {
   }
 
   private Optional<EventJournal> openJournal(Path dir, boolean sync) {
-    String id = journalId(dir);
-    long appliedSeq = jdbi.inTransaction(h -> {
-      Optional<Long> at = h.createQuery("SELECT applied_seq FROM collector_journal WHERE journal_id = :j").bind("j", id).mapTo(Long.class).findOne();
-      if (at.isEmpty()) {
-        h.createUpdate("INSERT INTO collector_journal (journal_id, applied_seq) VALUES (:j, 0)").bind("j", id).execute();
-      }
-      return at.orElse(0L);
-    });
-    return EventJournal.open(dir, sync, MAX_JOURNAL_LAG, appliedSeq, (rows, lastSeq) -> applyJournaled(id, rows, lastSeq), this::syncDatabase);
+    return EventJournal.open(dir, sync, MAX_JOURNAL_LAG, () -> {
+      // read with the directory held, so what an earlier holder applied is not replayed again
+      String id = journalId(dir);
+      long appliedSeq = jdbi.inTransaction(h -> {
+        Optional<Long> at = h.createQuery("SELECT applied_seq FROM collector_journal WHERE journal_id = :j").bind("j", id).mapTo(Long.class).findOne();
+        if (at.isEmpty()) {
+          h.createUpdate("INSERT INTO collector_journal (journal_id, applied_seq) VALUES (:j, 0)").bind("j", id).execute();
+        }
+        return at.orElse(0L);
+      });
+      return new EventJournal.Start(appliedSeq, (rows, lastSeq) -> applyJournaled(id, rows, lastSeq));
+    }, this::syncDatabase);
   }
 
   /** The journal directory's own id (its row in {@code collector_journal}), made on first use. */
