@@ -57,12 +57,21 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
       throw new com.plenary.privacy.server.ConfigException("cannot listen on " + config.host() + ":" + config.port()
           + " (configuration key 'server.port'): " + e.getMessage(), e);
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.stop();
-      platform.close();
-      stopped.countDown();
-    }, "plenary-shutdown"));
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable stop = () -> {
+      if (stopping.compareAndSet(false, true)) {
+        server.stop();
+        platform.close();
+      }
+    };
+    // SIGTERM and Ctrl-C stop the server here, before the JVM exits: H2 closes its database in an exit
+    // hook of its own, which would otherwise run beside ours and close it under the last commits, the
+    // journal's and the audit sealing's. The exit hook stays for any other way the JVM ends.
+    for (String name : List.of("TERM", "INT")) {
+      onSignal(name, stopRequested::countDown);
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "plenary-shutdown"));
     PrintWriter out = spec.commandLine().getOut();
     String base = "http://localhost:" + server.port();
     out.println("Plenary Privacy Platform is serving on " + base + " (policy version " + platform.policy().version()
@@ -72,8 +81,42 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
     out.println("Health: " + base + "/health/ready   API: " + base + "/openapi.json   Stop: Ctrl-C");
     out.flush();
-    stopped.await();
+    stopRequested.await();
+    stop.run();
     return Main.OK;
+  }
+
+  /**
+   * Runs {@code action} on the named signal, through the JDK's {@code sun.misc.Signal} (module
+   * jdk.unsupported; reached reflectively, as the build refuses warnings about internal APIs). Where
+   * it is missing, the exit hook alone stops the server.
+   */
+  static void onSignal(String name, Runnable action) {
+    try {
+      Class<?> signal = Class.forName("sun.misc.Signal");
+      Class<?> handler = Class.forName("sun.misc.SignalHandler");
+      Object h = java.lang.reflect.Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (proxy, method, args) -> {
+        switch (method.getName()) {
+          case "handle" -> action.run();
+          case "hashCode" -> {
+            return System.identityHashCode(proxy);
+          }
+          case "equals" -> {
+            return proxy == args[0];
+          }
+          case "toString" -> {
+            return "plenary SIG" + name + " handler";
+          }
+          default -> {
+            // no other methods
+          }
+        }
+        return null;
+      });
+      signal.getMethod("handle", signal, handler).invoke(null, signal.getConstructor(String.class).newInstance(name), h);
+    } catch (ReflectiveOperationException | IllegalArgumentException | LinkageError e) {
+      LOG.debug("cannot handle SIG{} here ({}); the exit hook stops the server", name, e.toString());
+    }
   }
 
   /** A small demo data set: a service, a partner and a privacy officer, with fresh credentials each start. */
