@@ -147,7 +147,7 @@ final class StaffCommand {
       Grants.check(platform.policy(), role, categories, purposes, now, now.plus(length), now);
       var g = platform.vault().staff().grant(id, role, categories, purposes, now, now.plus(length), "cli", null);
       if (json) {
-        Output.json(spec.commandLine().getOut(), describe(g, now));
+        Output.json(spec.commandLine().getOut(), g.view(now));
       } else {
         spec.commandLine().getOut().println("Granted " + g.id() + " to " + id + ": " + String.join(", ", g.categories()) + " for "
             + String.join(", ", g.purposes()) + " as " + g.role() + ", until " + g.until() + ".");
@@ -164,7 +164,7 @@ final class StaffCommand {
       var all = platform.vault().staff().grants(id);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
-        Output.json(out, Map.of("grants", all.stream().map(g -> describe(g, now)).toList()));
+        Output.json(out, Map.of("grants", all.stream().map(g -> g.view(now)).toList()));
       } else {
         out.printf("%-40s %-16s %-8s %s%n", "GRANT", "ROLE", "STATE", "CATEGORIES / PURPOSES / UNTIL");
         for (var g : all) {
@@ -182,25 +182,12 @@ final class StaffCommand {
     try (Platform platform = root.openPlatform()) {
       var g = platform.vault().staff().revokeGrant(id, grant, "cli", null);
       if (json) {
-        Output.json(spec.commandLine().getOut(), describe(g, platform.clock().instant()));
+        Output.json(spec.commandLine().getOut(), g.view(platform.clock().instant()));
       } else {
         spec.commandLine().getOut().println("Ended " + g.id() + ".");
       }
     }
     return Main.OK;
-  }
-
-  static Map<String, Object> describe(com.plenary.privacy.store.StaffMembers.Grant g, Instant now) {
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("id", g.id());
-    o.put("staff", g.staffId());
-    o.put("role", g.role());
-    o.put("categories", g.categories());
-    o.put("purposes", g.purposes());
-    o.put("from", g.from().toString());
-    o.put("until", g.until().toString());
-    o.put("in_force", g.inForce(now));
-    return o;
   }
 
   static Map<String, Object> describe(StaffMember m) {

@@ -125,10 +125,14 @@ class CliTest {
     Result given = run("staff", "grant", id, "--role", "support", "--category", "user.contact", "--purpose", "communicate.respond", "--for", "PT8H", "--json");
     assertThat(given.code()).as(given.err()).isZero();
     assertThat(given.json().get("in_force").asBoolean()).isTrue();
+    // the same view of a grant as the API gives: who granted it, and when it was revoked
+    assertThat(given.json().get("granted_by").asText()).isNotBlank();
+    assertThat(given.json().get("revoked_at").isNull()).isTrue();
     String grant = given.json().get("id").asText();
     assertThat(run("staff", "grants", id).out()).contains(grant).contains("in force");
     assertThat(run("staff", "ungrant", id, grant).code()).isZero();
     assertThat(run("staff", "grants", id, "--json").json().get("grants").get(0).get("in_force").asBoolean()).isFalse();
+    assertThat(run("staff", "grants", id, "--json").json().get("grants").get(0).get("revoked_at").asText()).matches("\\d{4}-.*Z");
     assertThat(run("staff", "ungrant", id, grant).code()).isEqualTo(1);
   }
 

@@ -36,6 +36,22 @@ public final class StaffMembers {
       purposes = List.copyOf(purposes);
     }
 
+    /** The grant as the API and the CLI show it, with whether it is in force at {@code now}. */
+    public java.util.Map<String, Object> view(Instant now) {
+      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("id", id);
+      m.put("staff", staffId);
+      m.put("role", role);
+      m.put("categories", categories);
+      m.put("purposes", purposes);
+      m.put("from", from);
+      m.put("until", until);
+      m.put("granted_by", grantedBy);
+      m.put("revoked_at", revokedAt);
+      m.put("in_force", inForce(now));
+      return m;
+    }
+
     public boolean inForce(Instant now) {
       return revokedAt == null && !now.isBefore(from) && now.isBefore(until);
     }

@@ -56,19 +56,19 @@ public final class StaffRoutes {
     Instant until = time(m.get("until"), "until");
     Grants.check(platform.policy(), role, categories, purposes, from, until, now);
     StaffMembers.Grant g = platform.vault().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
-    ctx.status(201).json(view(g, now));
+    ctx.status(201).json(g.view(now));
   }
 
   private void list(Context ctx) {
     String id = ctx.pathParam("id");
     platform.vault().staff().find(id).orElseThrow(() -> new com.plenary.privacy.store.NotFound("no staff member has the id '" + id + "'"));
     Instant now = platform.clock().instant();
-    ctx.json(Map.of("grants", platform.vault().staff().grants(id).stream().map(g -> view(g, now)).toList()));
+    ctx.json(Map.of("grants", platform.vault().staff().grants(id).stream().map(g -> g.view(now)).toList()));
   }
 
   private void revoke(Context ctx) {
     Caller c = ctx.attribute("caller");
-    ctx.json(view(platform.vault().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")), platform.clock().instant()));
+    ctx.json(platform.vault().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")).view(platform.clock().instant()));
   }
 
   /** A list of strings as sent; {@link Grants#check} judges its content. */
@@ -90,18 +90,4 @@ public final class StaffRoutes {
     }
   }
 
-  private static Map<String, Object> view(StaffMembers.Grant g, Instant now) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", g.id());
-    m.put("staff", g.staffId());
-    m.put("role", g.role());
-    m.put("categories", g.categories());
-    m.put("purposes", g.purposes());
-    m.put("from", g.from());
-    m.put("until", g.until());
-    m.put("granted_by", g.grantedBy());
-    m.put("revoked_at", g.revokedAt());
-    m.put("in_force", g.inForce(now));
-    return m;
-  }
 }
