@@ -33,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * size of the group committed at once. Each invocation stores one group of already prepared browser
  * page views in one transaction (as the collector's writer does) into an H2 file opened as the
  * platform opens it ({@code WRITE_DELAY=0}: every commit is written to the file before it returns).
- * Throughput is in groups per second; events per second is that times {@code group}.
+ * Throughput is in groups per second; events per second is that times {@code group}. With
+ * {@code journal} set, the same groups go through the collector's journal instead.
  *
  * <p>Run: {@code java -jar privacy-benchmarks/target/benchmarks.jar H2GroupBenchmark}
  */
@@ -47,6 +48,15 @@ public class H2GroupBenchmark {
   @Param({"10", "30", "100", "300"})
   public int group;
 
+  /**
+   * {@code off}: each group is one H2 transaction (the baseline); {@code synced} and {@code unsynced}:
+   * each group is appended to the collector's journal (with and without {@code fdatasync}) and the
+   * journal's applier moves groups into the table beside it, so the rate is that of acknowledging
+   * groups while the table keeps up (200,000 events behind, appends wait for it).
+   */
+  @Param({"off", "synced", "unsynced"})
+  public String journal;
+
   private Path dir;
   private Store store;
   private SubjectKeys keyStore;
@@ -59,10 +69,14 @@ public class H2GroupBenchmark {
     store = Store.open("jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0", "sa", "", 4, Clock.systemUTC());
     keyStore = SubjectKeys.open("jdbc:h2:file:" + dir.resolve("keystore") + ";WRITE_DELAY=0", "sa", "", Clock.systemUTC());
     vault = store.vault(Keys.local(dir.resolve("keys")), keyStore, DecisionEngine.compile(Policy.bundled()));
+    if (!"off".equals(journal)) {
+      vault.usage().startJournal(dir.resolve("collector-journal"), "synced".equals(journal));
+    }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
+    vault.usage().stopJournal(java.time.Duration.ofMinutes(5));
     store.close();
     keyStore.close();
   }
