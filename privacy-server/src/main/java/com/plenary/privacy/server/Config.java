@@ -427,9 +427,13 @@ public final class Config {
     return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:") && !url.startsWith("jdbc:h2:tcp:") && !url.startsWith("jdbc:h2:ssl:");
   }
 
-  /** Whether each journal write is synced to the disk ({@code fdatasync}) before its events are acknowledged. */
+  /**
+   * Whether each journal write is synced to the disk ({@code fdatasync}) before its events are
+   * acknowledged. Off by default, like the embedded H2 store's own commits: both survive a killed
+   * process, not a power cut (measured, a sync cost about as much as the H2 commit it replaces).
+   */
   public boolean collectorJournalSync() {
-    return !"false".equals(values.get(Key.COLLECTOR_JOURNAL_SYNC));
+    return "true".equals(values.get(Key.COLLECTOR_JOURNAL_SYNC));
   }
 
   /** Where the collector's journal lives. */
