@@ -56,13 +56,10 @@ final class EventJournal implements AutoCloseable {
   /** Stores rows (with their audit groups) in one transaction that also records {@code lastSeq} as applied. */
   @FunctionalInterface
   interface Applier {
-    void apply(List<Row> rows, long lastSeq);
+    void apply(List<UsageEvents.Prepared> rows, long lastSeq);
   }
 
-  /** One event row as the table takes it, and the audit group it is counted in. */
-  record Row(Object[] values, String group) {}
-
-  record Entry(long seq, List<Row> rows) {}
+  record Entry(long seq, List<UsageEvents.Prepared> rows) {}
 
   private record Segment(Path path, long lastSeq) {}
 
@@ -161,7 +158,7 @@ final class EventJournal implements AutoCloseable {
     int replayed = 0;
     for (Path segment : segments) {
       List<Entry> entries = read(segment, segment.equals(segments.get(segments.size() - 1)));
-      List<Row> rows = new ArrayList<>();
+      List<UsageEvents.Prepared> rows = new ArrayList<>();
       long upTo = -1;
       for (Entry e : entries) {
         last = Math.max(last, e.seq());
@@ -255,7 +252,7 @@ final class EventJournal implements AutoCloseable {
    * Appends a group and returns once it is durable (written, and synced when {@code sync} is on).
    * Waits while the applier is more than {@code maxLag} rows behind, and fails after ten seconds of it.
    */
-  void append(List<Row> rows) {
+  void append(List<UsageEvents.Prepared> rows) {
     if (rows.isEmpty()) {
       return;
     }
@@ -400,7 +397,7 @@ final class EventJournal implements AutoCloseable {
           n += e.rows().size();
         }
       }
-      List<Row> rows = new ArrayList<>();
+      List<UsageEvents.Prepared> rows = new ArrayList<>();
       batch.forEach(e -> rows.addAll(e.rows()));
       long upTo = batch.get(batch.size() - 1).seq();
       try {
@@ -530,16 +527,16 @@ final class EventJournal implements AutoCloseable {
 
   // ---- records ----
 
-  private byte[] encode(long seq, List<Row> rows) throws IOException {
+  private byte[] encode(long seq, List<UsageEvents.Prepared> rows) throws IOException {
     buffer.reset();
     data.writeInt(0);
     data.writeInt(0);
     data.writeLong(seq);
     data.writeInt(rows.size());
-    for (Row r : rows) {
-      data.writeUTF(r.group());
-      data.writeShort(r.values().length);
-      for (Object v : r.values()) {
+    for (UsageEvents.Prepared r : rows) {
+      data.writeUTF(r.group);
+      data.writeShort(r.row.length);
+      for (Object v : r.row) {
         if (v == null) {
           data.writeByte(NULL);
         } else if (v instanceof byte[] b) {
@@ -571,7 +568,7 @@ final class EventJournal implements AutoCloseable {
     DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
     long seq = in.readLong();
     int n = in.readInt();
-    List<Row> rows = new ArrayList<>(n);
+    List<UsageEvents.Prepared> rows = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       String group = in.readUTF();
       Object[] values = new Object[in.readShort()];
@@ -585,7 +582,7 @@ final class EventJournal implements AutoCloseable {
           default -> throw new IOException("unknown value tag " + tag);
         };
       }
-      rows.add(new Row(values, group));
+      rows.add(new UsageEvents.Prepared(values, group));
     }
     return new Entry(seq, rows);
   }

@@ -80,7 +80,7 @@ public final class UsageEvents {
     final Object[] row;
     final String group;
 
-    private Prepared(Object[] row, String group) {
+    Prepared(Object[] row, String group) {
       this.row = row;
       this.group = group;
     }
@@ -108,7 +108,7 @@ public final class UsageEvents {
   public int store(List<Prepared> rows) {
     EventJournal j = journal;
     if (j != null) {
-      j.append(rows.stream().map(p -> new EventJournal.Row(p.row, p.group)).toList());
+      j.append(rows);
       return rows.size();
     }
     return inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)));
@@ -208,14 +208,8 @@ public final class UsageEvents {
   }
 
   /** One transaction: the rows, their audit entries, and the journal's applied position, so none is applied twice. */
-  void applyJournaled(String journalId, List<EventJournal.Row> rows, long lastSeq) {
-    jdbi.useTransaction(h -> {
-      Map<String, Integer> groups = new TreeMap<>();
-      write(h, sink -> rows.forEach(r -> {
-        sink.add(r.values());
-        groups.merge(r.group(), 1, Integer::sum);
-      }));
-      audit(h, groups);
+  void applyJournaled(String journalId, List<Prepared> rows, long lastSeq) {
+    inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)), h -> {
       int moved = h.createUpdate("UPDATE collector_journal SET applied_seq = :s WHERE journal_id = :j AND applied_seq < :s")
           .bind("s", lastSeq).bind("j", journalId).execute();
       if (moved != 1) {
@@ -223,6 +217,7 @@ public final class UsageEvents {
       }
     });
   }
+
 
   /** Before journal segments are deleted: H2 writes its file without syncing, so it is told to sync it. */
   private void syncDatabase() {
@@ -258,6 +253,12 @@ public final class UsageEvents {
    * one audit entry per group; the rows go to the database as they are handed over.
    */
   private int inOneTransaction(int count, java.util.function.Consumer<java.util.function.BiConsumer<Object[], String>> rows) {
+    return inOneTransaction(count, rows, h -> { });
+  }
+
+  /** As above, with {@code also} done in the same transaction (the journal's applied position). */
+  private int inOneTransaction(int count, java.util.function.Consumer<java.util.function.BiConsumer<Object[], String>> rows,
+      java.util.function.Consumer<Handle> also) {
     if (count == 0) {
       return 0;
     }
@@ -268,6 +269,7 @@ public final class UsageEvents {
         groups.merge(group, 1, Integer::sum);
       }));
       audit(h, groups);
+      also.accept(h);
       return count;
     });
   }

@@ -226,8 +226,8 @@ class CollectorJournalTest {
     }, () -> { }).orElseThrow();
   }
 
-  private static List<EventJournal.Row> rows(UsageEvents usage, String request, int n, Set<String> ids) {
-    return usage.prepare(events(request, n, ids)).stream().map(p -> new EventJournal.Row(p.row, p.group)).toList();
+  private static List<UsageEvents.Prepared> rows(UsageEvents usage, String request, int n, Set<String> ids) {
+    return usage.prepare(events(request, n, ids));
   }
 
   private static List<UsageEvents.Event> events(String request, int n, Set<String> ids) {
