@@ -168,6 +168,15 @@ class CliTest {
     assertThat(writers.err()).contains("'collector.writers'").contains("1 to 16");
     Files.writeString(cfg, "collector:\n  writers: 3\n");
     assertThat(run("--config", cfg.toString(), "config").out()).contains("collector.writers").contains("3");
+    Files.writeString(cfg, "collector:\n  journal: maybe\n");
+    Result journal = run("--config", cfg.toString(), "config");
+    assertThat(journal.code()).isEqualTo(2);
+    assertThat(journal.err()).contains("'collector.journal'").contains("auto").contains("on or off");
+    Files.writeString(cfg, "collector:\n  journal_sync: sometimes\n");
+    assertThat(run("--config", cfg.toString(), "config").err()).contains("'collector.journal_sync'").contains("true or false");
+    Files.writeString(cfg, "collector:\n  journal: off\n");
+    // YAML reads a bare off as false: it still means off
+    assertThat(run("--config", cfg.toString(), "config").out()).contains("collector.journal = false (off)");
   }
 
   @Test

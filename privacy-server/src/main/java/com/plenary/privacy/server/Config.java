@@ -234,7 +234,7 @@ public final class Config {
       throw bad(Key.COLLECTOR_WRITERS, "a whole number from 1 to 16");
     }
     String journal = values.get(Key.COLLECTOR_JOURNAL);
-    if (journal != null && !List.of("auto", "on", "off").contains(journal)) {
+    if (journal != null && !List.of("auto", "on", "off", "true", "false").contains(journal)) {
       throw bad(Key.COLLECTOR_JOURNAL, "auto (on for an embedded H2 file), on or off");
     }
     for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC)) {
@@ -421,7 +421,7 @@ public final class Config {
   public boolean collectorJournal() {
     String v = values.getOrDefault(Key.COLLECTOR_JOURNAL, "auto");
     if (!"auto".equals(v)) {
-      return "on".equals(v);
+      return "on".equals(v) || "true".equals(v); // YAML reads a bare on/off as true/false
     }
     String url = databaseUrl();
     return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:") && !url.startsWith("jdbc:h2:tcp:") && !url.startsWith("jdbc:h2:ssl:");
