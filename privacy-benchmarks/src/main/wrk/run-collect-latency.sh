@@ -21,6 +21,9 @@ max=$(wrk -t2 -c128 -d"${secs}s" --latency -s "$wrkdir/collect.lua" "$url" | tee
 conns=64
 # each connection's cycle is its wait plus the answer's time and wrk's own (about 1.8 ms together at this load)
 mean=$(awk -v c="$conns" -v m="$max" 'BEGIN {w = c * 1000 * 2 / m - 1.8; printf "%.2f", (w < 0 ? 0 : w)}')
+# every new wrk run opens its connections at once, which sends the JIT back to compiling the connection
+# paths for a few seconds (measured: ~1,000 compilations after each start): one paced run first, not measured
+wrk -t2 -c"$conns" -d"${secs}s" -s "$wrkdir/collect-paced.lua" "$url" -- "$mean" >/dev/null
 echo "== paced: target $(( max / 2 )) req/s (half of $max), $conns connections, mean wait ${mean} ms"
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$wrkdir/collect-paced.lua" "$url" -- "$mean"
 echo "== the same pace against the bare endpoint (/bench/collect-ceiling: reads the beacon, stores nothing)"

@@ -3,10 +3,13 @@
 # endpoint of the same server stack (reads the beacon, answers 204, stores nothing), in one run.
 # The two alternate for a number of rounds (the machine's own speed drifts between runs), and the
 # ratio of each round is printed, then their median.
+# Each run opens its connections anew, after which the JIT recompiles the connection paths for some
+# seconds (measured on /collect: ~1,000 compilations, 2.5-4 of the 20 CPU-seconds two cores have in a
+# 10-s run); runs of 30 s (the default) make that start-up a smaller share of what is measured.
 # Usage: [conns=128] [rounds=3] [warm=120] run-collect.sh [seconds] [h2|postgres]   (postgres: fresh schemas on 127.0.0.1:5432)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-secs="${1:-10}"
+secs="${1:-30}"
 conns="${conns:-128}"
 rounds="${rounds:-3}"
 warm="${warm:-120}"

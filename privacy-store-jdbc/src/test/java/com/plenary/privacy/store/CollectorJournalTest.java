@@ -152,6 +152,29 @@ class CollectorJournalTest {
     }
   }
 
+  @Test
+  void theApplierGathersSmallGroupsIntoOneTransactionUnlessAReaderWaits() throws Exception {
+    try (Setup s = h2()) {
+      List<Integer> transactions = java.util.Collections.synchronizedList(new ArrayList<>());
+      // a linger far longer than the test: only a waiting reader can make the applier go early
+      EventJournal j = EventJournal.open(tmp.resolve("journal"), false, 1_000_000, Duration.ofMinutes(5), 0,
+          (rows, seq) -> transactions.add(rows.size()), () -> { }).orElseThrow();
+      try {
+        for (int g = 0; g < 10; g++) {
+          j.append(rows(s.usage, "small-" + g, 1, new HashSet<>()));
+        }
+        assertThat(j.lag()).as("no reader waits: the applier waits for more").isEqualTo(10);
+        j.awaitApplied(Duration.ofSeconds(10));
+        assertThat(transactions).as("the ten one-event groups in one transaction, as soon as a reader waited").containsExactly(10);
+        j.append(rows(s.usage, "later", 2, new HashSet<>()));
+        j.awaitApplied(Duration.ofSeconds(10));
+        assertThat(transactions).containsExactly(10, 2);
+      } finally {
+        j.close(Duration.ofSeconds(5));
+      }
+    }
+  }
+
   private void journaledEventsReachTheTable(Setup s) throws Exception {
     Path dir = tmp.resolve("journal");
     s.usage.startJournal(dir, true);
