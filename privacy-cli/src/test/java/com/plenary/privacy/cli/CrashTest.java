@@ -55,23 +55,19 @@ class CrashTest {
   @Test
   void aCleanStopKeepsEveryAcknowledgedEvent() throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    int port = freePort();
-    Process server = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    ServerProcess server = ServerProcess.start(dir, "server.log", Map.of(), http);
     Set<String> acknowledged = new java.util.HashSet<>();
     try {
-      awaitReady(http, port);
       for (int n = 0; n < 50; n++) {
-        HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/collect"))
+        HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(server.uri("/collect"))
             .header("Content-Type", "text/plain").header("X-Request-Id", "stop-" + n).header("Cookie", "pl_bid=SSSSSSSSSSSSSSSSSSSSSS; pl_consent=v1.p1.a1")
             .POST(HttpRequest.BodyPublishers.ofString(BEACON)).build(), HttpResponse.BodyHandlers.discarding());
         assertThat(resp.statusCode()).isEqualTo(204);
         acknowledged.add("stop-" + n);
       }
     } finally {
-      server.destroy(); // SIGTERM
-      server.waitFor();
+      server.process().destroy(); // SIGTERM
+      server.process().waitFor();
     }
     String log = Files.readString(dir.resolve("server.log"));
     assertThat(log).contains("stopped").doesNotContain(" ERROR ").doesNotContain(" WARN ");
@@ -87,14 +83,10 @@ class CrashTest {
     Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     for (int round = 0; round < ROUNDS; round++) {
-      int port = freePort();
-      ProcessBuilder builder = new ProcessBuilder(java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-          "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
-          .redirectErrorStream(true).redirectOutput(dir.resolve("server-" + round + ".log").toFile());
-      builder.environment().put("PLENARY_COLLECTOR_JOURNAL", journal);
-      Process server = builder.start();
+      ServerProcess started = ServerProcess.start(dir, "server-" + round + ".log", Map.of("PLENARY_COLLECTOR_JOURNAL", journal), http);
+      Process server = started.process();
+      URI collect = started.uri("/collect");
       try {
-        awaitReady(http, port);
         AtomicBoolean go = new AtomicBoolean(true);
         List<Thread> load = new ArrayList<>();
         int r = round;
@@ -104,7 +96,7 @@ class CrashTest {
             for (int n = 0; go.get() && n < 100_000; n++) {
               String id = "crash-" + r + "-" + thread + "-" + n;
               try {
-                HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/collect"))
+                HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(collect)
                     .timeout(Duration.ofSeconds(5)).header("Content-Type", "text/plain").header("X-Request-Id", id)
                     .header("Cookie", "pl_bid=CCCCCCCCCCCCCCCCCCCCC" + thread + "; pl_consent=v1.p1.a1")
                     .POST(HttpRequest.BodyPublishers.ofString(BEACON)).build(), HttpResponse.BodyHandlers.discarding());
@@ -140,30 +132,5 @@ class CrashTest {
       // and every stored event still opens: no owner's key was lost with the crash
       assertThat(platform.vault().usage().newest((int) platform.vault().usage().count())).allSatisfy(e -> assertThat(e.get("details").toString()).contains("shop.example/crash"));
     }
-  }
-
-  static void awaitReady(HttpClient http, int port) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (Exception notYet) {
-        // starting
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the server did not become ready on port " + port);
-  }
-
-  static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  static String java() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 }

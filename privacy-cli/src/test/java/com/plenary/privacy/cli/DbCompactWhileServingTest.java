@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,18 +23,15 @@ class DbCompactWhileServingTest {
   @Test
   void compactingIsRefusedWhileAServerHoldsTheFileAndTheServerGoesOn() throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    int port = CrashTest.freePort();
-    Process server = new ProcessBuilder(CrashTest.java(), "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
+    ServerProcess started = ServerProcess.start(dir, "server.log", java.util.Map.of(), http);
+    Process server = started.process();
     try {
-      CrashTest.awaitReady(http, port);
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
       int code = Main.run(new String[] {"--data-dir", dir.toString(), "db", "compact"}, new PrintWriter(out, true), new PrintWriter(err, true));
       assertThat(code).as(out + "" + err).isEqualTo(1);
       assertThat(err.toString()).contains("open in a running server").contains("stop it");
-      HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
+      HttpResponse<String> ready = http.send(HttpRequest.newBuilder(started.uri("/health/ready")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(ready.statusCode()).isEqualTo(200);
       assertThat(server.isAlive()).isTrue();

@@ -160,14 +160,34 @@ public final class PlenaryServer implements AutoCloseable {
     }
   }
 
-  private void fileGauges(String store, java.util.function.Supplier<java.util.Optional<com.plenary.privacy.store.H2Files.FileUse>> use) {
-    if (use.get().isEmpty()) {
+  private void fileGauges(String store, java.util.function.Supplier<java.util.Optional<com.plenary.privacy.store.H2Files.FileUse>> read) {
+    if (read.get().isEmpty()) {
       return;
     }
+    // one look at the file (a pooled connection and a query) serves both gauges of a scrape
+    var use = recentFor(read, java.time.Duration.ofSeconds(1));
     io.micrometer.core.instrument.Gauge.builder("plenary_store_file_bytes", () -> use.get().map(f -> (double) f.bytes()).orElse(Double.NaN))
         .tag("store", store).description("Size of the embedded H2 database file").baseUnit("bytes").register(metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_store_file_live_ratio", () -> use.get().map(f -> f.livePercent() / 100.0).orElse(Double.NaN))
         .tag("store", store).description("Share of the embedded H2 file's chunk space that is live").register(metrics);
+  }
+
+  /** {@code read}, asked again only once its last answer is older than {@code fresh}. */
+  private static <T> java.util.function.Supplier<T> recentFor(java.util.function.Supplier<T> read, java.time.Duration fresh) {
+    return new java.util.function.Supplier<>() {
+      private T last;
+      private long readAt;
+
+      @Override
+      public synchronized T get() {
+        long now = System.nanoTime();
+        if (last == null || now - readAt > fresh.toNanos()) {
+          last = read.get();
+          readAt = now;
+        }
+        return last;
+      }
+    };
   }
 
   /** Chains the audit entries written since the last run (C29). */

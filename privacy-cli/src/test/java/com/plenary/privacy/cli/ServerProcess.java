@@ -1,0 +1,59 @@
+package com.plenary.privacy.cli;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** {@code plenary serve} in a process of its own (as operators run it), on a free port, for tests that stop or kill it. */
+record ServerProcess(Process process, int port) {
+
+  /** Starts the server on {@code dir} with {@code env} added to its environment, logging to {@code log} in it, and waits until it is ready. */
+  static ServerProcess start(Path dir, String log, Map<String, String> env, HttpClient http) throws Exception {
+    int port = freePort();
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
+        .redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
+    builder.environment().putAll(env);
+    ServerProcess server = new ServerProcess(builder.start(), port);
+    try {
+      server.awaitReady(http);
+    } catch (Exception | AssertionError e) {
+      server.process.destroyForcibly().waitFor();
+      throw e;
+    }
+    return server;
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  private void awaitReady(HttpClient http) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("the server exited with " + process.exitValue() + " before it was ready");
+      }
+      try {
+        if (http.send(HttpRequest.newBuilder(uri("/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException notYet) {
+        // starting
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the server did not become ready on port " + port);
+  }
+
+  private static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
