@@ -90,6 +90,10 @@ public final class PlenaryServer implements AutoCloseable {
         .description("Collected events durable in the journal and not yet in the table").register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_failures", platform.vault().usage(), u -> u.journalFailures())
         .description("Times moving journaled events into the table failed (each is retried)").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_applied_events", platform.vault().usage(), u -> u.journalAppliedEvents())
+        .description("Collected events moved from the journal into the table").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_transactions", platform.vault().usage(), u -> u.journalTransactions())
+        .description("Transactions that moved journaled events into the table (events over transactions: their mean size)").register(metrics);
     this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     // embedded H2 only: the file's size and how much of it is live (see operations.md, "H2 file size")

@@ -272,4 +272,28 @@ class CollectorHttpTest {
     assertThat(json.readTree(choices.body()).get("analytics").asBoolean()).isFalse();
     assertThat(choices.headers().firstValue("Set-Cookie")).get().asString().startsWith("pl_consent=v1.p1.a0");
   }
+
+  /** Operators see the journal at work: what it moved into the table, in how many transactions, and what is still to move. */
+  @Test
+  void metricsShowTheJournalMovingAcknowledgedEventsIntoTheTable() throws Exception {
+    events(); // waits until nothing is journaled
+    double appliedBefore = metric("plenary_collector_journal_applied_events_total");
+    double transactionsBefore = metric("plenary_collector_journal_transactions_total");
+    for (int n = 0; n < 5; n++) {
+      assertThat(beacon(BEACON, "Cookie", "pl_bid=MMMMMMMMMMMMMMMMMMMMMM; pl_consent=v1.p1.a1").headers().firstValue("X-Plenary-Recorded")).contains("yes");
+    }
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (metric("plenary_collector_journal_applied_events_total") < appliedBefore + 5 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(metric("plenary_collector_journal_applied_events_total")).isEqualTo(appliedBefore + 5);
+    assertThat(metric("plenary_collector_journal_transactions_total") - transactionsBefore).isBetween(1.0, 5.0);
+    assertThat(metric("plenary_collector_journal_lag")).isZero();
+    assertThat(metric("plenary_collector_journal_failures_total")).isZero();
+  }
+
+  private double metric(String name) throws Exception {
+    return running.get("/metrics").body().lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+        .findFirst().orElseThrow(() -> new AssertionError(name + " is not in /metrics"));
+  }
 }

@@ -93,6 +93,8 @@ final class EventJournal implements AutoCloseable {
   private long appended;
   private long applied;
   private long lagRows;
+  private long appliedRows;
+  private long transactions;
   private boolean closing;
   private boolean closed;
   private int hurry; // readers waiting in awaitApplied: the applier does not linger for them
@@ -400,6 +402,20 @@ final class EventJournal implements AutoCloseable {
     }
   }
 
+  /** Rows moved into the table since this journal opened (replayed ones not counted). */
+  long appliedRows() {
+    synchronized (pending) {
+      return appliedRows;
+    }
+  }
+
+  /** Transactions that moved rows into the table since this journal opened: rows over these is their mean size. */
+  long transactions() {
+    synchronized (pending) {
+      return transactions;
+    }
+  }
+
   /** How many times applying a group to the table has failed (each is retried). */
   long failures() {
     return failures;
@@ -463,6 +479,8 @@ final class EventJournal implements AutoCloseable {
         }
         applied = upTo;
         lagRows -= rows.size();
+        appliedRows += rows.size();
+        transactions++;
         pending.notifyAll();
       }
       dropApplied(upTo);

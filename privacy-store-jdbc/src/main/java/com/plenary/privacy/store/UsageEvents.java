@@ -157,6 +157,18 @@ public final class UsageEvents {
     return j == null ? 0 : j.lag();
   }
 
+  /** Events this process moved from its journal into the table; 0 without a journal. */
+  public long journalAppliedEvents() {
+    EventJournal j = journal;
+    return j == null ? 0 : j.appliedRows();
+  }
+
+  /** The transactions that moved them; 0 without a journal. */
+  public long journalTransactions() {
+    EventJournal j = journal;
+    return j == null ? 0 : j.transactions();
+  }
+
   /** How many times moving journaled events into the table failed (each is retried). */
   public long journalFailures() {
     EventJournal j = journal;
