@@ -165,11 +165,11 @@ public final class PlenaryServer implements AutoCloseable {
   }
 
   private void fileGauges(String store, java.util.function.Supplier<java.util.Optional<com.plenary.privacy.store.H2Files.FileUse>> read) {
-    if (read.get().isEmpty()) {
-      return;
-    }
     // one look at the file (a pooled connection and a query) serves both gauges of a scrape
     var use = recentFor(read, java.time.Duration.ofSeconds(1));
+    if (use.get().isEmpty()) {
+      return;
+    }
     io.micrometer.core.instrument.Gauge.builder("plenary_store_file_bytes", () -> use.get().map(f -> (double) f.bytes()).orElse(Double.NaN))
         .tag("store", store).description("Size of the embedded H2 database file").baseUnit("bytes").register(metrics);
     io.micrometer.core.instrument.Gauge.builder("plenary_store_file_live_ratio", () -> use.get().map(f -> f.livePercent() / 100.0).orElse(Double.NaN))

@@ -153,26 +153,27 @@ public final class UsageEvents {
 
   /** Events journaled and not yet in the table; 0 without a journal. */
   public long journalLag() {
-    EventJournal j = journal;
-    return j == null ? 0 : j.lag();
+    return ofJournal(EventJournal::lag);
   }
 
   /** Events this process moved from its journal into the table; 0 without a journal. */
   public long journalAppliedEvents() {
-    EventJournal j = journal;
-    return j == null ? 0 : j.appliedRows();
+    return ofJournal(EventJournal::appliedRows);
   }
 
   /** The transactions that moved them; 0 without a journal. */
   public long journalTransactions() {
-    EventJournal j = journal;
-    return j == null ? 0 : j.transactions();
+    return ofJournal(EventJournal::transactions);
   }
 
   /** How many times moving journaled events into the table failed (each is retried). */
   public long journalFailures() {
+    return ofJournal(EventJournal::failures);
+  }
+
+  private long ofJournal(java.util.function.ToLongFunction<EventJournal> figure) {
     EventJournal j = journal;
-    return j == null ? 0 : j.failures();
+    return j == null ? 0 : figure.applyAsLong(j);
   }
 
   /**
