@@ -1,7 +1,8 @@
 package com.plenary.privacy.bench;
 
 import com.plenary.privacy.Ids;
-import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
@@ -89,8 +90,8 @@ public class BatchPathBenchmark {
     String url = BASE + "?currentSchema=" + schema;
     store = Store.open(url, "postgres", "", 4, Clock.systemUTC());
     keyStore = SubjectKeys.open(BASE + "?currentSchema=" + schema + "_keys", "postgres", "", Clock.systemUTC());
-    vault = store.vault(Keys.local(Files.createTempDirectory("batch-keys")), keyStore, DecisionEngine.compile(Policy.bundled()));
-    person = vault.register(Vault.Access.service("mail", null), "mail", Map.of("email", "batch@example.org", "name", "Batch Person"), null, null).value().id();
+    vault = store.vault(Keys.local(Files.createTempDirectory("batch-keys")), keyStore, Enforcer.create(Policy.bundled(), Clock.systemUTC()));
+    person = vault.register(Access.service("mail", null), "mail", Map.of("email", "batch@example.org", "name", "Batch Person"), null, null).value().id();
     vault.usage().append(events());
     copy = DriverManager.getConnection(url, "postgres", "");
     try (Statement s = copy.createStatement()) {

@@ -1,8 +1,8 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.decision.DecisionRequest;
 import com.plenary.privacy.decision.DecisionRequests;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.PolicyDiff;
 import com.plenary.privacy.policy.PolicyException;
@@ -61,7 +61,8 @@ final class PolicyCommand {
   }
 
   @Command(name = "decide", mixinStandardHelpOptions = true,
-      description = "Decide a request (or a list of them) given as JSON; '-' reads standard input.")
+      description = {"Preview the decision on a request (or a list of them) given as JSON, with the facts it states; '-' reads standard input.",
+          "A policy author's what-if on the policy file: it reads no data and grants nothing."})
   int decide(@Parameters(paramLabel = "JSON") String request,
       @Option(names = "--policy", paramLabel = "FILE", description = "Policy file (default: the bundled policy).") Path policyFile) throws IOException {
     Policy policy = policyFile == null ? Policy.bundled() : Policy.load(policyFile);
@@ -73,10 +74,10 @@ final class PolicyCommand {
       throw new com.plenary.privacy.InvalidInputException("JSON", "the request is not well-formed JSON");
     }
     List<DecisionRequest> requests = DecisionRequests.listFromObject(raw, Instant.now());
-    DecisionEngine engine = DecisionEngine.compile(policy);
+    Enforcer enforcer = Enforcer.create(policy, java.time.Clock.systemUTC());
     List<Map<String, Object>> out = new ArrayList<>();
     for (DecisionRequest r : requests) {
-      out.add(engine.decide(r).toMap());
+      out.add(enforcer.preview(r).toMap());
     }
     Output.pretty(spec.commandLine().getOut(), raw instanceof List<?> ? Map.of("decisions", out) : out.get(0));
     return Main.OK;

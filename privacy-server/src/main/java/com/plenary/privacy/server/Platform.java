@@ -1,6 +1,6 @@
 package com.plenary.privacy.server;
 
-import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.internal.LocalIssuer;
@@ -14,13 +14,13 @@ import java.time.Clock;
 
 /**
  * Everything a running platform holds, opened from one {@link Config}: the checked policy and its
- * compiled engine, the migrated store and the local token issuer. The server and the CLI both start
+ * enforcer (the one caller of the compiled engine), the migrated store and the local token issuer. The server and the CLI both start
  * here, so they see the same data. Close it to release the database.
  */
 public final class Platform implements AutoCloseable {
   private final Config config;
   private final Policy policy;
-  private final DecisionEngine engine;
+  private final Enforcer enforcer;
   private final Store store;
   private final LocalIssuer issuer;
   private final Clock clock;
@@ -37,13 +37,13 @@ public final class Platform implements AutoCloseable {
     this.keyCentre = keyCentre;
     this.config = config;
     this.policy = policy;
-    this.engine = DecisionEngine.compile(policy);
+    this.enforcer = Enforcer.create(policy, clock);
     this.store = store;
     this.issuer = issuer;
     this.clock = clock;
     this.keys = keys;
     this.keyStore = keyStore;
-    this.vault = store.vault(keys, keyStore, engine, dataCentre.region());
+    this.vault = store.vault(keys, keyStore, enforcer, dataCentre.region());
   }
 
   /**
@@ -79,6 +79,8 @@ public final class Platform implements AutoCloseable {
           dataCentre, keyCentre);
       // events a stopped server left in the collector's journal go into the table now (unless a running server holds it)
       platform.vault().usage().recoverJournal(config.collectorJournalDir());
+      // erasures a crash interrupted are completed before anything else is served
+      platform.vault().resumeErasures();
       return platform;
     } catch (RuntimeException e) {
       store.close();
@@ -95,8 +97,9 @@ public final class Platform implements AutoCloseable {
     return policy;
   }
 
-  public DecisionEngine engine() {
-    return engine;
+  /** The one enforcement point: every decision about personal data is made and audited there. */
+  public Enforcer enforcer() {
+    return enforcer;
   }
 
   public Store store() {

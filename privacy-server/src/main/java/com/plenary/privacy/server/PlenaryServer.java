@@ -10,6 +10,9 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionRequest;
 import com.plenary.privacy.decision.DecisionRequests;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.OidcVerifier;
 import com.plenary.privacy.server.internal.OpenApi;
@@ -325,29 +328,49 @@ public final class PlenaryServer implements AutoCloseable {
     ctx.json(m);
   }
 
+  /**
+   * Answers may-I questions from services and staff. The facts are the platform's own — the person's
+   * consents, the staff member's grants — never the caller's: a request that carries {@code facts} is
+   * refused. The actor is always the caller. A question about a person is asked through the enforcer
+   * like any use, so it is audited and a person the caller cannot see is a 404.
+   */
   private void decide(Context ctx) throws JsonProcessingException {
     Caller caller = ctx.attribute("caller");
     Object body = json.readValue(ctx.body(), Object.class);
+    if (!(body instanceof Map<?, ?>) && !(body instanceof List<?>)) {
+      throw new InvalidInputException("", "send a decision request (a JSON object) or a list of up to 1000 of them");
+    }
     boolean batch = body instanceof List<?>;
     List<?> items = batch ? (List<?>) body : List.of(body);
-    if (caller.kind() == Caller.Kind.SERVICE) {
-      for (Object item : items) {
-        if (item instanceof Map<?, ?> m) {
-          Object actor = m.get("actor");
-          if (actor == null) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> writable = (Map<String, Object>) m;
-            writable.put("actor", Map.of("kind", "service", "id", caller.name()));
-          } else if (!(actor instanceof Map<?, ?> a) || !"service".equals(a.get("kind")) || !caller.name().equals(a.get("id"))) {
-            throw HttpProblem.forbidden("a service may only ask about its own actions; leave out 'actor' or name this service");
-          }
+    Access by = caller.kind() == Caller.Kind.STAFF
+        ? Access.staff(platform.vault().staff().facts(caller.id(), caller.staffType()), ctx.attribute("request-id"))
+        : Access.service(caller.name(), ctx.attribute("request-id"));
+    for (int i = 0; i < items.size(); i++) {
+      String at = batch ? "[" + i + "]." : "";
+      if (items.get(i) instanceof Map<?, ?> m) {
+        if (m.containsKey("facts")) {
+          throw new InvalidInputException(at + "facts", "'facts' are not taken from the caller: the platform looks up consents, grants, "
+              + "agreements and approvals itself; leave 'facts' out");
         }
+        Object actor = m.get("actor");
+        if (actor != null && (!(actor instanceof Map<?, ?> a) || !by.kind().id().equals(a.get("kind")) || !by.id().equals(a.get("id")))) {
+          throw HttpProblem.forbidden("a caller may only ask about its own actions; leave out 'actor' or name yourself");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> writable = (Map<String, Object>) m;
+        writable.put("actor", Map.of("kind", by.kind().id(), "id", by.id()));
       }
     }
     List<DecisionRequest> requests = DecisionRequests.listFromObject(batch ? items : items.get(0), platform.clock().instant());
     List<Map<String, Object>> out = new ArrayList<>(requests.size());
-    for (DecisionRequest r : requests) {
-      Decision d = platform.engine().decide(r);
+    for (int i = 0; i < requests.size(); i++) {
+      DecisionRequest r = requests.get(i);
+      Decision d;
+      try {
+        d = platform.vault().ask(by, new Use(r.action(), r.purpose(), r.subject(), r.recipient(), r.categories(), "ask:" + r.action().id()));
+      } catch (InvalidInputException e) {
+        throw batch ? new InvalidInputException("[" + i + "]." + e.field(), "[" + i + "]: " + e.getMessage()) : e;
+      }
       (d.permits() ? permits : denials).increment();
       out.add(d.toMap());
     }
@@ -474,6 +497,9 @@ public final class PlenaryServer implements AutoCloseable {
     }
     if (e instanceof JsonProcessingException) {
       return new HttpProblem(400, "malformed-json", "Malformed JSON", "the body is not well-formed JSON");
+    }
+    if (e instanceof Refused r) {
+      return new HttpProblem(403, "policy-denied", "Denied by the privacy policy", r.getMessage(), Map.of("clauses", r.clauses(), "rules", List.of(r.rule())));
     }
     if (e instanceof Conflict c) {
       return new HttpProblem(409, "conflict", "Conflict", c.getMessage());

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestInstance;
 /** Every caller kind against real HTTP: services, partners, local staff tokens and OIDC staff tokens. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthenticationTest {
-  private static final String DECISION = "{\"action\":\"read\",\"purpose\":\"provide\",\"subject\":\"s-1\",\"categories\":[\"user.contact.email\"]}";
+  private static final String DECISION = "{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user.contact.email\"]}";
   private final ObjectMapper json = new ObjectMapper();
   private HttpServer jwks;
   private RSAKey oidcKey;

@@ -24,14 +24,19 @@ class LifecycleTest {
       String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
       String batch = "[{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user.name\"]},"
           + "{\"action\":\"use\",\"purpose\":\"develop\",\"categories\":[\"user.name\"]},"
-          + "{\"action\":\"read\",\"purpose\":\"profiling\",\"categories\":[\"user.name\"]}]";
+          + "{\"action\":\"disclose\",\"purpose\":\"sale\",\"recipient\":\"adbroker\",\"categories\":[\"user.contact.email\"]}]";
       HttpResponse<String> r = running.postJson("/api/v1/decisions", batch, key);
       assertThat(r.statusCode()).isEqualTo(200);
       JsonNode d = json.readTree(r.body()).get("decisions");
       assertThat(d.size()).isEqualTo(3);
       assertThat(d.get(0).get("effect").asText()).isEqualTo("permit");
       assertThat(d.get(1).get("rules").get(0).asText()).isEqualTo("service-consented-use");
-      assertThat(d.get(2).get("rules").get(0).asText()).isEqualTo("undeclared-purpose");
+      assertThat(d.get(2).get("effect").asText()).isEqualTo("deny");
+      assertThat(d.get(2).get("clauses").toString()).contains("C17");
+      // a purpose the policy does not know is no question to answer: a 400 naming the request and the field
+      HttpResponse<String> unknown = running.postJson("/api/v1/decisions", batch.replace("\"sale\"", "\"profiling\""), key);
+      assertThat(unknown.statusCode()).isEqualTo(400);
+      assertThat(json.readTree(unknown.body()).get("field").asText()).isEqualTo("[2].purpose");
       HttpResponse<String> bad = running.postJson("/api/v1/decisions", "[{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user.name\"]},{\"action\":\"fly\"}]", key);
       assertThat(bad.statusCode()).isEqualTo(400);
       assertThat(json.readTree(bad.body()).get("field").asText()).startsWith("[1]");

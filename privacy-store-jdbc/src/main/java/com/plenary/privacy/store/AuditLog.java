@@ -1,6 +1,7 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.Ids;
+import com.plenary.privacy.domain.AuditRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,22 +51,19 @@ public final class AuditLog {
     this.clock = clock;
   }
 
-  /** Writes an entry within {@code h}'s transaction; it is chained by the next {@link #seal}. */
-  public Entry append(Handle h, String actorKind, String actorId, String action, String purpose, String subject,
-      List<String> categories, String effect, List<String> rules, List<String> clauses, String requestId) {
+  /**
+   * Writes an entry within {@code h}'s transaction; it is chained by the next {@link #seal}. A record
+   * that claims a decision can only have been made by the enforcer (see {@link AuditRecord}).
+   */
+  public Entry append(Handle h, AuditRecord r) {
     Instant at = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     h.createUpdate("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id) "
             + "VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)")
-        .bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", actorKind).bind("ai", actorId).bind("action", action)
-        .bind("purpose", purpose).bind("subject", subject).bind("cats", String.join(",", categories)).bind("effect", effect)
-        .bind("rules", String.join(",", rules)).bind("clauses", String.join(",", clauses)).bind("rid", requestId).execute();
-    return new Entry(0, at, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId, "", "");
-  }
-
-  /** Writes an entry in a transaction of its own. */
-  public Entry append(String actorKind, String actorId, String action, String purpose, String subject,
-      List<String> categories, String effect, List<String> rules, List<String> clauses, String requestId) {
-    return jdbi.inTransaction(h -> append(h, actorKind, actorId, action, purpose, subject, categories, effect, rules, clauses, requestId));
+        .bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", r.actorKind()).bind("ai", r.actorId()).bind("action", r.action())
+        .bind("purpose", r.purpose()).bind("subject", r.subject()).bind("cats", String.join(",", r.categories())).bind("effect", r.effect())
+        .bind("rules", String.join(",", r.rules())).bind("clauses", String.join(",", r.clauses())).bind("rid", r.requestId()).execute();
+    return new Entry(0, at, r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(), r.categories(), r.effect(), r.rules(), r.clauses(),
+        r.requestId(), "", "");
   }
 
   /**

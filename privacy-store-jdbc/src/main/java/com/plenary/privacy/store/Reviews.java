@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.AuditRecord;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -30,7 +31,7 @@ public final class Reviews {
     jdbi.useTransaction(h -> {
       h.createUpdate("INSERT INTO review (id, created_at, created_by, report) VALUES (:id, :at, :by, :r)")
           .bind("id", id).bind("at", now.atOffset(ZoneOffset.UTC)).bind("by", by).bind("r", reportJson).execute();
-      audit.append(h, "staff", by, "review", "improve", null, List.of(), "permit", List.of("review-created"), List.of("C30"), null);
+      audit.append(h, AuditRecord.recorded("staff", by, "review").purpose("improve").rules(List.of("review-created")).clauses(List.of("C30")).build());
     });
     return new Review(id, now, by, reportJson, null, null, null);
   }
@@ -51,7 +52,7 @@ public final class Reviews {
       Instant now = clock.instant();
       h.createUpdate("UPDATE review SET signed_off_by = :by, signed_off_at = :at, sign_off_note = :n WHERE id = :id AND signed_off_by IS NULL")
           .bind("by", by).bind("at", now.atOffset(ZoneOffset.UTC)).bind("n", note).bind("id", id).execute();
-      audit.append(h, "staff", by, "sign-off", "improve", null, List.of(), "permit", List.of("review-signed-off"), List.of("C30"), null);
+      audit.append(h, AuditRecord.recorded("staff", by, "sign-off").purpose("improve").rules(List.of("review-signed-off")).clauses(List.of("C30")).build());
       return new Review(r.id(), r.createdAt(), r.createdBy(), r.report(), by, now, note);
     });
   }

@@ -1,6 +1,10 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.store.crypto.Keys;
 import java.time.Clock;
 import java.time.Instant;
@@ -66,7 +70,10 @@ public final class StaffMembers {
 
   private final AuditLog audit;
 
-  StaffMembers(Jdbi jdbi, Clock clock, Keys keys, SubjectKeys keyStore, AuditLog audit) {
+  private final Enforcer enforcer;
+
+  StaffMembers(Jdbi jdbi, Clock clock, Keys keys, SubjectKeys keyStore, AuditLog audit, Enforcer enforcer) {
+    this.enforcer = enforcer;
     this.jdbi = jdbi;
     this.audit = audit;
     this.clock = clock;
@@ -141,6 +148,16 @@ public final class StaffMembers {
   public Grant grant(String staffId, String role, List<String> categories, List<String> purposes, Instant from, Instant until, String grantedBy,
       String requestId) {
     StaffMember m = find(staffId).filter(StaffMember::active).orElseThrow(() -> new NotFound("no active staff member has the id '" + staffId + "'"));
+    if (staffId.equals(grantedBy)) {
+      // no one opens everyone's data to themselves: a grant to oneself needs a second privacy officer (C32)
+      Refused refused;
+      try (org.jdbi.v3.core.Handle own = jdbi.open()) {
+        refused = enforcer.refuse(JdbcTx.of(own, audit), new Access(com.plenary.privacy.policy.ActorKind.STAFF, grantedBy, requestId, null), "grant",
+            purposes.isEmpty() ? null : purposes.get(0), null, "no-grant-to-oneself", List.of("C32"),
+            "no one may grant access to themselves; another privacy officer must give the grant");
+      }
+      throw refused;
+    }
     if (!m.roles().contains(role)) {
       throw new com.plenary.privacy.InvalidInputException("role", "the staff member does not have the role '" + role + "'");
     }
@@ -154,8 +171,8 @@ public final class StaffMembers {
               + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
           .bind("id", id).bind("s", staffId).bind("role", role).bind("c", String.join(",", categories)).bind("p", String.join(",", purposes))
           .bind("from", start).bind("until", end).bind("by", grantedBy).bind("at", now).execute();
-      audit.append(h, "staff", grantedBy, "grant", String.join(",", purposes), null, categories, "permit", List.of("staff-grant:" + id, "to:" + staffId),
-          List.of("C32"), requestId);
+      audit.append(h, AuditRecord.recorded("staff", grantedBy, "grant").purpose(String.join(",", purposes)).categories(categories)
+          .rules(List.of("staff-grant:" + id, "to:" + staffId)).clauses(List.of("C32")).requestId(requestId).build());
     });
     return new Grant(id, staffId, role, categories, purposes, start, end, grantedBy, now, null);
   }
@@ -191,8 +208,8 @@ public final class StaffMembers {
       if (n == 0) {
         throw new NotFound("no grant in force has the id '" + grantId + "' for this staff member");
       }
-      audit.append(h, "staff", revokedBy, "ungrant", "protect", null, List.of(), "permit", List.of("staff-grant:" + grantId, "to:" + staffId),
-          List.of("C32"), requestId);
+      audit.append(h, AuditRecord.recorded("staff", revokedBy, "ungrant").purpose("protect")
+          .rules(List.of("staff-grant:" + grantId, "to:" + staffId)).clauses(List.of("C32")).requestId(requestId).build());
     });
     return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE id = :id").bind("id", grantId).map((rs, ctx) -> grant(rs)).one());
   }

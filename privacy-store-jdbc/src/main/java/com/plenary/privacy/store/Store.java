@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Enforcer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
@@ -76,14 +77,14 @@ public final class Store implements AutoCloseable {
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());
   }
 
-  /** The vault over this store's database, sealing with {@code keys} and deciding with {@code engine}. */
-  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine) {
-    return vault(keys, keyStore, engine, null);
+  /** The vault over this store's database, sealing with {@code keys} and deciding through {@code enforcer}. */
+  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, Enforcer enforcer) {
+    return vault(keys, keyStore, enforcer, null);
   }
 
   /** The vault for a deployment in {@code region}: it registers only people whose home region that is (C13); null for any. */
-  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, com.plenary.privacy.decision.DecisionEngine engine, String region) {
-    return new Vault(jdbi, keys, keyStore, engine, audit, clock, region);
+  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, Enforcer enforcer, String region) {
+    return new Vault(jdbi, keys, keyStore, enforcer, audit, clock, region);
   }
 
   private static String vendor(javax.sql.DataSource ds) {

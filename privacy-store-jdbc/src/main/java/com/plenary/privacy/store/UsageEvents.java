@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.store.Vault.Access;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.DataOutputStream;
@@ -342,8 +343,9 @@ public final class UsageEvents {
   private void audit(Handle h, Map<String, Integer> groups) {
     for (var g : groups.entrySet()) {
       String[] parts = g.getKey().split(":", 3);
-      audit.append(h, parts[0], parts[1], "collect", parts[2], null, List.of("user.device", "user.behavior"), "permit",
-          List.of("collected:" + g.getValue()), List.of("C3", "C7"), null);
+      // each event was decided by the enforcer when it arrived; this records what the batch stored
+      audit.append(h, AuditRecord.recorded(parts[0], parts[1], "collect").purpose(parts[2]).categories(List.of("user.device", "user.behavior"))
+          .rules(List.of("collected:" + g.getValue())).clauses(List.of("C3", "C7")).build());
     }
   }
 
@@ -462,45 +464,42 @@ public final class UsageEvents {
    * events of the browser reach the person through the browser (or carry them directly, when sent
    * with a session). Returns how many events were attached now.
    */
-  public int attachBrowser(String cookie, String subjectId) {
-    settle();
+  int attachBrowser(Handle h, String cookie, String subjectId) {
     String index = keys.browserIndex(cookie);
-    return jdbi.inTransaction(h -> {
-      Optional<String> browser = h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne();
-      if (browser.isEmpty()) {
-        return 0;
-      }
-      h.createUpdate("UPDATE browser SET subject_id = :s WHERE id = :b").bind("s", subjectId).bind("b", browser.get()).execute();
-      return h.createUpdate("UPDATE usage_event SET subject_id = :s WHERE browser_id = :b AND subject_id IS NULL").bind("s", subjectId).bind("b", browser.get()).execute();
-    });
+    Optional<String> browser = h.createQuery("SELECT id FROM browser WHERE cookie_index = :i").bind("i", index).mapTo(String.class).findOne();
+    if (browser.isEmpty()) {
+      return 0;
+    }
+    h.createUpdate("UPDATE browser SET subject_id = :s WHERE id = :b").bind("s", subjectId).bind("b", browser.get()).execute();
+    return h.createUpdate("UPDATE usage_event SET subject_id = :s WHERE browser_id = :b AND subject_id IS NULL").bind("s", subjectId).bind("b", browser.get()).execute();
   }
 
+
   /**
-   * C5: links a partner's record of someone to the person, as a recorded processing step with its
-   * purpose. The identifier (such as the email the partner knows) is hashed with the blind-index key.
+   * C5: links a partner's record of someone to the person within {@code h}'s transaction, as a
+   * processing step with its purpose; the enforcer has decided it there. The identifier (such as the
+   * email the partner knows) is hashed with the blind-index key. A partner's record is one visitor: a
+   * record linked to anyone already is a {@link Conflict}.
    */
-  public Map<String, Object> link(Access by, String subjectId, String partner, String identifier, String purpose) {
+  Map<String, Object> link(Handle h, Access by, String subjectId, String partner, String identifier, String purpose) {
     if (identifier == null || identifier.isBlank() || identifier.length() > 320) {
       throw new InvalidInputException("identifier", "identifier must be 1 to 320 characters");
     }
     Instant now = clock.instant();
     String record = partnerRecord(partner, identifier, now);
-    return jdbi.inTransaction(h -> {
-      String id = "ln-" + UUID.randomUUID();
-      int existing = h.createQuery("SELECT COUNT(*) FROM partner_link WHERE subject_id = :s AND partner_record_id = :r").bind("s", subjectId).bind("r", record).mapTo(Integer.class).one();
-      if (existing > 0) {
-        throw new Conflict("this partner record is already linked to the person");
-      }
-      h.createUpdate("INSERT INTO partner_link (id, subject_id, partner_record_id, purpose, linked_by, created_at) VALUES (:id, :s, :r, :p, :by, :at)")
-          .bind("id", id).bind("s", subjectId).bind("r", record).bind("p", purpose).bind("by", by.kind().id() + ":" + by.id()).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
-      audit.append(h, by.kind().id(), by.id(), "link", purpose, subjectId, List.of("user.partner"), "permit", List.of("partner-link"), List.of("C5"), by.requestId());
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", id);
-      m.put("partner", partner);
-      m.put("purpose", purpose);
-      m.put("created_at", now);
-      return m;
-    });
+    String id = "ln-" + UUID.randomUUID();
+    int existing = h.createQuery("SELECT COUNT(*) FROM partner_link WHERE partner_record_id = :r").bind("r", record).mapTo(Integer.class).one();
+    if (existing > 0) {
+      throw new Conflict("this partner record is already linked to a person; a partner's record stands for one visitor");
+    }
+    h.createUpdate("INSERT INTO partner_link (id, subject_id, partner_record_id, purpose, linked_by, created_at) VALUES (:id, :s, :r, :p, :by, :at)")
+        .bind("id", id).bind("s", subjectId).bind("r", record).bind("p", purpose).bind("by", by.kind().id() + ":" + by.id()).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("partner", partner);
+    m.put("purpose", purpose);
+    m.put("created_at", now);
+    return m;
   }
 
   /** Undoes a link; the partner's record stays the partner's, no longer combined with the person. */
@@ -508,7 +507,8 @@ public final class UsageEvents {
     return jdbi.inTransaction(h -> {
       int n = h.createUpdate("DELETE FROM partner_link WHERE id = :id AND subject_id = :s").bind("id", linkId).bind("s", subjectId).execute();
       if (n > 0) {
-        audit.append(h, by.kind().id(), by.id(), "unlink", "provide", subjectId, List.of("user.partner"), "permit", List.of("partner-unlink"), List.of("C5"), by.requestId());
+        audit.append(h, AuditRecord.recorded(by, "unlink").purpose("provide").subject(subjectId).categories(List.of("user.partner"))
+            .rules(List.of("partner-unlink")).clauses(List.of("C5")).build());
       }
       return n > 0;
     });
@@ -562,8 +562,11 @@ public final class UsageEvents {
     };
   }
 
-  /** Deletes what collection holds about the person: their events, browsers and linked partner records, and those owners' keys. */
-  Map<String, Integer> eraseFor(Handle h, String subjectId) {
+  /**
+   * Deletes the person's events, browsers and linked partner records within {@code h}'s transaction;
+   * adds the key owners whose keys must then be destroyed to {@code keysToDestroy}. Returns counts.
+   */
+  Map<String, Integer> eraseFor(Handle h, String subjectId, List<String> keysToDestroy) {
     Map<String, Integer> counts = new TreeMap<>();
     List<String> browsers = h.createQuery("SELECT id FROM browser WHERE subject_id = :s").bind("s", subjectId).mapTo(String.class).list();
     List<String> records = h.createQuery("SELECT partner_record_id FROM partner_link WHERE subject_id = :s").bind("s", subjectId).mapTo(String.class).list();
@@ -577,8 +580,8 @@ public final class UsageEvents {
       h.createUpdate("DELETE FROM partner_record WHERE id = :r").bind("r", r).execute();
     }
     for (String owner : concat(browsers, records)) {
-      keyStore.delete(owner);
       keyCache.remove(owner);
+      keysToDestroy.add(owner);
     }
     browserByCookie.values().removeAll(browsers);
     if (events > 0) {

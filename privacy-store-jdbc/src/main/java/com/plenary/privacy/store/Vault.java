@@ -2,9 +2,11 @@ package com.plenary.privacy.store;
 
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
-import com.plenary.privacy.decision.DecisionEngine;
-import com.plenary.privacy.decision.DecisionRequest;
-import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Field;
@@ -49,25 +51,6 @@ public final class Vault {
   public static final Duration SESSION_LIFETIME = Duration.ofHours(12);
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** Who is acting, as the enforcement point needs to know it. */
-  public record Access(ActorKind kind, String id, String requestId, Facts.Staff staff) {
-    public static Access service(String name, String requestId) {
-      return new Access(ActorKind.SERVICE, name, requestId, null);
-    }
-
-    public static Access subject(String subjectId, String requestId) {
-      return new Access(ActorKind.SUBJECT, subjectId, requestId, null);
-    }
-
-    public static Access staff(Facts.Staff staff, String requestId) {
-      return new Access(ActorKind.STAFF, staff.id(), requestId, staff);
-    }
-
-    public static Access system(String job) {
-      return new Access(ActorKind.STAFF, "system:" + job, null, null);
-    }
-  }
-
   /** An answer that carries the decision; {@code value} is null when it denied. */
   public record Outcome<T>(Decision decision, T value) {
     public boolean permitted() {
@@ -91,7 +74,7 @@ public final class Vault {
   private final Jdbi jdbi;
   private final Keys keys;
   private final SubjectKeys keyStore;
-  private final DecisionEngine engine;
+  private final Enforcer enforcer;
   private final Policy policy;
   private final AuditLog audit;
   private final StaffMembers staff;
@@ -100,15 +83,15 @@ public final class Vault {
 
   private final String region;
 
-  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, DecisionEngine engine, AuditLog audit, Clock clock, String region) {
+  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, Enforcer enforcer, AuditLog audit, Clock clock, String region) {
     this.region = region;
     this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
-    this.staff = new StaffMembers(jdbi, clock, keys, keyStore, audit);
+    this.staff = new StaffMembers(jdbi, clock, keys, keyStore, audit, enforcer);
     this.jdbi = jdbi;
     this.keys = keys;
     this.keyStore = keyStore;
-    this.engine = engine;
-    this.policy = engine.policy();
+    this.enforcer = enforcer;
+    this.policy = enforcer.policy();
     this.audit = audit;
     this.clock = clock;
   }
@@ -166,16 +149,13 @@ public final class Vault {
     }
     List<String> categories = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
     String id = "s-" + UUID.randomUUID();
-    Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.COLLECT, "provide", id, null,
-        categories.isEmpty() ? List.of("user.account") : categories, facts(by, List.of(), policy.version())));
     String passwordHash = password == null ? null : Passwords.hash(password);
     return jdbi.inTransaction(h -> {
+      Decision d = enforcer.decide(JdbcTx.registering(h, audit, policy.version()), by,
+          Use.of("register", Action.COLLECT, "provide", id, categories.isEmpty() ? List.of("user.account") : categories));
       if (!d.permits()) {
-        audit(h, by, "register", "provide", id, categories, d);
         return new Outcome<Registered>(d, null);
       }
-      // the audit entry is appended last, so the chain's head is locked only for the end of the transaction
-      AuditLater later = () -> audit(h, by, "register", "provide", id, categories, d);
       DataKey key = keys.newDataKey(id);
       Instant now = clock.instant();
       String emailIndex = values.containsKey("email") ? keys.emailIndex(values.get("email")) : null;
@@ -193,7 +173,6 @@ public final class Vault {
         insertField(h, key, id, e.getKey(), e.getValue(), now);
       }
       List<String> declined = s.optional().stream().filter(f -> !values.containsKey(f)).toList();
-      later.run();
       return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet())));
     });
   }
@@ -218,25 +197,29 @@ public final class Vault {
    * with it; anyone else gets {@link NotFound}, whether or not the person exists.
    */
   public Outcome<Fields> read(Access by, String subjectId, String purpose, List<String> fieldNames) {
+    enforcer.checkNames(purpose, List.of(), null);
+    Set<String> readable = readableFields(by);
+    List<String> named = fieldNames == null ? List.of() : fieldNames;
+    for (String f : named) {
+      if (policy.field(f) == null) {
+        throw new InvalidInputException("fields", "unknown field '" + f + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+      }
+      if (!readable.contains(f)) {
+        throw new InvalidInputException("fields", "the field '" + f + "' is not one the service '" + by.id() + "' declares, so it may not read it (C2, C14)");
+      }
+    }
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "read", purpose);
       Map<String, String> categories = storedCategories(h, subjectId);
-      List<String> wanted = fieldNames == null || fieldNames.isEmpty() ? List.copyOf(categories.keySet()) : fieldNames;
-      for (String f : wanted) {
-        if (policy.field(f) == null) {
-          throw new InvalidInputException("fields", "unknown field '" + f + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
-        }
-      }
+      // a service sees only the fields it declares, whoever wrote the others
+      List<String> wanted = named.isEmpty() ? categories.keySet().stream().filter(readable::contains).toList() : named;
       List<String> cats = wanted.stream().map(f -> policy.field(f).category()).distinct().toList();
       if (cats.isEmpty()) {
         cats = List.of("user.account");
       }
-      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, purpose, subjectId, null, cats, facts(h, by, subjectId)));
-      List<String> asked = cats;
-      AuditLater later = () -> audit(h, by, "read", purpose, subjectId, asked, d);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("read", Action.READ, purpose, subjectId, cats));
       Set<String> allowed = Set.copyOf(d.permitted());
       if (allowed.isEmpty()) {
-        later.run();
         return new Outcome<Fields>(d, null);
       }
       DataKey key = key(h, subjectId);
@@ -254,9 +237,22 @@ public final class Vault {
           withheld.add(f);
         }
       }
-      later.run();
       return new Outcome<>(d, new Fields(values, withheld));
     });
+  }
+
+  /** The fields an actor may ever see: a service only those it declares (C2); anyone else every field the policy has. */
+  private Set<String> readableFields(Access by) {
+    if (by.kind() != ActorKind.SERVICE) {
+      return policy.fields().stream().map(Field::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+    Service s = policy.service(by.id());
+    if (s == null) {
+      return Set.of();
+    }
+    Set<String> out = new LinkedHashSet<>(s.required());
+    out.addAll(s.optional());
+    return Set.copyOf(out);
   }
 
   // ---- correction (C35) ----
@@ -274,23 +270,19 @@ public final class Vault {
       }
       values.put(e.getKey(), FieldValues.check(f, e.getValue()));
     }
+    // a service may correct only fields its registration allows
+    Set<String> writable = readableFields(by);
+    for (String f : values.keySet()) {
+      if (!writable.contains(f)) {
+        throw new InvalidInputException(f, "the field '" + f + "' is not one the service declares (C2)");
+      }
+    }
     List<String> cats = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "correct", "provide");
-      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, cats, facts(h, by, subjectId)));
-      AuditLater later = () -> audit(h, by, "correct", "provide", subjectId, cats, d);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("correct", Action.USE, "provide", subjectId, cats));
       if (!d.permits()) {
-        later.run();
         return new Outcome<List<String>>(d, null);
-      }
-      if (!by.kind().equals(ActorKind.SUBJECT)) {
-        // a service may correct only fields its registration allows
-        Service s = policy.service(by.id());
-        for (String f : values.keySet()) {
-          if (s == null || !s.required().contains(f) && !s.optional().contains(f)) {
-            throw new InvalidInputException(f, "the field '" + f + "' is not one the service declares");
-          }
-        }
       }
       DataKey key = key(h, subjectId);
       Instant now = clock.instant();
@@ -306,7 +298,6 @@ public final class Vault {
         }
       }
       recordRequest(h, subjectId, "correction", now, now);
-      later.run();
       return new Outcome<>(d, List.copyOf(values.keySet()));
     });
   }
@@ -340,10 +331,8 @@ public final class Vault {
     usage.settle(); // events acknowledged so far are in the table first
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "export", "provide");
-      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.READ, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
-      AuditLater later = () -> audit(h, by, "export", "provide", subjectId, List.of("user"), d);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("export", Action.READ, "provide", subjectId, List.of("user")));
       if (!d.permits()) {
-        later.run();
         return d;
       }
       DataKey key = key(h, subjectId);
@@ -398,7 +387,6 @@ public final class Vault {
       out.put("requests", requests(h, subjectId));
       out.put("exported_at", now);
       out.put("policy_version", policy.version());
-      later.run();
       sink.accept(out);
       return d;
     });
@@ -425,21 +413,27 @@ public final class Vault {
   // ---- erasure ----
 
   /**
-   * Erases a person: their data key is destroyed with their row (crypto-shredding), so ciphertexts in
-   * any backup can no longer be opened; their fields, content, consents and sessions are deleted.
-   * What remains (audit entries, this erasure's record) names only the pseudonymous id.
+   * Erases a person: their data key is destroyed (crypto-shredding), so ciphertexts in any backup can
+   * no longer be opened; their fields, content, consents, sessions, events, browsers and linked partner
+   * records are deleted. What remains (audit entries, this erasure's record) names only the
+   * pseudonymous id.
+   *
+   * <p>Atomic and finishable: one transaction deletes the data and writes the erasure record with the
+   * keys still to destroy (the keys live in another database); then each key is destroyed and struck
+   * off, and the record completed. A crash at any point leaves either nothing done or a record that
+   * {@link #resumeErasures()} (run at every start, and by {@code plenary erasure resume}) completes;
+   * data is never left whose key is gone, and a person is never half-erased without a record.
    */
   public Outcome<Erased> erase(Access by, String subjectId) {
     usage.settle(); // events acknowledged so far are in the table first
-    return jdbi.inTransaction(h -> {
+    List<String> keysToDestroy = new ArrayList<>();
+    String erasureId = "er-" + UUID.randomUUID();
+    Outcome<Erased> out = jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "erase", "provide");
-      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.USE, "provide", subjectId, null, List.of("user"), facts(h, by, subjectId)));
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("erase", Action.USE, "provide", subjectId, List.of("user")));
       if (!d.permits()) {
-        audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
         return new Outcome<Erased>(d, null);
       }
-      // the audit entry is appended last, so the chain's head is locked only for the end of the transaction
-      AuditLater later = () -> audit(h, by, "erase", "provide", subjectId, List.of("user"), d);
       Map<String, Integer> counts = new TreeMap<>();
       h.createQuery("SELECT category, COUNT(*) AS n FROM subject_field WHERE subject_id = :id GROUP BY category").bind("id", subjectId)
           .mapToMap().forEach(r -> counts.merge((String) r.get("category"), ((Number) r.get("n")).intValue(), Integer::sum));
@@ -450,19 +444,50 @@ public final class Vault {
         counts.put("consents", consents);
       }
       counts.put("data_key", 1);
-      counts.putAll(usage.eraseFor(h, subjectId));
+      keysToDestroy.add(subjectId);
+      counts.putAll(usage.eraseFor(h, subjectId, keysToDestroy));
       h.createUpdate("DELETE FROM subject WHERE id = :id").bind("id", subjectId).execute();
-      keyStore.delete(subjectId);
-      usage.forget(subjectId);
       Instant now = clock.instant();
       StringBuilder summary = new StringBuilder();
       counts.forEach((k, v) -> summary.append(summary.length() == 0 ? "" : ",").append(k).append('=').append(v));
       h.createUpdate("INSERT INTO erasure_record (id, subject_id, erased_at, summary) VALUES (:id, :s, :at, :sum)")
-          .bind("id", "er-" + UUID.randomUUID()).bind("s", subjectId).bind("at", utc(now)).bind("sum", summary.toString()).execute();
+          .bind("id", erasureId).bind("s", subjectId).bind("at", utc(now)).bind("sum", summary.toString()).execute();
+      for (String owner : keysToDestroy) {
+        h.createUpdate("INSERT INTO erasure_pending_key (owner, erasure_id) VALUES (:o, :e)").bind("o", owner).bind("e", erasureId).execute();
+      }
       recordRequest(h, subjectId, "erasure", now, now);
-      later.run();
       return new Outcome<>(d, new Erased(subjectId, counts));
     });
+    if (out.permitted()) {
+      Failpoints.reach("erase.after-data");
+      finishErasure(erasureId);
+    }
+    return out;
+  }
+
+  /** Destroys the keys an erasure still lists, striking each off once gone, then completes the record. */
+  private void finishErasure(String erasureId) {
+    List<String> owners = jdbi.withHandle(h -> h.createQuery("SELECT owner FROM erasure_pending_key WHERE erasure_id = :e ORDER BY owner")
+        .bind("e", erasureId).mapTo(String.class).list());
+    for (String owner : owners) {
+      keyStore.delete(owner);
+      usage.forget(owner);
+      Failpoints.reach("erase.after-key");
+      jdbi.useHandle(h -> h.createUpdate("DELETE FROM erasure_pending_key WHERE owner = :o").bind("o", owner).execute());
+    }
+    jdbi.useHandle(h -> h.createUpdate("UPDATE erasure_record SET completed_at = :at WHERE id = :e AND completed_at IS NULL")
+        .bind("at", utc(clock.instant())).bind("e", erasureId).execute());
+  }
+
+  /**
+   * Completes every erasure a crash interrupted: destroys the keys they still list and completes
+   * their records. Idempotent; returns how many erasures it completed.
+   */
+  public int resumeErasures() {
+    List<String> open = jdbi.withHandle(h -> h.createQuery("SELECT id FROM erasure_record WHERE completed_at IS NULL ORDER BY erased_at")
+        .mapTo(String.class).list());
+    open.forEach(this::finishErasure);
+    return open.size();
   }
 
   // ---- content (C11) ----
@@ -477,15 +502,13 @@ public final class Vault {
     }
     String category = kind.equals("message") ? "user.content.private" : "user.content.public";
     Period retention = retention(category);
+    enforcer.checkNames(purpose, List.of(category), null);
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "retain", purpose);
-      Decision d = engine.decide(new DecisionRequest(by.kind(), by.id(), Action.COLLECT, purpose, subjectId, null, List.of(category), facts(h, by, subjectId)));
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("retain", Action.COLLECT, purpose, subjectId, List.of(category)));
       if (!d.permits()) {
-        audit(h, by, "retain", purpose, subjectId, List.of(category), d);
         return new Outcome<String>(d, null);
       }
-      // the audit entry is appended last, so the chain's head is locked only for the end of the transaction
-      AuditLater later = () -> audit(h, by, "retain", purpose, subjectId, List.of(category), d);
       String id = "c-" + UUID.randomUUID();
       Instant now = clock.instant();
       Instant expires = now.atOffset(ZoneOffset.UTC).plus(retention.period()).toInstant();
@@ -493,7 +516,6 @@ public final class Vault {
               + "VALUES (:id, :s, :svc, :kind, :p, :c, :ct, :at, :exp)")
           .bind("id", id).bind("s", subjectId).bind("svc", by.id()).bind("kind", kind).bind("p", purpose).bind("c", category)
           .bind("ct", key(h, subjectId).seal("content:" + id, text)).bind("at", utc(now)).bind("exp", utc(expires)).execute();
-      later.run();
       return new Outcome<>(d, id);
     });
   }
@@ -550,7 +572,8 @@ public final class Vault {
         }
       }
       if (!deleted.isEmpty()) {
-        audit.append(h, "system", "retention", "delete", "retention", null, List.copyOf(deleted.keySet()), "permit", List.of("retention"), List.of("C11"), null);
+        audit.append(h, AuditRecord.recorded(Access.system("retention"), "delete").purpose("retention").categories(List.copyOf(deleted.keySet()))
+            .rules(List.of("retention")).clauses(List.of("C11")).build());
       }
       return deleted;
     });
@@ -558,14 +581,22 @@ public final class Vault {
 
   // ---- consents (C19, C24, C36) ----
 
-  /** Records a consent for a purpose (and a recipient, for sharing) under the policy version in force. */
+  /**
+   * Records a consent for a purpose (and a recipient, for sharing) under the policy version in force.
+   * Consent comes only from the person (C19): their own session here; a service that asks to grant
+   * one is refused, and the refusal is audited. A service asks the person instead.
+   */
   public Consent grantConsent(Access by, String subjectId, String purpose, String recipient) {
-    Purpose p = policy.purpose(purpose);
-    if (p == null || !p.listed()) {
-      throw new InvalidInputException("purpose", "purpose must be one of the policy's purposes");
-    }
-    if (recipient != null && policy.recipient(recipient) == null) {
-      throw new InvalidInputException("recipient", "recipient must be one the policy declares");
+    checkConsentNames(purpose, recipient);
+    if (by.kind() != ActorKind.SUBJECT) {
+      // the visibility check first, so the answer for a person the caller cannot see is the same 404 as ever
+      jdbi.useTransaction(h -> requireVisible(h, by, subjectId, "consent", purpose));
+      Refused refused;
+      try (Handle own = jdbi.open()) {
+        refused = enforcer.refuse(JdbcTx.of(own, audit), by, "consent", purpose, subjectId, "consent-only-from-the-person", List.of("C19", "C24"),
+            "only the person can give a consent, in the privacy center or through a consent request; a service may withdraw one on their behalf");
+      }
+      throw refused;
     }
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "consent", purpose);
@@ -574,21 +605,33 @@ public final class Vault {
       h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at) VALUES (:id, :s, :p, :r, :v, :by, :at)")
           .bind("id", id).bind("s", subjectId).bind("p", purpose).bind("r", recipient).bind("v", policy.version())
           .bind("by", by.kind().id() + ":" + by.id()).bind("at", utc(now)).execute();
-      audit.append(h, by.kind().id(), by.id(), "consent", purpose, subjectId, List.of(), "permit", List.of("consent-granted"), List.of("C19", "C24"), by.requestId());
+      audit.append(h, AuditRecord.recorded(by, "consent").purpose(purpose).subject(subjectId).rules(List.of("consent-granted")).clauses(List.of("C19", "C24")).build());
       return new Consent(id, purpose, recipient, policy.version(), by.kind().id() + ":" + by.id(), now, null);
     });
   }
 
-  /** Withdraws every active consent of the person for the purpose (and recipient, when given). Returns how many. */
+  /** Withdraws every active consent of the person for the purpose (and recipient, when given); a service may do so on their behalf. Returns how many. */
   public int withdrawConsent(Access by, String subjectId, String purpose, String recipient) {
+    checkConsentNames(purpose, recipient);
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "withdraw", purpose);
       int n = h.createUpdate("UPDATE consent SET withdrawn_at = :at WHERE subject_id = :s AND purpose = :p AND withdrawn_at IS NULL"
               + (recipient == null ? "" : " AND recipient = :r"))
           .bind("at", utc(clock.instant())).bind("s", subjectId).bind("p", purpose).bind("r", recipient).execute();
-      audit.append(h, by.kind().id(), by.id(), "withdraw", purpose, subjectId, List.of(), "permit", List.of("consent-withdrawn"), List.of("C19"), by.requestId());
+      audit.append(h, AuditRecord.recorded(by, "withdraw").purpose(purpose).subject(subjectId).rules(List.of("consent-withdrawn")).clauses(List.of("C19")).build());
       return n;
     });
+  }
+
+  /** A consent names one of the policy's own purposes (and a declared recipient); anything else is a 400 naming it. */
+  private void checkConsentNames(String purpose, String recipient) {
+    Purpose p = policy.purpose(purpose);
+    if (p == null || !p.listed()) {
+      enforcer.checkNames(purpose, List.of(), recipient); // names an unknown purpose
+      throw new InvalidInputException("purpose", "'" + purpose + "' is not a purpose anyone can consent to; the policy's purposes are "
+          + String.join(", ", policy.purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));
+    }
+    enforcer.checkNames(purpose, List.of(), recipient);
   }
 
   public List<Consent> consents(Access by, String subjectId) {
@@ -616,6 +659,54 @@ public final class Vault {
     m.put("granted_at", c.grantedAt());
     m.put("withdrawn_at", c.withdrawnAt());
     return m;
+  }
+
+  // ---- decisions asked for (the decisions API) ----
+
+  /**
+   * Answers a caller's question — may I take this use? — on the facts the platform holds, never the
+   * caller's. About a person, the question is asked inside a transaction and audited like any use (a
+   * person the caller cannot see is the same 404 as everywhere); about no one, it is decided on the
+   * caller's own facts and not audited.
+   */
+  public Decision ask(Access by, Use use) {
+    enforcer.checkNames(use.purpose(), use.categories(), use.recipient());
+    if (use.subject() == null) {
+      return enforcer.decideUnidentified(by, use);
+    }
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, use.subject(), use.operation(), use.purpose());
+      return enforcer.decide(JdbcTx.of(h, audit), by, use);
+    });
+  }
+
+  // ---- collection tied to a person (C5, C6) ----
+
+  /** Combines a partner's record with a person for a purpose (C5), decided and audited in the link's transaction. */
+  public Outcome<Map<String, Object>> linkPartner(Access by, String subjectId, String partner, String identifier, String purpose) {
+    enforcer.checkNames(purpose, List.of("user.partner"), null);
+    return jdbi.inTransaction(h -> {
+      requireVisible(h, by, subjectId, "link", purpose);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("link", Action.USE, purpose, subjectId, List.of("user.partner")));
+      if (!d.permits()) {
+        return new Outcome<Map<String, Object>>(d, null);
+      }
+      return new Outcome<>(d, usage.link(h, by, subjectId, partner, identifier, purpose));
+    });
+  }
+
+  /**
+   * On sign-in, ties the person's browser (known by its cookie) to them and attaches its earlier events
+   * (C6): the browser's collection for the site's convenience, now about this person, decided and
+   * audited in the person's trail. Returns how many events were attached.
+   */
+  public int attachBrowser(String subjectId, String cookie, String requestId) {
+    usage.settle();
+    return jdbi.inTransaction(h -> {
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), Access.browser(requestId), Use.of("attach-browser", Action.COLLECT, "convenience", subjectId,
+          List.of("user.device", "user.behavior")));
+      return d.permits() ? usage.attachBrowser(h, cookie, subjectId) : 0;
+    });
   }
 
   // ---- people: sign-in and sessions (C6) ----
@@ -707,12 +798,6 @@ public final class Vault {
     }
   }
 
-  /** The audit append of a permitted operation, run as the transaction's last statement. */
-  @FunctionalInterface
-  private interface AuditLater {
-    void run();
-  }
-
   // ---- internals ----
 
   private void insertField(Handle h, DataKey key, String subjectId, String field, String value, Instant now) {
@@ -751,11 +836,9 @@ public final class Vault {
       visible = exists(h, subjectId);
     }
     if (!visible) {
-      String probed = subjectId == null || subjectId.length() > 40 ? null : subjectId;
-      String named = purpose == null || purpose.length() > 100 ? "unknown" : purpose;
       // a new handle, not jdbi.useHandle: that would join the caller's transaction on this thread
       try (Handle own = jdbi.open()) {
-        audit.append(own, by.kind().id(), by.id(), action, named, probed, List.of(), "deny", List.of("not-visible"), List.of("C14", "C29"), by.requestId());
+        enforcer.refuseInvisible(JdbcTx.of(own, audit), by, action, purpose, subjectId);
       }
       throw new NotFound("no person with this id is visible to you");
     }
@@ -763,26 +846,6 @@ public final class Vault {
 
   private static boolean exists(Handle h, String subjectId) {
     return h.createQuery("SELECT COUNT(*) FROM subject WHERE id = :id").bind("id", subjectId).mapTo(Integer.class).one() > 0;
-  }
-
-  private Facts facts(Handle h, Access by, String subjectId) {
-    int version = h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subjectId).mapTo(Integer.class).findOne().orElse(0);
-    List<Facts.Consent> consents = new ArrayList<>();
-    for (Consent c : consents(h, subjectId)) {
-      if (c.withdrawnAt() == null) {
-        consents.add(new Facts.Consent(c.purpose(), c.recipient(), c.policyVersion()));
-      }
-    }
-    return facts(by, consents, version);
-  }
-
-  private Facts facts(Access by, List<Facts.Consent> consents, int version) {
-    return new Facts(clock.instant(), consents, version, Set.of(), by.staff(), List.of(), null, -1);
-  }
-
-  private void audit(Handle h, Access by, String action, String purpose, String subjectId, List<String> categories, Decision d) {
-    audit.append(h, by.kind().id(), by.id(), action, purpose, subjectId, categories, d.effect().name().toLowerCase(java.util.Locale.ROOT),
-        d.rules(), d.clauses(), by.requestId());
   }
 
   private void recordRequest(Handle h, String subjectId, String kind, Instant requested, Instant served) {

@@ -3,7 +3,7 @@ package com.plenary.privacy.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.Postgres;
@@ -287,7 +287,7 @@ class CollectorJournalTest {
       this.pg = pg;
       this.store = Store.open(url, user, "", 4, Clock.systemUTC());
       this.keys = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", Clock.systemUTC());
-      Vault vault = store.vault(Keys.local(Files.createTempDirectory(tmp, "keys")), keys, DecisionEngine.compile(Policy.bundled()));
+      Vault vault = store.vault(Keys.local(Files.createTempDirectory(tmp, "keys")), keys, Enforcer.create(Policy.bundled(), java.time.Clock.systemUTC()));
       this.usage = vault.usage();
     }
 

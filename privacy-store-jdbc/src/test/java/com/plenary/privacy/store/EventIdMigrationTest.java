@@ -3,7 +3,7 @@ package com.plenary.privacy.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.plenary.privacy.Ids;
-import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.MutableClock;
@@ -73,7 +73,7 @@ class EventIdMigrationTest {
   private static void retain(String url, String user, MutableClock clock, String legacyOld, String legacyNew) throws Exception {
     try (Store store = Store.open(url, user, "", 2, clock);
         SubjectKeys keys = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", clock)) {
-      Vault vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keys, DecisionEngine.compile(Policy.bundled()));
+      Vault vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keys, Enforcer.create(Policy.bundled(), java.time.Clock.systemUTC()));
       try (Connection c = DriverManager.getConnection(url, user, "")) {
         assertThat(ids(c, "SELECT id FROM usage_event_legacy_id ORDER BY id")).containsExactlyInAnyOrder(legacyOld, legacyNew);
         assertThat(ids(c, "SELECT id FROM usage_event")).containsExactlyInAnyOrder(legacyOld, legacyNew);

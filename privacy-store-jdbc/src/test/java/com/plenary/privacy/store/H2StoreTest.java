@@ -1,6 +1,6 @@
 package com.plenary.privacy.store;
 
-import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ class H2StoreTest extends VaultContract {
     Path keys = Files.createTempDirectory("plenary-keys");
     store = Store.open(url, "sa", "", 4, clock);
     keyStore = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", clock);
-    vault = store.vault(Keys.local(keys), keyStore, DecisionEngine.compile(Policy.bundled()));
+    vault = store.vault(Keys.local(keys), keyStore, Enforcer.create(Policy.bundled(), clock));
   }
 
   @AfterAll

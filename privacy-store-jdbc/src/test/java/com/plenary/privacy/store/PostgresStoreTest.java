@@ -2,7 +2,7 @@ package com.plenary.privacy.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.Postgres;
@@ -27,7 +27,7 @@ class PostgresStoreTest extends VaultContract {
     pgKeys = Postgres.freshSchema();
     store = Store.open(pg.url(), pg.user(), "", 4, clock);
     keyStore = SubjectKeys.open(pgKeys.url(), pgKeys.user(), "", clock);
-    vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keyStore, DecisionEngine.compile(Policy.bundled()));
+    vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keyStore, Enforcer.create(Policy.bundled(), clock));
   }
 
   @AfterAll

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.store.Vault.Access;
+import com.plenary.privacy.domain.Access;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -170,7 +170,7 @@ abstract class VaultContract extends StoreContract {
       c.createStatement().execute("INSERT INTO staff_member (id, name, type, roles, created_at) VALUES ('st-legacy-" + added.id().substring(3)
           + "', 'Legacy Name', 'employee', 'support', CURRENT_TIMESTAMP)");
       Vault reopened = store().vault(com.plenary.privacy.store.crypto.Keys.local(java.nio.file.Files.createTempDirectory("plenary-keys-reopened")), keyStore(),
-          com.plenary.privacy.decision.DecisionEngine.compile(com.plenary.privacy.policy.Policy.bundled()));
+          com.plenary.privacy.domain.Enforcer.create(com.plenary.privacy.policy.Policy.bundled(), clock()));
       String legacy = "st-legacy-" + added.id().substring(3);
       assertThat(reopened.staff().find(legacy).orElseThrow().name()).isEqualTo("Legacy Name");
       try (var rs = c.createStatement().executeQuery("SELECT name, name_sealed FROM staff_member WHERE id = '" + legacy + "'")) {
@@ -278,7 +278,7 @@ abstract class VaultContract extends StoreContract {
     String odd = "rq,\"" + System.nanoTime() + "\"";
     vault().usage().append(List.of(new UsageEvents.Event("rq-a-" + id, "browser", "snippet", "improve.analytics", "pageview", cookie, null, null,
         Map.of("page", "https://x.example/before"))));
-    assertThat(vault().usage().attachBrowser(cookie, id)).isEqualTo(1);
+    assertThat(vault().attachBrowser(id, cookie, "rq-test")).isEqualTo(1);
     vault().usage().append(List.of(new UsageEvents.Event(odd, "service", "mail", "technical", "open", null, id, null,
         Map.of("page", "https://x.example/after?q=\"quoted\",comma"))));
     assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isEqualTo(2);

@@ -7,7 +7,7 @@ import com.plenary.privacy.policy.Service;
 import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.Conflict;
 import com.plenary.privacy.store.Vault;
-import com.plenary.privacy.store.Vault.Access;
+import com.plenary.privacy.domain.Access;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;

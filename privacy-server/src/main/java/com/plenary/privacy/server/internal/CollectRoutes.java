@@ -3,8 +3,9 @@ package com.plenary.privacy.server.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
-import com.plenary.privacy.decision.DecisionRequest;
 import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Cookie;
@@ -14,7 +15,6 @@ import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.UsageEvents;
-import com.plenary.privacy.store.Vault.Access;
 import io.javalin.http.Context;
 import io.javalin.http.SameSite;
 import java.io.IOException;
@@ -104,8 +104,8 @@ public final class CollectRoutes {
     String browser = browserCookie(ctx);
     String subject = platform.vault().session(ctx.cookie(VaultRoutes.SESSION_COOKIE)).map(s -> s.subjectId()).orElse(null);
     List<Facts.Consent> consents = choices.analytics() ? List.of(new Facts.Consent("improve.analytics", null, platform.policy().version())) : List.of();
-    Decision d = platform.engine().decide(new DecisionRequest(ActorKind.BROWSER, "browser", Action.COLLECT, "improve.analytics", subject, null, COLLECTED,
-        new Facts(platform.clock().instant(), consents, 0, Set.of(), null, List.of(), null, -1)));
+    Decision d = platform.enforcer().decideCollection(Access.browser(ctx.attribute("request-id")),
+        Use.of("collect", Action.COLLECT, "improve.analytics", subject, COLLECTED), consents);
     if (!d.permits()) {
       ctx.header("X-Plenary-Recorded", "no").status(204);
       return;
@@ -228,7 +228,7 @@ public final class CollectRoutes {
         throw new InvalidInputException(at + ".browser", at + ".browser must be the browser-id cookie value");
       }
       String purpose = e.get("purpose") == null ? "technical" : optional(e.get("purpose"), at + ".purpose");
-      requireCollect(ActorKind.SERVICE, caller.name(), purpose, subject, List.of("user.device", "user.behavior"), at);
+      requireCollect(Access.service(caller.name(), ctx.attribute("request-id")), purpose, subject, List.of("user.device", "user.behavior"), at);
       if (subject != null && !platform.vault().services(subject).contains(caller.name())) {
         throw new com.plenary.privacy.store.NotFound("no person with the id in " + at + " is registered with this service");
       }
@@ -255,17 +255,21 @@ public final class CollectRoutes {
         throw new InvalidInputException(at + ".identifier", at + ".identifier is required: the partner's own identifier of the visitor");
       }
       String purpose = e.get("purpose") == null ? "improve" : optional(e.get("purpose"), at + ".purpose");
-      requireCollect(ActorKind.PARTNER, caller.name(), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
+      requireCollect(Access.partner(caller.name(), ctx.attribute("request-id")), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
       Map<String, Object> details = pageDetails(e);
       return new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.get("type")), null, null, identifier, details);
     });
     ctx.json(Map.of("stored", stored, "partner", caller.name()));
   }
 
-  /** Asks the engine whether this event may be collected; a denial names the event's index. */
-  private void requireCollect(ActorKind kind, String actor, String purpose, String subject, List<String> categories, String at) {
-    Decision d = platform.engine().decide(new DecisionRequest(kind, actor, Action.COLLECT, purpose, subject, null, categories,
-        new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
+  /** Asks the enforcer whether this event may be collected; a denial or an unknown name names the event's index. */
+  private void requireCollect(Access by, String purpose, String subject, List<String> categories, String at) {
+    Decision d;
+    try {
+      d = platform.enforcer().decideCollection(by, Use.of("collect", Action.COLLECT, purpose, subject, categories), List.of());
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException(at + "." + e.field(), at + ": " + e.getMessage());
+    }
     if (!d.permits()) {
       throw withIndex(VaultRoutes.denied(d), at);
     }
@@ -329,17 +333,12 @@ public final class CollectRoutes {
     if (purpose == null) {
       throw new InvalidInputException("purpose", "name the purpose of combining the records (C5)");
     }
-    String subject = ctx.pathParam("id");
-    if (!platform.vault().services(subject).contains(caller.name())) {
-      throw new com.plenary.privacy.store.NotFound("no person with this id is visible to you");
+    var out = platform.vault().linkPartner(Access.service(caller.name(), ctx.attribute("request-id")), ctx.pathParam("id"), partner,
+        optional(m.get("identifier"), "identifier"), purpose);
+    if (!out.permitted()) {
+      throw VaultRoutes.denied(out.decision());
     }
-    Decision d = platform.engine().decide(new DecisionRequest(ActorKind.SERVICE, caller.name(), Action.USE, purpose, subject, null, List.of("user.partner"),
-        new Facts(platform.clock().instant(), List.of(), 0, Set.of(), null, List.of(), null, -1)));
-    if (!d.permits()) {
-      throw VaultRoutes.denied(d);
-    }
-    ctx.status(201).json(platform.vault().usage().link(Access.service(caller.name(), ctx.attribute("request-id")), subject, partner,
-        optional(m.get("identifier"), "identifier"), purpose));
+    ctx.status(201).json(out.value());
   }
 
   private void unlinkByService(Context ctx) {
@@ -520,7 +519,7 @@ public final class CollectRoutes {
   static void attachBrowser(Platform platform, Context ctx, String subjectId) {
     String v = ctx.cookie(BROWSER_COOKIE);
     if (v != null && COOKIE_VALUE.matcher(v).matches()) {
-      platform.vault().usage().attachBrowser(v, subjectId);
+      platform.vault().attachBrowser(subjectId, v, ctx.attribute("request-id"));
     }
   }
 

@@ -8,7 +8,7 @@ import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.Vault;
-import com.plenary.privacy.store.Vault.Access;
+import com.plenary.privacy.domain.Access;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;

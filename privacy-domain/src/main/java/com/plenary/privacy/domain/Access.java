@@ -1,0 +1,42 @@
+package com.plenary.privacy.domain;
+
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.policy.ActorKind;
+import java.util.Objects;
+
+/**
+ * Who is acting, as the enforcer needs to know it: the kind and id of the actor, the request it acts
+ * in, and for staff the facts the platform holds about them (agreement and grants, looked up from the
+ * staff store by the front end that authenticated them — never taken from a request).
+ */
+public record Access(ActorKind kind, String id, String requestId, Facts.Staff staff) {
+  public Access {
+    Objects.requireNonNull(kind, "kind == null");
+    Objects.requireNonNull(id, "id == null");
+  }
+
+  public static Access service(String name, String requestId) {
+    return new Access(ActorKind.SERVICE, name, requestId, null);
+  }
+
+  public static Access partner(String name, String requestId) {
+    return new Access(ActorKind.PARTNER, name, requestId, null);
+  }
+
+  public static Access subject(String subjectId, String requestId) {
+    return new Access(ActorKind.SUBJECT, subjectId, requestId, null);
+  }
+
+  public static Access browser(String requestId) {
+    return new Access(ActorKind.BROWSER, "browser", requestId, null);
+  }
+
+  public static Access staff(Facts.Staff staff, String requestId) {
+    return new Access(ActorKind.STAFF, staff.id(), requestId, staff);
+  }
+
+  /** A scheduled job of the platform itself (retention, reviews). */
+  public static Access system(String job) {
+    return new Access(ActorKind.STAFF, "system:" + job, null, null);
+  }
+}

@@ -1,0 +1,179 @@
+package com.plenary.privacy.domain;
+
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.decision.DecisionRequest;
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.policy.Category;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.policy.Purpose;
+import com.plenary.privacy.policy.Recipient;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The one enforcement point. It is the only caller of the {@link DecisionEngine} and the only maker of
+ * audit records that claim a decision: a use case runs inside it, in the manner of Jdbi's
+ * {@code inTransaction(handle -> …)} — the enforcer checks every name against the policy, gathers the
+ * facts through the use case's {@link Tx} (consents, grants, the accepted policy version: never from
+ * the caller), decides, and writes the audit entry for a permit and a denial alike in that same
+ * transaction; only then does the use case touch the data, and only what the decision permits.
+ *
+ * <p>Thread-safe and immutable once created.
+ */
+public final class Enforcer {
+  /** The operation name of a refusal made before the engine: the person is not visible to the caller. */
+  public static final String NOT_VISIBLE = "not-visible";
+
+  private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private final Policy policy;
+  private final DecisionEngine engine;
+  private final Clock clock;
+  private final Set<String> purposes;
+  private final Set<String> categories;
+  private final Set<String> recipients;
+
+  private Enforcer(Policy policy, Clock clock) {
+    this.policy = policy;
+    this.engine = DecisionEngine.compile(policy);
+    this.clock = clock;
+    this.purposes = policy.purposes().stream().map(Purpose::id).collect(Collectors.toUnmodifiableSet());
+    this.categories = policy.categories().stream().map(Category::id).collect(Collectors.toUnmodifiableSet());
+    this.recipients = policy.recipients().stream().map(Recipient::id).collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** Compiles the policy into the enforcer's engine. */
+  public static Enforcer create(Policy policy, Clock clock) {
+    return new Enforcer(Objects.requireNonNull(policy, "policy == null"), Objects.requireNonNull(clock, "clock == null"));
+  }
+
+  public Policy policy() {
+    return policy;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * Decides a use inside the use case's transaction and audits the decision there, permit or deny.
+   * The caller acts on the answer: on a denial it touches nothing; on a partial answer only the
+   * {@link Decision#permitted() permitted} categories.
+   *
+   * @throws InvalidInputException when the use names a purpose, category or recipient the policy does not know
+   */
+  public Decision decide(Tx tx, Access by, Use use) {
+    checkNames(use.purpose(), use.categories(), use.recipient());
+    Facts facts = tx.facts(by, use.subject(), clock.instant());
+    Decision d = engine.decide(request(by, use, facts));
+    tx.audit(AuditRecord.of(by, use, d));
+    return d;
+  }
+
+  /**
+   * Records, in a transaction of its own ({@code tx}, since the caller's rolls back), that a caller
+   * asked about a person who is not visible to it (unknown, registered with another service, someone
+   * else): a denied attempt.
+   */
+  public void refuseInvisible(Tx tx, Access by, String operation, String purpose, String probedSubject) {
+    refuse(tx, by, operation, purpose, probedSubject, NOT_VISIBLE, List.of("C14", "C29"));
+  }
+
+  /**
+   * Records a refusal that a rule of the platform makes beside the engine (a consent that only the
+   * person can give, a grant to oneself), as a denial, in {@code tx}; returns the {@link Refused} for
+   * the caller to throw once {@code tx} has committed.
+   */
+  public Refused refuse(Tx tx, Access by, String operation, String purpose, String subject, String rule, List<String> clauses, String message) {
+    refuse(tx, by, operation, purpose, subject, rule, clauses);
+    return new Refused(rule, clauses, message);
+  }
+
+  private void refuse(Tx tx, Access by, String operation, String purpose, String subject, String rule, List<String> clauses) {
+    String named = purpose != null && purposes.contains(purpose) ? purpose : "unknown";
+    String probed = subject == null || subject.length() > 40 ? null : subject;
+    tx.audit(AuditRecord.decisionBuilder(by, operation, AuditRecord.DENY).purpose(named).subject(probed)
+        .rules(List.of(rule)).clauses(clauses).build());
+  }
+
+  /**
+   * Decides a use that concerns no identified person — a staff member's or a service's question in
+   * general — on the facts of the actor alone (for staff their agreement and grants). Nothing is
+   * touched on the strength of it, so it is not audited.
+   */
+  public Decision decideUnidentified(Access by, Use use) {
+    if (use.subject() != null) {
+      throw new IllegalArgumentException("use names a person; decide it inside a transaction");
+    }
+    checkNames(use.purpose(), use.categories(), use.recipient());
+    return engine.decide(request(by, use, new Facts(clock.instant(), List.of(), 0, Set.of(), by.staff(), List.of(), null, -1)));
+  }
+
+  /**
+   * Decides the collection of one usage event on the facts that come with it: for a browser, the
+   * choice the person made in the cookie banner on that browser ({@code bannerConsents}, the person's
+   * own channel); for a service or a partner, none — a collection that needs the person's consent is
+   * refused (default deny). Not audited per event: the collector handles thousands a second, and the
+   * transaction that stores permitted events records each batch.
+   */
+  public Decision decideCollection(Access by, Use use, List<Facts.Consent> bannerConsents) {
+    if (use.action() != com.plenary.privacy.policy.Action.COLLECT) {
+      throw new IllegalArgumentException("use is not a collection");
+    }
+    if (!bannerConsents.isEmpty() && by.kind() != com.plenary.privacy.policy.ActorKind.BROWSER) {
+      throw new IllegalArgumentException("only the person's own browser carries banner choices");
+    }
+    checkNames(use.purpose(), use.categories(), use.recipient());
+    return engine.decide(request(by, use, new Facts(clock.instant(), bannerConsents, 0, Set.of(), null, List.of(), null, -1)));
+  }
+
+  /**
+   * A policy author's what-if: decides {@code request} on the facts it states, touching no data. The
+   * answer is never a permission to act and is not audited; it serves {@code plenary policy decide}
+   * and the golden decision files.
+   */
+  public Decision preview(DecisionRequest request) {
+    return engine.decide(request);
+  }
+
+  /**
+   * Checks that every name is one the policy declares; otherwise an {@link InvalidInputException}
+   * naming the field, the same 400 from every front end.
+   */
+  public void checkNames(String purpose, List<String> categoryIds, String recipient) {
+    if (purpose == null || !purposes.contains(purpose)) {
+      throw new InvalidInputException("purpose", unknown("purpose", purpose) + "; the policy's purposes are "
+          + String.join(", ", policy.purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));
+    }
+    for (String c : categoryIds) {
+      if (c == null || !categories.contains(c)) {
+        throw new InvalidInputException("categories", unknown("data category", c) + "; see GET /api/v1/policy for the policy's categories");
+      }
+    }
+    if (recipient != null && !recipients.contains(recipient)) {
+      throw new InvalidInputException("recipient", unknown("recipient", recipient) + "; see GET /api/v1/policy for the policy's recipients");
+    }
+  }
+
+  /** Whether the policy declares this purpose. */
+  public boolean knowsPurpose(String purpose) {
+    return purpose != null && purposes.contains(purpose);
+  }
+
+  private static String unknown(String what, String name) {
+    if (name == null || name.isEmpty()) {
+      return "name the " + what;
+    }
+    return PLAIN_NAME.matcher(name).matches() ? "the policy declares no " + what + " '" + name + "'" : "the " + what + " given is not one the policy declares";
+  }
+
+  private static DecisionRequest request(Access by, Use use, Facts facts) {
+    return new DecisionRequest(by.kind(), by.id(), use.action(), use.purpose(), use.subject(), use.recipient(), use.categories(), facts);
+  }
+}

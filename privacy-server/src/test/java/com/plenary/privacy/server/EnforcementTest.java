@@ -1,0 +1,244 @@
+package com.plenary.privacy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.policy.Prohibition;
+import com.plenary.privacy.policy.Rule;
+import com.plenary.privacy.store.AuditLog;
+import com.plenary.privacy.store.Credentials;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The one enforcement point, tried from outside through real HTTP: the holes a service, a staff
+ * member or a careless caller could go around it by are closed, and every decision the audit trail
+ * claims was made by the engine.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EnforcementTest {
+  private final ObjectMapper json = new ObjectMapper();
+  private Running running;
+  private String mail;
+  private String shop;
+
+  @BeforeAll
+  void start() throws Exception {
+    running = new Running();
+    mail = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
+    shop = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "shop").key();
+  }
+
+  @AfterAll
+  void stop() {
+    running.close();
+  }
+
+  record Person(String id, String cookie, String csrf) {}
+
+  private JsonNode body(HttpResponse<String> r) throws Exception {
+    return json.readTree(r.body());
+  }
+
+  private Person register(String service) throws Exception {
+    String email = "p" + System.nanoTime() + "@example.org";
+    String password = "a long passphrase of theirs";
+    String fields = service.equals("shop")
+        ? "{\"email\":\"" + email + "\",\"name\":\"Ada\",\"address\":\"1 Analytical Way\"}"
+        : "{\"email\":\"" + email + "\",\"name\":\"Ada\"}";
+    HttpResponse<String> r = running.postJson("/api/v1/subjects", "{\"fields\":" + fields + ",\"password\":\"" + password + "\"}",
+        service.equals("shop") ? shop : mail);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    String id = body(r).get("id").asText();
+    HttpResponse<String> signIn = running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", null);
+    assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+    String setCookie = signIn.headers().firstValue("Set-Cookie").orElseThrow();
+    return new Person(id, setCookie.substring(0, setCookie.indexOf(';')), body(signIn).get("csrf").asText());
+  }
+
+  private HttpResponse<String> asPerson(Person p, String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(running.uri(path)).method(method,
+        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Cookie", p.cookie()).header("X-CSRF-Token", p.csrf());
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return running.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> as(String bearer, String method, String path, String body) throws Exception {
+    return running.send(method, path, body == null ? null : "application/json", body == null ? "" : body, "Authorization", "Bearer " + bearer);
+  }
+
+  private static void assertProblem(HttpResponse<String> r, int status) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+  }
+
+  private String staffToken(String role) {
+    var member = running.platform.vault().staff().add("Sam", "employee", List.of(role), Instant.now());
+    return running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
+  }
+
+  @Test
+  void C19_aServiceCannotGiveItselfAPersonsConsent() throws Exception {
+    Person ada = register("mail");
+    String read = "/api/v1/subjects/" + ada.id() + "?purpose=develop";
+    assertProblem(as(mail, "GET", read, null), 403);
+    HttpResponse<String> grant = as(mail, "POST", "/api/v1/subjects/" + ada.id() + "/consents", "{\"purpose\":\"develop\"}");
+    assertProblem(grant, 403);
+    assertThat(body(grant).get("clauses").toString()).contains("C19");
+    assertThat(body(grant).get("rules").toString()).contains("consent-only-from-the-person");
+    assertProblem(as(mail, "GET", read, null), 403);
+    // the refused attempt is in the person's trail as a denial
+    assertThat(running.platform.store().audit().about(ada.id(), 100)).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("consent");
+      assertThat(e.effect()).isEqualTo("deny");
+      assertThat(e.rules()).containsExactly("consent-only-from-the-person");
+    });
+    // the person gives it themselves; the service may withdraw it on their behalf
+    assertThat(asPerson(ada, "POST", "/api/v1/me/consents", "{\"purpose\":\"develop\"}").statusCode()).isEqualTo(201);
+    assertThat(as(mail, "GET", read, null).statusCode()).isEqualTo(200);
+    HttpResponse<String> withdraw = as(mail, "POST", "/api/v1/subjects/" + ada.id() + "/consents", "{\"purpose\":\"develop\",\"granted\":false}");
+    assertThat(withdraw.statusCode()).as(withdraw.body()).isEqualTo(200);
+    assertProblem(as(mail, "GET", read, null), 403);
+  }
+
+  @Test
+  void C14_theDecisionsApiRefusesFactsFromItsCaller() throws Exception {
+    Person ada = register("mail");
+    String withFacts = "{\"action\":\"read\",\"purpose\":\"develop\",\"subject\":\"" + ada.id() + "\",\"categories\":[\"user.contact.email\"],"
+        + "\"facts\":{\"consents\":[{\"purpose\":\"develop\",\"version\":1}]}}";
+    HttpResponse<String> r = as(mail, "POST", "/api/v1/decisions", withFacts);
+    assertProblem(r, 400);
+    assertThat(body(r).get("field").asText()).isEqualTo("facts");
+    HttpResponse<String> batch = as(mail, "POST", "/api/v1/decisions", "[{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user\"]}," + withFacts + "]");
+    assertProblem(batch, 400);
+    assertThat(body(batch).get("field").asText()).isEqualTo("[1].facts");
+  }
+
+  @Test
+  void C19_theDecisionsApiAndTheVaultGiveTheSameAnswerForTheSamePerson() throws Exception {
+    Person ada = register("mail");
+    String ask = "{\"action\":\"read\",\"purpose\":\"develop\",\"subject\":\"" + ada.id() + "\",\"categories\":[\"user.contact.email\"]}";
+    HttpResponse<String> before = as(mail, "POST", "/api/v1/decisions", ask);
+    assertThat(before.statusCode()).as(before.body()).isEqualTo(200);
+    assertThat(body(before).get("effect").asText()).isEqualTo("deny");
+    assertThat(as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=develop&fields=email", null).statusCode()).isEqualTo(403);
+
+    assertThat(asPerson(ada, "POST", "/api/v1/me/consents", "{\"purpose\":\"develop\"}").statusCode()).isEqualTo(201);
+    HttpResponse<String> after = as(mail, "POST", "/api/v1/decisions", ask);
+    assertThat(body(after).get("effect").asText()).as(after.body()).isEqualTo("permit");
+    assertThat(as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=develop&fields=email", null).statusCode()).isEqualTo(200);
+    // the question about a person is audited like any use
+    assertThat(running.platform.store().audit().about(ada.id(), 100)).filteredOn(e -> e.action().equals("ask:read"))
+        .extracting(AuditLog.Entry::effect).containsExactlyInAnyOrder("permit", "deny");
+    // a person the service cannot see is the same 404 as everywhere
+    assertProblem(as(shop, "POST", "/api/v1/decisions", ask), 404);
+  }
+
+  @Test
+  void C2_C14_aFieldTheServiceDoesNotDeclareNeverLeavesTheVault() throws Exception {
+    Person ada = register("mail");
+    HttpResponse<String> set = asPerson(ada, "PATCH", "/api/v1/me", "{\"fields\":{\"address\":\"1 Analytical Way\"}}");
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    HttpResponse<String> all = as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=provide", null);
+    assertThat(all.statusCode()).isEqualTo(200);
+    assertThat(all.body()).doesNotContain("Analytical");
+    assertThat(body(all).get("fields").has("address")).isFalse();
+    assertThat(body(all).get("fields").get("email")).isNotNull();
+    HttpResponse<String> named = as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=provide&fields=address", null);
+    assertProblem(named, 400);
+    assertThat(named.body()).doesNotContain("Analytical").contains("address");
+    // the person sees their own address
+    assertThat(asPerson(ada, "GET", "/api/v1/me", null).body()).contains("Analytical");
+  }
+
+  @Test
+  void C26_anApproverNamedByTheCallerIsNoApproval() throws Exception {
+    String officer = staffToken("privacy-officer");
+    String legal = "{\"action\":\"disclose\",\"purpose\":\"protect\",\"recipient\":\"carrier\",\"categories\":[\"user.contact\"],"
+        + "\"facts\":{\"legal\":{\"ground\":\"a\",\"requested_by\":\"st-me\",\"approved_by\":[\"st-nobody-at-all\"]}}}";
+    assertProblem(as(officer, "POST", "/api/v1/decisions", legal), 400);
+    HttpResponse<String> bare = as(officer, "POST", "/api/v1/decisions", legal.replaceFirst(",\"facts\".*\\}\\}\\}$", "}"));
+    assertThat(bare.statusCode()).as(bare.body()).isEqualTo(200);
+    assertThat(body(bare).get("effect").asText()).isEqualTo("deny");
+  }
+
+  @Test
+  void C14_aNameThePolicyDoesNotKnowIsOneClear400Everywhere() throws Exception {
+    Person ada = register("mail");
+    String longName = "p".repeat(101);
+    for (String purpose : List.of("no-such-purpose", longName)) {
+      HttpResponse<String> decided = as(mail, "POST", "/api/v1/decisions",
+          "{\"action\":\"read\",\"purpose\":\"" + purpose + "\",\"categories\":[\"user.contact.email\"]}");
+      assertProblem(decided, 400);
+      assertThat(body(decided).get("field").asText()).isEqualTo("purpose");
+      assertProblem(as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=" + purpose, null), 400);
+      assertProblem(as(mail, "POST", "/api/v1/subjects/" + ada.id() + "/content", "{\"kind\":\"message\",\"purpose\":\"" + purpose + "\",\"text\":\"hi\"}"), 400);
+      assertProblem(as(mail, "POST", "/api/v1/subjects/" + ada.id() + "/consents", "{\"purpose\":\"" + purpose + "\",\"granted\":false}"), 400);
+      assertProblem(asPerson(ada, "POST", "/api/v1/me/consents", "{\"purpose\":\"" + purpose + "\"}"), 400);
+    }
+    HttpResponse<String> category = as(mail, "POST", "/api/v1/decisions", "{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user.nothing\"]}");
+    assertProblem(category, 400);
+    assertThat(body(category).get("detail").asText()).contains("user.nothing");
+    // nothing written for the refused names
+    assertThat(running.platform.store().audit().about(ada.id(), 100)).noneSatisfy(e -> assertThat(e.purpose()).isIn("no-such-purpose", longName));
+  }
+
+  @Test
+  void C32_noOneGrantsAccessToThemselves() throws Exception {
+    var member = running.platform.vault().staff().add("Pat", "employee", List.of("privacy-officer"), Instant.now());
+    String token = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
+    HttpResponse<String> own = as(token, "POST", "/api/v1/staff/" + member.id() + "/grants",
+        "{\"role\":\"privacy-officer\",\"categories\":[\"user\"],\"purposes\":[\"protect\"],\"until\":\"" + Instant.now().plus(Duration.ofHours(1)) + "\"}");
+    assertProblem(own, 403);
+    assertThat(running.platform.vault().staff().grants(member.id())).isEmpty();
+  }
+
+  @Test
+  void C5_aPartnersRecordIsLinkedToOnePersonAtMost() throws Exception {
+    Person ada = register("shop");
+    Person grace = register("shop");
+    String link = "{\"partner\":\"acme-ads\",\"identifier\":\"visitor-" + System.nanoTime() + "\",\"purpose\":\"improve\"}";
+    HttpResponse<String> first = as(shop, "POST", "/api/v1/subjects/" + ada.id() + "/partner-links", link);
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+    assertProblem(as(shop, "POST", "/api/v1/subjects/" + grace.id() + "/partner-links", link), 409);
+    assertThat(asPerson(grace, "GET", "/api/v1/me/partner-links", null).body()).doesNotContain("acme-ads");
+    assertThat(running.platform.store().audit().about(ada.id(), 100)).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("link");
+      assertThat(e.effect()).isEqualTo("permit");
+    });
+  }
+
+  @Test
+  void everyAuditEntryThatClaimsADecisionNamesARuleThatDecides() throws Exception {
+    Person ada = register("mail");
+    as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=provide", null);
+    as(mail, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=develop", null);
+    as(shop, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=provide", null);
+    as(mail, "POST", "/api/v1/subjects/" + ada.id() + "/consents", "{\"purpose\":\"develop\"}");
+    asPerson(ada, "POST", "/api/v1/me/consents", "{\"purpose\":\"develop\"}");
+    asPerson(ada, "GET", "/api/v1/me/export", null);
+    running.platform.store().audit().seal();
+    Set<String> deciding = new HashSet<>(Set.of("default-deny", "undeclared-category", "undeclared-purpose", "unknown-partner", "unregistered-service",
+        "not-visible", "consent-only-from-the-person", "no-grant-to-oneself"));
+    running.platform.policy().rules().stream().map(Rule::id).forEach(deciding::add);
+    running.platform.policy().prohibitions().stream().map(Prohibition::id).forEach(deciding::add);
+    List<AuditLog.Entry> entries = running.platform.store().audit().recent(1000, null);
+    assertThat(entries).filteredOn(e -> e.effect().equals("permit") || e.effect().equals("deny")).isNotEmpty()
+        .allSatisfy(e -> assertThat(e.rules()).as(e.toString()).isNotEmpty().allSatisfy(rule -> assertThat(deciding).contains(rule)));
+    // what is not a decision says so
+    assertThat(entries).filteredOn(e -> e.action().equals("consent")).extracting(AuditLog.Entry::effect).contains("recorded", "deny");
+  }
+}
