@@ -134,7 +134,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     var officer = platform.vault().staff().list().stream()
         .filter(s -> s.active() && s.name().equals("Demo Privacy Officer")).findFirst()
         .orElseGet(() -> platform.vault().staff().add("Demo Privacy Officer", "employee", List.of("privacy-officer", "auditor"), platform.clock().instant()));
-    String token = platform.issuer().issue(officer.id(), platform.config().tokenTtl());
+    String token = platform.issueStaffToken(officer.id(), platform.config().tokenTtl());
     out.println();
     out.println("Demo data loaded. These credentials are shown once:");
     out.println("  service 'mail' key:        " + service);

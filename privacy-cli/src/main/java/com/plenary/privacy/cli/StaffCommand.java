@@ -90,7 +90,7 @@ final class StaffCommand {
       if (life.isNegative() || life.isZero() || life.compareTo(Duration.ofDays(7)) > 0) {
         throw new InvalidInputException("ttl", "--ttl must be from PT1S to P7D");
       }
-      String token = platform.issuer().issue(m.id(), life);
+      String token = platform.issueStaffToken(m.id(), life);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         Map<String, Object> o = new LinkedHashMap<>();

@@ -28,6 +28,8 @@ public final class Platform implements AutoCloseable {
   private final SubjectKeys keyStore;
   private final Vault vault;
 
+  private int resumedErasures;
+
   private final DataCentre dataCentre;
   private final DataCentre keyCentre;
 
@@ -80,13 +82,18 @@ public final class Platform implements AutoCloseable {
       // events a stopped server left in the collector's journal go into the table now (unless a running server holds it)
       platform.vault().usage().recoverJournal(config.collectorJournalDir());
       // erasures a crash interrupted are completed before anything else is served
-      platform.vault().resumeErasures();
+      platform.resumedErasures = platform.vault().resumeErasures();
       return platform;
     } catch (RuntimeException e) {
       store.close();
       keyStore.close();
       throw e;
     }
+  }
+
+  /** How many erasures a crash had interrupted and this opening completed. */
+  public int resumedErasures() {
+    return resumedErasures;
   }
 
   public Config config() {
@@ -108,6 +115,11 @@ public final class Platform implements AutoCloseable {
 
   public LocalIssuer issuer() {
     return issuer;
+  }
+
+  /** A bearer token of the local issuer for a staff member, valid for {@code ttl}: for front ends that are not the HTTP layer (the CLI). */
+  public String issueStaffToken(String staffId, java.time.Duration ttl) {
+    return issuer.issue(staffId, ttl);
   }
 
   public Clock clock() {

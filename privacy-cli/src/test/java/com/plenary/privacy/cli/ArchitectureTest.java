@@ -1,0 +1,84 @@
+package com.plenary.privacy.cli;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.store.AuditLog;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The arrows the design depends on, checked on the compiled classes of every module the command
+ * carries: one enforcer in front of the engine and the audit trail's decisions, and modules that
+ * depend one way (core ← domain ← store ← server ← cli).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ArchitectureTest {
+  private JavaClasses classes;
+
+  @BeforeAll
+  void importClasses() {
+    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("com.plenary.privacy");
+  }
+
+  @Test
+  void onlyTheEnforcerCallsTheDecisionEngine() {
+    noClasses().that().doNotHaveFullyQualifiedName(Enforcer.class.getName()).and().doNotHaveFullyQualifiedName(DecisionEngine.class.getName())
+        .should().callMethodWhere(com.tngtech.archunit.core.domain.JavaCall.Predicates.target(
+            com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner(
+                com.tngtech.archunit.base.DescribedPredicate.describe("is DecisionEngine", o -> o.getName().equals(DecisionEngine.class.getName())))))
+        .because("every use of personal data is decided by the one enforcer, which gathers the facts itself and audits the decision")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheEnforcerMakesAuditRecordsThatClaimADecision() {
+    noClasses().that().doNotHaveFullyQualifiedName(Enforcer.class.getName()).and().doNotHaveFullyQualifiedName(AuditRecord.class.getName())
+        .should().callMethod(AuditRecord.class, "of", com.plenary.privacy.domain.Access.class, com.plenary.privacy.domain.Use.class,
+            com.plenary.privacy.decision.Decision.class)
+        .orShould().callMethod(AuditRecord.class, "decisionBuilder", com.plenary.privacy.domain.Access.class, String.class, String.class)
+        .because("an audit entry with effect permit or deny must come from a decision the enforcer made")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheStoreWritesTheAuditTrail() {
+    noClasses().that().resideOutsideOfPackage("com.plenary.privacy.store..")
+        .should().callMethod(AuditLog.class, "append", org.jdbi.v3.core.Handle.class, AuditRecord.class)
+        .because("the store writes audit entries inside the transaction of the operation they record")
+        .check(classes);
+  }
+
+  @Test
+  void theModulesDependOneWay() {
+    noClasses().that().resideInAnyPackage("com.plenary.privacy.decision..", "com.plenary.privacy.policy..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.domain..", "com.plenary.privacy.store..", "com.plenary.privacy.server..",
+            "com.plenary.privacy.cli..")
+        .check(classes);
+    noClasses().that().resideInAPackage("com.plenary.privacy.domain..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.store..", "com.plenary.privacy.server..", "com.plenary.privacy.cli..",
+            "org.jdbi..", "io.javalin..", "java.sql..")
+        .because("the domain is free of database and web code")
+        .check(classes);
+    noClasses().that().resideInAPackage("com.plenary.privacy.store..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.server..", "com.plenary.privacy.cli..", "io.javalin..")
+        .check(classes);
+    noClasses().that().resideInAPackage("com.plenary.privacy.server..")
+        .should().dependOnClassesThat().resideInAPackage("com.plenary.privacy.cli..")
+        .check(classes);
+  }
+
+  @Test
+  void theCommandStartsTheServerButDoesNotReachIntoIt() {
+    noClasses().that().resideInAPackage("com.plenary.privacy.cli..")
+        .should().dependOnClassesThat().resideInAPackage("com.plenary.privacy.server.internal..")
+        .because("the command line is a front end of its own: it opens the platform and starts the server, and uses nothing of the HTTP layer")
+        .check(classes);
+  }
+}
