@@ -66,6 +66,8 @@ public final class PlenaryServer implements AutoCloseable {
   private final Counter permits = Counter.builder("plenary_decisions").tag("effect", "permit").register(metrics);
   private final Counter denials = Counter.builder("plenary_decisions").tag("effect", "deny").register(metrics);
   private volatile boolean draining;
+  /** When the last request arrived (System.nanoTime), so a stop waits for the stream of arrivals to go quiet. */
+  private volatile long lastArrival;
   private final List<Route> routes = new ArrayList<>();
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Javalin app;
@@ -75,6 +77,8 @@ public final class PlenaryServer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+
+  private static final java.time.Duration QUIET = java.time.Duration.ofMillis(200);
 
   private PlenaryServer(Platform platform) {
     this.platform = platform;
@@ -112,6 +116,11 @@ public final class PlenaryServer implements AutoCloseable {
       cfg.http.maxRequestSize = config.maxRequestBytes();
       cfg.http.prefer405over404 = true;
       cfg.jetty.host = config.host();
+      // Jetty's graceful stop: connectors stop accepting, requests already in the handler finish (up to the grace)
+      cfg.jetty.modifyServer(server -> {
+        server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+        server.setStopTimeout(config.shutdownGrace().toMillis());
+      });
       cfg.jetty.port = config.port();
       cfg.events.handlerAdded(meta -> {
         String method = String.valueOf(meta.getHttpMethod()).toLowerCase(java.util.Locale.ROOT);
@@ -233,8 +242,10 @@ public final class PlenaryServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // every request that reaches the server while it drains is answered (503 with Retry-After), none is cut
+    // off: wait until nothing is in flight and arrivals have gone quiet, then stop accepting
     long deadline = System.nanoTime() + platform.config().shutdownGrace().toNanos();
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+    while ((inFlight.get() > 0 || System.nanoTime() - lastArrival < QUIET.toNanos()) && System.nanoTime() < deadline) {
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
@@ -395,6 +406,7 @@ public final class PlenaryServer implements AutoCloseable {
 
   private void beforeEach(Context ctx) {
     inFlight.incrementAndGet();
+    lastArrival = System.nanoTime();
     ctx.attribute("started", System.nanoTime());
     String id = ctx.header("X-Request-Id");
     if (id == null || !REQUEST_ID.matcher(id).matches()) {

@@ -85,7 +85,8 @@ class LifecycleTest {
     for (var f : all) {
       statuses.add(f.get());
     }
-    assertThat(statuses).allSatisfy(s -> assertThat(s).isIn(204, 503, -1));
+    // every request sent before the stop is answered: stored (204) or turned away to retry (503), none cut off
+    assertThat(statuses).allSatisfy(s -> assertThat(s).isIn(204, 503));
     assertThat(acknowledged).isNotEmpty();
     assertThat(running.platform.vault().usage().countByRequestIds(acknowledged)).isEqualTo(acknowledged.size());
     running.platform.close();
