@@ -15,10 +15,13 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The one enforcement point, tried from outside through real HTTP: the holes a service, a staff
@@ -26,20 +29,25 @@ import org.junit.jupiter.api.TestInstance;
  * claims was made by the engine.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ParameterizedClass(name = "on {0}")
+@ValueSource(strings = {"h2", "postgresql"})
 class EnforcementTest {
   private final ObjectMapper json = new ObjectMapper();
+  @Parameter
+  String database;
+
   private Running running;
   private String mail;
   private String shop;
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation
   void start() throws Exception {
-    running = new Running();
+    running = Running.on(database);
     mail = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
     shop = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "shop").key();
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   void stop() {
     running.close();
   }

@@ -10,14 +10,23 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 
-/** A real platform on H2 in a temporary folder, served on a free port, and an HTTP client for it. */
+/**
+ * A real platform served on a free port, and an HTTP client for it: on the embedded H2 in a temporary
+ * folder, or on PostgreSQL in fresh schemas (data and key store) dropped when it closes.
+ */
 final class Running implements AutoCloseable {
   final Path dir;
+  private final java.util.List<com.plenary.privacy.testkit.Postgres> schemas;
   final Platform platform;
   final PlenaryServer server;
   final HttpClient http = HttpClient.newHttpClient();
 
   Running(Map<String, String> config) throws IOException {
+    this(config, java.util.List.of());
+  }
+
+  private Running(Map<String, String> config, java.util.List<com.plenary.privacy.testkit.Postgres> schemas) throws IOException {
+    this.schemas = schemas;
     dir = Files.createTempDirectory("plenary-test");
     Map<String, String> all = new java.util.HashMap<>(config);
     all.putIfAbsent("data_dir", dir.toString());
@@ -29,6 +38,17 @@ final class Running implements AutoCloseable {
 
   Running() throws IOException {
     this(Map.of());
+  }
+
+  /** On {@code database}: {@code h2} (the embedded default) or {@code postgresql}. */
+  static Running on(String database) throws IOException {
+    if (database.equals("h2")) {
+      return new Running();
+    }
+    com.plenary.privacy.testkit.Postgres data = com.plenary.privacy.testkit.Postgres.freshSchema();
+    com.plenary.privacy.testkit.Postgres keys = com.plenary.privacy.testkit.Postgres.freshSchema();
+    return new Running(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()),
+        java.util.List.of(data, keys));
   }
 
   URI uri(String path) {
@@ -62,5 +82,6 @@ final class Running implements AutoCloseable {
   public void close() {
     server.stop();
     platform.close();
+    schemas.forEach(com.plenary.privacy.testkit.Postgres::close);
   }
 }

@@ -9,27 +9,35 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The vault through its real HTTP interface: services, people with sessions, and the authorisation matrix. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ParameterizedClass(name = "on {0}")
+@ValueSource(strings = {"h2", "postgresql"})
 class VaultHttpTest {
   private final ObjectMapper json = new ObjectMapper();
+  @Parameter
+  String database;
+
   private Running running;
   private String mail;
   private String shop;
 
-  @BeforeAll
+  @BeforeParameterizedClassInvocation
   void start() throws Exception {
-    running = new Running();
+    running = Running.on(database);
     mail = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
     shop = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "shop").key();
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   void stop() {
     running.close();
   }
