@@ -123,6 +123,27 @@ class EnforcementTest {
   }
 
   @Test
+  void C19_aConsentGivenAtRegistrationIsRecordedWithWhatThePersonWasShown() throws Exception {
+    String shown = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest("May Plenary Mail use your address to develop new features?".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    String email = "r" + System.nanoTime() + "@example.org";
+    int keysBefore = running.platform.keyStore().count();
+    HttpResponse<String> noEvidence = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ada\"},"
+        + "\"consents\":[{\"purpose\":\"develop\"}]}", mail);
+    assertProblem(noEvidence, 400);
+    assertThat(body(noEvidence).get("field").asText()).isEqualTo("consents[0].shown_sha256");
+    assertThat(running.platform.keyStore().count()).as("nothing half-written").isEqualTo(keysBefore);
+    HttpResponse<String> r = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ada\"},"
+        + "\"consents\":[{\"purpose\":\"develop\",\"shown_sha256\":\"" + shown + "\"}]}", mail);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    String id = body(r).get("id").asText();
+    assertThat(as(mail, "GET", "/api/v1/subjects/" + id + "?purpose=develop&fields=email", null).statusCode()).isEqualTo(200);
+    JsonNode consent = body(as(mail, "GET", "/api/v1/subjects/" + id + "/consents", null)).get("consents").get(0);
+    assertThat(consent.get("channel").asText()).isEqualTo("registration");
+    assertThat(consent.get("shownSha256").asText()).isEqualTo(shown);
+  }
+
+  @Test
   void C14_theDecisionsApiRefusesFactsFromItsCaller() throws Exception {
     Person ada = register("mail");
     String withFacts = "{\"action\":\"read\",\"purpose\":\"develop\",\"subject\":\"" + ada.id() + "\",\"categories\":[\"user.contact.email\"],"

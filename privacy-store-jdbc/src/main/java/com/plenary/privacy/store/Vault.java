@@ -65,7 +65,19 @@ public final class Vault {
   /** Fields read for a purpose: those the decision permits, and the names of those withheld. */
   public record Fields(Map<String, String> values, List<String> withheld) {}
 
-  public record Consent(String id, String purpose, String recipient, int policyVersion, String grantedBy, Instant grantedAt, Instant withdrawnAt) {}
+  public record Consent(String id, String purpose, String recipient, int policyVersion, String grantedBy, Instant grantedAt, Instant withdrawnAt,
+      String channel, String shownSha256) {}
+
+  /** The channels a consent comes through: each is the person's own. */
+  public static final List<String> CONSENT_CHANNELS = List.of("privacy-center", "api", "registration");
+
+  /**
+   * A consent the person gives as they register, with the evidence of what they were shown: the
+   * SHA-256 (64 hex digits) of the exact text of the consent request.
+   */
+  public record GivenAtRegistration(String purpose, String recipient, String shownSha256) {}
+
+  private static final java.util.regex.Pattern SHA256_HEX = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
   public record Erased(String subject, Map<String, Integer> counts) {}
 
@@ -117,6 +129,28 @@ public final class Vault {
    * declares; every required one must be there; a declined optional field is simply left out.
    */
   public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region) {
+    return register(by, service, fields, password, region, List.of());
+  }
+
+  /**
+   * Registers a person and records the consents they gave in the registration form, each with the
+   * hash of the text they were shown (C19): consent from the person, with evidence, in the same
+   * transaction as their registration.
+   */
+  public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region,
+      List<GivenAtRegistration> consents) {
+    for (int i = 0; i < consents.size(); i++) {
+      GivenAtRegistration c = consents.get(i);
+      try {
+        checkConsentNames(c.purpose(), c.recipient());
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("consents[" + i + "]." + e.field(), "consents[" + i + "]: " + e.getMessage());
+      }
+      if (c.shownSha256() == null || !SHA256_HEX.matcher(c.shownSha256()).matches()) {
+        throw new InvalidInputException("consents[" + i + "].shown_sha256", "consents[" + i + "].shown_sha256 must be the SHA-256 (64 lower-case hex digits) "
+            + "of the exact text the person was shown; a consent is recorded only with evidence of what the person agreed to (C19)");
+      }
+    }
     Service s = policy.service(service);
     if (s == null) {
       throw new InvalidInputException("service", "the service '" + service + "' is not registered in the policy; an unregistered service gets no data (C1)");
@@ -171,6 +205,10 @@ public final class Vault {
           .bind("id", id).bind("s", service).bind("at", utc(now)).execute();
       for (var e : values.entrySet()) {
         insertField(h, key, id, e.getKey(), e.getValue(), now);
+      }
+      Access person = Access.subject(id, by.requestId());
+      for (GivenAtRegistration c : consents) {
+        insertConsent(h, person, id, c.purpose(), c.recipient(), "registration", c.shownSha256(), now);
       }
       List<String> declined = s.optional().stream().filter(f -> !values.containsKey(f)).toList();
       return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet())));
@@ -587,7 +625,15 @@ public final class Vault {
    * one is refused, and the refusal is audited. A service asks the person instead.
    */
   public Consent grantConsent(Access by, String subjectId, String purpose, String recipient) {
+    return grantConsent(by, subjectId, purpose, recipient, "api");
+  }
+
+  /** A consent given by the person through {@code channel} (one of {@link #CONSENT_CHANNELS}). */
+  public Consent grantConsent(Access by, String subjectId, String purpose, String recipient, String channel) {
     checkConsentNames(purpose, recipient);
+    if (!CONSENT_CHANNELS.contains(channel)) {
+      throw new IllegalArgumentException("unknown consent channel " + channel);
+    }
     if (by.kind() != ActorKind.SUBJECT) {
       // the visibility check first, so the answer for a person the caller cannot see is the same 404 as ever
       jdbi.useTransaction(h -> requireVisible(h, by, subjectId, "consent", purpose));
@@ -600,14 +646,19 @@ public final class Vault {
     }
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "consent", purpose);
-      String id = "cn-" + UUID.randomUUID();
-      Instant now = clock.instant();
-      h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at) VALUES (:id, :s, :p, :r, :v, :by, :at)")
-          .bind("id", id).bind("s", subjectId).bind("p", purpose).bind("r", recipient).bind("v", policy.version())
-          .bind("by", by.kind().id() + ":" + by.id()).bind("at", utc(now)).execute();
-      audit.append(h, AuditRecord.recorded(by, "consent").purpose(purpose).subject(subjectId).rules(List.of("consent-granted")).clauses(List.of("C19", "C24")).build());
-      return new Consent(id, purpose, recipient, policy.version(), by.kind().id() + ":" + by.id(), now, null);
+      return insertConsent(h, by, subjectId, purpose, recipient, channel, null, clock.instant());
     });
+  }
+
+  private Consent insertConsent(Handle h, Access by, String subjectId, String purpose, String recipient, String channel, String shown, Instant now) {
+    String id = "cn-" + UUID.randomUUID();
+    h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at, channel, shown_sha256) "
+            + "VALUES (:id, :s, :p, :r, :v, :by, :at, :ch, :shown)")
+        .bind("id", id).bind("s", subjectId).bind("p", purpose).bind("r", recipient).bind("v", policy.version())
+        .bind("by", by.kind().id() + ":" + by.id()).bind("at", utc(now)).bind("ch", channel).bind("shown", shown).execute();
+    audit.append(h, AuditRecord.recorded(by, "consent").purpose(purpose).subject(subjectId).rules(List.of("consent-granted", "channel:" + channel))
+        .clauses(List.of("C19", "C24")).build());
+    return new Consent(id, purpose, recipient, policy.version(), by.kind().id() + ":" + by.id(), now, null, channel, shown);
   }
 
   /** Withdraws every active consent of the person for the purpose (and recipient, when given); a service may do so on their behalf. Returns how many. */
@@ -645,7 +696,8 @@ public final class Vault {
     return h.createQuery("SELECT * FROM consent WHERE subject_id = :s ORDER BY granted_at, id").bind("s", subjectId).map((rs, ctx) -> {
       OffsetDateTime w = rs.getObject("withdrawn_at", OffsetDateTime.class);
       return new Consent(rs.getString("id"), rs.getString("purpose"), rs.getString("recipient"), rs.getInt("policy_version"),
-          rs.getString("granted_by"), rs.getObject("granted_at", OffsetDateTime.class).toInstant(), w == null ? null : w.toInstant());
+          rs.getString("granted_by"), rs.getObject("granted_at", OffsetDateTime.class).toInstant(), w == null ? null : w.toInstant(),
+          rs.getString("channel"), rs.getString("shown_sha256"));
     }).list();
   }
 
@@ -658,6 +710,8 @@ public final class Vault {
     m.put("granted_by", c.grantedBy());
     m.put("granted_at", c.grantedAt());
     m.put("withdrawn_at", c.withdrawnAt());
+    m.put("channel", c.channel());
+    m.put("shown_sha256", c.shownSha256());
     return m;
   }
 

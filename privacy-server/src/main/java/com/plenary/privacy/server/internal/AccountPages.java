@@ -261,7 +261,7 @@ public final class AccountPages {
       if ("false".equals(ctx.formParam("granted"))) {
         platform.vault().withdrawConsent(me, s.subjectId(), purpose, null);
       } else {
-        platform.vault().grantConsent(me, s.subjectId(), purpose == null ? "" : purpose, null);
+        platform.vault().grantConsent(me, s.subjectId(), purpose == null ? "" : purpose, null, "privacy-center");
       }
       ctx.redirect("/account?done=consent", io.javalin.http.HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {

@@ -64,9 +64,10 @@ public final class VaultRoutes {
 
   private void register(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    Map<String, Object> body = body(ctx, Set.of("fields", "password", "region"));
+    Map<String, Object> body = body(ctx, Set.of("fields", "password", "region", "consents"));
     Map<String, Object> fields = object(body.get("fields"), "fields");
-    var out = platform.vault().register(access(ctx), caller.name(), fields, text(body.get("password"), "password"), text(body.get("region"), "region"));
+    var out = platform.vault().register(access(ctx), caller.name(), fields, text(body.get("password"), "password"), text(body.get("region"), "region"),
+        givenConsents(body.get("consents")));
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -135,10 +136,32 @@ public final class VaultRoutes {
       throw new InvalidInputException("granted", "granted must be true (give) or false (withdraw)");
     }
     if ((Boolean) granted) {
-      ctx.status(201).json(platform.vault().grantConsent(access(ctx), subject, purpose, recipient));
+      ctx.status(201).json(platform.vault().grantConsent(access(ctx), subject, purpose, recipient, "api"));
     } else {
       ctx.json(Map.of("withdrawn", platform.vault().withdrawConsent(access(ctx), subject, purpose, recipient)));
     }
+  }
+
+  /** The consents a person gave in the service's registration form: {@code [{purpose, recipient?, shown_sha256}]}. */
+  private static List<Vault.GivenAtRegistration> givenConsents(Object raw) {
+    if (raw == null) {
+      return List.of();
+    }
+    if (!(raw instanceof List<?> list) || list.size() > 32) {
+      throw new InvalidInputException("consents", "'consents' must be a list of at most 32 {purpose, recipient?, shown_sha256}");
+    }
+    List<Vault.GivenAtRegistration> out = new java.util.ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = "consents[" + i + "]";
+      Map<String, Object> c = object(list.get(i), at);
+      for (Object k : c.keySet()) {
+        if (!Set.of("purpose", "recipient", "shown_sha256").contains(k)) {
+          throw new InvalidInputException(at, "unknown field in " + at + "; allowed: purpose, recipient, shown_sha256");
+        }
+      }
+      out.add(new Vault.GivenAtRegistration(required(c, "purpose"), text(c.get("recipient"), at + ".recipient"), text(c.get("shown_sha256"), at + ".shown_sha256")));
+    }
+    return out;
   }
 
   // ---- people ----
