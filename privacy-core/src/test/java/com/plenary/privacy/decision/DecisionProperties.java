@@ -23,6 +23,7 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 
 /** Properties of the decision engine on Plenary's policy, over generated requests. */
 class DecisionProperties {
@@ -111,11 +112,13 @@ class DecisionProperties {
   }
 
   @Property(tries = 3000)
-  void C19_grantingAConsentNeverTurnsAPermitIntoADeny(@ForAll("requests") DecisionRequest r, @ForAll("consents") Facts.Consent granted) {
+  void C19_grantingAConsentNeverTurnsAPermitIntoADeny(@ForAll("consentable") DecisionRequest r, @ForAll("consents") Facts.Consent granted) {
     Decision before = ENGINE.decide(r);
     List<Facts.Consent> more = new ArrayList<>(r.facts().consents());
     more.add(granted);
     Decision after = ENGINE.decide(with(r, withConsents(r.facts(), more)));
+    Statistics.label("after the grant").collect(after.effect());
+    Statistics.label("after the grant").coverage(c -> c.check(Effect.PERMIT).percentage(p -> p > 33.3));
     if (before.permits()) {
       assertThat(after.permits()).isTrue();
     }
@@ -123,17 +126,62 @@ class DecisionProperties {
   }
 
   @Property(tries = 3000)
-  void C19_withdrawingAConsentNeverTurnsADenyIntoAPermit(@ForAll("requests") DecisionRequest r, @ForAll("consents") Facts.Consent given) {
+  void C19_withdrawingAConsentNeverTurnsADenyIntoAPermit(@ForAll("consentable") DecisionRequest r, @ForAll("consents") Facts.Consent given) {
     List<Facts.Consent> with = new ArrayList<>(r.facts().consents());
     with.add(given);
     Decision before = ENGINE.decide(with(r, withConsents(r.facts(), with)));
     List<Facts.Consent> without = new ArrayList<>(with);
     without.remove(given);
     Decision after = ENGINE.decide(with(r, withConsents(r.facts(), without)));
+    Statistics.label("before the withdrawal").collect(before.effect());
+    Statistics.label("before the withdrawal").coverage(c -> c.check(Effect.PERMIT).percentage(p -> p > 33.3));
     if (!before.permits()) {
       assertThat(after.permits()).isFalse();
     }
     assertThat(before.permitted()).containsAll(after.permitted());
+  }
+
+  /**
+   * Requests the policy can permit once the person consents: a registered service reading or using its
+   * declared categories for a purpose the consent rule covers, about a person who accepted the policy,
+   * with other consents of theirs beside it.
+   */
+  @Provide
+  Arbitrary<DecisionRequest> consentable() {
+    Arbitrary<String> service = Arbitraries.of("mail", "shop", "account");
+    return service.flatMap(id -> {
+      List<String> declared = POLICY.service(id).categories();
+      List<String> consentPurposes = POLICY.rules().stream().filter(rule -> rule.id().equals("service-consented-use")).findFirst().orElseThrow().purposes();
+      return Combinators.combine(Arbitraries.of(Action.READ, Action.USE), Arbitraries.of(consentPurposes),
+          Arbitraries.of(declared).list().ofMinSize(1).ofMaxSize(3).uniqueElements(), consents().list().ofMaxSize(3))
+          .as((action, purpose, cats, others) -> new DecisionRequest(ActorKind.SERVICE, id, action, purpose, "s-1", null, cats,
+              new Facts(NOW, others, 1, Set.of(), null, List.of(), null, -1)));
+    });
+  }
+
+  @Property(tries = 2000)
+  void C19_theConsentAUseRestsOnOpensItAndItsWithdrawalClosesIt(@ForAll("consentable") DecisionRequest r) {
+    Facts.Consent given = new Facts.Consent(r.purpose(), null, 1);
+    List<Facts.Consent> with = new ArrayList<>(r.facts().consents());
+    with.add(given);
+    List<Facts.Consent> without = new ArrayList<>(r.facts().consents());
+    without.removeIf(c -> c.purpose().equals(r.purpose()) || Policy.isUnder(r.purpose(), c.purpose()));
+    Decision granted = ENGINE.decide(with(r, withConsents(r.facts(), with)));
+    Decision withdrawn = ENGINE.decide(with(r, withConsents(r.facts(), without)));
+    // a service's own purposes, and those its terms of service name (C28), need no consent
+    List<String> own = new ArrayList<>(POLICY.service(r.actorId()).purposes());
+    own.addAll(POLICY.service(r.actorId()).terms().purposes());
+    boolean declaredPurpose = own.stream().anyMatch(p -> Policy.isUnder(r.purpose(), p));
+    Statistics.label("with the consent").collect(granted.effect());
+    Statistics.label("purpose").collect(declaredPurpose ? "declared by the service" : "needs consent");
+    // the property is only worth its tries when most of them are permits it could lose
+    Statistics.label("with the consent").coverage(c -> c.check(Effect.PERMIT).percentage(p -> p > 33.3));
+    assertThat(granted.permitted()).containsAll(withdrawn.permitted());
+    if (!declaredPurpose) {
+      assertThat(withdrawn.permits()).as("a use outside the declared purposes stands on the consent alone").isFalse();
+    } else {
+      assertThat(withdrawn.effect()).as("a declared use does not need the consent").isEqualTo(granted.effect());
+    }
   }
 
   @Property(tries = 300)
