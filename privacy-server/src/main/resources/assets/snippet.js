@@ -15,8 +15,13 @@
     var c = cookie('pl_consent');
     return !!c && /(^|\.)a1(\.|$)/.test(c);
   }
+  /* the outcome of the latest page view, for integrators' checks and tests: data-plenary-tracked="sent" or "withheld" */
+  function mark(outcome) {
+    d.documentElement.setAttribute('data-plenary-tracked', outcome);
+    return outcome === 'sent';
+  }
   function track(kind) {
-    if (!allowed()) { return false; }
+    if (!allowed()) { return mark('withheld'); }
     var body = JSON.stringify({
       type: kind || 'pageview',
       page: String(w.location.href).slice(0, 2048),
@@ -25,13 +30,13 @@
       screen: { w: w.screen ? w.screen.width : 0, h: w.screen ? w.screen.height : 0 }
     });
     try {
-      if (n.sendBeacon && n.sendBeacon(endpoint, body)) { return true; }
+      if (n.sendBeacon && n.sendBeacon(endpoint, body)) { return mark('sent'); }
     } catch (e) { /* fall through to fetch */ }
     try {
       w.fetch(endpoint, { method: 'POST', body: body, keepalive: true, credentials: 'include',
         headers: { 'Content-Type': 'text/plain;charset=UTF-8' } });
-      return true;
-    } catch (e2) { return false; }
+      return mark('sent');
+    } catch (e2) { return mark('withheld'); }
   }
   w.plenary = { track: track, allowed: allowed };
   d.addEventListener('plenary:consent', function () { track('pageview'); });

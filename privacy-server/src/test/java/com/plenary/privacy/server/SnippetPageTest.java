@@ -54,9 +54,10 @@ class SnippetPageTest {
     return browser.manage().getCookies().stream().map(Cookie::getName).collect(Collectors.toSet());
   }
 
-  private void settle() throws InterruptedException {
-    // give a beacon, if one were sent, time to arrive and be committed
-    Thread.sleep(700);
+  /** Waits until the snippet on the page has decided about its page view, and returns what it did ("sent" or "withheld"). */
+  private String tracked() {
+    return new WebDriverWait(browser, Duration.ofSeconds(10))
+        .until(d -> d.findElement(By.tagName("html")).getAttribute("data-plenary-tracked"));
   }
 
   @Test
@@ -68,7 +69,7 @@ class SnippetPageTest {
     browser.findElement(By.id("plenary-refuse")).click();
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.findElements(By.id("plenary-banner")).isEmpty());
     browser.navigate().refresh();
-    settle();
+    assertThat(tracked()).isEqualTo("withheld");
     assertThat(ESSENTIAL).containsAll(cookieNames());
     assertThat(browser.manage().getCookieNamed("pl_consent").getValue()).isEqualTo("v1.p0.a0");
     assertThat(events()).isEqualTo(before);
@@ -88,7 +89,7 @@ class SnippetPageTest {
     browser.findElement(By.id("plenary-accept")).click();
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> d.findElements(By.id("plenary-banner")).isEmpty());
     browser.navigate().refresh();
-    settle();
+    assertThat(tracked()).isEqualTo("withheld");
     assertThat(ESSENTIAL).containsAll(cookieNames());
     assertThat(browser.manage().getCookieNamed("pl_consent").getValue()).endsWith(".a0");
     assertThat(events()).isEqualTo(before);
@@ -102,6 +103,7 @@ class SnippetPageTest {
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> !d.findElements(By.id("plenary-accept")).isEmpty());
     assertThat(browser.findElement(By.id("plenary-banner")).getAttribute("textContent")).contains("acme_vid").contains("acme-ads").contains("395 days");
     browser.findElement(By.id("plenary-accept")).click();
+    new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> "sent".equals(d.findElement(By.tagName("html")).getAttribute("data-plenary-tracked")));
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> events() > before);
     Map<String, Object> stored = running.platform.vault().usage().newest(1).get(0);
     Map<String, Object> details = (Map<String, Object>) stored.get("details");
