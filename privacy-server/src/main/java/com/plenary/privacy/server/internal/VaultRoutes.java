@@ -57,7 +57,7 @@ public final class VaultRoutes {
         new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), false, this::myConsents),
         new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201), true, this::myConsent),
         new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::audit),
-        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::verify));
+        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), false, this::verify));
   }
 
   // ---- services ----
@@ -246,7 +246,11 @@ public final class VaultRoutes {
 
   private void verify(Context ctx) {
     var v = platform.store().audit().verify();
-    ctx.status(v.intact() ? 200 : 409).json(v);
+    if (!v.intact()) {
+      throw new HttpProblem(409, "audit-chain-broken", "The audit chain is broken", v.detail(),
+          Map.of("entries", v.entries(), "first_broken_seq", v.firstBrokenSeq()));
+    }
+    ctx.json(v);
   }
 
   // ---- helpers ----
