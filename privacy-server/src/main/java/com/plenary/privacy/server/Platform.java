@@ -4,6 +4,7 @@ import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.internal.LocalIssuer;
+import com.plenary.privacy.server.internal.SignInThrottle;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.Vault;
@@ -27,6 +28,7 @@ public final class Platform implements AutoCloseable {
   private final Keys keys;
   private final SubjectKeys keyStore;
   private final Vault vault;
+  private final SignInThrottle signIns;
 
   private final DataCentre dataCentre;
   private final DataCentre keyCentre;
@@ -44,6 +46,7 @@ public final class Platform implements AutoCloseable {
     this.keys = keys;
     this.keyStore = keyStore;
     this.vault = store.vault(keys, keyStore, engine, dataCentre.region());
+    this.signIns = new SignInThrottle(config.signInPerAccount(), config.signInPerAddress(), config.signInWindow(), config.signInTracked(), clock);
   }
 
   /**
@@ -169,6 +172,11 @@ public final class Platform implements AutoCloseable {
       throw new ConfigException("configuration key '" + key + "' names '" + id + "', which has no physical-security attestation (C31)");
     }
     return dc;
+  }
+
+  /** The one throttle every way of signing in goes through (C6). */
+  public SignInThrottle signInThrottle() {
+    return signIns;
   }
 
   /** The personal data vault: the one enforcement point for personal data. */

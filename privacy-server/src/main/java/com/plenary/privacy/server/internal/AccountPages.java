@@ -35,11 +35,9 @@ public final class AccountPages {
       "corrected", "Your data is corrected.", "consent", "Your choice is recorded.", "erased", "Your data is erased. Goodbye.");
 
   private final Platform platform;
-  private final SignInThrottle throttle;
 
   public AccountPages(Platform platform) {
     this.platform = platform;
-    this.throttle = new SignInThrottle(platform.clock());
   }
 
   public List<Route> routes() {
@@ -207,19 +205,18 @@ public final class AccountPages {
   private void signIn(Context ctx) {
     checkAnonymousCsrf(ctx);
     String email = ctx.formParam("email");
-    long wait = throttle.retryAfter(email, ctx.ip());
-    if (wait > 0) {
-      ctx.header("Retry-After", String.valueOf(wait));
+    var attempt = platform.signInThrottle().reserve(email, ctx.ip());
+    if (!attempt.admitted()) {
+      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       ctx.status(429).html(Html.page("Sign in", anonymous(ctx, null, "Too many failed sign-ins. Try again in a few minutes.")));
       return;
     }
     var subject = platform.vault().signIn(email, ctx.formParam("password"));
     if (subject.isEmpty()) {
-      throttle.failed(email, ctx.ip());
       ctx.status(401).html(Html.page("Sign in", anonymous(ctx, null, "The email address or the password is not right.")));
       return;
     }
-    throttle.succeeded(email);
+    attempt.succeeded();
     startSession(ctx, subject.get());
     ctx.redirect("/account?done=signed-in", io.javalin.http.HttpStatus.SEE_OTHER);
   }

@@ -29,12 +29,10 @@ public final class VaultRoutes {
 
   private final Platform platform;
   private final ObjectMapper json;
-  private final SignInThrottle throttle;
 
   public VaultRoutes(Platform platform, ObjectMapper json) {
     this.platform = platform;
     this.json = json;
-    this.throttle = new SignInThrottle(platform.clock());
   }
 
   public List<Route> routes() {
@@ -148,17 +146,16 @@ public final class VaultRoutes {
     String email = required(body, "email");
     String password = required(body, "password");
     String address = ctx.ip();
-    long wait = throttle.retryAfter(email, address);
-    if (wait > 0) {
-      ctx.header("Retry-After", String.valueOf(wait));
+    var attempt = platform.signInThrottle().reserve(email, address);
+    if (!attempt.admitted()) {
+      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
     }
     var subject = platform.vault().signIn(email, password);
     if (subject.isEmpty()) {
-      throttle.failed(email, address);
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
-    throttle.succeeded(email);
+    attempt.succeeded();
     CollectRoutes.attachBrowser(platform, ctx, subject.get());
     var session = platform.vault().startSession(subject.get());
     setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
