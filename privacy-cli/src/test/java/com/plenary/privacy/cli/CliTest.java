@@ -152,6 +152,36 @@ class CliTest {
   }
 
   @Test
+  void C32_staffRevokeTokensRefusesEveryTokenIssuedBeforeAndKeepsTheMember() throws Exception {
+    String id = run("staff", "add", "--name", "Roz", "--type", "employee", "--role", "auditor", "--json").json().get("id").asText();
+    String old = run("staff", "token", id).out().trim();
+    Thread.sleep(2); // a later millisecond
+    assertThat(run("staff", "revoke-tokens", id).code()).isZero();
+    String fresh = run("staff", "token", id).out().trim();
+    assertThat(run("staff", "revoke-tokens", "st-nobody").code()).isEqualTo(1);
+    var config = com.plenary.privacy.server.Config.load(null, java.util.Map.of(),
+        java.util.Map.of("data_dir", dir.resolve("data").toString(), "server.port", "0", "server.host", "127.0.0.1"));
+    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+      var server = com.plenary.privacy.server.PlenaryServer.start(platform);
+      try {
+        var http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, Integer> whoami = token -> {
+          try {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/v1/whoami"))
+                .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        };
+        assertThat(whoami.apply(old)).isEqualTo(401);
+        assertThat(whoami.apply(fresh)).isEqualTo(200);
+      } finally {
+        server.stop();
+      }
+    }
+  }
+
+  @Test
   void aBadConfigurationFileStopsWithExit2NamingTheKey() throws Exception {
     Path cfg = dir.resolve("plenary.yaml");
     Files.writeString(cfg, "server:\n  port: 70000\n");

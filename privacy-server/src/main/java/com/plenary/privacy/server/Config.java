@@ -65,6 +65,7 @@ public final class Config {
     COLLECTOR_JOURNAL("collector.journal", "text"),
     COLLECTOR_JOURNAL_SYNC("collector.journal_sync", "boolean"),
     BENCH_ROUTES("server.benchmark_routes", "boolean"),
+    SERVER_DEMO("server.demo", "boolean"),
     POLICY_FILE("policy.file", "text"),
     AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
     AUTH_SIGN_IN_PER_ACCOUNT("auth.sign_in.per_account", "count"),
@@ -261,7 +262,7 @@ public final class Config {
     if (journal != null && !List.of("auto", "on", "off", "true", "false").contains(journal)) {
       throw bad(Key.COLLECTOR_JOURNAL, "auto (on for an embedded H2 file), on or off");
     }
-    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC)) {
+    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC, Key.SERVER_DEMO)) {
       String b = values.get(k);
       if (b != null && !b.equals("true") && !b.equals("false")) {
         throw bad(k, "true or false");
@@ -475,6 +476,14 @@ public final class Config {
     return "true".equals(values.get(Key.BENCH_ROUTES));
   }
 
+  /**
+   * Whether the server runs with the demo data set ({@code plenary serve --demo}): only then are the
+   * demo credentials it prints accepted.
+   */
+  public boolean demo() {
+    return "true".equals(values.get(Key.SERVER_DEMO));
+  }
+
   public Duration retentionInterval() {
     return duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
   }
@@ -559,6 +568,7 @@ public final class Config {
         case COLLECTOR_JOURNAL -> values.getOrDefault(Key.COLLECTOR_JOURNAL, "auto") + " (" + (collectorJournal() ? "on" : "off") + ")";
         case COLLECTOR_JOURNAL_SYNC -> String.valueOf(collectorJournalSync());
         case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
+        case SERVER_DEMO -> String.valueOf(demo());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();
         case AUTH_SIGN_IN_PER_ACCOUNT -> String.valueOf(signInPerAccount());
