@@ -5,12 +5,14 @@ import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.internal.LocalIssuer;
 import com.plenary.privacy.server.internal.SignInThrottle;
+import com.plenary.privacy.store.OwnerOnly;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 
 /**
@@ -60,9 +62,12 @@ public final class Platform implements AutoCloseable {
     DataCentre dataCentre = placed(policy, "database.data_centre", config.databaseDataCentre(), null);
     DataCentre keyCentre = placed(policy, "keystore.data_centre", config.keystoreDataCentre(), dataCentre);
     try {
-      Files.createDirectories(config.dataDir());
+      // owner-only before H2 or the key files create anything in them
+      OwnerOnly.directory(config.dataDir());
+      OwnerOnly.directory(config.keyDir());
     } catch (IOException e) {
-      throw new ConfigException("configuration key 'data_dir' must be a directory that can be created and written (" + config.dataDir() + ": " + e.getMessage() + ")", e);
+      throw new ConfigException("configuration key 'data_dir' must be a directory that this user can create, write and make readable by itself only ("
+          + config.dataDir() + ": " + e.getMessage() + ")", e);
     }
     Store store;
     try {
@@ -82,11 +87,33 @@ public final class Platform implements AutoCloseable {
           dataCentre, keyCentre);
       // events a stopped server left in the collector's journal go into the table now (unless a running server holds it)
       platform.vault().usage().recoverJournal(config.collectorJournalDir());
+      ownerOnlyFiles(config);
       return platform;
     } catch (RuntimeException e) {
       store.close();
       keyStore.close();
       throw e;
+    }
+  }
+
+  /**
+   * Makes the platform's files in the data directory owner-only: the embedded database's files, the
+   * key directory and the collector's journal, as H2 creates its files with the umask's permissions
+   * and earlier versions left them so. Nothing else in the directory is touched.
+   */
+  private static void ownerOnlyFiles(Config config) {
+    try {
+      try (var files = Files.list(config.dataDir())) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          if (p.getFileName().toString().startsWith("plenary.") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            OwnerOnly.tighten(p);
+          }
+        }
+      }
+      OwnerOnly.tighten(config.keyDir());
+      OwnerOnly.tighten(config.collectorJournalDir());
+    } catch (IOException e) {
+      throw new ConfigException("cannot make the files in data_dir readable by their owner only (" + config.dataDir() + ": " + e.getMessage() + ")", e);
     }
   }
 
