@@ -145,7 +145,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     // an officer made by a demo start of an earlier version is not marked yet
     staff.list().stream().filter(s -> s.active() && s.name().equals(DEMO_OFFICER)).forEach(s -> staff.markDemo(s.id()));
     var officer = staff.demoMembers().stream().findFirst()
-        .orElseGet(() -> staff.addDemo(DEMO_OFFICER, "employee", List.of("privacy-officer", "auditor"), platform.clock().instant()));
+        .orElseGet(() -> staff.addDemo(DEMO_OFFICER, "employee", List.of("privacy-officer"), platform.clock().instant()));
     staff.revokeTokens(officer.id());
     String token = platform.issuer().issue(officer.id(), platform.config().tokenTtl());
     out.println();

@@ -150,22 +150,61 @@ public final class Platform implements AutoCloseable {
   }
 
   /**
-   * Every store of personal data and where it is (C12, C13, C31): the data centre, its operator,
-   * region, location and physical-security attestation, all from the policy's registry.
+   * Every store of personal data and where it is (C12, C13, C31): its name and kind, the data centre,
+   * its operator, region, location and physical-security attestation, all from the policy's registry.
+   * Never a JDBC URL, a host, a file-system path or a credential: the map is shown to staff and kept in
+   * review reports.
    */
   public java.util.List<java.util.Map<String, Object>> dataMap() {
     java.util.List<java.util.Map<String, Object>> out = new java.util.ArrayList<>();
-    out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", com.plenary.privacy.store.Store.redact(config.databaseUrl()), dataCentre));
-    out.add(place("key store", "people's data keys, wrapped by the master key", com.plenary.privacy.store.Store.redact(config.keystoreUrl()), keyCentre));
-    out.add(place("key files", "master, blind-index and token-issuer keys", config.keyDir().toAbsolutePath().normalize().toString(), keyCentre));
+    out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", describeStore(config.databaseUrl()), dataCentre));
+    out.add(place("key store", "people's data keys, wrapped by the master key", describeStore(config.keystoreUrl()), keyCentre));
+    out.add(place("key files", "master, blind-index, token-issuer and form-token keys", java.util.Map.of("name", "keys", "kind", "key files"), keyCentre));
     return out;
   }
 
-  private static java.util.Map<String, Object> place(String store, String holds, String where, DataCentre dc) {
+  /**
+   * A store's name and kind from its JDBC URL, for people to read: the database's name (the last
+   * segment of its path) and {@code H2 embedded}, {@code H2 in memory}, {@code H2 server} or
+   * {@code PostgreSQL}; no host, path, user, password or setting.
+   */
+  public static java.util.Map<String, String> describeStore(String url) {
+    String kind;
+    String rest;
+    if (url.startsWith("jdbc:postgresql:")) {
+      kind = "PostgreSQL";
+      rest = url.substring("jdbc:postgresql:".length());
+      int query = rest.indexOf('?');
+      rest = query < 0 ? rest : rest.substring(0, query);
+      int slash = rest.indexOf('/', rest.startsWith("//") ? 2 : 0); // after the host and port: the database
+      rest = slash < 0 ? "" : rest.substring(slash + 1);
+    } else if (url.startsWith("jdbc:h2:")) {
+      rest = url.substring("jdbc:h2:".length());
+      int settings = rest.indexOf(';');
+      rest = settings < 0 ? rest : rest.substring(0, settings);
+      if (rest.startsWith("mem:")) {
+        kind = "H2 in memory";
+        rest = rest.substring(4);
+      } else if (rest.startsWith("tcp:") || rest.startsWith("ssl:")) {
+        kind = "H2 server";
+      } else {
+        kind = "H2 embedded";
+      }
+    } else {
+      return java.util.Map.of("name", "database", "kind", "database");
+    }
+    String name = rest.substring(Math.max(rest.lastIndexOf('/'), rest.lastIndexOf('\\')) + 1);
+    int colon = name.lastIndexOf(':'); // "file:plenary", "host:5432" without a database
+    name = colon < 0 ? name : name.substring(colon + 1);
+    return java.util.Map.of("name", name.isBlank() ? "database" : name, "kind", kind);
+  }
+
+  private static java.util.Map<String, Object> place(String store, String holds, java.util.Map<String, String> described, DataCentre dc) {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
     m.put("store", store);
     m.put("holds", holds);
-    m.put("location", where);
+    m.put("name", described.get("name"));
+    m.put("kind", described.get("kind"));
     m.put("data_centre", dc.id());
     m.put("operator", dc.operator());
     m.put("region", dc.region());
