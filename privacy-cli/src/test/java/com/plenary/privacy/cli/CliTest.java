@@ -86,6 +86,61 @@ class CliTest {
     }
   }
 
+  /** Every command and subcommand in picocli's tree, as the words that call it. */
+  private static List<List<String>> commandTree() {
+    List<List<String>> out = new ArrayList<>();
+    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(List.of(new picocli.CommandLine(new Plenary())));
+    while (!todo.isEmpty()) {
+      picocli.CommandLine c = todo.pop();
+      List<String> words = new ArrayList<>();
+      for (picocli.CommandLine at = c; at.getParent() != null; at = at.getParent()) {
+        words.add(0, at.getCommandName());
+      }
+      out.add(words);
+      todo.addAll(c.getSubcommands().values());
+    }
+    return out;
+  }
+
+  @Test
+  void helpOnEveryCommandInTheTreeExitsZero() {
+    List<List<String>> tree = commandTree();
+    assertThat(tree).contains(List.of(), List.of("serve"), List.of("staff", "revoke-tokens"), List.of("audit", "verify"));
+    for (List<String> words : tree) {
+      List<String> args = new ArrayList<>(words);
+      args.add("--help");
+      Result r = run(args.toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", args)).isZero();
+      assertThat(r.out()).as(String.join(" ", args)).contains("Usage: plenary" + (words.isEmpty() ? "" : " " + String.join(" ", words)));
+    }
+  }
+
+  @Test
+  void anUnknownCommandExits2WithOneLineNamingIt() {
+    for (List<String> words : commandTree()) {
+      picocli.CommandLine command = new picocli.CommandLine(new Plenary());
+      for (String w : words) {
+        command = command.getSubcommands().get(w);
+      }
+      if (command.getSubcommands().isEmpty()) {
+        continue; // a leaf's words are its parameters
+      }
+      for (String extra : new String[] {"--help", null}) {
+        List<String> args = new ArrayList<>(words);
+        args.add("frobnicate");
+        if (extra != null) {
+          args.add(extra);
+        }
+        Result r = run(args.toArray(String[]::new));
+        String call = String.join(" ", args);
+        assertThat(r.code()).as(call).isEqualTo(2);
+        assertThat(r.out()).as(call).doesNotContain("Usage:");
+        assertThat(r.err().strip().lines().count()).as(call + ": " + r.err()).isEqualTo(1);
+        assertThat(r.err()).as(call).contains("'frobnicate'");
+      }
+    }
+  }
+
   @Test
   void badUsageExitsWith2AndOneSentence() {
     Result r = run("service", "add");
