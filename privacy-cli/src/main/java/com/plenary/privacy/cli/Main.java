@@ -30,9 +30,23 @@ public final class Main {
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(Main::exitCode);
     cli.setParameterExceptionHandler((ex, a) -> {
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && unknownCommand(u.getCommandLine(), u.getUnmatched(), err)) {
+        return USAGE;
+      }
       err.println("plenary: " + ex.getMessage());
       err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
       return USAGE;
+    });
+    // picocli lets words it does not know pass when --help is asked for, and shows the parent's help:
+    // an unknown command is an error with or without --help
+    CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+    cli.setExecutionStrategy(parsed -> {
+      for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+        if (!p.unmatched().isEmpty() && unknownCommand(p.commandSpec().commandLine(), p.unmatched(), err)) {
+          return USAGE;
+        }
+      }
+      return run.execute(parsed);
     });
     cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       Throwable shown = ex;
@@ -43,6 +57,16 @@ public final class Main {
       return exitCode(ex);
     });
     return cli.execute(args);
+  }
+
+  /** Reports the first of {@code unmatched} as an unknown command of {@code cmd}, in one line, when it names one; false otherwise. */
+  private static boolean unknownCommand(CommandLine cmd, java.util.List<String> unmatched, PrintWriter err) {
+    if (cmd.getSubcommands().isEmpty() || unmatched.isEmpty() || unmatched.get(0).startsWith("-")) {
+      return false;
+    }
+    String name = cmd.getCommandSpec().qualifiedName();
+    err.println("plenary: '" + unmatched.get(0) + "' is not a command of '" + name + "'; see '" + name + " --help'");
+    return true;
   }
 
   private static boolean isVerbose(CommandLine cmd) {

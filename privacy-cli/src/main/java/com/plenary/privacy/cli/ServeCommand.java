@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
     description = "Start the platform: HTTP API and pages, on the embedded H2 database unless configured otherwise.")
 final class ServeCommand implements java.util.concurrent.Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+  private static final String DEMO_OFFICER = "Demo Privacy Officer";
 
   @ParentCommand
   Plenary root;
@@ -34,7 +35,8 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default 0.0.0.0).")
   String host;
 
-  @Option(names = "--demo", description = "Also load a small demo data set and print the URLs and demo credentials.")
+  @Option(names = "--demo", description = "Also load a small demo data set and print the URLs and demo credentials; "
+      + "they work only while a server runs with --demo, and the next --demo start revokes them.")
   boolean demo;
 
   @Override
@@ -45,6 +47,9 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
     if (host != null) {
       overrides.put("server.host", host);
+    }
+    if (demo) {
+      overrides.put("server.demo", "true");
     }
     Config config = root.loadConfig(overrides);
     LOG.info("configuration: {}", config.describe());
@@ -76,7 +81,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     String base = "http://localhost:" + server.port();
     out.println("Plenary Privacy Platform is serving on " + base + " (policy version " + platform.policy().version()
         + ", database " + platform.store().product() + ")");
-    if (demo) {
+    if (config.demo()) {
       loadDemo(platform, out, base);
     }
     out.println("Health: " + base + "/health/ready   API: " + base + "/openapi.json   Stop: Ctrl-C");
@@ -119,9 +124,14 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  /** A small demo data set: a service, a partner and a privacy officer, with fresh credentials each start. */
+  /**
+   * A small demo data set: a service, a partner and a privacy officer, with fresh credentials each
+   * start. The credentials of earlier demo starts are revoked, the officer's tokens included; all of
+   * them are marked as demo credentials, which the server accepts only while it runs with --demo.
+   */
   private static void loadDemo(Platform platform, PrintWriter out, String base) {
     var credentials = platform.store().credentials();
+    credentials.revokeDemo();
     for (var kind : List.of(Credentials.Kind.SERVICE, Credentials.Kind.PARTNER)) {
       for (var c : credentials.list(kind)) {
         if (c.active() && (c.name().equals("mail") || c.name().equals("acme-ads"))) {
@@ -129,11 +139,14 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
         }
       }
     }
-    String service = credentials.issue(Credentials.Kind.SERVICE, "mail").key();
-    String partner = credentials.issue(Credentials.Kind.PARTNER, "acme-ads").key();
-    var officer = platform.vault().staff().list().stream()
-        .filter(s -> s.active() && s.name().equals("Demo Privacy Officer")).findFirst()
-        .orElseGet(() -> platform.vault().staff().add("Demo Privacy Officer", "employee", List.of("privacy-officer", "auditor"), platform.clock().instant()));
+    String service = credentials.issueDemo(Credentials.Kind.SERVICE, "mail").key();
+    String partner = credentials.issueDemo(Credentials.Kind.PARTNER, "acme-ads").key();
+    var staff = platform.vault().staff();
+    // an officer made by a demo start of an earlier version is not marked yet
+    staff.list().stream().filter(s -> s.active() && s.name().equals(DEMO_OFFICER)).forEach(s -> staff.markDemo(s.id()));
+    var officer = staff.demoMembers().stream().findFirst()
+        .orElseGet(() -> staff.addDemo(DEMO_OFFICER, "employee", List.of("privacy-officer"), platform.clock().instant()));
+    staff.revokeTokens(officer.id());
     String token = platform.issueStaffToken(officer.id(), platform.config().tokenTtl());
     out.println();
     out.println("Demo data loaded. These credentials are shown once:");

@@ -134,6 +134,20 @@ final class StaffCommand {
     return Main.OK;
   }
 
+  @Command(name = "revoke-tokens", mixinStandardHelpOptions = true,
+      description = "Revoke every token issued to a staff member until now; the member stays, and tokens issued afterwards work.")
+  int revokeTokens(@Parameters(paramLabel = "ID") String id, @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      Instant at = platform.vault().staff().revokeTokens(id);
+      if (json) {
+        Output.json(spec.commandLine().getOut(), Map.of("id", id, "tokens_not_before", at));
+      } else {
+        spec.commandLine().getOut().println("Revoked the tokens of " + id + " issued before " + at + "; issue a new one with: plenary staff token " + id);
+      }
+    }
+    return Main.OK;
+  }
+
   @Command(name = "grant", mixinStandardHelpOptions = true,
       description = "Grant need-to-know access (C32): categories x purposes within one of the member's roles, for at most 90 days.")
   int grant(@Parameters(paramLabel = "ID") String id,

@@ -86,6 +86,61 @@ class CliTest {
     }
   }
 
+  /** Every command and subcommand in picocli's tree, as the words that call it. */
+  private static List<List<String>> commandTree() {
+    List<List<String>> out = new ArrayList<>();
+    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(List.of(new picocli.CommandLine(new Plenary())));
+    while (!todo.isEmpty()) {
+      picocli.CommandLine c = todo.pop();
+      List<String> words = new ArrayList<>();
+      for (picocli.CommandLine at = c; at.getParent() != null; at = at.getParent()) {
+        words.add(0, at.getCommandName());
+      }
+      out.add(words);
+      todo.addAll(c.getSubcommands().values());
+    }
+    return out;
+  }
+
+  @Test
+  void helpOnEveryCommandInTheTreeExitsZero() {
+    List<List<String>> tree = commandTree();
+    assertThat(tree).contains(List.of(), List.of("serve"), List.of("staff", "revoke-tokens"), List.of("audit", "verify"));
+    for (List<String> words : tree) {
+      List<String> args = new ArrayList<>(words);
+      args.add("--help");
+      Result r = run(args.toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", args)).isZero();
+      assertThat(r.out()).as(String.join(" ", args)).contains("Usage: plenary" + (words.isEmpty() ? "" : " " + String.join(" ", words)));
+    }
+  }
+
+  @Test
+  void anUnknownCommandExits2WithOneLineNamingIt() {
+    for (List<String> words : commandTree()) {
+      picocli.CommandLine command = new picocli.CommandLine(new Plenary());
+      for (String w : words) {
+        command = command.getSubcommands().get(w);
+      }
+      if (command.getSubcommands().isEmpty()) {
+        continue; // a leaf's words are its parameters
+      }
+      for (String extra : new String[] {"--help", null}) {
+        List<String> args = new ArrayList<>(words);
+        args.add("frobnicate");
+        if (extra != null) {
+          args.add(extra);
+        }
+        Result r = run(args.toArray(String[]::new));
+        String call = String.join(" ", args);
+        assertThat(r.code()).as(call).isEqualTo(2);
+        assertThat(r.out()).as(call).doesNotContain("Usage:");
+        assertThat(r.err().strip().lines().count()).as(call + ": " + r.err()).isEqualTo(1);
+        assertThat(r.err()).as(call).contains("'frobnicate'");
+      }
+    }
+  }
+
   @Test
   void badUsageExitsWith2AndOneSentence() {
     Result r = run("service", "add");
@@ -149,6 +204,36 @@ class CliTest {
     assertThat(token.json().get("token").asText().split("\\.")).hasSize(3);
     run("staff", "revoke", id);
     assertThat(run("staff", "token", id).code()).isEqualTo(1);
+  }
+
+  @Test
+  void C32_staffRevokeTokensRefusesEveryTokenIssuedBeforeAndKeepsTheMember() throws Exception {
+    String id = run("staff", "add", "--name", "Roz", "--type", "employee", "--role", "auditor", "--json").json().get("id").asText();
+    String old = run("staff", "token", id).out().trim();
+    Thread.sleep(2); // a later millisecond
+    assertThat(run("staff", "revoke-tokens", id).code()).isZero();
+    String fresh = run("staff", "token", id).out().trim();
+    assertThat(run("staff", "revoke-tokens", "st-nobody").code()).isEqualTo(1);
+    var config = com.plenary.privacy.server.Config.load(null, java.util.Map.of(),
+        java.util.Map.of("data_dir", dir.resolve("data").toString(), "server.port", "0", "server.host", "127.0.0.1"));
+    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+      var server = com.plenary.privacy.server.PlenaryServer.start(platform);
+      try {
+        var http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, Integer> whoami = token -> {
+          try {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/v1/whoami"))
+                .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        };
+        assertThat(whoami.apply(old)).isEqualTo(401);
+        assertThat(whoami.apply(fresh)).isEqualTo(200);
+      } finally {
+        server.stop();
+      }
+    }
   }
 
   @Test

@@ -12,12 +12,13 @@ import java.util.Map;
 record ServerProcess(Process process, int port) {
 
   /** Starts the server on {@code dir} with {@code env} added to its environment, logging to {@code log} in it, and waits until it is ready. */
-  static ServerProcess start(Path dir, String log, Map<String, String> env, HttpClient http) throws Exception {
+  static ServerProcess start(Path dir, String log, Map<String, String> env, HttpClient http, String... serveOptions) throws Exception {
     int port = freePort();
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1")
-        .redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
+        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1"));
+    command.addAll(java.util.List.of(serveOptions));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
     builder.environment().putAll(env);
     ServerProcess server = new ServerProcess(builder.start(), port);
     try {

@@ -36,6 +36,10 @@ public final class Config {
   public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofHours(1);
   public static final int DEFAULT_COLLECTOR_QUEUE = 10_000;
   public static final int DEFAULT_COLLECTOR_WRITERS = 1;
+  public static final int DEFAULT_SIGN_IN_PER_ACCOUNT = 5;
+  public static final int DEFAULT_SIGN_IN_PER_ADDRESS = 20;
+  public static final Duration DEFAULT_SIGN_IN_WINDOW = Duration.ofMinutes(15);
+  public static final int DEFAULT_SIGN_IN_TRACKED = 100_000;
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -61,8 +65,13 @@ public final class Config {
     COLLECTOR_JOURNAL("collector.journal", "text"),
     COLLECTOR_JOURNAL_SYNC("collector.journal_sync", "boolean"),
     BENCH_ROUTES("server.benchmark_routes", "boolean"),
+    SERVER_DEMO("server.demo", "boolean"),
     POLICY_FILE("policy.file", "text"),
     AUTH_TOKEN_TTL("auth.token_ttl", "duration"),
+    AUTH_SIGN_IN_PER_ACCOUNT("auth.sign_in.per_account", "count"),
+    AUTH_SIGN_IN_PER_ADDRESS("auth.sign_in.per_address", "count"),
+    AUTH_SIGN_IN_WINDOW("auth.sign_in.window", "duration"),
+    AUTH_SIGN_IN_TRACKED("auth.sign_in.tracked", "count"),
     AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
     AUTH_OIDC_JWKS_URL("auth.oidc.jwks_url", "url"),
     AUTH_OIDC_AUDIENCE("auth.oidc.audience", "text"),
@@ -219,6 +228,22 @@ public final class Config {
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofDays(7)) > 0) {
       throw bad(Key.AUTH_TOKEN_TTL, "a duration from PT1S to P7D, such as PT8H");
     }
+    int perAccount = integer(Key.AUTH_SIGN_IN_PER_ACCOUNT, DEFAULT_SIGN_IN_PER_ACCOUNT);
+    if (perAccount < 1 || perAccount > 1000) {
+      throw bad(Key.AUTH_SIGN_IN_PER_ACCOUNT, "a whole number from 1 to 1000");
+    }
+    int perAddress = integer(Key.AUTH_SIGN_IN_PER_ADDRESS, DEFAULT_SIGN_IN_PER_ADDRESS);
+    if (perAddress < 1 || perAddress > 100_000) {
+      throw bad(Key.AUTH_SIGN_IN_PER_ADDRESS, "a whole number from 1 to 100000");
+    }
+    Duration signInWindow = duration(Key.AUTH_SIGN_IN_WINDOW, DEFAULT_SIGN_IN_WINDOW);
+    if (signInWindow.compareTo(Duration.ofSeconds(1)) < 0 || signInWindow.compareTo(Duration.ofDays(1)) > 0) {
+      throw bad(Key.AUTH_SIGN_IN_WINDOW, "a duration from PT1S to P1D, such as PT15M");
+    }
+    int tracked = integer(Key.AUTH_SIGN_IN_TRACKED, DEFAULT_SIGN_IN_TRACKED);
+    if (tracked < 100 || tracked > 10_000_000) {
+      throw bad(Key.AUTH_SIGN_IN_TRACKED, "a whole number from 100 to 10000000");
+    }
     for (Key k : List.of(Key.DATABASE_URL, Key.KEYSTORE_URL)) {
       String url = values.get(k);
       if (url != null && !(url.startsWith("jdbc:h2:") || url.startsWith("jdbc:postgresql://"))) {
@@ -237,7 +262,7 @@ public final class Config {
     if (journal != null && !List.of("auto", "on", "off", "true", "false").contains(journal)) {
       throw bad(Key.COLLECTOR_JOURNAL, "auto (on for an embedded H2 file), on or off");
     }
-    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC)) {
+    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC, Key.SERVER_DEMO)) {
       String b = values.get(k);
       if (b != null && !b.equals("true") && !b.equals("false")) {
         throw bad(k, "true or false");
@@ -451,6 +476,14 @@ public final class Config {
     return "true".equals(values.get(Key.BENCH_ROUTES));
   }
 
+  /**
+   * Whether the server runs with the demo data set ({@code plenary serve --demo}): only then are the
+   * demo credentials it prints accepted.
+   */
+  public boolean demo() {
+    return "true".equals(values.get(Key.SERVER_DEMO));
+  }
+
   public Duration retentionInterval() {
     return duration(Key.RETENTION_INTERVAL, DEFAULT_RETENTION_INTERVAL);
   }
@@ -463,6 +496,26 @@ public final class Config {
 
   public Duration tokenTtl() {
     return duration(Key.AUTH_TOKEN_TTL, DEFAULT_TOKEN_TTL);
+  }
+
+  /** Failed sign-ins for one email address within {@link #signInWindow} before sign-in answers 429 (C6). */
+  public int signInPerAccount() {
+    return integer(Key.AUTH_SIGN_IN_PER_ACCOUNT, DEFAULT_SIGN_IN_PER_ACCOUNT);
+  }
+
+  /** Failed sign-ins from one client address within {@link #signInWindow} before sign-in answers 429 (C6). */
+  public int signInPerAddress() {
+    return integer(Key.AUTH_SIGN_IN_PER_ADDRESS, DEFAULT_SIGN_IN_PER_ADDRESS);
+  }
+
+  /** How long a failed sign-in counts against its account and address. */
+  public Duration signInWindow() {
+    return duration(Key.AUTH_SIGN_IN_WINDOW, DEFAULT_SIGN_IN_WINDOW);
+  }
+
+  /** How many accounts and addresses the sign-in throttle remembers at most; beyond it the least recently seen are forgotten. */
+  public int signInTracked() {
+    return integer(Key.AUTH_SIGN_IN_TRACKED, DEFAULT_SIGN_IN_TRACKED);
   }
 
   /**
@@ -515,8 +568,13 @@ public final class Config {
         case COLLECTOR_JOURNAL -> values.getOrDefault(Key.COLLECTOR_JOURNAL, "auto") + " (" + (collectorJournal() ? "on" : "off") + ")";
         case COLLECTOR_JOURNAL_SYNC -> String.valueOf(collectorJournalSync());
         case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
+        case SERVER_DEMO -> String.valueOf(demo());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();
         case AUTH_TOKEN_TTL -> tokenTtl().toString();
+        case AUTH_SIGN_IN_PER_ACCOUNT -> String.valueOf(signInPerAccount());
+        case AUTH_SIGN_IN_PER_ADDRESS -> String.valueOf(signInPerAddress());
+        case AUTH_SIGN_IN_WINDOW -> signInWindow().toString();
+        case AUTH_SIGN_IN_TRACKED -> String.valueOf(signInTracked());
         case SERVER_PUBLIC_URL -> nullToEmpty(publicUrl());
         case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());
         case AUTH_OIDC_JWKS_URL -> nullToEmpty(oidcJwksUrl());

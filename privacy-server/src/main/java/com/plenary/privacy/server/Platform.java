@@ -4,12 +4,15 @@ import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.internal.LocalIssuer;
+import com.plenary.privacy.server.internal.SignInThrottle;
+import com.plenary.privacy.store.OwnerOnly;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 
 /**
@@ -27,6 +30,7 @@ public final class Platform implements AutoCloseable {
   private final Keys keys;
   private final SubjectKeys keyStore;
   private final Vault vault;
+  private final SignInThrottle signIns;
 
   private int resumedErasures;
 
@@ -46,6 +50,7 @@ public final class Platform implements AutoCloseable {
     this.keys = keys;
     this.keyStore = keyStore;
     this.vault = store.vault(keys, keyStore, enforcer, dataCentre.region());
+    this.signIns = new SignInThrottle(config.signInPerAccount(), config.signInPerAddress(), config.signInWindow(), config.signInTracked(), clock);
   }
 
   /**
@@ -59,9 +64,12 @@ public final class Platform implements AutoCloseable {
     DataCentre dataCentre = placed(policy, "database.data_centre", config.databaseDataCentre(), null);
     DataCentre keyCentre = placed(policy, "keystore.data_centre", config.keystoreDataCentre(), dataCentre);
     try {
-      Files.createDirectories(config.dataDir());
+      // owner-only before H2 or the key files create anything in them
+      OwnerOnly.directory(config.dataDir());
+      OwnerOnly.directory(config.keyDir());
     } catch (IOException e) {
-      throw new ConfigException("configuration key 'data_dir' must be a directory that can be created and written (" + config.dataDir() + ": " + e.getMessage() + ")", e);
+      throw new ConfigException("configuration key 'data_dir' must be a directory that this user can create, write and make readable by itself only ("
+          + config.dataDir() + ": " + e.getMessage() + ")", e);
     }
     Store store;
     try {
@@ -83,6 +91,7 @@ public final class Platform implements AutoCloseable {
       platform.vault().usage().recoverJournal(config.collectorJournalDir());
       // erasures a crash interrupted are completed before anything else is served
       platform.resumedErasures = platform.vault().resumeErasures();
+      ownerOnlyFiles(config);
       return platform;
     } catch (RuntimeException e) {
       store.close();
@@ -94,6 +103,27 @@ public final class Platform implements AutoCloseable {
   /** How many erasures a crash had interrupted and this opening completed. */
   public int resumedErasures() {
     return resumedErasures;
+  }
+
+  /**
+   * Makes the platform's files in the data directory owner-only: the embedded database's files, the
+   * key directory and the collector's journal, as H2 creates its files with the umask's permissions
+   * and earlier versions left them so. Nothing else in the directory is touched.
+   */
+  private static void ownerOnlyFiles(Config config) {
+    try {
+      try (var files = Files.list(config.dataDir())) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          if (p.getFileName().toString().startsWith("plenary.") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            OwnerOnly.tighten(p);
+          }
+        }
+      }
+      OwnerOnly.tighten(config.keyDir());
+      OwnerOnly.tighten(config.collectorJournalDir());
+    } catch (IOException e) {
+      throw new ConfigException("cannot make the files in data_dir readable by their owner only (" + config.dataDir() + ": " + e.getMessage() + ")", e);
+    }
   }
 
   public Config config() {
@@ -135,22 +165,61 @@ public final class Platform implements AutoCloseable {
   }
 
   /**
-   * Every store of personal data and where it is (C12, C13, C31): the data centre, its operator,
-   * region, location and physical-security attestation, all from the policy's registry.
+   * Every store of personal data and where it is (C12, C13, C31): its name and kind, the data centre,
+   * its operator, region, location and physical-security attestation, all from the policy's registry.
+   * Never a JDBC URL, a host, a file-system path or a credential: the map is shown to staff and kept in
+   * review reports.
    */
   public java.util.List<java.util.Map<String, Object>> dataMap() {
     java.util.List<java.util.Map<String, Object>> out = new java.util.ArrayList<>();
-    out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", com.plenary.privacy.store.Store.redact(config.databaseUrl()), dataCentre));
-    out.add(place("key store", "people's data keys, wrapped by the master key", com.plenary.privacy.store.Store.redact(config.keystoreUrl()), keyCentre));
-    out.add(place("key files", "master, blind-index and token-issuer keys", config.keyDir().toAbsolutePath().normalize().toString(), keyCentre));
+    out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", describeStore(config.databaseUrl()), dataCentre));
+    out.add(place("key store", "people's data keys, wrapped by the master key", describeStore(config.keystoreUrl()), keyCentre));
+    out.add(place("key files", "master, blind-index, token-issuer and form-token keys", java.util.Map.of("name", "keys", "kind", "key files"), keyCentre));
     return out;
   }
 
-  private static java.util.Map<String, Object> place(String store, String holds, String where, DataCentre dc) {
+  /**
+   * A store's name and kind from its JDBC URL, for people to read: the database's name (the last
+   * segment of its path) and {@code H2 embedded}, {@code H2 in memory}, {@code H2 server} or
+   * {@code PostgreSQL}; no host, path, user, password or setting.
+   */
+  public static java.util.Map<String, String> describeStore(String url) {
+    String kind;
+    String rest;
+    if (url.startsWith("jdbc:postgresql:")) {
+      kind = "PostgreSQL";
+      rest = url.substring("jdbc:postgresql:".length());
+      int query = rest.indexOf('?');
+      rest = query < 0 ? rest : rest.substring(0, query);
+      int slash = rest.indexOf('/', rest.startsWith("//") ? 2 : 0); // after the host and port: the database
+      rest = slash < 0 ? "" : rest.substring(slash + 1);
+    } else if (url.startsWith("jdbc:h2:")) {
+      rest = url.substring("jdbc:h2:".length());
+      int settings = rest.indexOf(';');
+      rest = settings < 0 ? rest : rest.substring(0, settings);
+      if (rest.startsWith("mem:")) {
+        kind = "H2 in memory";
+        rest = rest.substring(4);
+      } else if (rest.startsWith("tcp:") || rest.startsWith("ssl:")) {
+        kind = "H2 server";
+      } else {
+        kind = "H2 embedded";
+      }
+    } else {
+      return java.util.Map.of("name", "database", "kind", "database");
+    }
+    String name = rest.substring(Math.max(rest.lastIndexOf('/'), rest.lastIndexOf('\\')) + 1);
+    int colon = name.lastIndexOf(':'); // "file:plenary", "host:5432" without a database
+    name = colon < 0 ? name : name.substring(colon + 1);
+    return java.util.Map.of("name", name.isBlank() ? "database" : name, "kind", kind);
+  }
+
+  private static java.util.Map<String, Object> place(String store, String holds, java.util.Map<String, String> described, DataCentre dc) {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
     m.put("store", store);
     m.put("holds", holds);
-    m.put("location", where);
+    m.put("name", described.get("name"));
+    m.put("kind", described.get("kind"));
     m.put("data_centre", dc.id());
     m.put("operator", dc.operator());
     m.put("region", dc.region());
@@ -184,6 +253,11 @@ public final class Platform implements AutoCloseable {
       throw new ConfigException("configuration key '" + key + "' names '" + id + "', which has no physical-security attestation (C31)");
     }
     return dc;
+  }
+
+  /** The one throttle every way of signing in goes through (C6). */
+  public SignInThrottle signInThrottle() {
+    return signIns;
   }
 
   /** The personal data vault: the one enforcement point for personal data. */

@@ -89,7 +89,7 @@ public final class PlenaryServer implements AutoCloseable {
         .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     OidcVerifier oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
-    this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc);
+    this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc, config.demo());
     if (config.collectorJournal()) {
       platform.vault().usage().startJournal(config.collectorJournalDir(), config.collectorJournalSync());
     }

@@ -133,6 +133,34 @@ class AuthenticationTest {
   }
 
   @Test
+  void C32_revokingAMembersTokensRefusesThoseIssuedBeforeAndAcceptsLaterOnes() throws Exception {
+    var member = running.platform.vault().staff().add("Mo", "employee", List.of("auditor"), Instant.now());
+    String before = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
+    assertThat(running.get("/api/v1/whoami", "Authorization", "Bearer " + before).statusCode()).isEqualTo(200);
+    Thread.sleep(2); // a later millisecond
+    running.platform.vault().staff().revokeTokens(member.id());
+    assertRefused(running.get("/api/v1/whoami", "Authorization", "Bearer " + before), 401);
+    String after = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
+    assertThat(running.get("/api/v1/whoami", "Authorization", "Bearer " + after).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void demoCredentialsAreRefusedByAServerNotRunningWithDemo() throws Exception {
+    String demoKey = running.platform.store().credentials().issueDemo(Credentials.Kind.SERVICE, "demo-only").key();
+    var officer = running.platform.vault().staff().addDemo("Demo Officer", "employee", List.of("privacy-officer"), Instant.now());
+    String token = running.platform.issuer().issue(officer.id(), Duration.ofMinutes(5));
+    assertRefused(running.postJson("/api/v1/decisions", DECISION.replace("s-1", "s-2"), demoKey), 401);
+    assertRefused(running.get("/api/v1/whoami", "Authorization", "Bearer " + token), 401);
+    try (Running demo = new Running(Map.of("server.demo", "true", "data_dir", running.dir.toString() + "-demo"))) {
+      String key = demo.platform.store().credentials().issueDemo(Credentials.Kind.SERVICE, "demo-only").key();
+      var member = demo.platform.vault().staff().addDemo("Demo Officer", "employee", List.of("privacy-officer"), Instant.now());
+      assertThat(demo.get("/api/v1/whoami", "Authorization", "Bearer " + key).statusCode()).isEqualTo(200);
+      assertThat(demo.get("/api/v1/whoami", "Authorization", "Bearer " + demo.platform.issuer().issue(member.id(), Duration.ofMinutes(5))).statusCode())
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
   void anExpiredOrTamperedLocalTokenIs401() throws Exception {
     var member = running.platform.vault().staff().add("Lee", "employee", List.of("auditor"), Instant.now());
     String token = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));

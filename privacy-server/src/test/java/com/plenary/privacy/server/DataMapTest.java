@@ -36,10 +36,28 @@ class DataMapTest {
       assertThat(stores.get(1).get("data_centre").asText()).isEqualTo("fra-1");
       for (JsonNode s : stores) {
         assertThat(s.get("attestation").asText()).isNotBlank();
+        assertThat(s.get("name").asText()).isNotBlank();
+        assertThat(s.get("kind").asText()).isNotBlank();
       }
+      assertThat(stores.get(0).get("name").asText()).isEqualTo("plenary");
+      assertThat(stores.get(0).get("kind").asText()).isEqualTo("H2 embedded");
+      assertThat(stores.get(1).get("name").asText()).isEqualTo("keystore");
+      // never a path, a JDBC URL or a credential
+      String body = stores.toString();
+      assertThat(body).doesNotContain(running.dir.toString()).doesNotContain(running.dir.toRealPath().toString())
+          .doesNotContain("jdbc:").doesNotContain("AUTO_SERVER").doesNotContain("password");
       String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
       assertThat(running.get("/api/v1/datamap", "Authorization", "Bearer " + key).statusCode()).isEqualTo(403);
     }
+  }
+
+  @Test
+  void C12_aPostgresStoreIsNamedByItsDatabaseWithoutHostUserOrPassword() {
+    var pg = Platform.describeStore("jdbc:postgresql://db.internal:5432/plenary?user=app&password=s3cret&currentSchema=eu");
+    assertThat(pg).containsEntry("name", "plenary").containsEntry("kind", "PostgreSQL");
+    assertThat(pg.toString()).doesNotContain("s3cret").doesNotContain("app").doesNotContain("db.internal");
+    assertThat(Platform.describeStore("jdbc:h2:mem:test-1;DB_CLOSE_DELAY=-1")).containsEntry("name", "test-1").containsEntry("kind", "H2 in memory");
+    assertThat(Platform.describeStore("jdbc:h2:tcp://h2.internal:9092//srv/data/plenary;PASSWORD=x")).containsEntry("name", "plenary").containsEntry("kind", "H2 server");
   }
 
   @Test

@@ -47,10 +47,19 @@ class ReviewTest {
       assertThat(report.get("counts").get("subject").asInt()).isEqualTo(1);
       assertThat(report.get("audit_chain").get("intact").asBoolean()).isTrue();
       assertThat(created.body()).doesNotContain("rv@example.org").doesNotContain("Rev\"");
+      // where the data is, by name, kind and data centre: never a file-system path or a JDBC URL
+      assertThat(created.body()).doesNotContain(running.dir.toString()).doesNotContain("jdbc:");
+      assertThat(report.get("stores").get(0).get("kind").asText()).isEqualTo("H2 embedded");
 
       String rid = review.get("id").asText();
       var self = running.send("POST", "/api/v1/reviews/" + rid + "/sign-off", "application/json", "{\"note\":\"mine\"}", "Authorization", "Bearer " + officerToken);
       assertThat(self.statusCode()).as("only auditors sign off").isEqualTo(403);
+      // an officer who also holds the auditor role does not sign off either: the auditor is independent of the officer (C30)
+      var both = running.platform.vault().staff().add("Officer and auditor", "employee", List.of("privacy-officer", "auditor"), Instant.now());
+      var officerAuditor = running.send("POST", "/api/v1/reviews/" + rid + "/sign-off", "application/json", "{\"note\":\"mine too\"}",
+          "Authorization", "Bearer " + running.platform.issuer().issue(both.id(), Duration.ofMinutes(5)));
+      assertThat(officerAuditor.statusCode()).as(officerAuditor.body()).isEqualTo(403);
+      assertThat(officerAuditor.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
       var signed = running.send("POST", "/api/v1/reviews/" + rid + "/sign-off", "application/json", "{\"note\":\"checked\"}", "Authorization", "Bearer " + auditorToken);
       assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
       assertThat(json.readTree(signed.body()).get("signed_off_by").asText()).isEqualTo(auditor.id());

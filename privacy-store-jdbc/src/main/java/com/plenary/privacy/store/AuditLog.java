@@ -128,14 +128,24 @@ public final class AuditLog {
     return out;
   }
 
-  /** Seals what is written, then walks the whole chain and checks every link and every hash. */
+  /**
+   * Seals what is written, then walks the chain up to its head and checks every link and every hash.
+   *
+   * <p>Consistent under load: a seal numbers its entries and moves the head in one transaction, so
+   * the head is read first and every entry up to the sequence it names is committed and final; what
+   * is sealed while the walk runs is left to the next check. A head moved back behind sealed entries
+   * is reported too: an entry beyond the head is only possible when the head was rewritten.
+   */
   public Verification verify() {
     seal();
     return jdbi.withHandle(h -> {
+      var head = head(h);
+      long headSeq = ((Number) head.get("seq")).longValue();
       String prev = ZERO;
       long expectedSeq = 1;
       long count = 0;
-      try (var it = h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NOT NULL ORDER BY seq").map((rs, ctx) -> read(rs)).iterator()) {
+      try (var it = h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NOT NULL AND seq <= :head ORDER BY seq")
+          .bind("head", headSeq).map((rs, ctx) -> read(rs)).iterator()) {
         while (it.hasNext()) {
           Entry e = it.next();
           count++;
@@ -152,12 +162,21 @@ public final class AuditLog {
           expectedSeq++;
         }
       }
-      var head = h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
-      if (((Number) head.get("seq")).longValue() != count || !head.get("hash").equals(prev)) {
-        return new Verification(false, count, count + 1, "the newest entries were removed: the head names entry " + head.get("seq"));
+      if (headSeq != count || !head.get("hash").equals(prev)) {
+        return new Verification(false, count, count + 1, "the newest entries were removed: the head names entry " + headSeq);
+      }
+      // the newest sealed entry first, then the head: a seal commits both at once, so the head read after is never behind it
+      Long newest = h.createQuery("SELECT MAX(seq) FROM audit_log_entry").mapTo(Long.class).one();
+      long headNow = ((Number) head(h).get("seq")).longValue();
+      if (newest != null && newest > headNow) {
+        return new Verification(false, count, headNow + 1, "the head was moved back: it names entry " + headNow + " but entry " + newest + " is sealed");
       }
       return new Verification(true, count, 0, count + " entries, chain intact");
     });
+  }
+
+  private static java.util.Map<String, Object> head(Handle h) {
+    return h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
   }
 
   static String hash(Entry e) {

@@ -50,6 +50,18 @@ public final class Credentials {
 
   /** Makes a key for {@code name}; fails with {@link Conflict} if an active one of that kind and name exists. */
   public Issued issue(Kind kind, String name) {
+    return issue(kind, name, false);
+  }
+
+  /**
+   * Makes a demo key for {@code name} ({@code plenary serve --demo}): it authenticates only where
+   * demo credentials are allowed, and {@link #revokeDemo} ends it.
+   */
+  public Issued issueDemo(Kind kind, String name) {
+    return issue(kind, name, true);
+  }
+
+  private Issued issue(Kind kind, String name, boolean demo) {
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
     String prefix = kind == Kind.SERVICE ? "pls_" : "plp_";
@@ -63,20 +75,31 @@ public final class Credentials {
       if (active > 0) {
         throw new Conflict("an active " + kind.id() + " named '" + name + "' already exists; revoke it first or choose another name");
       }
-      h.createUpdate("INSERT INTO credential (id, kind, name, key_prefix, key_hash, created_at) VALUES (:id, :kind, :name, :prefix, :hash, :at)")
+      h.createUpdate("INSERT INTO credential (id, kind, name, key_prefix, key_hash, created_at, demo) VALUES (:id, :kind, :name, :prefix, :hash, :at, :demo)")
           .bind("id", id).bind("kind", kind.id()).bind("name", name).bind("prefix", c.keyPrefix())
-          .bind("hash", hash(key)).bind("at", now).execute();
+          .bind("hash", hash(key)).bind("at", now).bind("demo", demo).execute();
     });
     return new Issued(c, key);
   }
 
-  /** The active credential whose key is {@code key}, if any. */
+  /** The active credential whose key is {@code key}, if any, demo keys included. */
   public Optional<Credential> authenticate(String key) {
+    return authenticate(key, true);
+  }
+
+  /** The active credential whose key is {@code key}, if any; a demo key only when {@code demoAllowed}. */
+  public Optional<Credential> authenticate(String key, boolean demoAllowed) {
     if (key == null || key.length() < 16 || key.length() > 200) {
       return Optional.empty();
     }
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM credential WHERE key_hash = :hash AND revoked_at IS NULL")
-        .bind("hash", hash(key)).map((rs, ctx) -> read(rs)).findOne());
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM credential WHERE key_hash = :hash AND revoked_at IS NULL AND (demo = FALSE OR :demo)")
+        .bind("hash", hash(key)).bind("demo", demoAllowed).map((rs, ctx) -> read(rs)).findOne());
+  }
+
+  /** Revokes every active demo key; returns how many. */
+  public int revokeDemo() {
+    return jdbi.withHandle(h -> h.createUpdate("UPDATE credential SET revoked_at = :at WHERE demo = TRUE AND revoked_at IS NULL")
+        .bind("at", clock.instant()).execute());
   }
 
   public List<Credential> list(Kind kind) {

@@ -147,8 +147,8 @@ final class EventJournal implements AutoCloseable {
   private static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, java.time.Duration linger, java.util.function.Supplier<Start> start,
       Runnable syncDatabase) {
     try {
-      Files.createDirectories(dir);
-      FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      OwnerOnly.directory(dir);
+      FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
       FileLock lock;
       try {
         lock = lockChannel.tryLock();
@@ -337,7 +337,7 @@ final class EventJournal implements AutoCloseable {
       }
     }
     outPath = dir.resolve(String.format("%020d", firstSeq) + SUFFIX);
-    out = FileChannel.open(outPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    out = FileChannel.open(outPath, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
     outSize = 0;
     if (sync) {
       syncDirectory();

@@ -107,13 +107,61 @@ public final class StaffMembers {
 
   /** Adds a staff member; {@code agreementSigned} may be null when no agreement is on file yet. */
   public StaffMember add(String name, String type, List<String> roles, Instant agreementSigned) {
+    return add(name, type, roles, agreementSigned, false);
+  }
+
+  /**
+   * Adds a demo staff member ({@code plenary serve --demo}): their tokens are accepted only where
+   * demo credentials are allowed; see {@link #tokenHolder}.
+   */
+  public StaffMember addDemo(String name, String type, List<String> roles, Instant agreementSigned) {
+    return add(name, type, roles, agreementSigned, true);
+  }
+
+  private StaffMember add(String name, String type, List<String> roles, Instant agreementSigned, boolean demo) {
     String id = "st-" + UUID.randomUUID().toString().substring(0, 13);
     Instant now = clock.instant();
     byte[] sealed = newKey(id).seal(NAME, name);
-    jdbi.useHandle(h -> h.createUpdate("INSERT INTO staff_member (id, name_sealed, type, roles, agreement_signed, created_at) VALUES (:id, :name, :type, :roles, :agreement, :at)")
+    jdbi.useHandle(h -> h.createUpdate("INSERT INTO staff_member (id, name_sealed, type, roles, agreement_signed, created_at, demo) "
+            + "VALUES (:id, :name, :type, :roles, :agreement, :at, :demo)")
         .bind("id", id).bind("name", sealed).bind("type", type).bind("roles", String.join(",", roles))
-        .bind("agreement", agreementSigned).bind("at", now).execute());
+        .bind("agreement", agreementSigned).bind("at", now).bind("demo", demo).execute());
     return new StaffMember(id, name, type, roles, agreementSigned, now, null);
+  }
+
+  /** The active demo staff members, oldest first. */
+  public List<StaffMember> demoMembers() {
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_member WHERE demo = TRUE AND revoked_at IS NULL ORDER BY created_at, id")
+        .map((rs, ctx) -> read(rs)).list());
+  }
+
+  /** Marks a member as a demo member (for one made by a version that did not mark them). */
+  public void markDemo(String id) {
+    jdbi.useHandle(h -> h.createUpdate("UPDATE staff_member SET demo = TRUE WHERE id = :id").bind("id", id).execute());
+  }
+
+  /**
+   * Revokes every token issued to the member until now: tokens issued before this moment are refused
+   * by {@link #tokenHolder}, later ones are accepted. Returns the moment.
+   */
+  public Instant revokeTokens(String id) {
+    // to the millisecond, as tokens carry their issue time
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    int n = jdbi.withHandle(h -> h.createUpdate("UPDATE staff_member SET tokens_not_before = :at WHERE id = :id").bind("at", now).bind("id", id).execute());
+    if (n == 0) {
+      throw new NotFound("no staff member has the id '" + id + "'");
+    }
+    return now;
+  }
+
+  /**
+   * The member a token names, when the token may still be used: the member is active, the token was
+   * issued at or after their last {@link #revokeTokens}, and a demo member only when {@code demoAllowed}.
+   */
+  public Optional<StaffMember> tokenHolder(String id, Instant issuedAt, boolean demoAllowed) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_member WHERE id = :id AND revoked_at IS NULL "
+            + "AND (tokens_not_before IS NULL OR tokens_not_before <= :issued) AND (demo = FALSE OR :demo)")
+        .bind("id", id).bind("issued", issuedAt).bind("demo", demoAllowed).map((rs, ctx) -> read(rs)).findOne());
   }
 
   public Optional<StaffMember> find(String id) {

@@ -206,13 +206,15 @@ public final class UsageEvents {
   /** The journal directory's own id (its row in {@code collector_journal}), made on first use. */
   static String journalId(Path dir) {
     try {
-      Files.createDirectories(dir);
+      OwnerOnly.directory(dir);
       Path file = dir.resolve("id");
       if (Files.exists(file)) {
         return Files.readString(file, StandardCharsets.UTF_8).trim();
       }
       String id = "j-" + UUID.randomUUID();
       Path tmp = dir.resolve("id.tmp");
+      Files.deleteIfExists(tmp);
+      Files.createFile(tmp, OwnerOnly.fileAttributes());
       Files.writeString(tmp, id, StandardCharsets.UTF_8);
       Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return id;

@@ -338,6 +338,79 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void C29_theAuditChainVerifiesWhileAuditedReadsAndTheSealerRunAndStillDetectsTampering() throws Exception {
+    String id = registerAda();
+    var stop = new java.util.concurrent.atomic.AtomicBoolean();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(5);
+    List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+    try {
+      for (int t = 0; t < 4; t++) {
+        running.add(pool.submit(() -> {
+          while (!stop.get()) {
+            assertThat(vault().read(MAIL, id, "provide", List.of("name")).permitted()).isTrue();
+          }
+          return null;
+        }));
+      }
+      running.add(pool.submit(() -> { // the server's sealer
+        while (!stop.get()) {
+          vault().audit().seal();
+        }
+        return null;
+      }));
+      List<String> alarms = new java.util.ArrayList<>();
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(4);
+      int checks = 0;
+      while (System.nanoTime() < until || checks < 20) {
+        var v = vault().audit().verify();
+        checks++;
+        if (!v.intact()) {
+          alarms.add(v.detail());
+        }
+      }
+      assertThat(alarms).as("false alarms in %d checks", checks).isEmpty();
+    } finally {
+      stop.set(true);
+      for (var f : running) {
+        f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+    }
+    long seq = vault().audit().about(id, 10).get(1).seq();
+    tamper("UPDATE audit_log_entry SET purpose = 'develop' WHERE seq = " + seq);
+    var v = vault().audit().verify();
+    assertThat(v.intact()).isFalse();
+    assertThat(v.firstBrokenSeq()).isEqualTo(seq);
+    tamper("UPDATE audit_log_entry SET purpose = 'provide' WHERE seq = " + seq);
+    assertThat(vault().audit().verify().intact()).isTrue();
+  }
+
+  @Test
+  void C29_aHeadMovedBackBehindSealedEntriesIsDetected() throws Exception {
+    String id = registerAda();
+    vault().read(MAIL, id, "provide", List.of());
+    vault().read(MAIL, id, "provide", List.of());
+    assertThat(vault().audit().verify().intact()).isTrue();
+    long headSeq;
+    String headHash;
+    try (var c = java.sql.DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+      rs.next();
+      headSeq = rs.getLong(1);
+      headHash = rs.getString(2);
+    }
+    // the newest entry's row is kept, but the head is set back to the one before it, as if that entry had never been sealed
+    tamper("UPDATE audit_head SET seq = " + (headSeq - 1) + ", hash = (SELECT hash FROM audit_log_entry WHERE seq = " + (headSeq - 1) + ") WHERE id = 1");
+    try {
+      var v = vault().audit().verify();
+      assertThat(v.intact()).isFalse();
+      assertThat(v.detail()).contains("head was moved back");
+    } finally {
+      tamper("UPDATE audit_head SET seq = " + headSeq + ", hash = '" + headHash + "' WHERE id = 1");
+    }
+    assertThat(vault().audit().verify().intact()).isTrue();
+  }
+
+  @Test
   void C29_aCiphertextMovedToAnotherPersonOrFieldFailsToOpen() {
     String ada = registerAda();
     String eve = registerAda();

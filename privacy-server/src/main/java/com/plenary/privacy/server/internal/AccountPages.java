@@ -9,8 +9,6 @@ import com.plenary.privacy.store.Conflict;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.domain.Access;
 import io.javalin.http.Context;
-import io.javalin.http.Cookie;
-import io.javalin.http.SameSite;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -24,22 +22,22 @@ import java.util.Set;
 /**
  * The privacy center's pages for people (/account): register, sign in, see and correct their data,
  * export it, give and withdraw consents, see their requests, erase themselves. Server-rendered,
- * no script; every form carries a CSRF token (the session's once signed in, a double-submit cookie
- * before). Every change goes through the vault like the API does.
+ * no script; every form carries a CSRF token (the session's once signed in, before that one bound
+ * to the browser id cookie by {@link FormTokens}). Every change goes through the vault like the API does.
  */
 public final class AccountPages {
-  static final String CSRF_COOKIE = "pl_csrf";
+  private static final java.util.regex.Pattern BROWSER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{22,43}");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Map<String, String> DONE = Map.of(
       "registered", "Welcome: your account is ready.", "signed-in", "You are signed in.", "signed-out", "You are signed out.",
       "corrected", "Your data is corrected.", "consent", "Your choice is recorded.", "erased", "Your data is erased. Goodbye.");
 
   private final Platform platform;
-  private final SignInThrottle throttle;
+  private final FormTokens formTokens;
 
   public AccountPages(Platform platform) {
     this.platform = platform;
-    this.throttle = new SignInThrottle(platform.clock());
+    this.formTokens = FormTokens.open(platform.config().keyDir());
   }
 
   public List<Route> routes() {
@@ -207,19 +205,18 @@ public final class AccountPages {
   private void signIn(Context ctx) {
     checkAnonymousCsrf(ctx);
     String email = ctx.formParam("email");
-    long wait = throttle.retryAfter(email, ctx.ip());
-    if (wait > 0) {
-      ctx.header("Retry-After", String.valueOf(wait));
+    var attempt = platform.signInThrottle().reserve(email, ctx.ip());
+    if (!attempt.admitted()) {
+      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       ctx.status(429).html(Html.page("Sign in", anonymous(ctx, null, "Too many failed sign-ins. Try again in a few minutes.")));
       return;
     }
     var subject = platform.vault().signIn(email, ctx.formParam("password"));
     if (subject.isEmpty()) {
-      throttle.failed(email, ctx.ip());
       ctx.status(401).html(Html.page("Sign in", anonymous(ctx, null, "The email address or the password is not right.")));
       return;
     }
-    throttle.succeeded(email);
+    attempt.succeeded();
     startSession(ctx, subject.get());
     ctx.redirect("/account?done=signed-in", io.javalin.http.HttpStatus.SEE_OTHER);
   }
@@ -301,20 +298,26 @@ public final class AccountPages {
     VaultRoutes.setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
   }
 
-  private static String anonymousCsrf(Context ctx) {
-    String token = ctx.cookie(CSRF_COOKIE);
-    if (token == null || token.length() != 43) {
-      byte[] raw = new byte[32];
+  /**
+   * The token for the forms before sign-in: bound to the browser id cookie ({@code pl_bid}, essential,
+   * C8), which is set here when the browser has none.
+   */
+  private String anonymousCsrf(Context ctx) {
+    String browser = ctx.cookie(CollectRoutes.BROWSER_COOKIE);
+    if (browser == null || !BROWSER_ID.matcher(browser).matches()) {
+      byte[] raw = new byte[16];
       RANDOM.nextBytes(raw);
-      token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      ctx.cookie(new Cookie(CSRF_COOKIE, token, "/account", 12 * 3600, Requests.overHttps(ctx), true, null, SameSite.STRICT));
+      browser = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+      int lifetime = platform.policy().cookies().stream().filter(c -> c.name().equals(CollectRoutes.BROWSER_COOKIE)).findFirst()
+          .map(c -> (int) Math.min(Integer.MAX_VALUE, c.lifetime().toSeconds())).orElse(3600);
+      CollectRoutes.setCookie(ctx, CollectRoutes.BROWSER_COOKIE, browser, lifetime, true);
     }
-    return token;
+    return formTokens.token(browser);
   }
 
-  private static void checkAnonymousCsrf(Context ctx) {
-    String cookie = ctx.cookie(CSRF_COOKIE);
-    if (cookie == null || !same(ctx.formParam("csrf"), cookie)) {
+  private void checkAnonymousCsrf(Context ctx) {
+    String browser = ctx.cookie(CollectRoutes.BROWSER_COOKIE);
+    if (browser == null || !BROWSER_ID.matcher(browser).matches() || !formTokens.valid(browser, ctx.formParam("csrf"))) {
       throw new com.plenary.privacy.server.HttpProblem(403, "csrf", "Missing or wrong CSRF token", "reload the page and try again");
     }
   }

@@ -12,15 +12,19 @@ import java.util.Optional;
 /**
  * Turns an {@code Authorization: Bearer …} value into a {@link Caller}: a service or partner key
  * (looked up by its hash), a token of the local issuer (for an active staff member), or a token of
- * the configured OIDC issuer. Anything else is no caller.
+ * the configured OIDC issuer. Anything else is no caller. Demo credentials ({@code plenary serve
+ * --demo}) are callers only when {@code demoAllowed}; a staff token issued before its member's last
+ * token revocation is none.
  */
 public final class Authenticator {
   private final Store store;
   private final StaffMembers staff;
   private final LocalIssuer local;
   private final OidcVerifier oidc;
+  private final boolean demoAllowed;
 
-  public Authenticator(Store store, StaffMembers staff, LocalIssuer local, OidcVerifier oidc) {
+  public Authenticator(Store store, StaffMembers staff, LocalIssuer local, OidcVerifier oidc, boolean demoAllowed) {
+    this.demoAllowed = demoAllowed;
     this.store = store;
     this.staff = staff;
     this.local = local;
@@ -36,7 +40,7 @@ public final class Authenticator {
       return Optional.empty();
     }
     if (token.startsWith("pls_") || token.startsWith("plp_")) {
-      return store.credentials().authenticate(token).map(c -> new Caller(
+      return store.credentials().authenticate(token, demoAllowed).map(c -> new Caller(
           c.kind() == Credentials.Kind.SERVICE ? Caller.Kind.SERVICE : Caller.Kind.PARTNER, c.id(), c.name(), List.of(), null));
     }
     SignedJWT jwt;
@@ -52,7 +56,7 @@ public final class Authenticator {
       return Optional.empty();
     }
     if (LocalIssuer.ISSUER.equals(issuer)) {
-      return local.verify(jwt).flatMap(id -> staff.find(id)).filter(s -> s.active())
+      return local.verify(jwt).flatMap(t -> staff.tokenHolder(t.staffId(), t.issuedAt(), demoAllowed))
           .map(s -> new Caller(Caller.Kind.STAFF, s.id(), s.name(), s.roles(), s.type()));
     }
     if (oidc != null && oidc.issuer().equals(issuer)) {

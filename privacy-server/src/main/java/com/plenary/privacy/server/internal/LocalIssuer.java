@@ -28,10 +28,16 @@ import java.util.UUID;
  * The token issuer for the embedded default: ES256 tokens signed with a key kept in the data
  * directory ({@code keys/token-issuer.jwk}, readable by its owner only). Tokens name a staff member
  * ({@code sub}); their roles are looked up when a token is used, so a revocation takes effect at once.
+ * A token also carries its issue time to the millisecond ({@value #ISSUED_MS}, as {@code iat} has
+ * whole seconds only), so that a member's tokens can be revoked up to a moment.
  */
 public final class LocalIssuer {
   public static final String ISSUER = "plenary-local";
   public static final String AUDIENCE = "plenary";
+  static final String ISSUED_MS = "iat_ms";
+
+  /** What a valid token says: the staff member it names and when it was issued. */
+  public record Token(String staffId, Instant issuedAt) {}
 
   private final ECKey key;
   private final ECDSAVerifier verifier;
@@ -72,10 +78,10 @@ public final class LocalIssuer {
 
   /** A signed token for the staff member {@code staffId}, valid for {@code ttl}. */
   public String issue(String staffId, Duration ttl) {
-    Instant now = clock.instant();
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).audience(AUDIENCE).subject(staffId)
         .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plus(ttl)))
-        .jwtID(UUID.randomUUID().toString()).build();
+        .claim(ISSUED_MS, now.toEpochMilli()).jwtID(UUID.randomUUID().toString()).build();
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
     try {
       jwt.sign(new ECDSASigner(key));
@@ -85,8 +91,8 @@ public final class LocalIssuer {
     return jwt.serialize();
   }
 
-  /** The staff id a valid token of this issuer names, or empty for anything else. */
-  public Optional<String> verify(SignedJWT jwt) {
+  /** The staff id a valid token of this issuer names and its issue time, or empty for anything else. */
+  public Optional<Token> verify(SignedJWT jwt) {
     try {
       JWTClaimsSet claims = jwt.getJWTClaimsSet();
       if (!ISSUER.equals(claims.getIssuer()) || !JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm()) || !jwt.verify(verifier)) {
@@ -98,7 +104,13 @@ public final class LocalIssuer {
           || claims.getAudience() == null || !claims.getAudience().contains(AUDIENCE)) {
         return Optional.empty();
       }
-      return Optional.ofNullable(claims.getSubject());
+      if (claims.getSubject() == null || claims.getIssueTime() == null) {
+        return Optional.empty();
+      }
+      // tokens from before the claim existed have iat only, in whole seconds
+      Long issuedMs = claims.getLongClaim(ISSUED_MS);
+      Instant issued = issuedMs != null ? Instant.ofEpochMilli(issuedMs) : claims.getIssueTime().toInstant();
+      return Optional.of(new Token(claims.getSubject(), issued));
     } catch (ParseException | JOSEException e) {
       return Optional.empty();
     }

@@ -45,7 +45,8 @@ public final class ReviewRoutes {
         new Route("get", "/api/v1/reviews", "reviews", "Review reports, newest first", staff, REVIEWERS, List.of(200), false,
             ctx -> ctx.json(Map.of("reviews", platform.store().reviews().list().stream().map(this::summary).toList()))),
         new Route("get", "/api/v1/reviews/{id}", "reviews", "One review report", staff, REVIEWERS, List.of(200), false, this::get),
-        new Route("post", "/api/v1/reviews/{id}/sign-off", "reviews", "Sign a report off: {\"note\": …}; not by the one who made it (C30)", staff,
+        new Route("post", "/api/v1/reviews/{id}/sign-off", "reviews",
+            "Sign a report off: {\"note\": …}; by an auditor who is not also the privacy officer, and not by the one who made it (C30)", staff,
             Set.of("auditor"), List.of(200), true, this::signOff));
   }
 
@@ -62,6 +63,10 @@ public final class ReviewRoutes {
 
   private void signOff(Context ctx) throws IOException {
     Caller c = ctx.attribute("caller");
+    // the route lets auditors in; the review is independent of the officer whose practices it checks
+    if (!c.hasRole("auditor") || c.hasRole("privacy-officer")) {
+      throw com.plenary.privacy.server.HttpProblem.forbidden("reviews are signed off by an auditor who is not also the privacy officer (C30)");
+    }
     Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
     if (!(raw instanceof Map<?, ?> m) || m.keySet().stream().anyMatch(k -> !"note".equals(k)) || m.get("note") != null && !(m.get("note") instanceof String)) {
       throw new InvalidInputException("note", "send {\"note\": \"…\"}");

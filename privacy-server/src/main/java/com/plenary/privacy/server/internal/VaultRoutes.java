@@ -29,12 +29,10 @@ public final class VaultRoutes {
 
   private final Platform platform;
   private final ObjectMapper json;
-  private final SignInThrottle throttle;
 
   public VaultRoutes(Platform platform, ObjectMapper json) {
     this.platform = platform;
     this.json = json;
-    this.throttle = new SignInThrottle(platform.clock());
   }
 
   public List<Route> routes() {
@@ -57,7 +55,7 @@ public final class VaultRoutes {
         new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), false, this::myConsents),
         new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201), true, this::myConsent),
         new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::audit),
-        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::verify));
+        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), false, this::verify));
   }
 
   // ---- services ----
@@ -171,17 +169,16 @@ public final class VaultRoutes {
     String email = required(body, "email");
     String password = required(body, "password");
     String address = ctx.ip();
-    long wait = throttle.retryAfter(email, address);
-    if (wait > 0) {
-      ctx.header("Retry-After", String.valueOf(wait));
+    var attempt = platform.signInThrottle().reserve(email, address);
+    if (!attempt.admitted()) {
+      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
     }
     var subject = platform.vault().signIn(email, password);
     if (subject.isEmpty()) {
-      throttle.failed(email, address);
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
-    throttle.succeeded(email);
+    attempt.succeeded();
     CollectRoutes.attachBrowser(platform, ctx, subject.get());
     var session = platform.vault().startSession(subject.get());
     setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
@@ -269,7 +266,11 @@ public final class VaultRoutes {
 
   private void verify(Context ctx) {
     var v = platform.store().audit().verify();
-    ctx.status(v.intact() ? 200 : 409).json(v);
+    if (!v.intact()) {
+      throw new HttpProblem(409, "audit-chain-broken", "The audit chain is broken", v.detail(),
+          Map.of("entries", v.entries(), "first_broken_seq", v.firstBrokenSeq()));
+    }
+    ctx.json(v);
   }
 
   // ---- helpers ----
