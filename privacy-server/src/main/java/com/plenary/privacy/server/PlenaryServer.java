@@ -53,6 +53,8 @@ public final class PlenaryServer implements AutoCloseable {
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  /** The headers every response carries, Jetty's own error responses included. */
+  private static final Map<String, String> SECURITY_HEADERS = securityHeaders();
 
   private final Platform platform;
   private final ObjectMapper json;
@@ -110,6 +112,8 @@ public final class PlenaryServer implements AutoCloseable {
       cfg.http.prefer405over404 = true;
       cfg.jetty.host = config.host();
       cfg.jetty.port = config.port();
+      // requests Jetty refuses before Javalin sees them (bad request line or path, 414, 431) are problems too
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new com.plenary.privacy.server.internal.JettyProblems(this::protocolProblem, SECURITY_HEADERS)));
       cfg.events.handlerAdded(meta -> {
         String method = String.valueOf(meta.getHttpMethod()).toLowerCase(java.util.Locale.ROOT);
         if (!method.startsWith("before") && !method.startsWith("after")) {
@@ -380,11 +384,7 @@ public final class PlenaryServer implements AutoCloseable {
     ctx.attribute("request-id", id);
     MDC.put("request_id", id);
     ctx.header("X-Request-Id", id);
-    ctx.header("Content-Security-Policy", CSP);
-    ctx.header("X-Content-Type-Options", "nosniff");
-    ctx.header("Referrer-Policy", "no-referrer");
-    ctx.header("X-Frame-Options", "DENY");
-    ctx.header("Cache-Control", "no-store");
+    SECURITY_HEADERS.forEach(ctx::header);
     if (draining) {
       ctx.header("Retry-After", "5");
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
@@ -442,6 +442,27 @@ public final class PlenaryServer implements AutoCloseable {
     MDC.remove("request_id");
   }
 
+  private static Map<String, String> securityHeaders() {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Content-Security-Policy", CSP);
+    h.put("X-Content-Type-Options", "nosniff");
+    h.put("Referrer-Policy", "no-referrer");
+    h.put("X-Frame-Options", "DENY");
+    h.put("Cache-Control", "no-store");
+    return java.util.Collections.unmodifiableMap(h);
+  }
+
+  /** The problem document for a request Jetty refused itself; the request was not read, so it has an id of its own. */
+  private byte[] protocolProblem(int status) {
+    String id = Ids.timeOrdered().toString();
+    LOG.debug("Jetty refused a request with {}", status);
+    try {
+      return json.writeValueAsBytes(unreadable(status).body(id));
+    } catch (JsonProcessingException impossible) {
+      return ("{\"type\":\"/problems/http-" + status + "\",\"status\":" + status + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   private static boolean isProblem(Context ctx) {
     String type = ctx.res().getContentType();
     return type != null && type.startsWith("application/problem+json");
@@ -452,6 +473,9 @@ public final class PlenaryServer implements AutoCloseable {
     HttpProblem problem = toProblem(e);
     if (problem.status() >= 500) {
       LOG.error("request failed", e);
+    } else if (protocolError(e) != null) {
+      // the client sent something that is not HTTP (bad chunking, a body shorter than its length, bad multipart): its fault, one line
+      LOG.warn("refused a request that could not be read: {} ({})", problem.status(), protocolError(e).getClass().getSimpleName());
     }
     String id = ctx.attribute("request-id");
     if (problem.status() == 503 && ctx.res().getHeader("Retry-After") == null) {
@@ -481,6 +505,10 @@ public final class PlenaryServer implements AutoCloseable {
     if (e instanceof NotFound n) {
       return new HttpProblem(404, "not-found", "Not found", n.getMessage());
     }
+    Throwable protocol = protocolError(e);
+    if (protocol != null) {
+      return unreadable(protocol instanceof org.eclipse.jetty.http.HttpException h ? h.getCode() : 400);
+    }
     if (e instanceof HttpResponseException h) {
       return switch (h.getStatus()) {
         case 404 -> new HttpProblem(404, "not-found", "Not found", "no resource at this path");
@@ -497,4 +525,29 @@ public final class PlenaryServer implements AutoCloseable {
     return new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs");
   }
 
+  /** The problem for a request refused at the HTTP level, before it was read. */
+  private static HttpProblem unreadable(int status) {
+    return switch (status) {
+      case 400 -> new HttpProblem(400, "bad-request", "Bad request", "the request is not well-formed HTTP (request line, path, headers, chunking or multipart body); it was not read");
+      case 414 -> new HttpProblem(414, "uri-too-long", "URI too long", "the request line is longer than this server accepts");
+      case 431 -> new HttpProblem(431, "headers-too-large", "Request headers too large", "the request's headers are larger than this server accepts");
+      default -> status >= 400 && status < 600 ? toProblem(new HttpResponseException(status, "", Map.of())) : unreadable(400);
+    };
+  }
+
+  /**
+   * The HTTP-level failure behind {@code e}, if any: Jetty's parser refusing the body (bad chunking,
+   * an early end, bad multipart) or the connection's end of file. These are the client's doing, 4xx.
+   */
+  private static Throwable protocolError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+        return t;
+      }
+      if (t instanceof org.eclipse.jetty.io.EofException) {
+        return t;
+      }
+    }
+    return null;
+  }
 }
