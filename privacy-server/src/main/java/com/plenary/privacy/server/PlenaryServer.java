@@ -393,10 +393,14 @@ public final class PlenaryServer implements AutoCloseable {
 
   private void guard(Route route, Context ctx) throws Exception {
     if (!route.isPublic()) {
-      java.util.Optional<Caller> bySession = route.callers().contains(Caller.Kind.SUBJECT) && ctx.header("Authorization") == null
-          ? platform.vault().session(ctx.cookie(com.plenary.privacy.server.internal.VaultRoutes.SESSION_COOKIE))
-              .map(s -> new Caller(Caller.Kind.SUBJECT, s.subjectId(), s.subjectId(), List.of(), null, s.csrf()))
-          : java.util.Optional.empty();
+      // a person's session counts where there is no bearer credential: on a route for people it is the
+      // caller; on any other it is a caller of the wrong kind (403), as a key of the wrong kind would be
+      String sessionCookie = ctx.header("Authorization") == null ? ctx.cookie(com.plenary.privacy.server.internal.VaultRoutes.SESSION_COOKIE) : null;
+      java.util.Optional<Caller> bySession = sessionCookie == null ? java.util.Optional.empty()
+          : platform.vault().session(sessionCookie).map(s -> new Caller(Caller.Kind.SUBJECT, s.subjectId(), s.subjectId(), List.of(), null, s.csrf()));
+      if (bySession.isPresent() && !route.callers().contains(Caller.Kind.SUBJECT)) {
+        throw HttpProblem.forbidden("a signed-in person may not call this endpoint");
+      }
       if (bySession.isPresent() && !route.method().equals("get")) {
         String token = ctx.header("X-CSRF-Token");
         if (token == null || !java.security.MessageDigest.isEqual(token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
