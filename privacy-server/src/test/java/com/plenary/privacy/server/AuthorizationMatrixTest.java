@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestInstance;
  * <ul>
  *   <li>a non-public operation answers 401 to no or a bad credential;
  *   <li>a caller kind or staff role it does not name gets 403 {@code /problems/forbidden};
+ *   <li>a person's change without the session's CSRF token gets 403 {@code /problems/csrf};
  *   <li>a caller it allows is let through, on its own data;
  *   <li>and that caller naming another person's data (a person another service registered, another
  *       person's partner link) gets exactly the 404 an unknown id gets, never the data.
@@ -218,6 +219,10 @@ class AuthorizationMatrixTest {
     } else {
       out.add(new Cell("another person", w.b.session(), own, subject));
     }
+    if (op.callers().contains("subject") && !op.method().equals("GET")) {
+      Credential noCsrf = new Credential("the person without the CSRF token", Map.of("Cookie", w.a.session().headers().get("Cookie")));
+      out.add(new Cell(noCsrf.label(), noCsrf, own, subject));
+    }
     out.add(new Cell("the person's own service", callers.owner, own, subject));
     out.add(new Cell("the person", w.a.session(), own, subject));
     return out;
@@ -255,6 +260,9 @@ class AuthorizationMatrixTest {
     Credential c = cell.caller();
     if (c == callers.none || c == callers.garbageBearer || c == callers.garbageSession) {
       return a.status() == 401 && "/problems/unauthorized".equals(type(a)) ? null : "expected 401 /problems/unauthorized";
+    }
+    if (cell.what().equals("the person without the CSRF token")) {
+      return a.status() == 403 && "/problems/csrf".equals(type(a)) ? null : "expected 403 /problems/csrf for a change without the session's CSRF token";
     }
     String kind = kind(c, w);
     boolean allowed = op.callers().contains(kind)
