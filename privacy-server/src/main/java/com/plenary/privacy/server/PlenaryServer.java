@@ -507,7 +507,12 @@ public final class PlenaryServer implements AutoCloseable {
       return new HttpProblem(409, "conflict", "Conflict", c.getMessage());
     }
     if (e instanceof NotFound n) {
-      return new HttpProblem(404, "not-found", "Not found", n.getMessage());
+      // the store names the id it missed, for operators at the command line; over HTTP the id is the
+      // caller's own input, and an error never repeats input (it may be anything, personal data too)
+      return new HttpProblem(404, "not-found", "Not found", n.getMessage().replaceAll(" ?'[^']*'", ""));
+    }
+    if (unsupportedCharset(e)) {
+      return new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "the Content-Type names a charset this server does not know; send UTF-8");
     }
     Throwable protocol = protocolError(e);
     if (protocol != null) {
@@ -527,6 +532,16 @@ public final class PlenaryServer implements AutoCloseable {
       };
     }
     return new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs");
+  }
+
+  /** Whether reading the request failed on the charset its Content-Type names (Jetty parses it on first use). */
+  private static boolean unsupportedCharset(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.nio.charset.UnsupportedCharsetException || t instanceof java.nio.charset.IllegalCharsetNameException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The problem for a request refused at the HTTP level, before it was read. */
