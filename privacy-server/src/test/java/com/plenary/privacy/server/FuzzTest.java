@@ -60,7 +60,28 @@ class FuzzTest {
       // POST /api/v1/decisions is being rewritten (issue 13, not ours to touch): PlenaryServer.decide does
       // List.of(body) on the parsed body, and the JSON literal null makes that a NullPointerException (500).
       new KnownDefect("POST /api/v1/decisions", r -> new String(r.body(), StandardCharsets.UTF_8).strip().equals("null"),
-          "PlenaryServer.decide: the body `null` is a NullPointerException (500) instead of a 400"));
+          "PlenaryServer.decide: the body `null` is a NullPointerException (500) instead of a 400"),
+      // GET /api/v1/subjects/{id} (VaultRoutes.read, with Vault and AuditLog: not ours to touch) audits the
+      // purpose as it was asked for; one longer than audit_entry.purpose (100) is a SQL error (500) whose
+      // ERROR log line carries the value.
+      new KnownDefect("GET /api/v1/subjects/{id}", r -> query(r.target(), "purpose").stream().anyMatch(v -> v.length() > 100),
+          "VaultRoutes.read / Vault: a purpose longer than 100 characters is a SQL error (500) instead of a 400"));
+
+  private static List<String> query(String target, String name) {
+    int q = target.indexOf('?');
+    List<String> out = new ArrayList<>();
+    for (String pair : q < 0 ? new String[0] : target.substring(q + 1).split("&")) {
+      if (pair.startsWith(name + "=")) {
+        String v = pair.substring(name.length() + 1);
+        try {
+          out.add(java.net.URLDecoder.decode(v, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException badEscape) {
+          out.add(v);
+        }
+      }
+    }
+    return out;
+  }
 
   private final ObjectMapper json = new ObjectMapper();
   private Running running;
@@ -132,7 +153,7 @@ class FuzzTest {
         String verdict = judge(op, req, r);
         KnownDefect defect = KNOWN_DEFECTS.stream().filter(d -> d.operation().equals(op.toString()) && d.matches().test(req)).findFirst().orElse(null);
         if (defect != null) {
-          known.merge((verdict == null ? "no longer fails, remove the exclusion: " : "failed as known: ") + defect.defect(), 1, Integer::sum);
+          known.merge(defect.defect(), verdict == null ? 0 : 1, Integer::sum);
           continue;
         }
         if (verdict != null && failures.size() < 40) {
@@ -141,7 +162,8 @@ class FuzzTest {
         }
       }
     }
-    known.forEach((what, n) -> System.out.println("FuzzTest: known defect, " + n + " request(s) " + what));
+    known.forEach((what, n) -> System.out.println("FuzzTest: known defect: " + what + " — " + n + " request(s) failed as known"
+        + (n == 0 ? " (none of those sent failed: if it is fixed, remove the exclusion)" : "")));
     System.out.printf("FuzzTest: %d requests to %d operations in %.1f s, seed=%d%n", sent, operations.size(), (System.nanoTime() - started) / 1e9, seed);
     assertThat(failures).as("fuzzing with seed %d (repeat with -Dfuzz.seed=%d)", seed, seed).isEmpty();
   }
