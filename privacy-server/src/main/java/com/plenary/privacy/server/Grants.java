@@ -23,19 +23,23 @@ public final class Grants {
     if (r == null) {
       throw new InvalidInputException("role", "role must be one of the policy's staff roles");
     }
-    within(categories, "categories", r.categories());
-    within(purposes, "purposes", r.purposes());
+    within(categories, "categories", r.categories(), policy.categories().stream().map(c -> c.id()).toList());
+    within(purposes, "purposes", r.purposes(), policy.purposes().stream().map(p -> p.id()).toList());
     if (!until.isAfter(from) || Duration.between(from, until).compareTo(LONGEST) > 0 || !until.isAfter(now)) {
       throw new InvalidInputException("until", "until must be after from and now, and at most 90 days after from");
     }
   }
 
-  private static void within(List<String> ids, String name, List<String> grantable) {
+  private static void within(List<String> ids, String name, List<String> grantable, List<String> declared) {
     if (ids == null || ids.isEmpty() || ids.size() > 50) {
       throw new InvalidInputException(name, name + " must be a list of 1 to 50 ids");
     }
+    if (new java.util.HashSet<>(ids).size() != ids.size()) {
+      throw new InvalidInputException(name, name + " must name each id once");
+    }
     for (String id : ids) {
-      if (id == null || grantable.stream().noneMatch(g -> Policy.isUnder(id, g))) {
+      // declared, not only under a grantable id: an invented id is refused, however it is spelt
+      if (id == null || !declared.contains(id) || grantable.stream().noneMatch(g -> Policy.isUnder(id, g))) {
         throw new InvalidInputException(name, "every one of " + name + " must lie within the role's grantable " + name + " " + grantable);
       }
     }

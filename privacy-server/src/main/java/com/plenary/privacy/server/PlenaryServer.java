@@ -56,6 +56,8 @@ public final class PlenaryServer implements AutoCloseable {
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  /** The headers every response carries, Jetty's own error responses included. */
+  private static final Map<String, String> SECURITY_HEADERS = securityHeaders();
 
   private final Platform platform;
   private final ObjectMapper json;
@@ -122,6 +124,8 @@ public final class PlenaryServer implements AutoCloseable {
         server.setStopTimeout(config.shutdownGrace().toMillis());
       });
       cfg.jetty.port = config.port();
+      // requests Jetty refuses before Javalin sees them (bad request line or path, 414, 431) are problems too
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new com.plenary.privacy.server.internal.JettyProblems(this::protocolProblem, SECURITY_HEADERS)));
       cfg.events.handlerAdded(meta -> {
         String method = String.valueOf(meta.getHttpMethod()).toLowerCase(java.util.Locale.ROOT);
         if (!method.startsWith("before") && !method.startsWith("after")) {
@@ -415,11 +419,7 @@ public final class PlenaryServer implements AutoCloseable {
     ctx.attribute("request-id", id);
     MDC.put("request_id", id);
     ctx.header("X-Request-Id", id);
-    ctx.header("Content-Security-Policy", CSP);
-    ctx.header("X-Content-Type-Options", "nosniff");
-    ctx.header("Referrer-Policy", "no-referrer");
-    ctx.header("X-Frame-Options", "DENY");
-    ctx.header("Cache-Control", "no-store");
+    SECURITY_HEADERS.forEach(ctx::header);
     if (draining) {
       ctx.header("Retry-After", "5");
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
@@ -428,10 +428,14 @@ public final class PlenaryServer implements AutoCloseable {
 
   private void guard(Route route, Context ctx) throws Exception {
     if (!route.isPublic()) {
-      java.util.Optional<Caller> bySession = route.callers().contains(Caller.Kind.SUBJECT) && ctx.header("Authorization") == null
-          ? platform.vault().session(ctx.cookie(com.plenary.privacy.server.internal.VaultRoutes.SESSION_COOKIE))
-              .map(s -> new Caller(Caller.Kind.SUBJECT, s.subjectId(), s.subjectId(), List.of(), null, s.csrf()))
-          : java.util.Optional.empty();
+      // a person's session counts where there is no bearer credential: on a route for people it is the
+      // caller; on any other it is a caller of the wrong kind (403), as a key of the wrong kind would be
+      String sessionCookie = ctx.header("Authorization") == null ? ctx.cookie(com.plenary.privacy.server.internal.VaultRoutes.SESSION_COOKIE) : null;
+      java.util.Optional<Caller> bySession = sessionCookie == null ? java.util.Optional.empty()
+          : platform.vault().session(sessionCookie).map(s -> new Caller(Caller.Kind.SUBJECT, s.subjectId(), s.subjectId(), List.of(), null, s.csrf()));
+      if (bySession.isPresent() && !route.callers().contains(Caller.Kind.SUBJECT)) {
+        throw HttpProblem.forbidden("a signed-in person may not call this endpoint");
+      }
       if (bySession.isPresent() && !route.method().equals("get")) {
         String token = ctx.header("X-CSRF-Token");
         if (token == null || !java.security.MessageDigest.isEqual(token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
@@ -477,6 +481,27 @@ public final class PlenaryServer implements AutoCloseable {
     MDC.remove("request_id");
   }
 
+  private static Map<String, String> securityHeaders() {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Content-Security-Policy", CSP);
+    h.put("X-Content-Type-Options", "nosniff");
+    h.put("Referrer-Policy", "no-referrer");
+    h.put("X-Frame-Options", "DENY");
+    h.put("Cache-Control", "no-store");
+    return java.util.Collections.unmodifiableMap(h);
+  }
+
+  /** The problem document for a request Jetty refused itself; the request was not read, so it has an id of its own. */
+  private byte[] protocolProblem(int status) {
+    String id = Ids.timeOrdered().toString();
+    LOG.debug("Jetty refused a request with {}", status);
+    try {
+      return json.writeValueAsBytes(unreadable(status).body(id));
+    } catch (JsonProcessingException impossible) {
+      return ("{\"type\":\"/problems/http-" + status + "\",\"status\":" + status + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
   private static boolean isProblem(Context ctx) {
     String type = ctx.res().getContentType();
     return type != null && type.startsWith("application/problem+json");
@@ -487,6 +512,9 @@ public final class PlenaryServer implements AutoCloseable {
     HttpProblem problem = toProblem(e);
     if (problem.status() >= 500) {
       LOG.error("request failed", e);
+    } else if (protocolError(e) != null) {
+      // the client sent something that is not HTTP (bad chunking, a body shorter than its length, bad multipart): its fault, one line
+      LOG.warn("refused a request that could not be read: {} ({})", problem.status(), protocolError(e).getClass().getSimpleName());
     }
     String id = ctx.attribute("request-id");
     if (problem.status() == 503 && ctx.res().getHeader("Retry-After") == null) {
@@ -517,7 +545,16 @@ public final class PlenaryServer implements AutoCloseable {
       return new HttpProblem(409, "conflict", "Conflict", c.getMessage());
     }
     if (e instanceof NotFound n) {
-      return new HttpProblem(404, "not-found", "Not found", n.getMessage());
+      // the store names the id it missed, for operators at the command line; over HTTP the id is the
+      // caller's own input, and an error never repeats input (it may be anything, personal data too)
+      return new HttpProblem(404, "not-found", "Not found", n.getMessage().replaceAll(" ?'[^']*'", ""));
+    }
+    if (unsupportedCharset(e)) {
+      return new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "the Content-Type names a charset this server does not know; send UTF-8");
+    }
+    Throwable protocol = protocolError(e);
+    if (protocol != null) {
+      return unreadable(protocol instanceof org.eclipse.jetty.http.HttpException h ? h.getCode() : 400);
     }
     if (e instanceof HttpResponseException h) {
       return switch (h.getStatus()) {
@@ -535,4 +572,39 @@ public final class PlenaryServer implements AutoCloseable {
     return new HttpProblem(500, "internal", "Internal error", "the server failed; the request id identifies it in the logs");
   }
 
+  /** Whether reading the request failed on the charset its Content-Type names (Jetty parses it on first use). */
+  private static boolean unsupportedCharset(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.nio.charset.UnsupportedCharsetException || t instanceof java.nio.charset.IllegalCharsetNameException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The problem for a request refused at the HTTP level, before it was read. */
+  private static HttpProblem unreadable(int status) {
+    return switch (status) {
+      case 400 -> new HttpProblem(400, "bad-request", "Bad request", "the request is not well-formed HTTP (request line, path, headers, chunking or multipart body); it was not read");
+      case 414 -> new HttpProblem(414, "uri-too-long", "URI too long", "the request line is longer than this server accepts");
+      case 431 -> new HttpProblem(431, "headers-too-large", "Request headers too large", "the request's headers are larger than this server accepts");
+      default -> status >= 400 && status < 600 ? toProblem(new HttpResponseException(status, "", Map.of())) : unreadable(400);
+    };
+  }
+
+  /**
+   * The HTTP-level failure behind {@code e}, if any: Jetty's parser refusing the body (bad chunking,
+   * an early end, bad multipart) or the connection's end of file. These are the client's doing, 4xx.
+   */
+  private static Throwable protocolError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+        return t;
+      }
+      if (t instanceof org.eclipse.jetty.io.EofException) {
+        return t;
+      }
+    }
+    return null;
+  }
 }

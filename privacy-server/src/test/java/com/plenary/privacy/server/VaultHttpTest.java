@@ -290,6 +290,13 @@ class VaultHttpTest {
     assertThat(outsideRole.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
     assertThat(running.send("POST", grants, "application/json", grant.replace(until, java.time.Instant.now().plus(java.time.Duration.ofDays(91)).toString()),
         "Authorization", officerToken).statusCode()).isEqualTo(400);
+    // each id once, and only ids the policy declares (an invented one under a grantable id is not one)
+    for (String bad : List.of(grant.replace("[\"communicate.respond\"]", "[\"communicate.respond\",\"communicate.respond\"]"),
+        grant.replace("[\"communicate.respond\"]", "[\"communicate.respond." + "x".repeat(120) + "\"]"))) {
+      HttpResponse<String> refused = running.send("POST", grants, "application/json", bad, "Authorization", officerToken);
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      assertThat(body(refused).get("field").asText()).isEqualTo("purposes");
+    }
     assertThat(running.platform.vault().staff().grants(support.id())).isEmpty();
 
     HttpResponse<String> given = running.send("POST", grants, "application/json", grant, "Authorization", officerToken);

@@ -32,6 +32,9 @@ public final class OpenApi {
         }
         op.put("description", who.toString());
       }
+      // the same, for machines (the fuzz and authorisation tests read them): empty means public
+      op.put("x-callers", r.callers().stream().map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList());
+      op.put("x-staff-roles", r.staffRoles().stream().sorted().toList());
       List<Map<String, Object>> params = new java.util.ArrayList<>();
       var m = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(r.path());
       while (m.find()) {

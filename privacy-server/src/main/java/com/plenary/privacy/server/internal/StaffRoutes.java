@@ -61,7 +61,7 @@ public final class StaffRoutes {
 
   private void list(Context ctx) {
     String id = ctx.pathParam("id");
-    platform.vault().staff().find(id).orElseThrow(() -> new com.plenary.privacy.store.NotFound("no staff member has the id '" + id + "'"));
+    platform.vault().staff().find(id).orElseThrow(() -> new com.plenary.privacy.store.NotFound("no staff member has this id"));
     Instant now = platform.clock().instant();
     ctx.json(Map.of("grants", platform.vault().staff().grants(id).stream().map(g -> g.view(now)).toList()));
   }

@@ -1,0 +1,159 @@
+package com.plenary.privacy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.store.Credentials;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Credentials of every kind of caller for a running server, minted the way operators and people get
+ * them: service and partner keys issued by the store (as {@code plenary service add} does), staff tokens
+ * of the local issuer (as {@code plenary staff token} does), and people registered over HTTP by a
+ * service with a session of their own (the cookie and CSRF token sign-in gives). Plus the resources
+ * the endpoints' path parameters name: partner links, grants, review reports.
+ */
+final class Callers {
+  /** The headers a caller sends; empty for no credential. */
+  record Credential(String label, Map<String, String> headers) {
+    String[] asArray() {
+      return headers.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray(String[]::new);
+    }
+  }
+
+  /** A person registered by the service {@code shop}, with a session. */
+  record Person(String id, Credential session) {}
+
+  static final String OWNER_SERVICE = "shop";
+  static final String OTHER_SERVICE = "mail";
+
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+  private final ObjectMapper json = new ObjectMapper();
+  final Running running;
+  final Credential none = new Credential("no credential", Map.of());
+  final Credential garbageBearer = new Credential("a garbage bearer credential", Map.of("Authorization", "Bearer pls_not-a-key-0000000000000000000000000000000"));
+  final Credential garbageSession = new Credential("a garbage session cookie", Map.of("Cookie", "pl_session=not-a-session-0000000000", "X-CSRF-Token", "not-a-token"));
+  final Credential owner;
+  final Credential otherService;
+  final Credential partner;
+  /** Staff tokens by role; the key "" is a member with no role at all. */
+  final Map<String, Credential> staff = new LinkedHashMap<>();
+  final String staffMemberId;
+
+  Callers(Running running) throws Exception {
+    this.running = running;
+    var keys = running.platform.store().credentials();
+    owner = bearer("service " + OWNER_SERVICE + " (the person's)", keys.issue(Credentials.Kind.SERVICE, OWNER_SERVICE).key());
+    otherService = bearer("service " + OTHER_SERVICE + " (another service)", keys.issue(Credentials.Kind.SERVICE, OTHER_SERVICE).key());
+    partner = bearer("partner acme-ads", keys.issue(Credentials.Kind.PARTNER, "acme-ads").key());
+    staff.put("", staffToken("Nora None", List.of()));
+    for (var role : running.platform.policy().staffRoles()) {
+      staff.put(role.id(), staffToken("Staff " + role.id(), List.of(role.id())));
+    }
+    staffMemberId = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), Instant.now()).id();
+  }
+
+  private static Credential bearer(String label, String key) {
+    return new Credential(label, Map.of("Authorization", "Bearer " + key));
+  }
+
+  private Credential staffToken(String name, List<String> roles) {
+    var member = running.platform.vault().staff().add(name, "employee", roles, Instant.now());
+    String label = roles.isEmpty() ? "staff with no role" : "staff " + String.join(",", roles);
+    return bearer(label, running.platform.issuer().issue(member.id(), Duration.ofMinutes(30)));
+  }
+
+  /** Registers a person through the API as {@link #OWNER_SERVICE} and gives them a session. */
+  Person person() throws Exception {
+    long n = SEQUENCE.incrementAndGet();
+    HttpResponse<String> r = send(owner, "POST", "/api/v1/subjects",
+        "{\"fields\":{\"email\":\"p" + n + "." + System.nanoTime() + "@example.org\",\"name\":\"Person " + n + "\",\"address\":\"" + n + " Test Road\"}}");
+    assertThat(r.statusCode()).as("registering a person: %s", r.body()).isEqualTo(201);
+    String id = json.readTree(r.body()).get("id").asText();
+    var session = running.platform.vault().startSession(id);
+    return new Person(id, new Credential("person " + id, Map.of("Cookie", "pl_session=" + session.getKey(), "X-CSRF-Token", session.getValue().csrf())));
+  }
+
+  /** A partner link of {@code person}, made by the owner service. */
+  String link(Person person) throws Exception {
+    HttpResponse<String> r = send(owner, "POST", "/api/v1/subjects/" + person.id() + "/partner-links",
+        "{\"partner\":\"acme-ads\",\"identifier\":\"acme-" + SEQUENCE.incrementAndGet() + "\",\"purpose\":\"improve\"}");
+    assertThat(r.statusCode()).as("linking: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** A grant in force for the support member, given by the privacy officer. */
+  String grant() throws Exception {
+    String until = Instant.now().plus(Duration.ofDays(1)).toString();
+    HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/staff/" + staffMemberId + "/grants",
+        "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"" + until + "\"}");
+    assertThat(r.statusCode()).as("granting: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** A review report made by the privacy officer (so an auditor may sign it off). */
+  String review() throws Exception {
+    HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/reviews", null);
+    assertThat(r.statusCode()).as("making a review: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** Sends a request as {@code caller}; a non-null body goes as application/json. */
+  HttpResponse<String> send(Credential caller, String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(running.uri(path)).timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    caller.headers().forEach(b::header);
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return running.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The operations of the OpenAPI document the server serves, each with the callers it names. */
+  List<Operation> operations() throws Exception {
+    HttpResponse<String> r = running.get("/openapi.json");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode paths = json.readTree(r.body()).get("paths");
+    List<Operation> out = new java.util.ArrayList<>();
+    paths.properties().forEach(p -> p.getValue().properties().forEach(m -> {
+      JsonNode op = m.getValue();
+      assertThat(op.has("x-callers")).as("%s %s names its callers", m.getKey(), p.getKey()).isTrue();
+      List<String> callers = new java.util.ArrayList<>();
+      op.get("x-callers").forEach(c -> callers.add(c.asText()));
+      List<String> roles = new java.util.ArrayList<>();
+      op.get("x-staff-roles").forEach(c -> roles.add(c.asText()));
+      out.add(new Operation(m.getKey().toUpperCase(java.util.Locale.ROOT), p.getKey(), List.copyOf(callers), List.copyOf(roles), op.has("requestBody")));
+    }));
+    assertThat(out).hasSizeGreaterThan(20);
+    return out;
+  }
+
+  /** One operation of the document: method, path template, caller kinds (empty: public), staff roles (empty: any), whether it takes JSON. */
+  record Operation(String method, String path, List<String> callers, List<String> staffRoles, boolean jsonBody) {
+    boolean isPublic() {
+      return callers.isEmpty();
+    }
+
+    List<String> params() {
+      List<String> out = new java.util.ArrayList<>();
+      var m = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(path);
+      while (m.find()) {
+        out.add(m.group(1));
+      }
+      return out;
+    }
+
+    @Override
+    public String toString() {
+      return method + " " + path;
+    }
+  }
+}
