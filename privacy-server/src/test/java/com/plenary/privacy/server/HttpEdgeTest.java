@@ -82,7 +82,7 @@ class HttpEdgeTest {
     for (String path : List.of("/api/v1/session", "/collect", "/privacy/cookie-choices")) {
       assertProblem(send("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked", BAD_CHUNKS), 400);
     }
-    assertProblem(send("POST /account/sign-in HTTP/1.1\r\nHost: localhost\r\nCookie: pl_csrf=" + "c".repeat(43)
+    assertProblem(send("POST /account/sign-in HTTP/1.1\r\nHost: localhost\r\nCookie: pl_bid=" + "b".repeat(22)
         + "\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked", BAD_CHUNKS), 400);
     assertLoggedAtMostWarnLines(4);
   }
@@ -99,13 +99,13 @@ class HttpEdgeTest {
     String csrf = "c".repeat(43);
     for (String form : List.of("/account/sign-in", "/account/register", "/account/correct", "/account/consents", "/account/erase", "/account/sign-out")) {
       for (String type : List.of("multipart/form-data; boundary=xyz", "multipart/form-data")) {
-        RawHttp.Response r = send("POST " + form + " HTTP/1.1\r\nHost: localhost\r\nCookie: pl_csrf=" + csrf + "; pl_session=nope\r\nContent-Type: " + type
+        RawHttp.Response r = send("POST " + form + " HTTP/1.1\r\nHost: localhost\r\nCookie: pl_bid=" + csrf + "; pl_session=nope\r\nContent-Type: " + type
             + "\r\nContent-Length: 11", "hello world".getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).as(form + " " + type).isBetween(400, 499);
         assertThat(r.contentType()).as(form + " " + type).startsWith("application/problem+json");
       }
     }
-    assertProblem(send("POST /account/sign-in HTTP/1.1\r\nHost: localhost\r\nCookie: pl_csrf=" + csrf + "\r\nContent-Type: multipart/form-data; boundary=xyz"
+    assertProblem(send("POST /account/sign-in HTTP/1.1\r\nHost: localhost\r\nCookie: pl_bid=" + csrf + "\r\nContent-Type: multipart/form-data; boundary=xyz"
         + "\r\nContent-Length: 11", "hello world".getBytes(StandardCharsets.UTF_8)), 400);
     assertLoggedAtMostWarnLines(12);
   }
