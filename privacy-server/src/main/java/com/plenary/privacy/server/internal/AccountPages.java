@@ -12,6 +12,7 @@ import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,93 +68,50 @@ public final class AccountPages {
     Optional<Vault.Session> session = session(ctx);
     String done = ctx.queryParam("done") == null ? null : DONE.get(ctx.queryParam("done"));
     if (session.isEmpty()) {
-      ctx.html(Html.page("Sign in or register", anonymous(ctx, done, null)));
+      anonymous(ctx, 200, "Sign in or register", done, null);
       return;
     }
-    ctx.html(Html.page("My data", signedIn(session.get(), done, null)));
+    home(ctx, 200, session.get(), done, null);
   }
 
-  private String anonymous(Context ctx, String done, String error) {
-    String csrf = anonymousCsrf(ctx);
+  private void anonymous(Context ctx, int status, String title, String done, String error) {
     Service account = platform.policy().service("account");
-    StringBuilder b = new StringBuilder("<h1>Your privacy center</h1>");
-    notices(b, done, error);
-    b.append("<div class=\"grid\"><section><h2>Sign in</h2><form method=\"post\" action=\"/account/sign-in\">")
-        .append(hidden(csrf))
-        .append("<label for=\"si-email\">Email address</label><input id=\"si-email\" type=\"email\" name=\"email\" autocomplete=\"username\" required>")
-        .append("<label for=\"si-password\">Password</label><input id=\"si-password\" type=\"password\" name=\"password\" autocomplete=\"current-password\" required>")
-        .append("<button type=\"submit\">Sign in</button></form></section>");
-    b.append("<section><h2>Register</h2><form method=\"post\" action=\"/account/register\">").append(hidden(csrf));
+    List<Pages.FormField> fields = new ArrayList<>();
     for (String f : account.required()) {
-      b.append(input(platform.policy().field(f), true, ""));
+      fields.add(field(platform.policy().field(f), true, ""));
     }
     for (String f : account.optional()) {
-      b.append(input(platform.policy().field(f), false, ""));
+      fields.add(field(platform.policy().field(f), false, ""));
     }
-    b.append("<label for=\"rg-password\">Password (at least 10 characters)</label><input id=\"rg-password\" type=\"password\" name=\"password\" minlength=\"10\" autocomplete=\"new-password\" required>")
-        .append("<p class=\"note\">Optional fields may be left empty; we will tell you which services then need them (C22).</p>")
-        .append("<button type=\"submit\">Register</button></form></section></div>");
-    return b.toString();
+    Pages.render(ctx, status, "account/anonymous.jte", Map.of("page", new Pages.Anonymous(title, anonymousCsrf(ctx), done, error, fields)));
   }
 
-  private String signedIn(Vault.Session session, String done, String error) {
+  private void home(Context ctx, int status, Vault.Session session, String done, String error) {
     String id = session.subjectId();
     Access me = Access.subject(id, null);
     var read = platform.vault().read(me, id, "provide", List.of());
     Map<String, String> values = read.permitted() ? read.value().values() : Map.of();
-    StringBuilder b = new StringBuilder("<h1>My data</h1>");
-    notices(b, done, error);
-    b.append("<section><h2>What we hold about you</h2><table><tr><th>Field</th><th>Value</th></tr>");
-    values.forEach((k, v) -> b.append("<tr><td>").append(Html.escape(label(k))).append("</td><td>").append(Html.escape(v)).append("</td></tr>"));
-    b.append("</table><p><a href=\"/account/export\">See everything we hold</a> · <a href=\"/api/v1/me/export\">Download it as JSON</a></p></section>");
-
-    b.append("<section><h2>Correct your data</h2><form method=\"post\" action=\"/account/correct\">").append(hidden(session.csrf()));
+    List<Pages.Row> rows = values.entrySet().stream().map(e -> new Pages.Row(label(e.getKey()), e.getValue())).toList();
+    List<Pages.FormField> correctable = new ArrayList<>();
     for (Field f : platform.policy().fields()) {
       if (values.containsKey(f.name()) || platform.policy().service("account").optional().contains(f.name())) {
-        b.append(input(f, false, values.getOrDefault(f.name(), "")));
+        correctable.add(field(f, false, values.getOrDefault(f.name(), "")));
       }
     }
-    b.append("<button type=\"submit\">Save corrections</button></form></section>");
-
-    var unavailable = platform.vault().unavailable(platform.vault().givenFields(id));
-    if (!unavailable.isEmpty()) {
-      b.append("<section><h2>Services you cannot use yet</h2><ul>");
-      for (var u : unavailable) {
-        b.append("<li>").append(Html.escape(platform.policy().service(u.service()).text())).append(" needs: ")
-            .append(Html.escape(String.join(", ", u.missing().stream().map(AccountPages::label).toList()))).append("</li>");
-      }
-      b.append("</ul></section>");
-    }
-
-    b.append("<section><h2>Your consents</h2><p class=\"note\">Uses beyond what a service declares need your consent first (C19). You can withdraw it at any time.</p><table>");
+    List<Pages.Row> unavailable = platform.vault().unavailable(platform.vault().givenFields(id)).stream()
+        .map(u -> new Pages.Row(platform.policy().service(u.service()).text(), String.join(", ", u.missing().stream().map(AccountPages::label).toList())))
+        .toList();
     var consents = platform.vault().consents(me, id);
-    for (Purpose p : platform.policy().purposes()) {
-      if (!p.listed()) {
-        continue;
-      }
-      boolean given = consents.stream().anyMatch(c -> c.purpose().equals(p.id()) && c.recipient() == null && c.withdrawnAt() == null);
-      b.append("<tr><td>").append(Html.escape(p.text())).append("</td><td>").append(given ? "given" : "not given").append("</td><td>")
-          .append("<form method=\"post\" action=\"/account/consents\">").append(hidden(session.csrf()))
-          .append("<input type=\"hidden\" name=\"purpose\" value=\"").append(Html.escape(p.id())).append("\">")
-          .append("<input type=\"hidden\" name=\"granted\" value=\"").append(given ? "false" : "true").append("\">")
-          .append("<button type=\"submit\">").append(given ? "Withdraw" : "Give").append("</button></form></td></tr>");
-    }
-    b.append("</table></section>");
-
-    b.append("<section><h2>Your requests</h2><table><tr><th>Request</th><th>Made</th><th>Due by</th><th>Served</th></tr>");
-    for (var r : platform.vault().requests(id)) {
-      b.append("<tr><td>").append(Html.escape(String.valueOf(r.get("kind")))).append("</td><td>").append(Html.escape(String.valueOf(r.get("requested_at"))))
-          .append("</td><td>").append(Html.escape(String.valueOf(r.get("deadline")))).append("</td><td>")
-          .append(Html.escape(r.get("served_at") == null ? "pending" : String.valueOf(r.get("served_at")))).append("</td></tr>");
-    }
-    b.append("</table></section>");
-
-    b.append("<section><h2>Erase me</h2><p>This destroys your encryption key and deletes your data. It cannot be undone.</p>")
-        .append("<form method=\"post\" action=\"/account/erase\">").append(hidden(session.csrf()))
-        .append("<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> I understand</label>")
-        .append("<button class=\"danger\" type=\"submit\">Erase my data</button></form></section>")
-        .append("<form method=\"post\" action=\"/account/sign-out\">").append(hidden(session.csrf())).append("<button type=\"submit\">Sign out</button></form>");
-    return b.toString();
+    List<Pages.ConsentRow> consentRows = platform.policy().purposes().stream().filter(Purpose::listed)
+        .map(p -> new Pages.ConsentRow(p.id(), p.text(),
+            consents.stream().anyMatch(c -> c.purpose().equals(p.id()) && c.recipient() == null && c.withdrawnAt() == null)))
+        .toList();
+    List<Pages.RequestRow> requests = platform.vault().requests(id).stream()
+        .map(r -> new Pages.RequestRow(String.valueOf(r.get("kind")), String.valueOf(r.get("requested_at")), String.valueOf(r.get("deadline")),
+            r.get("served_at") == null ? "pending" : String.valueOf(r.get("served_at"))))
+        .toList();
+    Pages.render(ctx, status, "account/home.jte",
+        Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows, requests)));
   }
 
   private void exportPage(Context ctx) throws Exception {
@@ -165,13 +123,13 @@ public final class AccountPages {
     var out = platform.vault().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
     var json = new com.fasterxml.jackson.databind.ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
         .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writerWithDefaultPrettyPrinter();
-    StringBuilder b = new StringBuilder("<h1>Everything we hold about you</h1><p class=\"note\">Recorded as an access request, served now (C34).</p>");
+    List<Pages.Row> sections = new ArrayList<>();
     if (out.permitted()) {
       for (var e : out.value().entrySet()) {
-        b.append("<section><h2>").append(Html.escape(label(e.getKey()))).append("</h2><pre>").append(Html.escape(json.writeValueAsString(e.getValue()))).append("</pre></section>");
+        sections.add(new Pages.Row(label(e.getKey()), json.writeValueAsString(e.getValue())));
       }
     }
-    ctx.html(Html.page("Everything we hold", b.toString()));
+    Pages.render(ctx, 200, "account/export.jte", Map.of("sections", sections));
   }
 
   // ---- forms ----
@@ -192,13 +150,13 @@ public final class AccountPages {
     try {
       var out = platform.vault().register(Access.service("account", ctx.attribute("request-id")), "account", fields, ctx.formParam("password"), null);
       if (!out.permitted()) {
-        ctx.status(403).html(Html.page("Register", anonymous(ctx, null, "The privacy policy does not permit this registration.")));
+        anonymous(ctx, 403, "Register", null, "The privacy policy does not permit this registration.");
         return;
       }
       startSession(ctx, out.value().id());
       ctx.redirect("/account?done=registered", io.javalin.http.HttpStatus.SEE_OTHER);
     } catch (InvalidInputException | Conflict e) {
-      ctx.status(e instanceof Conflict ? 409 : 400).html(Html.page("Register", anonymous(ctx, null, e.getMessage())));
+      anonymous(ctx, e instanceof Conflict ? 409 : 400, "Register", null, e.getMessage());
     }
   }
 
@@ -208,12 +166,12 @@ public final class AccountPages {
     var attempt = platform.signInThrottle().reserve(email, ctx.ip());
     if (!attempt.admitted()) {
       ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
-      ctx.status(429).html(Html.page("Sign in", anonymous(ctx, null, "Too many failed sign-ins. Try again in a few minutes.")));
+      anonymous(ctx, 429, "Sign in", null, "Too many failed sign-ins. Try again in a few minutes.");
       return;
     }
     var subject = platform.vault().signIn(email, ctx.formParam("password"));
     if (subject.isEmpty()) {
-      ctx.status(401).html(Html.page("Sign in", anonymous(ctx, null, "The email address or the password is not right.")));
+      anonymous(ctx, 401, "Sign in", null, "The email address or the password is not right.");
       return;
     }
     attempt.succeeded();
@@ -246,7 +204,7 @@ public final class AccountPages {
       platform.vault().correct(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), changes);
       ctx.redirect("/account?done=corrected", io.javalin.http.HttpStatus.SEE_OTHER);
     } catch (InvalidInputException | Conflict e) {
-      ctx.status(400).html(Html.page("My data", signedIn(s, null, e.getMessage())));
+      home(ctx, 400, s, null, e.getMessage());
     }
   }
 
@@ -262,14 +220,14 @@ public final class AccountPages {
       }
       ctx.redirect("/account?done=consent", io.javalin.http.HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
-      ctx.status(400).html(Html.page("My data", signedIn(s, null, e.getMessage())));
+      home(ctx, 400, s, null, e.getMessage());
     }
   }
 
   private void erase(Context ctx) {
     Vault.Session s = sessionWithCsrf(ctx);
     if (!"yes".equals(ctx.formParam("confirm"))) {
-      ctx.status(400).html(Html.page("My data", signedIn(s, null, "Tick the box to confirm the erasure.")));
+      home(ctx, 400, s, null, "Tick the box to confirm the erasure.");
       return;
     }
     platform.vault().erase(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId());
@@ -328,29 +286,14 @@ public final class AccountPages {
 
   // ---- bits ----
 
-  private static void notices(StringBuilder b, String done, String error) {
-    if (done != null) {
-      b.append("<p class=\"done\" role=\"status\">").append(Html.escape(done)).append("</p>");
-    }
-    if (error != null) {
-      b.append("<p class=\"error\" role=\"alert\">").append(Html.escape(error)).append("</p>");
-    }
-  }
-
-  private static String hidden(String csrf) {
-    return "<input type=\"hidden\" name=\"csrf\" value=\"" + Html.escape(csrf) + "\">";
-  }
-
-  private static String input(Field f, boolean required, String value) {
+  private static Pages.FormField field(Field f, boolean required, String value) {
     String type = switch (f.type()) {
       case "email" -> "email";
       case "phone" -> "tel";
       case "date" -> "date";
       default -> "text";
     };
-    String id = "f-" + f.name();
-    return "<label for=\"" + id + "\">" + Html.escape(label(f.name())) + (required ? "" : " (optional)") + "</label><input id=\"" + id + "\" type=\"" + type
-        + "\" name=\"" + Html.escape(f.name()) + "\" maxlength=\"" + f.max() + "\" value=\"" + Html.escape(value) + "\"" + (required ? " required" : "") + ">";
+    return new Pages.FormField(f.name(), label(f.name()), type, f.max(), value, required);
   }
 
   static String label(String name) {

@@ -454,13 +454,6 @@ public final class CollectRoutes {
 
   private void cookiePage(Context ctx) {
     Choices choices = choices(ctx);
-    StringBuilder b = new StringBuilder("<h1>Cookies</h1>");
-    if (ctx.queryParam("saved") != null) {
-      b.append("<p class=\"done\" role=\"status\">Your choices are saved.</p>");
-    }
-    if (choices.gpc()) {
-      b.append("<p class=\"note\">Your browser sends Global Privacy Control: analytics stay off whatever is chosen here.</p>");
-    }
     List<String> off = new ArrayList<>();
     if (!choices.preferences()) {
       off.add("remembering your display preferences");
@@ -468,27 +461,16 @@ public final class CollectRoutes {
     if (!choices.analytics()) {
       off.add("counting your visits to improve our services");
     }
-    b.append("<section><h2>What is on</h2><p>Essential cookies keep the site working: signing in, forms, and remembering these choices. ")
-        .append(off.isEmpty() ? "Everything is on." : "Off for you: " + Html.escape(String.join("; ", off)) + ". Everything else keeps working (C21).")
-        .append("</p></section>");
-    b.append("<section><h2>Your choices</h2><form method=\"post\" action=\"/privacy/cookie-choices\">");
+    List<Pages.Choice> classes = new ArrayList<>();
     for (CookieClass cls : platform.policy().cookieClasses()) {
       boolean checked = cls.required() || cls.id().equals("preferences") && choices.preferences() || cls.id().equals("analytics") && choices.analytics();
-      b.append("<label><input type=\"checkbox\" name=\"").append(Html.escape(cls.id())).append("\"").append(checked ? " checked" : "")
-          .append(cls.required() ? " disabled" : "").append("> ").append(Html.escape(Html.capitalise(cls.id()))).append(" — ").append(Html.escape(cls.text())).append("</label>");
+      classes.add(new Pages.Choice(cls.id(), AccountPages.label(cls.id()), cls.text(), checked, cls.required()));
     }
-    b.append("<button type=\"submit\" name=\"all\" value=\"choose\">Save my choices</button> ")
-        .append("<button type=\"submit\" name=\"all\" value=\"accept\" id=\"accept-all\">Accept all</button> ")
-        .append("<button type=\"submit\" name=\"all\" value=\"refuse\" id=\"refuse-all\">Refuse all</button></form></section>");
-    b.append("<section><h2>Every cookie</h2><table><tr><th>Cookie</th><th>Class</th><th>Set by</th><th>Purpose</th><th>Lifetime</th></tr>");
+    List<Pages.CookieRow> cookies = new ArrayList<>();
     for (Cookie c : platform.policy().cookies()) {
-      b.append("<tr><td>").append(Html.escape(c.name())).append("</td><td>").append(Html.escape(c.cookieClass())).append("</td><td>")
-          .append(Html.escape(c.owner().equals("plenary") ? "Plenary" : partnerName(c.owner()))).append("</td><td>").append(Html.escape(c.text()))
-          .append("</td><td>").append(Html.escape(human(c.lifetime()))).append("</td></tr>");
+      cookies.add(new Pages.CookieRow(c.name(), c.cookieClass(), c.owner().equals("plenary") ? "Plenary" : partnerName(c.owner()), c.text(), human(c.lifetime())));
     }
-    b.append("</table><p class=\"note\">We honour Global Privacy Control (<a href=\"/.well-known/gpc.json\">gpc.json</a>).</p></section>");
-    b.append("<script src=\"/banner.js\" defer></script><script src=\"/snippet.js\" defer></script>");
-    ctx.html(Html.page("Cookies", b.toString()));
+    Pages.render(ctx, 200, "cookies.jte", Map.of("page", new Pages.Cookies(ctx.queryParam("saved") != null, choices.gpc(), off, classes, cookies)));
   }
 
   private String partnerName(String id) {

@@ -1,0 +1,72 @@
+package com.plenary.privacy.server.internal;
+
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.StringOutput;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pages people see, rendered from the jte templates under {@code src/main/jte} (compiled into
+ * classes at build time, every value HTML-escaped by the engine), and the values each template
+ * takes. No page is assembled from strings in Java.
+ */
+public final class Pages {
+  private static final TemplateEngine ENGINE = TemplateEngine.createPrecompiled(ContentType.Html);
+
+  private Pages() {}
+
+  /** Renders {@code template} with {@code params} as the response, with {@code status}. */
+  static void render(Context ctx, int status, String template, Map<String, Object> params) {
+    StringOutput out = new StringOutput();
+    ENGINE.render(template, params, out);
+    ctx.status(status).html(out.toString());
+  }
+
+  /** One input of a form: a field of the policy, labelled for people. */
+  public record FormField(String name, String label, String type, int max, String value, boolean required) {}
+
+  /** A label and a value. */
+  public record Row(String label, String value) {}
+
+  /** A purpose a person can consent to, and whether they have. */
+  public record ConsentRow(String purpose, String text, boolean given) {}
+
+  /** A request of the person's (export, correction, erasure) with its deadline. */
+  public record RequestRow(String kind, String made, String due, String served) {}
+
+  /** The privacy center before sign-in. */
+  public record Anonymous(String title, String csrf, String done, String error, List<FormField> fields) {
+    public Anonymous {
+      fields = List.copyOf(fields);
+    }
+  }
+
+  /** The privacy center of a signed-in person. */
+  public record Home(String csrf, String done, String error, List<Row> values, List<FormField> correctable, List<Row> unavailable,
+      List<ConsentRow> consents, List<RequestRow> requests) {
+    public Home {
+      values = List.copyOf(values);
+      correctable = List.copyOf(correctable);
+      unavailable = List.copyOf(unavailable);
+      consents = List.copyOf(consents);
+      requests = List.copyOf(requests);
+    }
+  }
+
+  /** A cookie class the visitor may choose. */
+  public record Choice(String id, String label, String text, boolean checked, boolean required) {}
+
+  /** A cookie we or a partner set. */
+  public record CookieRow(String name, String cookieClass, String owner, String purpose, String lifetime) {}
+
+  /** The cookie choices page. */
+  public record Cookies(boolean saved, boolean gpc, List<String> off, List<Choice> choices, List<CookieRow> cookies) {
+    public Cookies {
+      off = List.copyOf(off);
+      choices = List.copyOf(choices);
+      cookies = List.copyOf(cookies);
+    }
+  }
+}
