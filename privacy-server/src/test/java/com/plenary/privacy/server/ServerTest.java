@@ -113,6 +113,38 @@ class ServerTest {
     });
   }
 
+  /**
+   * The endpoints as the API documentation promises them, written out by hand: the served document
+   * must hold exactly these, so an endpoint added, removed or renamed without a decision shows here.
+   */
+  private static final java.util.Set<String> DOCUMENTED = java.util.Set.of(
+      "get /health/live", "get /health/ready", "get /metrics", "get /openapi.json", "get /api/v1/policy", "get /api/v1/whoami",
+      "post /api/v1/decisions", "get /api/v1/services", "get /api/v1/partners", "get /api/v1/datamap",
+      "post /api/v1/subjects", "get /api/v1/subjects/{id}", "patch /api/v1/subjects/{id}", "post /api/v1/subjects/{id}/content",
+      "get /api/v1/subjects/{id}/consents", "post /api/v1/subjects/{id}/consents",
+      "post /api/v1/subjects/{id}/partner-links", "delete /api/v1/subjects/{id}/partner-links/{link}",
+      "post /api/v1/session", "delete /api/v1/session",
+      "get /api/v1/me", "patch /api/v1/me", "delete /api/v1/me", "get /api/v1/me/export", "get /api/v1/me/consents", "post /api/v1/me/consents",
+      "get /api/v1/me/partner-links", "delete /api/v1/me/partner-links/{link}",
+      "get /api/v1/audit", "get /api/v1/audit/verify",
+      "post /api/v1/reviews", "get /api/v1/reviews", "get /api/v1/reviews/{id}", "post /api/v1/reviews/{id}/sign-off",
+      "post /api/v1/staff/{id}/grants", "get /api/v1/staff/{id}/grants", "delete /api/v1/staff/{id}/grants/{grant}",
+      "post /collect", "post /api/v1/events", "post /api/v1/partner-events",
+      "get /snippet.js", "get /banner.js", "get /banner.css", "get /api/v1/cookies", "get /.well-known/gpc.json",
+      "get /privacy/cookies", "post /privacy/cookie-choices",
+      "get /account", "get /account/export", "post /account/register", "post /account/sign-in", "post /account/sign-out",
+      "post /account/correct", "post /account/consents", "post /account/erase", "get /assets/plenary.css");
+
+  @Test
+  void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {
+    JsonNode doc = body(running.get("/openapi.json"));
+    java.util.Set<String> served = new java.util.TreeSet<>();
+    for (var path : doc.path("paths").properties()) {
+      path.getValue().properties().forEach(op -> served.add(op.getKey() + " " + path.getKey()));
+    }
+    assertThat(served).containsExactlyInAnyOrderElementsOf(DOCUMENTED);
+  }
+
   @Test
   void thePolicyIsPublic() throws Exception {
     HttpResponse<String> r = running.get("/api/v1/policy");
