@@ -158,7 +158,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     out.println("Try:");
     out.println("  curl " + base + "/api/v1/policy");
     out.println("  curl -H 'Authorization: Bearer " + service + "' -H 'Content-Type: application/json' \\");
-    out.println("       -d '{\"action\":\"read\",\"purpose\":\"provide\",\"subject\":\"s-1\",\"categories\":[\"user.contact.email\"]}' " + base + "/api/v1/decisions");
+    out.println("       -d '{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user.contact.email\"]}' " + base + "/api/v1/decisions");
     out.println("  curl -H 'Authorization: Bearer <token>' " + base + "/api/v1/services");
     out.println();
   }

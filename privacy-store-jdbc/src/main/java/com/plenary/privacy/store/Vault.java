@@ -640,7 +640,7 @@ public final class Vault {
       Refused refused;
       try (Handle own = jdbi.open()) {
         refused = enforcer.refuse(JdbcTx.of(own, audit), by, "consent", purpose, subjectId, "consent-only-from-the-person", List.of("C19", "C24"),
-            "only the person can give a consent, in the privacy center or through a consent request; a service may withdraw one on their behalf");
+            "only the person can give a consent, in the privacy center or as they register; a service may withdraw one on their behalf");
       }
       throw refused;
     }
