@@ -30,6 +30,79 @@ public record Facts(
     agreements = List.copyOf(agreements);
   }
 
+  /** Facts at {@code now} with nothing known yet; set what is known on the builder. */
+  public static Builder at(Instant now) {
+    return new Builder(now);
+  }
+
+  /** A builder holding these facts, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder(now);
+    b.consents = consents;
+    b.subjectPolicyVersion = subjectPolicyVersion;
+    b.conditions = conditions;
+    b.staff = staff;
+    b.agreements = agreements;
+    b.legal = legal;
+    b.smallestGroup = smallestGroup;
+    return b;
+  }
+
+  /** Builds {@link Facts} by name rather than by position. */
+  public static final class Builder {
+    private final Instant now;
+    private List<Consent> consents = List.of();
+    private int subjectPolicyVersion;
+    private Set<Condition> conditions = Set.of();
+    private Staff staff;
+    private List<Agreement> agreements = List.of();
+    private LegalRequest legal;
+    private int smallestGroup = -1;
+
+    private Builder(Instant now) {
+      this.now = java.util.Objects.requireNonNull(now, "now == null");
+    }
+
+    public Builder consents(List<Consent> consents) {
+      this.consents = consents;
+      return this;
+    }
+
+    public Builder subjectPolicyVersion(int version) {
+      this.subjectPolicyVersion = version;
+      return this;
+    }
+
+    public Builder conditions(Set<Condition> conditions) {
+      this.conditions = conditions;
+      return this;
+    }
+
+    public Builder staff(Staff staff) {
+      this.staff = staff;
+      return this;
+    }
+
+    public Builder agreements(List<Agreement> agreements) {
+      this.agreements = agreements;
+      return this;
+    }
+
+    public Builder legal(LegalRequest legal) {
+      this.legal = legal;
+      return this;
+    }
+
+    public Builder smallestGroup(int smallestGroup) {
+      this.smallestGroup = smallestGroup;
+      return this;
+    }
+
+    public Facts build() {
+      return new Facts(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup);
+    }
+  }
+
   /** A recorded consent (C19, C24): for a purpose and everything under it, optionally for one recipient, given under a policy version. */
   public record Consent(String purpose, String recipient, int policyVersion) {}
 

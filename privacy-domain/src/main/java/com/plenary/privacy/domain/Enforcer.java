@@ -112,7 +112,7 @@ public final class Enforcer {
       throw new IllegalArgumentException("use names a person; decide it inside a transaction");
     }
     checkNames(use.purpose(), use.categories(), use.recipient());
-    return engine.decide(request(by, use, new Facts(clock.instant(), List.of(), 0, Set.of(), by.staff(), List.of(), null, -1)));
+    return engine.decide(request(by, use, Facts.at(clock.instant()).staff(by.staff()).build()));
   }
 
   /**
@@ -130,7 +130,7 @@ public final class Enforcer {
       throw new IllegalArgumentException("only the person's own browser carries banner choices");
     }
     checkNames(use.purpose(), use.categories(), use.recipient());
-    return engine.decide(request(by, use, new Facts(clock.instant(), bannerConsents, 0, Set.of(), null, List.of(), null, -1)));
+    return engine.decide(request(by, use, Facts.at(clock.instant()).consents(bannerConsents).build()));
   }
 
   /**

@@ -6,7 +6,6 @@ import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Tx;
 import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -37,13 +36,13 @@ final class JdbcTx implements Tx {
   @Override
   public Facts facts(Access by, String subject, Instant now) {
     if (subject == null) {
-      return new Facts(now, List.of(), 0, Set.of(), by.staff(), List.of(), null, -1);
+      return Facts.at(now).staff(by.staff()).build();
     }
     int version = accepting >= 0 ? accepting
         : h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
     List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent WHERE subject_id = :s AND withdrawn_at IS NULL")
         .bind("s", subject).map((rs, ctx) -> new Facts.Consent(rs.getString(1), rs.getString(2), rs.getInt(3))).list();
-    return new Facts(now, consents, version, Set.of(), by.staff(), List.of(), null, -1);
+    return Facts.at(now).consents(consents).subjectPolicyVersion(version).staff(by.staff()).build();
   }
 
   @Override
