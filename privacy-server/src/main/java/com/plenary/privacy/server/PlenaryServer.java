@@ -456,9 +456,8 @@ public final class PlenaryServer implements AutoCloseable {
     return java.util.Collections.unmodifiableMap(h);
   }
 
-  /** The problem document for a request Jetty refused itself; the request was not read, so it has an id of its own. */
-  private byte[] protocolProblem(int status) {
-    String id = Ids.timeOrdered().toString();
+  /** The problem document for a request Jetty refused itself. */
+  private byte[] protocolProblem(int status, String id) {
     LOG.debug("Jetty refused a request with {}", status);
     try {
       return json.writeValueAsBytes(unreadable(status).body(id));

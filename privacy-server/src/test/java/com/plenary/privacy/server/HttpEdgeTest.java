@@ -65,6 +65,7 @@ class HttpEdgeTest {
     assertThat(r.body()).doesNotContainIgnoringCase("jetty").doesNotContain("<html").doesNotContain("Exception");
     assertThat(r.headers()).doesNotContainKey("server");
     assertThat(r.headers().get("x-content-type-options")).isEqualTo("nosniff");
+    assertThat(p.get("instance").asText()).isEqualTo("urn:request:" + r.headers().get("x-request-id"));
   }
 
   /** Nothing above WARN was logged, no WARN carries a stack trace, and there is at most {@code warns} WARN lines. */
