@@ -13,14 +13,7 @@ record ServerProcess(Process process, int port) {
 
   /** Starts the server on {@code dir} with {@code env} added to its environment, logging to {@code log} in it, and waits until it is ready. */
   static ServerProcess start(Path dir, String log, Map<String, String> env, HttpClient http, String... serveOptions) throws Exception {
-    int port = freePort();
-    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1"));
-    command.addAll(java.util.List.of(serveOptions));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
-    builder.environment().putAll(env);
-    ServerProcess server = new ServerProcess(builder.start(), port);
+    ServerProcess server = launch(dir, log, env, java.util.List.of(), serveOptions);
     try {
       server.awaitReady(http);
     } catch (Exception | AssertionError e) {
@@ -28,6 +21,19 @@ record ServerProcess(Process process, int port) {
       throw e;
     }
     return server;
+  }
+
+  /** Starts the server as {@link #start} does, with {@code jvmOptions}, without waiting for it: for tests that kill it while it starts. */
+  static ServerProcess launch(Path dir, String log, Map<String, String> env, java.util.List<String> jvmOptions, String... serveOptions) throws Exception {
+    int port = freePort();
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1"));
+    command.addAll(java.util.List.of(serveOptions));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
+    builder.environment().putAll(env);
+    return new ServerProcess(builder.start(), port);
   }
 
   URI uri(String path) {

@@ -491,9 +491,8 @@ public final class PlenaryServer implements AutoCloseable {
     return java.util.Collections.unmodifiableMap(h);
   }
 
-  /** The problem document for a request Jetty refused itself; the request was not read, so it has an id of its own. */
-  private byte[] protocolProblem(int status) {
-    String id = Ids.timeOrdered().toString();
+  /** The problem document for a request Jetty refused itself. */
+  private byte[] protocolProblem(int status, String id) {
     LOG.debug("Jetty refused a request with {}", status);
     try {
       return json.writeValueAsBytes(unreadable(status).body(id));
@@ -588,7 +587,15 @@ public final class PlenaryServer implements AutoCloseable {
       case 400 -> new HttpProblem(400, "bad-request", "Bad request", "the request is not well-formed HTTP (request line, path, headers, chunking or multipart body); it was not read");
       case 414 -> new HttpProblem(414, "uri-too-long", "URI too long", "the request line is longer than this server accepts");
       case 431 -> new HttpProblem(431, "headers-too-large", "Request headers too large", "the request's headers are larger than this server accepts");
-      default -> status >= 400 && status < 600 ? toProblem(new HttpResponseException(status, "", Map.of())) : unreadable(400);
+      case 505 -> new HttpProblem(505, "http-version-not-supported", "HTTP version not supported", "send HTTP/1.1");
+      default -> {
+        if (status < 400 || status > 599) {
+          yield unreadable(400);
+        }
+        HttpProblem known = toProblem(new HttpResponseException(status, "", Map.of()));
+        // the document states the status the response carries, whatever Jetty chose
+        yield known.status() == status ? known : new HttpProblem(status, "http-" + status, "HTTP " + status, "the request was refused");
+      }
     };
   }
 

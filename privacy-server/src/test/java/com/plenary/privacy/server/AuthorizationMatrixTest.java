@@ -92,9 +92,17 @@ class AuthorizationMatrixTest {
 
   /**
    * Cells whose answer is known to be wrong, with the defect they show; each is reported and skipped.
-   * Keep this empty: fix the server instead, unless the code is someone else's to change right now.
+   * Keep this short: fix the server instead, unless the code is someone else's to change right now.
    */
-  private static final Map<String, String> KNOWN_HOLES = Map.of();
+  private static final List<KnownHole> KNOWN_HOLES = List.of(
+      // GET /api/v1/subjects/{id} (VaultRoutes.read and Vault.read: being rewritten elsewhere, not ours to touch):
+      // staff without a grant for the person — any staff member, even one with no role — get 403
+      // policy-denied for a person who exists and 404 for an id that does not, so any staff token can
+      // tell which person ids exist. (api.md documents the 403; the architecture's rule is one 404.)
+      new KnownHole("GET /api/v1/subjects/{id}", cell -> cell.scope() == Scope.FOREIGN && cell.what().startsWith("staff"),
+          "staff without a grant: 403 policy-denied for an existing person, 404 for an unknown id (an existence oracle)"));
+
+  private record KnownHole(String operation, java.util.function.Predicate<Cell> cells, String defect) {}
 
   /** The world of one operation: two people registered by the owner service, a link of each, a grant, a report. */
   private final class World {
@@ -139,8 +147,11 @@ class AuthorizationMatrixTest {
     return "?";
   }
 
-  /** A request of one cell: who, and the values of the path parameters and of the body's {subject}. */
-  private record Cell(String what, Credential caller, Map<String, String> params, String subject) {}
+  /** Whose data a cell names: the caller's own, someone else's, an id nobody has, or none in particular. */
+  private enum Scope { PLAIN, OWN, FOREIGN, UNKNOWN }
+
+  /** A request of one cell: who, whose data, and the values of the path parameters and of the body's {subject}. */
+  private record Cell(String what, Scope scope, Credential caller, Map<String, String> params, String subject) {}
 
   private record Answer(int status, String contentType, JsonNode problem, String body) {}
 
@@ -176,8 +187,11 @@ class AuthorizationMatrixTest {
       List<Cell> list = cells(op, w);
       for (Cell cell : list) {
         String where = op + " as " + cell.what();
-        if (KNOWN_HOLES.containsKey(where)) {
-          System.out.println("AuthorizationMatrixTest: skipped " + where + " — " + KNOWN_HOLES.get(where));
+        KnownHole hole = KNOWN_HOLES.stream().filter(h -> h.operation().equals(op.toString()) && h.cells().test(cell)).findFirst().orElse(null);
+        if (hole != null) {
+          Answer a = call(op, cell);
+          System.out.println("AuthorizationMatrixTest: known hole, skipped " + where + " — " + hole.defect()
+              + (judge(op, cell, a, w) == null ? " (it now answers rightly: remove the exclusion)" : ""));
           continue;
         }
         cells++;
@@ -197,34 +211,43 @@ class AuthorizationMatrixTest {
     List<Cell> out = new ArrayList<>();
     Map<String, String> own = w.own;
     String subject = w.a.id();
-    out.add(new Cell("no credential", callers.none, own, subject));
-    out.add(new Cell("a garbage bearer credential", callers.garbageBearer, own, subject));
-    out.add(new Cell("a garbage session", callers.garbageSession, own, subject));
-    out.add(new Cell("a partner", callers.partner, own, subject));
-    callers.staff.forEach((role, token) -> out.add(new Cell(token.label(), token, own, subject)));
+    String noLink = "00000000-0000-0000-0000-000000000000";
+    boolean link = op.params().stream().anyMatch(p -> slot(op, p).equals("link"));
+    out.add(new Cell("no credential", Scope.PLAIN, callers.none, own, subject));
+    out.add(new Cell("a garbage bearer credential", Scope.PLAIN, callers.garbageBearer, own, subject));
+    out.add(new Cell("a garbage session", Scope.PLAIN, callers.garbageSession, own, subject));
+    out.add(new Cell("a partner", Scope.PLAIN, callers.partner, own, subject));
+    // staff see a person's data only under a grant, and these hold none: the person is someone else's to them
+    boolean staffOnAPerson = op.callers().contains("staff") && aboutAPerson(op);
+    callers.staff.forEach((role, token) -> {
+      out.add(new Cell(token.label() + (staffOnAPerson ? " without a grant, on a person" : ""), staffOnAPerson ? Scope.FOREIGN : Scope.PLAIN, token, own, subject));
+      if (staffOnAPerson) {
+        out.add(new Cell(token.label() + " on an unknown person", Scope.UNKNOWN, token, replaced(op, own, "subject", UNKNOWN), UNKNOWN));
+      }
+    });
     // another's data, then an unknown id, for the callers that are scoped to their own
     if (op.callers().contains("service") && aboutAPerson(op)) {
-      out.add(new Cell("another service on the person's data", callers.otherService, own, subject));
-      out.add(new Cell("another service on an unknown person", callers.otherService, replaced(op, own, "subject", UNKNOWN), UNKNOWN));
-      if (op.params().stream().anyMatch(p -> slot(op, p).equals("link"))) {
-        out.add(new Cell("the service on another person's link", callers.owner, linkOf(op, own, w.b), subject));
-        out.add(new Cell("the service on an unknown link", callers.owner, replaced(op, own, "link", "00000000-0000-0000-0000-000000000000"), subject));
+      out.add(new Cell("another service on the person's data", Scope.FOREIGN, callers.otherService, own, subject));
+      out.add(new Cell("another service on an unknown person", Scope.UNKNOWN, callers.otherService, replaced(op, own, "subject", UNKNOWN), UNKNOWN));
+      if (link) {
+        out.add(new Cell("the service on another person's link", Scope.FOREIGN, callers.owner, linkOf(op, own, w.b), subject));
+        out.add(new Cell("the service on an unknown link", Scope.UNKNOWN, callers.owner, replaced(op, own, "link", noLink), subject));
       }
     }
     if (op.callers().contains("subject")) {
-      if (op.params().stream().anyMatch(p -> slot(op, p).equals("link"))) {
-        out.add(new Cell("another person on the person's link", w.b.session(), own, subject));
-        out.add(new Cell("another person on an unknown link", w.b.session(), replaced(op, own, "link", "00000000-0000-0000-0000-000000000000"), subject));
+      if (link) {
+        out.add(new Cell("another person on the person's link", Scope.FOREIGN, w.b.session(), own, subject));
+        out.add(new Cell("another person on an unknown link", Scope.UNKNOWN, w.b.session(), replaced(op, own, "link", noLink), subject));
       }
     } else {
-      out.add(new Cell("another person", w.b.session(), own, subject));
+      out.add(new Cell("another person", Scope.PLAIN, w.b.session(), own, subject));
     }
     if (op.callers().contains("subject") && !op.method().equals("GET")) {
       Credential noCsrf = new Credential("the person without the CSRF token", Map.of("Cookie", w.a.session().headers().get("Cookie")));
-      out.add(new Cell(noCsrf.label(), noCsrf, own, subject));
+      out.add(new Cell(noCsrf.label(), Scope.PLAIN, noCsrf, own, subject));
     }
-    out.add(new Cell("the person's own service", callers.owner, own, subject));
-    out.add(new Cell("the person", w.a.session(), own, subject));
+    out.add(new Cell("the person's own service", aboutAPerson(op) ? Scope.OWN : Scope.PLAIN, callers.owner, own, subject));
+    out.add(new Cell("the person", aboutAPerson(op) || op.callers().contains("subject") ? Scope.OWN : Scope.PLAIN, w.a.session(), own, subject));
     return out;
   }
 
@@ -273,22 +296,22 @@ class AuthorizationMatrixTest {
     if (a.status() == 401 || a.status() == 403 && List.of("/problems/forbidden", "/problems/csrf").contains(type(a))) {
       return "an allowed caller was refused";
     }
-    if (cell.what().contains("unknown")) {
+    if (cell.scope() == Scope.UNKNOWN) {
       return a.status() == 404 ? null : "expected 404 for an unknown id";
     }
-    if (cell.what().startsWith("another")) {
+    if (cell.scope() == Scope.FOREIGN) {
       if (a.status() / 100 == 2) {
         return "another's data was served";
       }
       Cell unknown = cell.what().contains("link")
-          ? new Cell("", c, replaced(op, cell.params(), "link", "00000000-0000-0000-0000-000000000000"), cell.subject())
-          : new Cell("", c, replaced(op, cell.params(), "subject", UNKNOWN), UNKNOWN);
+          ? new Cell("", Scope.UNKNOWN, c, replaced(op, cell.params(), "link", "00000000-0000-0000-0000-000000000000"), cell.subject())
+          : new Cell("", Scope.UNKNOWN, c, replaced(op, cell.params(), "subject", UNKNOWN), UNKNOWN);
       Answer u = call(op, unknown);
       if (a.status() != 404 || !same(a, u, cell, unknown)) {
         return "another's data must answer exactly as an unknown id (" + u.status() + " " + abbreviate(u.body()) + ")";
       }
     }
-    if ((cell.what().equals("the person's own service") || cell.what().equals("the person")) && aboutAPerson(op) && a.status() == 404) {
+    if (cell.scope() == Scope.OWN && aboutAPerson(op) && a.status() == 404) {
       return "the caller's own data was not found: the fixture is wrong, so the 404 of another's data proves nothing";
     }
     return null;

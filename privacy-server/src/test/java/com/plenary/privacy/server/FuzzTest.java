@@ -169,6 +169,9 @@ class FuzzTest {
     if (r.status() >= 400 && op.path().startsWith("/api/") && !r.isProblem()) {
       return "an error under /api/ that is not application/problem+json";
     }
+    if (r.status() >= 400 && r.isProblem() && !req.method().equals("HEAD") && !wellFormedProblem(r)) {
+      return "not a problem document (type /problems/…, a title, the response's status)";
+    }
     if (r.status() >= 400 && r.body().contains(SECRET)) {
       return "an error that repeats a personal value it was sent";
     }
@@ -176,6 +179,15 @@ class FuzzTest {
       return "an error that names the server software";
     }
     return null;
+  }
+
+  private static boolean wellFormedProblem(RawHttp.Response r) {
+    try {
+      JsonNode p = new ObjectMapper().readTree(r.body());
+      return p.path("type").asText().startsWith("/problems/") && !p.path("title").asText().isBlank() && p.path("status").asInt() == r.status();
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   // ---- the generator ----

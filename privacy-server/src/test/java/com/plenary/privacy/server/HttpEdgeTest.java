@@ -65,6 +65,7 @@ class HttpEdgeTest {
     assertThat(r.body()).doesNotContainIgnoringCase("jetty").doesNotContain("<html").doesNotContain("Exception");
     assertThat(r.headers()).doesNotContainKey("server");
     assertThat(r.headers().get("x-content-type-options")).isEqualTo("nosniff");
+    assertThat(p.get("instance").asText()).isEqualTo("urn:request:" + r.headers().get("x-request-id"));
   }
 
   /** Nothing above WARN was logged, no WARN carries a stack trace, and there is at most {@code warns} WARN lines. */
@@ -137,6 +138,12 @@ class HttpEdgeTest {
     assertProblem(send("GET /api/v1/policy HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc", new byte[0]), 400);
     assertProblem(send("POST /api/v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nTransfer-Encoding: chunked", BAD_CHUNKS), 400);
     assertProblem(send("GET /api/v1/policy HTTP/1.1\r\nHost: localhost\r\nBad Header Name: x", new byte[0]), 400);
+    assertProblem(send("GET /api/v1/policy HTTP/9.9\r\nHost: localhost", new byte[0]), 505);
+    RawHttp.Response star = send("OPTIONS * HTTP/1.1\r\nHost: localhost", new byte[0]);
+    assertProblem(star, star.status());
+    assertThat(star.status()).isBetween(400, 499);
+    assertProblem(send("GET /api/v1/policy HTTP/1.1\r\nHost: localhost\r\nHost: other", new byte[0]), 400);
+    assertProblem(send("GET /api/v1/policy HTTP/1.1\r\nHost: localhost\r\nX-Nul: a\u0000b", new byte[0]), 400);
   }
 
   @Test
