@@ -226,6 +226,18 @@ class EnforcementTest {
   }
 
   @Test
+  void C32_staffWithoutAGrantLearnNothingOfWhetherAPersonExists() throws Exception {
+    Person ada = register("mail");
+    String support = staffToken("support");
+    HttpResponse<String> existing = as(support, "GET", "/api/v1/subjects/" + ada.id() + "?purpose=communicate.respond&fields=email", null);
+    HttpResponse<String> unknown = as(support, "GET", "/api/v1/subjects/s-00000000-0000-0000-0000-000000000000?purpose=communicate.respond&fields=email", null);
+    assertProblem(existing, 403);
+    assertProblem(unknown, 403);
+    assertThat(body(existing).get("detail")).isEqualTo(body(unknown).get("detail"));
+    assertThat(body(existing).get("rules")).isEqualTo(body(unknown).get("rules"));
+  }
+
+  @Test
   void C32_noOneGrantsAccessToThemselves() throws Exception {
     var member = running.platform.vault().staff().add("Pat", "employee", List.of("privacy-officer"), Instant.now());
     String token = running.platform.issuer().issue(member.id(), Duration.ofMinutes(5));
