@@ -620,28 +620,26 @@ public final class UsageEvents {
   }
 
   /** The newest events stored (by their time-ordered ids), opened; for operators' checks and tests. */
-  public List<Map<String, Object>> newest(int limit) {
-    settle();
-    return jdbi.withHandle(h -> {
-      List<Map<String, Object>> out = new ArrayList<>();
-      // the highest ids are the newest milliseconds (read through the key); within a millisecond ids
-      // are random, so those few are put in order by their microsecond times
-      h.createQuery("SELECT * FROM (SELECT id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed "
-              + "FROM usage_event ORDER BY id DESC LIMIT :wide) newest ORDER BY received_at DESC, id DESC LIMIT :n")
-          .bind("wide", limit + 1000).bind("n", limit).mapToMap().forEach(r -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", r.get("id"));
-            m.put("source", r.get("source"));
-            m.put("from", r.get("source_name"));
-            m.put("purpose", r.get("purpose"));
-            m.put("kind", r.get("kind"));
-            m.put("browser", r.get("browser_id"));
-            m.put("subject", r.get("subject_id"));
-            m.put("details", parse(key((String) r.get("key_owner")).open("event:" + r.get("id"), (byte[]) r.get("sealed"))));
-            out.add(m);
-          });
-      return out;
-    });
+  /** The newest events, opened; only inside a transaction whose use the enforcer has decided (see {@link Vault#newestEvents}). */
+  List<Map<String, Object>> newest(Handle h, int limit) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    // the highest ids are the newest milliseconds (read through the key); within a millisecond ids
+    // are random, so those few are put in order by their microsecond times
+    h.createQuery("SELECT * FROM (SELECT id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, sealed "
+            + "FROM usage_event ORDER BY id DESC LIMIT :wide) newest ORDER BY received_at DESC, id DESC LIMIT :n")
+        .bind("wide", limit + 1000).bind("n", limit).mapToMap().forEach(r -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("id", r.get("id"));
+          m.put("source", r.get("source"));
+          m.put("from", r.get("source_name"));
+          m.put("purpose", r.get("purpose"));
+          m.put("kind", r.get("kind"));
+          m.put("browser", r.get("browser_id"));
+          m.put("subject", r.get("subject_id"));
+          m.put("details", parse(key((String) r.get("key_owner")).open("event:" + r.get("id"), (byte[]) r.get("sealed"))));
+          out.add(m);
+        });
+    return out;
   }
 
   // ---- owners and keys ----

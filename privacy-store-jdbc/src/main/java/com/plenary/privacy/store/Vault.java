@@ -742,6 +742,27 @@ public final class Vault {
     });
   }
 
+  // ---- operators' look at collection ----
+
+  /**
+   * The newest usage events, opened, for an operator checking what the collector stores: a staff
+   * member's read of device and behaviour data for the site's functioning (C32), decided on their
+   * grants and audited like any read; on a denial nothing is opened.
+   */
+  public Outcome<List<Map<String, Object>>> newestEvents(Access by, int limit) {
+    if (limit < 1 || limit > 100_000) {
+      throw new InvalidInputException("limit", "limit must be from 1 to 100000");
+    }
+    if (by.kind() != ActorKind.STAFF) {
+      throw new IllegalArgumentException("only staff look at everyone's newest events");
+    }
+    usage.settle(); // events acknowledged so far are in the table first
+    return jdbi.inTransaction(h -> {
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("inspect-events", Action.READ, "technical", null, List.of("user.device", "user.behavior")));
+      return d.permits() ? new Outcome<>(d, usage.newest(h, limit)) : new Outcome<List<Map<String, Object>>>(d, null);
+    });
+  }
+
   // ---- collection tied to a person (C5, C6) ----
 
   /** Combines a partner's record with a person for a purpose (C5), decided and audited in the link's transaction. */

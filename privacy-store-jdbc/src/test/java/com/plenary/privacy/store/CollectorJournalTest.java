@@ -196,7 +196,7 @@ class CollectorJournalTest {
     // reads wait for the journal: everything acknowledged is visible at once
     assertThat(s.usage.countByRequestIds(ids)).isEqualTo(400);
     assertThat(s.usage.count()).isEqualTo(400);
-    assertThat(s.usage.newest(400)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("https://shop.example/journal"));
+    assertThat(Engineers.newest(s.vault, 400)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("https://shop.example/journal"));
     assertThat(s.usage.journalLag()).isZero();
     // each transaction into the table is audited with how many events it collected
     assertThat(s.store.audit().recent(1_000, null).stream().filter(e -> e.action().equals("collect"))
@@ -281,13 +281,14 @@ class CollectorJournalTest {
     final Store store;
     final SubjectKeys keys;
     final UsageEvents usage;
+    final Vault vault;
     final Postgres pg;
 
     Setup(String url, String user, Postgres pg, Path tmp) throws Exception {
       this.pg = pg;
       this.store = Store.open(url, user, "", 4, Clock.systemUTC());
       this.keys = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", Clock.systemUTC());
-      Vault vault = store.vault(Keys.local(Files.createTempDirectory(tmp, "keys")), keys, Enforcer.create(Policy.bundled(), java.time.Clock.systemUTC()));
+      this.vault = store.vault(Keys.local(Files.createTempDirectory(tmp, "keys")), keys, Enforcer.create(Policy.bundled(), java.time.Clock.systemUTC()));
       this.usage = vault.usage();
     }
 

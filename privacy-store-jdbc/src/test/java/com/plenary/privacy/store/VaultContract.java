@@ -183,6 +183,22 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void C32_openingTheNewestEventsNeedsAGrantAndIsAudited() {
+    String id = registerAda();
+    vault().usage().append(List.of(new UsageEvents.Event("rq-newest-" + System.nanoTime(), "service", "mail", "technical", "open", null, id, null,
+        Map.of("page", "https://x.example/newest"))));
+    var member = vault().staff().add("No Grant", "employee", List.of("engineer"), clock().instant());
+    var denied = vault().newestEvents(Access.staff(vault().staff().facts(member.id(), "employee"), "rq-newest"), 5);
+    assertThat(denied.permitted()).isFalse();
+    assertThat(Engineers.newest(vault(), 1, clock().instant())).singleElement()
+        .satisfies(e -> assertThat(e.get("details").toString()).contains("x.example/newest"));
+    vault().audit().seal();
+    assertThat(vault().audit().recent(50, null)).filteredOn(e -> e.action().equals("inspect-events")).extracting(AuditLog.Entry::effect)
+        .contains("deny", "permit");
+    vault().erase(Access.subject(id, null), id); // leaves no event for the retention tests
+  }
+
+  @Test
   void aServiceSeesOnlyPeopleRegisteredWithIt() {
     String id = registerAda();
     assertThatThrownBy(() -> vault().read(SHOP, id, "provide", List.of())).isInstanceOf(NotFound.class);
