@@ -2,6 +2,7 @@ package com.plenary.privacy.server.internal;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -215,7 +216,10 @@ public final class JsonBodies {
    * path (it is then not the body's shape but its syntax). Never repeats the value that was sent.
    */
   public static InvalidInputException problem(JsonMappingException e) {
-    if (e.getPath().isEmpty()) {
+    // reading only: a value that does not fit its component, or a number too large for it; a failure
+    // to write a response (also a JsonMappingException) stays the server's own error
+    boolean read = e instanceof MismatchedInputException || e.getCause() instanceof StreamReadException;
+    if (!read || e.getPath().isEmpty()) {
       return null;
     }
     String path = path(e.getPath());
