@@ -8,12 +8,12 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
-import com.plenary.privacy.decision.DecisionRequest;
-import com.plenary.privacy.decision.DecisionRequests;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.server.internal.Authenticator;
+import com.plenary.privacy.server.internal.JsonBodies;
 import com.plenary.privacy.server.internal.OidcVerifier;
 import com.plenary.privacy.server.internal.OpenApi;
 import com.plenary.privacy.server.internal.Route;
@@ -72,6 +72,7 @@ public final class PlenaryServer implements AutoCloseable {
   private volatile long lastArrival;
   private final List<Route> routes = new ArrayList<>();
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final JsonBodies bodies;
   private final Javalin app;
   private final com.plenary.privacy.server.internal.Collector collector;
   private final java.util.concurrent.ScheduledExecutorService jobs = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -110,6 +111,7 @@ public final class PlenaryServer implements AutoCloseable {
     fileGauges("keys", platform.keyStore()::fileUse);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
+    this.bodies = new JsonBodies(json);
     defineRoutes();
     this.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
@@ -282,14 +284,14 @@ public final class PlenaryServer implements AutoCloseable {
     routes.add(Route.publicGet("/metrics", "operations", "Prometheus metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
     routes.add(Route.publicGet("/openapi.json", "operations", "This document", ctx -> ctx.json(OpenApi.document(routes, VERSION))));
     routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", this::policy));
-    routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), false, this::whoami));
-    routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), true, this::decide));
+    routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), null, this::whoami));
+    routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class, this::decide));
     routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json).routes());
     routes.addAll(new com.plenary.privacy.server.internal.AccountPages(platform).routes());
     routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
-          Set.of(), Set.of(), List.of(204), false, ctx -> {
+          Set.of(), Set.of(), List.of(204), null, ctx -> {
             json.readValue(com.plenary.privacy.server.internal.Bodies.read(ctx, com.plenary.privacy.server.internal.CollectRoutes.MAX_BEACON_BYTES), Object.class);
             ctx.status(204);
           }));
@@ -297,10 +299,10 @@ public final class PlenaryServer implements AutoCloseable {
     routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, json).routes());
     routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, json).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
-        EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), false, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
+        EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
             "registry", platform.policy().dataCentres()))));
-    routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
-    routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), false, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
+    routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
+    routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
   }
 
   private void ready(Context ctx) {
@@ -349,40 +351,44 @@ public final class PlenaryServer implements AutoCloseable {
    * refused. The actor is always the caller. A question about a person is asked through the enforcer
    * like any use, so it is audited and a person the caller cannot see is a 404.
    */
-  private void decide(Context ctx) throws JsonProcessingException {
+  private void decide(Context ctx) throws java.io.IOException {
     Caller caller = ctx.attribute("caller");
-    Object body = json.readValue(ctx.body(), Object.class);
-    if (!(body instanceof Map<?, ?>) && !(body instanceof List<?>)) {
-      throw new InvalidInputException("", "send a decision request (a JSON object) or a list of up to 1000 of them");
+    JsonBodies.OneOrBatch<DecisionBody> body;
+    try {
+      body = bodies.readOneOrBatch(ctx, DecisionBody.class);
+    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+      if ("facts".equals(e.getPropertyName())) {
+        throw new InvalidInputException(JsonBodies.path(e.getPath()), "'facts' are not taken from the caller: the platform looks up consents, grants, "
+            + "agreements and approvals itself; leave 'facts' out");
+      }
+      throw e;
     }
-    boolean batch = body instanceof List<?>;
-    List<?> items = batch ? (List<?>) body : List.of(body);
+    List<DecisionBody> items = body.items();
+    boolean batch = body.batch();
     Access by = caller.kind() == Caller.Kind.STAFF
         ? Access.staff(platform.vault().staff().facts(caller.id(), caller.staffType()), ctx.attribute("request-id"))
         : Access.service(caller.name(), ctx.attribute("request-id"));
+    List<Action> actions = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
-      String at = batch ? "[" + i + "]." : "";
-      if (items.get(i) instanceof Map<?, ?> m) {
-        if (m.containsKey("facts")) {
-          throw new InvalidInputException(at + "facts", "'facts' are not taken from the caller: the platform looks up consents, grants, "
-              + "agreements and approvals itself; leave 'facts' out");
-        }
-        Object actor = m.get("actor");
-        if (actor != null && (!(actor instanceof Map<?, ?> a) || !by.kind().id().equals(a.get("kind")) || !by.id().equals(a.get("id")))) {
-          throw HttpProblem.forbidden("a caller may only ask about its own actions; leave out 'actor' or name yourself");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> writable = (Map<String, Object>) m;
-        writable.put("actor", Map.of("kind", by.kind().id(), "id", by.id()));
+      DecisionBody item = items.get(i);
+      if (item.actor() != null && (!by.kind().id().equals(item.actor().kind()) || !by.id().equals(item.actor().id()))) {
+        throw HttpProblem.forbidden("a caller may only ask about its own actions; leave out 'actor' or name yourself");
       }
+      Action action = Action.of(item.action());
+      if (action == null) {
+        String at = batch ? "[" + i + "]." : "";
+        throw new InvalidInputException(at + "action", at + "action must be one of "
+            + String.join(", ", java.util.Arrays.stream(Action.values()).map(a -> a.id()).toList()));
+      }
+      actions.add(action);
     }
-    List<DecisionRequest> requests = DecisionRequests.listFromObject(batch ? items : items.get(0), platform.clock().instant());
-    List<Map<String, Object>> out = new ArrayList<>(requests.size());
-    for (int i = 0; i < requests.size(); i++) {
-      DecisionRequest r = requests.get(i);
+    List<Map<String, Object>> out = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      DecisionBody r = items.get(i);
+      Action action = actions.get(i);
       Decision d;
       try {
-        d = platform.vault().ask(by, new Use(r.action(), r.purpose(), r.subject(), r.recipient(), r.categories(), "ask:" + r.action().id()));
+        d = platform.vault().ask(by, new Use(action, r.purpose(), r.subject(), r.recipient(), r.categories(), "ask:" + action.id()));
       } catch (InvalidInputException e) {
         throw batch ? new InvalidInputException("[" + i + "]." + e.field(), "[" + i + "]: " + e.getMessage()) : e;
       }
@@ -391,6 +397,22 @@ public final class PlenaryServer implements AutoCloseable {
     }
     ctx.json(batch ? Map.of("decisions", out) : out.get(0));
   }
+
+  /**
+   * A may-I question: an action, a purpose and the data categories, about a person or a recipient
+   * when named. The actor is the caller; {@code facts} are refused (the platform knows them).
+   */
+  @JsonBodies.OrBatch(max = 1000)
+  record DecisionBody(
+      @JsonBodies.Optional Actor actor,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"read\"") String action,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"provide\"") String purpose,
+      @JsonBodies.Optional @JsonBodies.Max(200) String subject,
+      @JsonBodies.Optional @JsonBodies.Max(200) String recipient,
+      @JsonBodies.MinItems(1) @JsonBodies.Max(64) @JsonBodies.Example("[\"user.contact.email\"]") List<String> categories) {}
+
+  /** The caller naming itself: {@code {"kind": "service", "id": "mail"}}. */
+  record Actor(@JsonBodies.Max(32) String kind, @JsonBodies.Max(200) String id) {}
 
   private void credentials(Context ctx, Credentials.Kind kind) {
     List<Map<String, Object>> out = new ArrayList<>();
@@ -533,6 +555,10 @@ public final class PlenaryServer implements AutoCloseable {
     }
     if (e instanceof InvalidInputException i) {
       return new HttpProblem(400, "invalid-input", "Invalid input", i.getMessage(), i.field() == null ? Map.of() : Map.of("field", i.field()));
+    }
+    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && JsonBodies.problem(m) != null) {
+      // the body is JSON but not of the record's shape: the field is named by its path, the value never repeated
+      return toProblem(JsonBodies.problem(m));
     }
     if (e instanceof JsonProcessingException) {
       return new HttpProblem(400, "malformed-json", "Malformed JSON", "the body is not well-formed JSON");

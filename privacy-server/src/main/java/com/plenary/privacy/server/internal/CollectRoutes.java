@@ -1,5 +1,6 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
@@ -55,9 +56,12 @@ public final class CollectRoutes {
   private final UserAgents userAgents = new UserAgents();
   private final boolean honourDnt;
 
+  private final JsonBodies bodies;
+
   public CollectRoutes(Platform platform, ObjectMapper json, Collector collector, boolean honourDnt) {
     this.platform = platform;
     this.json = json;
+    this.bodies = new JsonBodies(json);
     this.collector = collector;
     this.honourDnt = honourDnt;
   }
@@ -67,7 +71,7 @@ public final class CollectRoutes {
     Set<Caller.Kind> person = EnumSet.of(Caller.Kind.SUBJECT);
     return List.of(
         new Route("post", "/collect", "collection", "A page view from the snippet (text/plain or application/json); 204 once durable, 503 with Retry-After when the store is behind (C3, C7, C8)",
-            Set.of(), Set.of(), List.of(204), false, this::collect),
+            Set.of(), Set.of(), List.of(204), null, this::collect),
         Route.publicGet("/snippet.js", "collection", "The usage snippet", ctx -> asset(ctx, "snippet.js", "text/javascript")),
         Route.publicGet("/banner.js", "collection", "The cookie banner script", ctx -> asset(ctx, "banner.js", "text/javascript")),
         Route.publicGet("/banner.css", "collection", "The cookie banner's styles", ctx -> asset(ctx, "banner.css", "text/css")),
@@ -75,15 +79,57 @@ public final class CollectRoutes {
         Route.publicGet("/.well-known/gpc.json", "cookies", "Global Privacy Control support", ctx ->
             ctx.header("Cache-Control", "public, max-age=86400").json(Map.of("gpc", true, "lastUpdate", String.valueOf(platform.policy().effective())))),
         Route.publicGet("/privacy/cookies", "pages", "Cookie choices, the list of cookies, and which features are off (C20, C21)", this::cookiePage),
-        new Route("post", "/privacy/cookie-choices", "cookies", "Store cookie choices: JSON {preferences, analytics} or the form of /privacy/cookies", Set.of(), Set.of(), List.of(200, 303), false, this::saveChoices),
-        new Route("post", "/api/v1/events", "collection", "A batch of up to 1000 usage events from a service (C3, C7)", service, Set.of(), List.of(200), true, this::serviceEvents),
-        new Route("post", "/api/v1/partner-events", "collection", "A batch of up to 1000 events from a partner's pages, attributed to it (C4)", EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), true, this::partnerEvents),
-        new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), true, this::link),
-        new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), false, this::unlinkByService),
-        new Route("get", "/api/v1/me/partner-links", "people", "Partner records combined with my data (C5)", person, Set.of(), List.of(200), false,
+        new Route("post", "/privacy/cookie-choices", "cookies", "Store cookie choices: JSON {preferences, analytics} or the form of /privacy/cookies", Set.of(), Set.of(), List.of(200, 303), null, this::saveChoices),
+        new Route("post", "/api/v1/events", "collection", "A batch of up to 1000 usage events from a service (C3, C7)", service, Set.of(), List.of(200), ServiceEvents.class, this::serviceEvents),
+        new Route("post", "/api/v1/partner-events", "collection", "A batch of up to 1000 events from a partner's pages, attributed to it (C4)", EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), PartnerEvents.class, this::partnerEvents),
+        new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), LinkBody.class, this::link),
+        new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), null, this::unlinkByService),
+        new Route("get", "/api/v1/me/partner-links", "people", "Partner records combined with my data (C5)", person, Set.of(), List.of(200), null,
             ctx -> ctx.json(Map.of("links", platform.vault().usage().links(((Caller) ctx.attribute("caller")).id())))),
-        new Route("delete", "/api/v1/me/partner-links/{link}", "people", "Undo a partner link (C5); needs X-CSRF-Token", person, Set.of(), List.of(204), false, this::unlinkByPerson));
+        new Route("delete", "/api/v1/me/partner-links/{link}", "people", "Undo a partner link (C5); needs X-CSRF-Token", person, Set.of(), List.of(204), null, this::unlinkByPerson));
   }
+
+  // ---- the bodies (the policy judges the names in them; the page attributes are checked as for a beacon) ----
+
+  /** A batch of usage events from a service. */
+  record ServiceEvents(
+      @JsonBodies.MinItems(1) @JsonBodies.Max(1000) @JsonBodies.Example("[{\"browser\": \"AAAAAAAAAAAAAAAAAAAAAA\", \"page\": \"https://shop.example/\"}]")
+      List<ServiceEvent> events) {}
+
+  /** A usage event from a service: about a person or a browser (by its {@code pl_bid} cookie value). */
+  record ServiceEvent(
+      @JsonBodies.Optional @JsonBodies.Max(320) String subject,
+      @JsonBodies.Optional @JsonBodies.Max(320) String browser,
+      @JsonBodies.Optional @JsonBodies.Max(32) String type,
+      @JsonBodies.Max(2048) @JsonBodies.Example("\"https://shop.example/\"") String page,
+      @JsonBodies.Optional @JsonBodies.Max(2048) String referrer,
+      @JsonBodies.Optional @JsonBodies.Max(64) String language,
+      @JsonBodies.Optional Screen screen,
+      @JsonBodies.Optional @JsonBodies.Max(320) String purpose,
+      @JsonProperty("user_agent") @JsonBodies.Optional @JsonBodies.Max(2048) String userAgent,
+      @JsonBodies.Optional @JsonBodies.Max(64) String ip) {}
+
+  /** A batch of events from a partner's pages. */
+  record PartnerEvents(@JsonBodies.MinItems(1) @JsonBodies.Max(1000) List<PartnerEvent> events) {}
+
+  /** A usage event from a partner, with the partner's own identifier of the visitor (C4). */
+  record PartnerEvent(
+      @JsonBodies.Max(320) @JsonBodies.Example("\"visitor-42\"") String identifier,
+      @JsonBodies.Optional @JsonBodies.Max(32) String type,
+      @JsonBodies.Max(2048) @JsonBodies.Example("\"https://acme.example/\"") String page,
+      @JsonBodies.Optional @JsonBodies.Max(2048) String referrer,
+      @JsonBodies.Optional @JsonBodies.Max(64) String language,
+      @JsonBodies.Optional Screen screen,
+      @JsonBodies.Optional @JsonBodies.Max(320) String purpose) {}
+
+  /** The screen size in whole pixels. */
+  record Screen(@JsonBodies.Max(100_000) Integer w, @JsonBodies.Max(100_000) Integer h) {}
+
+  /** A partner's record to combine with a person, and the purpose of combining them (C5). */
+  record LinkBody(
+      @JsonBodies.Max(320) @JsonBodies.Example("\"acme-ads\"") String partner,
+      @JsonBodies.Max(320) String identifier,
+      @JsonBodies.Max(320) @JsonBodies.Example("\"improve\"") String purpose) {}
 
   // ---- the collector ----
 
@@ -200,64 +246,66 @@ public final class CollectRoutes {
 
   // ---- service and partner events ----
 
-  /** Reads one event of a batch; {@code at} names it in errors, such as {@code events[3]}. */
-  @FunctionalInterface
-  private interface EventReader {
-    UsageEvents.Event read(Map<?, ?> e, String at);
-  }
-
   /** Reads every event of the batch first, so a bad one stores nothing, then stores them in one transaction. */
-  private int storeBatch(Context ctx, EventReader reader) throws IOException {
-    List<Map<?, ?>> events = batch(ctx);
+  private <E> int storeBatch(List<E> events, java.util.function.BiFunction<E, String, UsageEvents.Event> reader) {
     List<UsageEvents.Event> out = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
-      out.add(reader.read(events.get(i), "events[" + i + "]"));
+      out.add(reader.apply(events.get(i), "events[" + i + "]"));
     }
     return platform.vault().usage().append(out);
   }
 
+  /** The page attributes of an event, as a beacon sends them, for {@link #pageDetails}. */
+  private static Map<String, Object> page(String page, String referrer, String language, Screen screen) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("page", page);
+    m.put("referrer", referrer);
+    m.put("language", language);
+    if (screen != null) {
+      m.put("screen", Map.of("w", screen.w(), "h", screen.h()));
+    }
+    return m;
+  }
+
   private void serviceEvents(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    int stored = storeBatch(ctx, (e, at) -> {
-      String subject = optional(e.get("subject"), at + ".subject");
-      String browser = optional(e.get("browser"), at + ".browser");
+    ServiceEvents body = bodies.read(ctx, ServiceEvents.class);
+    int stored = storeBatch(body.events(), (e, at) -> {
+      String subject = optional(e.subject(), at + ".subject");
+      String browser = optional(e.browser(), at + ".browser");
       if (subject == null && browser == null) {
         throw new InvalidInputException(at, at + " needs a subject or a browser");
       }
       if (browser != null && !COOKIE_VALUE.matcher(browser).matches()) {
         throw new InvalidInputException(at + ".browser", at + ".browser must be the browser-id cookie value");
       }
-      String purpose = e.get("purpose") == null ? "technical" : optional(e.get("purpose"), at + ".purpose");
+      String purpose = e.purpose() == null ? "technical" : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.service(caller.name(), ctx.attribute("request-id")), purpose, subject, List.of("user.device", "user.behavior"), at);
       if (subject != null && !platform.vault().services(subject).contains(caller.name())) {
         throw new com.plenary.privacy.store.NotFound("no person with the id in " + at + " is registered with this service");
       }
-      Map<String, Object> details = pageDetails(e);
-      Object ip = e.get("ip");
-      if (ip != null) {
+      Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
+      if (e.ip() != null) {
         Policy.Collection c = platform.policy().collection();
-        details.put("ip", IpAddresses.minimise(String.valueOf(ip), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
+        details.put("ip", IpAddresses.minimise(e.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
       }
-      Object ua = e.get("user_agent");
-      if (ua instanceof String s) {
-        details.putAll(userAgents.parse(s));
+      if (e.userAgent() != null) {
+        details.putAll(userAgents.parse(e.userAgent()));
       }
-      return new UsageEvents.Event(ctx.attribute("request-id"), "service", caller.name(), purpose, kind(e.get("type")), browser, subject, null, details);
+      return new UsageEvents.Event(ctx.attribute("request-id"), "service", caller.name(), purpose, kind(e.type()), browser, subject, null, details);
     });
     ctx.json(Map.of("stored", stored));
   }
 
   private void partnerEvents(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    int stored = storeBatch(ctx, (e, at) -> {
-      String identifier = optional(e.get("identifier"), at + ".identifier");
-      if (identifier == null) {
-        throw new InvalidInputException(at + ".identifier", at + ".identifier is required: the partner's own identifier of the visitor");
-      }
-      String purpose = e.get("purpose") == null ? "improve" : optional(e.get("purpose"), at + ".purpose");
+    PartnerEvents body = bodies.read(ctx, PartnerEvents.class);
+    int stored = storeBatch(body.events(), (e, at) -> {
+      String identifier = optional(e.identifier(), at + ".identifier");
+      String purpose = e.purpose() == null ? "improve" : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.partner(caller.name(), ctx.attribute("request-id")), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
-      Map<String, Object> details = pageDetails(e);
-      return new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.get("type")), null, null, identifier, details);
+      Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
+      return new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.type()), null, null, identifier, details);
     });
     ctx.json(Map.of("stored", stored, "partner", caller.name()));
   }
@@ -273,24 +321,6 @@ public final class CollectRoutes {
     if (!d.permits()) {
       throw withIndex(VaultRoutes.denied(d), at);
     }
-  }
-
-  private List<Map<?, ?>> batch(Context ctx) throws IOException {
-    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
-    if (!(raw instanceof Map<?, ?> m) || !(m.get("events") instanceof List<?> list) || m.size() != 1) {
-      throw new InvalidInputException("events", "send {\"events\": [ … ]} with from 1 to 1000 events");
-    }
-    if (list.isEmpty() || list.size() > 1000) {
-      throw new InvalidInputException("events", "a batch holds from 1 to 1000 events");
-    }
-    List<Map<?, ?>> out = new ArrayList<>();
-    for (int i = 0; i < list.size(); i++) {
-      if (!(list.get(i) instanceof Map<?, ?> e)) {
-        throw new InvalidInputException("events[" + i + "]", "events[" + i + "] must be an object");
-      }
-      out.add(e);
-    }
-    return out;
   }
 
   private static HttpProblem withIndex(HttpProblem p, String at) {
@@ -316,25 +346,13 @@ public final class CollectRoutes {
 
   private void link(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
-    if (!(raw instanceof Map<?, ?> m)) {
-      throw new InvalidInputException("", "the body must be a JSON object");
-    }
-    for (Object k : m.keySet()) {
-      if (!Set.of("partner", "identifier", "purpose").contains(k)) {
-        throw new InvalidInputException(String.valueOf(k), "unknown field; allowed: identifier, partner, purpose");
-      }
-    }
-    String partner = optional(m.get("partner"), "partner");
-    String purpose = optional(m.get("purpose"), "purpose");
-    if (partner == null || platform.policy().partners().stream().noneMatch(p -> p.id().equals(partner))) {
+    LinkBody body = bodies.read(ctx, LinkBody.class);
+    String partner = body.partner();
+    if (platform.policy().partners().stream().noneMatch(p -> p.id().equals(partner))) {
       throw new InvalidInputException("partner", "partner must be one the policy declares");
     }
-    if (purpose == null) {
-      throw new InvalidInputException("purpose", "name the purpose of combining the records (C5)");
-    }
     var out = platform.vault().linkPartner(Access.service(caller.name(), ctx.attribute("request-id")), ctx.pathParam("id"), partner,
-        optional(m.get("identifier"), "identifier"), purpose);
+        body.identifier(), body.purpose());
     if (!out.permitted()) {
       throw VaultRoutes.denied(out.decision());
     }

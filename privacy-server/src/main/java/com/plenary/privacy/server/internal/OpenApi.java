@@ -44,7 +44,7 @@ public final class OpenApi {
         op.put("parameters", params);
       }
       if (r.jsonBody()) {
-        op.put("requestBody", Map.of("required", true, "content", Map.of("application/json", Map.of("schema", Map.of("type", "object")))));
+        op.put("requestBody", Map.of("required", true, "content", Map.of("application/json", Map.of("schema", Schemas.of(r.body())))));
       }
       Map<String, Object> responses = new LinkedHashMap<>();
       for (int s : r.statuses()) {

@@ -1,7 +1,6 @@
 package com.plenary.privacy.server.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.policy.Category;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Retention;
@@ -32,22 +31,27 @@ public final class ReviewRoutes {
 
   private final Platform platform;
   private final ObjectMapper json;
+  private final JsonBodies bodies;
 
   public ReviewRoutes(Platform platform, ObjectMapper json) {
     this.platform = platform;
     this.json = json;
+    this.bodies = new JsonBodies(json);
   }
+
+  /** A sign-off, with the reviewer's note. */
+  record SignOffBody(@JsonBodies.Optional @JsonBodies.Max(10_000) String note) {}
 
   public List<Route> routes() {
     Set<Caller.Kind> staff = EnumSet.of(Caller.Kind.STAFF);
     return List.of(
-        new Route("post", "/api/v1/reviews", "reviews", "Generate a review report from live data (C30)", staff, REVIEWERS, List.of(201), false, this::create),
-        new Route("get", "/api/v1/reviews", "reviews", "Review reports, newest first", staff, REVIEWERS, List.of(200), false,
+        new Route("post", "/api/v1/reviews", "reviews", "Generate a review report from live data (C30)", staff, REVIEWERS, List.of(201), null, this::create),
+        new Route("get", "/api/v1/reviews", "reviews", "Review reports, newest first", staff, REVIEWERS, List.of(200), null,
             ctx -> ctx.json(Map.of("reviews", platform.store().reviews().list().stream().map(this::summary).toList()))),
-        new Route("get", "/api/v1/reviews/{id}", "reviews", "One review report", staff, REVIEWERS, List.of(200), false, this::get),
+        new Route("get", "/api/v1/reviews/{id}", "reviews", "One review report", staff, REVIEWERS, List.of(200), null, this::get),
         new Route("post", "/api/v1/reviews/{id}/sign-off", "reviews",
             "Sign a report off: {\"note\": …}; by an auditor who is not also the privacy officer, and not by the one who made it (C30)", staff,
-            Set.of("auditor"), List.of(200), true, this::signOff));
+            Set.of("auditor"), List.of(200), SignOffBody.class, this::signOff));
   }
 
   private void create(Context ctx) throws IOException {
@@ -67,11 +71,8 @@ public final class ReviewRoutes {
     if (!c.hasRole("auditor") || c.hasRole("privacy-officer")) {
       throw com.plenary.privacy.server.HttpProblem.forbidden("reviews are signed off by an auditor who is not also the privacy officer (C30)");
     }
-    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
-    if (!(raw instanceof Map<?, ?> m) || m.keySet().stream().anyMatch(k -> !"note".equals(k)) || m.get("note") != null && !(m.get("note") instanceof String)) {
-      throw new InvalidInputException("note", "send {\"note\": \"…\"}");
-    }
-    ctx.json(full(platform.store().reviews().signOff(ctx.pathParam("id"), c.id(), (String) m.get("note"))));
+    SignOffBody body = bodies.read(ctx, SignOffBody.class);
+    ctx.json(full(platform.store().reviews().signOff(ctx.pathParam("id"), c.id(), body.note())));
   }
 
   /** The report: built from the policy, the data map, the audit trail and the stores' counts. */

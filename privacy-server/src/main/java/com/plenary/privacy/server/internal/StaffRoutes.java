@@ -21,39 +21,42 @@ import java.util.Set;
  * within one of their roles, for at most {@link Grants#LONGEST}; staff decisions use the grants in force.
  */
 public final class StaffRoutes {
-  private static final Set<String> FIELDS = Set.of("role", "categories", "purposes", "from", "until");
-
   private final Platform platform;
-  private final ObjectMapper json;
+  private final JsonBodies bodies;
 
   public StaffRoutes(Platform platform, ObjectMapper json) {
     this.platform = platform;
-    this.json = json;
+    this.bodies = new JsonBodies(json);
   }
+
+  /** A grant: the role it opens, the categories and purposes within it, and when it holds ({@link Grants#check} judges them). */
+  record GrantBody(
+      @JsonBodies.Max(200) @JsonBodies.Example("\"support\"") String role,
+      @JsonBodies.MinItems(1) @JsonBodies.Max(50) @JsonBodies.Example("[\"user.contact\"]") List<String> categories,
+      @JsonBodies.MinItems(1) @JsonBodies.Max(50) @JsonBodies.Example("[\"communicate.respond\"]") List<String> purposes,
+      @JsonBodies.Optional @JsonBodies.Format("date-time") @JsonBodies.Max(64) String from,
+      @JsonBodies.Format("date-time") @JsonBodies.Max(64) String until) {}
 
   public List<Route> routes() {
     Set<Caller.Kind> staff = EnumSet.of(Caller.Kind.STAFF);
     return List.of(
         new Route("post", "/api/v1/staff/{id}/grants", "staff", "Grant need-to-know access: {role, categories, purposes, from?, until} within the role, at most 90 days (C32)",
-            staff, Set.of("privacy-officer"), List.of(201), true, this::grant),
+            staff, Set.of("privacy-officer"), List.of(201), GrantBody.class, this::grant),
         new Route("get", "/api/v1/staff/{id}/grants", "staff", "A staff member's grants, newest first, each with whether it is in force (C32)",
-            staff, Set.of("privacy-officer", "auditor"), List.of(200), false, this::list),
+            staff, Set.of("privacy-officer", "auditor"), List.of(200), null, this::list),
         new Route("delete", "/api/v1/staff/{id}/grants/{grant}", "staff", "End a grant at once (C32)",
-            staff, Set.of("privacy-officer"), List.of(200), false, this::revoke));
+            staff, Set.of("privacy-officer"), List.of(200), null, this::revoke));
   }
 
   private void grant(Context ctx) throws IOException {
     Caller c = ctx.attribute("caller");
-    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
-    if (!(raw instanceof Map<?, ?> m) || !FIELDS.containsAll(m.keySet())) {
-      throw new InvalidInputException("", "send {\"role\", \"categories\": […], \"purposes\": […], \"from\"?, \"until\"}; nothing else");
-    }
-    String role = m.get("role") instanceof String r ? r : null;
-    List<String> categories = ids(m.get("categories"), "categories");
-    List<String> purposes = ids(m.get("purposes"), "purposes");
+    GrantBody body = bodies.read(ctx, GrantBody.class);
+    String role = body.role();
+    List<String> categories = body.categories();
+    List<String> purposes = body.purposes();
     Instant now = platform.clock().instant();
-    Instant from = m.get("from") == null ? now : time(m.get("from"), "from");
-    Instant until = time(m.get("until"), "until");
+    Instant from = body.from() == null ? now : time(body.from(), "from");
+    Instant until = time(body.until(), "until");
     Grants.check(platform.policy(), role, categories, purposes, from, until, now);
     StaffMembers.Grant g = platform.vault().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
     ctx.status(201).json(g.view(now));
@@ -71,18 +74,7 @@ public final class StaffRoutes {
     ctx.json(platform.vault().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")).view(platform.clock().instant()));
   }
 
-  /** A list of strings as sent; {@link Grants#check} judges its content. */
-  private static List<String> ids(Object raw, String name) {
-    if (!(raw instanceof List<?> list) || !list.stream().allMatch(o -> o instanceof String)) {
-      throw new InvalidInputException(name, name + " must be a list of the policy's ids");
-    }
-    return list.stream().map(String.class::cast).toList();
-  }
-
-  private static Instant time(Object raw, String name) {
-    if (!(raw instanceof String s)) {
-      throw new InvalidInputException(name, name + " must be a time such as 2026-12-01T09:00:00Z");
-    }
+  private static Instant time(String s, String name) {
     try {
       return Instant.parse(s);
     } catch (DateTimeParseException e) {

@@ -1,5 +1,6 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
@@ -29,43 +30,79 @@ public final class VaultRoutes {
 
   private final Platform platform;
   private final ObjectMapper json;
+  private final JsonBodies bodies;
 
   public VaultRoutes(Platform platform, ObjectMapper json) {
     this.platform = platform;
     this.json = json;
+    this.bodies = new JsonBodies(json);
   }
+
+  // ---- the bodies (the policy judges the names in them: fields, purposes, recipients, regions) ----
+
+  /** A registration by a service: the person's fields, and what they chose in the service's form. */
+  record RegisterBody(
+      @JsonBodies.Max(100) @JsonBodies.Example("{\"email\": \"ada@example.org\", \"name\": \"Ada\", \"address\": \"1 Analytical Way\"}")
+      Map<String, Object> fields,
+      @JsonBodies.Optional @JsonBodies.Max(200) String password,
+      @JsonBodies.Optional @JsonBodies.Max(200) String region,
+      @JsonBodies.Optional @JsonBodies.Max(32) List<GivenConsent> consents) {}
+
+  /** A consent the person gave in the service's registration form, with the SHA-256 of the text they were shown (C19). */
+  record GivenConsent(
+      @JsonBodies.Max(200) @JsonBodies.Example("\"improve\"") String purpose,
+      @JsonBodies.Optional @JsonBodies.Max(200) String recipient,
+      @JsonProperty("shown_sha256") @JsonBodies.Max(64) String shownSha256) {}
+
+  /** A correction: the fields to set. */
+  record CorrectBody(@JsonBodies.Max(100) @JsonBodies.Example("{\"name\": \"Ada\"}") Map<String, Object> fields) {}
+
+  /** A message or posted content to retain for a purpose (C11). */
+  record ContentBody(
+      @JsonBodies.Max(32) @JsonBodies.Example("\"message\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"communicate.respond\"") String purpose,
+      @JsonBodies.Max(100_000) String text) {}
+
+  /** A consent given ({@code granted} true, null or left out) or withdrawn ({@code false}). */
+  record ConsentBody(
+      @JsonBodies.Max(200) @JsonBodies.Example("\"improve\"") String purpose,
+      @JsonBodies.Optional @JsonBodies.Max(200) String recipient,
+      @JsonBodies.Optional Boolean granted) {}
+
+  /** A person's sign-in. */
+  record SignInBody(@JsonBodies.Max(320) String email, @JsonBodies.Max(1000) String password) {}
 
   public List<Route> routes() {
     Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
     Set<Caller.Kind> serviceOrStaff = EnumSet.of(Caller.Kind.SERVICE, Caller.Kind.STAFF);
     Set<Caller.Kind> person = EnumSet.of(Caller.Kind.SUBJECT);
     return List.of(
-        new Route("post", "/api/v1/subjects", "subjects", "Register a person for the calling service (C2, C18, C22)", service, Set.of(), List.of(201), true, this::register),
-        new Route("get", "/api/v1/subjects/{id}", "subjects", "Read a person's fields for a purpose (query: purpose, fields); only permitted fields come back (C14)", serviceOrStaff, Set.of(), List.of(200), false, this::read),
-        new Route("patch", "/api/v1/subjects/{id}", "subjects", "Correct a person's fields (C35)", service, Set.of(), List.of(200), true, this::correctSubject),
-        new Route("post", "/api/v1/subjects/{id}/content", "subjects", "Retain a message or posted content for a purpose (C11)", service, Set.of(), List.of(201), true, this::content),
-        new Route("get", "/api/v1/subjects/{id}/consents", "consents", "A person's consents", service, Set.of(), List.of(200), false, this::subjectConsents),
-        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Record a consent or its withdrawal on the person's behalf (C19, C24)", service, Set.of(), List.of(201), true, this::subjectConsent),
-        Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", this::signIn),
-        new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), false, this::signOut),
-        new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), false, this::me),
-        new Route("patch", "/api/v1/me", "people", "Correct my data (C35); needs X-CSRF-Token", person, Set.of(), List.of(200), true, this::correctMe),
-        new Route("delete", "/api/v1/me", "people", "Erase me: my data key is destroyed and my data deleted; needs X-CSRF-Token", person, Set.of(), List.of(200), false, this::eraseMe),
-        new Route("get", "/api/v1/me/export", "people", "Everything held about me, as JSON (C34)", person, Set.of(), List.of(200), false, this::export),
-        new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), false, this::myConsents),
-        new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201), true, this::myConsent),
-        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), false, this::audit),
-        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), false, this::verify));
+        new Route("post", "/api/v1/subjects", "subjects", "Register a person for the calling service (C2, C18, C22)", service, Set.of(), List.of(201), RegisterBody.class, this::register),
+        new Route("get", "/api/v1/subjects/{id}", "subjects", "Read a person's fields for a purpose (query: purpose, fields); only permitted fields come back (C14)", serviceOrStaff, Set.of(), List.of(200), null, this::read),
+        new Route("patch", "/api/v1/subjects/{id}", "subjects", "Correct a person's fields (C35)", service, Set.of(), List.of(200), CorrectBody.class, this::correctSubject),
+        new Route("post", "/api/v1/subjects/{id}/content", "subjects", "Retain a message or posted content for a purpose (C11)", service, Set.of(), List.of(201), ContentBody.class, this::content),
+        new Route("get", "/api/v1/subjects/{id}/consents", "consents", "A person's consents", service, Set.of(), List.of(200), null, this::subjectConsents),
+        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Record a consent or its withdrawal on the person's behalf (C19, C24)", service, Set.of(), List.of(201), ConsentBody.class, this::subjectConsent),
+        Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", SignInBody.class, this::signIn),
+        new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), null, this::signOut),
+        new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), null, this::me),
+        new Route("patch", "/api/v1/me", "people", "Correct my data (C35); needs X-CSRF-Token", person, Set.of(), List.of(200), CorrectBody.class, this::correctMe),
+        new Route("delete", "/api/v1/me", "people", "Erase me: my data key is destroyed and my data deleted; needs X-CSRF-Token", person, Set.of(), List.of(200), null, this::eraseMe),
+        new Route("get", "/api/v1/me/export", "people", "Everything held about me, as JSON (C34)", person, Set.of(), List.of(200), null, this::export),
+        new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), null, this::myConsents),
+        new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201), ConsentBody.class, this::myConsent),
+        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), null, this::audit),
+        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), null, this::verify));
   }
 
   // ---- services ----
 
   private void register(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    Map<String, Object> body = body(ctx, Set.of("fields", "password", "region", "consents"));
-    Map<String, Object> fields = object(body.get("fields"), "fields");
-    var out = platform.vault().register(access(ctx), caller.name(), fields, text(body.get("password"), "password"), text(body.get("region"), "region"),
-        givenConsents(body.get("consents")));
+    RegisterBody body = bodies.read(ctx, RegisterBody.class);
+    List<Vault.GivenAtRegistration> given = body.consents() == null ? List.of()
+        : body.consents().stream().map(c -> new Vault.GivenAtRegistration(c.purpose(), c.recipient(), c.shownSha256())).toList();
+    var out = platform.vault().register(access(ctx), caller.name(), body.fields(), body.password(), body.region(), given);
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -98,8 +135,8 @@ public final class VaultRoutes {
   }
 
   private void correctSubject(Context ctx) throws IOException {
-    Map<String, Object> body = body(ctx, Set.of("fields"));
-    var out = platform.vault().correct(access(ctx), ctx.pathParam("id"), object(body.get("fields"), "fields"));
+    CorrectBody body = bodies.read(ctx, CorrectBody.class);
+    var out = platform.vault().correct(access(ctx), ctx.pathParam("id"), body.fields());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -107,10 +144,8 @@ public final class VaultRoutes {
   }
 
   private void content(Context ctx) throws IOException {
-    Map<String, Object> body = body(ctx, Set.of("kind", "purpose", "text"));
-    String kind = required(body, "kind");
-    String purpose = required(body, "purpose");
-    var out = platform.vault().addContent(access(ctx), ctx.pathParam("id"), kind, purpose, required(body, "text"));
+    ContentBody body = bodies.read(ctx, ContentBody.class);
+    var out = platform.vault().addContent(access(ctx), ctx.pathParam("id"), body.kind(), body.purpose(), body.text());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -126,48 +161,20 @@ public final class VaultRoutes {
   }
 
   private void consent(Context ctx, String subject) throws IOException {
-    Map<String, Object> body = body(ctx, Set.of("purpose", "recipient", "granted"));
-    String purpose = required(body, "purpose");
-    String recipient = text(body.get("recipient"), "recipient");
-    Object granted = body.getOrDefault("granted", Boolean.TRUE);
-    if (!(granted instanceof Boolean)) {
-      throw new InvalidInputException("granted", "granted must be true (give) or false (withdraw)");
-    }
-    if ((Boolean) granted) {
-      ctx.status(201).json(platform.vault().grantConsent(access(ctx), subject, purpose, recipient, "api"));
+    ConsentBody body = bodies.read(ctx, ConsentBody.class);
+    if (body.granted() == null || body.granted()) {
+      ctx.status(201).json(platform.vault().grantConsent(access(ctx), subject, body.purpose(), body.recipient(), "api"));
     } else {
-      ctx.json(Map.of("withdrawn", platform.vault().withdrawConsent(access(ctx), subject, purpose, recipient)));
+      ctx.json(Map.of("withdrawn", platform.vault().withdrawConsent(access(ctx), subject, body.purpose(), body.recipient())));
     }
-  }
-
-  /** The consents a person gave in the service's registration form: {@code [{purpose, recipient?, shown_sha256}]}. */
-  private static List<Vault.GivenAtRegistration> givenConsents(Object raw) {
-    if (raw == null) {
-      return List.of();
-    }
-    if (!(raw instanceof List<?> list) || list.size() > 32) {
-      throw new InvalidInputException("consents", "'consents' must be a list of at most 32 {purpose, recipient?, shown_sha256}");
-    }
-    List<Vault.GivenAtRegistration> out = new java.util.ArrayList<>();
-    for (int i = 0; i < list.size(); i++) {
-      String at = "consents[" + i + "]";
-      Map<String, Object> c = object(list.get(i), at);
-      for (Object k : c.keySet()) {
-        if (!Set.of("purpose", "recipient", "shown_sha256").contains(k)) {
-          throw new InvalidInputException(at, "unknown field in " + at + "; allowed: purpose, recipient, shown_sha256");
-        }
-      }
-      out.add(new Vault.GivenAtRegistration(required(c, "purpose"), text(c.get("recipient"), at + ".recipient"), text(c.get("shown_sha256"), at + ".shown_sha256")));
-    }
-    return out;
   }
 
   // ---- people ----
 
   private void signIn(Context ctx) throws IOException {
-    Map<String, Object> body = body(ctx, Set.of("email", "password"));
-    String email = required(body, "email");
-    String password = required(body, "password");
+    SignInBody body = bodies.read(ctx, SignInBody.class);
+    String email = body.email();
+    String password = body.password();
     String address = ctx.ip();
     var attempt = platform.signInThrottle().reserve(email, address);
     if (!attempt.admitted()) {
@@ -211,8 +218,8 @@ public final class VaultRoutes {
 
   private void correctMe(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
-    Map<String, Object> body = body(ctx, Set.of("fields"));
-    var out = platform.vault().correct(access(ctx), caller.id(), object(body.get("fields"), "fields"));
+    CorrectBody body = bodies.read(ctx, CorrectBody.class);
+    var out = platform.vault().correct(access(ctx), caller.id(), body.fields());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -298,47 +305,6 @@ public final class VaultRoutes {
     m.put("rules", d.rules());
     m.put("clauses", d.clauses());
     return m;
-  }
-
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> body(Context ctx, Set<String> allowed) throws IOException {
-    Object raw = json.readValue(ctx.bodyAsBytes(), Object.class);
-    if (!(raw instanceof Map<?, ?> m)) {
-      throw new InvalidInputException("", "the body must be a JSON object");
-    }
-    for (Object k : m.keySet()) {
-      if (!allowed.contains(k)) {
-        throw new InvalidInputException(String.valueOf(k).length() > 64 ? "body" : String.valueOf(k),
-            "unknown field in the body; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
-      }
-    }
-    return (Map<String, Object>) m;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> object(Object raw, String name) {
-    if (!(raw instanceof Map<?, ?> m)) {
-      throw new InvalidInputException(name, "'" + name + "' must be an object of field names to values");
-    }
-    return (Map<String, Object>) m;
-  }
-
-  private static String text(Object raw, String name) {
-    if (raw == null) {
-      return null;
-    }
-    if (!(raw instanceof String s)) {
-      throw new InvalidInputException(name, "'" + name + "' must be a text");
-    }
-    return s;
-  }
-
-  private static String required(Map<String, Object> body, String name) {
-    String s = text(body.get(name), name);
-    if (s == null || s.isBlank()) {
-      throw new InvalidInputException(name, "'" + name + "' is required");
-    }
-    return s;
   }
 
   private static int intParam(Context ctx, String name, int fallback, int min, int max) {
