@@ -149,28 +149,42 @@ public final class JsonBodies {
     return value;
   }
 
-  /** Holds a bound record to the shape its components declare; {@code at} is its JSON path. */
-  static void check(Record value, String at) {
-    for (RecordComponent c : value.getClass().getRecordComponents()) {
-      Object v;
-      try {
+  /** A record component as the check needs it, looked up once per record class. */
+  private record Component(java.lang.reflect.Method accessor, String name, boolean optional, Max max, MinItems min) {}
+
+  private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
+    @Override
+    protected List<Component> computeValue(Class<?> type) {
+      List<Component> out = new java.util.ArrayList<>();
+      for (RecordComponent c : type.getRecordComponents()) {
         java.lang.reflect.Method accessor = c.getAccessor();
         accessor.trySetAccessible(); // a body record may be private to its handler's class
-        v = accessor.invoke(value);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException("cannot read " + c, e);
+        out.add(new Component(accessor, name(c), c.getAnnotation(Optional.class) != null, c.getAnnotation(Max.class), c.getAnnotation(MinItems.class)));
       }
-      String path = at.isEmpty() ? name(c) : at + "." + name(c);
+      return List.copyOf(out);
+    }
+  };
+
+  /** Holds a bound record to the shape its components declare; {@code at} is its JSON path. */
+  static void check(Record value, String at) {
+    for (Component c : COMPONENTS.get(value.getClass())) {
+      Object v;
+      try {
+        v = c.accessor().invoke(value);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot read " + c.name(), e);
+      }
+      String path = at.isEmpty() ? c.name() : at + "." + c.name();
       if (v == null) {
-        if (c.getAnnotation(Optional.class) == null) {
+        if (!c.optional()) {
           throw new InvalidInputException(path, path + " is required");
         }
         continue;
       }
-      Max max = c.getAnnotation(Max.class);
-      MinItems min = c.getAnnotation(MinItems.class);
+      Max max = c.max();
+      MinItems min = c.min();
       if (v instanceof String s) {
-        if (c.getAnnotation(Optional.class) == null && s.isBlank()) {
+        if (!c.optional() && s.isBlank()) {
           throw new InvalidInputException(path, path + " is required and may not be blank");
         }
         if (max != null && s.length() > max.value()) {
@@ -186,13 +200,13 @@ public final class JsonBodies {
         }
         int i = 0;
         for (Object item : list) {
-          String itemPath = path + "[" + i++ + "]";
           if (item == null) {
-            throw new InvalidInputException(itemPath, itemPath + " may not be null");
+            throw new InvalidInputException(path + "[" + i + "]", path + "[" + i + "] may not be null");
           }
           if (item instanceof Record r) {
-            check(r, itemPath);
+            check(r, path + "[" + i + "]");
           }
+          i++;
         }
       } else if (v instanceof Map<?, ?> map) {
         if (max != null && map.size() > max.value()) {
