@@ -1,6 +1,5 @@
 package com.plenary.privacy.bench;
 
-import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.Store;

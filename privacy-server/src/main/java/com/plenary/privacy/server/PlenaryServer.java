@@ -301,8 +301,10 @@ public final class PlenaryServer implements AutoCloseable {
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
             "registry", platform.policy().dataCentres()))));
-    routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
-    routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
+    routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF),
+        Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
+    routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF),
+        Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
   }
 
   private void ready(Context ctx) {

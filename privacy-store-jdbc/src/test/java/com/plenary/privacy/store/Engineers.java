@@ -1,7 +1,6 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.domain.Access;
-import com.plenary.privacy.store.Vault;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -8,7 +8,6 @@ import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.policy.Action;
-import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Cookie;
 import com.plenary.privacy.policy.CookieClass;
 import com.plenary.privacy.policy.Policy;
@@ -81,7 +80,8 @@ public final class CollectRoutes {
         Route.publicGet("/privacy/cookies", "pages", "Cookie choices, the list of cookies, and which features are off (C20, C21)", this::cookiePage),
         new Route("post", "/privacy/cookie-choices", "cookies", "Store cookie choices: JSON {preferences, analytics} or the form of /privacy/cookies", Set.of(), Set.of(), List.of(200, 303), null, this::saveChoices),
         new Route("post", "/api/v1/events", "collection", "A batch of up to 1000 usage events from a service (C3, C7)", service, Set.of(), List.of(200), ServiceEvents.class, this::serviceEvents),
-        new Route("post", "/api/v1/partner-events", "collection", "A batch of up to 1000 events from a partner's pages, attributed to it (C4)", EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), PartnerEvents.class, this::partnerEvents),
+        new Route("post", "/api/v1/partner-events", "collection", "A batch of up to 1000 events from a partner's pages, attributed to it (C4)",
+            EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), PartnerEvents.class, this::partnerEvents),
         new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), LinkBody.class, this::link),
         new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), null, this::unlinkByService),
         new Route("get", "/api/v1/me/partner-links", "people", "Partner records combined with my data (C5)", person, Set.of(), List.of(200), null,

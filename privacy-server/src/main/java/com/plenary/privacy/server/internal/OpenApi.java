@@ -1,6 +1,5 @@
 package com.plenary.privacy.server.internal;
 
-import com.plenary.privacy.server.Caller;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
