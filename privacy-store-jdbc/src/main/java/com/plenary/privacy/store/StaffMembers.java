@@ -118,7 +118,10 @@ public final class StaffMembers {
     return add(name, type, roles, agreementSigned, true);
   }
 
-  private StaffMember add(String name, String type, List<String> roles, Instant agreementSigned, boolean demo) {
+  private StaffMember add(String name, String type, List<String> roles, Instant signed, boolean demo) {
+    // to the millisecond, as every database keeps it: PostgreSQL rounds nanoseconds, possibly up, which
+    // would put an agreement signed "now" a fraction of a microsecond in the future, so not yet in force
+    Instant agreementSigned = signed == null ? null : signed.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     String id = "st-" + UUID.randomUUID().toString().substring(0, 13);
     Instant now = clock.instant();
     byte[] sealed = newKey(id).seal(NAME, name);
@@ -174,7 +177,8 @@ public final class StaffMembers {
 
   /** Records that the member's confidentiality agreement is on file (C33). */
   public StaffMember recordAgreement(String id, Instant signed) {
-    int n = jdbi.withHandle(h -> h.createUpdate("UPDATE staff_member SET agreement_signed = :at WHERE id = :id").bind("at", signed).bind("id", id).execute());
+    Instant at = signed.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    int n = jdbi.withHandle(h -> h.createUpdate("UPDATE staff_member SET agreement_signed = :at WHERE id = :id").bind("at", at).bind("id", id).execute());
     if (n == 0) {
       throw new NotFound("no staff member has the id '" + id + "'");
     }

@@ -120,6 +120,14 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void C33_anAgreementSignedThisVeryInstantIsInForceNow() {
+    Instant now = clock().instant();
+    clock().advance(java.time.Duration.ofNanos(999_999_999L - now.getNano())); // a time the database would round up to the next second
+    var member = vault().staff().add("Just Signed", "employee", List.of("engineer"), clock().instant());
+    assertThat(vault().staff().facts(member.id(), "employee").agreementSigned()).isBeforeOrEqualTo(clock().instant());
+  }
+
+  @Test
   void C32_staffMembersKeepTheirTypeRolesAndAgreement() {
     Instant signed = Instant.parse("2026-01-02T03:04:05Z");
     var added = vault().staff().add("Ada", "contractor", List.of("support", "auditor"), signed);
