@@ -161,11 +161,6 @@ public final class Enforcer {
     }
   }
 
-  /** Whether the policy declares this purpose. */
-  public boolean knowsPurpose(String purpose) {
-    return purpose != null && purposes.contains(purpose);
-  }
-
   private static String unknown(String what, String name) {
     if (name == null || name.isEmpty()) {
       return "name the " + what;
