@@ -74,7 +74,7 @@ final class PolicyCommand {
       throw new com.plenary.privacy.InvalidInputException("JSON", "the request is not well-formed JSON");
     }
     List<DecisionRequest> requests = DecisionRequests.listFromObject(raw, Instant.now());
-    Enforcer enforcer = Enforcer.create(policy, java.time.Clock.systemUTC());
+    Enforcer enforcer = Enforcer.forPreview(policy);
     List<Map<String, Object>> out = new ArrayList<>();
     for (DecisionRequest r : requests) {
       out.add(enforcer.preview(r).toMap());

@@ -48,9 +48,19 @@ public final class Enforcer {
     this.recipients = policy.recipients().stream().map(Recipient::id).collect(Collectors.toUnmodifiableSet());
   }
 
-  /** Compiles the policy into the enforcer's engine. */
+  /** Compiles the policy into the enforcer's engine; refuses a policy without the names the platform's uses need ({@link Vocabulary}). */
   public static Enforcer create(Policy policy, Clock clock) {
-    return new Enforcer(Objects.requireNonNull(policy, "policy == null"), Objects.requireNonNull(clock, "clock == null"));
+    Objects.requireNonNull(policy, "policy == null");
+    Vocabulary.requireIn(policy);
+    return new Enforcer(policy, Objects.requireNonNull(clock, "clock == null"));
+  }
+
+  /**
+   * An enforcer for a policy author's what-ifs ({@link #preview}) on any policy file, which need not
+   * declare the names the platform's own uses are written in.
+   */
+  public static Enforcer forPreview(Policy policy) {
+    return new Enforcer(Objects.requireNonNull(policy, "policy == null"), Clock.systemUTC());
   }
 
   public Policy policy() {

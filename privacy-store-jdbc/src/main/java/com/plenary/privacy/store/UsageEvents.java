@@ -6,6 +6,7 @@ import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.DataOutputStream;
@@ -509,7 +510,7 @@ public final class UsageEvents {
     return jdbi.inTransaction(h -> {
       int n = h.createUpdate("DELETE FROM partner_link WHERE id = :id AND subject_id = :s").bind("id", linkId).bind("s", subjectId).execute();
       if (n > 0) {
-        audit.append(h, AuditRecord.recorded(by, "unlink").purpose("provide").subject(subjectId).categories(List.of("user.partner"))
+        audit.append(h, AuditRecord.recorded(by, "unlink").purpose(Vocabulary.PROVIDE).subject(subjectId).categories(List.of("user.partner"))
             .rules(List.of("partner-unlink")).clauses(List.of("C5")).build());
       }
       return n > 0;

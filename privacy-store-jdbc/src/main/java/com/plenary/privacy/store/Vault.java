@@ -7,6 +7,7 @@ import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Field;
@@ -186,7 +187,7 @@ public final class Vault {
     String passwordHash = password == null ? null : Passwords.hash(password);
     return jdbi.inTransaction(h -> {
       Decision d = enforcer.decide(JdbcTx.registering(h, audit, policy.version()), by,
-          Use.of("register", Action.COLLECT, "provide", id, categories.isEmpty() ? List.of("user.account") : categories));
+          Use.of("register", Action.COLLECT, Vocabulary.PROVIDE, id, categories.isEmpty() ? List.of(Vocabulary.ACCOUNT) : categories));
       if (!d.permits()) {
         return new Outcome<Registered>(d, null);
       }
@@ -258,7 +259,7 @@ public final class Vault {
       List<String> wanted = named.isEmpty() ? categories.keySet().stream().filter(readable::contains).toList() : named;
       List<String> cats = wanted.stream().map(f -> policy.field(f).category()).distinct().toList();
       if (cats.isEmpty()) {
-        cats = List.of("user.account");
+        cats = List.of(Vocabulary.ACCOUNT);
       }
       Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("read", Action.READ, purpose, subjectId, cats));
       Set<String> allowed = Set.copyOf(d.permitted());
@@ -325,8 +326,8 @@ public final class Vault {
     }
     List<String> cats = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId, "correct", "provide");
-      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("correct", Action.USE, "provide", subjectId, cats));
+      requireVisible(h, by, subjectId, "correct", Vocabulary.PROVIDE);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("correct", Action.USE, Vocabulary.PROVIDE, subjectId, cats));
       if (!d.permits()) {
         return new Outcome<List<String>>(d, null);
       }
@@ -376,8 +377,8 @@ public final class Vault {
   public Decision exportTo(Access by, String subjectId, java.util.function.Consumer<Map<String, Object>> sink) {
     usage.settle(); // events acknowledged so far are in the table first
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId, "export", "provide");
-      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("export", Action.READ, "provide", subjectId, List.of("user")));
+      requireVisible(h, by, subjectId, "export", Vocabulary.PROVIDE);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("export", Action.READ, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.EVERYTHING)));
       if (!d.permits()) {
         return d;
       }
@@ -475,8 +476,8 @@ public final class Vault {
     List<String> keysToDestroy = new ArrayList<>();
     String erasureId = "er-" + UUID.randomUUID();
     Outcome<Erased> out = jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId, "erase", "provide");
-      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("erase", Action.USE, "provide", subjectId, List.of("user")));
+      requireVisible(h, by, subjectId, "erase", Vocabulary.PROVIDE);
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("erase", Action.USE, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.EVERYTHING)));
       if (!d.permits()) {
         return new Outcome<Erased>(d, null);
       }
@@ -546,7 +547,7 @@ public final class Vault {
     if (text == null || text.isBlank() || text.length() > 100_000) {
       throw new InvalidInputException("text", "text must be 1 to 100000 characters");
     }
-    String category = kind.equals("message") ? "user.content.private" : "user.content.public";
+    String category = kind.equals("message") ? Vocabulary.PRIVATE_CONTENT : Vocabulary.PUBLIC_CONTENT;
     Period retention = retention(category);
     enforcer.checkNames(purpose, List.of(category), null);
     return jdbi.inTransaction(h -> {
@@ -609,7 +610,7 @@ public final class Vault {
           .mapToMap().forEach(r -> deleted.put((String) r.get("category"), ((Number) r.get("n")).intValue()));
       h.createUpdate("DELETE FROM content_item WHERE expires_at <= :now").bind("now", utc(now)).execute();
       // usage events (C3, C7) hold user.device and user.behavior: they go when the shorter of the two retentions runs out
-      java.time.Period events = shorter(retentionOrNull("user.device"), retentionOrNull("user.behavior"));
+      java.time.Period events = shorter(retentionOrNull(Vocabulary.DEVICE), retentionOrNull(Vocabulary.BEHAVIOR));
       if (events != null) {
         Instant cutoff = now.atOffset(ZoneOffset.UTC).minus(events).toInstant();
         int n = UsageEvents.deleteReceivedBy(h, cutoff);
@@ -695,7 +696,7 @@ public final class Vault {
 
   public List<Consent> consents(Access by, String subjectId) {
     return jdbi.inTransaction(h -> {
-      requireVisible(h, by, subjectId, "read", "provide");
+      requireVisible(h, by, subjectId, "read", Vocabulary.PROVIDE);
       return consents(h, subjectId);
     });
   }
@@ -758,7 +759,7 @@ public final class Vault {
     }
     usage.settle(); // events acknowledged so far are in the table first
     return jdbi.inTransaction(h -> {
-      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("inspect-events", Action.READ, "technical", null, List.of("user.device", "user.behavior")));
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("inspect-events", Action.READ, Vocabulary.TECHNICAL, null, List.of(Vocabulary.DEVICE, Vocabulary.BEHAVIOR)));
       return d.permits() ? new Outcome<>(d, usage.newest(h, limit)) : new Outcome<List<Map<String, Object>>>(d, null);
     });
   }
@@ -767,10 +768,10 @@ public final class Vault {
 
   /** Combines a partner's record with a person for a purpose (C5), decided and audited in the link's transaction. */
   public Outcome<Map<String, Object>> linkPartner(Access by, String subjectId, String partner, String identifier, String purpose) {
-    enforcer.checkNames(purpose, List.of("user.partner"), null);
+    enforcer.checkNames(purpose, List.of(Vocabulary.PARTNER_RECORD), null);
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, subjectId, "link", purpose);
-      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("link", Action.USE, purpose, subjectId, List.of("user.partner")));
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), by, Use.of("link", Action.USE, purpose, subjectId, List.of(Vocabulary.PARTNER_RECORD)));
       if (!d.permits()) {
         return new Outcome<Map<String, Object>>(d, null);
       }
@@ -786,8 +787,8 @@ public final class Vault {
   public int attachBrowser(String subjectId, String cookie, String requestId) {
     usage.settle();
     return jdbi.inTransaction(h -> {
-      Decision d = enforcer.decide(JdbcTx.of(h, audit), Access.browser(requestId), Use.of("attach-browser", Action.COLLECT, "convenience", subjectId,
-          List.of("user.device", "user.behavior")));
+      Decision d = enforcer.decide(JdbcTx.of(h, audit), Access.browser(requestId), Use.of("attach-browser", Action.COLLECT, Vocabulary.CONVENIENCE, subjectId,
+          List.of(Vocabulary.DEVICE, Vocabulary.BEHAVIOR)));
       return d.permits() ? usage.attachBrowser(h, cookie, subjectId) : 0;
     });
   }

@@ -8,6 +8,7 @@ import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.Conflict;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Vocabulary;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -89,7 +90,7 @@ public final class AccountPages {
   private void home(Context ctx, int status, Vault.Session session, String done, String error) {
     String id = session.subjectId();
     Access me = Access.subject(id, null);
-    var read = platform.vault().read(me, id, "provide", List.of());
+    var read = platform.vault().read(me, id, Vocabulary.PROVIDE, List.of());
     Map<String, String> values = read.permitted() ? read.value().values() : Map.of();
     List<Pages.Row> rows = values.entrySet().stream().map(e -> new Pages.Row(label(e.getKey()), e.getValue())).toList();
     List<Pages.FormField> correctable = new ArrayList<>();
@@ -188,7 +189,7 @@ public final class AccountPages {
 
   private void correct(Context ctx) {
     Vault.Session s = sessionWithCsrf(ctx);
-    Map<String, String> current = platform.vault().read(Access.subject(s.subjectId(), null), s.subjectId(), "provide", List.of()).value().values();
+    Map<String, String> current = platform.vault().read(Access.subject(s.subjectId(), null), s.subjectId(), Vocabulary.PROVIDE, List.of()).value().values();
     Map<String, Object> changes = new LinkedHashMap<>();
     for (Field f : platform.policy().fields()) {
       String v = ctx.formParam(f.name());

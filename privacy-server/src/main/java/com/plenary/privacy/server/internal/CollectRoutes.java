@@ -7,6 +7,7 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.Cookie;
 import com.plenary.privacy.policy.CookieClass;
@@ -149,9 +150,9 @@ public final class CollectRoutes {
     Choices choices = choices(ctx);
     String browser = browserCookie(ctx);
     String subject = platform.vault().session(ctx.cookie(VaultRoutes.SESSION_COOKIE)).map(s -> s.subjectId()).orElse(null);
-    List<Facts.Consent> consents = choices.analytics() ? List.of(new Facts.Consent("improve.analytics", null, platform.policy().version())) : List.of();
+    List<Facts.Consent> consents = choices.analytics() ? List.of(new Facts.Consent(Vocabulary.ANALYTICS, null, platform.policy().version())) : List.of();
     Decision d = platform.enforcer().decideCollection(Access.browser(ctx.attribute("request-id")),
-        Use.of("collect", Action.COLLECT, "improve.analytics", subject, COLLECTED), consents);
+        Use.of("collect", Action.COLLECT, Vocabulary.ANALYTICS, subject, COLLECTED), consents);
     if (!d.permits()) {
       ctx.header("X-Plenary-Recorded", "no").status(204);
       return;
@@ -160,7 +161,7 @@ public final class CollectRoutes {
     details.put("ip", IpAddresses.minimise(ctx.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
     details.putAll(userAgents.parse(ctx.userAgent()));
     String requestId = ctx.attribute("request-id");
-    java.util.concurrent.CompletableFuture<Void> stored = collector.submit(new UsageEvents.Event(requestId, "browser", "snippet", "improve.analytics", kind, browser, subject, null, details));
+    java.util.concurrent.CompletableFuture<Void> stored = collector.submit(new UsageEvents.Event(requestId, "browser", "snippet", Vocabulary.ANALYTICS, kind, browser, subject, null, details));
     boolean newAnalyticsCookie = ctx.cookie(ANALYTICS_COOKIE) == null;
     // answered when the group commits, without holding a server thread while it waits
     ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((ok, failure) -> {
@@ -279,7 +280,7 @@ public final class CollectRoutes {
       if (browser != null && !COOKIE_VALUE.matcher(browser).matches()) {
         throw new InvalidInputException(at + ".browser", at + ".browser must be the browser-id cookie value");
       }
-      String purpose = e.purpose() == null ? "technical" : optional(e.purpose(), at + ".purpose");
+      String purpose = e.purpose() == null ? Vocabulary.TECHNICAL : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.service(caller.name(), ctx.attribute("request-id")), purpose, subject, List.of("user.device", "user.behavior"), at);
       if (subject != null && !platform.vault().services(subject).contains(caller.name())) {
         throw new com.plenary.privacy.store.NotFound("no person with the id in " + at + " is registered with this service");
@@ -302,7 +303,7 @@ public final class CollectRoutes {
     PartnerEvents body = bodies.read(ctx, PartnerEvents.class);
     int stored = storeBatch(body.events(), (e, at) -> {
       String identifier = optional(e.identifier(), at + ".identifier");
-      String purpose = e.purpose() == null ? "improve" : optional(e.purpose(), at + ".purpose");
+      String purpose = e.purpose() == null ? Vocabulary.IMPROVE : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.partner(caller.name(), ctx.attribute("request-id")), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
       Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
       return new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.type()), null, null, identifier, details);

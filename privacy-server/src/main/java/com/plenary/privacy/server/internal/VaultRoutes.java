@@ -10,6 +10,7 @@ import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Vocabulary;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
@@ -206,7 +207,7 @@ public final class VaultRoutes {
 
   private void me(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var read = platform.vault().read(access(ctx), caller.id(), "provide", List.of());
+    var read = platform.vault().read(access(ctx), caller.id(), Vocabulary.PROVIDE, List.of());
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", caller.id());
     m.put("fields", read.permitted() ? read.value().values() : Map.of());
