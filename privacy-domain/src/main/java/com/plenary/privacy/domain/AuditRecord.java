@@ -115,11 +115,6 @@ public final class AuditRecord {
     return requestId;
   }
 
-  /** Whether this record claims a decision of the engine. */
-  public boolean isDecision() {
-    return effect.equals(PERMIT) || effect.equals(DENY);
-  }
-
   @Override
   public String toString() {
     return String.format(Locale.ROOT, "AuditRecord{%s:%s %s %s %s}", actorKind, actorId, action, purpose, effect);

@@ -286,9 +286,9 @@ public final class PlenaryServer implements AutoCloseable {
     routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", this::policy));
     routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), null, this::whoami));
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class, this::decide));
-    routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json, bodies).routes());
     routes.addAll(new com.plenary.privacy.server.internal.AccountPages(platform).routes());
-    routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, collector, platform.config().honourDnt()).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
           Set.of(), Set.of(), List.of(204), null, ctx -> {
@@ -296,8 +296,8 @@ public final class PlenaryServer implements AutoCloseable {
             ctx.status(204);
           }));
     }
-    routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, json).routes());
-    routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, json).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, json, bodies).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, bodies).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
             "registry", platform.policy().dataCentres()))));

@@ -119,9 +119,7 @@ public final class StaffMembers {
   }
 
   private StaffMember add(String name, String type, List<String> roles, Instant signed, boolean demo) {
-    // to the millisecond, as every database keeps it: PostgreSQL rounds nanoseconds, possibly up, which
-    // would put an agreement signed "now" a fraction of a microsecond in the future, so not yet in force
-    Instant agreementSigned = signed == null ? null : signed.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant agreementSigned = signed == null ? null : stored(signed);
     String id = "st-" + UUID.randomUUID().toString().substring(0, 13);
     Instant now = clock.instant();
     byte[] sealed = newKey(id).seal(NAME, name);
@@ -149,7 +147,7 @@ public final class StaffMembers {
    */
   public Instant revokeTokens(String id) {
     // to the millisecond, as tokens carry their issue time
-    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant now = stored(clock.instant());
     int n = jdbi.withHandle(h -> h.createUpdate("UPDATE staff_member SET tokens_not_before = :at WHERE id = :id").bind("at", now).bind("id", id).execute());
     if (n == 0) {
       throw new NotFound("no staff member has the id '" + id + "'");
@@ -177,7 +175,7 @@ public final class StaffMembers {
 
   /** Records that the member's confidentiality agreement is on file (C33). */
   public StaffMember recordAgreement(String id, Instant signed) {
-    Instant at = signed.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant at = stored(signed);
     int n = jdbi.withHandle(h -> h.createUpdate("UPDATE staff_member SET agreement_signed = :at WHERE id = :id").bind("at", at).bind("id", id).execute());
     if (n == 0) {
       throw new NotFound("no staff member has the id '" + id + "'");
@@ -215,9 +213,8 @@ public final class StaffMembers {
     }
     String id = "gr-" + com.plenary.privacy.Ids.timeOrdered();
     Instant now = clock.instant();
-    // to the millisecond, as every database keeps it (PostgreSQL would round nanoseconds, possibly up, past "now")
-    Instant start = from.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    Instant end = until.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant start = stored(from);
+    Instant end = stored(until);
     jdbi.useTransaction(h -> {
       h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at) "
               + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
@@ -286,5 +283,14 @@ public final class StaffMembers {
         roles.isEmpty() ? List.of() : Arrays.asList(roles.split(",")),
         agreement == null ? null : agreement.toInstant(), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
         revoked == null ? null : revoked.toInstant());
+  }
+
+  /**
+   * A time as the databases keep it, to the millisecond: PostgreSQL and H2 round nanoseconds, possibly
+   * up, which would put a grant or an agreement given "now" a fraction of a microsecond in the future,
+   * so not yet in force.
+   */
+  private static Instant stored(Instant t) {
+    return t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 }

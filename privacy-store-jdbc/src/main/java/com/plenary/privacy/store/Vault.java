@@ -733,10 +733,11 @@ public final class Vault {
    * caller's own facts and not audited.
    */
   public Decision ask(Access by, Use use) {
-    enforcer.checkNames(use.purpose(), use.categories(), use.recipient());
     if (use.subject() == null) {
-      return enforcer.decideUnidentified(by, use);
+      return enforcer.decideUnidentified(by, use); // it checks the names itself
     }
+    // the names first, so an unknown one is a 400 before the person is looked up
+    enforcer.checkNames(use.purpose(), use.categories(), use.recipient());
     return jdbi.inTransaction(h -> {
       requireVisible(h, by, use.subject(), use.operation(), use.purpose());
       return enforcer.decide(JdbcTx.of(h, audit), by, use);

@@ -58,10 +58,10 @@ public final class CollectRoutes {
 
   private final JsonBodies bodies;
 
-  public CollectRoutes(Platform platform, ObjectMapper json, Collector collector, boolean honourDnt) {
+  public CollectRoutes(Platform platform, ObjectMapper json, JsonBodies bodies, Collector collector, boolean honourDnt) {
     this.platform = platform;
     this.json = json;
-    this.bodies = new JsonBodies(json);
+    this.bodies = bodies;
     this.collector = collector;
     this.honourDnt = honourDnt;
   }

@@ -33,10 +33,10 @@ public final class ReviewRoutes {
   private final ObjectMapper json;
   private final JsonBodies bodies;
 
-  public ReviewRoutes(Platform platform, ObjectMapper json) {
+  public ReviewRoutes(Platform platform, ObjectMapper json, JsonBodies bodies) {
     this.platform = platform;
     this.json = json;
-    this.bodies = new JsonBodies(json);
+    this.bodies = bodies;
   }
 
   /** A sign-off, with the reviewer's note. */

@@ -1,6 +1,5 @@
 package com.plenary.privacy.server.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.Grants;
@@ -23,9 +22,9 @@ public final class StaffRoutes {
   private final Platform platform;
   private final JsonBodies bodies;
 
-  public StaffRoutes(Platform platform, ObjectMapper json) {
+  public StaffRoutes(Platform platform, JsonBodies bodies) {
     this.platform = platform;
-    this.bodies = new JsonBodies(json);
+    this.bodies = bodies;
   }
 
   /** A grant: the role it opens, the categories and purposes within it, and when it holds ({@link Grants#check} judges them). */

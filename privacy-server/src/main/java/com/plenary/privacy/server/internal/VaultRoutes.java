@@ -33,10 +33,10 @@ public final class VaultRoutes {
   private final ObjectMapper json;
   private final JsonBodies bodies;
 
-  public VaultRoutes(Platform platform, ObjectMapper json) {
+  public VaultRoutes(Platform platform, ObjectMapper json, JsonBodies bodies) {
     this.platform = platform;
     this.json = json;
-    this.bodies = new JsonBodies(json);
+    this.bodies = bodies;
   }
 
   // ---- the bodies (the policy judges the names in them: fields, purposes, recipients, regions) ----
