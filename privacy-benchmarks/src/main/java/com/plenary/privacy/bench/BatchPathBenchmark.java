@@ -2,6 +2,7 @@ package com.plenary.privacy.bench;
 
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.Store;
@@ -76,6 +77,7 @@ public class BatchPathBenchmark {
   private Store store;
   private SubjectKeys keyStore;
   private Vault vault;
+  private Domain domain;
   private Connection copy;
   private String person;
   private byte[] ciphertext;
@@ -90,8 +92,10 @@ public class BatchPathBenchmark {
     String url = BASE + "?currentSchema=" + schema;
     store = Store.open(url, "postgres", "", 4, Clock.systemUTC());
     keyStore = SubjectKeys.open(BASE + "?currentSchema=" + schema + "_keys", "postgres", "", Clock.systemUTC());
-    vault = store.vault(Keys.local(Files.createTempDirectory("batch-keys")), keyStore, Enforcer.create(Policy.bundled(), Clock.systemUTC()));
-    person = vault.register(Access.service("mail", null), "mail", Map.of("email", "batch@example.org", "name", "Batch Person"), null, null).value().id();
+    Enforcer enforcer = Enforcer.create(Policy.bundled(), Clock.systemUTC());
+    vault = store.vault(Keys.local(Files.createTempDirectory("batch-keys")), keyStore);
+    domain = new Domain(enforcer, vault.storage(), null);
+    person = domain.subjects().register(Access.service("mail", null), "mail", Map.of("email", "batch@example.org", "name", "Batch Person"), null, null).value().id();
     vault.usage().append(events());
     copy = DriverManager.getConnection(url, "postgres", "");
     try (Statement s = copy.createStatement()) {

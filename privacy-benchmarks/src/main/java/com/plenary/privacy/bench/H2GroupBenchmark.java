@@ -1,7 +1,5 @@
 package com.plenary.privacy.bench;
 
-import com.plenary.privacy.domain.Enforcer;
-import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.UsageEvents;
@@ -68,7 +66,7 @@ public class H2GroupBenchmark {
     dir = Files.createTempDirectory("h2-group");
     store = Store.open("jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0", "sa", "", 4, Clock.systemUTC());
     keyStore = SubjectKeys.open("jdbc:h2:file:" + dir.resolve("keystore") + ";WRITE_DELAY=0", "sa", "", Clock.systemUTC());
-    vault = store.vault(Keys.local(dir.resolve("keys")), keyStore, Enforcer.create(Policy.bundled(), Clock.systemUTC()));
+    vault = store.vault(Keys.local(dir.resolve("keys")), keyStore);
     if (!"off".equals(journal)) {
       vault.usage().startJournal(dir.resolve("collector-journal"), "synced".equals(journal));
     }

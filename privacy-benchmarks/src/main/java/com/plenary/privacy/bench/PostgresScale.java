@@ -1,6 +1,7 @@
 package com.plenary.privacy.bench;
 
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.Store;
@@ -53,7 +54,9 @@ public final class PostgresScale {
     try (Store store = Store.open(url, "postgres", "", 8, Clock.systemUTC());
         SubjectKeys keyStore = SubjectKeys.open(BASE + "?currentSchema=" + schema + "_keys", "postgres", "", Clock.systemUTC());
         Connection c = DriverManager.getConnection(url, "postgres", "")) {
-      Vault vault = store.vault(Keys.local(Files.createTempDirectory("scale-keys")), keyStore, Enforcer.create(Policy.bundled(), Clock.systemUTC()));
+      Enforcer enforcer = Enforcer.create(Policy.bundled(), Clock.systemUTC());
+      Vault vault = store.vault(Keys.local(Files.createTempDirectory("scale-keys")), keyStore);
+      Domain domain = new Domain(enforcer, vault.storage(), null);
 
       long t0 = System.nanoTime();
       try (Statement s = c.createStatement()) {
@@ -67,7 +70,7 @@ public final class PostgresScale {
       }
       System.out.printf("filled %,d people and %,d events in %.1f s%n", people, events, (System.nanoTime() - t0) / 1e9);
 
-      var reg = vault.register(Access.service("mail", null), "mail", Map.of("email", "scale@example.org", "name", "Scale Person"), null, null);
+      var reg = domain.subjects().register(Access.service("mail", null), "mail", Map.of("email", "scale@example.org", "name", "Scale Person"), null, null);
       String id = reg.value().id();
       List<Long> appendNanos = new ArrayList<>();
       List<Long> storeNanos = new ArrayList<>();
@@ -120,11 +123,11 @@ public final class PostgresScale {
       long[] export = new long[25];
       long[] bare = new long[25];
       for (int i = 0; i < 3; i++) {
-        vault.export(Access.subject(id, null), id);
+        domain.subjects().export(Access.subject(id, null), id);
       }
       for (int i = 0; i < export.length; i++) {
         long a = System.nanoTime();
-        var out = vault.export(Access.subject(id, null), id);
+        var out = domain.subjects().export(Access.subject(id, null), id);
         export[i] = System.nanoTime() - a;
         if (((List<?>) out.value().get("usage_events")).size() != mine) {
           throw new IllegalStateException("the export lost events");

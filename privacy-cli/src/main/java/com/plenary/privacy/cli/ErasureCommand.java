@@ -20,7 +20,7 @@ final class ErasureCommand {
           "Every start of the platform does this too; the command is for operators who want it now."})
   int resume(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
-      int completed = platform.resumedErasures() + platform.vault().resumeErasures();
+      int completed = platform.resumedErasures() + platform.domain().subjects().resumeErasures();
       if (json) {
         Output.json(spec.commandLine().getOut(), Map.of("completed", completed));
       } else {

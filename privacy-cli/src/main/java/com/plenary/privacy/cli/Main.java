@@ -3,8 +3,8 @@ package com.plenary.privacy.cli;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.policy.PolicyException;
 import com.plenary.privacy.server.ConfigException;
-import com.plenary.privacy.store.Conflict;
-import com.plenary.privacy.store.NotFound;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.NotFound;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 

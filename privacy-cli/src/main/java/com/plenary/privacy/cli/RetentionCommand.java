@@ -18,7 +18,7 @@ final class RetentionCommand {
   @Command(name = "run", mixinStandardHelpOptions = true, description = "Delete everything past its retention now and report what was deleted.")
   int run(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
-      Map<String, Integer> deleted = platform.vault().runRetention();
+      Map<String, Integer> deleted = platform.domain().subjects().runRetention();
       if (json) {
         Output.json(spec.commandLine().getOut(), Map.of("deleted", deleted));
       } else if (deleted.isEmpty()) {

@@ -1,9 +1,8 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.server.Grants;
 import com.plenary.privacy.server.Platform;
-import com.plenary.privacy.store.NotFound;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -158,8 +157,7 @@ final class StaffCommand {
       @Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
       Instant now = platform.clock().instant();
-      Grants.check(platform.policy(), role, categories, purposes, now, now.plus(length), now);
-      var g = platform.vault().staff().grant(id, role, categories, purposes, now, now.plus(length), "cli", null);
+      var g = platform.domain().staff().grant(id, role, categories, purposes, now, now.plus(length), "cli", null);
       if (json) {
         Output.json(spec.commandLine().getOut(), g.view(now));
       } else {
@@ -175,7 +173,7 @@ final class StaffCommand {
     try (Platform platform = root.openPlatform()) {
       platform.vault().staff().find(id).orElseThrow(() -> new NotFound("no staff member has the id '" + id + "'"));
       Instant now = platform.clock().instant();
-      var all = platform.vault().staff().grants(id);
+      var all = platform.domain().staff().grants(id);
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         Output.json(out, Map.of("grants", all.stream().map(g -> g.view(now)).toList()));
@@ -194,7 +192,7 @@ final class StaffCommand {
   int ungrant(@Parameters(index = "0", paramLabel = "ID") String id, @Parameters(index = "1", paramLabel = "GRANT") String grant,
       @Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
-      var g = platform.vault().staff().revokeGrant(id, grant, "cli", null);
+      var g = platform.domain().staff().revokeGrant(id, grant, "cli", null);
       if (json) {
         Output.json(spec.commandLine().getOut(), g.view(platform.clock().instant()));
       } else {

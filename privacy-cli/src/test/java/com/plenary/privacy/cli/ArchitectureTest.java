@@ -2,13 +2,17 @@ package com.plenary.privacy.cli;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.store.AuditLog;
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -79,6 +83,22 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("com.plenary.privacy.cli..")
         .should().dependOnClassesThat().resideInAPackage("com.plenary.privacy.server.internal..")
         .because("the command line is a front end of its own: it opens the platform and starts the server, and uses nothing of the HTTP layer")
+        .check(classes);
+  }
+
+  @Test
+  void useCasesLiveInTheDomain() {
+    Set<String> deciding = Set.of("decide", "decideUnidentified", "decideCollection", "refuse", "refuseInvisible");
+    noClasses().that().resideOutsideOfPackage("com.plenary.privacy.domain..")
+        .should().callMethodWhere(DescribedPredicate.describe("a deciding method of the enforcer",
+            call -> call.getTargetOwner().isEquivalentTo(Enforcer.class) && deciding.contains(call.getName())))
+        .because("every use of personal data is a use case of the domain, run inside the enforcer; front ends and the store only ask the domain")
+        .check(classes);
+    noClasses().that().resideInAPackage("com.plenary.privacy.store..")
+        .should().dependOnClassesThat().haveFullyQualifiedName(Enforcer.class.getName())
+        .orShould().dependOnClassesThat().haveFullyQualifiedName(Use.class.getName())
+        .orShould().dependOnClassesThat().haveFullyQualifiedName(Decision.class.getName())
+        .because("the store is adapters only: it keeps what the domain's use cases decide, and decides nothing")
         .check(classes);
   }
 }

@@ -53,7 +53,7 @@ class CliTest {
     assertThat(r.json().get("compacted").get(1).get("store").asText()).isEqualTo("keys");
     try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
       assertThat(platform.vault().usage().count()).isEqualTo(stored);
-      assertThat(Engineers.newest(platform.vault(), 1).get(0).get("details").toString()).contains("shop.example/p/2999");
+      assertThat(Engineers.newest(platform, 1).get(0).get("details").toString()).contains("shop.example/p/2999");
     }
     assertThat(run("db", "compact").out()).contains("data: ").contains(" bytes -> ");
   }

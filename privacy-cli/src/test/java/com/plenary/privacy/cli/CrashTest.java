@@ -234,7 +234,7 @@ class CrashTest {
     try (Platform platform = Platform.open(config, Clock.systemUTC())) {
       long total = platform.vault().usage().count(); // waits until the journal is in the table
       // and every stored event still opens: no owner's key was lost with the crash
-      assertThat(Engineers.newest(platform.vault(), (int) total)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("shop.example/crash"));
+      assertThat(Engineers.newest(platform, (int) total)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("shop.example/crash"));
       Map<String, Integer> rows = new java.util.HashMap<>();
       try (Connection c = DriverManager.getConnection(config.databaseUrl(), config.databaseUser(), config.databasePassword());
           PreparedStatement q = c.prepareStatement("SELECT request_id, COUNT(*) FROM usage_event WHERE request_id LIKE ? GROUP BY request_id")) {

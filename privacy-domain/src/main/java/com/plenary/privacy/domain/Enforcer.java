@@ -89,10 +89,12 @@ public final class Enforcer {
   /**
    * Records, in a transaction of its own ({@code tx}, since the caller's rolls back), that a caller
    * asked about a person who is not visible to it (unknown, registered with another service, someone
-   * else): a denied attempt.
+   * else): a denied attempt. Returns the {@link NotFound} for the caller to throw once {@code tx} has
+   * committed: the same answer whether the person does not exist or may not be seen.
    */
-  public void refuseInvisible(Tx tx, Access by, String operation, String purpose, String probedSubject) {
+  public NotFound refuseInvisible(Tx tx, Access by, String operation, String purpose, String probedSubject) {
     refuse(tx, by, operation, purpose, probedSubject, NOT_VISIBLE, List.of("C14", "C29"));
+    return new NotFound("no person with this id is visible to you");
   }
 
   /**

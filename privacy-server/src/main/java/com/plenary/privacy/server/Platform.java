@@ -1,5 +1,6 @@
 package com.plenary.privacy.server;
 
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
@@ -30,6 +31,7 @@ public final class Platform implements AutoCloseable {
   private final Keys keys;
   private final SubjectKeys keyStore;
   private final Vault vault;
+  private final Domain domain;
   private final SignInThrottle signIns;
 
   private int resumedErasures;
@@ -49,7 +51,8 @@ public final class Platform implements AutoCloseable {
     this.clock = clock;
     this.keys = keys;
     this.keyStore = keyStore;
-    this.vault = store.vault(keys, keyStore, enforcer, dataCentre.region());
+    this.vault = store.vault(keys, keyStore);
+    this.domain = new Domain(enforcer, vault.storage(), dataCentre.region());
     this.signIns = new SignInThrottle(config.signInPerAccount(), config.signInPerAddress(), config.signInWindow(), config.signInTracked(), clock);
   }
 
@@ -90,7 +93,7 @@ public final class Platform implements AutoCloseable {
       // events a stopped server left in the collector's journal go into the table now (unless a running server holds it)
       platform.vault().usage().recoverJournal(config.collectorJournalDir());
       // erasures a crash interrupted are completed before anything else is served
-      platform.resumedErasures = platform.vault().resumeErasures();
+      platform.resumedErasures = platform.domain().subjects().resumeErasures();
       ownerOnlyFiles(config);
       return platform;
     } catch (RuntimeException e) {
@@ -260,7 +263,12 @@ public final class Platform implements AutoCloseable {
     return signIns;
   }
 
-  /** The personal data vault: the one enforcement point for personal data. */
+  /** Every use of personal data, each a use case run inside the one enforcer. */
+  public Domain domain() {
+    return domain;
+  }
+
+  /** The store's side of the people: sign-in, sessions, keys; staff members; usage events as collected. */
   public Vault vault() {
     return vault;
   }

@@ -17,9 +17,9 @@ import com.plenary.privacy.server.internal.JsonBodies;
 import com.plenary.privacy.server.internal.OidcVerifier;
 import com.plenary.privacy.server.internal.OpenApi;
 import com.plenary.privacy.server.internal.Route;
-import com.plenary.privacy.store.Conflict;
+import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.store.Credentials;
-import com.plenary.privacy.store.NotFound;
+import com.plenary.privacy.domain.NotFound;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -173,7 +173,7 @@ public final class PlenaryServer implements AutoCloseable {
   /** The retention job (C11): deletes what is past its retention and logs what it deleted. */
   private void runRetention() {
     try {
-      var deleted = platform.vault().runRetention();
+      var deleted = platform.domain().subjects().runRetention();
       if (!deleted.isEmpty()) {
         LOG.info("retention deleted {}", deleted);
       }
@@ -390,7 +390,7 @@ public final class PlenaryServer implements AutoCloseable {
       Action action = actions.get(i);
       Decision d;
       try {
-        d = platform.vault().ask(by, new Use(action, r.purpose(), r.subject(), r.recipient(), r.categories(), "ask:" + action.id()));
+        d = platform.domain().questions().ask(by, new Use(action, r.purpose(), r.subject(), r.recipient(), r.categories(), "ask:" + action.id()));
       } catch (InvalidInputException e) {
         throw batch ? new InvalidInputException("[" + i + "]." + e.field(), "[" + i + "]: " + e.getMessage()) : e;
       }

@@ -89,7 +89,7 @@ class CollectorHttpTest {
     assertThat(r.statusCode()).isEqualTo(204);
     assertThat(r.headers().firstValue("X-Plenary-Recorded")).contains("yes");
     assertThat(setCookies(r)).anyMatch(c -> c.startsWith("pl_an="));
-    Map<String, Object> stored = Engineers.newest(running.platform.vault(), 1).get(0);
+    Map<String, Object> stored = Engineers.newest(running.platform, 1).get(0);
     Map<String, Object> details = (Map<String, Object>) stored.get("details");
     assertThat(details).containsOnlyKeys("page", "referrer", "language", "screen", "ip", "browser", "browser_major", "os", "device");
     assertThat(details).containsEntry("page", "https://shop.example/p/1").containsEntry("screen", "1280x800").containsEntry("language", "en-GB")
@@ -187,7 +187,7 @@ class CollectorHttpTest {
     assertThat(events()).isEqualTo(before + 2);
     String many = "{\"events\":[" + String.join(",", java.util.Collections.nCopies(1001, good)) + "]}";
     assertThat(running.postJson("/api/v1/events", many, mail).statusCode()).isEqualTo(400);
-    assertThat(Engineers.newest(running.platform.vault(), 1).get(0).get("details").toString()).contains("203.0.113.0");
+    assertThat(Engineers.newest(running.platform, 1).get(0).get("details").toString()).contains("203.0.113.0");
   }
 
   @Test
@@ -198,7 +198,7 @@ class CollectorHttpTest {
     HttpResponse<String> ok = running.postJson("/api/v1/partner-events", events, partner);
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(json.readTree(ok.body()).get("partner").asText()).isEqualTo("acme-ads");
-    Map<String, Object> stored = Engineers.newest(running.platform.vault(), 1).get(0);
+    Map<String, Object> stored = Engineers.newest(running.platform, 1).get(0);
     assertThat(stored).containsEntry("source", "partner").containsEntry("from", "acme-ads");
     String unknown = running.platform.store().credentials().issue(Credentials.Kind.PARTNER, "globex").key();
     HttpResponse<String> denied = running.postJson("/api/v1/partner-events", events, unknown);

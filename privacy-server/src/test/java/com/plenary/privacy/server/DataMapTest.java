@@ -79,7 +79,7 @@ class DataMapTest {
       var ok = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"us@example.org\",\"name\":\"U\"}}", key);
       assertThat(ok.statusCode()).isEqualTo(201);
       String id = json.readTree(ok.body()).get("id").asText();
-      var export = running.platform.vault().export(com.plenary.privacy.domain.Access.subject(id, null), id).value();
+      var export = running.platform.domain().subjects().export(com.plenary.privacy.domain.Access.subject(id, null), id).value();
       assertThat(((Map<?, ?>) export.get("subject")).get("home_region")).isEqualTo("us");
     }
   }

@@ -244,7 +244,7 @@ class EnforcementTest {
     HttpResponse<String> own = as(token, "POST", "/api/v1/staff/" + member.id() + "/grants",
         "{\"role\":\"privacy-officer\",\"categories\":[\"user\"],\"purposes\":[\"protect\"],\"until\":\"" + Instant.now().plus(Duration.ofHours(1)) + "\"}");
     assertProblem(own, 403);
-    assertThat(running.platform.vault().staff().grants(member.id())).isEmpty();
+    assertThat(running.platform.domain().staff().grants(member.id())).isEmpty();
   }
 
   @Test

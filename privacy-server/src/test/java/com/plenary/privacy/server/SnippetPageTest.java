@@ -105,7 +105,7 @@ class SnippetPageTest {
     browser.findElement(By.id("plenary-accept")).click();
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> "sent".equals(d.findElement(By.tagName("html")).getAttribute("data-plenary-tracked")));
     new WebDriverWait(browser, Duration.ofSeconds(10)).until(d -> events() > before);
-    Map<String, Object> stored = Engineers.newest(running.platform.vault(), 1).get(0);
+    Map<String, Object> stored = Engineers.newest(running.platform, 1).get(0);
     Map<String, Object> details = (Map<String, Object>) stored.get("details");
     assertThat(details.get("page").toString()).endsWith("/privacy/cookies");
     assertThat(details.get("browser").toString()).containsIgnoringCase("chrom");

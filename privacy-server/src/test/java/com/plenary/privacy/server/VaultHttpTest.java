@@ -297,7 +297,7 @@ class VaultHttpTest {
       assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
       assertThat(body(refused).get("field").asText()).isEqualTo("purposes");
     }
-    assertThat(running.platform.vault().staff().grants(support.id())).isEmpty();
+    assertThat(running.platform.domain().staff().grants(support.id())).isEmpty();
 
     HttpResponse<String> given = running.send("POST", grants, "application/json", grant, "Authorization", officerToken);
     assertThat(given.statusCode()).as(given.body()).isEqualTo(201);

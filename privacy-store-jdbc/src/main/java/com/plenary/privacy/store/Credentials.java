@@ -1,5 +1,7 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.NotFound;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,6 +1,8 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.NotFound;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,11 +1,11 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
-import com.plenary.privacy.domain.Access;
-import com.plenary.privacy.domain.AuditRecord;
-import com.plenary.privacy.domain.Enforcer;
-import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.store.crypto.Keys;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -32,35 +32,6 @@ public final class StaffMembers {
     }
   }
 
-  /** A grant of need-to-know access (C32): categories × purposes within a role, from (inclusive) until (exclusive). */
-  public record Grant(String id, String staffId, String role, List<String> categories, List<String> purposes, Instant from, Instant until,
-      String grantedBy, Instant createdAt, Instant revokedAt) {
-    public Grant {
-      categories = List.copyOf(categories);
-      purposes = List.copyOf(purposes);
-    }
-
-    /** The grant as the API and the CLI show it, with whether it is in force at {@code now}. */
-    public java.util.Map<String, Object> view(Instant now) {
-      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("id", id);
-      m.put("staff", staffId);
-      m.put("role", role);
-      m.put("categories", categories);
-      m.put("purposes", purposes);
-      m.put("from", from);
-      m.put("until", until);
-      m.put("granted_by", grantedBy);
-      m.put("revoked_at", revokedAt);
-      m.put("in_force", inForce(now));
-      return m;
-    }
-
-    public boolean inForce(Instant now) {
-      return revokedAt == null && !now.isBefore(from) && now.isBefore(until);
-    }
-  }
-
   private static final String NAME = "staff-name";
 
   private final Jdbi jdbi;
@@ -70,10 +41,7 @@ public final class StaffMembers {
 
   private final AuditLog audit;
 
-  private final Enforcer enforcer;
-
-  StaffMembers(Jdbi jdbi, Clock clock, Keys keys, SubjectKeys keyStore, AuditLog audit, Enforcer enforcer) {
-    this.enforcer = enforcer;
+  StaffMembers(Jdbi jdbi, Clock clock, Keys keys, SubjectKeys keyStore, AuditLog audit) {
     this.jdbi = jdbi;
     this.audit = audit;
     this.clock = clock;
@@ -191,47 +159,6 @@ public final class StaffMembers {
     return find(id).orElseThrow();
   }
 
-  /**
-   * Grants need-to-know access to an active member in one of their roles; the grant and who gave it
-   * are audited in the same transaction. The caller checks the grant against the policy's role.
-   */
-  public Grant grant(String staffId, String role, List<String> categories, List<String> purposes, Instant from, Instant until, String grantedBy,
-      String requestId) {
-    StaffMember m = find(staffId).filter(StaffMember::active).orElseThrow(() -> new NotFound("no active staff member has the id '" + staffId + "'"));
-    if (staffId.equals(grantedBy)) {
-      // no one opens everyone's data to themselves: a grant to oneself needs a second privacy officer (C32)
-      Refused refused;
-      try (org.jdbi.v3.core.Handle own = jdbi.open()) {
-        refused = enforcer.refuse(JdbcTx.of(own, audit), new Access(com.plenary.privacy.policy.ActorKind.STAFF, grantedBy, requestId, null), "grant",
-            purposes.isEmpty() ? null : purposes.get(0), null, "no-grant-to-oneself", List.of("C32"),
-            "no one may grant access to themselves; another privacy officer must give the grant");
-      }
-      throw refused;
-    }
-    if (!m.roles().contains(role)) {
-      throw new com.plenary.privacy.InvalidInputException("role", "the staff member does not have the role '" + role + "'");
-    }
-    String id = "gr-" + com.plenary.privacy.Ids.timeOrdered();
-    Instant now = clock.instant();
-    Instant start = stored(from);
-    Instant end = stored(until);
-    jdbi.useTransaction(h -> {
-      h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at) "
-              + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
-          .bind("id", id).bind("s", staffId).bind("role", role).bind("c", String.join(",", categories)).bind("p", String.join(",", purposes))
-          .bind("from", start).bind("until", end).bind("by", grantedBy).bind("at", now).execute();
-      audit.append(h, AuditRecord.recorded("staff", grantedBy, "grant").purpose(String.join(",", purposes)).categories(categories)
-          .rules(List.of("staff-grant:" + id, "to:" + staffId)).clauses(List.of("C32")).requestId(requestId).build());
-    });
-    return new Grant(id, staffId, role, categories, purposes, start, end, grantedBy, now, null);
-  }
-
-  /** Every grant of the member, newest first. */
-  public List<Grant> grants(String staffId) {
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s ORDER BY created_at DESC, id DESC").bind("s", staffId)
-        .map((rs, ctx) -> grant(rs)).list());
-  }
-
   /** The member's grants in force now, as the decision engine takes them (chosen by the database, not from the whole history). */
   public List<Facts.Grant> grantsInForce(String staffId) {
     return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now")
@@ -249,21 +176,7 @@ public final class StaffMembers {
     return new Facts.Staff(staffId, type, agreement, grantsInForce(staffId));
   }
 
-  /** Ends a grant at once; audited. */
-  public Grant revokeGrant(String staffId, String grantId, String revokedBy, String requestId) {
-    jdbi.useTransaction(h -> {
-      int n = h.createUpdate("UPDATE staff_grant SET revoked_at = :at WHERE id = :id AND staff_id = :s AND revoked_at IS NULL")
-          .bind("at", clock.instant()).bind("id", grantId).bind("s", staffId).execute();
-      if (n == 0) {
-        throw new NotFound("no grant in force has the id '" + grantId + "' for this staff member");
-      }
-      audit.append(h, AuditRecord.recorded("staff", revokedBy, "ungrant").purpose("protect")
-          .rules(List.of("staff-grant:" + grantId, "to:" + staffId)).clauses(List.of("C32")).requestId(requestId).build());
-    });
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE id = :id").bind("id", grantId).map((rs, ctx) -> grant(rs)).one());
-  }
-
-  private static Grant grant(java.sql.ResultSet rs) throws java.sql.SQLException {
+  static Grant grant(ResultSet rs) throws SQLException {
     OffsetDateTime revoked = rs.getObject("revoked_at", OffsetDateTime.class);
     return new Grant(rs.getString("id"), rs.getString("staff_id"), rs.getString("role"), split(rs.getString("categories")), split(rs.getString("purposes")),
         rs.getObject("valid_from", OffsetDateTime.class).toInstant(), rs.getObject("valid_until", OffsetDateTime.class).toInstant(),

@@ -1,6 +1,6 @@
 package com.plenary.privacy.store;
 
-import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.store.crypto.Keys;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
@@ -77,14 +77,9 @@ public final class Store implements AutoCloseable {
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());
   }
 
-  /** The vault over this store's database, sealing with {@code keys} and deciding through {@code enforcer}. */
-  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, Enforcer enforcer) {
-    return vault(keys, keyStore, enforcer, null);
-  }
-
-  /** The vault for a deployment in {@code region}: it registers only people whose home region that is (C13); null for any. */
-  public Vault vault(com.plenary.privacy.store.crypto.Keys keys, SubjectKeys keyStore, Enforcer enforcer, String region) {
-    return new Vault(jdbi, keys, keyStore, enforcer, audit, clock, region);
+  /** The vault over this store's database, sealing with {@code keys}; the domain's use cases work through its {@link Vault#storage()}. */
+  public Vault vault(Keys keys, SubjectKeys keyStore) {
+    return new Vault(jdbi, keys, keyStore, audit, clock);
   }
 
   private static String vendor(javax.sql.DataSource ds) {

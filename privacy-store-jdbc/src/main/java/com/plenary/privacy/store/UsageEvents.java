@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
-import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.DataOutputStream;
@@ -484,11 +484,7 @@ public final class UsageEvents {
    * email the partner knows) is hashed with the blind-index key. A partner's record is one visitor: a
    * record linked to anyone already is a {@link Conflict}.
    */
-  Map<String, Object> link(Handle h, Access by, String subjectId, String partner, String identifier, String purpose) {
-    if (identifier == null || identifier.isBlank() || identifier.length() > 320) {
-      throw new InvalidInputException("identifier", "identifier must be 1 to 320 characters");
-    }
-    Instant now = clock.instant();
+  EventRecords.Link link(Handle h, String subjectId, String partner, String identifier, String purpose, String linkedBy, Instant now) {
     String record = partnerRecord(partner, identifier, now);
     String id = "ln-" + UUID.randomUUID();
     int existing = h.createQuery("SELECT COUNT(*) FROM partner_link WHERE partner_record_id = :r").bind("r", record).mapTo(Integer.class).one();
@@ -496,42 +492,15 @@ public final class UsageEvents {
       throw new Conflict("this partner record is already linked to a person; a partner's record stands for one visitor");
     }
     h.createUpdate("INSERT INTO partner_link (id, subject_id, partner_record_id, purpose, linked_by, created_at) VALUES (:id, :s, :r, :p, :by, :at)")
-        .bind("id", id).bind("s", subjectId).bind("r", record).bind("p", purpose).bind("by", by.kind().id() + ":" + by.id()).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", id);
-    m.put("partner", partner);
-    m.put("purpose", purpose);
-    m.put("created_at", now);
-    return m;
+        .bind("id", id).bind("s", subjectId).bind("r", record).bind("p", purpose).bind("by", linkedBy).bind("at", now.atOffset(ZoneOffset.UTC)).execute();
+    return new EventRecords.Link(id, partner, purpose, linkedBy, now);
   }
 
-  /** Undoes a link; the partner's record stays the partner's, no longer combined with the person. */
-  public boolean unlink(Access by, String subjectId, String linkId) {
-    return jdbi.inTransaction(h -> {
-      int n = h.createUpdate("DELETE FROM partner_link WHERE id = :id AND subject_id = :s").bind("id", linkId).bind("s", subjectId).execute();
-      if (n > 0) {
-        audit.append(h, AuditRecord.recorded(by, "unlink").purpose(Vocabulary.PROVIDE).subject(subjectId).categories(List.of("user.partner"))
-            .rules(List.of("partner-unlink")).clauses(List.of("C5")).build());
-      }
-      return n > 0;
-    });
-  }
-
-  public List<Map<String, Object>> links(String subjectId) {
-    return jdbi.withHandle(h -> links(h, subjectId));
-  }
-
-  static List<Map<String, Object>> links(Handle h, String subjectId) {
+  static List<EventRecords.Link> links(Handle h, String subjectId) {
     return h.createQuery("SELECT l.id, r.partner, l.purpose, l.linked_by, l.created_at FROM partner_link l JOIN partner_record r ON r.id = l.partner_record_id "
-            + "WHERE l.subject_id = :s ORDER BY l.created_at").bind("s", subjectId).map((rs, ctx) -> {
-              Map<String, Object> m = new LinkedHashMap<>();
-              m.put("id", rs.getString("id"));
-              m.put("partner", rs.getString("partner"));
-              m.put("purpose", rs.getString("purpose"));
-              m.put("linked_by", rs.getString("linked_by"));
-              m.put("created_at", rs.getObject("created_at", OffsetDateTime.class).toInstant());
-              return m;
-            }).list();
+            + "WHERE l.subject_id = :s ORDER BY l.created_at").bind("s", subjectId)
+        .map((rs, ctx) -> new EventRecords.Link(rs.getString("id"), rs.getString("partner"), rs.getString("purpose"), rs.getString("linked_by"),
+            rs.getObject("created_at", OffsetDateTime.class).toInstant())).list();
   }
 
   /**
@@ -567,9 +536,10 @@ public final class UsageEvents {
 
   /**
    * Deletes the person's events, browsers and linked partner records within {@code h}'s transaction;
-   * adds the key owners whose keys must then be destroyed to {@code keysToDestroy}. Returns counts.
+   * answers the counts and the key owners whose keys must then be destroyed.
    */
-  Map<String, Integer> eraseFor(Handle h, String subjectId, List<String> keysToDestroy) {
+  EventRecords.Erased eraseFor(Handle h, String subjectId) {
+    List<String> keysToDestroy = new ArrayList<>();
     Map<String, Integer> counts = new TreeMap<>();
     List<String> browsers = h.createQuery("SELECT id FROM browser WHERE subject_id = :s").bind("s", subjectId).mapTo(String.class).list();
     List<String> records = h.createQuery("SELECT partner_record_id FROM partner_link WHERE subject_id = :s").bind("s", subjectId).mapTo(String.class).list();
@@ -596,7 +566,7 @@ public final class UsageEvents {
     if (!records.isEmpty()) {
       counts.put("partner_records", records.size());
     }
-    return counts;
+    return new EventRecords.Erased(counts, keysToDestroy);
   }
 
   /**
@@ -620,8 +590,7 @@ public final class UsageEvents {
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM usage_event").mapTo(Long.class).one());
   }
 
-  /** The newest events stored (by their time-ordered ids), opened; for operators' checks and tests. */
-  /** The newest events, opened; only inside a transaction whose use the enforcer has decided (see {@link Vault#newestEvents}). */
+  /** The newest events stored (by their time-ordered ids), opened; only inside a transaction whose use the enforcer has decided. */
   List<Map<String, Object>> newest(Handle h, int limit) {
     List<Map<String, Object>> out = new ArrayList<>();
     // the highest ids are the newest milliseconds (read through the key); within a millisecond ids

@@ -3,6 +3,7 @@ package com.plenary.privacy.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
@@ -196,7 +197,7 @@ class CollectorJournalTest {
     // reads wait for the journal: everything acknowledged is visible at once
     assertThat(s.usage.countByRequestIds(ids)).isEqualTo(400);
     assertThat(s.usage.count()).isEqualTo(400);
-    assertThat(Engineers.newest(s.vault, 400)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("https://shop.example/journal"));
+    assertThat(Engineers.newest(s.domain, s.vault, 400)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("https://shop.example/journal"));
     assertThat(s.usage.journalLag()).isZero();
     // each transaction into the table is audited with how many events it collected
     assertThat(s.store.audit().recent(1_000, null).stream().filter(e -> e.action().equals("collect"))
@@ -282,13 +283,16 @@ class CollectorJournalTest {
     final SubjectKeys keys;
     final UsageEvents usage;
     final Vault vault;
+    final Domain domain;
     final Postgres pg;
 
     Setup(String url, String user, Postgres pg, Path tmp) throws Exception {
       this.pg = pg;
       this.store = Store.open(url, user, "", 4, Clock.systemUTC());
       this.keys = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", Clock.systemUTC());
-      this.vault = store.vault(Keys.local(Files.createTempDirectory(tmp, "keys")), keys, Enforcer.create(Policy.bundled(), java.time.Clock.systemUTC()));
+      Enforcer enforcer = Enforcer.create(Policy.bundled(), Clock.systemUTC());
+      this.vault = store.vault(Keys.local(Files.createTempDirectory(tmp, "keys")), keys);
+      this.domain = new Domain(enforcer, vault.storage(), null);
       this.usage = vault.usage();
     }
 

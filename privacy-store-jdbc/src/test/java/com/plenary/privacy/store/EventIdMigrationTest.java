@@ -3,6 +3,7 @@ package com.plenary.privacy.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.plenary.privacy.Ids;
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
@@ -73,7 +74,9 @@ class EventIdMigrationTest {
   private static void retain(String url, String user, MutableClock clock, String legacyOld, String legacyNew) throws Exception {
     try (Store store = Store.open(url, user, "", 2, clock);
         SubjectKeys keys = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", clock)) {
-      Vault vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keys, Enforcer.create(Policy.bundled(), java.time.Clock.systemUTC()));
+      Enforcer enforcer = Enforcer.create(Policy.bundled(), clock);
+      Vault vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keys);
+      Domain domain = new Domain(enforcer, vault.storage(), null);
       try (Connection c = DriverManager.getConnection(url, user, "")) {
         assertThat(ids(c, "SELECT id FROM usage_event_legacy_id ORDER BY id")).containsExactlyInAnyOrder(legacyOld, legacyNew);
         assertThat(ids(c, "SELECT id FROM usage_event")).containsExactlyInAnyOrder(legacyOld, legacyNew);
@@ -81,13 +84,13 @@ class EventIdMigrationTest {
       // a time-ordered event stored now, at the same time as legacyNew
       vault.usage().append(java.util.List.of(new UsageEvents.Event("rq-new", "browser", "snippet", "improve.analytics", "pageview",
           "BBBBBBBBBBBBBBBBBBBBBB", null, null, java.util.Map.of("page", "https://x.example/"))));
-      assertThat(vault.runRetention()).containsEntry("usage_events", 1);
+      assertThat(domain.subjects().runRetention()).containsEntry("usage_events", 1);
       try (Connection c = DriverManager.getConnection(url, user, "")) {
         assertThat(ids(c, "SELECT id FROM usage_event")).hasSize(2).contains(legacyNew).doesNotContain(legacyOld);
         assertThat(ids(c, "SELECT id FROM usage_event_legacy_id")).containsExactly(legacyNew);
       }
       clock.advance(Duration.ofDays(800));
-      assertThat(vault.runRetention()).containsEntry("usage_events", 2);
+      assertThat(domain.subjects().runRetention()).containsEntry("usage_events", 2);
       try (Connection c = DriverManager.getConnection(url, user, "")) {
         assertThat(ids(c, "SELECT id FROM usage_event")).isEmpty();
         assertThat(ids(c, "SELECT id FROM usage_event_legacy_id")).isEmpty();

@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
@@ -17,13 +18,16 @@ class H2StoreTest extends VaultContract {
   private Store store;
   private SubjectKeys keyStore;
   private Vault vault;
+  private Domain domain;
 
   @BeforeAll
   void open() throws Exception {
     Path keys = Files.createTempDirectory("plenary-keys");
     store = Store.open(url, "sa", "", 4, clock);
     keyStore = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", clock);
-    vault = store.vault(Keys.local(keys), keyStore, Enforcer.create(Policy.bundled(), clock));
+    Enforcer enforcer = Enforcer.create(Policy.bundled(), clock);
+    vault = store.vault(Keys.local(keys), keyStore);
+    domain = new Domain(enforcer, vault.storage(), null);
   }
 
   @AfterAll
@@ -45,6 +49,11 @@ class H2StoreTest extends VaultContract {
   @Override
   Vault vault() {
     return vault;
+  }
+
+  @Override
+  Domain domain() {
+    return domain;
   }
 
   @Override

@@ -2,6 +2,7 @@ package com.plenary.privacy.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
@@ -20,6 +21,7 @@ class PostgresStoreTest extends VaultContract {
   private Store store;
   private SubjectKeys keyStore;
   private Vault vault;
+  private Domain domain;
 
   @BeforeAll
   void open() throws Exception {
@@ -27,7 +29,9 @@ class PostgresStoreTest extends VaultContract {
     pgKeys = Postgres.freshSchema();
     store = Store.open(pg.url(), pg.user(), "", 4, clock);
     keyStore = SubjectKeys.open(pgKeys.url(), pgKeys.user(), "", clock);
-    vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keyStore, Enforcer.create(Policy.bundled(), clock));
+    Enforcer enforcer = Enforcer.create(Policy.bundled(), clock);
+    vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keyStore);
+    domain = new Domain(enforcer, vault.storage(), null);
   }
 
   @AfterAll
@@ -82,6 +86,11 @@ class PostgresStoreTest extends VaultContract {
   @Override
   Vault vault() {
     return vault;
+  }
+
+  @Override
+  Domain domain() {
+    return domain;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.NotFound;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

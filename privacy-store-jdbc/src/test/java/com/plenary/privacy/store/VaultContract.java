@@ -1,5 +1,8 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Domain;
+import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.StaffRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The vault's contract: every test here runs on H2 and on PostgreSQL. */
 abstract class VaultContract extends StoreContract {
   abstract Vault vault();
+
+  abstract Domain domain();
 
   abstract SubjectKeys keyStore();
 
@@ -45,7 +50,7 @@ abstract class VaultContract extends StoreContract {
   static final Access SHOP = Access.service("shop", "rq-test");
 
   String registerAda() {
-    var out = vault().register(MAIL, "mail", Map.of("email", "ada." + System.nanoTime() + "@example.org", "name", "Ada Lovelace", "phone", "+44 20 7946 0000"), null, null);
+    var out = domain().subjects().register(MAIL, "mail", Map.of("email", "ada." + System.nanoTime() + "@example.org", "name", "Ada Lovelace", "phone", "+44 20 7946 0000"), null, null);
     assertThat(out.permitted()).isTrue();
     return out.value().id();
   }
@@ -53,7 +58,7 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C2_declaredFieldsAreStoredAndReadBackForADeclaredPurpose() {
     String id = registerAda();
-    var read = vault().read(MAIL, id, "provide", List.of());
+    var read = domain().subjects().read(MAIL, id, "provide", List.of());
     assertThat(read.permitted()).isTrue();
     assertThat(read.value().values()).containsEntry("name", "Ada Lovelace").containsEntry("phone", "+44 20 7946 0000");
   }
@@ -61,7 +66,7 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C2_anUndeclaredFieldIsRefusedByNameAndNothingIsStored() {
     int before = subjectCount();
-    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "x@example.org", "name", "X", "shoe_size", "44"), null, null))
+    assertThatThrownBy(() -> domain().subjects().register(MAIL, "mail", Map.of("email", "x@example.org", "name", "X", "shoe_size", "44"), null, null))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("'shoe_size'").hasMessageNotContaining("44")
         .extracting(e -> ((InvalidInputException) e).field()).isEqualTo("shoe_size");
     assertThat(subjectCount()).isEqualTo(before);
@@ -69,13 +74,13 @@ abstract class VaultContract extends StoreContract {
 
   @Test
   void C18_aMissingRequiredFieldIsNamed() {
-    assertThatThrownBy(() -> vault().register(SHOP, "shop", Map.of("email", "y@example.org", "name", "Y"), null, null))
+    assertThatThrownBy(() -> domain().subjects().register(SHOP, "shop", Map.of("email", "y@example.org", "name", "Y"), null, null))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("'address'");
   }
 
   @Test
   void C22_decliningAnOptionalFieldStillRegistersAndNamesWhatIsUnavailable() {
-    var out = vault().register(MAIL, "mail", Map.of("email", "z" + System.nanoTime() + "@example.org", "name", "Zed"), null, null);
+    var out = domain().subjects().register(MAIL, "mail", Map.of("email", "z" + System.nanoTime() + "@example.org", "name", "Zed"), null, null);
     assertThat(out.value().declined()).containsExactlyInAnyOrder("phone", "language", "country");
     assertThat(out.value().unavailable()).anySatisfy(u -> {
       assertThat(u.service()).isEqualTo("shop");
@@ -85,20 +90,20 @@ abstract class VaultContract extends StoreContract {
 
   @Test
   void badValuesAreRefusedWithoutEchoingThem() {
-    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "not-an-email", "name", "N"), null, null))
+    assertThatThrownBy(() -> domain().subjects().register(MAIL, "mail", Map.of("email", "not-an-email", "name", "N"), null, null))
         .hasMessageContaining("'email'").hasMessageNotContaining("not-an-email");
-    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "n@example.org", "name", "N".repeat(201)), null, null))
+    assertThatThrownBy(() -> domain().subjects().register(MAIL, "mail", Map.of("email", "n@example.org", "name", "N".repeat(201)), null, null))
         .hasMessageContaining("longer than 200");
-    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "n@example.org", "name", "Bad\u0000Name"), null, null))
+    assertThatThrownBy(() -> domain().subjects().register(MAIL, "mail", Map.of("email", "n@example.org", "name", "Bad\u0000Name"), null, null))
         .hasMessageContaining("control character");
-    assertThatThrownBy(() -> vault().register(MAIL, "mail", Map.of("email", "n@example.org", "name", 42), null, null))
+    assertThatThrownBy(() -> domain().subjects().register(MAIL, "mail", Map.of("email", "n@example.org", "name", 42), null, null))
         .hasMessageContaining("must be a text");
   }
 
   @Test
   void C14_aReadForAnUndeclaredPurposeIsDeniedAndAudited() {
     String id = registerAda();
-    var read = vault().read(MAIL, id, "develop", List.of("email"));
+    var read = domain().subjects().read(MAIL, id, "develop", List.of("email"));
     assertThat(read.permitted()).isFalse();
     assertThat(read.decision().clauses()).contains("C19");
     var last = vault().audit().about(id, 100);
@@ -112,11 +117,11 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C19_consentOpensAnUndeclaredPurposeAndWithdrawalClosesItAgain() {
     String id = registerAda();
-    assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
-    vault().grantConsent(Access.subject(id, null), id, "develop", null);
-    assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isTrue();
-    assertThat(vault().withdrawConsent(Access.subject(id, null), id, "develop", null)).isEqualTo(1);
-    assertThat(vault().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
+    assertThat(domain().subjects().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
+    domain().consents().grant(Access.subject(id, null), id, "develop", null);
+    assertThat(domain().subjects().read(MAIL, id, "develop", List.of("email")).permitted()).isTrue();
+    assertThat(domain().consents().withdraw(Access.subject(id, null), id, "develop", null)).isEqualTo(1);
+    assertThat(domain().subjects().read(MAIL, id, "develop", List.of("email")).permitted()).isFalse();
   }
 
   @Test
@@ -150,17 +155,17 @@ abstract class VaultContract extends StoreContract {
   void C32_grantsAreInForceFromTheirStartUntilTheirEndOrRevocation() {
     var member = vault().staff().add("Gail", "employee", List.of("support"), Instant.now());
     Instant now = clock().instant();
-    var later = vault().staff().grant(member.id(), "support", List.of("user.contact"), List.of("communicate.respond"), now.plusSeconds(3600), now.plusSeconds(7200),
+    var later = domain().staff().grant(member.id(), "support", List.of("user.contact"), List.of("communicate.respond"), now.plusSeconds(3600), now.plusSeconds(7200),
         "st-officer", "rq-grant");
-    var current = vault().staff().grant(member.id(), "support", List.of("user.name"), List.of("provide"), now, now.plusSeconds(60), "st-officer", "rq-grant");
+    var current = domain().staff().grant(member.id(), "support", List.of("user.name"), List.of("provide"), now, now.plusSeconds(60), "st-officer", "rq-grant");
     assertThat(vault().staff().grantsInForce(member.id())).singleElement().satisfies(g -> assertThat(g.categories()).containsExactly("user.name"));
-    assertThat(vault().staff().grants(member.id())).extracting(StaffMembers.Grant::id).containsExactlyInAnyOrder(later.id(), current.id());
+    assertThat(domain().staff().grants(member.id())).extracting(StaffRecords.Grant::id).containsExactlyInAnyOrder(later.id(), current.id());
     clock().advance(java.time.Duration.ofMinutes(61)); // the first has ended, the second begun
     assertThat(vault().staff().grantsInForce(member.id())).singleElement().satisfies(g -> assertThat(g.purposes()).containsExactly("communicate.respond"));
-    assertThat(vault().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant").revokedAt()).isNotNull();
+    assertThat(domain().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant").revokedAt()).isNotNull();
     assertThat(vault().staff().grantsInForce(member.id())).isEmpty();
-    assertThatThrownBy(() -> vault().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant")).isInstanceOf(NotFound.class);
-    assertThatThrownBy(() -> vault().staff().grant(member.id(), "auditor", List.of("user"), List.of("protect"), now, now.plusSeconds(60), "st-officer", null))
+    assertThatThrownBy(() -> domain().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant")).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().staff().grant(member.id(), "auditor", List.of("user"), List.of("protect"), now, now.plusSeconds(60), "st-officer", null))
         .isInstanceOf(InvalidInputException.class);
   }
 
@@ -177,8 +182,7 @@ abstract class VaultContract extends StoreContract {
       // a row as the platform wrote it before names were sealed
       c.createStatement().execute("INSERT INTO staff_member (id, name, type, roles, created_at) VALUES ('st-legacy-" + added.id().substring(3)
           + "', 'Legacy Name', 'employee', 'support', CURRENT_TIMESTAMP)");
-      Vault reopened = store().vault(com.plenary.privacy.store.crypto.Keys.local(java.nio.file.Files.createTempDirectory("plenary-keys-reopened")), keyStore(),
-          com.plenary.privacy.domain.Enforcer.create(com.plenary.privacy.policy.Policy.bundled(), clock()));
+      Vault reopened = store().vault(com.plenary.privacy.store.crypto.Keys.local(java.nio.file.Files.createTempDirectory("plenary-keys-reopened")), keyStore());
       String legacy = "st-legacy-" + added.id().substring(3);
       assertThat(reopened.staff().find(legacy).orElseThrow().name()).isEqualTo("Legacy Name");
       try (var rs = c.createStatement().executeQuery("SELECT name, name_sealed FROM staff_member WHERE id = '" + legacy + "'")) {
@@ -196,21 +200,21 @@ abstract class VaultContract extends StoreContract {
     vault().usage().append(List.of(new UsageEvents.Event("rq-newest-" + System.nanoTime(), "service", "mail", "technical", "open", null, id, null,
         Map.of("page", "https://x.example/newest"))));
     var member = vault().staff().add("No Grant", "employee", List.of("engineer"), clock().instant());
-    var denied = vault().newestEvents(Access.staff(vault().staff().facts(member.id(), "employee"), "rq-newest"), 5);
+    var denied = domain().collection().newestEvents(Access.staff(vault().staff().facts(member.id(), "employee"), "rq-newest"), 5);
     assertThat(denied.permitted()).isFalse();
-    assertThat(Engineers.newest(vault(), 1, clock().instant())).singleElement()
+    assertThat(Engineers.newest(domain(), vault(), 1, clock().instant())).singleElement()
         .satisfies(e -> assertThat(e.get("details").toString()).contains("x.example/newest"));
     vault().audit().seal();
     assertThat(vault().audit().recent(50, null)).filteredOn(e -> e.action().equals("inspect-events")).extracting(AuditLog.Entry::effect)
         .contains("deny", "permit");
-    vault().erase(Access.subject(id, null), id); // leaves no event for the retention tests
+    domain().subjects().erase(Access.subject(id, null), id); // leaves no event for the retention tests
   }
 
   @Test
   void aServiceSeesOnlyPeopleRegisteredWithIt() {
     String id = registerAda();
-    assertThatThrownBy(() -> vault().read(SHOP, id, "provide", List.of())).isInstanceOf(NotFound.class);
-    assertThatThrownBy(() -> vault().read(MAIL, "s-nobody", "provide", List.of())).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().subjects().read(SHOP, id, "provide", List.of())).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().subjects().read(MAIL, "s-nobody", "provide", List.of())).isInstanceOf(NotFound.class);
     // the refused look-ups are attempted accesses: audited, denied, with the id that was asked for
     assertThat(vault().audit().about(id, 100)).anySatisfy(e -> {
       assertThat(e.actorKind() + ":" + e.actorId()).isEqualTo("service:shop");
@@ -226,9 +230,9 @@ abstract class VaultContract extends StoreContract {
   void aPersonSeesOnlyTheirOwnData() {
     String ada = registerAda();
     String other = registerAda();
-    assertThatThrownBy(() -> vault().export(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
-    assertThatThrownBy(() -> vault().correct(Access.subject(ada, null), other, Map.of("name", "Mallory"))).isInstanceOf(NotFound.class);
-    assertThatThrownBy(() -> vault().erase(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().subjects().export(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().subjects().correct(Access.subject(ada, null), other, Map.of("name", "Mallory"))).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().subjects().erase(Access.subject(ada, null), other)).isInstanceOf(NotFound.class);
     assertThat(vault().audit().about(other, 100)).filteredOn(e -> e.effect().equals("deny")).extracting(AuditLog.Entry::action)
         .contains("export", "correct", "erase");
   }
@@ -236,10 +240,10 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C35_aCorrectedFieldIsReturnedCorrected() {
     String id = registerAda();
-    var corrected = vault().correct(Access.subject(id, null), id, Map.of("name", "Augusta Ada King"));
+    var corrected = domain().subjects().correct(Access.subject(id, null), id, Map.of("name", "Augusta Ada King"));
     assertThat(corrected.value()).containsExactly("name");
-    assertThat(vault().read(MAIL, id, "provide", List.of("name")).value().values()).containsEntry("name", "Augusta Ada King");
-    assertThat(vault().requests(id)).anySatisfy(r -> assertThat(r.get("kind")).isEqualTo("correction"));
+    assertThat(domain().subjects().read(MAIL, id, "provide", List.of("name")).value().values()).containsEntry("name", "Augusta Ada King");
+    assertThat(domain().subjects().requests(Access.subject(id, null), id)).anySatisfy(r -> assertThat(r.get("kind")).isEqualTo("correction"));
   }
 
   @Test
@@ -247,10 +251,10 @@ abstract class VaultContract extends StoreContract {
   void C34_C11_theExportHoldsEverythingAboutThePersonAndNothingOfAnother() {
     String id = registerAda();
     String other = registerAda();
-    vault().correct(Access.subject(other, null), other, Map.of("name", "Someone Else"));
-    vault().addContent(MAIL, id, "message", "communicate.respond", "Where is my parcel?");
-    vault().grantConsent(Access.subject(id, null), id, "develop", null);
-    var export = vault().export(Access.subject(id, null), id);
+    domain().subjects().correct(Access.subject(other, null), other, Map.of("name", "Someone Else"));
+    domain().subjects().addContent(MAIL, id, "message", "communicate.respond", "Where is my parcel?");
+    domain().consents().grant(Access.subject(id, null), id, "develop", null);
+    var export = domain().subjects().export(Access.subject(id, null), id);
     assertThat(export.permitted()).isTrue();
     Map<String, Object> out = export.value();
     assertThat((Map<String, Object>) out.get("profile")).containsKeys("email", "name", "phone");
@@ -267,19 +271,19 @@ abstract class VaultContract extends StoreContract {
   @Test
   @SuppressWarnings("unchecked")
   void C11_contentPastItsRetentionIsDeletedByTheRetentionJob() {
-    vault().runRetention();
+    domain().subjects().runRetention();
     String id = registerAda();
-    vault().addContent(MAIL, id, "message", "communicate.respond", "a private message");
-    vault().addContent(MAIL, id, "content", "improve", "a public post");
-    assertThat(vault().runRetention()).isEmpty();
+    domain().subjects().addContent(MAIL, id, "message", "communicate.respond", "a private message");
+    domain().subjects().addContent(MAIL, id, "content", "improve", "a public post");
+    assertThat(domain().subjects().runRetention()).isEmpty();
     clock().advance(java.time.Duration.ofDays(2 * 366));
     vault().usage().append(List.of(new UsageEvents.Event("rq-retained-" + id, "service", "mail", "technical", "open", null, id, null,
         Map.of("page", "https://x.example/old"))));
-    assertThat(vault().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public").doesNotContainKey("usage_events");
+    assertThat(domain().subjects().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public").doesNotContainKey("usage_events");
     clock().advance(java.time.Duration.ofDays(400)); // past the 13 months of user.behavior and user.device
-    assertThat(vault().runRetention()).containsKey("usage_events");
+    assertThat(domain().subjects().runRetention()).containsKey("usage_events");
     assertThat(vault().usage().countByRequestIds(List.of("rq-retained-" + id))).isZero();
-    List<Map<String, Object>> left = (List<Map<String, Object>>) vault().export(Access.subject(id, null), id).value().get("content");
+    List<Map<String, Object>> left = (List<Map<String, Object>>) domain().subjects().export(Access.subject(id, null), id).value().get("content");
     assertThat(left).singleElement().satisfies(c -> assertThat(c.get("text")).isEqualTo("a public post"));
   }
 
@@ -287,10 +291,10 @@ abstract class VaultContract extends StoreContract {
   void erasureShredsTheKeyAndLeavesOnlyAPseudonymousRecord() {
     String id = registerAda();
     assertThat(keyStore().get(id)).isPresent();
-    var erased = vault().erase(Access.subject(id, null), id);
+    var erased = domain().subjects().erase(Access.subject(id, null), id);
     assertThat(erased.value().counts()).containsEntry("user.name", 1).containsEntry("data_key", 1);
     assertThat(keyStore().get(id)).isEmpty();
-    assertThatThrownBy(() -> vault().read(MAIL, id, "provide", List.of())).isInstanceOf(NotFound.class);
+    assertThatThrownBy(() -> domain().subjects().read(MAIL, id, "provide", List.of())).isInstanceOf(NotFound.class);
     assertThat(vault().audit().about(id, 100)).isNotEmpty().allSatisfy(e -> assertThat(e.subject()).isEqualTo(id));
   }
 
@@ -302,16 +306,16 @@ abstract class VaultContract extends StoreContract {
     String odd = "rq,\"" + System.nanoTime() + "\"";
     vault().usage().append(List.of(new UsageEvents.Event("rq-a-" + id, "browser", "snippet", "improve.analytics", "pageview", cookie, null, null,
         Map.of("page", "https://x.example/before"))));
-    assertThat(vault().attachBrowser(id, cookie, "rq-test")).isEqualTo(1);
+    assertThat(domain().collection().attachBrowser(id, cookie, "rq-test")).isEqualTo(1);
     vault().usage().append(List.of(new UsageEvents.Event(odd, "service", "mail", "technical", "open", null, id, null,
         Map.of("page", "https://x.example/after?q=\"quoted\",comma"))));
     assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isEqualTo(2);
-    List<Map<String, Object>> events = (List<Map<String, Object>>) vault().export(Access.subject(id, null), id).value().get("usage_events");
+    List<Map<String, Object>> events = (List<Map<String, Object>>) domain().subjects().export(Access.subject(id, null), id).value().get("usage_events");
     String written = events.stream().map(e -> String.valueOf(((com.fasterxml.jackson.databind.util.RawValue) e.get("details")).rawValue())).toList().toString();
     assertThat(events).allSatisfy(e -> assertThat((java.time.Instant) e.get("received_at"))
         .isBetween(clock().instant().minusSeconds(60), clock().instant().plusSeconds(60)));
     assertThat(written).contains("https://x.example/before").contains("after?q=").contains("quoted");
-    var erased = vault().erase(Access.subject(id, null), id);
+    var erased = domain().subjects().erase(Access.subject(id, null), id);
     assertThat(erased.value().counts()).containsEntry("usage_events", 2).containsEntry("browsers", 1);
     assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isZero();
   }
@@ -331,13 +335,13 @@ abstract class VaultContract extends StoreContract {
     // the connections are usable afterwards: the next batch is stored
     assertThat(vault().usage().append(batch.subList(0, 1500))).isEqualTo(1500);
     assertThat(vault().usage().countByRequestIds(ids)).isEqualTo(1500);
-    vault().erase(Access.subject(id, null), id); // the retention test counts what is left of old events
+    domain().subjects().erase(Access.subject(id, null), id); // the retention test counts what is left of old events
   }
 
   @Test
   void C6_signInWorksByEmailAndPasswordAndNeverSaysWhichWasWrong() {
     String email = "sign." + System.nanoTime() + "@example.org";
-    var reg = vault().register(MAIL, "mail", Map.of("email", email, "name", "Sig"), "correct horse battery", null);
+    var reg = domain().subjects().register(MAIL, "mail", Map.of("email", email, "name", "Sig"), "correct horse battery", null);
     assertThat(vault().signIn(email.toUpperCase(), "correct horse battery")).contains(reg.value().id());
     assertThat(vault().signIn(email, "wrong password!")).isEmpty();
     assertThat(vault().signIn("nobody@example.org", "correct horse battery")).isEmpty();
@@ -350,7 +354,7 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C29_theAuditChainVerifiesAndDetectsATamperedEntry() {
     String id = registerAda();
-    vault().read(MAIL, id, "provide", List.of());
+    domain().subjects().read(MAIL, id, "provide", List.of());
     assertThat(vault().audit().verify().intact()).isTrue();
     long seq = vault().audit().about(id, 10).get(0).seq();
     tamper("UPDATE audit_log_entry SET effect = 'deny' WHERE seq = " + seq);
@@ -371,7 +375,7 @@ abstract class VaultContract extends StoreContract {
       for (int t = 0; t < 4; t++) {
         running.add(pool.submit(() -> {
           while (!stop.get()) {
-            assertThat(vault().read(MAIL, id, "provide", List.of("name")).permitted()).isTrue();
+            assertThat(domain().subjects().read(MAIL, id, "provide", List.of("name")).permitted()).isTrue();
           }
           return null;
         }));
@@ -412,8 +416,8 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C29_aHeadMovedBackBehindSealedEntriesIsDetected() throws Exception {
     String id = registerAda();
-    vault().read(MAIL, id, "provide", List.of());
-    vault().read(MAIL, id, "provide", List.of());
+    domain().subjects().read(MAIL, id, "provide", List.of());
+    domain().subjects().read(MAIL, id, "provide", List.of());
     assertThat(vault().audit().verify().intact()).isTrue();
     long headSeq;
     String headHash;
@@ -440,9 +444,9 @@ abstract class VaultContract extends StoreContract {
     String eve = registerAda();
     tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
         + "WHERE subject_id = '" + eve + "' AND field = 'name'");
-    assertThatThrownBy(() -> vault().read(MAIL, eve, "provide", List.of("name"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
+    assertThatThrownBy(() -> domain().subjects().read(MAIL, eve, "provide", List.of("name"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
     tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
         + "WHERE subject_id = '" + ada + "' AND field = 'phone'");
-    assertThatThrownBy(() -> vault().read(MAIL, ada, "provide", List.of("phone"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
+    assertThatThrownBy(() -> domain().subjects().read(MAIL, ada, "provide", List.of("phone"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
   }
 }

@@ -5,10 +5,11 @@ import com.plenary.privacy.policy.Field;
 import com.plenary.privacy.policy.Purpose;
 import com.plenary.privacy.policy.Service;
 import com.plenary.privacy.server.Platform;
-import com.plenary.privacy.store.Conflict;
+import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.subjects.Subjects;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -90,7 +91,7 @@ public final class AccountPages {
   private void home(Context ctx, int status, Vault.Session session, String done, String error) {
     String id = session.subjectId();
     Access me = Access.subject(id, null);
-    var read = platform.vault().read(me, id, Vocabulary.PROVIDE, List.of());
+    var read = platform.domain().subjects().read(me, id, Vocabulary.PROVIDE, List.of());
     Map<String, String> values = read.permitted() ? read.value().values() : Map.of();
     List<Pages.Row> rows = values.entrySet().stream().map(e -> new Pages.Row(label(e.getKey()), e.getValue())).toList();
     List<Pages.FormField> correctable = new ArrayList<>();
@@ -99,15 +100,16 @@ public final class AccountPages {
         correctable.add(field(f, false, values.getOrDefault(f.name(), "")));
       }
     }
-    List<Pages.Row> unavailable = platform.vault().unavailable(platform.vault().givenFields(id)).stream()
+    Subjects.Account account = platform.domain().subjects().account(me, id);
+    List<Pages.Row> unavailable = platform.domain().subjects().unavailable(account.given()).stream()
         .map(u -> new Pages.Row(platform.policy().service(u.service()).text(), String.join(", ", u.missing().stream().map(AccountPages::label).toList())))
         .toList();
-    var consents = platform.vault().consents(me, id);
+    var consents = platform.domain().consents().of(me, id);
     List<Pages.ConsentRow> consentRows = platform.policy().purposes().stream().filter(Purpose::listed)
         .map(p -> new Pages.ConsentRow(p.id(), p.text(),
             consents.stream().anyMatch(c -> c.purpose().equals(p.id()) && c.recipient() == null && c.withdrawnAt() == null)))
         .toList();
-    List<Pages.RequestRow> requests = platform.vault().requests(id).stream()
+    List<Pages.RequestRow> requests = platform.domain().subjects().requests(me, id).stream()
         .map(r -> new Pages.RequestRow(String.valueOf(r.get("kind")), String.valueOf(r.get("requested_at")), String.valueOf(r.get("deadline")),
             r.get("served_at") == null ? "pending" : String.valueOf(r.get("served_at"))))
         .toList();
@@ -121,7 +123,7 @@ public final class AccountPages {
       ctx.redirect("/account", io.javalin.http.HttpStatus.SEE_OTHER);
       return;
     }
-    var out = platform.vault().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
+    var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
     var json = new com.fasterxml.jackson.databind.ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
         .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writerWithDefaultPrettyPrinter();
     List<Pages.Row> sections = new ArrayList<>();
@@ -149,7 +151,7 @@ public final class AccountPages {
       }
     }
     try {
-      var out = platform.vault().register(Access.service("account", ctx.attribute("request-id")), "account", fields, ctx.formParam("password"), null);
+      var out = platform.domain().subjects().register(Access.service("account", ctx.attribute("request-id")), "account", fields, ctx.formParam("password"), null);
       if (!out.permitted()) {
         anonymous(ctx, 403, "Register", null, "The privacy policy does not permit this registration.");
         return;
@@ -189,7 +191,7 @@ public final class AccountPages {
 
   private void correct(Context ctx) {
     Vault.Session s = sessionWithCsrf(ctx);
-    Map<String, String> current = platform.vault().read(Access.subject(s.subjectId(), null), s.subjectId(), Vocabulary.PROVIDE, List.of()).value().values();
+    Map<String, String> current = platform.domain().subjects().read(Access.subject(s.subjectId(), null), s.subjectId(), Vocabulary.PROVIDE, List.of()).value().values();
     Map<String, Object> changes = new LinkedHashMap<>();
     for (Field f : platform.policy().fields()) {
       String v = ctx.formParam(f.name());
@@ -202,7 +204,7 @@ public final class AccountPages {
       return;
     }
     try {
-      platform.vault().correct(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), changes);
+      platform.domain().subjects().correct(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), changes);
       ctx.redirect("/account?done=corrected", io.javalin.http.HttpStatus.SEE_OTHER);
     } catch (InvalidInputException | Conflict e) {
       home(ctx, 400, s, null, e.getMessage());
@@ -215,9 +217,9 @@ public final class AccountPages {
     Access me = Access.subject(s.subjectId(), ctx.attribute("request-id"));
     try {
       if ("false".equals(ctx.formParam("granted"))) {
-        platform.vault().withdrawConsent(me, s.subjectId(), purpose, null);
+        platform.domain().consents().withdraw(me, s.subjectId(), purpose, null);
       } else {
-        platform.vault().grantConsent(me, s.subjectId(), purpose == null ? "" : purpose, null, "privacy-center");
+        platform.domain().consents().grant(me, s.subjectId(), purpose == null ? "" : purpose, null, "privacy-center");
       }
       ctx.redirect("/account?done=consent", io.javalin.http.HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
@@ -231,7 +233,7 @@ public final class AccountPages {
       home(ctx, 400, s, null, "Tick the box to confirm the erasure.");
       return;
     }
-    platform.vault().erase(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId());
+    platform.domain().subjects().erase(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId());
     VaultRoutes.setSessionCookie(ctx, "", 0);
     ctx.redirect("/account?done=erased", io.javalin.http.HttpStatus.SEE_OTHER);
   }

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
-import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
-import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Vocabulary;
-import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.Cookie;
 import com.plenary.privacy.policy.CookieClass;
 import com.plenary.privacy.policy.Policy;
@@ -86,7 +84,7 @@ public final class CollectRoutes {
         new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), LinkBody.class, this::link),
         new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), null, this::unlinkByService),
         new Route("get", "/api/v1/me/partner-links", "people", "Partner records combined with my data (C5)", person, Set.of(), List.of(200), null,
-            ctx -> ctx.json(Map.of("links", platform.vault().usage().links(((Caller) ctx.attribute("caller")).id())))),
+            this::myLinks),
         new Route("delete", "/api/v1/me/partner-links/{link}", "people", "Undo a partner link (C5); needs X-CSRF-Token", person, Set.of(), List.of(204), null, this::unlinkByPerson));
   }
 
@@ -150,9 +148,7 @@ public final class CollectRoutes {
     Choices choices = choices(ctx);
     String browser = browserCookie(ctx);
     String subject = platform.vault().session(ctx.cookie(VaultRoutes.SESSION_COOKIE)).map(s -> s.subjectId()).orElse(null);
-    List<Facts.Consent> consents = choices.analytics() ? List.of(new Facts.Consent(Vocabulary.ANALYTICS, null, platform.policy().version())) : List.of();
-    Decision d = platform.enforcer().decideCollection(Access.browser(ctx.attribute("request-id")),
-        Use.of("collect", Action.COLLECT, Vocabulary.ANALYTICS, subject, COLLECTED), consents);
+    Decision d = platform.domain().collection().decideBrowserEvent(ctx.attribute("request-id"), subject, choices.analytics(), COLLECTED);
     if (!d.permits()) {
       ctx.header("X-Plenary-Recorded", "no").status(204);
       return;
@@ -282,8 +278,8 @@ public final class CollectRoutes {
       }
       String purpose = e.purpose() == null ? Vocabulary.TECHNICAL : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.service(caller.name(), ctx.attribute("request-id")), purpose, subject, List.of("user.device", "user.behavior"), at);
-      if (subject != null && !platform.vault().services(subject).contains(caller.name())) {
-        throw new com.plenary.privacy.store.NotFound("no person with the id in " + at + " is registered with this service");
+      if (subject != null && !platform.domain().subjects().registeredWith(subject, caller.name())) {
+        throw new NotFound("no person with the id in " + at + " is registered with this service");
       }
       Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
       if (e.ip() != null) {
@@ -315,7 +311,7 @@ public final class CollectRoutes {
   private void requireCollect(Access by, String purpose, String subject, List<String> categories, String at) {
     Decision d;
     try {
-      d = platform.enforcer().decideCollection(by, Use.of("collect", Action.COLLECT, purpose, subject, categories), List.of());
+      d = platform.domain().collection().decideSentEvent(by, purpose, subject, categories);
     } catch (InvalidInputException e) {
       throw new InvalidInputException(at + "." + e.field(), at + ": " + e.getMessage());
     }
@@ -352,7 +348,7 @@ public final class CollectRoutes {
     if (platform.policy().partners().stream().noneMatch(p -> p.id().equals(partner))) {
       throw new InvalidInputException("partner", "partner must be one the policy declares");
     }
-    var out = platform.vault().linkPartner(Access.service(caller.name(), ctx.attribute("request-id")), ctx.pathParam("id"), partner,
+    var out = platform.domain().collection().linkPartner(Access.service(caller.name(), ctx.attribute("request-id")), ctx.pathParam("id"), partner,
         body.identifier(), body.purpose());
     if (!out.permitted()) {
       throw VaultRoutes.denied(out.decision());
@@ -362,20 +358,19 @@ public final class CollectRoutes {
 
   private void unlinkByService(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    String subject = ctx.pathParam("id");
-    if (!platform.vault().services(subject).contains(caller.name())
-        || !platform.vault().usage().unlink(Access.service(caller.name(), ctx.attribute("request-id")), subject, ctx.pathParam("link"))) {
-      throw new com.plenary.privacy.store.NotFound("no such link for a person visible to you");
-    }
+    platform.domain().collection().unlink(Access.service(caller.name(), ctx.attribute("request-id")), ctx.pathParam("id"), ctx.pathParam("link"));
     ctx.status(204);
   }
 
   private void unlinkByPerson(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    if (!platform.vault().usage().unlink(Access.subject(caller.id(), ctx.attribute("request-id")), caller.id(), ctx.pathParam("link"))) {
-      throw new com.plenary.privacy.store.NotFound("no such link");
-    }
+    platform.domain().collection().unlink(Access.subject(caller.id(), ctx.attribute("request-id")), caller.id(), ctx.pathParam("link"));
     ctx.status(204);
+  }
+
+  private void myLinks(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    ctx.json(Map.of("links", platform.domain().collection().links(Access.subject(caller.id(), ctx.attribute("request-id")), caller.id())));
   }
 
   // ---- cookies (C8–C10, C20, C21) ----
@@ -520,7 +515,7 @@ public final class CollectRoutes {
   static void attachBrowser(Platform platform, Context ctx, String subjectId) {
     String v = ctx.cookie(BROWSER_COOKIE);
     if (v != null && COOKIE_VALUE.matcher(v).matches()) {
-      platform.vault().attachBrowser(subjectId, v, ctx.attribute("request-id"));
+      platform.domain().collection().attachBrowser(subjectId, v, ctx.attribute("request-id"));
     }
   }
 

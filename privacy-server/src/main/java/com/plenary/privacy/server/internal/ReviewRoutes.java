@@ -8,7 +8,7 @@ import com.plenary.privacy.policy.Service;
 import com.plenary.privacy.policy.StaffRole;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.Platform;
-import com.plenary.privacy.store.NotFound;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.store.Reviews;
 import io.javalin.http.Context;
 import java.io.IOException;

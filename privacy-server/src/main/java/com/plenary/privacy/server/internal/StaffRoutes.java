@@ -1,10 +1,10 @@
 package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.server.Caller;
-import com.plenary.privacy.server.Grants;
 import com.plenary.privacy.server.Platform;
-import com.plenary.privacy.store.StaffMembers;
+import com.plenary.privacy.domain.StaffRecords;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Instant;
@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * Need-to-know staff access (C32): the privacy officer grants a staff member categories × purposes
- * within one of their roles, for at most {@link Grants#LONGEST}; staff decisions use the grants in force.
+ * within one of their roles, for at most 90 days; staff decisions use the grants in force.
  */
 public final class StaffRoutes {
   private final Platform platform;
@@ -27,7 +27,7 @@ public final class StaffRoutes {
     this.bodies = bodies;
   }
 
-  /** A grant: the role it opens, the categories and purposes within it, and when it holds ({@link Grants#check} judges them). */
+  /** A grant: the role it opens, the categories and purposes within it, and when it holds (the domain judges them). */
   record GrantBody(
       @JsonBodies.Max(200) @JsonBodies.Example("\"support\"") String role,
       @JsonBodies.MinItems(1) @JsonBodies.Max(50) @JsonBodies.Example("[\"user.contact\"]") List<String> categories,
@@ -55,21 +55,20 @@ public final class StaffRoutes {
     Instant now = platform.clock().instant();
     Instant from = body.from() == null ? now : time(body.from(), "from");
     Instant until = time(body.until(), "until");
-    Grants.check(platform.policy(), role, categories, purposes, from, until, now);
-    StaffMembers.Grant g = platform.vault().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
+    StaffRecords.Grant g = platform.domain().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
     ctx.status(201).json(g.view(now));
   }
 
   private void list(Context ctx) {
     String id = ctx.pathParam("id");
-    platform.vault().staff().find(id).orElseThrow(() -> new com.plenary.privacy.store.NotFound("no staff member has this id"));
+    platform.vault().staff().find(id).orElseThrow(() -> new NotFound("no staff member has this id"));
     Instant now = platform.clock().instant();
-    ctx.json(Map.of("grants", platform.vault().staff().grants(id).stream().map(g -> g.view(now)).toList()));
+    ctx.json(Map.of("grants", platform.domain().staff().grants(id).stream().map(g -> g.view(now)).toList()));
   }
 
   private void revoke(Context ctx) {
     Caller c = ctx.attribute("caller");
-    ctx.json(platform.vault().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")).view(platform.clock().instant()));
+    ctx.json(platform.domain().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")).view(platform.clock().instant()));
   }
 
   private static Instant time(String s, String name) {

@@ -11,6 +11,7 @@ import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.subjects.Subjects;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
@@ -101,9 +102,9 @@ public final class VaultRoutes {
   private void register(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     RegisterBody body = bodies.read(ctx, RegisterBody.class);
-    List<Vault.GivenAtRegistration> given = body.consents() == null ? List.of()
-        : body.consents().stream().map(c -> new Vault.GivenAtRegistration(c.purpose(), c.recipient(), c.shownSha256())).toList();
-    var out = platform.vault().register(access(ctx), caller.name(), body.fields(), body.password(), body.region(), given);
+    List<Subjects.GivenAtRegistration> given = body.consents() == null ? List.of()
+        : body.consents().stream().map(c -> new Subjects.GivenAtRegistration(c.purpose(), c.recipient(), c.shownSha256())).toList();
+    var out = platform.domain().subjects().register(access(ctx), caller.name(), body.fields(), body.password(), body.region(), given);
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -122,7 +123,7 @@ public final class VaultRoutes {
     }
     String fieldsParam = ctx.queryParam("fields");
     List<String> fields = fieldsParam == null || fieldsParam.isBlank() ? List.of() : List.of(fieldsParam.split(","));
-    var out = platform.vault().read(access(ctx), ctx.pathParam("id"), purpose, fields);
+    var out = platform.domain().subjects().read(access(ctx), ctx.pathParam("id"), purpose, fields);
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -137,7 +138,7 @@ public final class VaultRoutes {
 
   private void correctSubject(Context ctx) throws IOException {
     CorrectBody body = bodies.read(ctx, CorrectBody.class);
-    var out = platform.vault().correct(access(ctx), ctx.pathParam("id"), body.fields());
+    var out = platform.domain().subjects().correct(access(ctx), ctx.pathParam("id"), body.fields());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -146,7 +147,7 @@ public final class VaultRoutes {
 
   private void content(Context ctx) throws IOException {
     ContentBody body = bodies.read(ctx, ContentBody.class);
-    var out = platform.vault().addContent(access(ctx), ctx.pathParam("id"), body.kind(), body.purpose(), body.text());
+    var out = platform.domain().subjects().addContent(access(ctx), ctx.pathParam("id"), body.kind(), body.purpose(), body.text());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -154,7 +155,7 @@ public final class VaultRoutes {
   }
 
   private void subjectConsents(Context ctx) {
-    ctx.json(Map.of("consents", platform.vault().consents(access(ctx), ctx.pathParam("id"))));
+    ctx.json(Map.of("consents", platform.domain().consents().of(access(ctx), ctx.pathParam("id"))));
   }
 
   private void subjectConsent(Context ctx) throws IOException {
@@ -164,9 +165,9 @@ public final class VaultRoutes {
   private void consent(Context ctx, String subject) throws IOException {
     ConsentBody body = bodies.read(ctx, ConsentBody.class);
     if (body.granted() == null || body.granted()) {
-      ctx.status(201).json(platform.vault().grantConsent(access(ctx), subject, body.purpose(), body.recipient(), "api"));
+      ctx.status(201).json(platform.domain().consents().grant(access(ctx), subject, body.purpose(), body.recipient(), "api"));
     } else {
-      ctx.json(Map.of("withdrawn", platform.vault().withdrawConsent(access(ctx), subject, body.purpose(), body.recipient())));
+      ctx.json(Map.of("withdrawn", platform.domain().consents().withdraw(access(ctx), subject, body.purpose(), body.recipient())));
     }
   }
 
@@ -207,20 +208,21 @@ public final class VaultRoutes {
 
   private void me(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var read = platform.vault().read(access(ctx), caller.id(), Vocabulary.PROVIDE, List.of());
+    var read = platform.domain().subjects().read(access(ctx), caller.id(), Vocabulary.PROVIDE, List.of());
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", caller.id());
     m.put("fields", read.permitted() ? read.value().values() : Map.of());
-    m.put("services", platform.vault().services(caller.id()));
-    m.put("unavailable", platform.vault().unavailable(platform.vault().givenFields(caller.id())));
-    m.put("requests", platform.vault().requests(caller.id()));
+    var account = platform.domain().subjects().account(access(ctx), caller.id());
+    m.put("services", account.services());
+    m.put("unavailable", platform.domain().subjects().unavailable(account.given()));
+    m.put("requests", platform.domain().subjects().requests(access(ctx), caller.id()));
     ctx.json(m);
   }
 
   private void correctMe(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     CorrectBody body = bodies.read(ctx, CorrectBody.class);
-    var out = platform.vault().correct(access(ctx), caller.id(), body.fields());
+    var out = platform.domain().subjects().correct(access(ctx), caller.id(), body.fields());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -229,7 +231,7 @@ public final class VaultRoutes {
 
   private void eraseMe(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var out = platform.vault().erase(access(ctx), caller.id());
+    var out = platform.domain().subjects().erase(access(ctx), caller.id());
     if (!out.permitted()) {
       throw denied(out.decision());
     }
@@ -239,7 +241,7 @@ public final class VaultRoutes {
 
   private void export(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var d = platform.vault().exportTo(access(ctx), caller.id(), out -> {
+    var d = platform.domain().subjects().exportTo(access(ctx), caller.id(), out -> {
       ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
       try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
         g.useDefaultPrettyPrinter();
@@ -255,7 +257,7 @@ public final class VaultRoutes {
 
   private void myConsents(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    ctx.json(Map.of("consents", platform.vault().consents(access(ctx), caller.id())));
+    ctx.json(Map.of("consents", platform.domain().consents().of(access(ctx), caller.id())));
   }
 
   private void myConsent(Context ctx) throws IOException {

@@ -1,4 +1,4 @@
-package com.plenary.privacy.store;
+package com.plenary.privacy.domain.subjects;
 
 /**
  * Named points in multi-step operations where a test may stop the process dead, to prove that a crash

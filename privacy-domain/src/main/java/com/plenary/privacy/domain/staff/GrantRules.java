@@ -1,18 +1,19 @@
-package com.plenary.privacy.server;
+package com.plenary.privacy.domain.staff;
 
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.StaffRole;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 
-/** What a need-to-know grant (C32) must satisfy before it is stored; the API and the CLI both check it here. */
-public final class Grants {
+/** What a need-to-know grant (C32) must satisfy before it is stored. */
+public final class GrantRules {
   /** The longest a grant may last. */
   public static final Duration LONGEST = Duration.ofDays(90);
 
-  private Grants() {}
+  private GrantRules() {}
 
   /**
    * Refuses a grant whose role the policy does not declare, whose categories or purposes lie outside
@@ -34,7 +35,7 @@ public final class Grants {
     if (ids == null || ids.isEmpty() || ids.size() > 50) {
       throw new InvalidInputException(name, name + " must be a list of 1 to 50 ids");
     }
-    if (new java.util.HashSet<>(ids).size() != ids.size()) {
+    if (new HashSet<>(ids).size() != ids.size()) {
       throw new InvalidInputException(name, name + " must name each id once");
     }
     for (String id : ids) {

@@ -1,4 +1,4 @@
-package com.plenary.privacy.store;
+package com.plenary.privacy.domain.subjects;
 
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.policy.Field;

@@ -1,0 +1,65 @@
+package com.plenary.privacy.domain;
+
+import com.plenary.privacy.domain.collection.Collection;
+import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.domain.staff.StaffAccess;
+import com.plenary.privacy.domain.subjects.Subjects;
+import com.plenary.privacy.policy.Policy;
+
+/**
+ * The front door of the domain: every use of personal data a front end (the HTTP server, the CLI) can
+ * ask for, one capability a package, all running inside the one {@link Enforcer} over a {@link Storage}.
+ * Thread-safe.
+ */
+public final class Domain {
+  private final Enforcer enforcer;
+  private final Subjects subjects;
+  private final Consents consents;
+  private final Collection collection;
+  private final Questions questions;
+  private final StaffAccess staff;
+
+  /** {@code region}: the home region of the people this deployment holds; null when it holds every region's. */
+  public Domain(Enforcer enforcer, Storage storage, String region) {
+    this.enforcer = enforcer;
+    Visibility visibility = new Visibility(storage, enforcer);
+    this.consents = new Consents(storage, enforcer, visibility);
+    this.subjects = new Subjects(storage, enforcer, visibility, consents, region);
+    this.collection = new Collection(storage, enforcer, visibility);
+    this.questions = new Questions(storage, enforcer, visibility);
+    this.staff = new StaffAccess(storage, enforcer);
+  }
+
+  public Enforcer enforcer() {
+    return enforcer;
+  }
+
+  public Policy policy() {
+    return enforcer.policy();
+  }
+
+  /** Register, read, correct, export, erase; content and retention. */
+  public Subjects subjects() {
+    return subjects;
+  }
+
+  /** Consents given and withdrawn. */
+  public Consents consents() {
+    return consents;
+  }
+
+  /** Partner links, browsers attached on sign-in, the operators' look at events. */
+  public Collection collection() {
+    return collection;
+  }
+
+  /** Staff members' need-to-know grants. */
+  public StaffAccess staff() {
+    return staff;
+  }
+
+  /** The decisions API's questions. */
+  public Questions questions() {
+    return questions;
+  }
+}

@@ -1,0 +1,49 @@
+package com.plenary.privacy.domain;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A person's registration and fields. Values cross this port in plain text; the store seals them
+ * with the person's own data key and indexes the email blindly, so neither is ever stored in plain.
+ */
+public interface PersonRecords {
+  /** What is kept about a person beside their fields. */
+  record Person(String id, String homeRegion, int policyVersion, Instant registeredAt) {}
+
+  /** One stored field, opened. */
+  record StoredField(String field, String category, String value, Instant updatedAt) {}
+
+  /** Makes the person, their data key and their first service; {@code passwordHash} may be null. */
+  void create(Person person, String email, String passwordHash, String service);
+
+  boolean exists(String id);
+
+  boolean registeredWith(String id, String service);
+
+  /** Whether someone other than {@code except} (null: anyone) is registered with this email. */
+  boolean emailTaken(String email, String except);
+
+  /** Sets (or replaces) one field's value; {@code email} also moves the person's blind email index. */
+  void put(String id, String field, String category, String value, Instant at);
+
+  /** The names of the fields the person has given, with their categories. */
+  Map<String, String> fieldCategories(String id);
+
+  /** Opens one field's value; only after a decision that permits its category. */
+  String open(String id, String field);
+
+  Person person(String id);
+
+  /** Every field, opened, for the person's export. */
+  List<StoredField> fields(String id);
+
+  List<String> services(String id);
+
+  /** Counts of the person's fields by category. */
+  Map<String, Integer> countByCategory(String id);
+
+  /** Deletes the person's row and everything that hangs from it in the database (fields, sessions, consents). */
+  void delete(String id);
+}

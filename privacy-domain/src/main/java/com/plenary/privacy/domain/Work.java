@@ -1,0 +1,36 @@
+package com.plenary.privacy.domain;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One transaction of a use case: the enforcer's {@link Tx} (facts and audit trail) and the records it
+ * may touch once the enforcer has decided. Every record port works within this transaction.
+ */
+public interface Work extends Tx {
+  /** An audit entry about a person, as their export shows it: who, what, why, and the answer. */
+  record Trail(Instant at, String by, String action, String purpose, List<String> categories, String decision, List<String> clauses) {}
+
+  /**
+   * This transaction's facts for a registration: the person being registered accepts the policy version
+   * in force as they register, although no row says so yet.
+   */
+  Tx accepting(int policyVersion);
+
+  PersonRecords people();
+
+  ConsentRecords consents();
+
+  ContentRecords content();
+
+  EventRecords events();
+
+  RequestRecords requests();
+
+  ErasureRecords erasures();
+
+  StaffRecords staff();
+
+  /** The audit entries about a person, oldest first, at most {@code limit}. */
+  List<Trail> trailOf(String subjectId, int limit);
+}

@@ -1,0 +1,581 @@
+package com.plenary.privacy.domain.subjects;
+
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.ContentRecords;
+import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.EventRecords;
+import com.plenary.privacy.domain.Outcome;
+import com.plenary.privacy.domain.PersonRecords.Person;
+import com.plenary.privacy.domain.PersonRecords.StoredField;
+import com.plenary.privacy.domain.RequestRecords.Request;
+import com.plenary.privacy.domain.Storage;
+import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.Visibility;
+import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.policy.Action;
+import com.plenary.privacy.policy.ActorKind;
+import com.plenary.privacy.policy.Field;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.policy.Retention;
+import com.plenary.privacy.policy.Service;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Period;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The people whose data it is: register (C2, C18, C22), read for a purpose (C14, C32), correct (C35),
+ * export (C34), erase, and keep their messages and content (C11). Each use runs inside the enforcer: the
+ * person must be visible to the caller, the engine decides on the facts the platform holds, the decision
+ * is audited in the use's transaction, and only what it permits is touched.
+ */
+public final class Subjects {
+  /** How long the platform has to serve a person's request. */
+  public static final Duration REQUEST_DEADLINE = Duration.ofDays(30);
+
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  public record Unavailable(String service, List<String> missing) {}
+
+  public record Registered(String id, List<String> stored, List<String> declined, List<Unavailable> unavailable) {}
+
+  /** Fields read for a purpose: those the decision permits, and the names of those withheld. */
+  public record Fields(Map<String, String> values, List<String> withheld) {}
+
+  /**
+   * A consent the person gives as they register, with the evidence of what they were shown: the
+   * SHA-256 (64 hex digits) of the exact text of the consent request.
+   */
+  public record GivenAtRegistration(String purpose, String recipient, String shownSha256) {}
+
+  public record Erased(String subject, Map<String, Integer> counts) {}
+
+  private final Storage storage;
+  private final Enforcer enforcer;
+  private final Visibility visibility;
+  private final Consents consents;
+  private final Policy policy;
+  private final String region;
+
+  /** {@code region}: the home region of the people this deployment holds; null when it holds every region's. */
+  public Subjects(Storage storage, Enforcer enforcer, Visibility visibility, Consents consents, String region) {
+    this.storage = storage;
+    this.enforcer = enforcer;
+    this.visibility = visibility;
+    this.consents = consents;
+    this.policy = enforcer.policy();
+    this.region = region;
+  }
+
+  // ---- registration (C2, C18, C19, C22) ----
+
+  /** Registers a person who gives no consent as they register; see {@link #register(Access, String, Map, String, String, List)}. */
+  public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region) {
+    return register(by, service, fields, password, region, List.of());
+  }
+
+  /**
+   * Registers a person for {@code service} with the fields given, and records the consents they gave in
+   * the registration form, each with the hash of the text they were shown (C19). Every field must be
+   * one the service declares; every required one must be there; a declined optional field is left out.
+   */
+  public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region,
+      List<GivenAtRegistration> given) {
+    for (int i = 0; i < given.size(); i++) {
+      GivenAtRegistration c = given.get(i);
+      try {
+        consents.checkNames(c.purpose(), c.recipient());
+      } catch (InvalidInputException e) {
+        throw new InvalidInputException("consents[" + i + "]." + e.field(), "consents[" + i + "]: " + e.getMessage());
+      }
+      if (c.shownSha256() == null || !SHA256_HEX.matcher(c.shownSha256()).matches()) {
+        throw new InvalidInputException("consents[" + i + "].shown_sha256", "consents[" + i + "].shown_sha256 must be the SHA-256 (64 lower-case hex digits) "
+            + "of the exact text the person was shown; a consent is recorded only with evidence of what the person agreed to (C19)");
+      }
+    }
+    Service s = policy.service(service);
+    if (s == null) {
+      throw new InvalidInputException("service", "the service '" + service + "' is not registered in the policy; an unregistered service gets no data (C1)");
+    }
+    String home = region != null ? region : this.region != null ? this.region : policy.regions().get(0);
+    if (!policy.regions().contains(home)) {
+      throw new InvalidInputException("region", "region must be one of " + policy.regions());
+    }
+    if (this.region != null && !this.region.equals(home)) {
+      throw new InvalidInputException("region", "this deployment holds the data of people whose home region is '" + this.region
+          + "'; register people of '" + home + "' with the deployment of their region (C13)");
+    }
+    Set<String> declared = declared(s);
+    Map<String, String> values = new TreeMap<>();
+    for (var e : fields.entrySet()) {
+      if (!declared.contains(e.getKey())) {
+        throw new InvalidInputException(e.getKey(), "the field '" + e.getKey() + "' is not one the service '" + service
+            + "' declares (C2); declared fields: " + String.join(", ", declared));
+      }
+      values.put(e.getKey(), FieldValues.check(policy.field(e.getKey()), e.getValue()));
+    }
+    for (String required : s.required()) {
+      if (!values.containsKey(required)) {
+        throw new InvalidInputException(required, "the field '" + required + "' is required by the service '" + service + "' (C18)");
+      }
+    }
+    checkPassword(password);
+    List<String> categories = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
+    String id = "s-" + UUID.randomUUID();
+    String passwordHash = password == null ? null : storage.hashPassword(password); // slow on purpose: before the transaction
+    return storage.inTransaction(w -> {
+      Decision d = enforcer.decide(w.accepting(policy.version()), by,
+          Use.of("register", Action.COLLECT, Vocabulary.PROVIDE, id, categories.isEmpty() ? List.of(Vocabulary.ACCOUNT) : categories));
+      if (!d.permits()) {
+        return Outcome.<Registered>denied(d);
+      }
+      Instant now = enforcer.clock().instant();
+      String email = values.get("email");
+      if (email != null && w.people().emailTaken(email, null)) {
+        throw new Conflict("a person with this email address is already registered; they can sign in and add the service");
+      }
+      w.people().create(new Person(id, home, policy.version(), now), email, passwordHash, service);
+      values.forEach((field, value) -> w.people().put(id, field, policy.field(field).category(), value, now));
+      Access person = Access.subject(id, by.requestId());
+      for (GivenAtRegistration c : given) {
+        consents.record(w, person, id, c.purpose(), c.recipient(), "registration", c.shownSha256(), now);
+      }
+      List<String> declined = s.optional().stream().filter(f -> !values.containsKey(f)).toList();
+      return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet())));
+    });
+  }
+
+  /** The rule every password meets; null (no password: the person signs in through a service) passes. */
+  public static void checkPassword(String password) {
+    if (password != null && (password.length() < 10 || password.length() > 200)) {
+      throw new InvalidInputException("password", "the password must be 10 to 200 characters");
+    }
+  }
+
+  /** Services whose required fields a person with these fields has not given (C22). */
+  public List<Unavailable> unavailable(Set<String> given) {
+    List<Unavailable> out = new ArrayList<>();
+    for (Service other : policy.services()) {
+      List<String> missing = other.required().stream().filter(f -> !given.contains(f)).toList();
+      if (!missing.isEmpty()) {
+        out.add(new Unavailable(other.id(), missing));
+      }
+    }
+    return out;
+  }
+
+  // ---- purpose-bound reads (C14, C32) ----
+
+  /**
+   * Reads a person's fields for a purpose. The engine decides per category; only permitted fields come
+   * back. Every read, permitted or denied, is audited. A service sees only people registered with it and
+   * only the fields it declares; anyone else gets {@code NotFound}, whether or not the person exists.
+   */
+  public Outcome<Fields> read(Access by, String subjectId, String purpose, List<String> fieldNames) {
+    enforcer.checkNames(purpose, List.of(), null);
+    Set<String> readable = readableFields(by);
+    List<String> named = fieldNames == null ? List.of() : fieldNames;
+    for (String f : named) {
+      if (policy.field(f) == null) {
+        throw new InvalidInputException("fields", "unknown field '" + f + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+      }
+      if (!readable.contains(f)) {
+        throw new InvalidInputException("fields", "the field '" + f + "' is not one the service '" + by.id() + "' declares, so it may not read it (C2, C14)");
+      }
+    }
+    // staff are decided on their grants before the person is looked up, so a staff member without a grant
+    // gets the same denial whether or not the person exists (no existence oracle); with a grant, an unknown id is a 404
+    boolean staffFirst = by.kind() == ActorKind.STAFF && subjectId != null && subjectId.length() <= Visibility.MAX_ID;
+    return storage.inTransaction(w -> {
+      if (!staffFirst) {
+        visibility.require(w, by, subjectId, "read", purpose);
+      }
+      Map<String, String> stored = w.people().fieldCategories(subjectId);
+      // a service sees only the fields it declares, whoever wrote the others
+      List<String> wanted = named.isEmpty() ? stored.keySet().stream().filter(readable::contains).toList() : named;
+      List<String> cats = wanted.stream().map(f -> policy.field(f).category()).distinct().toList();
+      Decision d = enforcer.decide(w, by, Use.of("read", Action.READ, purpose, subjectId, cats.isEmpty() ? List.of(Vocabulary.ACCOUNT) : cats));
+      Set<String> allowed = Set.copyOf(d.permitted());
+      if (allowed.isEmpty()) {
+        return Outcome.<Fields>denied(d);
+      }
+      if (staffFirst) {
+        visibility.require(w, by, subjectId, "read", purpose);
+      }
+      Map<String, String> values = new TreeMap<>();
+      List<String> withheld = new ArrayList<>();
+      for (String f : wanted) {
+        if (!stored.containsKey(f)) {
+          continue;
+        }
+        if (allowed.contains(policy.field(f).category())) {
+          values.put(f, w.people().open(subjectId, f));
+        } else {
+          withheld.add(f);
+        }
+      }
+      return new Outcome<>(d, new Fields(values, withheld));
+    });
+  }
+
+  /** The fields an actor may ever see or write: a service only those it declares (C2); anyone else every field the policy has. */
+  private Set<String> readableFields(Access by) {
+    if (by.kind() != ActorKind.SERVICE) {
+      return policy.fields().stream().map(Field::name).collect(Collectors.toUnmodifiableSet());
+    }
+    Service s = policy.service(by.id());
+    return s == null ? Set.of() : Set.copyOf(declared(s));
+  }
+
+  private static Set<String> declared(Service s) {
+    Set<String> out = new LinkedHashSet<>(s.required());
+    out.addAll(s.optional());
+    return out;
+  }
+
+  // ---- correction (C35) ----
+
+  /** Corrects fields of a person; audited; recorded as a served correction request. Returns the fields changed. */
+  public Outcome<List<String>> correct(Access by, String subjectId, Map<String, ?> changes) {
+    if (changes.isEmpty()) {
+      throw new InvalidInputException("fields", "name at least one field to correct");
+    }
+    Map<String, String> values = new TreeMap<>();
+    for (var e : changes.entrySet()) {
+      Field f = policy.field(e.getKey());
+      if (f == null) {
+        throw new InvalidInputException(e.getKey(), "unknown field '" + e.getKey() + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+      }
+      values.put(e.getKey(), FieldValues.check(f, e.getValue()));
+    }
+    // a service may correct only fields its registration allows
+    Set<String> writable = readableFields(by);
+    for (String f : values.keySet()) {
+      if (!writable.contains(f)) {
+        throw new InvalidInputException(f, "the field '" + f + "' is not one the service declares (C2)");
+      }
+    }
+    List<String> cats = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "correct", Vocabulary.PROVIDE);
+      Decision d = enforcer.decide(w, by, Use.of("correct", Action.USE, Vocabulary.PROVIDE, subjectId, cats));
+      if (!d.permits()) {
+        return Outcome.<List<String>>denied(d);
+      }
+      Instant now = enforcer.clock().instant();
+      String email = values.get("email");
+      if (email != null && w.people().emailTaken(email, subjectId)) {
+        throw new Conflict("another person is registered with this email address");
+      }
+      values.forEach((field, value) -> w.people().put(subjectId, field, policy.field(field).category(), value, now));
+      w.requests().add(subjectId, served("correction", now));
+      return new Outcome<>(d, List.copyOf(values.keySet()));
+    });
+  }
+
+  // ---- access (C34) ----
+
+  /**
+   * Everything held about a person, for their export; recorded as a served access request. The usage
+   * events are read into the map: for a person with many events, prefer {@link #exportTo}.
+   */
+  public Outcome<Map<String, Object>> export(Access by, String subjectId) {
+    Map<String, Object> copy = new LinkedHashMap<>();
+    Decision d = exportTo(by, subjectId, out -> out.forEach((k, v) -> {
+      if (v instanceof Iterable<?> it && !(v instanceof Collection<?>)) {
+        List<Object> items = new ArrayList<>();
+        it.forEach(items::add);
+        copy.put(k, items);
+      } else {
+        copy.put(k, v);
+      }
+    }));
+    return new Outcome<>(d, d.permits() ? copy : null);
+  }
+
+  /**
+   * Hands everything held about a person to {@code sink} while the reading transaction is open; the
+   * {@code usage_events} entry is an {@link Iterable} that reads and opens events as it is iterated, so
+   * a writer can stream an export of any size. The sink is not called when the decision denies.
+   */
+  public Decision exportTo(Access by, String subjectId, Consumer<Map<String, Object>> sink) {
+    storage.settleEvents(); // events acknowledged so far are in the table first
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "export", Vocabulary.PROVIDE);
+      Decision d = enforcer.decide(w, by, Use.of("export", Action.READ, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.EVERYTHING)));
+      if (!d.permits()) {
+        return d;
+      }
+      Instant now = enforcer.clock().instant();
+      Person person = w.people().person(subjectId);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("subject", Map.of("id", subjectId, "home_region", person.homeRegion(), "policy_version", person.policyVersion(),
+          "registered_at", person.registeredAt()));
+      out.put("services", w.people().services(subjectId));
+      Map<String, Object> profile = new TreeMap<>();
+      for (StoredField f : w.people().fields(subjectId)) {
+        profile.put(f.field(), Map.of("value", f.value(), "category", f.category(), "updated_at", f.updatedAt()));
+      }
+      out.put("profile", profile);
+      out.put("consents", w.consents().of(subjectId).stream().map(Subjects::describe).toList());
+      out.put("content", w.content().of(subjectId).stream().map(Subjects::describe).toList());
+      out.put("usage_events", w.events().of(subjectId));
+      out.put("partner_links", w.events().links(subjectId).stream().map(Subjects::describe).toList());
+      List<Map<String, Object>> accesses = new ArrayList<>();
+      for (Work.Trail e : w.trailOf(subjectId, 10_000)) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("at", e.at());
+        a.put("by", e.by());
+        a.put("action", e.action());
+        a.put("purpose", e.purpose());
+        a.put("categories", e.categories());
+        a.put("decision", e.decision());
+        a.put("clauses", e.clauses());
+        accesses.add(a);
+      }
+      out.put("accesses", accesses);
+      out.put("disclosures", accesses.stream().filter(a -> "disclose".equals(a.get("action"))).toList());
+      out.put("correction_notices", w.requests().correctionNotices(subjectId));
+      w.requests().add(subjectId, served("export", now));
+      out.put("requests", w.requests().of(subjectId).stream().map(Subjects::describe).toList());
+      out.put("exported_at", now);
+      out.put("policy_version", policy.version());
+      sink.accept(out);
+      return d;
+    });
+  }
+
+  /** The person's own requests (export, correction, erasure) with their deadlines and when they were served. */
+  public List<Map<String, Object>> requests(Access by, String subjectId) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      return w.requests().of(subjectId).stream().map(Subjects::describe).toList();
+    });
+  }
+
+  /** The services the person is registered with and the fields they have given, for their own pages. */
+  public record Account(List<String> services, Set<String> given) {}
+
+  public Account account(Access by, String subjectId) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      return new Account(w.people().services(subjectId), Set.copyOf(w.people().fieldCategories(subjectId).keySet()));
+    });
+  }
+
+  /**
+   * Whether the person is registered with the service: the one thing a service's collector may know of
+   * a person it names in an event, before collection is decided. Nothing about the person is read.
+   */
+  public boolean registeredWith(String subjectId, String service) {
+    return subjectId != null && subjectId.length() <= Visibility.MAX_ID && storage.inTransaction(w -> w.people().registeredWith(subjectId, service));
+  }
+
+  private static Request served(String kind, Instant now) {
+    return new Request(kind, now, now.plus(REQUEST_DEADLINE), now);
+  }
+
+  private static Map<String, Object> describe(Request r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", r.kind());
+    m.put("requested_at", r.requestedAt());
+    m.put("deadline", r.deadline());
+    m.put("served_at", r.servedAt());
+    return m;
+  }
+
+  private static Map<String, Object> describe(com.plenary.privacy.domain.ConsentRecords.Consent c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", c.id());
+    m.put("purpose", c.purpose());
+    m.put("recipient", c.recipient());
+    m.put("policy_version", c.policyVersion());
+    m.put("granted_by", c.grantedBy());
+    m.put("granted_at", c.grantedAt());
+    m.put("withdrawn_at", c.withdrawnAt());
+    m.put("channel", c.channel());
+    m.put("shown_sha256", c.shownSha256());
+    return m;
+  }
+
+  private static Map<String, Object> describe(ContentRecords.Item c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", c.id());
+    m.put("service", c.service());
+    m.put("kind", c.kind());
+    m.put("purpose", c.purpose());
+    m.put("category", c.category());
+    m.put("text", c.text());
+    m.put("created_at", c.createdAt());
+    m.put("delete_after", c.deleteAfter());
+    return m;
+  }
+
+  private static Map<String, Object> describe(EventRecords.Link l) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", l.id());
+    m.put("partner", l.partner());
+    m.put("purpose", l.purpose());
+    m.put("linked_by", l.linkedBy());
+    m.put("created_at", l.createdAt());
+    return m;
+  }
+
+  // ---- erasure ----
+
+  /**
+   * Erases a person: their data key is destroyed (crypto-shredding), so ciphertexts in any backup can no
+   * longer be opened; their fields, content, consents, sessions, events, browsers and linked partner
+   * records are deleted. What remains (audit entries, this erasure's record) names only the pseudonymous id.
+   *
+   * <p>Atomic and finishable: one transaction deletes the data and writes the erasure record with the
+   * keys still to destroy (the keys live in another database); then each key is destroyed and struck off,
+   * and the record completed. A crash at any point leaves either nothing done or a record that
+   * {@link #resumeErasures()} (run at every start, and by {@code plenary erasure resume}) completes; data
+   * is never left whose key is gone, and a person is never half-erased without a record.
+   */
+  public Outcome<Erased> erase(Access by, String subjectId) {
+    storage.settleEvents(); // events acknowledged so far are in the table first
+    String erasureId = "er-" + UUID.randomUUID();
+    Outcome<Erased> out = storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "erase", Vocabulary.PROVIDE);
+      Decision d = enforcer.decide(w, by, Use.of("erase", Action.USE, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.EVERYTHING)));
+      if (!d.permits()) {
+        return Outcome.<Erased>denied(d);
+      }
+      Map<String, Integer> counts = new TreeMap<>(w.people().countByCategory(subjectId));
+      w.content().countByCategory(subjectId).forEach((k, v) -> counts.merge(k, v, Integer::sum));
+      int given = w.consents().count(subjectId);
+      if (given > 0) {
+        counts.put("consents", given);
+      }
+      counts.put("data_key", 1);
+      EventRecords.Erased events = w.events().eraseFor(subjectId);
+      counts.putAll(events.counts());
+      w.people().delete(subjectId);
+      List<String> keys = new ArrayList<>();
+      keys.add(subjectId);
+      keys.addAll(events.keyOwners());
+      Instant now = enforcer.clock().instant();
+      String summary = counts.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
+      w.erasures().add(erasureId, subjectId, now, summary, keys);
+      w.requests().add(subjectId, served("erasure", now));
+      return new Outcome<>(d, new Erased(subjectId, counts));
+    });
+    if (out.permitted()) {
+      Failpoints.reach("erase.after-data");
+      finishErasure(erasureId);
+    }
+    return out;
+  }
+
+  /** Destroys the keys an erasure still lists, striking each off once gone, then completes the record. */
+  private void finishErasure(String erasureId) {
+    List<String> owners = storage.inTransaction(w -> w.erasures().pendingKeys(erasureId));
+    for (String owner : owners) {
+      storage.destroyKey(owner);
+      Failpoints.reach("erase.after-key");
+      storage.useTransaction(w -> w.erasures().keyDestroyed(owner));
+    }
+    storage.useTransaction(w -> w.erasures().complete(erasureId, enforcer.clock().instant()));
+  }
+
+  /**
+   * Completes every erasure a crash interrupted: destroys the keys they still list and completes their
+   * records. Idempotent; returns how many erasures it completed.
+   */
+  public int resumeErasures() {
+    List<String> open = storage.inTransaction(w -> w.erasures().unfinished());
+    open.forEach(this::finishErasure);
+    return open.size();
+  }
+
+  // ---- content and retention (C11) ----
+
+  /** Retains a message or posted content for a purpose, sealed, until its category's retention runs out. */
+  public Outcome<String> addContent(Access by, String subjectId, String kind, String purpose, String text) {
+    if (!kind.equals("message") && !kind.equals("content")) {
+      throw new InvalidInputException("kind", "kind must be 'message' (private) or 'content' (posted publicly)");
+    }
+    if (text == null || text.isBlank() || text.length() > 100_000) {
+      throw new InvalidInputException("text", "text must be 1 to 100000 characters");
+    }
+    String category = kind.equals("message") ? Vocabulary.PRIVATE_CONTENT : Vocabulary.PUBLIC_CONTENT;
+    Period retention = retention(category);
+    if (retention == null) {
+      throw new InvalidInputException("kind", "the policy sets no retention for " + category + "; nothing is kept without one (C11)");
+    }
+    enforcer.checkNames(purpose, List.of(category), null);
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "retain", purpose);
+      Decision d = enforcer.decide(w, by, Use.of("retain", Action.COLLECT, purpose, subjectId, List.of(category)));
+      if (!d.permits()) {
+        return Outcome.<String>denied(d);
+      }
+      String id = "c-" + UUID.randomUUID();
+      Instant now = enforcer.clock().instant();
+      Instant expires = now.atOffset(ZoneOffset.UTC).plus(retention).toInstant();
+      w.content().add(subjectId, new ContentRecords.Item(id, by.id(), kind, purpose, category, text, now, expires));
+      return new Outcome<>(d, id);
+    });
+  }
+
+  /** The retention the policy sets for a category: that of the most specific rule over it; null when none does. */
+  private Period retention(String category) {
+    Retention best = null;
+    for (Retention r : policy.retention()) {
+      if (Policy.isUnder(category, r.category()) && (best == null || r.category().length() > best.category().length())) {
+        best = r;
+      }
+    }
+    return best == null ? null : best.period();
+  }
+
+  private static Period shorter(Period a, Period b) {
+    if (a == null || b == null) {
+      return a == null ? b : a;
+    }
+    Instant base = Instant.EPOCH;
+    return base.atOffset(ZoneOffset.UTC).plus(a).isBefore(base.atOffset(ZoneOffset.UTC).plus(b)) ? a : b;
+  }
+
+  /** Deletes every content item and usage event past its retention; returns how many, by category. Audited as one entry. */
+  public Map<String, Integer> runRetention() {
+    storage.settleEvents(); // events acknowledged so far are in the table first
+    return storage.inTransaction(w -> {
+      Instant now = enforcer.clock().instant();
+      Map<String, Integer> deleted = new TreeMap<>(w.content().deleteExpired(now));
+      // usage events (C3, C7) hold user.device and user.behavior: they go when the shorter of the two retentions runs out
+      Period events = shorter(retention(Vocabulary.DEVICE), retention(Vocabulary.BEHAVIOR));
+      if (events != null) {
+        int n = w.events().deleteReceivedBy(now.atOffset(ZoneOffset.UTC).minus(events).toInstant());
+        if (n > 0) {
+          deleted.put("usage_events", n);
+        }
+      }
+      if (!deleted.isEmpty()) {
+        w.audit(AuditRecord.recorded(Access.system("retention"), "delete").purpose("retention").categories(List.copyOf(deleted.keySet()))
+            .rules(List.of("retention")).clauses(List.of("C11")).build());
+      }
+      return deleted;
+    });
+  }
+}

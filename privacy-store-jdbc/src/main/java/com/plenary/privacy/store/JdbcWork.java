@@ -1,0 +1,437 @@
+package com.plenary.privacy.store;
+
+import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.ConsentRecords;
+import com.plenary.privacy.domain.ConsentRecords.Consent;
+import com.plenary.privacy.domain.ContentRecords;
+import com.plenary.privacy.domain.ErasureRecords;
+import com.plenary.privacy.domain.EventRecords;
+import com.plenary.privacy.domain.PersonRecords;
+import com.plenary.privacy.domain.RequestRecords;
+import com.plenary.privacy.domain.StaffRecords;
+import com.plenary.privacy.domain.StaffRecords.Grant;
+import com.plenary.privacy.domain.Tx;
+import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.store.crypto.Keys;
+import com.plenary.privacy.store.crypto.Keys.DataKey;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The domain's {@link Work} over one Jdbi transaction: the enforcer's facts and audit entries and every
+ * record port go through the use case's own handle, so they see and commit with the data they govern.
+ * Values are sealed here with their owner's data key, emails indexed blindly: the domain sees plain
+ * values, the database never does.
+ */
+final class JdbcWork implements Work {
+  private final Handle h;
+  private final AuditLog audit;
+  private final Keys keys;
+  private final SubjectKeys keyStore;
+  private final UsageEvents usage;
+  private final int accepting;
+
+  JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
+    this(h, audit, keys, keyStore, usage, -1);
+  }
+
+  private JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage, int accepting) {
+    this.h = h;
+    this.audit = audit;
+    this.keys = keys;
+    this.keyStore = keyStore;
+    this.usage = usage;
+    this.accepting = accepting;
+  }
+
+  @Override
+  public Tx accepting(int policyVersion) {
+    return new JdbcWork(h, audit, keys, keyStore, usage, policyVersion);
+  }
+
+  @Override
+  public Facts facts(Access by, String subject, Instant now) {
+    if (subject == null) {
+      return Facts.at(now).staff(by.staff()).build();
+    }
+    int version = accepting >= 0 ? accepting
+        : h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
+    List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent WHERE subject_id = :s AND withdrawn_at IS NULL")
+        .bind("s", subject).map((rs, ctx) -> new Facts.Consent(rs.getString(1), rs.getString(2), rs.getInt(3))).list();
+    return Facts.at(now).consents(consents).subjectPolicyVersion(version).staff(by.staff()).build();
+  }
+
+  @Override
+  public void audit(AuditRecord record) {
+    audit.append(h, record);
+  }
+
+  @Override
+  public List<Trail> trailOf(String subjectId, int limit) {
+    return audit.aboutWithin(h, subjectId, limit).stream()
+        .map(e -> new Trail(e.at(), e.actorKind() + ":" + e.actorId(), e.action(), e.purpose(), e.categories(), e.effect(), e.clauses())).toList();
+  }
+
+  @Override
+  public PersonRecords people() {
+    return people;
+  }
+
+  @Override
+  public ConsentRecords consents() {
+    return consents;
+  }
+
+  @Override
+  public ContentRecords content() {
+    return content;
+  }
+
+  @Override
+  public EventRecords events() {
+    return events;
+  }
+
+  @Override
+  public RequestRecords requests() {
+    return requests;
+  }
+
+  @Override
+  public ErasureRecords erasures() {
+    return erasures;
+  }
+
+  @Override
+  public StaffRecords staff() {
+    return staff;
+  }
+
+  // ---- people ----
+
+  private final PersonRecords people = new PersonRecords() {
+    @Override
+    public void create(Person p, String email, String passwordHash, String service) {
+      DataKey key = keys.newDataKey(p.id());
+      keyStore.put(p.id(), key.wrapped(), key.version());
+      h.createUpdate("INSERT INTO subject (id, home_region, email_index, password_hash, policy_version, created_at) "
+              + "VALUES (:id, :region, :email, :pw, :pv, :at)")
+          .bind("id", p.id()).bind("region", p.homeRegion()).bind("email", email == null ? null : keys.emailIndex(email))
+          .bind("pw", passwordHash).bind("pv", p.policyVersion()).bind("at", utc(p.registeredAt())).execute();
+      h.createUpdate("INSERT INTO subject_service (subject_id, service, registered_at) VALUES (:id, :s, :at)")
+          .bind("id", p.id()).bind("s", service).bind("at", utc(p.registeredAt())).execute();
+    }
+
+    @Override
+    public boolean exists(String id) {
+      return h.createQuery("SELECT COUNT(*) FROM subject WHERE id = :id").bind("id", id).mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public boolean registeredWith(String id, String service) {
+      return h.createQuery("SELECT COUNT(*) FROM subject_service WHERE subject_id = :id AND service = :s").bind("id", id).bind("s", service)
+          .mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public boolean emailTaken(String email, String except) {
+      return h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i" + (except == null ? "" : " AND id <> :id"))
+          .bind("i", keys.emailIndex(email)).bind("id", except).mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public void put(String id, String field, String category, String value, Instant at) {
+      h.createUpdate("DELETE FROM subject_field WHERE subject_id = :id AND field = :f").bind("id", id).bind("f", field).execute();
+      h.createUpdate("INSERT INTO subject_field (subject_id, field, category, ciphertext, updated_at) VALUES (:s, :f, :c, :ct, :at)")
+          .bind("s", id).bind("f", field).bind("c", category).bind("ct", key(id).seal(field, value)).bind("at", utc(at)).execute();
+      if (field.equals("email")) {
+        h.createUpdate("UPDATE subject SET email_index = :i WHERE id = :id").bind("i", keys.emailIndex(value)).bind("id", id).execute();
+      }
+    }
+
+    @Override
+    public Map<String, String> fieldCategories(String id) {
+      Map<String, String> out = new TreeMap<>();
+      h.createQuery("SELECT field, category FROM subject_field WHERE subject_id = :id").bind("id", id)
+          .map((rs, ctx) -> Map.entry(rs.getString("field"), rs.getString("category"))).forEach(e -> out.put(e.getKey(), e.getValue()));
+      return out;
+    }
+
+    @Override
+    public String open(String id, String field) {
+      byte[] ct = h.createQuery("SELECT ciphertext FROM subject_field WHERE subject_id = :id AND field = :f")
+          .bind("id", id).bind("f", field).mapTo(byte[].class).one();
+      return key(id).open(field, ct);
+    }
+
+    @Override
+    public Person person(String id) {
+      return h.createQuery("SELECT home_region, policy_version, created_at FROM subject WHERE id = :id").bind("id", id)
+          .map((rs, ctx) -> new Person(id, rs.getString(1), rs.getInt(2), rs.getObject(3, OffsetDateTime.class).toInstant())).one();
+    }
+
+    @Override
+    public List<StoredField> fields(String id) {
+      DataKey key = key(id);
+      return h.createQuery("SELECT field, category, ciphertext, updated_at FROM subject_field WHERE subject_id = :id ORDER BY field").bind("id", id)
+          .map((rs, ctx) -> new StoredField(rs.getString("field"), rs.getString("category"), key.open(rs.getString("field"), rs.getBytes("ciphertext")),
+              rs.getObject("updated_at", OffsetDateTime.class).toInstant())).list();
+    }
+
+    @Override
+    public List<String> services(String id) {
+      return h.createQuery("SELECT service FROM subject_service WHERE subject_id = :id ORDER BY service").bind("id", id).mapTo(String.class).list();
+    }
+
+    @Override
+    public Map<String, Integer> countByCategory(String id) {
+      return counts("SELECT category, COUNT(*) AS n FROM subject_field WHERE subject_id = :id GROUP BY category", id);
+    }
+
+    @Override
+    public void delete(String id) {
+      h.createUpdate("DELETE FROM subject WHERE id = :id").bind("id", id).execute();
+    }
+  };
+
+  // ---- consents ----
+
+  private final ConsentRecords consents = new ConsentRecords() {
+    @Override
+    public void add(String subjectId, Consent c) {
+      h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at, channel, shown_sha256) "
+              + "VALUES (:id, :s, :p, :r, :v, :by, :at, :ch, :shown)")
+          .bind("id", c.id()).bind("s", subjectId).bind("p", c.purpose()).bind("r", c.recipient()).bind("v", c.policyVersion())
+          .bind("by", c.grantedBy()).bind("at", utc(c.grantedAt())).bind("ch", c.channel()).bind("shown", c.shownSha256()).execute();
+    }
+
+    @Override
+    public int withdraw(String subjectId, String purpose, String recipient, Instant at) {
+      return h.createUpdate("UPDATE consent SET withdrawn_at = :at WHERE subject_id = :s AND purpose = :p AND withdrawn_at IS NULL"
+              + (recipient == null ? "" : " AND recipient = :r"))
+          .bind("at", utc(at)).bind("s", subjectId).bind("p", purpose).bind("r", recipient).execute();
+    }
+
+    @Override
+    public List<Consent> of(String subjectId) {
+      return h.createQuery("SELECT * FROM consent WHERE subject_id = :s ORDER BY granted_at, id").bind("s", subjectId).map((rs, ctx) -> {
+        OffsetDateTime w = rs.getObject("withdrawn_at", OffsetDateTime.class);
+        return new Consent(rs.getString("id"), rs.getString("purpose"), rs.getString("recipient"), rs.getInt("policy_version"),
+            rs.getString("granted_by"), rs.getObject("granted_at", OffsetDateTime.class).toInstant(), w == null ? null : w.toInstant(),
+            rs.getString("channel"), rs.getString("shown_sha256"));
+      }).list();
+    }
+
+    @Override
+    public int count(String subjectId) {
+      return h.createQuery("SELECT COUNT(*) FROM consent WHERE subject_id = :id").bind("id", subjectId).mapTo(Integer.class).one();
+    }
+  };
+
+  // ---- content ----
+
+  private final ContentRecords content = new ContentRecords() {
+    @Override
+    public void add(String subjectId, Item c) {
+      h.createUpdate("INSERT INTO content_item (id, subject_id, service, kind, purpose, category, ciphertext, created_at, expires_at) "
+              + "VALUES (:id, :s, :svc, :kind, :p, :c, :ct, :at, :exp)")
+          .bind("id", c.id()).bind("s", subjectId).bind("svc", c.service()).bind("kind", c.kind()).bind("p", c.purpose()).bind("c", c.category())
+          .bind("ct", key(subjectId).seal("content:" + c.id(), c.text())).bind("at", utc(c.createdAt())).bind("exp", utc(c.deleteAfter())).execute();
+    }
+
+    @Override
+    public List<Item> of(String subjectId) {
+      DataKey key = key(subjectId);
+      return h.createQuery("SELECT * FROM content_item WHERE subject_id = :id ORDER BY created_at, id").bind("id", subjectId)
+          .map((rs, ctx) -> new Item(rs.getString("id"), rs.getString("service"), rs.getString("kind"), rs.getString("purpose"), rs.getString("category"),
+              key.open("content:" + rs.getString("id"), rs.getBytes("ciphertext")), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+              rs.getObject("expires_at", OffsetDateTime.class).toInstant())).list();
+    }
+
+    @Override
+    public Map<String, Integer> countByCategory(String subjectId) {
+      return counts("SELECT category, COUNT(*) AS n FROM content_item WHERE subject_id = :id GROUP BY category", subjectId);
+    }
+
+    @Override
+    public Map<String, Integer> deleteExpired(Instant now) {
+      Map<String, Integer> deleted = new TreeMap<>();
+      h.createQuery("SELECT category, COUNT(*) AS n FROM content_item WHERE expires_at <= :now GROUP BY category").bind("now", utc(now))
+          .mapToMap().forEach(r -> deleted.put((String) r.get("category"), ((Number) r.get("n")).intValue()));
+      h.createUpdate("DELETE FROM content_item WHERE expires_at <= :now").bind("now", utc(now)).execute();
+      return deleted;
+    }
+  };
+
+  // ---- events ----
+
+  private final EventRecords events = new EventRecords() {
+    @Override
+    public Iterable<Map<String, Object>> of(String subjectId) {
+      return usage.eventsOf(h, subjectId);
+    }
+
+    @Override
+    public List<Map<String, Object>> newest(int limit) {
+      return usage.newest(h, limit);
+    }
+
+    @Override
+    public List<Link> links(String subjectId) {
+      return UsageEvents.links(h, subjectId);
+    }
+
+    @Override
+    public Link link(String subjectId, String partner, String identifier, String purpose, String linkedBy, Instant at) {
+      return usage.link(h, subjectId, partner, identifier, purpose, linkedBy, at);
+    }
+
+    @Override
+    public boolean unlink(String subjectId, String linkId) {
+      return h.createUpdate("DELETE FROM partner_link WHERE id = :id AND subject_id = :s").bind("id", linkId).bind("s", subjectId).execute() > 0;
+    }
+
+    @Override
+    public int attachBrowser(String cookie, String subjectId) {
+      return usage.attachBrowser(h, cookie, subjectId);
+    }
+
+    @Override
+    public Erased eraseFor(String subjectId) {
+      return usage.eraseFor(h, subjectId);
+    }
+
+    @Override
+    public int deleteReceivedBy(Instant cutoff) {
+      return UsageEvents.deleteReceivedBy(h, cutoff);
+    }
+  };
+
+  // ---- requests ----
+
+  private final RequestRecords requests = new RequestRecords() {
+    @Override
+    public void add(String subjectId, Request r) {
+      h.createUpdate("INSERT INTO access_request (id, subject_id, kind, requested_at, deadline, served_at) VALUES (:id, :s, :k, :at, :dl, :served)")
+          .bind("id", "rq-" + UUID.randomUUID()).bind("s", subjectId).bind("k", r.kind()).bind("at", utc(r.requestedAt()))
+          .bind("dl", utc(r.deadline())).bind("served", r.servedAt() == null ? null : utc(r.servedAt())).execute();
+    }
+
+    @Override
+    public List<Request> of(String subjectId) {
+      return h.createQuery("SELECT kind, requested_at, deadline, served_at FROM access_request WHERE subject_id = :id ORDER BY requested_at")
+          .bind("id", subjectId).map((rs, ctx) -> {
+            OffsetDateTime served = rs.getObject("served_at", OffsetDateTime.class);
+            return new Request(rs.getString("kind"), rs.getObject("requested_at", OffsetDateTime.class).toInstant(),
+                rs.getObject("deadline", OffsetDateTime.class).toInstant(), served == null ? null : served.toInstant());
+          }).list();
+    }
+
+    @Override
+    public List<Map<String, Object>> correctionNotices(String subjectId) {
+      return h.createQuery("SELECT recipient, field, created_at FROM correction_notice WHERE subject_id = :id ORDER BY created_at").bind("id", subjectId)
+          .map((rs, ctx) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("recipient", rs.getString("recipient"));
+            m.put("field", rs.getString("field"));
+            m.put("created_at", rs.getObject("created_at", OffsetDateTime.class).toInstant());
+            return m;
+          }).list();
+    }
+  };
+
+  // ---- erasures ----
+
+  private final ErasureRecords erasures = new ErasureRecords() {
+    @Override
+    public void add(String erasureId, String subjectId, Instant at, String summary, List<String> keyOwners) {
+      h.createUpdate("INSERT INTO erasure_record (id, subject_id, erased_at, summary) VALUES (:id, :s, :at, :sum)")
+          .bind("id", erasureId).bind("s", subjectId).bind("at", utc(at)).bind("sum", summary).execute();
+      for (String owner : keyOwners) {
+        h.createUpdate("INSERT INTO erasure_pending_key (owner, erasure_id) VALUES (:o, :e)").bind("o", owner).bind("e", erasureId).execute();
+      }
+    }
+
+    @Override
+    public List<String> pendingKeys(String erasureId) {
+      return h.createQuery("SELECT owner FROM erasure_pending_key WHERE erasure_id = :e ORDER BY owner").bind("e", erasureId).mapTo(String.class).list();
+    }
+
+    @Override
+    public void keyDestroyed(String owner) {
+      h.createUpdate("DELETE FROM erasure_pending_key WHERE owner = :o").bind("o", owner).execute();
+    }
+
+    @Override
+    public void complete(String erasureId, Instant at) {
+      h.createUpdate("UPDATE erasure_record SET completed_at = :at WHERE id = :e AND completed_at IS NULL").bind("at", utc(at)).bind("e", erasureId).execute();
+    }
+
+    @Override
+    public List<String> unfinished() {
+      return h.createQuery("SELECT id FROM erasure_record WHERE completed_at IS NULL ORDER BY erased_at").mapTo(String.class).list();
+    }
+  };
+
+  // ---- staff ----
+
+  private final StaffRecords staff = new StaffRecords() {
+    @Override
+    public Optional<List<String>> activeRoles(String staffId) {
+      return h.createQuery("SELECT roles FROM staff_member WHERE id = :id AND revoked_at IS NULL").bind("id", staffId).mapTo(String.class).findOne()
+          .map(roles -> roles.isEmpty() ? List.of() : List.of(roles.split(",")));
+    }
+
+    @Override
+    public void addGrant(Grant g) {
+      h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at) "
+              + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
+          .bind("id", g.id()).bind("s", g.staffId()).bind("role", g.role()).bind("c", String.join(",", g.categories())).bind("p", String.join(",", g.purposes()))
+          .bind("from", utc(g.from())).bind("until", utc(g.until())).bind("by", g.grantedBy()).bind("at", utc(g.createdAt())).execute();
+    }
+
+    @Override
+    public boolean endGrant(String staffId, String grantId, Instant at) {
+      return h.createUpdate("UPDATE staff_grant SET revoked_at = :at WHERE id = :id AND staff_id = :s AND revoked_at IS NULL")
+          .bind("at", utc(at)).bind("id", grantId).bind("s", staffId).execute() > 0;
+    }
+
+    @Override
+    public Grant grant(String grantId) {
+      return h.createQuery("SELECT * FROM staff_grant WHERE id = :id").bind("id", grantId).map((rs, ctx) -> StaffMembers.grant(rs)).one();
+    }
+
+    @Override
+    public List<Grant> grantsOf(String staffId) {
+      return h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s ORDER BY created_at DESC, id DESC").bind("s", staffId)
+          .map((rs, ctx) -> StaffMembers.grant(rs)).list();
+    }
+  };
+
+  // ---- internals ----
+
+  private DataKey key(String subjectId) {
+    SubjectKeys.Wrapped w = keyStore.get(subjectId).orElseThrow(() -> new StoreException("the data key of a person is missing from the key store"));
+    return keys.open(subjectId, w.wrapped(), w.version());
+  }
+
+  private Map<String, Integer> counts(String sql, String id) {
+    Map<String, Integer> out = new TreeMap<>();
+    h.createQuery(sql).bind("id", id).mapToMap().forEach(r -> out.merge((String) r.get("category"), ((Number) r.get("n")).intValue(), Integer::sum));
+    return out;
+  }
+
+  private static OffsetDateTime utc(Instant i) {
+    return i.atOffset(ZoneOffset.UTC);
+  }
+}
