@@ -2,6 +2,7 @@ package com.plenary.privacy.domain;
 
 import com.plenary.privacy.domain.collection.Collection;
 import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.domain.reviews.Reviews;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.policy.Policy;
@@ -18,9 +19,18 @@ public final class Domain {
   private final Collection collection;
   private final Questions questions;
   private final StaffAccess staff;
+  private final Reviews reviews;
 
-  /** {@code region}: the home region of the people this deployment holds; null when it holds every region's. */
+  /** A domain without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
+    this(enforcer, storage, region, null);
+  }
+
+  /**
+   * {@code region}: the home region of the people this deployment holds; null when it holds every region's.
+   * {@code oversight}: what review reports read about the platform as a whole.
+   */
+  public Domain(Enforcer enforcer, Storage storage, String region, Oversight oversight) {
     this.enforcer = enforcer;
     Visibility visibility = new Visibility(storage, enforcer);
     this.consents = new Consents(storage, enforcer, visibility);
@@ -28,6 +38,7 @@ public final class Domain {
     this.collection = new Collection(storage, enforcer, visibility);
     this.questions = new Questions(storage, enforcer, visibility);
     this.staff = new StaffAccess(storage, enforcer);
+    this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
   }
 
   public Enforcer enforcer() {
@@ -56,6 +67,14 @@ public final class Domain {
   /** Staff members' need-to-know grants. */
   public StaffAccess staff() {
     return staff;
+  }
+
+  /** Internal review reports and their sign-off. */
+  public Reviews reviews() {
+    if (reviews == null) {
+      throw new IllegalStateException("this domain was made without the platform's oversight, so it makes no reviews");
+    }
+    return reviews;
   }
 
   /** The decisions API's questions. */

@@ -31,6 +31,8 @@ public interface Work extends Tx {
 
   StaffRecords staff();
 
+  ReviewRecords reviews();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }

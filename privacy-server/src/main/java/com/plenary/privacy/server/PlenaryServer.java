@@ -296,7 +296,7 @@ public final class PlenaryServer implements AutoCloseable {
             ctx.status(204);
           }));
     }
-    routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, json, bodies).routes());
+    routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, bodies).routes());
     routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, bodies).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),

@@ -59,6 +59,9 @@ class ReviewTest {
       var officerAuditor = running.send("POST", "/api/v1/reviews/" + rid + "/sign-off", "application/json", "{\"note\":\"mine too\"}",
           "Authorization", "Bearer " + running.platform.issuer().issue(both.id(), Duration.ofMinutes(5)));
       assertThat(officerAuditor.statusCode()).as(officerAuditor.body()).isEqualTo(403);
+      assertThat(running.platform.store().audit().recent(50, null)).as("a refused sign-off is a denial in the audit trail")
+          .filteredOn(e -> e.action().equals("sign-off") && e.effect().equals("deny")).hasSize(1)
+          .allSatisfy(e -> assertThat(e.rules()).containsExactly("reviews-by-an-independent-auditor"));
       assertThat(officerAuditor.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
       var signed = running.send("POST", "/api/v1/reviews/" + rid + "/sign-off", "application/json", "{\"note\":\"checked\"}", "Authorization", "Bearer " + auditorToken);
       assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);

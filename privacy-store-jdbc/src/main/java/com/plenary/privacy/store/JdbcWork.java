@@ -10,12 +10,16 @@ import com.plenary.privacy.domain.ErasureRecords;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.PersonRecords;
 import com.plenary.privacy.domain.RequestRecords;
+import com.plenary.privacy.domain.ReviewRecords;
+import com.plenary.privacy.domain.ReviewRecords.Review;
 import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -115,6 +119,11 @@ final class JdbcWork implements Work {
   @Override
   public StaffRecords staff() {
     return staff;
+  }
+
+  @Override
+  public ReviewRecords reviews() {
+    return reviews;
   }
 
   // ---- people ----
@@ -415,6 +424,38 @@ final class JdbcWork implements Work {
     public List<Grant> grantsOf(String staffId) {
       return h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s ORDER BY created_at DESC, id DESC").bind("s", staffId)
           .map((rs, ctx) -> StaffMembers.grant(rs)).list();
+    }
+  };
+
+  // ---- reviews ----
+
+  private final ReviewRecords reviews = new ReviewRecords() {
+    @Override
+    public void add(Review r) {
+      h.createUpdate("INSERT INTO review (id, created_at, created_by, report) VALUES (:id, :at, :by, :r)")
+          .bind("id", r.id()).bind("at", utc(r.createdAt())).bind("by", r.createdBy()).bind("r", Json.write(r.report())).execute();
+    }
+
+    @Override
+    public Optional<Review> find(String id) {
+      return h.createQuery("SELECT * FROM review WHERE id = :id").bind("id", id).map((rs, ctx) -> review(rs)).findOne();
+    }
+
+    @Override
+    public List<Review> list() {
+      return h.createQuery("SELECT * FROM review ORDER BY created_at DESC, id").map((rs, ctx) -> review(rs)).list();
+    }
+
+    @Override
+    public boolean signOff(String id, String by, Instant at, String note) {
+      return h.createUpdate("UPDATE review SET signed_off_by = :by, signed_off_at = :at, sign_off_note = :n WHERE id = :id AND signed_off_by IS NULL")
+          .bind("by", by).bind("at", utc(at)).bind("n", note).bind("id", id).execute() > 0;
+    }
+
+    private Review review(ResultSet rs) throws SQLException {
+      OffsetDateTime signed = rs.getObject("signed_off_at", OffsetDateTime.class);
+      return new Review(rs.getString("id"), rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getString("created_by"),
+          Json.read(rs.getString("report")), rs.getString("signed_off_by"), signed == null ? null : signed.toInstant(), rs.getString("sign_off_note"));
     }
   };
 

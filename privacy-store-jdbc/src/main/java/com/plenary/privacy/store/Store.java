@@ -1,11 +1,17 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Oversight;
 import com.plenary.privacy.store.crypto.Keys;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Jdbi;
@@ -65,8 +71,38 @@ public final class Store implements AutoCloseable {
     return audit;
   }
 
-  public Reviews reviews() {
-    return new Reviews(jdbi, audit, clock);
+  /**
+   * What review reports read about the platform as a whole, over this store and the vault's events:
+   * counts, denials, the audit chain's check, and the data map the platform describes.
+   */
+  public Oversight oversight(Vault vault, Supplier<List<Map<String, Object>>> dataMap) {
+    return new Oversight() {
+      @Override
+      public Map<String, Long> counts() {
+        vault.usage().settle(); // events acknowledged so far are counted, none still in the collector's journal
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String table : List.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry")) {
+          out.put(table, count(table));
+        }
+        return out;
+      }
+
+      @Override
+      public Map<String, Long> denialsSince(Instant since) {
+        return audit.denialsSince(since);
+      }
+
+      @Override
+      public ChainCheck verifyChain() {
+        AuditLog.Verification v = audit.verify();
+        return new ChainCheck(v.intact(), v.entries(), v.firstBrokenSeq(), v.detail());
+      }
+
+      @Override
+      public List<Map<String, Object>> dataMap() {
+        return dataMap.get();
+      }
+    };
   }
 
   /** How many rows a table holds; for review reports. Only the tables named here may be counted. */
