@@ -225,4 +225,16 @@ class RequestBodiesTest {
       assertThat(p.get("detail").asText()).as(c.body()).doesNotContain(SECRET).doesNotContain("12345678901").doesNotContain("4294967296");
     }
   }
+
+  @Test
+  void aSyntaxErrorAnywhereInTheBodyIsMalformedJsonWithoutRepeatingIt() throws Exception {
+    String decide = "{\"action\":\"read\",\"purpose\":\"provide\",\"categories\":[\"user.contact.email\"]";
+    for (String body : List.of(decide + ",\"subject\":\"" + SECRET + " }", decide + ",\"subject\": }", decide + "} {}", "{\"action\":\"read\",,}", "  {")) {
+      HttpResponse<String> r = callers.send(callers.owner, "POST", "/api/v1/decisions", body);
+      assertThat(r.statusCode()).as(body).isEqualTo(400);
+      JsonNode p = json.readTree(r.body());
+      assertThat(p.get("type").asText()).as(body + " → " + r.body()).isEqualTo("/problems/malformed-json");
+      assertThat(r.body()).doesNotContain(SECRET);
+    }
+  }
 }
