@@ -1,8 +1,8 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.platform.ConfigException;
 import com.plenary.privacy.policy.PolicyException;
-import com.plenary.privacy.server.ConfigException;
 import com.plenary.privacy.store.Conflict;
 import com.plenary.privacy.store.NotFound;
 import java.io.PrintWriter;

@@ -1,7 +1,7 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.server.Config;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.PlenaryServer;
 import com.plenary.privacy.store.Credentials;
 import java.io.PrintWriter;
@@ -59,7 +59,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
       server = PlenaryServer.start(platform);
     } catch (RuntimeException e) {
       platform.close();
-      throw new com.plenary.privacy.server.ConfigException("cannot listen on " + config.host() + ":" + config.port()
+      throw new com.plenary.privacy.platform.ConfigException("cannot listen on " + config.host() + ":" + config.port()
           + " (configuration key 'server.port'): " + e.getMessage(), e);
     }
     CountDownLatch stopRequested = new CountDownLatch(1);

@@ -1,8 +1,8 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.server.Grants;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Grants;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.NotFound;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
 import java.io.PrintWriter;

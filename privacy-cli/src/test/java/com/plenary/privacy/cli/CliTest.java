@@ -36,8 +36,8 @@ class CliTest {
   @Test
   void dbCompactCutsTheEmbeddedFileToItsLiveDataAndKeepsEveryEvent() throws Exception {
     long stored = 0;
-    var config = com.plenary.privacy.server.Config.load(null, java.util.Map.of(), java.util.Map.of("data_dir", dir.resolve("data").toString()));
-    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+    var config = com.plenary.privacy.platform.Config.load(null, java.util.Map.of(), java.util.Map.of("data_dir", dir.resolve("data").toString()));
+    try (var platform = com.plenary.privacy.platform.Platform.open(config, java.time.Clock.systemUTC())) {
       // many small commits, as the collector makes under light load: each rewrites the table's newest pages
       for (int i = 0; i < 3000; i++) {
         stored += platform.vault().usage().append(List.of(new com.plenary.privacy.store.UsageEvents.Event("rq-" + i, "browser", "snippet",
@@ -51,7 +51,7 @@ class CliTest {
     assertThat(data.get("bytes_after").asLong()).isLessThan(data.get("bytes_before").asLong());
     assertThat(Files.size(Path.of(data.get("file").asText()))).isEqualTo(data.get("bytes_after").asLong());
     assertThat(r.json().get("compacted").get(1).get("store").asText()).isEqualTo("keys");
-    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+    try (var platform = com.plenary.privacy.platform.Platform.open(config, java.time.Clock.systemUTC())) {
       assertThat(platform.vault().usage().count()).isEqualTo(stored);
       assertThat(Engineers.newest(platform.vault(), 1).get(0).get("details").toString()).contains("shop.example/p/2999");
     }
@@ -214,9 +214,9 @@ class CliTest {
     assertThat(run("staff", "revoke-tokens", id).code()).isZero();
     String fresh = run("staff", "token", id).out().trim();
     assertThat(run("staff", "revoke-tokens", "st-nobody").code()).isEqualTo(1);
-    var config = com.plenary.privacy.server.Config.load(null, java.util.Map.of(),
+    var config = com.plenary.privacy.platform.Config.load(null, java.util.Map.of(),
         java.util.Map.of("data_dir", dir.resolve("data").toString(), "server.port", "0", "server.host", "127.0.0.1"));
-    try (var platform = com.plenary.privacy.server.Platform.open(config, java.time.Clock.systemUTC())) {
+    try (var platform = com.plenary.privacy.platform.Platform.open(config, java.time.Clock.systemUTC())) {
       var server = com.plenary.privacy.server.PlenaryServer.start(platform);
       try {
         var http = java.net.http.HttpClient.newHttpClient();

@@ -11,6 +11,8 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.JsonBodies;

@@ -1,13 +1,13 @@
 package com.plenary.privacy.server.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Category;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Retention;
 import com.plenary.privacy.policy.Service;
 import com.plenary.privacy.policy.StaffRole;
 import com.plenary.privacy.server.Caller;
-import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.NotFound;
 import com.plenary.privacy.store.Reviews;
 import io.javalin.http.Context;

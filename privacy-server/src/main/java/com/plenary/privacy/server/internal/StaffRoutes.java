@@ -1,9 +1,9 @@
 package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.platform.Grants;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
-import com.plenary.privacy.server.Grants;
-import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.store.StaffMembers;
 import io.javalin.http.Context;
 import java.io.IOException;
