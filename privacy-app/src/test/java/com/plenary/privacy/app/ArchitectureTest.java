@@ -1,4 +1,4 @@
-package com.plenary.privacy.cli;
+package com.plenary.privacy.app;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
