@@ -9,8 +9,8 @@ public interface Server extends AutoCloseable {
   int port();
 
   /**
-   * Stops taking requests, waits up to {@code server.shutdown_grace} for those in flight, and
-   * stops serving; the platform's background work (the collector, audit sealing) is finished first.
+   * Stops taking requests, waits up to {@code server.shutdown_grace} for those in flight, stops
+   * serving, and finishes the work it took on (events it accepted, audit entries to seal).
    */
   void stop();
 
