@@ -1,6 +1,6 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Platform;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;

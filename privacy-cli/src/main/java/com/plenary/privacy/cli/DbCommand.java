@@ -1,6 +1,6 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.server.Config;
+import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.store.H2Files;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.Credentials;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.crypto.LocalMasterKey;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,10 +1,10 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.policy.PolicyException;
-import com.plenary.privacy.server.ConfigException;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.platform.ConfigException;
+import com.plenary.privacy.policy.PolicyException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 

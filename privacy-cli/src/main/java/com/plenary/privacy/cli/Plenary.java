@@ -1,7 +1,7 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.server.Config;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

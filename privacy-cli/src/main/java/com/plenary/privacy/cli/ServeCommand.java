@@ -1,8 +1,10 @@
 package com.plenary.privacy.cli;
 
-import com.plenary.privacy.server.Config;
-import com.plenary.privacy.server.Platform;
-import com.plenary.privacy.server.PlenaryServer;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.ConfigException;
+import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.platform.Server;
+import com.plenary.privacy.platform.ServerProvider;
 import com.plenary.privacy.store.Credentials;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -53,13 +55,15 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     }
     Config config = root.loadConfig(overrides);
     LOG.info("configuration: {}", config.describe());
+    // the HTTP server is found on the class path, before any data is opened (see ServerProvider)
+    ServerProvider http = ServerProvider.installed();
     Platform platform = Platform.open(config, Clock.systemUTC());
-    PlenaryServer server;
+    Server server;
     try {
-      server = PlenaryServer.start(platform);
+      server = http.start(platform);
     } catch (RuntimeException e) {
       platform.close();
-      throw new com.plenary.privacy.server.ConfigException("cannot listen on " + config.host() + ":" + config.port()
+      throw new ConfigException("cannot listen on " + config.host() + ":" + config.port()
           + " (configuration key 'server.port'): " + e.getMessage(), e);
     }
     CountDownLatch stopRequested = new CountDownLatch(1);

@@ -1,8 +1,8 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
 import java.io.PrintWriter;
 import java.time.Duration;

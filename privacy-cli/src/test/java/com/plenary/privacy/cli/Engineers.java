@@ -1,7 +1,7 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.domain.Access;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.Vault;
 import java.time.Duration;
 import java.time.Instant;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.plenary.privacy.server.Config;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.PlenaryServer;
 import com.plenary.privacy.store.Credentials;
 import com.sun.net.httpserver.HttpServer;

@@ -11,6 +11,9 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.JsonBodies;
@@ -48,7 +51,7 @@ import org.slf4j.MDC;
  * every error is {@code application/problem+json}, rendered here and nowhere else. {@link #stop}
  * drains: new requests get 503 while those in flight finish.
  */
-public final class PlenaryServer implements AutoCloseable {
+public final class PlenaryServer implements Server {
   public static final String VERSION = "0.1.0";
   private static final Logger LOG = LoggerFactory.getLogger(PlenaryServer.class);
   /** One line per request (method, route, status, time): its own logger, so operators can turn it down at high rates. */
@@ -221,6 +224,7 @@ public final class PlenaryServer implements AutoCloseable {
     }
   }
 
+  @Override
   public int port() {
     return app.port();
   }
@@ -239,6 +243,7 @@ public final class PlenaryServer implements AutoCloseable {
    * Stops taking new requests (they get 503), waits up to the configured grace for the requests in
    * flight to finish, then stops the HTTP server. The platform itself is closed by its owner.
    */
+  @Override
   public void stop() {
     draining = true;
     // no interrupt: a thread interrupted in the middle of file I/O makes the embedded H2 close its file

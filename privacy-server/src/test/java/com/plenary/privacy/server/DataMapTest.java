@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.ConfigException;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.PolicyException;
 import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.testkit.Repo;

@@ -1,6 +1,7 @@
 package com.plenary.privacy.server;
 
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.Vault;
 import java.time.Duration;
 import java.time.Instant;

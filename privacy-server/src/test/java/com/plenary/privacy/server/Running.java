@@ -1,5 +1,7 @@
 package com.plenary.privacy.server;
 
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,15 +1,15 @@
 package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.subjects.Subjects;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Field;
 import com.plenary.privacy.policy.Purpose;
 import com.plenary.privacy.policy.Service;
-import com.plenary.privacy.server.Platform;
-import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.store.Vault;
-import com.plenary.privacy.domain.Access;
-import com.plenary.privacy.domain.Vocabulary;
-import com.plenary.privacy.domain.subjects.Subjects;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

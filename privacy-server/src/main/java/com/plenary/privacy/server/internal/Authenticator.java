@@ -1,6 +1,7 @@
 package com.plenary.privacy.server.internal;
 
 import com.nimbusds.jwt.SignedJWT;
+import com.plenary.privacy.platform.internal.LocalIssuer;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.store.StaffMembers;

@@ -1,8 +1,8 @@
 package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.domain.ReviewRecords.Review;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
-import com.plenary.privacy.server.Platform;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.EnumSet;

@@ -2,9 +2,9 @@ package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.NotFound;
-import com.plenary.privacy.server.Caller;
-import com.plenary.privacy.server.Platform;
 import com.plenary.privacy.domain.StaffRecords;
+import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.server.Caller;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Instant;

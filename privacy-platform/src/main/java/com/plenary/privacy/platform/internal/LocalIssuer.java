@@ -1,4 +1,4 @@
-package com.plenary.privacy.server.internal;
+package com.plenary.privacy.platform.internal;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;

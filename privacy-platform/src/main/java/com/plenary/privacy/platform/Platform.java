@@ -1,11 +1,11 @@
-package com.plenary.privacy.server;
+package com.plenary.privacy.platform;
 
 import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.platform.internal.LocalIssuer;
+import com.plenary.privacy.platform.internal.SignInThrottle;
 import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
-import com.plenary.privacy.server.internal.LocalIssuer;
-import com.plenary.privacy.server.internal.SignInThrottle;
 import com.plenary.privacy.store.OwnerOnly;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;

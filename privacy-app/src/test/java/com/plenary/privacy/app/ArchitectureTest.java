@@ -1,4 +1,4 @@
-package com.plenary.privacy.cli;
+package com.plenary.privacy.app;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The arrows the design depends on, checked on the compiled classes of every module the command
- * carries: one enforcer in front of the engine and the audit trail's decisions, and modules that
- * depend one way (core ← domain ← store ← server ← cli).
+ * The arrows the design depends on, checked on the compiled classes of every module the shipped
+ * command carries (this module's class path): one enforcer in front of the engine and the audit
+ * trail's decisions, and modules that depend one way, core ← domain ← store ← platform ← the two
+ * front ends, server and cli, which never depend on each other.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ArchitectureTest {
@@ -60,29 +61,48 @@ class ArchitectureTest {
   }
 
   @Test
-  void theModulesDependOneWay() {
+  void theCoreAndTheDomainDependOnNothingAboveThem() {
     noClasses().that().resideInAnyPackage("com.plenary.privacy.decision..", "com.plenary.privacy.policy..")
-        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.domain..", "com.plenary.privacy.store..", "com.plenary.privacy.server..",
-            "com.plenary.privacy.cli..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.domain..", "com.plenary.privacy.store..", "com.plenary.privacy.platform..",
+            "com.plenary.privacy.server..", "com.plenary.privacy.cli..")
         .check(classes);
     noClasses().that().resideInAPackage("com.plenary.privacy.domain..")
-        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.store..", "com.plenary.privacy.server..", "com.plenary.privacy.cli..",
-            "org.jdbi..", "io.javalin..", "java.sql..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.store..", "com.plenary.privacy.platform..", "com.plenary.privacy.server..",
+            "com.plenary.privacy.cli..", "org.jdbi..", "io.javalin..", "java.sql..")
         .because("the domain is free of database and web code")
-        .check(classes);
-    noClasses().that().resideInAPackage("com.plenary.privacy.store..")
-        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.server..", "com.plenary.privacy.cli..", "io.javalin..")
-        .check(classes);
-    noClasses().that().resideInAPackage("com.plenary.privacy.server..")
-        .should().dependOnClassesThat().resideInAPackage("com.plenary.privacy.cli..")
         .check(classes);
   }
 
   @Test
-  void theCommandStartsTheServerButDoesNotReachIntoIt() {
+  void theStoreNeverDependsOnThePlatformOrAFrontEnd() {
+    noClasses().that().resideInAPackage("com.plenary.privacy.store..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.platform..", "com.plenary.privacy.server..", "com.plenary.privacy.cli..",
+            "io.javalin..", "picocli..")
+        .because("the store is an adapter under the platform: it knows neither how the platform is composed nor who calls it")
+        .check(classes);
+  }
+
+  @Test
+  void thePlatformDependsOnNeitherFrontEnd() {
+    noClasses().that().resideInAPackage("com.plenary.privacy.platform..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.server..", "com.plenary.privacy.cli..", "io.javalin..", "picocli..")
+        .because("both front ends open the same platform; it finds a server through ServerProvider, never by name")
+        .check(classes);
+  }
+
+  @Test
+  void theCommandLineNeverDependsOnTheServer() {
     noClasses().that().resideInAPackage("com.plenary.privacy.cli..")
-        .should().dependOnClassesThat().resideInAPackage("com.plenary.privacy.server.internal..")
-        .because("the command line is a front end of its own: it opens the platform and starts the server, and uses nothing of the HTTP layer")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.server..", "io.javalin..")
+        .because("the command line is a front end of its own: serve starts the HTTP server through the platform's ServerProvider")
+        .check(classes);
+  }
+
+  @Test
+  void theServerNeverDependsOnTheCommandLine() {
+    noClasses().that().resideInAPackage("com.plenary.privacy.server..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.cli..", "picocli..")
+        .because("the HTTP server is a front end of its own: it serves whatever starts it")
         .check(classes);
   }
 

@@ -1,4 +1,4 @@
-package com.plenary.privacy.server;
+package com.plenary.privacy.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package com.plenary.privacy.server.internal;
+package com.plenary.privacy.platform.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package com.plenary.privacy.server;
+package com.plenary.privacy.platform;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

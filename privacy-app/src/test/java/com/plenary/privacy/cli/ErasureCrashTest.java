@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.plenary.privacy.server.Config;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.Credentials;
 import java.io.IOException;
 import java.io.PrintWriter;

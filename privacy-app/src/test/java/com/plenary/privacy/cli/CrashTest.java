@@ -2,8 +2,8 @@ package com.plenary.privacy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.plenary.privacy.server.Config;
-import com.plenary.privacy.server.Platform;
+import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Platform;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

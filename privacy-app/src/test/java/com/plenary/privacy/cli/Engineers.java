@@ -1,0 +1,31 @@
+package com.plenary.privacy.cli;
+
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.store.Vault;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** An engineer with an hour's grant to read usage events for the site's functioning, as tests look at what the collector stored. */
+final class Engineers {
+  private Engineers() {}
+
+  static Access withGrant(Platform platform) {
+    Vault vault = platform.vault();
+    var member = vault.staff().add("Test Engineer", "employee", List.of("engineer"), Instant.now());
+    platform.domain().staff().grant(member.id(), "engineer", List.of("user.device", "user.behavior"), List.of("technical"),
+        Instant.now().minusSeconds(60), Instant.now().plus(Duration.ofHours(1)), "st-test-officer", "rq-test");
+    return Access.staff(vault.staff().facts(member.id(), "employee"), "rq-test");
+  }
+
+  /** The newest events, opened through the enforcer under the engineer's grant. */
+  static List<Map<String, Object>> newest(Platform platform, int limit) {
+    var out = platform.domain().collection().newestEvents(withGrant(platform), limit);
+    if (!out.permitted()) {
+      throw new AssertionError("the engineer's read was denied: " + out.decision().rules());
+    }
+    return out.value();
+  }
+}
