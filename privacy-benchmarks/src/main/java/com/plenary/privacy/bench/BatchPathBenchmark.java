@@ -121,9 +121,9 @@ public class BatchPathBenchmark {
     List<UsageEvents.Event> batch = new ArrayList<>(BATCH);
     for (int i = 0; i < BATCH; i++) {
       long n = next++;
-      batch.add(new UsageEvents.Event("r-" + n, "service", "mail", "technical", "pageview", null, person, null,
-          Map.of("page", "https://shop.example/p/" + n, "language", "en-GB", "screen", "1280x800", "ip", "203.0.113.0",
-              "browser", "Chrome", "os", "Linux", "device", "Other")));
+      batch.add(UsageEvents.Event.builder("r-" + n).source("service", "mail").purpose("technical")
+          .kind("pageview").subject(person).details(Map.of("page", "https://shop.example/p/" + n, "language", "en-GB", "screen", "1280x800", "ip", "203.0.113.0",
+              "browser", "Chrome", "os", "Linux", "device", "Other")).build());
     }
     return batch;
   }

@@ -84,9 +84,9 @@ public class H2GroupBenchmark {
     List<UsageEvents.Event> events = new ArrayList<>(group);
     for (int i = 0; i < group; i++) {
       long n = next++;
-      events.add(new UsageEvents.Event("r-" + n, "browser", "snippet", "analytics", "pageview", "DDDDDDDDDDDDDDDDDDDDDD", null, null,
-          Map.of("page", "https://shop.example/p/" + n, "language", "en-GB", "screen", "1280x800", "ip", "203.0.113.0",
-              "browser", "Chrome", "os", "Linux", "device", "Other")));
+      events.add(UsageEvents.Event.builder("r-" + n).source("browser", "snippet").purpose("analytics")
+          .kind("pageview").browser("DDDDDDDDDDDDDDDDDDDDDD").details(Map.of("page", "https://shop.example/p/" + n, "language", "en-GB", "screen", "1280x800", "ip", "203.0.113.0",
+              "browser", "Chrome", "os", "Linux", "device", "Other")).build());
     }
     return vault.usage().store(vault.usage().prepare(events));
   }

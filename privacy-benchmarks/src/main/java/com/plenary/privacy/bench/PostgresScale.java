@@ -77,9 +77,9 @@ public final class PostgresScale {
       for (int done = 0; done < mine; done += 1000) {
         List<UsageEvents.Event> batch = new ArrayList<>();
         for (int i = 0; i < Math.min(1000, mine - done); i++) {
-          batch.add(new UsageEvents.Event("r-" + (done + i), "service", "mail", "technical", "pageview", null, id, null,
-              Map.of("page", "https://shop.example/p/" + (done + i), "language", "en-GB", "screen", "1280x800", "ip", "203.0.113.0",
-                  "browser", "Chrome", "os", "Linux", "device", "Other")));
+          batch.add(UsageEvents.Event.builder("r-" + (done + i)).source("service", "mail").purpose("technical")
+              .kind("pageview").subject(id).details(Map.of("page", "https://shop.example/p/" + (done + i), "language", "en-GB", "screen", "1280x800", "ip", "203.0.113.0",
+                  "browser", "Chrome", "os", "Linux", "device", "Other")).build());
         }
         long a = System.nanoTime();
         var prepared = vault.usage().prepare(batch);

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -589,25 +590,24 @@ final class EventJournal implements AutoCloseable {
     data.writeInt(rows.size());
     for (UsageEvents.Prepared r : rows) {
       data.writeUTF(r.group);
-      data.writeShort(r.row.length);
-      for (Object v : r.row) {
-        if (v == null) {
-          data.writeByte(NULL);
-        } else if (v instanceof byte[] b) {
-          data.writeByte(BYTES);
-          data.writeInt(b.length);
-          data.write(b);
-        } else if (v instanceof Instant t) {
-          data.writeByte(TIME);
-          data.writeLong(t.getEpochSecond());
-          data.writeInt(t.getNano());
-        } else {
-          byte[] b = v.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          data.writeByte(TEXT);
-          data.writeInt(b.length);
-          data.write(b);
-        }
-      }
+      UsageEvents.Row row = r.row;
+      data.writeShort(UsageEvents.Row.FIELDS);
+      text(row.id());
+      text(row.requestId());
+      data.writeByte(TIME);
+      data.writeLong(row.receivedAt().getEpochSecond());
+      data.writeInt(row.receivedAt().getNano());
+      text(row.source());
+      text(row.sourceName());
+      text(row.purpose());
+      text(row.kind());
+      text(row.keyOwner());
+      text(row.browserId());
+      text(row.subjectId());
+      text(row.partnerRecordId());
+      data.writeByte(BYTES);
+      data.writeInt(row.sealed().length);
+      data.write(row.sealed());
     }
     data.flush();
     byte[] record = buffer.toByteArray();
@@ -618,6 +618,18 @@ final class EventJournal implements AutoCloseable {
     return record;
   }
 
+  /** A text of a row, tagged as a text or as absent: the same record format the journal has always had. */
+  private void text(String v) throws IOException {
+    if (v == null) {
+      data.writeByte(NULL);
+      return;
+    }
+    byte[] b = v.getBytes(StandardCharsets.UTF_8);
+    data.writeByte(TEXT);
+    data.writeInt(b.length);
+    data.write(b);
+  }
+
   private static Entry decode(byte[] payload) throws IOException {
     DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
     long seq = in.readLong();
@@ -626,17 +638,22 @@ final class EventJournal implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       String group = in.readUTF();
       Object[] values = new Object[in.readShort()];
+      if (values.length != UsageEvents.Row.FIELDS) {
+        throw new IOException("a journaled event has " + values.length + " values, not " + UsageEvents.Row.FIELDS);
+      }
       for (int f = 0; f < values.length; f++) {
         byte tag = in.readByte();
         values[f] = switch (tag) {
           case NULL -> null;
           case BYTES -> in.readNBytes(in.readInt());
           case TIME -> Instant.ofEpochSecond(in.readLong(), in.readInt());
-          case TEXT -> new String(in.readNBytes(in.readInt()), java.nio.charset.StandardCharsets.UTF_8);
+          case TEXT -> new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
           default -> throw new IOException("unknown value tag " + tag);
         };
       }
-      rows.add(new UsageEvents.Prepared(values, group));
+      rows.add(new UsageEvents.Prepared(new UsageEvents.Row((String) values[0], (String) values[1], (Instant) values[2], (String) values[3],
+          (String) values[4], (String) values[5], (String) values[6], (String) values[7], (String) values[8], (String) values[9], (String) values[10],
+          (byte[]) values[11]), group));
     }
     return new Entry(seq, rows);
   }

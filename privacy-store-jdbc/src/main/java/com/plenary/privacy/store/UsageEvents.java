@@ -31,6 +31,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
@@ -45,10 +47,92 @@ import org.postgresql.copy.PGCopyOutputStream;
  * with one audit entry per batch (the collector's group commit). Thread-safe.
  */
 public final class UsageEvents {
-  /** One event to store. {@code details} are the collected values, already minimised (the IP). */
+  /**
+   * One event to store: who sent it ({@code source}: browser, service or partner, and its name), for
+   * what purpose, of what kind, about whom (the browser's cookie, the person, or the partner's
+   * identifier), and its details, already minimised (the IP). Made with {@link #builder}.
+   */
   public record Event(
       String requestId, String source, String sourceName, String purpose, String kind,
-      String browserCookie, String subjectId, String partnerIdentifier, Map<String, Object> details) {}
+      String browserCookie, String subjectId, String partnerIdentifier, Map<String, Object> details) {
+
+    public static Builder builder(String requestId) {
+      return new Builder(requestId);
+    }
+
+    /** Builds an {@link Event}; the source, purpose, kind and details are required, the owners optional. */
+    public static final class Builder {
+      private final String requestId;
+      private String source;
+      private String sourceName;
+      private String purpose;
+      private String kind;
+      private String browserCookie;
+      private String subjectId;
+      private String partnerIdentifier;
+      private Map<String, Object> details;
+
+      private Builder(String requestId) {
+        this.requestId = requestId;
+      }
+
+      /** The kind of sender ({@code browser}, {@code service}, {@code partner}) and its name. */
+      public Builder source(String kind, String name) {
+        this.source = kind;
+        this.sourceName = name;
+        return this;
+      }
+
+      public Builder purpose(String purpose) {
+        this.purpose = purpose;
+        return this;
+      }
+
+      public Builder kind(String kind) {
+        this.kind = kind;
+        return this;
+      }
+
+      /** The browser's id cookie, when a browser is the event's owner. */
+      public Builder browser(String cookie) {
+        this.browserCookie = cookie;
+        return this;
+      }
+
+      public Builder subject(String subjectId) {
+        this.subjectId = subjectId;
+        return this;
+      }
+
+      /** The partner's identifier of the visitor (such as the email it knows), when a partner sent it. */
+      public Builder partnerIdentifier(String identifier) {
+        this.partnerIdentifier = identifier;
+        return this;
+      }
+
+      public Builder details(Map<String, Object> details) {
+        this.details = details;
+        return this;
+      }
+
+      public Event build() {
+        if (source == null || purpose == null || kind == null || details == null) {
+          throw new IllegalStateException("an event needs its source, purpose, kind and details");
+        }
+        return new Event(requestId, source, sourceName, purpose, kind, browserCookie, subjectId, partnerIdentifier, details);
+      }
+    }
+  }
+
+  /**
+   * An event as it is stored: its row of {@code usage_event}, the details sealed with the key of its
+   * owner ({@code keyOwner}: the partner record, the person or the browser).
+   */
+  record Row(String id, String requestId, Instant receivedAt, String source, String sourceName, String purpose, String kind, String keyOwner,
+      String browserId, String subjectId, String partnerRecordId, byte[] sealed) {
+    /** The texts in the order of {@link #COLUMNS} (the time and the ciphertext are at 2 and 11). */
+    static final int FIELDS = 12;
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEY_CACHE = 10_000;
@@ -79,10 +163,10 @@ public final class UsageEvents {
    * the collector's single writer does per group.
    */
   public static final class Prepared {
-    final Object[] row;
+    final Row row;
     final String group;
 
-    Prepared(Object[] row, String group) {
+    Prepared(Row row, String group) {
       this.row = row;
       this.group = group;
     }
@@ -269,12 +353,12 @@ public final class UsageEvents {
    * Writes the rows that {@code rows} hands over (each with its audit group) in one transaction, then
    * one audit entry per group; the rows go to the database as they are handed over.
    */
-  private int inOneTransaction(int count, java.util.function.Consumer<java.util.function.BiConsumer<Object[], String>> rows) {
+  private int inOneTransaction(int count, Consumer<BiConsumer<Row, String>> rows) {
     return inOneTransaction(count, rows, h -> { });
   }
 
   /** As above, with {@code also} done in the same transaction (the journal's applied position). */
-  private int inOneTransaction(int count, java.util.function.Consumer<java.util.function.BiConsumer<Object[], String>> rows,
+  private int inOneTransaction(int count, Consumer<BiConsumer<Row, String>> rows,
       java.util.function.Consumer<Handle> also) {
     if (count == 0) {
       return 0;
@@ -306,10 +390,10 @@ public final class UsageEvents {
     return out;
   }
 
-  private Object[] row(Event e, Owners o, Instant now) {
+  private Row row(Event e, Owners o, Instant now) {
     String id = "e-" + Ids.timeOrdered(now.toEpochMilli());
-    return new Object[] {id, e.requestId(), now, e.source(), e.sourceName(), e.purpose(), e.kind(), o.key(),
-        o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details()))};
+    return new Row(id, e.requestId(), now, e.source(), e.sourceName(), e.purpose(), e.kind(), o.key(),
+        o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details())));
   }
 
   /**
@@ -356,7 +440,7 @@ public final class UsageEvents {
 
   /** Where a transaction's event rows go as they are made. */
   private interface Sink {
-    void add(Object[] row);
+    void add(Row row);
   }
 
   @FunctionalInterface
@@ -391,9 +475,18 @@ public final class UsageEvents {
     try (java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       producer.produce(r -> {
         try {
-          for (int i = 0; i < r.length; i++) {
-            insert.setObject(i + 1, r[i] instanceof Instant t ? t.atOffset(ZoneOffset.UTC) : r[i]);
-          }
+          insert.setString(1, r.id());
+          insert.setString(2, r.requestId());
+          insert.setObject(3, r.receivedAt().atOffset(ZoneOffset.UTC));
+          insert.setString(4, r.source());
+          insert.setString(5, r.sourceName());
+          insert.setString(6, r.purpose());
+          insert.setString(7, r.kind());
+          insert.setString(8, r.keyOwner());
+          insert.setString(9, r.browserId());
+          insert.setString(10, r.subjectId());
+          insert.setString(11, r.partnerRecordId());
+          insert.setBytes(12, r.sealed());
           insert.addBatch();
         } catch (SQLException e) {
           throw new StoreException("cannot store a batch of events: " + e.getMessage(), e);
@@ -432,27 +525,37 @@ public final class UsageEvents {
       out.writeInt(0); // header extension
     }
 
-    void row(Object[] r) {
+    void row(Row r) {
       try {
-        out.writeShort(r.length);
-        for (Object v : r) {
-          if (v == null) {
-            out.writeInt(-1);
-          } else if (v instanceof byte[] b) {
-            out.writeInt(b.length);
-            out.write(b);
-          } else if (v instanceof Instant i) {
-            out.writeInt(8);
-            out.writeLong(i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000 - PG_EPOCH_MICROS);
-          } else {
-            byte[] b = v.toString().getBytes(StandardCharsets.UTF_8);
-            out.writeInt(b.length);
-            out.write(b);
-          }
-        }
+        out.writeShort(Row.FIELDS);
+        text(r.id());
+        text(r.requestId());
+        out.writeInt(8);
+        Instant t = r.receivedAt();
+        out.writeLong(t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000 - PG_EPOCH_MICROS);
+        text(r.source());
+        text(r.sourceName());
+        text(r.purpose());
+        text(r.kind());
+        text(r.keyOwner());
+        text(r.browserId());
+        text(r.subjectId());
+        text(r.partnerRecordId());
+        out.writeInt(r.sealed().length);
+        out.write(r.sealed());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    private void text(String v) throws IOException {
+      if (v == null) {
+        out.writeInt(-1);
+        return;
+      }
+      byte[] b = v.getBytes(StandardCharsets.UTF_8);
+      out.writeInt(b.length);
+      out.write(b);
     }
 
     void finish() throws IOException {

@@ -261,8 +261,8 @@ class CollectorJournalTest {
       synchronized (ids) {
         ids.add(id);
       }
-      out.add(new UsageEvents.Event(id, "browser", "snippet", "improve.analytics", "pageview", "JJJJJJJJJJJJJJJJJJJJJJ", null, null,
-          new java.util.LinkedHashMap<>(Map.of("page", "https://shop.example/journal", "ip", "192.0.2.0"))));
+      out.add(UsageEvents.Event.builder(id).source("browser", "snippet").purpose("improve.analytics")
+          .kind("pageview").browser("JJJJJJJJJJJJJJJJJJJJJJ").details(new java.util.LinkedHashMap<>(Map.of("page", "https://shop.example/journal", "ip", "192.0.2.0"))).build());
     }
     return out;
   }

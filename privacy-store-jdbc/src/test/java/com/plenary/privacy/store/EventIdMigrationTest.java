@@ -82,8 +82,8 @@ class EventIdMigrationTest {
         assertThat(ids(c, "SELECT id FROM usage_event")).containsExactlyInAnyOrder(legacyOld, legacyNew);
       }
       // a time-ordered event stored now, at the same time as legacyNew
-      vault.usage().append(java.util.List.of(new UsageEvents.Event("rq-new", "browser", "snippet", "improve.analytics", "pageview",
-          "BBBBBBBBBBBBBBBBBBBBBB", null, null, java.util.Map.of("page", "https://x.example/"))));
+      vault.usage().append(java.util.List.of(UsageEvents.Event.builder("rq-new").source("browser", "snippet").purpose("improve.analytics")
+          .kind("pageview").browser("BBBBBBBBBBBBBBBBBBBBBB").details(java.util.Map.of("page", "https://x.example/")).build()));
       assertThat(domain.subjects().runRetention()).containsEntry("usage_events", 1);
       try (Connection c = DriverManager.getConnection(url, user, "")) {
         assertThat(ids(c, "SELECT id FROM usage_event")).hasSize(2).contains(legacyNew).doesNotContain(legacyOld);

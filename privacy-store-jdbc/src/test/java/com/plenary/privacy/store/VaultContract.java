@@ -197,8 +197,7 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C32_openingTheNewestEventsNeedsAGrantAndIsAudited() {
     String id = registerAda();
-    vault().usage().append(List.of(new UsageEvents.Event("rq-newest-" + System.nanoTime(), "service", "mail", "technical", "open", null, id, null,
-        Map.of("page", "https://x.example/newest"))));
+    vault().usage().append(List.of(UsageEvents.Event.builder("rq-newest-" + System.nanoTime()).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/newest")).build()));
     var member = vault().staff().add("No Grant", "employee", List.of("engineer"), clock().instant());
     var denied = domain().collection().newestEvents(Access.staff(vault().staff().facts(member.id(), "employee"), "rq-newest"), 5);
     assertThat(denied.permitted()).isFalse();
@@ -277,8 +276,7 @@ abstract class VaultContract extends StoreContract {
     domain().subjects().addContent(MAIL, id, "content", "improve", "a public post");
     assertThat(domain().subjects().runRetention()).isEmpty();
     clock().advance(java.time.Duration.ofDays(2 * 366));
-    vault().usage().append(List.of(new UsageEvents.Event("rq-retained-" + id, "service", "mail", "technical", "open", null, id, null,
-        Map.of("page", "https://x.example/old"))));
+    vault().usage().append(List.of(UsageEvents.Event.builder("rq-retained-" + id).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/old")).build()));
     assertThat(domain().subjects().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public").doesNotContainKey("usage_events");
     clock().advance(java.time.Duration.ofDays(400)); // past the 13 months of user.behavior and user.device
     assertThat(domain().subjects().runRetention()).containsKey("usage_events");
@@ -304,11 +302,9 @@ abstract class VaultContract extends StoreContract {
     String id = registerAda();
     String cookie = "cookie" + Long.toString(System.nanoTime(), 36) + "AAAAAAAAAAAA";
     String odd = "rq,\"" + System.nanoTime() + "\"";
-    vault().usage().append(List.of(new UsageEvents.Event("rq-a-" + id, "browser", "snippet", "improve.analytics", "pageview", cookie, null, null,
-        Map.of("page", "https://x.example/before"))));
+    vault().usage().append(List.of(UsageEvents.Event.builder("rq-a-" + id).source("browser", "snippet").purpose("improve.analytics").kind("pageview").browser(cookie).details(Map.of("page", "https://x.example/before")).build()));
     assertThat(domain().collection().attachBrowser(id, cookie, "rq-test")).isEqualTo(1);
-    vault().usage().append(List.of(new UsageEvents.Event(odd, "service", "mail", "technical", "open", null, id, null,
-        Map.of("page", "https://x.example/after?q=\"quoted\",comma"))));
+    vault().usage().append(List.of(UsageEvents.Event.builder(odd).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/after?q=\"quoted\",comma")).build()));
     assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isEqualTo(2);
     List<Map<String, Object>> events = (List<Map<String, Object>>) domain().subjects().export(Access.subject(id, null), id).value().get("usage_events");
     String written = events.stream().map(e -> String.valueOf(((com.fasterxml.jackson.databind.util.RawValue) e.get("details")).rawValue())).toList().toString();
@@ -325,10 +321,10 @@ abstract class VaultContract extends StoreContract {
     String id = registerAda();
     List<UsageEvents.Event> batch = new java.util.ArrayList<>();
     for (int i = 0; i < 1500; i++) {
-      batch.add(new UsageEvents.Event("rq-part-" + i + "-" + id, "service", "mail", "technical", "open", null, id, null, Map.of("page", "https://x.example/" + i)));
+      batch.add(UsageEvents.Event.builder("rq-part-" + i + "-" + id).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/" + i)).build());
     }
     // the last event's details cannot be written: the failure comes after 1,499 rows went into the open COPY stream
-    batch.add(new UsageEvents.Event("rq-part-bad-" + id, "service", "mail", "technical", "open", null, id, null, Map.of("page", new Object())));
+    batch.add(UsageEvents.Event.builder("rq-part-bad-" + id).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", new Object())).build());
     List<String> ids = batch.stream().map(UsageEvents.Event::requestId).toList();
     assertThatThrownBy(() -> vault().usage().append(batch)).isInstanceOf(com.plenary.privacy.InvalidInputException.class);
     assertThat(vault().usage().countByRequestIds(ids)).isZero();

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
@@ -157,7 +158,9 @@ public final class CollectRoutes {
     details.put("ip", IpAddresses.minimise(ctx.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
     details.putAll(userAgents.parse(ctx.userAgent()));
     String requestId = ctx.attribute("request-id");
-    java.util.concurrent.CompletableFuture<Void> stored = collector.submit(new UsageEvents.Event(requestId, "browser", "snippet", Vocabulary.ANALYTICS, kind, browser, subject, null, details));
+    UsageEvents.Event event = UsageEvents.Event.builder(requestId).source("browser", "snippet").purpose(Vocabulary.ANALYTICS).kind(kind)
+        .browser(browser).subject(subject).details(details).build();
+    CompletableFuture<Void> stored = collector.submit(event);
     boolean newAnalyticsCookie = ctx.cookie(ANALYTICS_COOKIE) == null;
     // answered when the group commits, without holding a server thread while it waits
     ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((ok, failure) -> {
@@ -289,7 +292,7 @@ public final class CollectRoutes {
       if (e.userAgent() != null) {
         details.putAll(userAgents.parse(e.userAgent()));
       }
-      return new UsageEvents.Event(ctx.attribute("request-id"), "service", caller.name(), purpose, kind(e.type()), browser, subject, null, details);
+      return UsageEvents.Event.builder(ctx.attribute("request-id")).source("service", caller.name()).purpose(purpose).kind(kind(e.type())).browser(browser).subject(subject).details(details).build();
     });
     ctx.json(Map.of("stored", stored));
   }
@@ -302,7 +305,7 @@ public final class CollectRoutes {
       String purpose = e.purpose() == null ? Vocabulary.IMPROVE : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.partner(caller.name(), ctx.attribute("request-id")), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
       Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
-      return new UsageEvents.Event(ctx.attribute("request-id"), "partner", caller.name(), purpose, kind(e.type()), null, null, identifier, details);
+      return UsageEvents.Event.builder(ctx.attribute("request-id")).source("partner", caller.name()).purpose(purpose).kind(kind(e.type())).partnerIdentifier(identifier).details(details).build();
     });
     ctx.json(Map.of("stored", stored, "partner", caller.name()));
   }
