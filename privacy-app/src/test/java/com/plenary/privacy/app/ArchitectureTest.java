@@ -4,15 +4,19 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionEngine;
+import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.store.AuditLog;
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaCall;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.properties.HasOwner;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.Set;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -35,9 +39,9 @@ class ArchitectureTest {
   @Test
   void onlyTheEnforcerCallsTheDecisionEngine() {
     noClasses().that().doNotHaveFullyQualifiedName(Enforcer.class.getName()).and().doNotHaveFullyQualifiedName(DecisionEngine.class.getName())
-        .should().callMethodWhere(com.tngtech.archunit.core.domain.JavaCall.Predicates.target(
-            com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner(
-                com.tngtech.archunit.base.DescribedPredicate.describe("is DecisionEngine", o -> o.getName().equals(DecisionEngine.class.getName())))))
+        .should().callMethodWhere(JavaCall.Predicates.target(
+            HasOwner.Predicates.With.owner(
+                DescribedPredicate.describe("is DecisionEngine", o -> o.getName().equals(DecisionEngine.class.getName())))))
         .because("every use of personal data is decided by the one enforcer, which gathers the facts itself and audits the decision")
         .check(classes);
   }
@@ -45,9 +49,9 @@ class ArchitectureTest {
   @Test
   void onlyTheEnforcerMakesAuditRecordsThatClaimADecision() {
     noClasses().that().doNotHaveFullyQualifiedName(Enforcer.class.getName()).and().doNotHaveFullyQualifiedName(AuditRecord.class.getName())
-        .should().callMethod(AuditRecord.class, "of", com.plenary.privacy.domain.Access.class, com.plenary.privacy.domain.Use.class,
-            com.plenary.privacy.decision.Decision.class)
-        .orShould().callMethod(AuditRecord.class, "decisionBuilder", com.plenary.privacy.domain.Access.class, String.class, String.class)
+        .should().callMethod(AuditRecord.class, "of", Access.class, Use.class,
+            Decision.class)
+        .orShould().callMethod(AuditRecord.class, "decisionBuilder", Access.class, String.class, String.class)
         .because("an audit entry with effect permit or deny must come from a decision the enforcer made")
         .check(classes);
   }
@@ -55,7 +59,7 @@ class ArchitectureTest {
   @Test
   void onlyTheStoreWritesTheAuditTrail() {
     noClasses().that().resideOutsideOfPackage("com.plenary.privacy.store..")
-        .should().callMethod(AuditLog.class, "append", org.jdbi.v3.core.Handle.class, AuditRecord.class)
+        .should().callMethod(AuditLog.class, "append", Handle.class, AuditRecord.class)
         .because("the store writes audit entries inside the transaction of the operation they record")
         .check(classes);
   }

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Platform;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,10 +19,14 @@ import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -50,7 +56,7 @@ class CrashTest {
   @Test
   void killMinus9AtRandomMomentsLosesNoAcknowledgedEventAndStoresNoneTwice() throws Exception {
     String given = System.getProperty("crash.seed", System.getenv("CRASH_SEED"));
-    long seed = given == null || given.isBlank() ? new java.security.SecureRandom().nextLong() : Long.parseLong(given.trim());
+    long seed = given == null || given.isBlank() ? new SecureRandom().nextLong() : Long.parseLong(given.trim());
     killAtRandom(seed);
   }
 
@@ -63,7 +69,7 @@ class CrashTest {
   void aCleanStopKeepsEveryAcknowledgedEvent() throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     ServerProcess server = ServerProcess.start(dir, "server.log", Map.of(), http);
-    Set<String> acknowledged = new java.util.HashSet<>();
+    Set<String> acknowledged = new HashSet<>();
     try {
       for (int n = 0; n < 50; n++) {
         HttpResponse<Void> resp = http.send(HttpRequest.newBuilder(server.uri("/collect"))
@@ -99,8 +105,8 @@ class CrashTest {
       moments.add(i <= Math.max(3, KILLS * 2 / 5) ? Moment.STARTING : Moment.LOADED);
       journals.add(i % 2 == 0 ? "auto" : "off");
     }
-    java.util.Collections.shuffle(moments, random);
-    java.util.Collections.shuffle(journals, random);
+    Collections.shuffle(moments, random);
+    Collections.shuffle(journals, random);
     moments.add(0, Moment.LOADED);
     journals.add(0, "auto");
 
@@ -157,7 +163,7 @@ class CrashTest {
     assertThat(Files.exists(dir.resolve("collector-journal"))).as("the server used its journal").isTrue();
     Map<String, Integer> rows = rowsPerRequestId("crash-");
     List<String> lost = acknowledged.stream().filter(id -> !rows.containsKey(id)).sorted().toList();
-    Map<String, Integer> twice = new java.util.TreeMap<>();
+    Map<String, Integer> twice = new TreeMap<>();
     rows.forEach((id, n) -> {
       if (n != 1) {
         twice.put(id, n);
@@ -188,7 +194,7 @@ class CrashTest {
             if (resp.statusCode() / 100 == 2 && "yes".equals(resp.headers().firstValue("X-Plenary-Recorded").orElse(""))) {
               acknowledged.add(id);
             }
-          } catch (java.net.ConnectException notYet) {
+          } catch (ConnectException notYet) {
             if (served) {
               return; // the server is gone
             }
@@ -235,7 +241,7 @@ class CrashTest {
       long total = platform.vault().usage().count(); // waits until the journal is in the table
       // and every stored event still opens: no owner's key was lost with the crash
       assertThat(Engineers.newest(platform, (int) total)).allSatisfy(e -> assertThat(e.get("details").toString()).contains("shop.example/crash"));
-      Map<String, Integer> rows = new java.util.HashMap<>();
+      Map<String, Integer> rows = new HashMap<>();
       try (Connection c = DriverManager.getConnection(config.databaseUrl(), config.databaseUser(), config.databasePassword());
           PreparedStatement q = c.prepareStatement("SELECT request_id, COUNT(*) FROM usage_event WHERE request_id LIKE ? GROUP BY request_id")) {
         q.setString(1, prefix + "%");

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,7 @@ class DbCompactWhileServingTest {
   @Test
   void compactingIsRefusedWhileAServerHoldsTheFileAndTheServerGoesOn() throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    ServerProcess started = ServerProcess.start(dir, "server.log", java.util.Map.of(), http);
+    ServerProcess started = ServerProcess.start(dir, "server.log", Map.of(), http);
     Process server = started.process();
     try {
       StringWriter out = new StringWriter();

@@ -1,11 +1,15 @@
 package com.plenary.privacy.cli;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** {@code plenary serve} in a process of its own (as operators run it), on a free port, for tests that stop or kill it. */
@@ -13,7 +17,7 @@ record ServerProcess(Process process, int port) {
 
   /** Starts the server on {@code dir} with {@code env} added to its environment, logging to {@code log} in it, and waits until it is ready. */
   static ServerProcess start(Path dir, String log, Map<String, String> env, HttpClient http, String... serveOptions) throws Exception {
-    ServerProcess server = launch(dir, log, env, java.util.List.of(), serveOptions);
+    ServerProcess server = launch(dir, log, env, List.of(), serveOptions);
     try {
       server.awaitReady(http);
     } catch (Exception | AssertionError e) {
@@ -24,13 +28,13 @@ record ServerProcess(Process process, int port) {
   }
 
   /** Starts the server as {@link #start} does, with {@code jvmOptions}, without waiting for it: for tests that kill it while it starts. */
-  static ServerProcess launch(Path dir, String log, Map<String, String> env, java.util.List<String> jvmOptions, String... serveOptions) throws Exception {
+  static ServerProcess launch(Path dir, String log, Map<String, String> env, List<String> jvmOptions, String... serveOptions) throws Exception {
     int port = freePort();
-    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
-    command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
         "--data-dir", dir.toString(), "serve", "--port", String.valueOf(port), "--host", "127.0.0.1"));
-    command.addAll(java.util.List.of(serveOptions));
+    command.addAll(List.of(serveOptions));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile());
     builder.environment().putAll(env);
     return new ServerProcess(builder.start(), port);
@@ -50,7 +54,7 @@ record ServerProcess(Process process, int port) {
         if (http.send(HttpRequest.newBuilder(uri("/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return;
         }
-      } catch (java.io.IOException notYet) {
+      } catch (IOException notYet) {
         // starting
       }
       Thread.sleep(100);
@@ -59,7 +63,7 @@ record ServerProcess(Process process, int port) {
   }
 
   private static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0)) {
+    try (var s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }

@@ -8,6 +8,7 @@ import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Policy;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -65,7 +66,7 @@ public class DecisionBenchmark {
         List.of(new Facts.Grant("support", List.of("user.contact", "user.name"), List.of("communicate.respond"), NOW.minusSeconds(3600), NOW.plusSeconds(3600)))),
         List.of(), null, -1);
     Facts agreement = new Facts(NOW, List.of(), 1, Set.of(), null,
-        List.of(new Facts.Agreement("carrier", List.of("user.contact.address", "user.name"), List.of("provide"), java.time.LocalDate.of(2026, 1, 1), java.time.LocalDate.of(2027, 1, 1))), null, -1);
+        List.of(new Facts.Agreement("carrier", List.of("user.contact.address", "user.name"), List.of("provide"), LocalDate.of(2026, 1, 1), LocalDate.of(2027, 1, 1))), null, -1);
     String[][] reads = {{"mail", "provide", "user.contact.email"}, {"mail", "communicate", "user.name"}, {"shop", "provide", "user.contact.address"},
         {"account", "provide", "user.contact.email"}, {"web", "technical", "user.device"}, {"shop", "improve", "user.behavior"}};
     for (int i = 0; i < 24; i++) {

@@ -12,6 +12,7 @@ import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.policy.Policy;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -76,7 +77,7 @@ public class EnforcerBenchmark {
   public void setUp() {
     Policy policy = Policy.bundled();
     engine = DecisionEngine.compile(policy);
-    enforcer = Enforcer.create(policy, Clock.fixed(DecisionBenchmark.NOW, java.time.ZoneOffset.UTC));
+    enforcer = Enforcer.create(policy, Clock.fixed(DecisionBenchmark.NOW, ZoneOffset.UTC));
     List<DecisionRequest> known = DecisionBenchmark.realisticMix().stream().filter(r -> policy.purpose(r.purpose()) != null).toList();
     int n = Integer.highestOneBit(known.size());
     mix = known.subList(0, n).toArray(new DecisionRequest[0]);

@@ -8,6 +8,7 @@ import com.plenary.privacy.store.crypto.Keys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ public class H2GroupBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    vault.usage().stopJournal(java.time.Duration.ofMinutes(5));
+    vault.usage().stopJournal(Duration.ofMinutes(5));
     store.close();
     keyStore.close();
   }

@@ -19,6 +19,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.postgresql.PGConnection;
@@ -103,7 +104,7 @@ public final class PostgresScale {
           while (rs.next()) {
             csv.append("c").append(rs.getString("id")).append(',').append(rs.getString("request_id")).append(',').append(rs.getObject("received_at"))
                 .append(",service,mail,technical,pageview,").append(rs.getString("key_owner")).append(",,").append(rs.getString("subject_id"))
-                .append(",,\\\\x").append(java.util.HexFormat.of().formatHex(rs.getBytes("sealed"))).append('\n');
+                .append(",,\\\\x").append(HexFormat.of().formatHex(rs.getBytes("sealed"))).append('\n');
           }
         }
       }

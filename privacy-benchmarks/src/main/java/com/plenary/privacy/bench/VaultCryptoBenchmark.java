@@ -2,6 +2,7 @@ package com.plenary.privacy.bench;
 
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Passwords;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -67,7 +68,7 @@ public class VaultCryptoBenchmark {
   /** The baseline: copying the value's bytes, the least any storage of it costs. */
   @Benchmark
   public byte[] bareCopy() {
-    return "ada.lovelace@example.org".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return "ada.lovelace@example.org".getBytes(StandardCharsets.UTF_8);
   }
 
   @Benchmark

@@ -1,6 +1,7 @@
 package com.plenary.privacy.cli;
 
 import java.util.Map;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "config", mixinStandardHelpOptions = true,
     description = "Check the configuration and print the values in force, secrets masked.")
-final class ConfigCommand implements java.util.concurrent.Callable<Integer> {
+final class ConfigCommand implements Callable<Integer> {
   @ParentCommand
   Plenary root;
 

@@ -1,5 +1,6 @@
 package com.plenary.privacy.cli;
 
+import com.plenary.privacy.PlenaryException;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.crypto.LocalMasterKey;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ final class KeysCommand {
       @Option(names = "--json", description = "Print one JSON object.") boolean json) {
     try (Platform platform = root.openPlatform()) {
       if (!(platform.keys().master() instanceof LocalMasterKey local)) {
-        throw new com.plenary.privacy.PlenaryException("the master key is not the local keyset; rotate it in its key service, then run this again to re-wrap");
+        throw new PlenaryException("the master key is not the local keyset; rotate it in its key service, then run this again to re-wrap");
       }
       int before = local.currentVersion();
       int version = local.rotate();

@@ -1,11 +1,13 @@
 package com.plenary.privacy.cli;
 
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.PlenaryException;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.platform.ConfigException;
 import com.plenary.privacy.policy.PolicyException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -60,7 +62,7 @@ public final class Main {
   }
 
   /** Reports the first of {@code unmatched} as an unknown command of {@code cmd}, in one line, when it names one; false otherwise. */
-  private static boolean unknownCommand(CommandLine cmd, java.util.List<String> unmatched, PrintWriter err) {
+  private static boolean unknownCommand(CommandLine cmd, List<String> unmatched, PrintWriter err) {
     if (cmd.getSubcommands().isEmpty() || unmatched.isEmpty() || unmatched.get(0).startsWith("-")) {
       return false;
     }
@@ -93,7 +95,7 @@ public final class Main {
   private static String sentence(Throwable e) {
     String m = e.getMessage();
     if (e instanceof Conflict || e instanceof NotFound || e instanceof ConfigException || e instanceof InvalidInputException
-        || e instanceof PolicyException || e instanceof com.plenary.privacy.PlenaryException) {
+        || e instanceof PolicyException || e instanceof PlenaryException) {
       return m;
     }
     return "unexpected failure (" + e.getClass().getSimpleName() + (m == null ? "" : ": " + m) + "); run with --verbose for details";

@@ -1,5 +1,7 @@
 package com.plenary.privacy.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.DecisionRequest;
 import com.plenary.privacy.decision.DecisionRequests;
 import com.plenary.privacy.domain.Enforcer;
@@ -7,6 +9,7 @@ import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.PolicyDiff;
 import com.plenary.privacy.policy.PolicyException;
 import com.plenary.privacy.policy.Problem;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -70,8 +73,8 @@ final class PolicyCommand {
     Object raw;
     try {
       raw = Output.JSON.readValue(text, Object.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new com.plenary.privacy.InvalidInputException("JSON", "the request is not well-formed JSON");
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException("JSON", "the request is not well-formed JSON");
     }
     List<DecisionRequest> requests = DecisionRequests.listFromObject(raw, Instant.now());
     Enforcer enforcer = Enforcer.forPreview(policy);
@@ -165,8 +168,8 @@ final class PolicyCommand {
       return out;
     }
     try (Stream<Path> files = Files.walk(root)) {
-      for (Path f : files.filter(p -> p.toString().contains("src" + java.io.File.separator + "test")
-          && !p.toString().contains(java.io.File.separator + "target" + java.io.File.separator)).toList()) {
+      for (Path f : files.filter(p -> p.toString().contains("src" + File.separator + "test")
+          && !p.toString().contains(File.separator + "target" + File.separator)).toList()) {
         String name = f.getFileName().toString();
         if (name.endsWith(".java")) {
           String cls = name.substring(0, name.length() - 5);

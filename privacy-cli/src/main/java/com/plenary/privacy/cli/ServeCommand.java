@@ -7,11 +7,14 @@ import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.platform.ServerProvider;
 import com.plenary.privacy.store.Credentials;
 import java.io.PrintWriter;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -21,7 +24,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Start the platform: HTTP API and pages, on the embedded H2 database unless configured otherwise.")
-final class ServeCommand implements java.util.concurrent.Callable<Integer> {
+final class ServeCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
   private static final String DEMO_OFFICER = "Demo Privacy Officer";
 
@@ -67,7 +70,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
           + " (configuration key 'server.port'): " + e.getMessage(), e);
     }
     CountDownLatch stopRequested = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stopping = new AtomicBoolean();
     Runnable stop = () -> {
       if (stopping.compareAndSet(false, true)) {
         server.stop();
@@ -104,7 +107,7 @@ final class ServeCommand implements java.util.concurrent.Callable<Integer> {
     try {
       Class<?> signal = Class.forName("sun.misc.Signal");
       Class<?> handler = Class.forName("sun.misc.SignalHandler");
-      Object h = java.lang.reflect.Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (proxy, method, args) -> {
+      Object h = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (proxy, method, args) -> {
         switch (method.getName()) {
           case "handle" -> action.run();
           case "hashCode" -> {

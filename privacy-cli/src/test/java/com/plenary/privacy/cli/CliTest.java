@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.store.UsageEvents;
 import com.plenary.privacy.testkit.Repo;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +47,8 @@ class CliTest {
     try (Platform platform = Platform.open(config, Clock.systemUTC())) {
       // many small commits, as the collector makes under light load: each rewrites the table's newest pages
       for (int i = 0; i < 3000; i++) {
-        stored += platform.vault().usage().append(List.of(new com.plenary.privacy.store.UsageEvents.Event("rq-" + i, "browser", "snippet",
-            "analytics", "pageview", "CCCCCCCCCCCCCCCCCCCCCC", null, null, java.util.Map.of("page", "https://shop.example/p/" + i))));
+        stored += platform.vault().usage().append(List.of(new UsageEvents.Event("rq-" + i, "browser", "snippet",
+            "analytics", "pageview", "CCCCCCCCCCCCCCCCCCCCCC", null, null, Map.of("page", "https://shop.example/p/" + i))));
       }
     }
     Result r = run("db", "compact", "--json");
@@ -93,7 +96,7 @@ class CliTest {
   /** Every command and subcommand in picocli's tree, as the words that call it. */
   private static List<List<String>> commandTree() {
     List<List<String>> out = new ArrayList<>();
-    java.util.ArrayDeque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(List.of(new picocli.CommandLine(new Plenary())));
+    ArrayDeque<picocli.CommandLine> todo = new ArrayDeque<>(List.of(new picocli.CommandLine(new Plenary())));
     while (!todo.isEmpty()) {
       picocli.CommandLine c = todo.pop();
       List<String> words = new ArrayList<>();
@@ -253,7 +256,7 @@ class CliTest {
     Path cfg = dir.resolve("pg.yaml");
     try {
       Files.writeString(cfg, "database:\n  url: jdbc:postgresql://127.0.0.1:1/none\n");
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new AssertionError(e);
     }
     Result r = run("--config", cfg.toString(), "service", "list");

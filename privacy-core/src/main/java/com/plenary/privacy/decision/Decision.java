@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -42,7 +43,7 @@ public record Decision(
   /** The decision as plain maps and lists, for JSON and YAML writers. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("effect", effect.name().toLowerCase(java.util.Locale.ROOT));
+    m.put("effect", effect.name().toLowerCase(Locale.ROOT));
     m.put("permitted", permitted);
     m.put("rules", rules());
     m.put("clauses", clauses());

@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,9 +48,9 @@ public final class DecisionEngine {
   private final CompiledRule[] rules;
   private final Map<String, long[]> roles = new HashMap<>();
   private final Map<String, Recipient> recipients = new HashMap<>();
-  private final java.util.Set<String> partners = new java.util.HashSet<>();
-  private final java.util.Set<String> staffTypes;
-  private final java.util.Set<String> legalGrounds = new java.util.HashSet<>();
+  private final Set<String> partners = new HashSet<>();
+  private final Set<String> staffTypes;
+  private final Set<String> legalGrounds = new HashSet<>();
 
   private DecisionEngine(Policy policy) {
     this.policy = policy;

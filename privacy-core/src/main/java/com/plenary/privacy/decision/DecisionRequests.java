@@ -6,13 +6,17 @@ import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Condition;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Date;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads decision requests from plain maps (as parsed from JSON or YAML), the one place where their
@@ -144,7 +148,7 @@ public final class DecisionRequests {
     }
     for (Object k : m.keySet()) {
       if (!(k instanceof String key) || !allowed.contains(key)) {
-        throw new InvalidInputException(at, "unknown field in " + at + "; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+        throw new InvalidInputException(at, "unknown field in " + at + "; allowed: " + String.join(", ", new TreeSet<>(allowed)));
       }
     }
     return (Map<String, Object>) m;
@@ -202,7 +206,7 @@ public final class DecisionRequests {
     if (raw instanceof Instant i) {
       return i;
     }
-    if (raw instanceof java.util.Date d) {
+    if (raw instanceof Date d) {
       return d.toInstant();
     }
     try {
@@ -216,8 +220,8 @@ public final class DecisionRequests {
     if (raw instanceof LocalDate d) {
       return d;
     }
-    if (raw instanceof java.util.Date d) {
-      return LocalDate.ofInstant(d.toInstant(), java.time.ZoneOffset.UTC);
+    if (raw instanceof Date d) {
+      return LocalDate.ofInstant(d.toInstant(), ZoneOffset.UTC);
     }
     try {
       return LocalDate.parse(String.valueOf(raw));
@@ -229,7 +233,7 @@ public final class DecisionRequests {
   private static String names(Enum<?>[] values) {
     List<String> out = new ArrayList<>();
     for (Enum<?> v : values) {
-      out.add(v.name().toLowerCase(java.util.Locale.ROOT));
+      out.add(v.name().toLowerCase(Locale.ROOT));
     }
     return String.join(", ", out);
   }

@@ -4,6 +4,7 @@ import com.plenary.privacy.policy.Condition;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -60,7 +61,7 @@ public record Facts(
     private int smallestGroup = -1;
 
     private Builder(Instant now) {
-      this.now = java.util.Objects.requireNonNull(now, "now == null");
+      this.now = Objects.requireNonNull(now, "now == null");
     }
 
     public Builder consents(List<Consent> consents) {

@@ -7,8 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -74,7 +76,7 @@ public record Policy(
     rules = List.copyOf(rules);
     TreeMap<String, List<String>> copy = new TreeMap<>(Policy::compareClauses);
     clauseMap.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-    clauseMap = java.util.Collections.unmodifiableSortedMap(copy);
+    clauseMap = Collections.unmodifiableSortedMap(copy);
   }
 
   /** Reads and checks the policy file at {@code file}. */
@@ -135,7 +137,7 @@ public record Policy(
   }
 
   /** Every clause id named anywhere in the policy, in clause order. */
-  public java.util.SortedSet<String> clauses() {
+  public SortedSet<String> clauses() {
     TreeSet<String> all = new TreeSet<>(Policy::compareClauses);
     all.addAll(clauseMap.keySet());
     return all;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
+import com.plenary.privacy.policy.Obligation;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.testkit.Repo;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class DecisionEngineTest {
@@ -46,12 +48,12 @@ class DecisionEngineTest {
     Decision d = DecisionEngine.compile(Policy.bundled()).decide(new DecisionRequest(ActorKind.STAFF, "st-1", Action.READ, "provide", "s-1", null,
         List.of("user.name"), new Facts(NOW, List.of(), 0, Set.of(), new Facts.Staff("st-1", "employee", null, List.of()), List.of(), null, -1)));
     assertThat(d.permits()).isFalse();
-    assertThat(d.obligations()).contains(com.plenary.privacy.policy.Obligation.NOTIFY_PRIVACY_OFFICER_ON_DENY);
+    assertThat(d.obligations()).contains(Obligation.NOTIFY_PRIVACY_OFFICER_ON_DENY);
   }
 
   @Test
   void requestsFromMapsNameTheFieldAtFault() {
-    InvalidInputException e = org.assertj.core.api.Assertions.catchThrowableOfType(InvalidInputException.class, () ->
+    InvalidInputException e = Assertions.catchThrowableOfType(InvalidInputException.class, () ->
         DecisionRequests.fromMap(Map.of("actor", Map.of("kind", "service", "id", "mail"), "action", "read", "purpose", "provide",
             "categories", List.of("user.name"), "facts", Map.of("consents", List.of(Map.of("purpose", "x", "colour", "red")))), NOW));
     assertThat(e.field()).isEqualTo("facts.consents[0]");
@@ -62,6 +64,6 @@ class DecisionEngineTest {
   }
 
   private static String catchField(Map<String, Object> raw) {
-    return org.assertj.core.api.Assertions.catchThrowableOfType(InvalidInputException.class, () -> DecisionRequests.fromMap(raw, NOW)).field();
+    return Assertions.catchThrowableOfType(InvalidInputException.class, () -> DecisionRequests.fromMap(raw, NOW)).field();
   }
 }

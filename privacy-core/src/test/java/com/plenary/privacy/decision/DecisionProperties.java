@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -86,7 +87,7 @@ class DecisionProperties {
       List<Facts.Consent> all = new ArrayList<>(f.consents());
       all.add(extra);
       all.add(new Facts.Consent(p.purposes().get(0), generated.recipient(), 1));
-      Set<Condition> conditions = new java.util.HashSet<>(f.conditions());
+      Set<Condition> conditions = new HashSet<>(f.conditions());
       p.when().forEach(w -> conditions.add(Condition.of(w)));
       Facts forced = new Facts(f.now(), all, f.subjectPolicyVersion(), conditions, f.staff(), f.agreements(), f.legal(), f.smallestGroup());
       String actorId = generated.actorKind() == ActorKind.SERVICE ? "shop" : generated.actorKind() == ActorKind.PARTNER ? "acme-ads" : generated.actorId();

@@ -5,6 +5,8 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.decision.DecisionRequest;
 import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.policy.Action;
+import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Category;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Purpose;
@@ -135,10 +137,10 @@ public final class Enforcer {
    * transaction that stores permitted events records each batch.
    */
   public Decision decideCollection(Access by, Use use, List<Facts.Consent> bannerConsents) {
-    if (use.action() != com.plenary.privacy.policy.Action.COLLECT) {
+    if (use.action() != Action.COLLECT) {
       throw new IllegalArgumentException("use is not a collection");
     }
-    if (!bannerConsents.isEmpty() && by.kind() != com.plenary.privacy.policy.ActorKind.BROWSER) {
+    if (!bannerConsents.isEmpty() && by.kind() != ActorKind.BROWSER) {
       throw new IllegalArgumentException("only the person's own browser carries banner choices");
     }
     checkNames(use.purpose(), use.categories(), use.recipient());

@@ -3,14 +3,17 @@ package com.plenary.privacy.platform;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.plenary.privacy.store.Store;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -280,7 +283,7 @@ public final class Config {
           if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
             throw bad(k, "an http(s) URL");
           }
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
           throw bad(k, "an http(s) URL");
         }
       }
@@ -552,13 +555,13 @@ public final class Config {
         case SERVER_MAX_REQUEST_BYTES -> String.valueOf(maxRequestBytes());
         case SERVER_SHUTDOWN_GRACE -> shutdownGrace().toString();
         case DATA_DIR -> dataDir().toString();
-        case DATABASE_URL -> com.plenary.privacy.store.Store.redact(databaseUrl());
+        case DATABASE_URL -> Store.redact(databaseUrl());
         case DATABASE_USER -> databaseUser();
         case DATABASE_PASSWORD -> databasePassword().isEmpty() ? "" : "****";
         case DATABASE_POOL_SIZE -> String.valueOf(databasePoolSize());
         case DATABASE_DATA_CENTRE -> nullToEmpty(databaseDataCentre());
         case KEYSTORE_DATA_CENTRE -> nullToEmpty(keystoreDataCentre());
-        case KEYSTORE_URL -> com.plenary.privacy.store.Store.redact(keystoreUrl());
+        case KEYSTORE_URL -> Store.redact(keystoreUrl());
         case KEYSTORE_USER -> keystoreUser();
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";
         case RETENTION_INTERVAL -> retentionInterval().toString();
@@ -588,7 +591,7 @@ public final class Config {
 
   /** Names of the environment variables the configuration reads. */
   public static Set<String> environmentNames() {
-    Set<String> out = new java.util.LinkedHashSet<>();
+    Set<String> out = new LinkedHashSet<>();
     for (Key k : Key.values()) {
       out.add(k.env());
     }

@@ -8,13 +8,20 @@ import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.OwnerOnly;
 import com.plenary.privacy.store.Store;
+import com.plenary.privacy.store.StoreException;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a running platform holds, opened from one {@link Config}: the checked policy and its
@@ -77,13 +84,13 @@ public final class Platform implements AutoCloseable {
     Store store;
     try {
       store = Store.open(config.databaseUrl(), config.databaseUser(), config.databasePassword(), config.databasePoolSize(), clock);
-    } catch (com.plenary.privacy.store.StoreException e) {
+    } catch (StoreException e) {
       throw new ConfigException("configuration key 'database.url' names a database that cannot be used: " + e.getMessage(), e);
     }
     SubjectKeys keyStore;
     try {
       keyStore = SubjectKeys.open(config.keystoreUrl(), config.keystoreUser(), config.keystorePassword(), clock);
-    } catch (com.plenary.privacy.store.StoreException e) {
+    } catch (StoreException e) {
       store.close();
       throw new ConfigException("configuration key 'keystore.url' names a key store that cannot be used: " + e.getMessage(), e);
     }
@@ -117,7 +124,7 @@ public final class Platform implements AutoCloseable {
     try {
       try (var files = Files.list(config.dataDir())) {
         for (Path p : (Iterable<Path>) files::iterator) {
-          if (p.getFileName().toString().startsWith("plenary.") && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          if (p.getFileName().toString().startsWith("plenary.") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
             OwnerOnly.tighten(p);
           }
         }
@@ -151,7 +158,7 @@ public final class Platform implements AutoCloseable {
   }
 
   /** A bearer token of the local issuer for a staff member, valid for {@code ttl}: for front ends that are not the HTTP layer (the CLI). */
-  public String issueStaffToken(String staffId, java.time.Duration ttl) {
+  public String issueStaffToken(String staffId, Duration ttl) {
     return issuer.issue(staffId, ttl);
   }
 
@@ -173,11 +180,11 @@ public final class Platform implements AutoCloseable {
    * Never a JDBC URL, a host, a file-system path or a credential: the map is shown to staff and kept in
    * review reports.
    */
-  public java.util.List<java.util.Map<String, Object>> dataMap() {
-    java.util.List<java.util.Map<String, Object>> out = new java.util.ArrayList<>();
+  public List<Map<String, Object>> dataMap() {
+    List<Map<String, Object>> out = new ArrayList<>();
     out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", describeStore(config.databaseUrl()), dataCentre));
     out.add(place("key store", "people's data keys, wrapped by the master key", describeStore(config.keystoreUrl()), keyCentre));
-    out.add(place("key files", "master, blind-index, token-issuer and form-token keys", java.util.Map.of("name", "keys", "kind", "key files"), keyCentre));
+    out.add(place("key files", "master, blind-index, token-issuer and form-token keys", Map.of("name", "keys", "kind", "key files"), keyCentre));
     return out;
   }
 
@@ -186,7 +193,7 @@ public final class Platform implements AutoCloseable {
    * segment of its path) and {@code H2 embedded}, {@code H2 in memory}, {@code H2 server} or
    * {@code PostgreSQL}; no host, path, user, password or setting.
    */
-  public static java.util.Map<String, String> describeStore(String url) {
+  public static Map<String, String> describeStore(String url) {
     String kind;
     String rest;
     if (url.startsWith("jdbc:postgresql:")) {
@@ -209,16 +216,16 @@ public final class Platform implements AutoCloseable {
         kind = "H2 embedded";
       }
     } else {
-      return java.util.Map.of("name", "database", "kind", "database");
+      return Map.of("name", "database", "kind", "database");
     }
     String name = rest.substring(Math.max(rest.lastIndexOf('/'), rest.lastIndexOf('\\')) + 1);
     int colon = name.lastIndexOf(':'); // "file:plenary", "host:5432" without a database
     name = colon < 0 ? name : name.substring(colon + 1);
-    return java.util.Map.of("name", name.isBlank() ? "database" : name, "kind", kind);
+    return Map.of("name", name.isBlank() ? "database" : name, "kind", kind);
   }
 
-  private static java.util.Map<String, Object> place(String store, String holds, java.util.Map<String, String> described, DataCentre dc) {
-    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+  private static Map<String, Object> place(String store, String holds, Map<String, String> described, DataCentre dc) {
+    Map<String, Object> m = new LinkedHashMap<>();
     m.put("store", store);
     m.put("holds", holds);
     m.put("name", described.get("name"));

@@ -5,13 +5,18 @@ import com.plenary.privacy.domain.AuditRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -56,7 +61,7 @@ public final class AuditLog {
    * that claims a decision can only have been made by the enforcer (see {@link AuditRecord}).
    */
   public Entry append(Handle h, AuditRecord r) {
-    Instant at = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
     h.createUpdate("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id) "
             + "VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)")
         .bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", r.actorKind()).bind("ai", r.actorId()).bind("action", r.action())
@@ -120,8 +125,8 @@ public final class AuditLog {
   }
 
   /** Denials since {@code since}, counted by actor kind and rule: "staff:staff-need-to-know" → 3. */
-  public java.util.Map<String, Long> denialsSince(Instant since) {
-    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+  public Map<String, Long> denialsSince(Instant since) {
+    Map<String, Long> out = new TreeMap<>();
     jdbi.useHandle(h -> h.createQuery("SELECT actor_kind, rules, COUNT(*) AS n FROM audit_log_entry WHERE effect = 'deny' AND at >= :since GROUP BY actor_kind, rules")
         .bind("since", since.atOffset(ZoneOffset.UTC)).mapToMap()
         .forEach(r -> out.merge(r.get("actor_kind") + ":" + r.get("rules"), ((Number) r.get("n")).longValue(), Long::sum)));
@@ -175,7 +180,7 @@ public final class AuditLog {
     });
   }
 
-  private static java.util.Map<String, Object> head(Handle h) {
+  private static Map<String, Object> head(Handle h) {
     return h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
   }
 
@@ -190,7 +195,7 @@ public final class AuditLog {
     }
   }
 
-  private static Entry read(java.sql.ResultSet rs) throws java.sql.SQLException {
+  private static Entry read(ResultSet rs) throws SQLException {
     long seq = rs.getLong("seq");
     String prev = rs.getString("prev_hash");
     String hash = rs.getString("hash");

@@ -6,11 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -27,7 +31,7 @@ public final class Credentials {
     PARTNER;
 
     public String id() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -121,10 +125,10 @@ public final class Credentials {
     });
   }
 
-  private static Credential read(java.sql.ResultSet rs) throws java.sql.SQLException {
-    var revoked = rs.getObject("revoked_at", java.time.OffsetDateTime.class);
-    return new Credential(rs.getString("id"), Kind.valueOf(rs.getString("kind").toUpperCase(java.util.Locale.ROOT)),
-        rs.getString("name"), rs.getString("key_prefix"), rs.getObject("created_at", java.time.OffsetDateTime.class).toInstant(),
+  private static Credential read(ResultSet rs) throws SQLException {
+    var revoked = rs.getObject("revoked_at", OffsetDateTime.class);
+    return new Credential(rs.getString("id"), Kind.valueOf(rs.getString("kind").toUpperCase(Locale.ROOT)),
+        rs.getString("name"), rs.getString("key_prefix"), rs.getObject("created_at", OffsetDateTime.class).toInstant(),
         revoked == null ? null : revoked.toInstant());
   }
 

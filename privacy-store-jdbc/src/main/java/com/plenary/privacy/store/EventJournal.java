@@ -1,5 +1,7 @@
 package com.plenary.privacy.store;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -15,12 +17,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +59,7 @@ final class EventJournal implements AutoCloseable {
    * a reader is waiting for it): nobody waits for the table, and H2's cost per commit is large
    * against its cost per row, so fewer, larger transactions leave more of the machine to the requests.
    */
-  private static final java.time.Duration APPLY_LINGER = java.time.Duration.ofMillis(25);
+  private static final Duration APPLY_LINGER = Duration.ofMillis(25);
   private static final int APPLY_ENOUGH_ROWS = 1_000;
   private static final int MAX_RECORD_BYTES = 64 << 20;
   private static final byte NULL = 0;
@@ -102,7 +108,7 @@ final class EventJournal implements AutoCloseable {
   private volatile long failures;
   private volatile boolean draining;
 
-  private EventJournal(Path dir, boolean sync, long maxLag, java.time.Duration linger, Applier applier, Runnable syncDatabase, FileChannel lockChannel, FileLock lock,
+  private EventJournal(Path dir, boolean sync, long maxLag, Duration linger, Applier applier, Runnable syncDatabase, FileChannel lockChannel, FileLock lock,
       long nextSeq) {
     this.dir = dir;
     this.sync = sync;
@@ -124,12 +130,12 @@ final class EventJournal implements AutoCloseable {
    * the replayed segments and returns a journal ready for appends; empty when another process (or
    * another part of this one) holds the directory.
    */
-  static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, long appliedSeq, Applier applier, Runnable syncDatabase) {
+  static Optional<EventJournal> open(Path dir, boolean sync, long maxLag, long appliedSeq, Applier applier, Runnable syncDatabase) {
     return open(dir, sync, maxLag, APPLY_LINGER, () -> new Start(appliedSeq, applier), syncDatabase);
   }
 
   /** As above, with how long the applier waits for more rows before a transaction that no reader waits for. */
-  static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, java.time.Duration linger, long appliedSeq, Applier applier,
+  static Optional<EventJournal> open(Path dir, boolean sync, long maxLag, Duration linger, long appliedSeq, Applier applier,
       Runnable syncDatabase) {
     return open(dir, sync, maxLag, linger, () -> new Start(appliedSeq, applier), syncDatabase);
   }
@@ -141,15 +147,15 @@ final class EventJournal implements AutoCloseable {
    * As above, with {@code start} asked only once the directory is held: what the table has applied
    * is read after any earlier holder has let go, so nothing it applied is replayed again.
    */
-  static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, java.util.function.Supplier<Start> start, Runnable syncDatabase) {
+  static Optional<EventJournal> open(Path dir, boolean sync, long maxLag, Supplier<Start> start, Runnable syncDatabase) {
     return open(dir, sync, maxLag, APPLY_LINGER, start, syncDatabase);
   }
 
-  private static java.util.Optional<EventJournal> open(Path dir, boolean sync, long maxLag, java.time.Duration linger, java.util.function.Supplier<Start> start,
+  private static Optional<EventJournal> open(Path dir, boolean sync, long maxLag, Duration linger, Supplier<Start> start,
       Runnable syncDatabase) {
     try {
       OwnerOnly.directory(dir);
-      FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
+      FileChannel lockChannel = FileChannel.open(dir.resolve("lock"), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
       FileLock lock;
       try {
         lock = lockChannel.tryLock();
@@ -158,14 +164,14 @@ final class EventJournal implements AutoCloseable {
       }
       if (lock == null) {
         lockChannel.close();
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       try {
         Start at = start.get();
         long next = replay(dir, at.appliedSeq(), at.applier(), syncDatabase);
         EventJournal j = new EventJournal(dir, sync, maxLag, linger, at.applier(), syncDatabase, lockChannel, lock, next);
         j.worker.start();
-        return java.util.Optional.of(j);
+        return Optional.of(j);
       } catch (RuntimeException e) {
         lock.release();
         lockChannel.close();
@@ -233,7 +239,7 @@ final class EventJournal implements AutoCloseable {
     long size = Files.size(segment);
     long offset = 0;
     boolean damaged = false;
-    try (InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(segment), 1 << 16);
+    try (InputStream raw = new BufferedInputStream(Files.newInputStream(segment), 1 << 16);
         DataInputStream in = new DataInputStream(raw)) {
       while (offset < size) {
         int length;
@@ -338,7 +344,7 @@ final class EventJournal implements AutoCloseable {
       }
     }
     outPath = dir.resolve(String.format("%020d", firstSeq) + SUFFIX);
-    out = FileChannel.open(outPath, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
+    out = FileChannel.open(outPath, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OwnerOnly.fileAttributes());
     outSize = 0;
     if (sync) {
       syncDirectory();
@@ -376,7 +382,7 @@ final class EventJournal implements AutoCloseable {
   }
 
   /** Returns once every group appended before the call is in the table; fails after {@code timeout}. */
-  void awaitApplied(java.time.Duration timeout) {
+  void awaitApplied(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (pending) {
       long target = appended;
@@ -532,7 +538,7 @@ final class EventJournal implements AutoCloseable {
    * deletes the applied segments and releases the directory. What could not be moved stays in the
    * journal for the next start.
    */
-  void close(java.time.Duration timeout) {
+  void close(Duration timeout) {
     synchronized (pending) {
       if (closed) {
         return;
@@ -577,7 +583,7 @@ final class EventJournal implements AutoCloseable {
 
   @Override
   public void close() {
-    close(java.time.Duration.ofSeconds(10));
+    close(Duration.ofSeconds(10));
   }
 
   // ---- records ----
@@ -631,7 +637,7 @@ final class EventJournal implements AutoCloseable {
   }
 
   private static Entry decode(byte[] payload) throws IOException {
-    DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
     long seq = in.readLong();
     int n = in.readInt();
     List<UsageEvents.Prepared> rows = new ArrayList<>(n);

@@ -1,9 +1,15 @@
 package com.plenary.privacy.store;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.h2.api.ErrorCode;
 import org.h2.engine.SessionLocal;
 import org.h2.jdbc.JdbcConnection;
 import org.h2.mvstore.FileStore;
@@ -61,21 +67,21 @@ public final class H2Files {
       throw new StoreException(Store.redact(url) + " is not an embedded H2 file: nothing to compact (PostgreSQL reclaims space with VACUUM)", null);
     }
     // IFEXISTS: a data directory that was never used is reported, not given an empty database
-    try (Connection c = java.sql.DriverManager.getConnection(url + ";IFEXISTS=TRUE", user, password)) {
+    try (Connection c = DriverManager.getConnection(url + ";IFEXISTS=TRUE", user, password)) {
       MVStore s = mvStore(c).orElseThrow(() -> new StoreException(
           "the database " + Store.redact(url) + " is open in a running server; stop it, then compact", null));
-      java.nio.file.Path file = java.nio.file.Path.of(s.getFileStore().getFileName());
-      long before = java.nio.file.Files.size(file);
-      try (java.sql.Statement st = c.createStatement()) {
+      Path file = Path.of(s.getFileStore().getFileName());
+      long before = Files.size(file);
+      try (Statement st = c.createStatement()) {
         st.execute("SHUTDOWN COMPACT");
       }
-      return new Compacted(file.toString(), before, java.nio.file.Files.size(file));
+      return new Compacted(file.toString(), before, Files.size(file));
     } catch (SQLException e) {
-      if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_NOT_FOUND_WITH_IF_EXISTS_1) {
+      if (e.getErrorCode() == ErrorCode.DATABASE_NOT_FOUND_WITH_IF_EXISTS_1) {
         throw new StoreException("there is no database at " + Store.redact(url) + " to compact", e);
       }
       throw new StoreException("cannot compact " + Store.redact(url) + ": " + e.getMessage(), e);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new StoreException("cannot compact " + Store.redact(url) + ": " + e.getMessage(), e);
     }
   }

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -187,7 +188,7 @@ public final class StaffMembers {
     return joined.isEmpty() ? List.of() : Arrays.asList(joined.split(","));
   }
 
-  private StaffMember read(java.sql.ResultSet rs) throws java.sql.SQLException {
+  private StaffMember read(ResultSet rs) throws SQLException {
     OffsetDateTime agreement = rs.getObject("agreement_signed", OffsetDateTime.class);
     OffsetDateTime revoked = rs.getObject("revoked_at", OffsetDateTime.class);
     String roles = rs.getString("roles");
@@ -204,6 +205,6 @@ public final class StaffMembers {
    * so not yet in force.
    */
   private static Instant stored(Instant t) {
-    return t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    return t.truncatedTo(ChronoUnit.MILLIS);
   }
 }

@@ -10,8 +10,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Jdbi;
@@ -107,7 +111,7 @@ public final class Store implements AutoCloseable {
 
   /** How many rows a table holds; for review reports. Only the tables named here may be counted. */
   public long count(String table) {
-    if (!java.util.Set.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry").contains(table)) {
+    if (!Set.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry").contains(table)) {
       throw new IllegalArgumentException("not a countable table: " + table);
     }
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());
@@ -118,10 +122,10 @@ public final class Store implements AutoCloseable {
     return new Vault(jdbi, keys, keyStore, audit, clock);
   }
 
-  private static String vendor(javax.sql.DataSource ds) {
-    try (java.sql.Connection c = ds.getConnection()) {
-      return c.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
-    } catch (java.sql.SQLException e) {
+  private static String vendor(DataSource ds) {
+    try (Connection c = ds.getConnection()) {
+      return c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+    } catch (SQLException e) {
       throw new StoreException("cannot reach the database: " + e.getMessage(), e);
     }
   }
@@ -148,7 +152,7 @@ public final class Store implements AutoCloseable {
   }
 
   /** The embedded H2 file's size and live share; empty when this store is not one. */
-  public java.util.Optional<H2Files.FileUse> fileUse() {
+  public Optional<H2Files.FileUse> fileUse() {
     return H2Files.use(dataSource);
   }
 

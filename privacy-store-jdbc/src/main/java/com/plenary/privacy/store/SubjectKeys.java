@@ -1,6 +1,7 @@
 package com.plenary.privacy.store;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -79,7 +80,7 @@ public final class SubjectKeys implements AutoCloseable {
   public boolean ready() {
     try (var c = dataSource.getConnection()) {
       return c.isValid(2);
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       return false;
     }
   }

@@ -2,6 +2,7 @@ package com.plenary.privacy.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.AuditRecord;
@@ -16,8 +17,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -26,6 +31,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -33,8 +39,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.PGCopyOutputStream;
@@ -229,7 +238,7 @@ public final class UsageEvents {
   }
 
   /** Moves what is journaled into the table (waiting up to {@code timeout}) and stops journaling. */
-  public void stopJournal(java.time.Duration timeout) {
+  public void stopJournal(Duration timeout) {
     EventJournal j = journal;
     if (j != null) {
       j.close(timeout);
@@ -257,7 +266,7 @@ public final class UsageEvents {
     return ofJournal(EventJournal::failures);
   }
 
-  private long ofJournal(java.util.function.ToLongFunction<EventJournal> figure) {
+  private long ofJournal(ToLongFunction<EventJournal> figure) {
     EventJournal j = journal;
     return j == null ? 0 : figure.applyAsLong(j);
   }
@@ -269,7 +278,7 @@ public final class UsageEvents {
   public void settle() {
     EventJournal j = journal;
     if (j != null) {
-      j.awaitApplied(java.time.Duration.ofSeconds(30));
+      j.awaitApplied(Duration.ofSeconds(30));
     }
   }
 
@@ -301,7 +310,7 @@ public final class UsageEvents {
       Files.deleteIfExists(tmp);
       Files.createFile(tmp, OwnerOnly.fileAttributes());
       Files.writeString(tmp, id, StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       return id;
     } catch (IOException e) {
       throw new StoreException("cannot use the collector's journal in " + dir + ": " + e.getMessage(), e);
@@ -359,7 +368,7 @@ public final class UsageEvents {
 
   /** As above, with {@code also} done in the same transaction (the journal's applied position). */
   private int inOneTransaction(int count, Consumer<BiConsumer<Row, String>> rows,
-      java.util.function.Consumer<Handle> also) {
+      Consumer<Handle> also) {
     if (count == 0) {
       return 0;
     }
@@ -454,7 +463,7 @@ public final class UsageEvents {
    * JDBC batch. A failure part-way cancels the COPY so the transaction rolls back whole.
    */
   private static void write(Handle h, Producer producer) {
-    java.sql.Connection c = h.getConnection();
+    Connection c = h.getConnection();
     CopyIn copy = null;
     try {
       if (c.isWrapperFor(PGConnection.class)) {
@@ -472,7 +481,7 @@ public final class UsageEvents {
       throw e;
     }
     // plain JDBC: binding through Jdbi per value made more garbage than the rows themselves
-    try (java.sql.PreparedStatement insert = c.prepareStatement("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       producer.produce(r -> {
         try {
           insert.setString(1, r.id());
@@ -630,7 +639,7 @@ public final class UsageEvents {
             m.put("purpose", rs.getString("purpose"));
             m.put("kind", rs.getString("kind"));
             // the opened JSON goes out as it is: parsing small documents only to write them again would double the cost
-            m.put("details", new com.fasterxml.jackson.databind.util.RawValue(key(rs.getString("key_owner")).open("event:" + id, rs.getBytes("sealed"))));
+            m.put("details", new RawValue(key(rs.getString("key_owner")).open("event:" + id, rs.getBytes("sealed"))));
             return m;
           }).iterator();
       return rows;
@@ -740,7 +749,7 @@ public final class UsageEvents {
    * threads or nodes make the same owner at once, the unique index lets one win and the other
    * takes the winner's row and drops its own key.
    */
-  private String firstOrCreate(java.util.function.Supplier<Optional<String>> find, java.util.function.Consumer<String> create, String prefix) {
+  private String firstOrCreate(Supplier<Optional<String>> find, Consumer<String> create, String prefix) {
     Optional<String> found = find.get();
     if (found.isPresent()) {
       return found.get();
@@ -750,7 +759,7 @@ public final class UsageEvents {
     try {
       create.accept(created);
       return created;
-    } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+    } catch (UnableToExecuteStatementException e) {
       keyStore.delete(created);
       keyCache.remove(created);
       return find.get().orElseThrow(() -> e);
@@ -758,7 +767,7 @@ public final class UsageEvents {
   }
 
   private String partnerRecord(String partner, String identifier, Instant now) {
-    String index = keys.linkIndex(partner, identifier.trim().toLowerCase(java.util.Locale.ROOT));
+    String index = keys.linkIndex(partner, identifier.trim().toLowerCase(Locale.ROOT));
     return firstOrCreate(
         () -> jdbi.withHandle(h -> h.createQuery("SELECT id FROM partner_record WHERE partner = :p AND link_index = :i").bind("p", partner).bind("i", index)
             .mapTo(String.class).findOne()),

@@ -8,13 +8,16 @@ import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.Postgres;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,7 +99,7 @@ class CollectorJournalTest {
       }
       Path segment = EventJournal.segments(dir).get(0);
       byte[] bytes = Files.readAllBytes(segment);
-      int second = 8 + java.nio.ByteBuffer.wrap(bytes).getInt(0); // where the second record starts
+      int second = 8 + ByteBuffer.wrap(bytes).getInt(0); // where the second record starts
       bytes[second + 20] ^= 0x55; // one flipped byte inside the second record
       Files.write(segment, bytes);
       assertThat(EventJournal.read(segment, true)).hasSize(1);
@@ -156,7 +159,7 @@ class CollectorJournalTest {
   @Test
   void theApplierGathersSmallGroupsIntoOneTransactionUnlessAReaderWaits() throws Exception {
     try (Setup s = h2()) {
-      List<Integer> transactions = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Integer> transactions = Collections.synchronizedList(new ArrayList<>());
       // a linger far longer than the test: only a waiting reader can make the applier go early
       EventJournal j = EventJournal.open(tmp.resolve("journal"), false, 1_000_000, Duration.ofMinutes(5), 0,
           (rows, seq) -> transactions.add(rows.size()), () -> { }).orElseThrow();
@@ -262,7 +265,7 @@ class CollectorJournalTest {
         ids.add(id);
       }
       out.add(UsageEvents.Event.builder(id).source("browser", "snippet").purpose("improve.analytics")
-          .kind("pageview").browser("JJJJJJJJJJJJJJJJJJJJJJ").details(new java.util.LinkedHashMap<>(Map.of("page", "https://shop.example/journal", "ip", "192.0.2.0"))).build());
+          .kind("pageview").browser("JJJJJJJJJJJJJJJJJJJJJJ").details(new LinkedHashMap<>(Map.of("page", "https://shop.example/journal", "ip", "192.0.2.0"))).build());
     }
     return out;
   }

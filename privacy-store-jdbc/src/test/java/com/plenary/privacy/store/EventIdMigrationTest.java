@@ -17,6 +17,9 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -82,8 +85,8 @@ class EventIdMigrationTest {
         assertThat(ids(c, "SELECT id FROM usage_event")).containsExactlyInAnyOrder(legacyOld, legacyNew);
       }
       // a time-ordered event stored now, at the same time as legacyNew
-      vault.usage().append(java.util.List.of(UsageEvents.Event.builder("rq-new").source("browser", "snippet").purpose("improve.analytics")
-          .kind("pageview").browser("BBBBBBBBBBBBBBBBBBBBBB").details(java.util.Map.of("page", "https://x.example/")).build()));
+      vault.usage().append(List.of(UsageEvents.Event.builder("rq-new").source("browser", "snippet").purpose("improve.analytics")
+          .kind("pageview").browser("BBBBBBBBBBBBBBBBBBBBBB").details(Map.of("page", "https://x.example/")).build()));
       assertThat(domain.subjects().runRetention()).containsEntry("usage_events", 1);
       try (Connection c = DriverManager.getConnection(url, user, "")) {
         assertThat(ids(c, "SELECT id FROM usage_event")).hasSize(2).contains(legacyNew).doesNotContain(legacyOld);
@@ -109,8 +112,8 @@ class EventIdMigrationTest {
     }
   }
 
-  private static java.util.List<String> ids(Connection c, String sql) throws Exception {
-    java.util.List<String> out = new java.util.ArrayList<>();
+  private static List<String> ids(Connection c, String sql) throws Exception {
+    List<String> out = new ArrayList<>();
     try (ResultSet rs = c.createStatement().executeQuery(sql)) {
       while (rs.next()) {
         out.add(rs.getString(1));

@@ -4,6 +4,7 @@ import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
+import com.plenary.privacy.testkit.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class H2StoreTest extends VaultContract {
   private final String url = "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-  private final com.plenary.privacy.testkit.MutableClock clock = com.plenary.privacy.testkit.MutableClock.startingNow();
+  private final MutableClock clock = MutableClock.startingNow();
   private Store store;
   private SubjectKeys keyStore;
   private Vault vault;
@@ -42,7 +43,7 @@ class H2StoreTest extends VaultContract {
   }
 
   @Override
-  com.plenary.privacy.testkit.MutableClock clock() {
+  MutableClock clock() {
     return clock;
   }
 

@@ -6,8 +6,13 @@ import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.store.crypto.Keys;
+import com.plenary.privacy.testkit.MutableClock;
 import com.plenary.privacy.testkit.Postgres;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,7 +22,7 @@ import org.junit.jupiter.api.TestInstance;
 class PostgresStoreTest extends VaultContract {
   private Postgres pg;
   private Postgres pgKeys;
-  private final com.plenary.privacy.testkit.MutableClock clock = com.plenary.privacy.testkit.MutableClock.startingNow();
+  private final MutableClock clock = MutableClock.startingNow();
   private Store store;
   private SubjectKeys keyStore;
   private Vault vault;
@@ -52,8 +57,8 @@ class PostgresStoreTest extends VaultContract {
 
   @Test
   void theIndexesOnMostlyEmptyEventColumnsArePartialAndServeLookUps() throws Exception {
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.url(), pg.user(), "")) {
-      java.util.Map<String, String> defs = new java.util.TreeMap<>();
+    try (Connection c = DriverManager.getConnection(pg.url(), pg.user(), "")) {
+      Map<String, String> defs = new TreeMap<>();
       try (var rs = c.createStatement().executeQuery("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'usage_event'")) {
         while (rs.next()) {
           defs.put(rs.getString(1), rs.getString(2));
@@ -79,7 +84,7 @@ class PostgresStoreTest extends VaultContract {
   }
 
   @Override
-  com.plenary.privacy.testkit.MutableClock clock() {
+  MutableClock clock() {
     return clock;
   }
 

@@ -1,17 +1,31 @@
 package com.plenary.privacy.store;
 
+import com.fasterxml.jackson.databind.util.RawValue;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.StaffRecords;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
-import com.plenary.privacy.InvalidInputException;
-import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.store.crypto.CryptoException;
+import com.plenary.privacy.store.crypto.Keys;
+import com.plenary.privacy.testkit.MutableClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The vault's contract: every test here runs on H2 and on PostgreSQL. */
 abstract class VaultContract extends StoreContract {
@@ -27,21 +41,21 @@ abstract class VaultContract extends StoreContract {
   abstract String user();
 
   int subjectCount() {
-    try (var c = java.sql.DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM subject")) {
+    try (var c = DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM subject")) {
       rs.next();
       return rs.getInt(1);
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       throw new AssertionError(e);
     }
   }
 
-  abstract com.plenary.privacy.testkit.MutableClock clock();
+  abstract MutableClock clock();
 
   /** Runs SQL behind the platform's back, as an attacker with database access would. */
   void tamper(String sql) {
-    try (var c = java.sql.DriverManager.getConnection(url(), user(), "")) {
+    try (var c = DriverManager.getConnection(url(), user(), "")) {
       c.createStatement().executeUpdate(sql);
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       throw new AssertionError(e);
     }
   }
@@ -127,7 +141,7 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C33_anAgreementSignedThisVeryInstantIsInForceNow() {
     Instant now = clock().instant();
-    clock().advance(java.time.Duration.ofNanos(999_999_999L - now.getNano())); // a time the database would round up to the next second
+    clock().advance(Duration.ofNanos(999_999_999L - now.getNano())); // a time the database would round up to the next second
     var member = vault().staff().add("Just Signed", "employee", List.of("engineer"), clock().instant());
     assertThat(vault().staff().facts(member.id(), "employee").agreementSigned()).isBeforeOrEqualTo(clock().instant());
   }
@@ -160,7 +174,7 @@ abstract class VaultContract extends StoreContract {
     var current = domain().staff().grant(member.id(), "support", List.of("user.name"), List.of("provide"), now, now.plusSeconds(60), "st-officer", "rq-grant");
     assertThat(vault().staff().grantsInForce(member.id())).singleElement().satisfies(g -> assertThat(g.categories()).containsExactly("user.name"));
     assertThat(domain().staff().grants(member.id())).extracting(StaffRecords.Grant::id).containsExactlyInAnyOrder(later.id(), current.id());
-    clock().advance(java.time.Duration.ofMinutes(61)); // the first has ended, the second begun
+    clock().advance(Duration.ofMinutes(61)); // the first has ended, the second begun
     assertThat(vault().staff().grantsInForce(member.id())).singleElement().satisfies(g -> assertThat(g.purposes()).containsExactly("communicate.respond"));
     assertThat(domain().staff().revokeGrant(member.id(), later.id(), "st-officer", "rq-ungrant").revokedAt()).isNotNull();
     assertThat(vault().staff().grantsInForce(member.id())).isEmpty();
@@ -173,16 +187,16 @@ abstract class VaultContract extends StoreContract {
   void C29_staffNamesAreSealedAtRestAndPlainOnesFromBeforeAreSealedOnOpening() throws Exception {
     var added = vault().staff().add("Grace Hopper-" + System.nanoTime(), "employee", List.of("auditor"), null);
     assertThat(vault().staff().find(added.id()).orElseThrow().name()).isEqualTo(added.name());
-    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url(), user(), "")) {
+    try (Connection c = DriverManager.getConnection(url(), user(), "")) {
       try (var rs = c.createStatement().executeQuery("SELECT name, name_sealed FROM staff_member WHERE id = '" + added.id() + "'")) {
         rs.next();
         assertThat(rs.getString("name")).isNull();
-        assertThat(new String(rs.getBytes("name_sealed"), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("Grace");
+        assertThat(new String(rs.getBytes("name_sealed"), StandardCharsets.ISO_8859_1)).doesNotContain("Grace");
       }
       // a row as the platform wrote it before names were sealed
       c.createStatement().execute("INSERT INTO staff_member (id, name, type, roles, created_at) VALUES ('st-legacy-" + added.id().substring(3)
           + "', 'Legacy Name', 'employee', 'support', CURRENT_TIMESTAMP)");
-      Vault reopened = store().vault(com.plenary.privacy.store.crypto.Keys.local(java.nio.file.Files.createTempDirectory("plenary-keys-reopened")), keyStore());
+      Vault reopened = store().vault(Keys.local(Files.createTempDirectory("plenary-keys-reopened")), keyStore());
       String legacy = "st-legacy-" + added.id().substring(3);
       assertThat(reopened.staff().find(legacy).orElseThrow().name()).isEqualTo("Legacy Name");
       try (var rs = c.createStatement().executeQuery("SELECT name, name_sealed FROM staff_member WHERE id = '" + legacy + "'")) {
@@ -275,10 +289,10 @@ abstract class VaultContract extends StoreContract {
     domain().subjects().addContent(MAIL, id, "message", "communicate.respond", "a private message");
     domain().subjects().addContent(MAIL, id, "content", "improve", "a public post");
     assertThat(domain().subjects().runRetention()).isEmpty();
-    clock().advance(java.time.Duration.ofDays(2 * 366));
+    clock().advance(Duration.ofDays(2 * 366));
     vault().usage().append(List.of(UsageEvents.Event.builder("rq-retained-" + id).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/old")).build()));
     assertThat(domain().subjects().runRetention()).containsKey("user.content.private").doesNotContainKey("user.content.public").doesNotContainKey("usage_events");
-    clock().advance(java.time.Duration.ofDays(400)); // past the 13 months of user.behavior and user.device
+    clock().advance(Duration.ofDays(400)); // past the 13 months of user.behavior and user.device
     assertThat(domain().subjects().runRetention()).containsKey("usage_events");
     assertThat(vault().usage().countByRequestIds(List.of("rq-retained-" + id))).isZero();
     List<Map<String, Object>> left = (List<Map<String, Object>>) domain().subjects().export(Access.subject(id, null), id).value().get("content");
@@ -307,8 +321,8 @@ abstract class VaultContract extends StoreContract {
     vault().usage().append(List.of(UsageEvents.Event.builder(odd).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/after?q=\"quoted\",comma")).build()));
     assertThat(vault().usage().countByRequestIds(List.of("rq-a-" + id, odd))).isEqualTo(2);
     List<Map<String, Object>> events = (List<Map<String, Object>>) domain().subjects().export(Access.subject(id, null), id).value().get("usage_events");
-    String written = events.stream().map(e -> String.valueOf(((com.fasterxml.jackson.databind.util.RawValue) e.get("details")).rawValue())).toList().toString();
-    assertThat(events).allSatisfy(e -> assertThat((java.time.Instant) e.get("received_at"))
+    String written = events.stream().map(e -> String.valueOf(((RawValue) e.get("details")).rawValue())).toList().toString();
+    assertThat(events).allSatisfy(e -> assertThat((Instant) e.get("received_at"))
         .isBetween(clock().instant().minusSeconds(60), clock().instant().plusSeconds(60)));
     assertThat(written).contains("https://x.example/before").contains("after?q=").contains("quoted");
     var erased = domain().subjects().erase(Access.subject(id, null), id);
@@ -319,14 +333,14 @@ abstract class VaultContract extends StoreContract {
   @Test
   void aBatchThatFailsPartWayThroughStoresNothingAndTheStoreGoesOn() {
     String id = registerAda();
-    List<UsageEvents.Event> batch = new java.util.ArrayList<>();
+    List<UsageEvents.Event> batch = new ArrayList<>();
     for (int i = 0; i < 1500; i++) {
       batch.add(UsageEvents.Event.builder("rq-part-" + i + "-" + id).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", "https://x.example/" + i)).build());
     }
     // the last event's details cannot be written: the failure comes after 1,499 rows went into the open COPY stream
     batch.add(UsageEvents.Event.builder("rq-part-bad-" + id).source("service", "mail").purpose("technical").kind("open").subject(id).details(Map.of("page", new Object())).build());
     List<String> ids = batch.stream().map(UsageEvents.Event::requestId).toList();
-    assertThatThrownBy(() -> vault().usage().append(batch)).isInstanceOf(com.plenary.privacy.InvalidInputException.class);
+    assertThatThrownBy(() -> vault().usage().append(batch)).isInstanceOf(InvalidInputException.class);
     assertThat(vault().usage().countByRequestIds(ids)).isZero();
     // the connections are usable afterwards: the next batch is stored
     assertThat(vault().usage().append(batch.subList(0, 1500))).isEqualTo(1500);
@@ -364,9 +378,9 @@ abstract class VaultContract extends StoreContract {
   @Test
   void C29_theAuditChainVerifiesWhileAuditedReadsAndTheSealerRunAndStillDetectsTampering() throws Exception {
     String id = registerAda();
-    var stop = new java.util.concurrent.atomic.AtomicBoolean();
-    var pool = java.util.concurrent.Executors.newFixedThreadPool(5);
-    List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+    var stop = new AtomicBoolean();
+    var pool = Executors.newFixedThreadPool(5);
+    List<Future<?>> running = new ArrayList<>();
     try {
       for (int t = 0; t < 4; t++) {
         running.add(pool.submit(() -> {
@@ -382,8 +396,8 @@ abstract class VaultContract extends StoreContract {
         }
         return null;
       }));
-      List<String> alarms = new java.util.ArrayList<>();
-      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(4);
+      List<String> alarms = new ArrayList<>();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
       int checks = 0;
       while (System.nanoTime() < until || checks < 20) {
         var v = vault().audit().verify();
@@ -396,7 +410,7 @@ abstract class VaultContract extends StoreContract {
     } finally {
       stop.set(true);
       for (var f : running) {
-        f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        f.get(30, TimeUnit.SECONDS);
       }
       pool.shutdown();
     }
@@ -417,7 +431,7 @@ abstract class VaultContract extends StoreContract {
     assertThat(vault().audit().verify().intact()).isTrue();
     long headSeq;
     String headHash;
-    try (var c = java.sql.DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
+    try (var c = DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery("SELECT seq, hash FROM audit_head WHERE id = 1")) {
       rs.next();
       headSeq = rs.getLong(1);
       headHash = rs.getString(2);
@@ -440,9 +454,9 @@ abstract class VaultContract extends StoreContract {
     String eve = registerAda();
     tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
         + "WHERE subject_id = '" + eve + "' AND field = 'name'");
-    assertThatThrownBy(() -> domain().subjects().read(MAIL, eve, "provide", List.of("name"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
+    assertThatThrownBy(() -> domain().subjects().read(MAIL, eve, "provide", List.of("name"))).isInstanceOf(CryptoException.class);
     tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
         + "WHERE subject_id = '" + ada + "' AND field = 'phone'");
-    assertThatThrownBy(() -> domain().subjects().read(MAIL, ada, "provide", List.of("phone"))).isInstanceOf(com.plenary.privacy.store.crypto.CryptoException.class);
+    assertThatThrownBy(() -> domain().subjects().read(MAIL, ada, "provide", List.of("phone"))).isInstanceOf(CryptoException.class);
   }
 }

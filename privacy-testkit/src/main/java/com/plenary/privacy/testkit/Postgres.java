@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A fresh PostgreSQL schema for one test class, dropped when closed. The server comes from
@@ -40,7 +41,7 @@ public final class Postgres implements AutoCloseable {
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         throw new IllegalStateException(message + "; under CI=true the PostgreSQL tests must run", e);
       }
-      org.junit.jupiter.api.Assumptions.abort(message);
+      Assumptions.abort(message);
     }
     return new Postgres(url, user, schema);
   }

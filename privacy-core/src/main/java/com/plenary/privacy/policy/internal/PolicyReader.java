@@ -43,7 +43,9 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * Reads a policy file into a {@link Policy}, reporting every problem with its position: syntax,
@@ -644,10 +646,10 @@ public final class PolicyReader {
 
   private void checkParents(Node section, Set<String> declared, String what) {
     for (Node n : y.seq(section, what)) {
-      if (n instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
+      if (n instanceof MappingNode m) {
         for (var t : m.getValue()) {
-          if (t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k && k.getValue().equals("id")
-              && t.getValueNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode v) {
+          if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("id")
+              && t.getValueNode() instanceof ScalarNode v) {
             String id = v.getValue();
             int dot = id.lastIndexOf('.');
             if (dot > 0 && !declared.contains(id.substring(0, dot))) {

@@ -5,6 +5,7 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.domain.EventRecords;
@@ -402,7 +403,7 @@ public final class Subjects {
     return m;
   }
 
-  private static Map<String, Object> describe(com.plenary.privacy.domain.ConsentRecords.Consent c) {
+  private static Map<String, Object> describe(ConsentRecords.Consent c) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", c.id());
     m.put("purpose", c.purpose());

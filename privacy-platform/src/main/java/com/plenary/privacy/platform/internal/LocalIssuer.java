@@ -15,11 +15,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Optional;
 import java.util.UUID;
@@ -69,7 +71,7 @@ public final class LocalIssuer {
       } catch (UnsupportedOperationException ignored) {
         // not a POSIX file system: the directory's own protection applies
       }
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       return new LocalIssuer(key, clock);
     } catch (IOException | ParseException | JOSEException e) {
       throw new PlenaryException("cannot load or create the token issuer key at " + file + ": " + e.getMessage(), e);
@@ -78,7 +80,7 @@ public final class LocalIssuer {
 
   /** A signed token for the staff member {@code staffId}, valid for {@code ttl}. */
   public String issue(String staffId, Duration ttl) {
-    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(ISSUER).audience(AUDIENCE).subject(staffId)
         .issueTime(Date.from(now)).notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plus(ttl)))
         .claim(ISSUED_MS, now.toEpochMilli()).jwtID(UUID.randomUUID().toString()).build();

@@ -2,6 +2,7 @@ package com.plenary.privacy.platform.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,7 +160,7 @@ public final class SignInThrottle {
     try {
       String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
       return kind + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(v.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -2,6 +2,7 @@ package com.plenary.privacy.store.crypto;
 
 import com.google.crypto.tink.Aead;
 import com.google.crypto.tink.InsecureSecretKeyAccess;
+import com.google.crypto.tink.KeyTemplates;
 import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
@@ -38,7 +39,7 @@ public final class LocalMasterKey implements MasterKey {
     Keys.registerTink();
     if (!Files.isRegularFile(file)) {
       try {
-        write(file, KeysetHandle.generateNew(com.google.crypto.tink.KeyTemplates.get("AES256_GCM")));
+        write(file, KeysetHandle.generateNew(KeyTemplates.get("AES256_GCM")));
       } catch (GeneralSecurityException e) {
         throw new CryptoException("cannot make a master key: " + e.getMessage(), e);
       }
