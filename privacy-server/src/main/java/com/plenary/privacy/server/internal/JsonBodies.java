@@ -115,6 +115,10 @@ public final class JsonBodies {
     if (!startsAnObject(body)) {
       return bind(tree(body), type, "");
     }
+    return read(body, type);
+  }
+
+  private <T extends Record> T read(byte[] body, Class<T> type) throws IOException {
     T value = readers.get(type).readValue(body);
     if (value == null) {
       throw new HttpProblem(400, "malformed-json", "Malformed JSON", "the body is not well-formed JSON");
@@ -145,7 +149,11 @@ public final class JsonBodies {
 
   /** The body as one {@code type} alone or a JSON array of 1 to {@link OrBatch#max()} of them. */
   public <T extends Record> OneOrBatch<T> readOneOrBatch(Context ctx, Class<T> type) throws IOException {
-    JsonNode tree = tree(ctx);
+    byte[] body = ctx.bodyAsBytes();
+    if (startsAnObject(body)) {
+      return new OneOrBatch<>(List.of(read(body, type)), false); // one request: bound in one pass, as {@link #read}
+    }
+    JsonNode tree = tree(body);
     if (!tree.isArray()) {
       return new OneOrBatch<>(List.of(bind(tree, type, "")), false);
     }
@@ -162,10 +170,6 @@ public final class JsonBodies {
       check(out.get(i), "[" + i + "]");
     }
     return new OneOrBatch<>(out, true);
-  }
-
-  private JsonNode tree(Context ctx) throws IOException {
-    return tree(ctx.bodyAsBytes());
   }
 
   private JsonNode tree(byte[] body) throws IOException {
