@@ -3,6 +3,7 @@ package com.plenary.privacy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Engineers;
 import com.plenary.privacy.platform.Platform;
 import java.net.ConnectException;
 import java.net.URI;

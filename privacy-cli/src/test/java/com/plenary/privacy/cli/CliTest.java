@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.Engineers;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.store.UsageEvents;
 import com.plenary.privacy.testkit.Repo;
@@ -47,8 +48,8 @@ class CliTest {
     try (Platform platform = Platform.open(config, Clock.systemUTC())) {
       // many small commits, as the collector makes under light load: each rewrites the table's newest pages
       for (int i = 0; i < 3000; i++) {
-        stored += platform.vault().usage().append(List.of(new UsageEvents.Event("rq-" + i, "browser", "snippet",
-            "analytics", "pageview", "CCCCCCCCCCCCCCCCCCCCCC", null, null, Map.of("page", "https://shop.example/p/" + i))));
+        stored += platform.vault().usage().append(List.of(UsageEvents.Event.builder("rq-" + i).source("browser", "snippet")
+            .purpose("analytics").kind("pageview").browser("CCCCCCCCCCCCCCCCCCCCCC").details(Map.of("page", "https://shop.example/p/" + i)).build()));
       }
     }
     Result r = run("db", "compact", "--json");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.platform.Engineers;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

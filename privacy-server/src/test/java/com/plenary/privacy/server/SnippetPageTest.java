@@ -2,6 +2,7 @@ package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.plenary.privacy.platform.Engineers;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

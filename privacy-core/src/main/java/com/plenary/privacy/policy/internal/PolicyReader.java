@@ -84,7 +84,7 @@ public final class PolicyReader {
       LoaderOptions options = new LoaderOptions();
       options.setAllowDuplicateKeys(true); // reported by our reader with a position
       options.setMaxAliasesForCollections(10);
-      root = new org.yaml.snakeyaml.Yaml(new SafeConstructor(options)).compose(new StringReader(text));
+      root = new org.yaml.snakeyaml.Yaml(new SafeConstructor(options)).compose(new StringReader(text)); // qualified: SnakeYAML's Yaml beside our reader's own
     } catch (MarkedYAMLException e) {
       var mark = e.getProblemMark();
       problems.add(new Problem(sourceName(), mark.getLine() + 1, mark.getColumn() + 1, "not valid YAML: " + e.getProblem()));
