@@ -2,6 +2,8 @@ package com.plenary.privacy.domain;
 
 import com.plenary.privacy.domain.collection.Collection;
 import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.domain.messages.MessageLimits;
+import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.policy.Policy;
@@ -18,9 +20,15 @@ public final class Domain {
   private final Collection collection;
   private final Questions questions;
   private final StaffAccess staff;
+  private final Messages messages;
 
   /** {@code region}: the home region of the people this deployment holds; null when it holds every region's. */
   public Domain(Enforcer enforcer, Storage storage, String region) {
+    this(enforcer, storage, region, MessageLimits.DEFAULTS);
+  }
+
+  /** As {@link #Domain(Enforcer, Storage, String)}, with the message gateway's limits. */
+  public Domain(Enforcer enforcer, Storage storage, String region, MessageLimits messageLimits) {
     this.enforcer = enforcer;
     Visibility visibility = new Visibility(storage, enforcer);
     this.consents = new Consents(storage, enforcer, visibility);
@@ -28,6 +36,7 @@ public final class Domain {
     this.collection = new Collection(storage, enforcer, visibility);
     this.questions = new Questions(storage, enforcer, visibility);
     this.staff = new StaffAccess(storage, enforcer);
+    this.messages = new Messages(storage, enforcer, visibility, messageLimits);
   }
 
   public Enforcer enforcer() {
@@ -56,6 +65,11 @@ public final class Domain {
   /** Staff members' need-to-know grants. */
   public StaffAccess staff() {
     return staff;
+  }
+
+  /** The message gateway (C16): messages decided, queued, delivered; unsubscribes and the suppression list. */
+  public Messages messages() {
+    return messages;
   }
 
   /** The decisions API's questions. */

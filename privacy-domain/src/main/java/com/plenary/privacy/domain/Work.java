@@ -31,6 +31,9 @@ public interface Work extends Tx {
 
   StaffRecords staff();
 
+  /** The outbox, unsubscriptions and suppression list (C16). */
+  MessageRecords messages();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }
