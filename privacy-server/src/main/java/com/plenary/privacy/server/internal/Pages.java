@@ -69,4 +69,7 @@ public final class Pages {
       cookies = List.copyOf(cookies);
     }
   }
+
+  /** The unsubscribe page of a one-click link: asks to confirm (a GET changes nothing), or says it is done, or that the link is not valid. */
+  public record Unsubscribe(String title, String token, String what, boolean valid, boolean done) {}
 }
