@@ -336,7 +336,7 @@ public final class Messages {
         }
         default -> {
           w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
-          suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", now);
+          suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
           return Status.FAILED;
         }
       }
@@ -374,7 +374,7 @@ public final class Messages {
       if (kind == Kind.MARKETING) {
         w.consents().withdraw(subjectId, Vocabulary.MARKETING, null, now);
       }
-      w.audit(AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : null).subject(subjectId)
+      w.audit(AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId)
           .rules(List.of("unsubscribed:" + kind.id(), "channel:one-click")).clauses(List.of("C16", "C19")).build());
       return true;
     });
@@ -385,7 +385,7 @@ public final class Messages {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "resubscribe", Vocabulary.PROVIDE);
       boolean changed = w.messages().resubscribe(subjectId, kind.id());
-      w.audit(AuditRecord.recorded(by, "resubscribe").subject(subjectId).rules(List.of("resubscribed:" + kind.id())).clauses(C16).build());
+      w.audit(AuditRecord.recorded(by, "resubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId).rules(List.of("resubscribed:" + kind.id())).clauses(C16).build());
       return changed;
     });
   }
@@ -394,14 +394,14 @@ public final class Messages {
   public boolean suppress(Access by, String subjectId, String reason) {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "suppress", Vocabulary.PROVIDE);
-      return suppress(w, by, subjectId, reason, enforcer.clock().instant());
+      return suppress(w, by, subjectId, reason, Vocabulary.PROVIDE, enforcer.clock().instant());
     });
   }
 
-  private static boolean suppress(Work w, Access by, String subjectId, String reason, Instant now) {
+  private static boolean suppress(Work w, Access by, String subjectId, String reason, String purpose, Instant now) {
     boolean added = w.messages().suppress(subjectId, reason, now);
     if (added) {
-      w.audit(AuditRecord.recorded(by, "suppress").subject(subjectId).rules(List.of("suppressed:" + reason)).clauses(C16).build());
+      w.audit(AuditRecord.recorded(by, "suppress").purpose(purpose).subject(subjectId).rules(List.of("suppressed:" + reason)).clauses(C16).build());
     }
     return added;
   }
