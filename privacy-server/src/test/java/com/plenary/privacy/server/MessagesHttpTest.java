@@ -293,7 +293,7 @@ class MessagesHttpTest {
     Person in = register("bulk-in-");
     optIn(in);
     Person out = register("bulk-out-");
-    HttpResponse<String> r = running.postJson("/api/v1/messages", json.writeValueAsString(Map.of("subject_ids",
+    HttpResponse<String> r = running.postJson("/api/v1/messages/bulk", json.writeValueAsString(Map.of("subject_ids",
         List.of(in.id(), out.id(), "s-00000000-0000-0000-0000-000000000000"), "kind", "marketing", "purpose", "communicate.marketing",
         "subject", "Our winter offers", "body", "Warm socks.", "idempotency_key", "winter-" + System.nanoTime())), shop);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);

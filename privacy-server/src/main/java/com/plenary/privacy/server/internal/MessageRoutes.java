@@ -21,7 +21,7 @@ import java.util.Set;
 
 /**
  * The message gateway's endpoints (C16): a service sends a message to one person or the same message
- * to many, each decided by the domain before it is queued; and the one-click unsubscribe link of every
+ * to many (bulk), each decided by the domain before it is queued; and the one-click unsubscribe link of every
  * message that has one (RFC 8058): a POST unsubscribes with no sign-in, a GET only shows the page that
  * asks to confirm, so link scanners unsubscribe no one.
  */
@@ -43,23 +43,35 @@ public final class MessageRoutes {
     this.queuedCount = Counter.builder("plenary_messages").tag("outcome", "queued").description("Messages decided and queued").register(metrics);
   }
 
-  /** A message to one person ({@code subject_id}) or the same message to many ({@code subject_ids}, up to 10,000). */
+  /** A message to one person. */
   record MessageBody(
-      @JsonBodies.Optional @JsonBodies.Max(40) @JsonProperty("subject_id") @JsonBodies.Example("\"s-6f1c2b9e-0000-4000-8000-000000000001\"") String subjectId,
-      @JsonBodies.Optional @JsonBodies.Max(Messages.MAX_BULK) @JsonProperty("subject_ids") List<String> subjectIds,
+      @JsonProperty("subject_id") @JsonBodies.Max(40) @JsonBodies.Example("\"s-6f1c2b9e-0000-4000-8000-000000000001\"") String subjectId,
       @JsonBodies.Max(16) @JsonBodies.Example("\"service\"") String kind,
       @JsonBodies.Max(200) @JsonBodies.Example("\"provide\"") String purpose,
       @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Your order has shipped\"") String subject,
       @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"It arrives on Tuesday.\"") String body,
       @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
 
+  /** The same message to many people (up to 10,000); the idempotency key, when given, keys each person's message. */
+  record BulkBody(
+      @JsonProperty("subject_ids") @JsonBodies.MinItems(1) @JsonBodies.Max(Messages.MAX_BULK)
+      @JsonBodies.Example("[\"s-6f1c2b9e-0000-4000-8000-000000000001\"]") List<String> subjectIds,
+      @JsonBodies.Max(16) @JsonBodies.Example("\"marketing\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"communicate.marketing\"") String purpose,
+      @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Our winter offers\"") String subject,
+      @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"Warm socks.\"") String body,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
+
   public List<Route> routes() {
     Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
     return List.of(
         new Route("post", "/api/v1/messages", "messages",
-            "Send a message to a person (subject_id) or to up to 10,000 (subject_ids), each decided before it is queued: marketing only with opt-in, "
+            "Send a message to a person, decided before it is queued: marketing only with opt-in, "
                 + "nothing after an unsubscribe, nothing to a suppressed address, a per-person marketing limit (C16)",
             service, Set.of(), List.of(202), MessageBody.class, this::send),
+        new Route("post", "/api/v1/messages/bulk", "messages",
+            "Send the same message to up to 10,000 people, each decided before it is queued; answers how many were queued and refused by rule, no personal data (C16)",
+            service, Set.of(), List.of(202), BulkBody.class, this::sendBulk),
         new Route("get", "/unsubscribe/{token}", "messages", "The page of a message's unsubscribe link: asks to confirm; changes nothing (C16)",
             Set.of(), Set.of(), List.of(200, 404), null, this::confirmPage),
         new Route("post", "/unsubscribe/{token}", "messages", "One-click unsubscribe (RFC 8058): no sign-in; the next message of that kind is not sent (C16)",
@@ -69,24 +81,8 @@ public final class MessageRoutes {
   private void send(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     MessageBody b = bodies.read(ctx, MessageBody.class);
-    if ((b.subjectId() == null) == (b.subjectIds() == null)) {
-      throw new InvalidInputException("subject_id", "name one person (subject_id) or a list of people (subject_ids), not both");
-    }
     Access by = Access.service(caller.name(), ctx.attribute("request-id"));
     Messages.Request request = new Messages.Request(b.subjectId(), b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
-    if (b.subjectIds() != null) {
-      if (b.subjectIds().stream().anyMatch(id -> id == null)) {
-        throw new InvalidInputException("subject_ids", "every entry of subject_ids is a person's id");
-      }
-      Messages.Bulk bulk = platform.domain().messages().sendBulk(by, b.subjectIds(), request);
-      queuedCount.increment(bulk.queued());
-      bulk.refused().forEach((rule, n) -> refusedCounter(rule).increment(n));
-      if (bulk.queued() > 0) {
-        queued.run();
-      }
-      ctx.status(202).json(Map.of("queued", bulk.queued(), "refused", bulk.refused()));
-      return;
-    }
     Messages.Accepted accepted;
     try {
       accepted = platform.domain().messages().send(by, request);
@@ -103,6 +99,23 @@ public final class MessageRoutes {
     m.put("status", "queued");
     m.put("repeated", accepted.repeated());
     ctx.status(202).header("Location", "/api/v1/messages/" + accepted.id()).json(m);
+  }
+
+  private void sendBulk(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    BulkBody b = bodies.read(ctx, BulkBody.class);
+    if (b.subjectIds().stream().anyMatch(id -> id == null)) {
+      throw new InvalidInputException("subject_ids", "every entry of subject_ids is a person's id");
+    }
+    Access by = Access.service(caller.name(), ctx.attribute("request-id"));
+    Messages.Request template = new Messages.Request(null, b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
+    Messages.Bulk bulk = platform.domain().messages().sendBulk(by, b.subjectIds(), template);
+    queuedCount.increment(bulk.queued());
+    bulk.refused().forEach((rule, n) -> refusedCounter(rule).increment(n));
+    if (bulk.queued() > 0) {
+      queued.run();
+    }
+    ctx.status(202).json(Map.of("queued", bulk.queued(), "refused", bulk.refused()));
   }
 
   private Counter refusedCounter(String rule) {
