@@ -305,4 +305,45 @@ class MessagesHttpTest {
     await("the offer arrives", () -> arrived(in).size() == 1);
     assertThat(arrived(out)).isEmpty();
   }
+
+  @Test
+  void C16_thePersonSeesTheirMessagesAndUnsubscribesInThePrivacyCenter() throws Exception {
+    Person p = register("center-");
+    assertThat(message(p.id(), "transactional", "provide", "Zebra receipt").statusCode()).isEqualTo(202);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    HttpResponse<String> page = running.http.send(HttpRequest.newBuilder(running.uri("/account")).header("Cookie", p.cookie()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Messages to you").contains("<td>transactional</td><td>Providing our services</td>").contains("<td>sent</td>")
+        .doesNotContain("Zebra receipt").contains("Service notices").contains("value=\"service\"");
+    HttpResponse<String> off = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + p.csrf() + "&kind=service&subscribed=false")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(off.statusCode()).as(off.body()).isEqualTo(303);
+    assertThat(message(p.id(), "service", "provide", "Our new terms").statusCode()).isEqualTo(403);
+    HttpResponse<String> on = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + p.csrf() + "&kind=service&subscribed=true")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(on.statusCode()).isEqualTo(303);
+    assertThat(message(p.id(), "service", "provide", "Our new terms").statusCode()).isEqualTo(202);
+    // without the session's CSRF token nothing changes
+    HttpResponse<String> forged = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=forged&kind=service&subscribed=false")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(message(p.id(), "service", "provide", "Our newer terms").statusCode()).isEqualTo(202);
+  }
+
+  @Test
+  void C16_theMetricsCountQueuedSentAndRefusedMessages() throws Exception {
+    Person p = register("metrics-");
+    assertThat(message(p.id(), "marketing", "communicate.marketing", "Offer").statusCode()).isEqualTo(403);
+    assertThat(message(p.id(), "transactional", "provide", "Receipt").statusCode()).isEqualTo(202);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    String metrics = running.get("/metrics").body();
+    assertThat(metrics).containsPattern("plenary_messages_total\\{outcome=\"queued\"\\} [1-9]")
+        .containsPattern("plenary_messages_total\\{outcome=\"sent\"\\} [1-9]")
+        .containsPattern("plenary_messages_refused_total\\{rule=\"marketing-needs-opt-in\"\\} [1-9]")
+        .contains("plenary_outbox_messages{status=\"sent\"}").contains("plenary_outbox_oldest_age_seconds");
+  }
 }

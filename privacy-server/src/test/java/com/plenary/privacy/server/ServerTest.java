@@ -134,7 +134,7 @@ class ServerTest {
       "get /snippet.js", "get /banner.js", "get /banner.css", "get /api/v1/cookies", "get /.well-known/gpc.json",
       "get /privacy/cookies", "post /privacy/cookie-choices",
       "get /account", "get /account/export", "post /account/register", "post /account/sign-in", "post /account/sign-out",
-      "post /account/correct", "post /account/consents", "post /account/erase", "get /assets/plenary.css");
+      "post /account/correct", "post /account/consents", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css");
 
   @Test
   void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {

@@ -361,6 +361,11 @@ public final class Messages {
    * person no longer exists (erased: nothing is sent to them anyway).
    */
   public boolean unsubscribe(String subjectId, Kind kind, String requestId) {
+    return unsubscribe(subjectId, kind, requestId, "one-click");
+  }
+
+  /** As {@link #unsubscribe(String, Kind, String)}, through {@code channel}: the person's link ({@code one-click}) or their session ({@code privacy-center}). */
+  public boolean unsubscribe(String subjectId, Kind kind, String requestId, String channel) {
     if (!kind.unsubscribable()) {
       throw new InvalidInputException("kind", "transactional messages have no unsubscribe");
     }
@@ -375,7 +380,7 @@ public final class Messages {
         w.consents().withdraw(subjectId, Vocabulary.MARKETING, null, now);
       }
       w.audit(AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId)
-          .rules(List.of("unsubscribed:" + kind.id(), "channel:one-click")).clauses(List.of("C16", "C19")).build());
+          .rules(List.of("unsubscribed:" + kind.id(), "channel:" + channel)).clauses(List.of("C16", "C19")).build());
       return true;
     });
   }
