@@ -346,4 +346,39 @@ class MessagesHttpTest {
         .containsPattern("plenary_messages_refused_total\\{rule=\"marketing-needs-opt-in\"\\} [1-9]")
         .contains("plenary_outbox_messages{status=\"sent\"}").contains("plenary_outbox_oldest_age_seconds");
   }
+
+  /** Registers through the public form as a new browser would; answers the response. */
+  private HttpResponse<String> registerByForm(String email) throws Exception {
+    HttpResponse<String> page = running.get("/account");
+    String bid = page.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("pl_bid=")).findFirst().orElseThrow();
+    var csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
+    assertThat(csrf.find()).isTrue();
+    String form = "csrf=" + csrf.group(1) + "&email=" + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8)
+        + "&name=Ada&password=" + java.net.URLEncoder.encode("a long passphrase of theirs", java.nio.charset.StandardCharsets.UTF_8);
+    return running.http.send(HttpRequest.newBuilder(running.uri("/account/register")).header("Cookie", bid.substring(0, bid.indexOf(';')))
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void registrationAnswersAlikeForANewAndARegisteredAddressAndTellsTheOwnerByMail() throws Exception {
+    String email = "twice" + System.nanoTime() + "@example.org";
+    Person owner = new Person(null, email, null, null);
+    HttpResponse<String> first = registerByForm(email);
+    HttpResponse<String> second = registerByForm(email);
+    assertThat(first.statusCode()).isEqualTo(303);
+    assertThat(second.statusCode()).isEqualTo(first.statusCode());
+    assertThat(second.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location")).contains("/account?done=check-mail");
+    assertThat(second.body()).isEqualTo(first.body());
+    await("both messages arrive", () -> arrived(owner).size() == 2);
+    assertThat(arrived(owner).stream().map(m -> {
+      try {
+        return m.getSubject();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    })).containsExactlyInAnyOrder("Welcome to Plenary", "Someone tried to register with your address");
+    // the address has one account, and its password is the first one's
+    assertThat(running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"a long passphrase of theirs\"}", null).statusCode())
+        .isEqualTo(200);
+  }
 }

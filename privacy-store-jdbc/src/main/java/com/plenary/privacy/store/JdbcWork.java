@@ -170,6 +170,11 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public Optional<String> idByEmail(String email) {
+      return h.createQuery("SELECT id FROM subject WHERE email_index = :i").bind("i", keys.emailIndex(email)).mapTo(String.class).findOne();
+    }
+
+    @Override
     public boolean emailTaken(String email, String except) {
       return h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i" + (except == null ? "" : " AND id <> :id"))
           .bind("i", keys.emailIndex(email)).bind("id", except).mapTo(Integer.class).one() > 0;

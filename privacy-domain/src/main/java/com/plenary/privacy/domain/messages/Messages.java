@@ -153,6 +153,29 @@ public final class Messages {
     return new Bulk(queued, refused);
   }
 
+  /**
+   * A notice the platform itself sends a person (as its own service {@code account}, for the purpose
+   * {@code provide}), decided and queued as any message: to {@code subjectId}, or when that is null to
+   * the person registered with {@code email}, if any. Answers whether it was queued; a refusal (a suppressed address) is audited and answers false, so the caller's answer
+   * does not depend on it. Used where the platform must answer alike whether or not an address is
+   * registered (registration), and tell the address's owner instead.
+   */
+  public boolean notice(String subjectId, String email, Kind kind, String subject, String body, String requestId) {
+    Kind k = check(kind.id(), Vocabulary.PROVIDE, subject, body, null);
+    Access by = Access.service(PLATFORM_SERVICE, requestId);
+    Request r = new Request(subjectId, k.id(), Vocabulary.PROVIDE, subject, body, null);
+    return storage.inTransaction(w -> {
+      String to = subjectId != null ? subjectId : email == null ? null : w.people().idByEmail(email).orElse(null);
+      if (to == null || !w.people().exists(to)) {
+        return false;
+      }
+      return queue(w, by, to, k, r, null).accepted() != null;
+    });
+  }
+
+  /** The platform's own service, in whose name it sends its notices. */
+  public static final String PLATFORM_SERVICE = "account";
+
   private record Result(Accepted accepted, Refused refused) {}
 
   private Result queue(Work w, Access by, String subjectId, Kind kind, Request r, String key) {

@@ -37,7 +37,8 @@ public final class AccountPages {
   private static final Map<String, String> DONE = Map.of(
       "registered", "Welcome: your account is ready.", "signed-in", "You are signed in.", "signed-out", "You are signed out.",
       "corrected", "Your data is corrected.", "consent", "Your choice is recorded.", "erased", "Your data is erased. Goodbye.",
-      "subscriptions", "Your choice of messages is recorded.");
+      "subscriptions", "Your choice of messages is recorded.",
+      "check-mail", "Check your mail: we have sent a message to the address you gave. Then sign in with it and your password.");
 
   private final Platform platform;
   private final FormTokens formTokens;
@@ -167,10 +168,17 @@ public final class AccountPages {
         anonymous(ctx, 403, "Register", null, "The privacy policy does not permit this registration.");
         return;
       }
-      startSession(ctx, out.value().id());
-      ctx.redirect("/account?done=registered", io.javalin.http.HttpStatus.SEE_OTHER);
-    } catch (InvalidInputException | Conflict e) {
-      anonymous(ctx, e instanceof Conflict ? 409 : 400, "Register", null, e.getMessage());
+      // the same answer whether or not the address was registered before (issue 13, defect 6): the owner of the address learns which it was, by mail
+      platform.domain().messages().notice(out.value().id(), null, Kind.TRANSACTIONAL, "Welcome to Plenary",
+          "Your Plenary account is ready. Sign in at the privacy center with your email address and the password you chose.", ctx.attribute("request-id"));
+      ctx.redirect("/account?done=check-mail", io.javalin.http.HttpStatus.SEE_OTHER);
+    } catch (Conflict e) {
+      platform.domain().messages().notice(null, String.valueOf(fields.get("email")), Kind.TRANSACTIONAL, "Someone tried to register with your address",
+          "Someone asked to register a Plenary account with this email address, which already has one. If it was you, sign in at the privacy center "
+              + "(or reset your password); if it was not, you need do nothing: no second account was made.", ctx.attribute("request-id"));
+      ctx.redirect("/account?done=check-mail", io.javalin.http.HttpStatus.SEE_OTHER);
+    } catch (InvalidInputException e) {
+      anonymous(ctx, 400, "Register", null, e.getMessage());
     }
   }
 
