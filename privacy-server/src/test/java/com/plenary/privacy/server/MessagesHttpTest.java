@@ -381,4 +381,25 @@ class MessagesHttpTest {
     assertThat(running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"a long passphrase of theirs\"}", null).statusCode())
         .isEqualTo(200);
   }
+
+  @Test
+  void C16_anIdempotencyKeyQueuesAMessageOnce() throws Exception {
+    Person p = register("idempotent-");
+    Person other = register("other-");
+    String key = "order-" + System.nanoTime();
+    String body = json.writeValueAsString(Map.of("subject_id", p.id(), "kind", "transactional", "purpose", "provide", "subject", "Your receipt",
+        "body", "Thanks.", "idempotency_key", key));
+    HttpResponse<String> first = running.postJson("/api/v1/messages", body, shop);
+    HttpResponse<String> again = running.postJson("/api/v1/messages", body, shop);
+    assertThat(first.statusCode()).isEqualTo(202);
+    assertThat(again.statusCode()).isEqualTo(202);
+    assertThat(json.readTree(again.body()).get("id").asText()).isEqualTo(json.readTree(first.body()).get("id").asText());
+    assertThat(json.readTree(again.body()).get("repeated").asBoolean()).isTrue();
+    HttpResponse<String> reused = running.postJson("/api/v1/messages", body.replace(p.id(), other.id()), shop);
+    assertThat(reused.statusCode()).isEqualTo(409);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    Thread.sleep(500);
+    assertThat(arrived(p)).hasSize(1);
+    assertThat(outboxOf(other.id())).isEmpty();
+  }
 }

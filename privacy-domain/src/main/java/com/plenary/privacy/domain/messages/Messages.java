@@ -186,6 +186,9 @@ public final class Messages {
     if (key != null) {
       Optional<Entry> earlier = out.byIdempotencyKey(by.id(), key);
       if (earlier.isPresent()) {
+        if (!earlier.get().subjectId().equals(subjectId) || !earlier.get().kind().equals(kind.id()) || !earlier.get().purpose().equals(r.purpose())) {
+          throw new Conflict("this idempotency key was used for another message; use a new key for each message");
+        }
         return new Result(new Accepted(earlier.get().id(), true), null);
       }
     }
