@@ -3,6 +3,7 @@ package com.plenary.privacy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Engineers;
 import com.plenary.privacy.platform.Platform;
@@ -164,6 +165,34 @@ class CliTest {
     assertThat(r.err().strip().lines()).hasSize(1);
     assertThat(r.err()).contains("no server is on the class path").contains("privacy-server");
     assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
+  void C16_messagesAreSentDecidedListedWithoutPersonalDataAndSuppressed() throws Exception {
+    String person;
+    try (Platform platform = Platform.open(Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString())), Clock.systemUTC())) {
+      person = platform.domain().subjects().register(Access.service("shop", null), "shop",
+          Map.of("email", "cli-person@example.org", "name", "Ada", "address", "1 Analytical Way"), null, null, List.of()).value().id();
+    }
+    Result marketing = run("messages", "send", "--service", "shop", "--to", person, "--kind", "marketing", "--purpose", "communicate.marketing",
+        "--subject", "Offers", "--body", "Buy", "--json");
+    assertThat(marketing.code()).isEqualTo(1);
+    assertThat(marketing.json().get("refused").asText()).isEqualTo("marketing-needs-opt-in");
+    Result sent = run("messages", "send", "--service", "shop", "--to", person, "--kind", "transactional", "--purpose", "provide",
+        "--subject", "Receipt", "--body", "Thanks", "--json");
+    assertThat(sent.code()).as(sent.err()).isZero();
+    String id = sent.json().get("id").asText();
+    Result list = run("messages", "list", "--json");
+    assertThat(list.json().get("messages").get(0).get("id").asText()).isEqualTo(id);
+    assertThat(list.json().get("messages").get(0).get("status").asText()).isEqualTo("queued");
+    assertThat(list.out()).doesNotContain("example.org").doesNotContain("Receipt").doesNotContain("Thanks");
+    assertThat(run("messages", "suppress", person, "--reason", "complaint", "--json").json().get("added").asBoolean()).isTrue();
+    Result after = run("messages", "send", "--service", "shop", "--to", person, "--kind", "transactional", "--purpose", "provide",
+        "--subject", "Receipt", "--body", "Thanks", "--json");
+    assertThat(after.code()).isEqualTo(1);
+    assertThat(after.json().get("refused").asText()).isEqualTo("suppression-list");
+    assertThat(run("messages", "retry", "msg-nothing").code()).isEqualTo(1);
+    assertThat(run("messages", "list", "--status", "nonsense").code()).isEqualTo(2);
   }
 
   @Test

@@ -2,6 +2,8 @@ package com.plenary.privacy.domain;
 
 import com.plenary.privacy.domain.collection.Collection;
 import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.domain.messages.MessageLimits;
+import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.reviews.Reviews;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
@@ -20,17 +22,19 @@ public final class Domain {
   private final Questions questions;
   private final StaffAccess staff;
   private final Reviews reviews;
+  private final Messages messages;
 
-  /** A domain without internal reviews (they need the platform's {@link Oversight}). */
+  /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
-    this(enforcer, storage, region, null);
+    this(enforcer, storage, region, MessageLimits.DEFAULTS, null);
   }
 
   /**
    * {@code region}: the home region of the people this deployment holds; null when it holds every region's.
-   * {@code oversight}: what review reports read about the platform as a whole.
+   * {@code messageLimits}: the message gateway's limits. {@code oversight}: what review reports read about
+   * the platform as a whole; null for a domain that makes no reviews.
    */
-  public Domain(Enforcer enforcer, Storage storage, String region, Oversight oversight) {
+  public Domain(Enforcer enforcer, Storage storage, String region, MessageLimits messageLimits, Oversight oversight) {
     this.enforcer = enforcer;
     Visibility visibility = new Visibility(storage, enforcer);
     this.consents = new Consents(storage, enforcer, visibility);
@@ -39,6 +43,7 @@ public final class Domain {
     this.questions = new Questions(storage, enforcer, visibility);
     this.staff = new StaffAccess(storage, enforcer);
     this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
+    this.messages = new Messages(storage, enforcer, visibility, messageLimits);
   }
 
   public Enforcer enforcer() {
@@ -75,6 +80,11 @@ public final class Domain {
       throw new IllegalStateException("this domain was made without the platform's oversight, so it makes no reviews");
     }
     return reviews;
+  }
+
+  /** The message gateway (C16): messages decided, queued, delivered; unsubscribes and the suppression list. */
+  public Messages messages() {
+    return messages;
   }
 
   /** The decisions API's questions. */

@@ -3,6 +3,7 @@ package com.plenary.privacy.domain;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A person's registration and fields. Values cross this port in plain text; the store seals them
@@ -21,6 +22,9 @@ public interface PersonRecords {
   boolean exists(String id);
 
   boolean registeredWith(String id, String service);
+
+  /** The person registered with this email, looked up through its blind index. */
+  Optional<String> idByEmail(String email);
 
   /** Whether someone other than {@code except} (null: anyone) is registered with this email. */
   boolean emailTaken(String email, String except);

@@ -28,6 +28,8 @@ public final class Vocabulary {
   public static final String IMPROVE = "improve";
   /** Page views from the snippet, allowed by the analytics cookie class (C9, C20). */
   public static final String ANALYTICS = "improve.analytics";
+  /** Marketing messages, which need the person's opt-in (C16). */
+  public static final String MARKETING = "communicate.marketing";
 
   /** Everything about a person (export, erasure). */
   public static final String EVERYTHING = "user";
@@ -38,11 +40,13 @@ public final class Vocabulary {
   public static final String PARTNER_RECORD = "user.partner";
   public static final String PRIVATE_CONTENT = "user.content.private";
   public static final String PUBLIC_CONTENT = "user.content.public";
+  /** The address a message goes to (C16). */
+  public static final String EMAIL = "user.contact.email";
 
   private static final Map<String, String> PURPOSES = Map.of(PROVIDE, "a person's own account", CONVENIENCE, "tying a browser to its person",
-      TECHNICAL, "service events and operators' looks at them", IMPROVE, "partners' events", ANALYTICS, "page views from the snippet");
+      TECHNICAL, "service events and operators' looks at them", IMPROVE, "partners' events", ANALYTICS, "page views from the snippet", MARKETING, "marketing messages");
   private static final Map<String, String> CATEGORIES = Map.of(EVERYTHING, "exports and erasures", ACCOUNT, "registrations without fields",
-      DEVICE, "usage events", BEHAVIOR, "usage events", PARTNER_RECORD, "partner links", PRIVATE_CONTENT, "messages", PUBLIC_CONTENT, "posted content");
+      DEVICE, "usage events", BEHAVIOR, "usage events", PARTNER_RECORD, "partner links", PRIVATE_CONTENT, "messages", PUBLIC_CONTENT, "posted content", EMAIL, "the address messages go to");
 
   private Vocabulary() {}
 

@@ -32,6 +32,8 @@ public interface Work extends Tx {
   StaffRecords staff();
 
   ReviewRecords reviews();
+  /** The outbox, unsubscriptions and suppression list (C16). */
+  MessageRecords messages();
 
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);

@@ -3,6 +3,7 @@ package com.plenary.privacy.platform;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.store.Store;
 import java.io.IOException;
 import java.net.URI;
@@ -43,6 +44,8 @@ public final class Config {
   public static final int DEFAULT_SIGN_IN_PER_ADDRESS = 20;
   public static final Duration DEFAULT_SIGN_IN_WINDOW = Duration.ofMinutes(15);
   public static final int DEFAULT_SIGN_IN_TRACKED = 100_000;
+  public static final int DEFAULT_SMTP_PORT = 587;
+  public static final String DEFAULT_MAIL_FROM = "Plenary <no-reply@plenary.invalid>";
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -78,7 +81,17 @@ public final class Config {
     AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
     AUTH_OIDC_JWKS_URL("auth.oidc.jwks_url", "url"),
     AUTH_OIDC_AUDIENCE("auth.oidc.audience", "text"),
-    AUTH_OIDC_ROLES_CLAIM("auth.oidc.roles_claim", "text");
+    AUTH_OIDC_ROLES_CLAIM("auth.oidc.roles_claim", "text"),
+    MAIL_SMTP_HOST("mail.smtp.host", "text"),
+    MAIL_SMTP_PORT("mail.smtp.port", "port"),
+    MAIL_SMTP_STARTTLS("mail.smtp.starttls", "boolean"),
+    MAIL_SMTP_USER("mail.smtp.user", "text"),
+    MAIL_SMTP_PASSWORD("mail.smtp.password", "secret"),
+    MAIL_FROM("mail.from", "text"),
+    MAIL_RETRY_BASE("mail.retry_base", "duration"),
+    MAIL_MAX_ATTEMPTS("mail.max_attempts", "count"),
+    MAIL_MARKETING_PER_PERSON("mail.marketing.per_person", "count"),
+    MAIL_MARKETING_WINDOW("mail.marketing.window", "duration");
 
     final String path;
     final String kind;
@@ -291,6 +304,7 @@ public final class Config {
     if ((values.get(Key.AUTH_OIDC_ISSUER) == null) != (values.get(Key.AUTH_OIDC_JWKS_URL) == null)) {
       throw new ConfigException("auth.oidc.issuer and auth.oidc.jwks_url go together: set both to accept tokens from an OIDC issuer, or neither");
     }
+    validateMail();
     String dataDir = text(Key.DATA_DIR, DEFAULT_DATA_DIR);
     if (dataDir.isBlank()) {
       throw bad(Key.DATA_DIR, "a directory path");
@@ -299,6 +313,73 @@ public final class Config {
     if (policy != null && !Files.isRegularFile(Path.of(policy))) {
       throw bad(Key.POLICY_FILE, "the path of a readable policy file (none at " + policy + ")");
     }
+  }
+
+  private void validateMail() {
+    int smtpPort = integer(Key.MAIL_SMTP_PORT, DEFAULT_SMTP_PORT);
+    if (smtpPort < 1 || smtpPort > 65535) {
+      throw bad(Key.MAIL_SMTP_PORT, "a port number from 1 to 65535");
+    }
+    String starttls = values.get(Key.MAIL_SMTP_STARTTLS);
+    if (starttls != null && !starttls.equals("true") && !starttls.equals("false")) {
+      throw bad(Key.MAIL_SMTP_STARTTLS, "true or false");
+    }
+    String from = text(Key.MAIL_FROM, DEFAULT_MAIL_FROM);
+    if (!from.matches("[^\\r\\n]*[^@\\s<>]+@[^@\\s<>]+>?") || from.length() > 320) {
+      throw bad(Key.MAIL_FROM, "an address such as Plenary <no-reply@example.org>");
+    }
+    Duration base = duration(Key.MAIL_RETRY_BASE, MessageLimits.DEFAULT_RETRY_BASE);
+    if (base.compareTo(Duration.ofMillis(10)) < 0 || base.compareTo(Duration.ofHours(1)) > 0) {
+      throw bad(Key.MAIL_RETRY_BASE, "a duration from PT0.01S to PT1H, such as PT30S");
+    }
+    int attempts = integer(Key.MAIL_MAX_ATTEMPTS, MessageLimits.DEFAULT_MAX_ATTEMPTS);
+    if (attempts < 1 || attempts > 100) {
+      throw bad(Key.MAIL_MAX_ATTEMPTS, "a whole number from 1 to 100");
+    }
+    int perPerson = integer(Key.MAIL_MARKETING_PER_PERSON, MessageLimits.DEFAULT_MARKETING_PER_PERSON);
+    if (perPerson < 0 || perPerson > 1000) {
+      throw bad(Key.MAIL_MARKETING_PER_PERSON, "a whole number from 0 to 1000");
+    }
+    Duration window = duration(Key.MAIL_MARKETING_WINDOW, MessageLimits.DEFAULT_MARKETING_WINDOW);
+    if (window.isNegative() || window.compareTo(Duration.ofDays(366)) > 0) {
+      throw bad(Key.MAIL_MARKETING_WINDOW, "a duration from PT0S to P366D, such as P7D");
+    }
+  }
+
+  /** The SMTP server messages go out through, or null: then they are kept in the mail drop folder under {@link #dataDir}. */
+  public String smtpHost() {
+    return values.get(Key.MAIL_SMTP_HOST);
+  }
+
+  public int smtpPort() {
+    return integer(Key.MAIL_SMTP_PORT, DEFAULT_SMTP_PORT);
+  }
+
+  /** Whether the SMTP connection must be upgraded with STARTTLS (on by default). */
+  public boolean smtpStartTls() {
+    return !"false".equals(values.get(Key.MAIL_SMTP_STARTTLS));
+  }
+
+  public String smtpUser() {
+    return values.get(Key.MAIL_SMTP_USER);
+  }
+
+  public String smtpPassword() {
+    return values.getOrDefault(Key.MAIL_SMTP_PASSWORD, "");
+  }
+
+  /** The From of every message. */
+  public String mailFrom() {
+    return text(Key.MAIL_FROM, DEFAULT_MAIL_FROM);
+  }
+
+  /** The message gateway's limits: marketing per person and window (C16), back-off and attempts. */
+  public MessageLimits messageLimits() {
+    return new MessageLimits(
+        integer(Key.MAIL_MARKETING_PER_PERSON, MessageLimits.DEFAULT_MARKETING_PER_PERSON),
+        duration(Key.MAIL_MARKETING_WINDOW, MessageLimits.DEFAULT_MARKETING_WINDOW),
+        duration(Key.MAIL_RETRY_BASE, MessageLimits.DEFAULT_RETRY_BASE),
+        integer(Key.MAIL_MAX_ATTEMPTS, MessageLimits.DEFAULT_MAX_ATTEMPTS));
   }
 
   private ConfigException bad(Key k, String allowed) {
@@ -583,6 +664,16 @@ public final class Config {
         case AUTH_OIDC_JWKS_URL -> nullToEmpty(oidcJwksUrl());
         case AUTH_OIDC_AUDIENCE -> nullToEmpty(oidcAudience());
         case AUTH_OIDC_ROLES_CLAIM -> oidcRolesClaim();
+        case MAIL_SMTP_HOST -> smtpHost() == null ? "(none: the mail drop folder)" : smtpHost();
+        case MAIL_SMTP_PORT -> String.valueOf(smtpPort());
+        case MAIL_SMTP_STARTTLS -> String.valueOf(smtpStartTls());
+        case MAIL_SMTP_USER -> nullToEmpty(smtpUser());
+        case MAIL_SMTP_PASSWORD -> smtpPassword().isEmpty() ? "" : "****";
+        case MAIL_FROM -> mailFrom();
+        case MAIL_RETRY_BASE -> messageLimits().retryBase().toString();
+        case MAIL_MAX_ATTEMPTS -> String.valueOf(messageLimits().maxAttempts());
+        case MAIL_MARKETING_PER_PERSON -> String.valueOf(messageLimits().marketingPerPerson());
+        case MAIL_MARKETING_WINDOW -> messageLimits().marketingWindow().toString();
       };
       out.put(k.path, value);
     }

@@ -10,6 +10,10 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.messages.MailTransport;
+import com.plenary.privacy.server.internal.MailSender;
+import com.plenary.privacy.server.internal.MessageRoutes;
+import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Platform;
@@ -76,6 +80,8 @@ public final class PlenaryServer implements Server {
   private final List<Route> routes = new ArrayList<>();
   private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final JsonBodies bodies;
+  private final UnsubscribeTokens unsubscribeTokens;
+  private volatile MailSender sender;
   private final Javalin app;
   private final com.plenary.privacy.server.internal.Collector collector;
   private final java.util.concurrent.ScheduledExecutorService jobs = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -115,6 +121,7 @@ public final class PlenaryServer implements Server {
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
     this.bodies = new JsonBodies(json);
+    this.unsubscribeTokens = UnsubscribeTokens.open(config.keyDir());
     defineRoutes();
     this.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
@@ -168,9 +175,27 @@ public final class PlenaryServer implements Server {
     long every = platform.config().retentionInterval().toMillis();
     server.jobs.scheduleWithFixedDelay(server::runRetention, every, every, TimeUnit.MILLISECONDS);
     server.jobs.scheduleWithFixedDelay(server::sealAudit, 250, 250, TimeUnit.MILLISECONDS);
+    server.startSender();
     LOG.info("serving on port {} with policy '{}' version {} and {} (pool {})", server.port(), platform.policy().name(),
         platform.policy().version(), platform.store().product(), platform.store().poolState());
     return server;
+  }
+
+  /** Starts the message sender (C16) on the configured transport; links in messages point at this server. */
+  private void startSender() {
+    Config config = platform.config();
+    String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "")
+        : "http://" + (config.host().equals("0.0.0.0") || config.host().equals("::") ? "localhost" : config.host()) + ":" + port();
+    MailTransport transport = MailSender.transport(config, base, unsubscribeTokens, platform.clock());
+    this.sender = MailSender.start(platform.domain().messages(), transport, platform.clock(), metrics);
+    LOG.info("messages go out {}", config.smtpHost() == null ? "to the mail drop folder " + MailSender.mailDrop(config) : "over SMTP");
+  }
+
+  private void senderPoke() {
+    MailSender s = sender;
+    if (s != null) {
+      s.poke();
+    }
   }
 
   /** The retention job (C11): deletes what is past its retention and logs what it deleted. */
@@ -268,6 +293,10 @@ public final class PlenaryServer implements Server {
       LOG.warn("stopping with {} requests still in flight after the grace period", inFlight.get());
     }
     app.stop();
+    MailSender s = sender;
+    if (s != null) {
+      s.stop(platform.config().shutdownGrace());
+    }
     collector.close();
     platform.vault().usage().stopJournal(java.time.Duration.ofSeconds(10));
     sealAudit();
@@ -303,6 +332,7 @@ public final class PlenaryServer implements Server {
     }
     routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, bodies).routes());
     routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, bodies).routes());
+    routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
             "registry", platform.policy().dataCentres()))));

@@ -78,6 +78,8 @@ class AuthorizationMatrixTest {
       Map.entry("POST /api/v1/partner-events", "{\"events\":[{\"identifier\":\"acme-e-{n}\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}"),
       Map.entry("POST /api/v1/staff/{id}/grants", "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"{until}\"}"),
       Map.entry("POST /api/v1/reviews/{id}/sign-off", "{\"note\":\"checked\"}"),
+      Map.entry("POST /api/v1/messages", "{\"subject_id\":\"{subject}\",\"kind\":\"transactional\",\"purpose\":\"provide\",\"subject\":\"Your receipt\",\"body\":\"Thank you.\"}"),
+      Map.entry("POST /api/v1/messages/bulk", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"News\",\"body\":\"Hi.\"}"),
       Map.entry("POST /collect", "{\"type\":\"pageview\",\"page\":\"https://shop.example/\"}"),
       Map.entry("POST /privacy/cookie-choices", "{\"preferences\":true,\"analytics\":false}"));
 
@@ -114,6 +116,7 @@ class AuthorizationMatrixTest {
           case "staff" -> callers.staffMemberId;
           case "grant" -> callers.grant();
           case "review" -> callers.review();
+          case "token" -> callers.unsubscribeToken(a);
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
         });
       }
@@ -137,6 +140,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/reviews/")) {
       return "review";
+    }
+    if (before.endsWith("/unsubscribe/")) {
+      return "token";
     }
     return "?";
   }

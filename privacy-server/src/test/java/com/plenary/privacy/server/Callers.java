@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.domain.messages.Kind;
+import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -88,6 +90,11 @@ final class Callers {
         "{\"partner\":\"acme-ads\",\"identifier\":\"acme-" + SEQUENCE.incrementAndGet() + "\",\"purpose\":\"improve\"}");
     assertThat(r.statusCode()).as("linking: %s", r.body()).isEqualTo(201);
     return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** The one-click unsubscribe token of {@code person}'s service messages, as a message to them carries it. */
+  String unsubscribeToken(Person person) {
+    return UnsubscribeTokens.open(running.platform.config().keyDir()).token(person.id(), Kind.SERVICE);
   }
 
   /** A grant in force for the support member, given by the privacy officer. */

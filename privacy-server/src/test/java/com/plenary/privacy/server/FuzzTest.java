@@ -90,6 +90,7 @@ class FuzzTest {
     values.put("staff", callers.staffMemberId);
     values.put("grant", callers.grant());
     values.put("review", callers.review());
+    values.put("token", callers.unsubscribeToken(person));
   }
 
   @AfterAll
@@ -302,7 +303,7 @@ class FuzzTest {
 
   private String valid(Operation op, String param) {
     String before = op.path().substring(0, op.path().indexOf("{" + param + "}"));
-    for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review").entrySet()) {
+    for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token").entrySet()) {
       if (before.endsWith(e.getKey())) {
         return values.get(e.getValue());
       }

@@ -44,13 +44,19 @@ final class Running implements AutoCloseable {
 
   /** On {@code database}: {@code h2} (the embedded default) or {@code postgresql}. */
   static Running on(String database) throws IOException {
+    return on(database, Map.of());
+  }
+
+  /** On {@code database} ({@code h2} or {@code postgresql}), with {@code config} besides. */
+  static Running on(String database, Map<String, String> config) throws IOException {
     if (database.equals("h2")) {
-      return new Running();
+      return new Running(config);
     }
     com.plenary.privacy.testkit.Postgres data = com.plenary.privacy.testkit.Postgres.freshSchema();
     com.plenary.privacy.testkit.Postgres keys = com.plenary.privacy.testkit.Postgres.freshSchema();
-    return new Running(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()),
-        java.util.List.of(data, keys));
+    Map<String, String> all = new java.util.HashMap<>(config);
+    all.putAll(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()));
+    return new Running(all, java.util.List.of(data, keys));
   }
 
   URI uri(String path) {

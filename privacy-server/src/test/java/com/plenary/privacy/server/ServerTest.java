@@ -130,10 +130,11 @@ class ServerTest {
       "post /api/v1/reviews", "get /api/v1/reviews", "get /api/v1/reviews/{id}", "post /api/v1/reviews/{id}/sign-off",
       "post /api/v1/staff/{id}/grants", "get /api/v1/staff/{id}/grants", "delete /api/v1/staff/{id}/grants/{grant}",
       "post /collect", "post /api/v1/events", "post /api/v1/partner-events",
+      "post /api/v1/messages", "post /api/v1/messages/bulk", "get /unsubscribe/{token}", "post /unsubscribe/{token}",
       "get /snippet.js", "get /banner.js", "get /banner.css", "get /api/v1/cookies", "get /.well-known/gpc.json",
       "get /privacy/cookies", "post /privacy/cookie-choices",
       "get /account", "get /account/export", "post /account/register", "post /account/sign-in", "post /account/sign-out",
-      "post /account/correct", "post /account/consents", "post /account/erase", "get /assets/plenary.css");
+      "post /account/correct", "post /account/consents", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css");
 
   @Test
   void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {

@@ -8,6 +8,7 @@ import com.plenary.privacy.domain.ConsentRecords.Consent;
 import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.ErasureRecords;
 import com.plenary.privacy.domain.EventRecords;
+import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.PersonRecords;
 import com.plenary.privacy.domain.RequestRecords;
 import com.plenary.privacy.domain.ReviewRecords;
@@ -16,6 +17,7 @@ import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.policy.Condition;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
 import java.sql.ResultSet;
@@ -23,8 +25,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.AbstractMap;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -72,7 +78,20 @@ final class JdbcWork implements Work {
         : h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
     List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent WHERE subject_id = :s AND withdrawn_at IS NULL")
         .bind("s", subject).map((rs, ctx) -> new Facts.Consent(rs.getString(1), rs.getString(2), rs.getInt(3))).list();
-    return Facts.at(now).consents(consents).subjectPolicyVersion(version).staff(by.staff()).build();
+    // the conditions of the message gateway's prohibitions (C16): unsubscribed from marketing, on the suppression list
+    EnumSet<Condition> conditions = EnumSet.noneOf(Condition.class);
+    h.createQuery("SELECT (SELECT COUNT(*) FROM message_unsubscription WHERE subject_id = :s AND kind = 'marketing'), "
+            + "(SELECT COUNT(*) FROM message_suppression WHERE subject_id = :s)")
+        .bind("s", subject).map((rs, ctx) -> {
+          if (rs.getInt(1) > 0) {
+            conditions.add(Condition.UNSUBSCRIBED);
+          }
+          if (rs.getInt(2) > 0) {
+            conditions.add(Condition.SUPPRESSED);
+          }
+          return 0;
+        }).one();
+    return Facts.at(now).consents(consents).subjectPolicyVersion(version).conditions(conditions).staff(by.staff()).build();
   }
 
   @Override
@@ -126,6 +145,11 @@ final class JdbcWork implements Work {
     return reviews;
   }
 
+  @Override
+  public MessageRecords messages() {
+    return messages;
+  }
+
   // ---- people ----
 
   private final PersonRecords people = new PersonRecords() {
@@ -150,6 +174,11 @@ final class JdbcWork implements Work {
     public boolean registeredWith(String id, String service) {
       return h.createQuery("SELECT COUNT(*) FROM subject_service WHERE subject_id = :id AND service = :s").bind("id", id).bind("s", service)
           .mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public Optional<String> idByEmail(String email) {
+      return h.createQuery("SELECT id FROM subject WHERE email_index = :i").bind("i", keys.emailIndex(email)).mapTo(String.class).findOne();
     }
 
     @Override
@@ -456,6 +485,144 @@ final class JdbcWork implements Work {
       OffsetDateTime signed = rs.getObject("signed_off_at", OffsetDateTime.class);
       return new Review(rs.getString("id"), rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getString("created_by"),
           Json.read(rs.getString("report")), rs.getString("signed_off_by"), signed == null ? null : signed.toInstant(), rs.getString("sign_off_note"));
+    }
+  };
+
+  // ---- messages ----
+
+  private final MessageRecords messages = new MessageRecords() {
+    private static final String ENTRY = "SELECT id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
+        + "FROM message_outbox ";
+
+    @Override
+    public void lockPerson(String subjectId) {
+      h.createQuery("SELECT id FROM subject WHERE id = :id FOR UPDATE").bind("id", subjectId).mapTo(String.class).findOne();
+    }
+
+    @Override
+    public Optional<Entry> byIdempotencyKey(String service, String key) {
+      return h.createQuery(ENTRY + "WHERE service = :svc AND idempotency_key = :k").bind("svc", service).bind("k", key).map((rs, ctx) -> entry(rs)).findOne();
+    }
+
+    @Override
+    public int countSince(String subjectId, String kind, Instant since) {
+      return h.createQuery("SELECT COUNT(*) FROM message_outbox WHERE subject_id = :s AND kind = :k AND queued_at >= :since AND status <> 'withdrawn'")
+          .bind("s", subjectId).bind("k", kind).bind("since", utc(since)).mapTo(Integer.class).one();
+    }
+
+    @Override
+    public void add(Queued m, Instant firstAttempt) {
+      DataKey key = key(m.subjectId());
+      h.createUpdate("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, subject_sealed, body_sealed, status, attempts, "
+              + "queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next)")
+          .bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
+          .bind("subj", key.seal("message-subject:" + m.id(), m.subject())).bind("body", key.seal("message-body:" + m.id(), m.body()))
+          .bind("at", utc(m.queuedAt())).bind("next", utc(firstAttempt)).execute();
+    }
+
+    @Override
+    public List<String> due(Instant now, int limit) {
+      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now ORDER BY next_attempt_at, id LIMIT :n")
+          .bind("now", utc(now)).bind("n", limit).mapTo(String.class).list();
+    }
+
+    @Override
+    public Optional<Entry> claim(String id) {
+      return h.createQuery(ENTRY + "WHERE id = :id AND status = 'queued' FOR UPDATE").bind("id", id).map((rs, ctx) -> entry(rs)).findOne();
+    }
+
+    @Override
+    public Map.Entry<String, String> open(Entry m) {
+      DataKey key = key(m.subjectId());
+      return h.createQuery("SELECT subject_sealed, body_sealed FROM message_outbox WHERE id = :id").bind("id", m.id())
+          .map((rs, ctx) -> (Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(key.open("message-subject:" + m.id(), rs.getBytes(1)),
+              key.open("message-body:" + m.id(), rs.getBytes(2)))).one();
+    }
+
+    @Override
+    public void mark(String id, Status status, int attempts, Instant next, Instant sentAt, String error) {
+      h.createUpdate("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id")
+          .bind("st", status.name().toLowerCase(Locale.ROOT)).bind("a", attempts).bind("next", utc(next)).bind("sent", sentAt == null ? null : utc(sentAt))
+          .bind("err", error == null ? null : error.length() > 200 ? error.substring(0, 200) : error).bind("id", id).execute();
+    }
+
+    @Override
+    public Optional<Entry> entry(String id) {
+      return h.createQuery(ENTRY + "WHERE id = :id").bind("id", id).map((rs, ctx) -> entry(rs)).findOne();
+    }
+
+    @Override
+    public List<Entry> of(String subjectId, int limit) {
+      return h.createQuery(ENTRY + "WHERE subject_id = :s ORDER BY queued_at DESC, id DESC LIMIT :n").bind("s", subjectId).bind("n", limit)
+          .map((rs, ctx) -> entry(rs)).list();
+    }
+
+    @Override
+    public List<Entry> newest(Status status, int limit) {
+      return h.createQuery(ENTRY + (status == null ? "" : "WHERE status = :st ") + "ORDER BY queued_at DESC, id DESC LIMIT :n")
+          .bind("st", status == null ? null : status.name().toLowerCase(Locale.ROOT)).bind("n", limit).map((rs, ctx) -> entry(rs)).list();
+    }
+
+    @Override
+    public boolean unsubscribe(String subjectId, String kind, Instant at) {
+      if (h.createQuery("SELECT COUNT(*) FROM message_unsubscription WHERE subject_id = :s AND kind = :k").bind("s", subjectId).bind("k", kind)
+          .mapTo(Integer.class).one() > 0) {
+        return false;
+      }
+      h.createUpdate("INSERT INTO message_unsubscription (subject_id, kind, since) VALUES (:s, :k, :at)").bind("s", subjectId).bind("k", kind)
+          .bind("at", utc(at)).execute();
+      return true;
+    }
+
+    @Override
+    public boolean resubscribe(String subjectId, String kind) {
+      return h.createUpdate("DELETE FROM message_unsubscription WHERE subject_id = :s AND kind = :k").bind("s", subjectId).bind("k", kind).execute() > 0;
+    }
+
+    @Override
+    public List<String> unsubscribed(String subjectId) {
+      return h.createQuery("SELECT kind FROM message_unsubscription WHERE subject_id = :s ORDER BY kind").bind("s", subjectId).mapTo(String.class).list();
+    }
+
+    @Override
+    public boolean suppress(String subjectId, String reason, Instant at) {
+      if (suppressed(subjectId)) {
+        return false;
+      }
+      h.createUpdate("INSERT INTO message_suppression (subject_id, reason, since) VALUES (:s, :r, :at)").bind("s", subjectId).bind("r", reason)
+          .bind("at", utc(at)).execute();
+      return true;
+    }
+
+    @Override
+    public boolean suppressed(String subjectId) {
+      return h.createQuery("SELECT COUNT(*) FROM message_suppression WHERE subject_id = :s").bind("s", subjectId).mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public Stats stats() {
+      Map<Status, Long> by = new EnumMap<>(Status.class);
+      for (Status s : Status.values()) {
+        by.put(s, 0L);
+      }
+      h.createQuery("SELECT status, COUNT(*) FROM message_outbox GROUP BY status")
+          .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).forEach(e -> by.put(Status.valueOf(e.getKey().toUpperCase(Locale.ROOT)), e.getValue()));
+      Instant oldest = h.createQuery("SELECT MIN(queued_at) FROM message_outbox WHERE status = 'queued'")
+          .map((rs, ctx) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class)).map(OffsetDateTime::toInstant)).one().orElse(null);
+      return new Stats(by, oldest);
+    }
+
+    @Override
+    public int markInterruptedUncertain(Instant before) {
+      return h.createUpdate("UPDATE message_outbox SET status = 'uncertain', last_error = 'the sender stopped before the mail server answered' "
+          + "WHERE status = 'sending' AND next_attempt_at < :before").bind("before", utc(before)).execute();
+    }
+
+    private Entry entry(ResultSet rs) throws SQLException {
+      OffsetDateTime sent = rs.getObject("sent_at", OffsetDateTime.class);
+      return new Entry(rs.getString("id"), rs.getString("subject_id"), rs.getString("service"), rs.getString("kind"), rs.getString("purpose"),
+          Status.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)), rs.getInt("attempts"), rs.getObject("queued_at", OffsetDateTime.class).toInstant(),
+          rs.getObject("next_attempt_at", OffsetDateTime.class).toInstant(), sent == null ? null : sent.toInstant(), rs.getString("last_error"));
     }
   };
 

@@ -4,6 +4,8 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.messages.Kind;
+import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Field;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -33,7 +36,9 @@ public final class AccountPages {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Map<String, String> DONE = Map.of(
       "registered", "Welcome: your account is ready.", "signed-in", "You are signed in.", "signed-out", "You are signed out.",
-      "corrected", "Your data is corrected.", "consent", "Your choice is recorded.", "erased", "Your data is erased. Goodbye.");
+      "corrected", "Your data is corrected.", "consent", "Your choice is recorded.", "erased", "Your data is erased. Goodbye.",
+      "subscriptions", "Your choice of messages is recorded.",
+      "check-mail", "Check your mail: we have sent a message to the address you gave. Then sign in with it and your password.");
 
   private final Platform platform;
   private final FormTokens formTokens;
@@ -52,6 +57,7 @@ public final class AccountPages {
         form("/account/sign-out", "Sign out", this::signOut),
         form("/account/correct", "Correct my data (C35)", this::correct),
         form("/account/consents", "Give or withdraw a consent (C19)", this::consent),
+        form("/account/subscriptions", "Unsubscribe from a kind of message, or subscribe again (C16)", this::subscription),
         form("/account/erase", "Erase me", this::erase),
         Route.publicGet("/assets/plenary.css", "pages", "The pages' styles", ctx -> {
           try (var in = AccountPages.class.getResourceAsStream("/assets/plenary.css")) {
@@ -113,8 +119,14 @@ public final class AccountPages {
         .map(r -> new Pages.RequestRow(String.valueOf(r.get("kind")), String.valueOf(r.get("requested_at")), String.valueOf(r.get("deadline")),
             r.get("served_at") == null ? "pending" : String.valueOf(r.get("served_at"))))
         .toList();
+    Messages.Mailbox mailbox = platform.domain().messages().mailbox(me, id, 50);
+    List<Pages.MessageRow> messages = mailbox.messages().stream().map(m -> new Pages.MessageRow(m.kind(), purposeText(m.purpose()),
+        m.queuedAt().toString(), m.status().name().toLowerCase(Locale.ROOT))).toList();
+    List<Pages.SubscriptionRow> subscriptions = List.of(
+        new Pages.SubscriptionRow(Kind.SERVICE.id(), "Service notices, such as changes to this policy", !mailbox.unsubscribed().contains(Kind.SERVICE.id())),
+        new Pages.SubscriptionRow(Kind.MARKETING.id(), "News and offers", !mailbox.unsubscribed().contains(Kind.MARKETING.id())));
     Pages.render(ctx, status, "account/home.jte",
-        Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows, requests)));
+        Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows, requests, messages, subscriptions)));
   }
 
   private void exportPage(Context ctx) throws Exception {
@@ -156,10 +168,17 @@ public final class AccountPages {
         anonymous(ctx, 403, "Register", null, "The privacy policy does not permit this registration.");
         return;
       }
-      startSession(ctx, out.value().id());
-      ctx.redirect("/account?done=registered", io.javalin.http.HttpStatus.SEE_OTHER);
-    } catch (InvalidInputException | Conflict e) {
-      anonymous(ctx, e instanceof Conflict ? 409 : 400, "Register", null, e.getMessage());
+      // the same answer whether or not the address was registered before (issue 13, defect 6): the owner of the address learns which it was, by mail
+      platform.domain().messages().notice(out.value().id(), null, Kind.TRANSACTIONAL, "Welcome to Plenary",
+          "Your Plenary account is ready. Sign in at the privacy center with your email address and the password you chose.", ctx.attribute("request-id"));
+      ctx.redirect("/account?done=check-mail", io.javalin.http.HttpStatus.SEE_OTHER);
+    } catch (Conflict e) {
+      platform.domain().messages().notice(null, String.valueOf(fields.get("email")), Kind.TRANSACTIONAL, "Someone tried to register with your address",
+          "Someone asked to register a Plenary account with this email address, which already has one. If it was you, sign in at the privacy center "
+              + "(or reset your password); if it was not, you need do nothing: no second account was made.", ctx.attribute("request-id"));
+      ctx.redirect("/account?done=check-mail", io.javalin.http.HttpStatus.SEE_OTHER);
+    } catch (InvalidInputException e) {
+      anonymous(ctx, 400, "Register", null, e.getMessage());
     }
   }
 
@@ -225,6 +244,26 @@ public final class AccountPages {
     } catch (InvalidInputException e) {
       home(ctx, 400, s, null, e.getMessage());
     }
+  }
+
+  private String purposeText(String purpose) {
+    Purpose p = platform.policy().purpose(purpose);
+    return p == null ? purpose : p.text();
+  }
+
+  private void subscription(Context ctx) {
+    Vault.Session s = sessionWithCsrf(ctx);
+    Kind kind = Kind.find(ctx.formParam("kind"));
+    if (kind == null || !kind.unsubscribable()) {
+      home(ctx, 400, s, null, "Choose a kind of message from the list.");
+      return;
+    }
+    if ("false".equals(ctx.formParam("subscribed"))) {
+      platform.domain().messages().unsubscribe(s.subjectId(), kind, ctx.attribute("request-id"), "privacy-center");
+    } else {
+      platform.domain().messages().resubscribe(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), kind);
+    }
+    ctx.redirect("/account?done=subscriptions", io.javalin.http.HttpStatus.SEE_OTHER);
   }
 
   private void erase(Context ctx) {

@@ -45,15 +45,23 @@ public final class Pages {
 
   /** The privacy center of a signed-in person. */
   public record Home(String csrf, String done, String error, List<Row> values, List<FormField> correctable, List<Row> unavailable,
-      List<ConsentRow> consents, List<RequestRow> requests) {
+      List<ConsentRow> consents, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions) {
     public Home {
       values = List.copyOf(values);
       correctable = List.copyOf(correctable);
       unavailable = List.copyOf(unavailable);
       consents = List.copyOf(consents);
       requests = List.copyOf(requests);
+      messages = List.copyOf(messages);
+      subscriptions = List.copyOf(subscriptions);
     }
   }
+
+  /** A message sent (or being sent) to the person: what kind, what for, when, and where it is; never its text. */
+  public record MessageRow(String kind, String purpose, String queued, String status) {}
+
+  /** A kind of message the person may stop, and whether they get it. */
+  public record SubscriptionRow(String kind, String label, boolean subscribed) {}
 
   /** A cookie class the visitor may choose. */
   public record Choice(String id, String label, String text, boolean checked, boolean required) {}
@@ -69,4 +77,7 @@ public final class Pages {
       cookies = List.copyOf(cookies);
     }
   }
+
+  /** The unsubscribe page of a one-click link: asks to confirm (a GET changes nothing), or says it is done, or that the link is not valid. */
+  public record Unsubscribe(String title, String token, String what, boolean valid, boolean done) {}
 }

@@ -1,0 +1,80 @@
+package com.plenary.privacy.domain;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The outbox of messages to people, their unsubscriptions and the suppression list (C16). Subjects
+ * and bodies cross this port in plain text; the store seals them with the person's own data key. No
+ * address is ever stored here: the sender opens it from the person's fields at send time.
+ */
+public interface MessageRecords {
+  /** Where a message is: queued (waiting or backing off), sending (handed to the mail server), sent, failed, withdrawn, uncertain. */
+  enum Status { QUEUED, SENDING, SENT, FAILED, WITHDRAWN, UNCERTAIN }
+
+  /** A message as it is queued; {@code idempotencyKey} is a one-way hash of the caller's key, or null. */
+  record Queued(String id, String subjectId, String service, String kind, String purpose, String idempotencyKey, String subject, String body,
+      Instant queuedAt) {}
+
+  /** A message as the outbox keeps it, without its subject and body. */
+  record Entry(String id, String subjectId, String service, String kind, String purpose, Status status, int attempts, Instant queuedAt,
+      Instant nextAttemptAt, Instant sentAt, String lastError) {}
+
+  /**
+   * Takes the lock on the person that every send for them holds until its transaction ends, so that a
+   * count of their recent messages and the queueing of one more cannot interleave with another send's.
+   */
+  void lockPerson(String subjectId);
+
+  /** The message a service queued under this idempotency key hash, if any. */
+  Optional<Entry> byIdempotencyKey(String service, String idempotencyKey);
+
+  /** How many messages of {@code kind} were queued for the person at or after {@code since} (any status but withdrawn). */
+  int countSince(String subjectId, String kind, Instant since);
+
+  void add(Queued message, Instant firstAttempt);
+
+  /** The ids of messages due for an attempt at {@code now}, oldest first, at most {@code limit}. */
+  List<String> due(Instant now, int limit);
+
+  /** Locks the message and answers it when it is still queued; empty when another sender took it or it is gone. */
+  Optional<Entry> claim(String id);
+
+  /** Opens the message's subject and body; only after a decision that permits its delivery. */
+  Map.Entry<String, String> open(Entry message);
+
+  /** Moves the message to {@code status}; {@code attempts} and {@code next} as they now are, {@code error} a short reason or null. */
+  void mark(String id, Status status, int attempts, Instant next, Instant sentAt, String error);
+
+  Optional<Entry> entry(String id);
+
+  /** The messages to the person, newest first, at most {@code limit}. */
+  List<Entry> of(String subjectId, int limit);
+
+  /** The newest messages of every person, newest first, at most {@code limit}; for operators. */
+  List<Entry> newest(Status status, int limit);
+
+  /** Records that the person wants no more messages of {@code kind}; answers false when they had said so already. */
+  boolean unsubscribe(String subjectId, String kind, Instant at);
+
+  /** Takes back an unsubscription (the person subscribes again from their privacy center). */
+  boolean resubscribe(String subjectId, String kind);
+
+  /** The kinds the person has unsubscribed from. */
+  List<String> unsubscribed(String subjectId);
+
+  /** Puts the person's address on the suppression list (a hard bounce, a complaint, an operator); false when it was there. */
+  boolean suppress(String subjectId, String reason, Instant at);
+
+  boolean suppressed(String subjectId);
+
+  /** Counts of messages by status, and the queue time of the oldest message still queued (null when none). */
+  record Stats(Map<Status, Long> byStatus, Instant oldestQueued) {}
+
+  Stats stats();
+
+  /** Messages left in {@link Status#SENDING} by a sender that stopped before it knew the answer: marked uncertain; returns how many. */
+  int markInterruptedUncertain(Instant before);
+}

@@ -1,0 +1,475 @@
+package com.plenary.privacy.domain.messages;
+
+import com.plenary.privacy.Ids;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.MessageRecords;
+import com.plenary.privacy.domain.MessageRecords.Entry;
+import com.plenary.privacy.domain.MessageRecords.Status;
+import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.Storage;
+import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.Visibility;
+import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.policy.Action;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The message gateway (C16): the one way a product sends a person anything. Every message is decided
+ * by the enforcer before it is queued, in the transaction that writes it to the outbox together with
+ * the audit entry — only for a purpose the sending service declares (or the person consented to),
+ * marketing only with the person's opt-in under the policy version in force, nothing of a kind after
+ * the person unsubscribed from it, nothing to an address on the suppression list, and at most
+ * {@link MessageLimits#marketingPerPerson} marketing messages a person within the window, counted and
+ * queued under a lock on the person so that concurrent sends cannot pass it together. Delivery decides
+ * again at send time (an unsubscribe stops what was queued before it) and opens the address then, for
+ * that message's purpose only: the outbox holds no address, and its subject and body are sealed with
+ * the person's key.
+ *
+ * <p>Refusals are {@link Refused} (a 403 naming rule and clauses), thrown once the audit entry of the
+ * refusal has committed. Thread-safe.
+ */
+public final class Messages {
+  /** The longest subject a message may have, in characters. */
+  public static final int MAX_SUBJECT = 200;
+  /** The longest body a message may have, in characters. */
+  public static final int MAX_BODY = 100_000;
+  /** The most people one bulk send may name. */
+  public static final int MAX_BULK = 10_000;
+  /** The rule of a refusal for an address on the suppression list. */
+  public static final String SUPPRESSED = "suppression-list";
+  /** The rule of a refusal after the person unsubscribed from the kind (the policy's own prohibition for marketing). */
+  public static final String UNSUBSCRIBED = "no-message-after-unsubscribe";
+  /** The rule of a refusal beyond the per-person marketing limit. */
+  public static final String RATE_LIMIT = "marketing-rate-limit";
+  private static final List<String> C16 = List.of("C16");
+  private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029\\u0085]");
+
+  /** A message a service asks to send to one person. */
+  public record Request(String subjectId, String kind, String purpose, String subject, String body, String idempotencyKey) {}
+
+  /** A queued message's id; {@code repeated} when the idempotency key named one queued before. */
+  public record Accepted(String id, boolean repeated) {}
+
+  /** What a bulk send did: how many were queued, and how many were refused, by the rule that refused them. No personal data. */
+  public record Bulk(int queued, Map<String, Integer> refused) {
+    public Bulk {
+      refused = Map.copyOf(refused);
+    }
+  }
+
+  /** What a delivery run did. */
+  public record Delivered(int sent, int deferred, int failed, int withdrawn) {
+    public int total() {
+      return sent + deferred + failed + withdrawn;
+    }
+  }
+
+  private final Storage storage;
+  private final Enforcer enforcer;
+  private final Visibility visibility;
+  private final MessageLimits limits;
+
+  public Messages(Storage storage, Enforcer enforcer, Visibility visibility, MessageLimits limits) {
+    this.storage = storage;
+    this.enforcer = enforcer;
+    this.visibility = visibility;
+    this.limits = Objects.requireNonNull(limits, "limits == null");
+  }
+
+  public MessageLimits limits() {
+    return limits;
+  }
+
+  // ---- queueing ----
+
+  /**
+   * Decides and queues one message. Answers the message's id once it is durable in the outbox.
+   *
+   * @throws InvalidInputException for an unknown kind or purpose, a subject with a line break, a text too long
+   * @throws NotFound when the person is not visible to the caller
+   * @throws Refused when a rule of the policy or of the gateway refuses it (audited)
+   */
+  public Accepted send(Access by, Request r) {
+    Kind kind = check(r.kind(), r.purpose(), r.subject(), r.body(), r.idempotencyKey());
+    Result result = storage.inTransaction(w -> {
+      visibility.require(w, by, r.subjectId(), "message", r.purpose());
+      return queue(w, by, r.subjectId(), kind, r, hashKey(r.idempotencyKey()));
+    });
+    if (result.refused() != null) {
+      throw result.refused();
+    }
+    return result.accepted();
+  }
+
+  /**
+   * Decides and queues the same message to each of {@code subjectIds} (at most {@link #MAX_BULK}),
+   * each person in a transaction of their own; answers counts only. A person the caller cannot see is
+   * counted under {@code not-visible}. With an idempotency key, each person's message is keyed by it
+   * and their id, so a repeated bulk send queues nothing twice.
+   */
+  public Bulk sendBulk(Access by, List<String> subjectIds, Request template) {
+    Kind kind = check(template.kind(), template.purpose(), template.subject(), template.body(), template.idempotencyKey());
+    if (subjectIds == null || subjectIds.isEmpty() || subjectIds.size() > MAX_BULK) {
+      throw new InvalidInputException("subject_ids", "name from 1 to " + MAX_BULK + " people");
+    }
+    int queued = 0;
+    Map<String, Integer> refused = new TreeMap<>();
+    for (String id : new LinkedHashSet<>(subjectIds)) {
+      String key = template.idempotencyKey() == null ? null : hashKey(template.idempotencyKey() + "\n" + id);
+      try {
+        Result result = storage.inTransaction(w -> {
+          visibility.require(w, by, id, "message", template.purpose());
+          return queue(w, by, id, kind, template, key);
+        });
+        if (result.refused() != null) {
+          refused.merge(result.refused().rule(), 1, Integer::sum);
+        } else if (!result.accepted().repeated()) {
+          queued++;
+        }
+      } catch (NotFound e) {
+        refused.merge(Enforcer.NOT_VISIBLE, 1, Integer::sum);
+      } catch (Conflict e) {
+        refused.merge("no-address", 1, Integer::sum);
+      }
+    }
+    return new Bulk(queued, refused);
+  }
+
+  /**
+   * A notice the platform itself sends a person (as its own service {@code account}, for the purpose
+   * {@code provide}), decided and queued as any message: to {@code subjectId}, or when that is null to
+   * the person registered with {@code email}, if any. Answers whether it was queued; a refusal (a suppressed address) is audited and answers false, so the caller's answer
+   * does not depend on it. Used where the platform must answer alike whether or not an address is
+   * registered (registration), and tell the address's owner instead.
+   */
+  public boolean notice(String subjectId, String email, Kind kind, String subject, String body, String requestId) {
+    Kind k = check(kind.id(), Vocabulary.PROVIDE, subject, body, null);
+    Access by = Access.service(PLATFORM_SERVICE, requestId);
+    Request r = new Request(subjectId, k.id(), Vocabulary.PROVIDE, subject, body, null);
+    return storage.inTransaction(w -> {
+      String to = subjectId != null ? subjectId : email == null ? null : w.people().idByEmail(email).orElse(null);
+      if (to == null || !w.people().exists(to)) {
+        return false;
+      }
+      return queue(w, by, to, k, r, null).accepted() != null;
+    });
+  }
+
+  /** The platform's own service, in whose name it sends its notices. */
+  public static final String PLATFORM_SERVICE = "account";
+
+  private record Result(Accepted accepted, Refused refused) {}
+
+  private Result queue(Work w, Access by, String subjectId, Kind kind, Request r, String key) {
+    MessageRecords out = w.messages();
+    // every send for this person holds their lock to the end of its transaction: the count below and the
+    // insert cannot interleave with another send's, on H2 and PostgreSQL alike
+    out.lockPerson(subjectId);
+    if (key != null) {
+      Optional<Entry> earlier = out.byIdempotencyKey(by.id(), key);
+      if (earlier.isPresent()) {
+        if (!earlier.get().subjectId().equals(subjectId) || !earlier.get().kind().equals(kind.id()) || !earlier.get().purpose().equals(r.purpose())) {
+          throw new Conflict("this idempotency key was used for another message; use a new key for each message");
+        }
+        return new Result(new Accepted(earlier.get().id(), true), null);
+      }
+    }
+    Instant now = enforcer.clock().instant();
+    if (out.suppressed(subjectId)) {
+      return refused(w, by, subjectId, r.purpose(), SUPPRESSED, "the person's address is on the suppression list (it bounced, or they complained); nothing is sent to it");
+    }
+    if (kind != Kind.MARKETING && kind.unsubscribable() && out.unsubscribed(subjectId).contains(kind.id())) {
+      // marketing is the policy's own prohibition, decided by the engine below on the same fact
+      return refused(w, by, subjectId, r.purpose(), UNSUBSCRIBED, "the person unsubscribed from " + kind.id() + " messages");
+    }
+    if (kind == Kind.MARKETING && out.countSince(subjectId, kind.id(), now.minus(limits.marketingWindow())) >= limits.marketingPerPerson()) {
+      return refused(w, by, subjectId, r.purpose(), RATE_LIMIT, "the person has had " + limits.marketingPerPerson() + " marketing messages within "
+          + limits.marketingWindow().toDays() + " days, the most the platform sends");
+    }
+    Decision d = enforcer.decide(w, by, Use.of("message", Action.MESSAGE, r.purpose(), subjectId, List.of(Vocabulary.EMAIL)));
+    if (!d.permits()) {
+      return new Result(null, refusal(d));
+    }
+    if (!w.people().fieldCategories(subjectId).containsKey("email")) {
+      throw new Conflict("the person has no email address on file, so no message can reach them");
+    }
+    String id = "msg-" + Ids.timeOrdered();
+    out.add(new MessageRecords.Queued(id, subjectId, by.id(), kind.id(), r.purpose(), key, r.subject(), r.body(), now), now);
+    return new Result(new Accepted(id, false), null);
+  }
+
+  private Result refused(Work w, Access by, String subjectId, String purpose, String rule, String message) {
+    return new Result(null, enforcer.refuse(w, by, "message", purpose, subjectId, rule, C16, message));
+  }
+
+  /** A denial of the engine as the gateway's refusal: its first rule and every clause it names. */
+  static Refused refusal(Decision d) {
+    String rule = d.rules().isEmpty() ? "default-deny" : d.rules().get(0);
+    String detail = d.reasons().isEmpty() ? "the policy does not permit this message" : d.reasons().get(0).detail();
+    return new Refused(rule, d.clauses(), detail);
+  }
+
+  /** Checks what the caller sent, before anything is looked up; answers the kind. */
+  private Kind check(String kindId, String purpose, String subject, String body, String idempotencyKey) {
+    Kind kind = Kind.of(kindId);
+    enforcer.checkNames(purpose, List.of(Vocabulary.EMAIL), null);
+    boolean marketing = purpose.equals(Vocabulary.MARKETING) || purpose.startsWith(Vocabulary.MARKETING + ".");
+    if (kind == Kind.MARKETING && !marketing) {
+      throw new InvalidInputException("purpose", "a marketing message has the purpose " + Vocabulary.MARKETING);
+    }
+    if (kind != Kind.MARKETING && marketing) {
+      throw new InvalidInputException("kind", "a message for " + Vocabulary.MARKETING + " is a marketing message: send it as kind marketing");
+    }
+    if (subject == null || subject.isBlank() || subject.length() > MAX_SUBJECT) {
+      throw new InvalidInputException("subject", "a subject of 1 to " + MAX_SUBJECT + " characters");
+    }
+    if (CONTROL.matcher(subject).find()) {
+      throw new InvalidInputException("subject", "a subject may not contain line breaks or other control characters");
+    }
+    if (body == null || body.isBlank() || body.length() > MAX_BODY) {
+      throw new InvalidInputException("body", "a body of 1 to " + MAX_BODY + " characters");
+    }
+    if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > 200)) {
+      throw new InvalidInputException("idempotency_key", "an idempotency key of 1 to 200 characters");
+    }
+    return kind;
+  }
+
+  private static String hashKey(String key) {
+    if (key == null) {
+      return null;
+    }
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- delivery ----
+
+  /**
+   * Delivers up to {@code limit} messages that are due, one at a time, through {@code transport}. For
+   * each: in one transaction the message is claimed, decided again (an unsubscribe or a withdrawn
+   * consent since it was queued stops it: it is withdrawn), the address opened for its purpose, and the
+   * message marked as being sent; then it is handed to the transport outside any transaction; then
+   * marked sent, deferred with back-off (a transient failure), or failed and the address suppressed (a
+   * permanent one). A crash between the hand-over and the mark leaves it "sending"; see
+   * {@link #sweepInterrupted}.
+   */
+  public Delivered deliverDue(MailTransport transport, int limit) {
+    Instant now = enforcer.clock().instant();
+    List<String> due = storage.inTransaction(w -> w.messages().due(now, limit));
+    int sent = 0;
+    int deferred = 0;
+    int failed = 0;
+    int withdrawn = 0;
+    for (String id : due) {
+      Claimed c = storage.inTransaction(w -> claim(w, id));
+      if (c == null) {
+        continue;
+      }
+      if (c.envelope() == null) {
+        withdrawn++;
+        continue;
+      }
+      MailTransport.Outcome outcome;
+      try {
+        outcome = transport.send(c.envelope());
+      } catch (RuntimeException e) {
+        outcome = new MailTransport.Outcome(MailTransport.Result.TRANSIENT, e.getClass().getSimpleName());
+      }
+      switch (settle(c.entry(), outcome)) {
+        case SENT -> sent++;
+        case QUEUED -> deferred++;
+        default -> failed++;
+      }
+    }
+    return new Delivered(sent, deferred, failed, withdrawn);
+  }
+
+  private record Claimed(Entry entry, Envelope envelope) {}
+
+  private Claimed claim(Work w, String id) {
+    Optional<Entry> claimed = w.messages().claim(id);
+    if (claimed.isEmpty()) {
+      return null;
+    }
+    Entry e = claimed.get();
+    Instant now = enforcer.clock().instant();
+    Access by = Access.service(e.service(), null);
+    Kind kind = Kind.find(e.kind());
+    String stop = null;
+    if (w.messages().suppressed(e.subjectId())) {
+      stop = SUPPRESSED;
+      enforcer.refuse(w, by, "deliver", e.purpose(), e.subjectId(), SUPPRESSED, C16, "suppressed");
+    } else if (kind != Kind.MARKETING && kind.unsubscribable() && w.messages().unsubscribed(e.subjectId()).contains(kind.id())) {
+      stop = UNSUBSCRIBED;
+      enforcer.refuse(w, by, "deliver", e.purpose(), e.subjectId(), UNSUBSCRIBED, C16, "unsubscribed");
+    } else {
+      Decision d = enforcer.decide(w, by, Use.of("deliver", Action.MESSAGE, e.purpose(), e.subjectId(), List.of(Vocabulary.EMAIL)));
+      if (!d.permits()) {
+        stop = d.rules().isEmpty() ? "default-deny" : d.rules().get(0);
+      } else if (!w.people().fieldCategories(e.subjectId()).containsKey("email")) {
+        stop = "no-address";
+      }
+    }
+    if (stop != null) {
+      w.messages().mark(id, Status.WITHDRAWN, e.attempts(), now, null, stop);
+      return new Claimed(e, null);
+    }
+    String to = w.people().open(e.subjectId(), "email");
+    Map.Entry<String, String> text = w.messages().open(e);
+    // the mark commits before the hand-over: a crash after it leaves the message "sending", never sent twice
+    w.messages().mark(id, Status.SENDING, e.attempts() + 1, now, null, null);
+    return new Claimed(e, new Envelope(id, to, text.getKey(), text.getValue(), kind, e.subjectId(), e.purpose(), e.service()));
+  }
+
+  private Status settle(Entry e, MailTransport.Outcome outcome) {
+    Instant now = enforcer.clock().instant();
+    int attempts = e.attempts() + 1;
+    return storage.inTransaction(w -> {
+      switch (outcome.result()) {
+        case SENT -> {
+          w.messages().mark(e.id(), Status.SENT, attempts, now, now, null);
+          return Status.SENT;
+        }
+        case TRANSIENT -> {
+          if (attempts < limits.maxAttempts()) {
+            w.messages().mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason());
+            return Status.QUEUED;
+          }
+          w.messages().mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
+          return Status.FAILED;
+        }
+        default -> {
+          w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
+          suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
+          return Status.FAILED;
+        }
+      }
+    });
+  }
+
+  /**
+   * Marks messages left "sending" since before {@code before} (a sender stopped between handing one to
+   * the mail server and recording the answer) as uncertain: they are never sent again by themselves, so
+   * none reaches a person twice; an operator may retry them. Returns how many.
+   */
+  public int sweepInterrupted(Instant before) {
+    return storage.inTransaction(w -> w.messages().markInterruptedUncertain(before));
+  }
+
+  // ---- unsubscribing and the suppression list ----
+
+  /**
+   * The person unsubscribes from messages of {@code kind} through a signed link of their own (RFC 8058
+   * one-click, or the page it opens): recorded and audited; for marketing the opt-in is withdrawn in the
+   * consent ledger too. Takes effect for the next message, queued ones included. Answers false when the
+   * person no longer exists (erased: nothing is sent to them anyway).
+   */
+  public boolean unsubscribe(String subjectId, Kind kind, String requestId) {
+    return unsubscribe(subjectId, kind, requestId, "one-click");
+  }
+
+  /** As {@link #unsubscribe(String, Kind, String)}, through {@code channel}: the person's link ({@code one-click}) or their session ({@code privacy-center}). */
+  public boolean unsubscribe(String subjectId, Kind kind, String requestId, String channel) {
+    if (!kind.unsubscribable()) {
+      throw new InvalidInputException("kind", "transactional messages have no unsubscribe");
+    }
+    Access by = Access.subject(subjectId, requestId);
+    return storage.inTransaction(w -> {
+      if (!w.people().exists(subjectId)) {
+        return false;
+      }
+      Instant now = enforcer.clock().instant();
+      w.messages().unsubscribe(subjectId, kind.id(), now);
+      if (kind == Kind.MARKETING) {
+        w.consents().withdraw(subjectId, Vocabulary.MARKETING, null, now);
+      }
+      w.audit(AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId)
+          .rules(List.of("unsubscribed:" + kind.id(), "channel:" + channel)).clauses(List.of("C16", "C19")).build());
+      return true;
+    });
+  }
+
+  /** The person takes an unsubscription back, from their own session (their opt-in for marketing is a consent of its own). */
+  public boolean resubscribe(Access by, String subjectId, Kind kind) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "resubscribe", Vocabulary.PROVIDE);
+      boolean changed = w.messages().resubscribe(subjectId, kind.id());
+      w.audit(AuditRecord.recorded(by, "resubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId).rules(List.of("resubscribed:" + kind.id())).clauses(C16).build());
+      return changed;
+    });
+  }
+
+  /** Puts a person's address on the suppression list (an operator, a complaint); recorded and audited. */
+  public boolean suppress(Access by, String subjectId, String reason) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "suppress", Vocabulary.PROVIDE);
+      return suppress(w, by, subjectId, reason, Vocabulary.PROVIDE, enforcer.clock().instant());
+    });
+  }
+
+  private static boolean suppress(Work w, Access by, String subjectId, String reason, String purpose, Instant now) {
+    boolean added = w.messages().suppress(subjectId, reason, now);
+    if (added) {
+      w.audit(AuditRecord.recorded(by, "suppress").purpose(purpose).subject(subjectId).rules(List.of("suppressed:" + reason)).clauses(C16).build());
+    }
+    return added;
+  }
+
+  // ---- looking ----
+
+  /** What the person is sent: the messages to them (kind, purpose, dates; no text), and the kinds they unsubscribed from. */
+  public record Mailbox(List<Entry> messages, List<String> unsubscribed, boolean suppressed) {}
+
+  /** The person's own view of their messages, from their session. */
+  public Mailbox mailbox(Access by, String subjectId, int limit) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      return new Mailbox(w.messages().of(subjectId, limit), w.messages().unsubscribed(subjectId), w.messages().suppressed(subjectId));
+    });
+  }
+
+  /** For operators: the newest messages in a status (null: any), without text or address. */
+  public List<Entry> newest(Status status, int limit) {
+    return storage.inTransaction(w -> w.messages().newest(status, limit));
+  }
+
+  /** For operators: queues a failed or uncertain message again, to be decided and sent anew. */
+  public boolean retry(Access by, String messageId) {
+    return storage.inTransaction(w -> {
+      Optional<Entry> e = w.messages().entry(messageId);
+      if (e.isEmpty() || e.get().status() != Status.FAILED && e.get().status() != Status.UNCERTAIN) {
+        return false;
+      }
+      w.messages().mark(messageId, Status.QUEUED, e.get().attempts(), enforcer.clock().instant(), null, null);
+      w.audit(AuditRecord.recorded(by, "retry").subject(e.get().subjectId()).purpose(e.get().purpose()).rules(List.of("retry")).clauses(C16).build());
+      return true;
+    });
+  }
+
+  /** The outbox's counts by status and the queue time of its oldest queued message, for metrics. */
+  public MessageRecords.Stats stats() {
+    return storage.inTransaction(w -> w.messages().stats());
+  }
+}

@@ -1,0 +1,148 @@
+package com.plenary.privacy.server.internal;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.messages.Kind;
+import com.plenary.privacy.domain.messages.Messages;
+import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.server.Caller;
+import io.javalin.http.Context;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The message gateway's endpoints (C16): a service sends a message to one person or the same message
+ * to many (bulk), each decided by the domain before it is queued; and the one-click unsubscribe link of every
+ * message that has one (RFC 8058): a POST unsubscribes with no sign-in, a GET only shows the page that
+ * asks to confirm, so link scanners unsubscribe no one.
+ */
+public final class MessageRoutes {
+  private final Platform platform;
+  private final JsonBodies bodies;
+  private final UnsubscribeTokens tokens;
+  private final Runnable queued;
+  private final MeterRegistry metrics;
+  private final Counter queuedCount;
+
+  /** {@code queued}: told when messages were queued, so the sender looks at once. */
+  public MessageRoutes(Platform platform, JsonBodies bodies, UnsubscribeTokens tokens, Runnable queued, MeterRegistry metrics) {
+    this.platform = platform;
+    this.bodies = bodies;
+    this.tokens = tokens;
+    this.queued = queued;
+    this.metrics = metrics;
+    this.queuedCount = Counter.builder("plenary_messages").tag("outcome", "queued").description("Messages decided and queued").register(metrics);
+  }
+
+  /** A message to one person. */
+  record MessageBody(
+      @JsonProperty("subject_id") @JsonBodies.Max(40) @JsonBodies.Example("\"s-6f1c2b9e-0000-4000-8000-000000000001\"") String subjectId,
+      @JsonBodies.Max(16) @JsonBodies.Example("\"service\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"provide\"") String purpose,
+      @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Your order has shipped\"") String subject,
+      @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"It arrives on Tuesday.\"") String body,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
+
+  /** The same message to many people (up to 10,000); the idempotency key, when given, keys each person's message. */
+  record BulkBody(
+      @JsonProperty("subject_ids") @JsonBodies.MinItems(1) @JsonBodies.Max(Messages.MAX_BULK)
+      @JsonBodies.Example("[\"s-6f1c2b9e-0000-4000-8000-000000000001\"]") List<String> subjectIds,
+      @JsonBodies.Max(16) @JsonBodies.Example("\"marketing\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"communicate.marketing\"") String purpose,
+      @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Our winter offers\"") String subject,
+      @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"Warm socks.\"") String body,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
+
+  public List<Route> routes() {
+    Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
+    return List.of(
+        new Route("post", "/api/v1/messages", "messages",
+            "Send a message to a person, decided before it is queued: marketing only with opt-in, "
+                + "nothing after an unsubscribe, nothing to a suppressed address, a per-person marketing limit (C16)",
+            service, Set.of(), List.of(202), MessageBody.class, this::send),
+        new Route("post", "/api/v1/messages/bulk", "messages",
+            "Send the same message to up to 10,000 people, each decided before it is queued; answers how many were queued and refused by rule, no personal data (C16)",
+            service, Set.of(), List.of(202), BulkBody.class, this::sendBulk),
+        new Route("get", "/unsubscribe/{token}", "messages", "The page of a message's unsubscribe link: asks to confirm; changes nothing (C16)",
+            Set.of(), Set.of(), List.of(200, 404), null, this::confirmPage),
+        new Route("post", "/unsubscribe/{token}", "messages", "One-click unsubscribe (RFC 8058): no sign-in; the next message of that kind is not sent (C16)",
+            Set.of(), Set.of(), List.of(200, 404), null, this::unsubscribe));
+  }
+
+  private void send(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    MessageBody b = bodies.read(ctx, MessageBody.class);
+    Access by = Access.service(caller.name(), ctx.attribute("request-id"));
+    Messages.Request request = new Messages.Request(b.subjectId(), b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
+    Messages.Accepted accepted;
+    try {
+      accepted = platform.domain().messages().send(by, request);
+    } catch (Refused r) {
+      refusedCounter(r.rule()).increment();
+      throw r;
+    }
+    if (!accepted.repeated()) {
+      queuedCount.increment();
+      queued.run();
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", accepted.id());
+    m.put("status", "queued");
+    m.put("repeated", accepted.repeated());
+    ctx.status(202).header("Location", "/api/v1/messages/" + accepted.id()).json(m);
+  }
+
+  private void sendBulk(Context ctx) throws IOException {
+    Caller caller = ctx.attribute("caller");
+    BulkBody b = bodies.read(ctx, BulkBody.class);
+    if (b.subjectIds().stream().anyMatch(id -> id == null)) {
+      throw new InvalidInputException("subject_ids", "every entry of subject_ids is a person's id");
+    }
+    Access by = Access.service(caller.name(), ctx.attribute("request-id"));
+    Messages.Request template = new Messages.Request(null, b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
+    Messages.Bulk bulk = platform.domain().messages().sendBulk(by, b.subjectIds(), template);
+    queuedCount.increment(bulk.queued());
+    bulk.refused().forEach((rule, n) -> refusedCounter(rule).increment(n));
+    if (bulk.queued() > 0) {
+      queued.run();
+    }
+    ctx.status(202).json(Map.of("queued", bulk.queued(), "refused", bulk.refused()));
+  }
+
+  private Counter refusedCounter(String rule) {
+    return Counter.builder("plenary_messages_refused").tag("rule", rule).description("Messages refused before they were queued, by rule").register(metrics);
+  }
+
+  private void confirmPage(Context ctx) {
+    Optional<UnsubscribeTokens.Named> named = tokens.verify(ctx.pathParam("token"));
+    if (named.isEmpty()) {
+      Pages.render(ctx, 404, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe("Unsubscribe", null, null, false, false)));
+      return;
+    }
+    Pages.render(ctx, 200, "unsubscribe.jte",
+        Map.of("page", new Pages.Unsubscribe("Unsubscribe", ctx.pathParam("token"), what(named.get().kind()), true, false)));
+  }
+
+  private void unsubscribe(Context ctx) {
+    Optional<UnsubscribeTokens.Named> named = tokens.verify(ctx.pathParam("token"));
+    if (named.isEmpty()) {
+      Pages.render(ctx, 404, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe("Unsubscribe", null, null, false, false)));
+      return;
+    }
+    platform.domain().messages().unsubscribe(named.get().subjectId(), named.get().kind(), ctx.attribute("request-id"));
+    Pages.render(ctx, 200, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe("Unsubscribed", null, what(named.get().kind()), true, true)));
+  }
+
+  private static String what(Kind kind) {
+    return kind == Kind.MARKETING ? "news and offers" : "service notices";
+  }
+}

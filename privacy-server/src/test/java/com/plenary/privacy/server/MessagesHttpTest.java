@@ -1,0 +1,405 @@
+package com.plenary.privacy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.MessageRecords;
+import com.plenary.privacy.domain.messages.Kind;
+import com.plenary.privacy.server.internal.UnsubscribeTokens;
+import com.plenary.privacy.store.Credentials;
+import jakarta.mail.internet.MimeMessage;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The message gateway (C16) through real HTTP on a real server, delivering to a real SMTP server
+ * (GreenMail): what is refused never arrives, what is permitted arrives with its unsubscribe headers,
+ * the one-click link really unsubscribes, failures are retried or given up on as SMTP says, and the
+ * marketing limit holds under concurrent sends. On H2 and PostgreSQL.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ParameterizedClass(name = "on {0}")
+@ValueSource(strings = {"h2", "postgresql"})
+class MessagesHttpTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private final ObjectMapper json = new ObjectMapper();
+  @Parameter
+  String database;
+
+  private SmtpServer smtp;
+  private Running running;
+  private String shop;
+
+  @BeforeParameterizedClassInvocation
+  void start() throws Exception {
+    smtp = new SmtpServer();
+    running = Running.on(database, smtp.config());
+    shop = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "shop").key();
+  }
+
+  @AfterParameterizedClassInvocation
+  void stop() {
+    running.close();
+    smtp.close();
+  }
+
+  record Person(String id, String email, String cookie, String csrf) {}
+
+  private Person register(String localPart) throws Exception {
+    String email = localPart + System.nanoTime() + "@example.org";
+    String password = "a long passphrase of theirs";
+    HttpResponse<String> r = running.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ada\",\"address\":\"1 Analytical Way\"},\"password\":\"" + password + "\"}", shop);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    String id = json.readTree(r.body()).get("id").asText();
+    HttpResponse<String> signIn = running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", null);
+    assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+    String setCookie = signIn.headers().firstValue("Set-Cookie").orElseThrow();
+    return new Person(id, email, setCookie.substring(0, setCookie.indexOf(';')), json.readTree(signIn.body()).get("csrf").asText());
+  }
+
+  /** The person opts in to marketing through their own session (C19). */
+  private void optIn(Person p) throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(running.uri("/api/v1/me/consents")).POST(HttpRequest.BodyPublishers.ofString("{\"purpose\":\"communicate.marketing\"}"))
+        .header("Content-Type", "application/json").header("Cookie", p.cookie()).header("X-CSRF-Token", p.csrf()).build();
+    HttpResponse<String> r = running.http.send(req, HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+  }
+
+  private HttpResponse<String> message(String subjectId, String kind, String purpose, String subject) throws Exception {
+    return running.postJson("/api/v1/messages", json.writeValueAsString(Map.of("subject_id", subjectId, "kind", kind, "purpose", purpose,
+        "subject", subject, "body", "Hello from the shop.")), shop);
+  }
+
+  private List<MessageRecords.Entry> outboxOf(String subjectId) {
+    return running.platform.domain().messages().newest(null, 100_000).stream().filter(e -> e.subjectId().equals(subjectId)).toList();
+  }
+
+  private static void await(String what, BooleanSupplier done) throws InterruptedException {
+    long end = System.nanoTime() + WAIT.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private List<MimeMessage> arrived(Person p) {
+    try {
+      return smtp.to(p.email());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private JsonNode problem(HttpResponse<String> r) throws Exception {
+    assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
+    return json.readTree(r.body());
+  }
+
+  @Test
+  void C16_marketingWithoutOptInIsRefusedAndNothingArrives() throws Exception {
+    Person p = register("no-opt-in-");
+    HttpResponse<String> r = message(p.id(), "marketing", "communicate.marketing", "Our autumn offers");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+    JsonNode problem = problem(r);
+    assertThat(problem.get("rules").toString()).contains("marketing-needs-opt-in");
+    assertThat(problem.get("clauses").toString()).contains("C16");
+    assertThat(r.body()).doesNotContain(p.email());
+    // a service message in the same second goes out, so the sender ran: the marketing one was never queued
+    assertThat(message(p.id(), "transactional", "provide", "Your receipt").statusCode()).isEqualTo(202);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    assertThat(arrived(p).get(0).getSubject()).isEqualTo("Your receipt");
+    assertThat(outboxOf(p.id())).extracting(MessageRecords.Entry::kind).containsExactly("transactional");
+  }
+
+  @Test
+  void C16_withOptInItArrivesWithBothUnsubscribeHeadersAndTheOneClickPostUnsubscribes() throws Exception {
+    Person p = register("opted-in-");
+    optIn(p);
+    HttpResponse<String> r = message(p.id(), "marketing", "communicate.marketing", "Our autumn offers");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    String id = json.readTree(r.body()).get("id").asText();
+    await("the offer arrives", () -> arrived(p).size() == 1);
+    MimeMessage m = arrived(p).get(0);
+    assertThat(m.getMessageID()).isEqualTo("<" + id + "@plenary.test>");
+    String listUnsubscribe = m.getHeader("List-Unsubscribe", null);
+    assertThat(m.getHeader("List-Unsubscribe-Post", null)).isEqualTo("List-Unsubscribe=One-Click");
+    assertThat(listUnsubscribe).matches("<http://127\\.0\\.0\\.1:\\d+/unsubscribe/[^>]+>, <mailto:unsubscribe@plenary\\.test\\?subject=[^>]+>");
+    assertThat(listUnsubscribe).doesNotContain(p.email()).doesNotContain(p.email().substring(0, p.email().indexOf('@')));
+    URI link = URI.create(listUnsubscribe.substring(1, listUnsubscribe.indexOf('>')));
+
+    // a GET (a link scanner, a preview) shows the page and changes nothing
+    HttpResponse<String> page = running.http.send(HttpRequest.newBuilder(link).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("<form method=\"post\"").doesNotContain("C16").doesNotContain("no-message-after-unsubscribe");
+    assertThat(running.platform.domain().messages().mailbox(Access.subject(p.id(), null), p.id(), 10).unsubscribed()).isEmpty();
+
+    // the one-click POST of RFC 8058, with no sign-in
+    HttpResponse<String> post = running.http.send(HttpRequest.newBuilder(link).header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(200);
+
+    HttpResponse<String> after = message(p.id(), "marketing", "communicate.marketing", "One more offer");
+    assertThat(after.statusCode()).as(after.body()).isEqualTo(403);
+    assertThat(problem(after).get("rules").toString()).contains("no-message-after-unsubscribe");
+    // transactional mail still goes, and carries no unsubscribe
+    assertThat(message(p.id(), "transactional", "provide", "Your receipt").statusCode()).isEqualTo(202);
+    await("the receipt arrives", () -> arrived(p).size() == 2);
+    MimeMessage receipt = arrived(p).stream().filter(x -> {
+      try {
+        return x.getSubject().equals("Your receipt");
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    }).findFirst().orElseThrow();
+    assertThat(receipt.getHeader("List-Unsubscribe")).isNull();
+    Thread.sleep(500);
+    assertThat(arrived(p)).hasSize(2);
+  }
+
+  @Test
+  void C16_aMessageQueuedBeforeAnUnsubscribeIsNotSentAfterIt() throws Exception {
+    Person p = register("queued-");
+    smtp.stop();
+    try {
+      assertThat(message(p.id(), "service", "provide", "Our new terms").statusCode()).isEqualTo(202);
+      var tokens = UnsubscribeTokens.open(running.platform.config().keyDir());
+      String token = tokens.token(p.id(), Kind.SERVICE);
+      HttpResponse<String> post = running.send("POST", "/unsubscribe/" + token, "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click");
+      assertThat(post.statusCode()).isEqualTo(200);
+    } finally {
+      smtp.start();
+    }
+    await("the queued notice is withdrawn", () -> outboxOf(p.id()).stream().allMatch(e -> e.status() == MessageRecords.Status.WITHDRAWN));
+    assertThat(arrived(p)).isEmpty();
+    assertThat(message(p.id(), "service", "provide", "Our newer terms").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void C16_aTransientFailureIsRetriedAndDeliveredExactlyOnce() throws Exception {
+    Person p = register("transient-");
+    smtp.stop();
+    String id;
+    try {
+      HttpResponse<String> r = message(p.id(), "transactional", "provide", "Your receipt");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+      id = json.readTree(r.body()).get("id").asText();
+      await("an attempt has failed", () -> outboxOf(p.id()).get(0).attempts() >= 1 && outboxOf(p.id()).get(0).status() == MessageRecords.Status.QUEUED);
+    } finally {
+      smtp.start();
+    }
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    Thread.sleep(1000);
+    List<MimeMessage> got = arrived(p);
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0).getMessageID()).isEqualTo("<" + id + "@plenary.test>");
+    assertThat(outboxOf(p.id()).get(0).status()).isEqualTo(MessageRecords.Status.SENT);
+    assertThat(outboxOf(p.id()).get(0).attempts()).isGreaterThan(1);
+  }
+
+  @Test
+  void C16_a550IsNotRetriedAndTheAddressIsSuppressed() throws Exception {
+    Person p = register("bounce-");
+    assertThat(message(p.id(), "transactional", "provide", "Your receipt").statusCode()).isEqualTo(202);
+    await("the message is given up on", () -> outboxOf(p.id()).get(0).status() == MessageRecords.Status.FAILED);
+    MessageRecords.Entry e = outboxOf(p.id()).get(0);
+    assertThat(e.attempts()).isEqualTo(1);
+    assertThat(e.lastError()).isEqualTo("SMTP 550");
+    HttpResponse<String> next = message(p.id(), "transactional", "provide", "Another receipt");
+    assertThat(next.statusCode()).isEqualTo(403);
+    assertThat(problem(next).get("rules").toString()).contains("suppression-list");
+  }
+
+  @Test
+  void C16_badInputIsA4xxAndNothingIsQueued() throws Exception {
+    Person p = register("bad-input-");
+    long before = running.platform.domain().messages().newest(null, 100_000).size();
+    assertThat(message("s-00000000-0000-0000-0000-000000000000", "transactional", "provide", "Hi").statusCode()).isEqualTo(404);
+    assertThat(message(p.id(), "newsletter", "provide", "Hi").statusCode()).isEqualTo(400);
+    assertThat(message(p.id(), "service", "world-domination", "Hi").statusCode()).isEqualTo(400);
+    assertThat(message(p.id(), "service", "communicate.marketing", "Hi").statusCode()).isEqualTo(400);
+    assertThat(message(p.id(), "marketing", "provide", "Hi").statusCode()).isEqualTo(400);
+    HttpResponse<String> injected = message(p.id(), "transactional", "provide", "Hi\r\nBcc: someone@example.org");
+    assertThat(injected.statusCode()).isEqualTo(400);
+    assertThat(problem(injected).get("field").asText()).isEqualTo("subject");
+    assertThat(injected.body()).doesNotContain("someone@example.org");
+    HttpResponse<String> huge = running.postJson("/api/v1/messages", json.writeValueAsString(Map.of("subject_id", p.id(), "kind", "transactional",
+        "purpose", "provide", "subject", "Hi", "body", "x".repeat(1_048_576))), shop);
+    assertThat(huge.statusCode()).isBetween(400, 413);
+    assertThat(running.postJson("/api/v1/messages", "{\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"x\"}", shop).statusCode())
+        .isEqualTo(400);
+    assertThat(running.platform.domain().messages().newest(null, 100_000)).hasSize((int) before);
+  }
+
+  @Test
+  void C16_theMarketingLimitHoldsUnderConcurrentSends() throws Exception {
+    Person p = register("limited-");
+    optIn(p);
+    int threads = 12;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      int n = i;
+      Callable<HttpResponse<String>> send = () -> {
+        go.await();
+        return message(p.id(), "marketing", "communicate.marketing", "Offer " + n);
+      };
+      answers.add(pool.submit(send));
+    }
+    go.countDown();
+    int queued = 0;
+    int limited = 0;
+    for (Future<HttpResponse<String>> f : answers) {
+      HttpResponse<String> r = f.get();
+      if (r.statusCode() == 202) {
+        queued++;
+      } else {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+        assertThat(problem(r).get("rules").toString()).contains("marketing-rate-limit");
+        limited++;
+      }
+    }
+    pool.shutdown();
+    assertThat(queued).isEqualTo(2);
+    assertThat(limited).isEqualTo(threads - 2);
+    assertThat(outboxOf(p.id())).hasSize(2);
+  }
+
+  @Test
+  void C16_aBulkSendAnswersCountsOnly() throws Exception {
+    Person in = register("bulk-in-");
+    optIn(in);
+    Person out = register("bulk-out-");
+    HttpResponse<String> r = running.postJson("/api/v1/messages/bulk", json.writeValueAsString(Map.of("subject_ids",
+        List.of(in.id(), out.id(), "s-00000000-0000-0000-0000-000000000000"), "kind", "marketing", "purpose", "communicate.marketing",
+        "subject", "Our winter offers", "body", "Warm socks.", "idempotency_key", "winter-" + System.nanoTime())), shop);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    JsonNode b = json.readTree(r.body());
+    assertThat(b.get("queued").asInt()).isEqualTo(1);
+    assertThat(b.get("refused").get("marketing-needs-opt-in").asInt()).isEqualTo(1);
+    assertThat(b.get("refused").get("not-visible").asInt()).isEqualTo(1);
+    assertThat(r.body()).doesNotContain(in.id()).doesNotContain(out.id()).doesNotContain("example.org");
+    await("the offer arrives", () -> arrived(in).size() == 1);
+    assertThat(arrived(out)).isEmpty();
+  }
+
+  @Test
+  void C16_thePersonSeesTheirMessagesAndUnsubscribesInThePrivacyCenter() throws Exception {
+    Person p = register("center-");
+    assertThat(message(p.id(), "transactional", "provide", "Zebra receipt").statusCode()).isEqualTo(202);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    HttpResponse<String> page = running.http.send(HttpRequest.newBuilder(running.uri("/account")).header("Cookie", p.cookie()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Messages to you").contains("<td>transactional</td><td>Providing our services</td>").contains("<td>sent</td>")
+        .doesNotContain("Zebra receipt").contains("Service notices").contains("value=\"service\"");
+    HttpResponse<String> off = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + p.csrf() + "&kind=service&subscribed=false")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(off.statusCode()).as(off.body()).isEqualTo(303);
+    assertThat(message(p.id(), "service", "provide", "Our new terms").statusCode()).isEqualTo(403);
+    HttpResponse<String> on = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + p.csrf() + "&kind=service&subscribed=true")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(on.statusCode()).isEqualTo(303);
+    assertThat(message(p.id(), "service", "provide", "Our new terms").statusCode()).isEqualTo(202);
+    // without the session's CSRF token nothing changes
+    HttpResponse<String> forged = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=forged&kind=service&subscribed=false")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(message(p.id(), "service", "provide", "Our newer terms").statusCode()).isEqualTo(202);
+  }
+
+  @Test
+  void C16_theMetricsCountQueuedSentAndRefusedMessages() throws Exception {
+    Person p = register("metrics-");
+    assertThat(message(p.id(), "marketing", "communicate.marketing", "Offer").statusCode()).isEqualTo(403);
+    assertThat(message(p.id(), "transactional", "provide", "Receipt").statusCode()).isEqualTo(202);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    String metrics = running.get("/metrics").body();
+    assertThat(metrics).containsPattern("plenary_messages_total\\{outcome=\"queued\"\\} [1-9]")
+        .containsPattern("plenary_messages_total\\{outcome=\"sent\"\\} [1-9]")
+        .containsPattern("plenary_messages_refused_total\\{rule=\"marketing-needs-opt-in\"\\} [1-9]")
+        .contains("plenary_outbox_messages{status=\"sent\"}").contains("plenary_outbox_oldest_age_seconds");
+  }
+
+  /** Registers through the public form as a new browser would; answers the response. */
+  private HttpResponse<String> registerByForm(String email) throws Exception {
+    HttpResponse<String> page = running.get("/account");
+    String bid = page.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("pl_bid=")).findFirst().orElseThrow();
+    var csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
+    assertThat(csrf.find()).isTrue();
+    String form = "csrf=" + csrf.group(1) + "&email=" + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8)
+        + "&name=Ada&password=" + java.net.URLEncoder.encode("a long passphrase of theirs", java.nio.charset.StandardCharsets.UTF_8);
+    return running.http.send(HttpRequest.newBuilder(running.uri("/account/register")).header("Cookie", bid.substring(0, bid.indexOf(';')))
+        .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void registrationAnswersAlikeForANewAndARegisteredAddressAndTellsTheOwnerByMail() throws Exception {
+    String email = "twice" + System.nanoTime() + "@example.org";
+    Person owner = new Person(null, email, null, null);
+    HttpResponse<String> first = registerByForm(email);
+    HttpResponse<String> second = registerByForm(email);
+    assertThat(first.statusCode()).isEqualTo(303);
+    assertThat(second.statusCode()).isEqualTo(first.statusCode());
+    assertThat(second.headers().firstValue("Location")).isEqualTo(first.headers().firstValue("Location")).contains("/account?done=check-mail");
+    assertThat(second.body()).isEqualTo(first.body());
+    await("both messages arrive", () -> arrived(owner).size() == 2);
+    assertThat(arrived(owner).stream().map(m -> {
+      try {
+        return m.getSubject();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    })).containsExactlyInAnyOrder("Welcome to Plenary", "Someone tried to register with your address");
+    // the address has one account, and its password is the first one's
+    assertThat(running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"a long passphrase of theirs\"}", null).statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void C16_anIdempotencyKeyQueuesAMessageOnce() throws Exception {
+    Person p = register("idempotent-");
+    Person other = register("other-");
+    String key = "order-" + System.nanoTime();
+    String body = json.writeValueAsString(Map.of("subject_id", p.id(), "kind", "transactional", "purpose", "provide", "subject", "Your receipt",
+        "body", "Thanks.", "idempotency_key", key));
+    HttpResponse<String> first = running.postJson("/api/v1/messages", body, shop);
+    HttpResponse<String> again = running.postJson("/api/v1/messages", body, shop);
+    assertThat(first.statusCode()).isEqualTo(202);
+    assertThat(again.statusCode()).isEqualTo(202);
+    assertThat(json.readTree(again.body()).get("id").asText()).isEqualTo(json.readTree(first.body()).get("id").asText());
+    assertThat(json.readTree(again.body()).get("repeated").asBoolean()).isTrue();
+    HttpResponse<String> reused = running.postJson("/api/v1/messages", body.replace(p.id(), other.id()), shop);
+    assertThat(reused.statusCode()).isEqualTo(409);
+    await("the receipt arrives", () -> arrived(p).size() == 1);
+    Thread.sleep(500);
+    assertThat(arrived(p)).hasSize(1);
+    assertThat(outboxOf(other.id())).isEmpty();
+  }
+}
