@@ -196,8 +196,9 @@ public final class VaultRoutes {
         new Route("post", "/api/v1/subjects/{id}/content", "subjects", "Retain a message or posted content for a purpose (C11)", service, Set.of(), List.of(201), ContentBody.class,
             Route.json(201, Retained.class), this::content),
         new Route("get", "/api/v1/subjects/{id}/consents", "consents", "A person's consents", service, Set.of(), List.of(200), null, Route.json(200, Consents.class), this::subjectConsents),
-        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Record a consent or its withdrawal on the person's behalf (C19, C24)", service, Set.of(), List.of(201, 200), ConsentBody.class,
-            GIVEN_OR_WITHDRAWN, this::subjectConsent),
+        // only the person gives a consent: a service's grant is refused (403), so its success is a withdrawal
+        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Withdraw a consent on the person's behalf; a grant by a service is refused (C19, C24)", service,
+            Set.of(), List.of(200), ConsentBody.class, Route.json(200, Withdrawn.class), this::subjectConsent),
         Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", SignInBody.class, SignedIn.class, this::signIn),
         new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), null, Route.NO_JSON, this::signOut),
         new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), null, Route.json(200, Me.class), this::me),
