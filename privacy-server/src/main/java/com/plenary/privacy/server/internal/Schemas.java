@@ -72,8 +72,10 @@ public final class Schemas {
     List<String> required = new ArrayList<>();
     for (RecordComponent c : type.getRecordComponents()) {
       if (response && c.getAccessor().isAnnotationPresent(JsonValue.class)) {
-        // the component is written in the record's place
-        return type.getRecordComponents().length == 1 ? component(c, true) : fail(type, "has other components beside its @JsonValue");
+        if (type.getRecordComponents().length != 1) {
+          throw new IllegalArgumentException(type.getName() + " has other components beside its @JsonValue");
+        }
+        return component(c, true); // the component is written in the record's place
       }
       String name = JsonBodies.name(c);
       properties.put(name, component(c, response));
@@ -90,10 +92,6 @@ public final class Schemas {
     }
     s.put("additionalProperties", false);
     return s;
-  }
-
-  private static Map<String, Object> fail(Class<?> type, String why) {
-    throw new IllegalArgumentException(type.getName() + " " + why);
   }
 
   /** Whether Jackson leaves the component out when it is null (so it is never null, and not always present). */
