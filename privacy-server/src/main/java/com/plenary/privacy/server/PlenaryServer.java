@@ -1,6 +1,9 @@
 package com.plenary.privacy.server;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -8,6 +11,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.Reason;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.messages.MailTransport;
@@ -24,6 +28,7 @@ import com.plenary.privacy.server.internal.JsonBodies;
 import com.plenary.privacy.server.internal.OidcVerifier;
 import com.plenary.privacy.server.internal.OpenApi;
 import com.plenary.privacy.server.internal.Route;
+import com.plenary.privacy.server.internal.Schemas;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.domain.NotFound;
@@ -37,10 +42,13 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -313,19 +321,22 @@ public final class PlenaryServer implements Server {
   private void defineRoutes() {
     Set<Caller.Kind> servicesAndStaff = EnumSet.of(Caller.Kind.SERVICE, Caller.Kind.STAFF);
     Set<Caller.Kind> anyCaller = EnumSet.allOf(Caller.Kind.class);
-    routes.add(Route.publicGet("/health/live", "operations", "The process is up", ctx -> ctx.json(Map.of("status", "up"))));
-    routes.add(Route.publicGet("/health/ready", "operations", "The platform can serve: the database answers", this::ready));
+    routes.add(Route.publicGet("/health/live", "operations", "The process is up", Live.class, ctx -> ctx.json(new Live("up"))));
+    routes.add(Route.publicGet("/health/ready", "operations", "The platform can serve: the database answers", Ready.class, this::ready));
     routes.add(Route.publicGet("/metrics", "operations", "Prometheus metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
     routes.add(Route.publicGet("/openapi.json", "operations", "This document", ctx -> ctx.json(OpenApi.document(routes, VERSION))));
-    routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", this::policy));
-    routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), null, this::whoami));
-    routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class, this::decide));
+    routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", PolicyDocument.class,
+        this::policy));
+    routes.add(new Route("get", "/api/v1/whoami", "callers", "The caller that the credential proves", anyCaller, Set.of(), List.of(200), null,
+        Route.json(200, WhoAmI.class), this::whoami));
+    routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class,
+        Route.json(200, List.of(Decided.class, Decisions.class)), this::decide));
     routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json, bodies).routes());
     routes.addAll(new com.plenary.privacy.server.internal.AccountPages(platform).routes());
     routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
-          Set.of(), Set.of(), List.of(204), null, ctx -> {
+          Set.of(), Set.of(), List.of(204), null, Route.NO_JSON, ctx -> {
             json.readValue(com.plenary.privacy.server.internal.Bodies.read(ctx, com.plenary.privacy.server.internal.CollectRoutes.MAX_BEACON_BYTES), Object.class);
             ctx.status(204);
           }));
@@ -334,52 +345,123 @@ public final class PlenaryServer implements Server {
     routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
-        EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, ctx -> ctx.json(Map.of("region", platform.region(), "stores", platform.dataMap(),
-            "registry", platform.policy().dataCentres()))));
+        EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),
+            platform.dataMap().stream().map(Place::of).toList(), open(platform.policy().dataCentres())))));
     routes.add(new Route("get", "/api/v1/services", "callers", "Registered services and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF),
-        Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.SERVICE)));
+        Set.of("privacy-officer", "auditor"), List.of(200), null, Route.json(200, Services.class),
+        ctx -> ctx.json(new Services(credentials(Credentials.Kind.SERVICE)))));
     routes.add(new Route("get", "/api/v1/partners", "callers", "Registered partners and their key prefixes (no keys)", EnumSet.of(Caller.Kind.STAFF),
-        Set.of("privacy-officer", "auditor"), List.of(200), null, ctx -> credentials(ctx, Credentials.Kind.PARTNER)));
+        Set.of("privacy-officer", "auditor"), List.of(200), null, Route.json(200, Partners.class),
+        ctx -> ctx.json(new Partners(credentials(Credentials.Kind.PARTNER)))));
+  }
+
+  // ---- the answers ----
+
+  /** The process is up. */
+  record Live(String status) {}
+
+  /** Whether the platform can serve (the same answer with 503 when it cannot), on which database, under which policy version. */
+  record Ready(String status, String database, @JsonProperty("policy_version") int policyVersion) {}
+
+  /** The policy in force; its parts are the policy file's own (open-ended here, described by the policy's documentation). */
+  record PolicyDocument(
+      String policy,
+      int version,
+      LocalDate effective,
+      List<Map<String, Object>> purposes,
+      List<Map<String, Object>> categories,
+      List<Map<String, Object>> fields,
+      List<Map<String, Object>> services,
+      @JsonProperty("cookie_classes") List<Map<String, Object>> cookieClasses,
+      List<Map<String, Object>> cookies,
+      List<Map<String, Object>> recipients,
+      @JsonProperty("legal_grounds") List<Map<String, Object>> legalGrounds,
+      @JsonProperty("aggregate_threshold") int aggregateThreshold,
+      @JsonProperty("data_centres") List<Map<String, Object>> dataCentres,
+      List<Map<String, Object>> prohibitions,
+      List<Map<String, Object>> rules) {}
+
+  /** What the credential proves; {@code staff_type} only for staff. */
+  record WhoAmI(String kind, String id, String name, List<String> roles,
+      @JsonProperty("staff_type") @JsonInclude(JsonInclude.Include.NON_NULL) String staffType) {}
+
+  /** A decision: the effect, the categories permitted, the rules and clauses that decided and why, the obligations. */
+  record Decided(
+      String effect,
+      List<String> permitted,
+      List<String> rules,
+      List<String> clauses,
+      List<Because> reasons,
+      List<String> obligations,
+      @JsonProperty("policy_version") int policyVersion) {
+    static Decided of(Decision d) {
+      return new Decided(d.effect().name().toLowerCase(Locale.ROOT), d.permitted(), d.rules(), d.clauses(), d.reasons().stream().map(Because::of).toList(),
+          d.obligations().stream().map(o -> o.id()).sorted().toList(), d.policyVersion());
+    }
+  }
+
+  /** One reason of a decision: the rule, its clauses, and what it found. */
+  record Because(String rule, List<String> clauses, String detail) {
+    static Because of(Reason r) {
+      return new Because(r.rule(), r.clauses(), r.detail());
+    }
+  }
+
+  /** The decisions of a batch, in the order asked. */
+  record Decisions(List<Decided> decisions) {}
+
+  /** A registered service or partner: never its key, only the prefix that recognises it. */
+  record Registration(String id, String name, @JsonProperty("key_prefix") String keyPrefix, @JsonProperty("created_at") Instant createdAt,
+      @JsonProperty("revoked_at") @Schemas.Nullable Instant revokedAt) {}
+
+  /** The registered services. */
+  record Services(List<Registration> services) {}
+
+  /** The registered partners. */
+  record Partners(List<Registration> partners) {}
+
+  /** Every store of personal data and the data centres it may be placed in (C12, C13, C31). */
+  record DataMap(String region, List<Place> stores, List<Map<String, Object>> registry) {}
+
+  /** A store of personal data: what it holds, its name and kind, and where it is; never a URL, path or credential. */
+  record Place(
+      String store,
+      String holds,
+      String name,
+      String kind,
+      @JsonProperty("data_centre") String dataCentre,
+      String operator,
+      String region,
+      String site,
+      String attestation) {
+    static Place of(Map<String, Object> m) {
+      return new Place((String) m.get("store"), (String) m.get("holds"), (String) m.get("name"), (String) m.get("kind"), (String) m.get("data_centre"),
+          (String) m.get("operator"), (String) m.get("region"), (String) m.get("site"), (String) m.get("attestation"));
+    }
+  }
+
+  private static final TypeReference<List<Map<String, Object>>> OPEN_LIST = new TypeReference<>() {};
+
+  /** Policy values as the JSON objects Jackson makes of them, for the parts of an answer that are the policy's own. */
+  private List<Map<String, Object>> open(List<?> values) {
+    return json.convertValue(values, OPEN_LIST);
   }
 
   private void ready(Context ctx) {
     boolean up = platform.store().ready();
-    ctx.status(up ? 200 : 503).json(Map.of("status", up ? "ready" : "unavailable", "database", platform.store().product(),
-        "policy_version", platform.policy().version()));
+    ctx.status(up ? 200 : 503).json(new Ready(up ? "ready" : "unavailable", platform.store().product(), platform.policy().version()));
   }
 
   private void policy(Context ctx) {
     var p = platform.policy();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("policy", p.name());
-    m.put("version", p.version());
-    m.put("effective", p.effective());
-    m.put("purposes", p.purposes());
-    m.put("categories", p.categories());
-    m.put("fields", p.fields());
-    m.put("services", p.services());
-    m.put("cookie_classes", p.cookieClasses());
-    m.put("cookies", p.cookies());
-    m.put("recipients", p.recipients());
-    m.put("legal_grounds", p.legalGrounds());
-    m.put("aggregate_threshold", p.aggregateK());
-    m.put("data_centres", p.dataCentres());
-    m.put("prohibitions", p.prohibitions());
-    m.put("rules", p.rules());
-    ctx.header("Cache-Control", "no-cache").json(m);
+    ctx.header("Cache-Control", "no-cache").json(new PolicyDocument(p.name(), p.version(), p.effective(), open(p.purposes()), open(p.categories()),
+        open(p.fields()), open(p.services()), open(p.cookieClasses()), open(p.cookies()), open(p.recipients()), open(p.legalGrounds()), p.aggregateK(),
+        open(p.dataCentres()), open(p.prohibitions()), open(p.rules())));
   }
 
   private void whoami(Context ctx) {
     Caller c = ctx.attribute("caller");
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("kind", c.kind().name().toLowerCase(java.util.Locale.ROOT));
-    m.put("id", c.id());
-    m.put("name", c.name());
-    m.put("roles", c.roles());
-    if (c.staffType() != null) {
-      m.put("staff_type", c.staffType());
-    }
-    ctx.json(m);
+    ctx.json(new WhoAmI(c.kind().name().toLowerCase(Locale.ROOT), c.id(), c.name(), c.roles(), c.staffType()));
   }
 
   /**
@@ -419,7 +501,7 @@ public final class PlenaryServer implements Server {
       }
       actions.add(action);
     }
-    List<Map<String, Object>> out = new ArrayList<>(items.size());
+    List<Decided> out = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       DecisionBody r = items.get(i);
       Action action = actions.get(i);
@@ -430,9 +512,9 @@ public final class PlenaryServer implements Server {
         throw batch ? new InvalidInputException("[" + i + "]." + e.field(), "[" + i + "]: " + e.getMessage()) : e;
       }
       (d.permits() ? permits : denials).increment();
-      out.add(d.toMap());
+      out.add(Decided.of(d));
     }
-    ctx.json(batch ? Map.of("decisions", out) : out.get(0));
+    ctx.json(batch ? new Decisions(out) : out.get(0));
   }
 
   /**
@@ -451,18 +533,8 @@ public final class PlenaryServer implements Server {
   /** The caller naming itself: {@code {"kind": "service", "id": "mail"}}. */
   record Actor(@JsonBodies.Max(32) String kind, @JsonBodies.Max(200) String id) {}
 
-  private void credentials(Context ctx, Credentials.Kind kind) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (var c : platform.store().credentials().list(kind)) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("id", c.id());
-      m.put("name", c.name());
-      m.put("key_prefix", c.keyPrefix());
-      m.put("created_at", c.createdAt());
-      m.put("revoked_at", c.revokedAt());
-      out.add(m);
-    }
-    ctx.json(Map.of(kind.id() + "s", out));
+  private List<Registration> credentials(Credentials.Kind kind) {
+    return platform.store().credentials().list(kind).stream().map(c -> new Registration(c.id(), c.name(), c.keyPrefix(), c.createdAt(), c.revokedAt())).toList();
   }
 
   // ---- the pipeline ----

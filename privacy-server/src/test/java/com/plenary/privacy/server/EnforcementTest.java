@@ -140,7 +140,7 @@ class EnforcementTest {
     assertThat(as(mail, "GET", "/api/v1/subjects/" + id + "?purpose=develop&fields=email", null).statusCode()).isEqualTo(200);
     JsonNode consent = body(as(mail, "GET", "/api/v1/subjects/" + id + "/consents", null)).get("consents").get(0);
     assertThat(consent.get("channel").asText()).isEqualTo("registration");
-    assertThat(consent.get("shownSha256").asText()).isEqualTo(shown);
+    assertThat(consent.get("shown_sha256").asText()).isEqualTo(shown);
   }
 
   @Test

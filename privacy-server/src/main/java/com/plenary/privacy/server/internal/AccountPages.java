@@ -67,7 +67,7 @@ public final class AccountPages {
   }
 
   private static Route form(String path, String summary, io.javalin.http.Handler handler) {
-    return new Route("post", path, "pages", summary + "; an HTML form post with its CSRF token", Set.of(), Set.of(), List.of(303), null, handler);
+    return new Route("post", path, "pages", summary + "; an HTML form post with its CSRF token", Set.of(), Set.of(), List.of(303), null, Route.NO_JSON, handler);
   }
 
   // ---- pages ----

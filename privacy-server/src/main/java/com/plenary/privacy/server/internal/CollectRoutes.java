@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.platform.Platform;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -70,23 +72,27 @@ public final class CollectRoutes {
     Set<Caller.Kind> person = EnumSet.of(Caller.Kind.SUBJECT);
     return List.of(
         new Route("post", "/collect", "collection", "A page view from the snippet (text/plain or application/json); 204 once durable, 503 with Retry-After when the store is behind (C3, C7, C8)",
-            Set.of(), Set.of(), List.of(204), null, this::collect),
+            Set.of(), Set.of(), List.of(204), null, Route.NO_JSON, this::collect),
         Route.publicGet("/snippet.js", "collection", "The usage snippet", ctx -> asset(ctx, "snippet.js", "text/javascript")),
         Route.publicGet("/banner.js", "collection", "The cookie banner script", ctx -> asset(ctx, "banner.js", "text/javascript")),
         Route.publicGet("/banner.css", "collection", "The cookie banner's styles", ctx -> asset(ctx, "banner.css", "text/css")),
-        Route.publicGet("/api/v1/cookies", "cookies", "Every cookie we or our partners set, with class, owner, purpose and lifetime (C8–C10)", this::cookies),
-        Route.publicGet("/.well-known/gpc.json", "cookies", "Global Privacy Control support", ctx ->
-            ctx.header("Cache-Control", "public, max-age=86400").json(Map.of("gpc", true, "lastUpdate", String.valueOf(platform.policy().effective())))),
+        Route.publicGet("/api/v1/cookies", "cookies", "Every cookie we or our partners set, with class, owner, purpose and lifetime (C8–C10)", CookieList.class,
+            this::cookies),
+        Route.publicGet("/.well-known/gpc.json", "cookies", "Global Privacy Control support", Gpc.class, ctx ->
+            ctx.header("Cache-Control", "public, max-age=86400").json(new Gpc(true, String.valueOf(platform.policy().effective())))),
         Route.publicGet("/privacy/cookies", "pages", "Cookie choices, the list of cookies, and which features are off (C20, C21)", this::cookiePage),
-        new Route("post", "/privacy/cookie-choices", "cookies", "Store cookie choices: JSON {preferences, analytics} or the form of /privacy/cookies", Set.of(), Set.of(), List.of(200, 303), null, this::saveChoices),
-        new Route("post", "/api/v1/events", "collection", "A batch of up to 1000 usage events from a service (C3, C7)", service, Set.of(), List.of(200), ServiceEvents.class, this::serviceEvents),
+        new Route("post", "/privacy/cookie-choices", "cookies", "Store cookie choices: JSON {preferences, analytics} or the form of /privacy/cookies", Set.of(), Set.of(), List.of(200, 303), null,
+            Route.json(200, ChoicesMade.class), this::saveChoices),
+        new Route("post", "/api/v1/events", "collection", "A batch of up to 1000 usage events from a service (C3, C7)", service, Set.of(), List.of(200), ServiceEvents.class,
+            Route.json(200, Stored.class), this::serviceEvents),
         new Route("post", "/api/v1/partner-events", "collection", "A batch of up to 1000 events from a partner's pages, attributed to it (C4)",
-            EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), PartnerEvents.class, this::partnerEvents),
-        new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), LinkBody.class, this::link),
-        new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), null, this::unlinkByService),
+            EnumSet.of(Caller.Kind.PARTNER), Set.of(), List.of(200), PartnerEvents.class, Route.json(200, PartnerStored.class), this::partnerEvents),
+        new Route("post", "/api/v1/subjects/{id}/partner-links", "collection", "Combine a partner's record with a person, for a purpose (C5)", service, Set.of(), List.of(201), LinkBody.class,
+            Route.json(201, Link.class), this::link),
+        new Route("delete", "/api/v1/subjects/{id}/partner-links/{link}", "collection", "Undo a partner link (C5)", service, Set.of(), List.of(204), null, Route.NO_JSON, this::unlinkByService),
         new Route("get", "/api/v1/me/partner-links", "people", "Partner records combined with my data (C5)", person, Set.of(), List.of(200), null,
-            this::myLinks),
-        new Route("delete", "/api/v1/me/partner-links/{link}", "people", "Undo a partner link (C5); needs X-CSRF-Token", person, Set.of(), List.of(204), null, this::unlinkByPerson));
+            Route.json(200, Links.class), this::myLinks),
+        new Route("delete", "/api/v1/me/partner-links/{link}", "people", "Undo a partner link (C5); needs X-CSRF-Token", person, Set.of(), List.of(204), null, Route.NO_JSON, this::unlinkByPerson));
   }
 
   // ---- the bodies (the policy judges the names in them; the page attributes are checked as for a beacon) ----
@@ -130,6 +136,53 @@ public final class CollectRoutes {
       @JsonBodies.Max(320) @JsonBodies.Example("\"acme-ads\"") String partner,
       @JsonBodies.Max(320) String identifier,
       @JsonBodies.Max(320) @JsonBodies.Example("\"improve\"") String purpose) {}
+
+  // ---- the answers ----
+
+  /** How many events of a service's batch were stored (all of them, or the batch is refused). */
+  record Stored(int stored) {}
+
+  /** How many events of a partner's batch were stored, and the partner they are attributed to (C4). */
+  record PartnerStored(int stored, String partner) {}
+
+  /**
+   * A partner's record combined with a person (C5), its property names as links have always been
+   * served (camelCase; the export writes the same link in snake_case).
+   */
+  record Link(String id, String partner, String purpose, String linkedBy, Instant createdAt) {
+    static Link of(EventRecords.Link l) {
+      return new Link(l.id(), l.partner(), l.purpose(), l.linkedBy(), l.createdAt());
+    }
+  }
+
+  /** The person's partner links. */
+  record Links(List<Link> links) {}
+
+  /** The cookie classes and every cookie, for the banner and for people to read (C8–C10). */
+  record CookieList(List<CookieClassView> classes, List<CookieView> cookies) {}
+
+  /** A class of cookies (essential, preferences, analytics), tied to a purpose. */
+  record CookieClassView(String id, String purpose, boolean required, String text, List<String> clauses) {
+    static CookieClassView of(CookieClass c) {
+      return new CookieClassView(c.id(), c.purpose(), c.required(), c.text(), c.clauses());
+    }
+  }
+
+  /** One cookie: its class, who sets it, why, for how long, and whether a visitor may refuse it. */
+  record CookieView(
+      String name,
+      @JsonProperty("class") String cookieClass,
+      String owner,
+      String purpose,
+      @JsonProperty("purpose_id") String purposeId,
+      String lifetime,
+      boolean refusable) {}
+
+  /** Global Privacy Control support, in the form the GPC specification gives ({@code lastUpdate} is its name). */
+  record Gpc(boolean gpc, String lastUpdate) {}
+
+  /** The cookie choices stored. */
+  record ChoicesMade(boolean preferences, boolean analytics) {}
 
   // ---- the collector ----
 
@@ -294,7 +347,7 @@ public final class CollectRoutes {
       }
       return UsageEvents.Event.builder(ctx.attribute("request-id")).source("service", caller.name()).purpose(purpose).kind(kind(e.type())).browser(browser).subject(subject).details(details).build();
     });
-    ctx.json(Map.of("stored", stored));
+    ctx.json(new Stored(stored));
   }
 
   private void partnerEvents(Context ctx) throws IOException {
@@ -307,7 +360,7 @@ public final class CollectRoutes {
       Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
       return UsageEvents.Event.builder(ctx.attribute("request-id")).source("partner", caller.name()).purpose(purpose).kind(kind(e.type())).partnerIdentifier(identifier).details(details).build();
     });
-    ctx.json(Map.of("stored", stored, "partner", caller.name()));
+    ctx.json(new PartnerStored(stored, caller.name()));
   }
 
   /** Asks the enforcer whether this event may be collected; a denial or an unknown name names the event's index. */
@@ -356,7 +409,7 @@ public final class CollectRoutes {
     if (!out.permitted()) {
       throw VaultRoutes.denied(out.decision());
     }
-    ctx.status(201).json(out.value());
+    ctx.status(201).json(Link.of(out.value()));
   }
 
   private void unlinkByService(Context ctx) {
@@ -373,7 +426,8 @@ public final class CollectRoutes {
 
   private void myLinks(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    ctx.json(Map.of("links", platform.domain().collection().links(Access.subject(caller.id(), ctx.attribute("request-id")), caller.id())));
+    List<EventRecords.Link> links = platform.domain().collection().links(Access.subject(caller.id(), ctx.attribute("request-id")), caller.id());
+    ctx.json(new Links(links.stream().map(Link::of).toList()));
   }
 
   // ---- cookies (C8–C10, C20, C21) ----
@@ -423,7 +477,7 @@ public final class CollectRoutes {
     if (form) {
       ctx.redirect("/privacy/cookies?saved=1", io.javalin.http.HttpStatus.SEE_OTHER);
     } else {
-      ctx.json(Map.of("preferences", preferences, "analytics", analytics));
+      ctx.json(new ChoicesMade(preferences, analytics));
     }
   }
 
@@ -453,20 +507,13 @@ public final class CollectRoutes {
   }
 
   private void cookies(Context ctx) {
-    List<Map<String, Object>> out = new ArrayList<>();
+    List<CookieView> out = new ArrayList<>();
     for (Cookie c : platform.policy().cookies()) {
       CookieClass cls = cookieClass(c.cookieClass());
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", c.name());
-      m.put("class", c.cookieClass());
-      m.put("owner", c.owner());
-      m.put("purpose", c.text());
-      m.put("purpose_id", cls == null ? "" : cls.purpose());
-      m.put("lifetime", human(c.lifetime()));
-      m.put("refusable", cls == null || !cls.required());
-      out.add(m);
+      out.add(new CookieView(c.name(), c.cookieClass(), c.owner(), c.text(), cls == null ? "" : cls.purpose(), human(c.lifetime()), cls == null || !cls.required()));
     }
-    ctx.header("Cache-Control", "public, max-age=300").json(Map.of("classes", platform.policy().cookieClasses(), "cookies", out));
+    List<CookieClassView> classes = platform.policy().cookieClasses().stream().map(CookieClassView::of).toList();
+    ctx.header("Cache-Control", "public, max-age=300").json(new CookieList(classes, out));
   }
 
   private void cookiePage(Context ctx) {

@@ -5,7 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The OpenAPI 3.1 document, generated from the route table. */
+/**
+ * The OpenAPI 3.1 document, generated from the route table: each operation with its callers, its
+ * request body's schema and, for each success answered with JSON, the schema of the record it is.
+ */
 public final class OpenApi {
   private OpenApi() {}
 
@@ -47,7 +50,9 @@ public final class OpenApi {
       }
       Map<String, Object> responses = new LinkedHashMap<>();
       for (int s : r.statuses()) {
-        responses.put(String.valueOf(s), Map.of("description", "success"));
+        List<Class<? extends Record>> answer = r.responses().get(s);
+        responses.put(String.valueOf(s), answer == null ? Map.of("description", "success")
+            : Map.of("description", "success", "content", Map.of("application/json", Map.of("schema", Schemas.response(answer)))));
       }
       Map<String, Object> problem = Map.of("description", "a problem (RFC 9457)", "content", Map.of("application/problem+json", Map.of("schema", Map.of("$ref", "#/components/schemas/Problem"))));
       if (!r.isPublic()) {

@@ -1,12 +1,13 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.plenary.privacy.domain.ReviewRecords.Review;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,47 +31,62 @@ public final class ReviewRoutes {
   /** A sign-off, with the reviewer's note. */
   record SignOffBody(@JsonBodies.Optional @JsonBodies.Max(10_000) String note) {}
 
+  // ---- the answers ----
+
+  /** A review report without its contents: who made it when, and its sign-off if it has one. */
+  record Summary(
+      String id,
+      @JsonProperty("created_at") Instant createdAt,
+      @JsonProperty("created_by") String createdBy,
+      @JsonProperty("signed_off_by") @Schemas.Nullable String signedOffBy,
+      @JsonProperty("signed_off_at") @Schemas.Nullable Instant signedOffAt) {
+    static Summary of(Review r) {
+      return new Summary(r.id(), r.createdAt(), r.createdBy(), r.signedOffBy(), r.signedOffAt());
+    }
+  }
+
+  /** Review reports, newest first. */
+  record Reviews(List<Summary> reviews) {}
+
+  /** A review report with the reviewer's note and the report itself (a document generated from live data: open-ended). */
+  record Report(
+      String id,
+      @JsonProperty("created_at") Instant createdAt,
+      @JsonProperty("created_by") String createdBy,
+      @JsonProperty("signed_off_by") @Schemas.Nullable String signedOffBy,
+      @JsonProperty("signed_off_at") @Schemas.Nullable Instant signedOffAt,
+      @Schemas.Nullable String note,
+      Map<String, Object> report) {
+    static Report of(Review r) {
+      return new Report(r.id(), r.createdAt(), r.createdBy(), r.signedOffBy(), r.signedOffAt(), r.note(), r.report());
+    }
+  }
+
   public List<Route> routes() {
     Set<Caller.Kind> staff = EnumSet.of(Caller.Kind.STAFF);
     return List.of(
-        new Route("post", "/api/v1/reviews", "reviews", "Generate a review report from live data (C30)", staff, REVIEWERS, List.of(201), null, this::create),
-        new Route("get", "/api/v1/reviews", "reviews", "Review reports, newest first", staff, REVIEWERS, List.of(200), null,
-            ctx -> ctx.json(Map.of("reviews", platform.domain().reviews().list().stream().map(this::summary).toList()))),
-        new Route("get", "/api/v1/reviews/{id}", "reviews", "One review report", staff, REVIEWERS, List.of(200), null, this::get),
+        new Route("post", "/api/v1/reviews", "reviews", "Generate a review report from live data (C30)", staff, REVIEWERS, List.of(201), null,
+            Route.json(201, Report.class), this::create),
+        new Route("get", "/api/v1/reviews", "reviews", "Review reports, newest first", staff, REVIEWERS, List.of(200), null, Route.json(200, Reviews.class),
+            ctx -> ctx.json(new Reviews(platform.domain().reviews().list().stream().map(Summary::of).toList()))),
+        new Route("get", "/api/v1/reviews/{id}", "reviews", "One review report", staff, REVIEWERS, List.of(200), null, Route.json(200, Report.class), this::get),
         new Route("post", "/api/v1/reviews/{id}/sign-off", "reviews",
             "Sign a report off: {\"note\": …}; by an auditor who is not also the privacy officer, and not by the one who made it (C30)", staff,
-            Set.of("auditor"), List.of(200), SignOffBody.class, this::signOff));
+            Set.of("auditor"), List.of(200), SignOffBody.class, Route.json(200, Report.class), this::signOff));
   }
 
   private void create(Context ctx) {
     Caller c = ctx.attribute("caller");
-    ctx.status(201).json(full(platform.domain().reviews().create(c.id())));
+    ctx.status(201).json(Report.of(platform.domain().reviews().create(c.id())));
   }
 
   private void get(Context ctx) {
-    ctx.json(full(platform.domain().reviews().find(ctx.pathParam("id"))));
+    ctx.json(Report.of(platform.domain().reviews().find(ctx.pathParam("id"))));
   }
 
   private void signOff(Context ctx) throws IOException {
     Caller c = ctx.attribute("caller");
     SignOffBody body = bodies.read(ctx, SignOffBody.class);
-    ctx.json(full(platform.domain().reviews().signOff(ctx.pathParam("id"), c.id(), Set.copyOf(c.roles()), body.note(), ctx.attribute("request-id"))));
-  }
-
-  private Map<String, Object> summary(Review r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", r.id());
-    m.put("created_at", r.createdAt());
-    m.put("created_by", r.createdBy());
-    m.put("signed_off_by", r.signedOffBy());
-    m.put("signed_off_at", r.signedOffAt());
-    return m;
-  }
-
-  private Map<String, Object> full(Review r) {
-    Map<String, Object> m = summary(r);
-    m.put("note", r.note());
-    m.put("report", r.report());
-    return m;
+    ctx.json(Report.of(platform.domain().reviews().signOff(ctx.pathParam("id"), c.id(), Set.copyOf(c.roles()), body.note(), ctx.attribute("request-id"))));
   }
 }

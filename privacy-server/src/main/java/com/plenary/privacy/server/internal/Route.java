@@ -3,6 +3,7 @@ package com.plenary.privacy.server.internal;
 import com.plenary.privacy.server.Caller;
 import io.javalin.http.Handler;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -11,8 +12,12 @@ import java.util.Set;
  *
  * @param callers the caller kinds allowed; empty means public
  * @param staffRoles for staff callers, the roles of which one is needed; empty means any staff
+ * @param statuses the statuses the route answers when it succeeds (and those of its problems it documents)
  * @param body the record a JSON body is bound to (the handler reads it with {@link JsonBodies}, the
  *     document describes it with {@link Schemas}); null when the route takes no JSON body
+ * @param responses for each status answered with a JSON body, the record the handler answers with, or
+ *     the records of which the answer is one; the document describes them with {@link Schemas}. A
+ *     status not named here answers no JSON (204, a redirect, a page, a script, a problem).
  */
 public record Route(
     String method,
@@ -23,19 +28,52 @@ public record Route(
     Set<String> staffRoles,
     List<Integer> statuses,
     Class<? extends Record> body,
+    Map<Integer, List<Class<? extends Record>>> responses,
     Handler handler) {
 
-  public static Route publicGet(String path, String tag, String summary, Handler handler) {
-    return new Route("get", path, tag, summary, Set.of(), Set.of(), List.of(200), null, handler);
+  /** No JSON answer. */
+  public static final Map<Integer, List<Class<? extends Record>>> NO_JSON = Map.of();
+
+  public Route {
+    statuses = List.copyOf(statuses);
+    responses = Map.copyOf(responses);
+    for (var e : responses.entrySet()) {
+      if (!statuses.contains(e.getKey()) || e.getValue().isEmpty()) {
+        throw new IllegalArgumentException(method + " " + path + ": a JSON answer of status " + e.getKey() + " that the route does not list, or of no record");
+      }
+    }
   }
 
-  public static Route publicPost(String path, String tag, String summary, Class<? extends Record> body, Handler handler) {
-    return new Route("post", path, tag, summary, Set.of(), Set.of(), List.of(200), body, handler);
+  /** The answer of {@code status} is this record, as JSON. */
+  public static Map<Integer, List<Class<? extends Record>>> json(int status, Class<? extends Record> record) {
+    return Map.of(status, List.of(record));
+  }
+
+  /** The answer of {@code status} is one of these records, as JSON. */
+  public static Map<Integer, List<Class<? extends Record>>> json(int status, List<Class<? extends Record>> oneOf) {
+    return Map.of(status, oneOf);
+  }
+
+  public static Route publicGet(String path, String tag, String summary, Handler handler) {
+    return new Route("get", path, tag, summary, Set.of(), Set.of(), List.of(200), null, NO_JSON, handler);
+  }
+
+  public static Route publicGet(String path, String tag, String summary, Class<? extends Record> response, Handler handler) {
+    return new Route("get", path, tag, summary, Set.of(), Set.of(), List.of(200), null, json(200, response), handler);
+  }
+
+  public static Route publicPost(String path, String tag, String summary, Class<? extends Record> body, Class<? extends Record> response, Handler handler) {
+    return new Route("post", path, tag, summary, Set.of(), Set.of(), List.of(200), body, json(200, response), handler);
   }
 
   /** Whether the route takes a JSON body (and so answers 415 to another content type). */
   public boolean jsonBody() {
     return body != null;
+  }
+
+  /** Whether some success of the route is answered with JSON. */
+  public boolean jsonResponse() {
+    return !responses.isEmpty();
   }
 
   public boolean isPublic() {

@@ -1,10 +1,18 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -16,15 +24,26 @@ import java.util.Map;
  * record components and the {@link JsonBodies} annotations the binding itself enforces: texts, true
  * or false, whole numbers, lists, maps and nested records; required are the components not marked
  * {@link JsonBodies.Optional} (an optional one may also be null); no other properties are allowed.
+ *
+ * <p>The records handlers answer with are described the same way ({@link #response}), as the
+ * server's Jackson writes them: every component is a property that is always present — unless it is
+ * marked {@code @JsonInclude(NON_NULL)}, when it is left out instead of being null — and never null
+ * unless it is marked {@link Nullable}; texts that are times carry their format; a component marked
+ * {@link JsonValue} is the answer itself; no other properties are written.
  */
 public final class Schemas {
   private static final ObjectMapper EXAMPLES = new ObjectMapper();
+
+  /** A component of a response record that may be null (it is written as {@code null}). */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.RECORD_COMPONENT)
+  public @interface Nullable {}
 
   private Schemas() {}
 
   /** The schema of a request body of this record type. */
   public static Map<String, Object> of(Class<?> body) {
-    Map<String, Object> one = record(body);
+    Map<String, Object> one = record(body, false);
     JsonBodies.OrBatch batch = body.getAnnotation(JsonBodies.OrBatch.class);
     if (batch == null) {
       return one;
@@ -37,16 +56,30 @@ public final class Schemas {
     return Map.of("oneOf", List.of(one, many));
   }
 
-  private static Map<String, Object> record(Class<?> type) {
+  /** The schema of an answer of this record type, or of one of these record types. */
+  public static Map<String, Object> response(List<Class<? extends Record>> oneOf) {
+    if (oneOf.size() == 1) {
+      return record(oneOf.get(0), true);
+    }
+    return Map.of("oneOf", oneOf.stream().map(r -> record(r, true)).toList());
+  }
+
+  private static Map<String, Object> record(Class<?> type, boolean response) {
     if (!type.isRecord()) {
-      throw new IllegalArgumentException("a request body is a record: " + type.getName());
+      throw new IllegalArgumentException((response ? "an answer" : "a request body") + " is a record: " + type.getName());
     }
     Map<String, Object> properties = new LinkedHashMap<>();
     List<String> required = new ArrayList<>();
     for (RecordComponent c : type.getRecordComponents()) {
+      if (response && c.getAccessor().isAnnotationPresent(JsonValue.class)) {
+        if (type.getRecordComponents().length != 1) {
+          throw new IllegalArgumentException(type.getName() + " has other components beside its @JsonValue");
+        }
+        return component(c, true); // the component is written in the record's place
+      }
       String name = JsonBodies.name(c);
-      properties.put(name, component(c));
-      if (c.getAnnotation(JsonBodies.Optional.class) == null) {
+      properties.put(name, component(c, response));
+      if (response ? !omittedWhenNull(c) : c.getAnnotation(JsonBodies.Optional.class) == null) {
         required.add(name);
       }
     }
@@ -61,8 +94,21 @@ public final class Schemas {
     return s;
   }
 
-  private static Map<String, Object> component(RecordComponent c) {
-    Map<String, Object> s = type(c.getGenericType());
+  /** Whether Jackson leaves the component out when it is null (so it is never null, and not always present). */
+  private static boolean omittedWhenNull(RecordComponent c) {
+    // like @JsonProperty, Java puts @JsonInclude on the accessor (and field, parameter), not on the component
+    JsonInclude include = c.getAccessor().getAnnotation(JsonInclude.class);
+    return include != null && include.value() != JsonInclude.Include.ALWAYS && include.value() != JsonInclude.Include.USE_DEFAULTS;
+  }
+
+  private static Map<String, Object> component(RecordComponent c, boolean response) {
+    Map<String, Object> s = type(c.getGenericType(), response);
+    if (response) {
+      if (c.getAnnotation(Nullable.class) != null && s.get("type") instanceof String t) {
+        s.put("type", List.of(t, "null"));
+      }
+      return s;
+    }
     boolean optional = c.getAnnotation(JsonBodies.Optional.class) != null;
     JsonBodies.Max max = c.getAnnotation(JsonBodies.Max.class);
     JsonBodies.MinItems min = c.getAnnotation(JsonBodies.MinItems.class);
@@ -102,26 +148,32 @@ public final class Schemas {
     return s;
   }
 
-  private static Map<String, Object> type(Type t) {
+  private static Map<String, Object> type(Type t, boolean response) {
     Map<String, Object> s = new LinkedHashMap<>();
     Class<?> raw = t instanceof ParameterizedType p ? (Class<?>) p.getRawType() : t instanceof Class<?> k ? k : Object.class;
     if (raw == String.class) {
       s.put("type", "string");
+    } else if (response && raw == Instant.class) {
+      s.put("type", "string");
+      s.put("format", "date-time");
+    } else if (response && raw == LocalDate.class) {
+      s.put("type", "string");
+      s.put("format", "date");
     } else if (raw == Boolean.class || raw == boolean.class) {
       s.put("type", "boolean");
     } else if (raw == Integer.class || raw == int.class || raw == Long.class || raw == long.class) {
       s.put("type", "integer");
     } else if (Collection.class.isAssignableFrom(raw)) {
       s.put("type", "array");
-      s.put("items", t instanceof ParameterizedType p ? type(p.getActualTypeArguments()[0]) : Map.of());
+      s.put("items", t instanceof ParameterizedType p ? type(p.getActualTypeArguments()[0], response) : Map.of());
     } else if (Map.class.isAssignableFrom(raw)) {
       s.put("type", "object");
       Type values = t instanceof ParameterizedType p ? p.getActualTypeArguments()[1] : Object.class;
-      s.put("additionalProperties", values == Object.class ? true : type(values));
+      s.put("additionalProperties", values == Object.class ? true : type(values, response));
     } else if (raw.isRecord()) {
-      return record(raw);
+      return record(raw, response);
     } else if (raw != Object.class) {
-      throw new IllegalArgumentException("no schema for " + raw.getName() + " in a request body");
+      throw new IllegalArgumentException("no schema for " + raw.getName() + (response ? " in an answer" : " in a request body"));
     }
     return s; // Object: any JSON value
   }

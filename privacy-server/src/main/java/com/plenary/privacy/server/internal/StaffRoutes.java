@@ -1,5 +1,6 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.StaffRecords;
@@ -11,7 +12,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,15 +35,37 @@ public final class StaffRoutes {
       @JsonBodies.Optional @JsonBodies.Format("date-time") @JsonBodies.Max(64) String from,
       @JsonBodies.Format("date-time") @JsonBodies.Max(64) String until) {}
 
+  // ---- the answers ----
+
+  /** A grant as the API shows it, with whether it is in force now (C32). */
+  record GrantView(
+      String id,
+      String staff,
+      String role,
+      List<String> categories,
+      List<String> purposes,
+      Instant from,
+      Instant until,
+      @JsonProperty("granted_by") String grantedBy,
+      @JsonProperty("revoked_at") @Schemas.Nullable Instant revokedAt,
+      @JsonProperty("in_force") boolean inForce) {
+    static GrantView of(StaffRecords.Grant g, Instant now) {
+      return new GrantView(g.id(), g.staffId(), g.role(), g.categories(), g.purposes(), g.from(), g.until(), g.grantedBy(), g.revokedAt(), g.inForce(now));
+    }
+  }
+
+  /** A staff member's grants, newest first. */
+  record Grants(List<GrantView> grants) {}
+
   public List<Route> routes() {
     Set<Caller.Kind> staff = EnumSet.of(Caller.Kind.STAFF);
     return List.of(
         new Route("post", "/api/v1/staff/{id}/grants", "staff", "Grant need-to-know access: {role, categories, purposes, from?, until} within the role, at most 90 days (C32)",
-            staff, Set.of("privacy-officer"), List.of(201), GrantBody.class, this::grant),
+            staff, Set.of("privacy-officer"), List.of(201), GrantBody.class, Route.json(201, GrantView.class), this::grant),
         new Route("get", "/api/v1/staff/{id}/grants", "staff", "A staff member's grants, newest first, each with whether it is in force (C32)",
-            staff, Set.of("privacy-officer", "auditor"), List.of(200), null, this::list),
+            staff, Set.of("privacy-officer", "auditor"), List.of(200), null, Route.json(200, Grants.class), this::list),
         new Route("delete", "/api/v1/staff/{id}/grants/{grant}", "staff", "End a grant at once (C32)",
-            staff, Set.of("privacy-officer"), List.of(200), null, this::revoke));
+            staff, Set.of("privacy-officer"), List.of(200), null, Route.json(200, GrantView.class), this::revoke));
   }
 
   private void grant(Context ctx) throws IOException {
@@ -56,19 +78,20 @@ public final class StaffRoutes {
     Instant from = body.from() == null ? now : time(body.from(), "from");
     Instant until = time(body.until(), "until");
     StaffRecords.Grant g = platform.domain().staff().grant(ctx.pathParam("id"), role, categories, purposes, from, until, c.id(), ctx.attribute("request-id"));
-    ctx.status(201).json(g.view(now));
+    ctx.status(201).json(GrantView.of(g, now));
   }
 
   private void list(Context ctx) {
     String id = ctx.pathParam("id");
     platform.vault().staff().find(id).orElseThrow(() -> new NotFound("no staff member has this id"));
     Instant now = platform.clock().instant();
-    ctx.json(Map.of("grants", platform.domain().staff().grants(id).stream().map(g -> g.view(now)).toList()));
+    ctx.json(new Grants(platform.domain().staff().grants(id).stream().map(g -> GrantView.of(g, now)).toList()));
   }
 
   private void revoke(Context ctx) {
     Caller c = ctx.attribute("caller");
-    ctx.json(platform.domain().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id")).view(platform.clock().instant()));
+    StaffRecords.Grant ended = platform.domain().staff().revokeGrant(ctx.pathParam("id"), ctx.pathParam("grant"), c.id(), ctx.attribute("request-id"));
+    ctx.json(GrantView.of(ended, platform.clock().instant()));
   }
 
   private static Instant time(String s, String name) {

@@ -1,24 +1,28 @@
 package com.plenary.privacy.server.internal;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
+import com.plenary.privacy.store.AuditLog;
 import com.plenary.privacy.store.Vault;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -74,27 +78,141 @@ public final class VaultRoutes {
   /** A person's sign-in. */
   record SignInBody(@JsonBodies.Max(320) String email, @JsonBodies.Max(1000) String password) {}
 
+  // ---- the answers ----
+
+  /** A person registered: the fields stored and declined, and the services they cannot use yet (C22). */
+  record Registered(String id, List<String> stored, List<String> declined, List<Unavailable> unavailable) {
+    static Registered of(Subjects.Registered r) {
+      return new Registered(r.id(), r.stored(), r.declined(), Unavailable.of(r.unavailable()));
+    }
+  }
+
+  /** A service the person cannot use without the fields it requires (C22). */
+  record Unavailable(String service, List<String> missing) {
+    static List<Unavailable> of(List<Subjects.Unavailable> all) {
+      return all.stream().map(u -> new Unavailable(u.service(), u.missing())).toList();
+    }
+  }
+
+  /** A purpose-bound read: the permitted fields, the names of those withheld, and the decision (C14). */
+  record Read(String id, String purpose, Map<String, String> fields, List<String> withheld, DecisionSummary decision) {}
+
+  /** What decided, in short. */
+  record DecisionSummary(String effect, List<String> rules, List<String> clauses) {
+    static DecisionSummary of(Decision d) {
+      return new DecisionSummary(d.effect().name().toLowerCase(Locale.ROOT), d.rules(), d.clauses());
+    }
+  }
+
+  /** The names of the fields a correction set (C35). */
+  record Corrected(List<String> corrected) {}
+
+  /** A message or posted content retained. */
+  record Retained(String id) {}
+
+  /** A consent as the API and the export show it (C19, C24). */
+  record Consent(
+      String id,
+      String purpose,
+      @Schemas.Nullable String recipient,
+      @JsonProperty("policy_version") int policyVersion,
+      @JsonProperty("granted_by") String grantedBy,
+      @JsonProperty("granted_at") Instant grantedAt,
+      @JsonProperty("withdrawn_at") @Schemas.Nullable Instant withdrawnAt,
+      @Schemas.Nullable String channel,
+      @JsonProperty("shown_sha256") @Schemas.Nullable String shownSha256) {
+    static Consent of(ConsentRecords.Consent c) {
+      return new Consent(c.id(), c.purpose(), c.recipient(), c.policyVersion(), c.grantedBy(), c.grantedAt(), c.withdrawnAt(), c.channel(), c.shownSha256());
+    }
+  }
+
+  /** A person's consents, oldest first, withdrawn ones included. */
+  record Consents(List<Consent> consents) {
+    static Consents of(List<ConsentRecords.Consent> all) {
+      return new Consents(all.stream().map(Consent::of).toList());
+    }
+  }
+
+  /** How many consents a withdrawal ended. */
+  record Withdrawn(int withdrawn) {}
+
+  /** A session begun: the person, the CSRF token their changes carry, and when it ends. */
+  record SignedIn(String subject, String csrf, @JsonProperty("expires_at") Instant expiresAt) {}
+
+  /** The person's own view of their data (C34). */
+  record Me(String id, Map<String, String> fields, List<String> services, List<Unavailable> unavailable, List<PersonRequest> requests) {}
+
+  /** A request of the person's (export, correction, erasure), with its deadline and when it was served. */
+  record PersonRequest(
+      String kind,
+      @JsonProperty("requested_at") Instant requestedAt,
+      Instant deadline,
+      @JsonProperty("served_at") @Schemas.Nullable Instant servedAt) {
+    static PersonRequest of(Map<String, Object> described) {
+      return new PersonRequest((String) described.get("kind"), (Instant) described.get("requested_at"), (Instant) described.get("deadline"),
+          (Instant) described.get("served_at"));
+    }
+  }
+
+  /** An erasure done: the person's id and how many records of each kind went. */
+  record Erasure(String erased, Map<String, Integer> counts) {}
+
+  /** Everything held about the person (C34): a document whose parts the domain decides, so open-ended here. */
+  record Export(@JsonValue Map<String, Object> document) {}
+
+  /** The newest audit entries. */
+  record AuditEntries(List<AuditEntry> entries) {}
+
+  /**
+   * One audit entry, its property names as the trail has always been served (camelCase, unlike the
+   * rest of the API); {@code seq} is 0 and the hashes null until the entry is sealed (C29).
+   */
+  record AuditEntry(
+      long seq, Instant at, String actorKind, String actorId, String action, String purpose, @Schemas.Nullable String subject,
+      List<String> categories, String effect, List<String> rules, List<String> clauses, @Schemas.Nullable String requestId,
+      @Schemas.Nullable String prevHash, @Schemas.Nullable String hash) {
+    static AuditEntry of(AuditLog.Entry e) {
+      return new AuditEntry(e.seq(), e.at(), e.actorKind(), e.actorId(), e.action(), e.purpose(), e.subject(), e.categories(), e.effect(), e.rules(),
+          e.clauses(), e.requestId(), e.prevHash(), e.hash());
+    }
+  }
+
+  /** The audit chain checked end to end (C29), its property names as it has always been served. */
+  record ChainCheck(boolean intact, long entries, long firstBrokenSeq, @Schemas.Nullable String detail) {}
+
+  /** A consent given is answered 201 with the consent, a withdrawal 200 with how many it ended. */
+  private static final Map<Integer, List<Class<? extends Record>>> GIVEN_OR_WITHDRAWN = Map.of(201, List.of(Consent.class), 200, List.of(Withdrawn.class));
+
   public List<Route> routes() {
     Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
     Set<Caller.Kind> serviceOrStaff = EnumSet.of(Caller.Kind.SERVICE, Caller.Kind.STAFF);
     Set<Caller.Kind> person = EnumSet.of(Caller.Kind.SUBJECT);
     return List.of(
-        new Route("post", "/api/v1/subjects", "subjects", "Register a person for the calling service (C2, C18, C22)", service, Set.of(), List.of(201), RegisterBody.class, this::register),
-        new Route("get", "/api/v1/subjects/{id}", "subjects", "Read a person's fields for a purpose (query: purpose, fields); only permitted fields come back (C14)", serviceOrStaff, Set.of(), List.of(200), null, this::read),
-        new Route("patch", "/api/v1/subjects/{id}", "subjects", "Correct a person's fields (C35)", service, Set.of(), List.of(200), CorrectBody.class, this::correctSubject),
-        new Route("post", "/api/v1/subjects/{id}/content", "subjects", "Retain a message or posted content for a purpose (C11)", service, Set.of(), List.of(201), ContentBody.class, this::content),
-        new Route("get", "/api/v1/subjects/{id}/consents", "consents", "A person's consents", service, Set.of(), List.of(200), null, this::subjectConsents),
-        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Record a consent or its withdrawal on the person's behalf (C19, C24)", service, Set.of(), List.of(201), ConsentBody.class, this::subjectConsent),
-        Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", SignInBody.class, this::signIn),
-        new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), null, this::signOut),
-        new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), null, this::me),
-        new Route("patch", "/api/v1/me", "people", "Correct my data (C35); needs X-CSRF-Token", person, Set.of(), List.of(200), CorrectBody.class, this::correctMe),
-        new Route("delete", "/api/v1/me", "people", "Erase me: my data key is destroyed and my data deleted; needs X-CSRF-Token", person, Set.of(), List.of(200), null, this::eraseMe),
-        new Route("get", "/api/v1/me/export", "people", "Everything held about me, as JSON (C34)", person, Set.of(), List.of(200), null, this::export),
-        new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), null, this::myConsents),
-        new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201), ConsentBody.class, this::myConsent),
-        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), null, this::audit),
-        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), null, this::verify));
+        new Route("post", "/api/v1/subjects", "subjects", "Register a person for the calling service (C2, C18, C22)", service, Set.of(), List.of(201), RegisterBody.class,
+            Route.json(201, Registered.class), this::register),
+        new Route("get", "/api/v1/subjects/{id}", "subjects", "Read a person's fields for a purpose (query: purpose, fields); only permitted fields come back (C14)", serviceOrStaff, Set.of(), List.of(200), null,
+            Route.json(200, Read.class), this::read),
+        new Route("patch", "/api/v1/subjects/{id}", "subjects", "Correct a person's fields (C35)", service, Set.of(), List.of(200), CorrectBody.class, Route.json(200, Corrected.class), this::correctSubject),
+        new Route("post", "/api/v1/subjects/{id}/content", "subjects", "Retain a message or posted content for a purpose (C11)", service, Set.of(), List.of(201), ContentBody.class,
+            Route.json(201, Retained.class), this::content),
+        new Route("get", "/api/v1/subjects/{id}/consents", "consents", "A person's consents", service, Set.of(), List.of(200), null, Route.json(200, Consents.class), this::subjectConsents),
+        // only the person gives a consent: a service's grant is refused (403), so its success is a withdrawal
+        new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Withdraw a consent on the person's behalf; a grant by a service is refused (C19, C24)", service,
+            Set.of(), List.of(200), ConsentBody.class, Route.json(200, Withdrawn.class), this::subjectConsent),
+        Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", SignInBody.class, SignedIn.class, this::signIn),
+        new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), null, Route.NO_JSON, this::signOut),
+        new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), null, Route.json(200, Me.class), this::me),
+        new Route("patch", "/api/v1/me", "people", "Correct my data (C35); needs X-CSRF-Token", person, Set.of(), List.of(200), CorrectBody.class, Route.json(200, Corrected.class), this::correctMe),
+        new Route("delete", "/api/v1/me", "people", "Erase me: my data key is destroyed and my data deleted; needs X-CSRF-Token", person, Set.of(), List.of(200), null,
+            Route.json(200, Erasure.class), this::eraseMe),
+        new Route("get", "/api/v1/me/export", "people", "Everything held about me, as JSON (C34)", person, Set.of(), List.of(200), null, Route.json(200, Export.class), this::export),
+        new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), null, Route.json(200, Consents.class), this::myConsents),
+        new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201, 200), ConsentBody.class,
+            GIVEN_OR_WITHDRAWN, this::myConsent),
+        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), null,
+            Route.json(200, AuditEntries.class), this::audit),
+        new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), null,
+            Route.json(200, ChainCheck.class), this::verify));
   }
 
   // ---- services ----
@@ -108,12 +226,7 @@ public final class VaultRoutes {
     if (!out.permitted()) {
       throw denied(out.decision());
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", out.value().id());
-    m.put("stored", out.value().stored());
-    m.put("declined", out.value().declined());
-    m.put("unavailable", out.value().unavailable());
-    ctx.status(201).header("Location", "/api/v1/subjects/" + out.value().id()).json(m);
+    ctx.status(201).header("Location", "/api/v1/subjects/" + out.value().id()).json(Registered.of(out.value()));
   }
 
   private void read(Context ctx) {
@@ -127,13 +240,7 @@ public final class VaultRoutes {
     if (!out.permitted()) {
       throw denied(out.decision());
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", ctx.pathParam("id"));
-    m.put("purpose", purpose);
-    m.put("fields", out.value().values());
-    m.put("withheld", out.value().withheld());
-    m.put("decision", summary(out.decision()));
-    ctx.json(m);
+    ctx.json(new Read(ctx.pathParam("id"), purpose, out.value().values(), out.value().withheld(), DecisionSummary.of(out.decision())));
   }
 
   private void correctSubject(Context ctx) throws IOException {
@@ -142,7 +249,7 @@ public final class VaultRoutes {
     if (!out.permitted()) {
       throw denied(out.decision());
     }
-    ctx.json(Map.of("corrected", out.value()));
+    ctx.json(new Corrected(out.value()));
   }
 
   private void content(Context ctx) throws IOException {
@@ -151,11 +258,11 @@ public final class VaultRoutes {
     if (!out.permitted()) {
       throw denied(out.decision());
     }
-    ctx.status(201).json(Map.of("id", out.value()));
+    ctx.status(201).json(new Retained(out.value()));
   }
 
   private void subjectConsents(Context ctx) {
-    ctx.json(Map.of("consents", platform.domain().consents().of(access(ctx), ctx.pathParam("id"))));
+    ctx.json(Consents.of(platform.domain().consents().of(access(ctx), ctx.pathParam("id"))));
   }
 
   private void subjectConsent(Context ctx) throws IOException {
@@ -165,9 +272,9 @@ public final class VaultRoutes {
   private void consent(Context ctx, String subject) throws IOException {
     ConsentBody body = bodies.read(ctx, ConsentBody.class);
     if (body.granted() == null || body.granted()) {
-      ctx.status(201).json(platform.domain().consents().grant(access(ctx), subject, body.purpose(), body.recipient(), "api"));
+      ctx.status(201).json(Consent.of(platform.domain().consents().grant(access(ctx), subject, body.purpose(), body.recipient(), "api")));
     } else {
-      ctx.json(Map.of("withdrawn", platform.domain().consents().withdraw(access(ctx), subject, body.purpose(), body.recipient())));
+      ctx.json(new Withdrawn(platform.domain().consents().withdraw(access(ctx), subject, body.purpose(), body.recipient())));
     }
   }
 
@@ -191,7 +298,7 @@ public final class VaultRoutes {
     CollectRoutes.attachBrowser(platform, ctx, subject.get());
     var session = platform.vault().startSession(subject.get());
     setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
-    ctx.json(Map.of("subject", subject.get(), "csrf", session.getValue().csrf(), "expires_at", session.getValue().expiresAt()));
+    ctx.json(new SignedIn(subject.get(), session.getValue().csrf(), session.getValue().expiresAt()));
   }
 
   private void signOut(Context ctx) {
@@ -209,14 +316,11 @@ public final class VaultRoutes {
   private void me(Context ctx) {
     Caller caller = ctx.attribute("caller");
     var read = platform.domain().subjects().read(access(ctx), caller.id(), Vocabulary.PROVIDE, List.of());
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", caller.id());
-    m.put("fields", read.permitted() ? read.value().values() : Map.of());
+    Map<String, String> fields = read.permitted() ? read.value().values() : Map.of();
     var account = platform.domain().subjects().account(access(ctx), caller.id());
-    m.put("services", account.services());
-    m.put("unavailable", platform.domain().subjects().unavailable(account.given()));
-    m.put("requests", platform.domain().subjects().requests(access(ctx), caller.id()));
-    ctx.json(m);
+    List<Unavailable> unavailable = Unavailable.of(platform.domain().subjects().unavailable(account.given()));
+    List<PersonRequest> requests = platform.domain().subjects().requests(access(ctx), caller.id()).stream().map(PersonRequest::of).toList();
+    ctx.json(new Me(caller.id(), fields, account.services(), unavailable, requests));
   }
 
   private void correctMe(Context ctx) throws IOException {
@@ -226,7 +330,7 @@ public final class VaultRoutes {
     if (!out.permitted()) {
       throw denied(out.decision());
     }
-    ctx.json(Map.of("corrected", out.value()));
+    ctx.json(new Corrected(out.value()));
   }
 
   private void eraseMe(Context ctx) {
@@ -236,7 +340,7 @@ public final class VaultRoutes {
       throw denied(out.decision());
     }
     setSessionCookie(ctx, "", 0);
-    ctx.json(Map.of("erased", out.value().subject(), "counts", out.value().counts()));
+    ctx.json(new Erasure(out.value().subject(), out.value().counts()));
   }
 
   private void export(Context ctx) {
@@ -245,7 +349,7 @@ public final class VaultRoutes {
       ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
       try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
         g.useDefaultPrettyPrinter();
-        json.writeValue(g, out); // the events are read, opened and written one at a time
+        json.writeValue(g, new Export(out)); // the events are read, opened and written one at a time
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
@@ -257,7 +361,7 @@ public final class VaultRoutes {
 
   private void myConsents(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    ctx.json(Map.of("consents", platform.domain().consents().of(access(ctx), caller.id())));
+    ctx.json(Consents.of(platform.domain().consents().of(access(ctx), caller.id())));
   }
 
   private void myConsent(Context ctx) throws IOException {
@@ -271,7 +375,7 @@ public final class VaultRoutes {
     int limit = intParam(ctx, "limit", 100, 1, 1000);
     String before = ctx.queryParam("before");
     Long beforeSeq = before == null ? null : (long) intParam(ctx, "before", 0, 1, Integer.MAX_VALUE);
-    ctx.json(Map.of("entries", platform.store().audit().recent(limit, beforeSeq)));
+    ctx.json(new AuditEntries(platform.store().audit().recent(limit, beforeSeq).stream().map(AuditEntry::of).toList()));
   }
 
   private void verify(Context ctx) {
@@ -280,7 +384,7 @@ public final class VaultRoutes {
       throw new HttpProblem(409, "audit-chain-broken", "The audit chain is broken", v.detail(),
           Map.of("entries", v.entries(), "first_broken_seq", v.firstBrokenSeq()));
     }
-    ctx.json(v);
+    ctx.json(new ChainCheck(v.intact(), v.entries(), v.firstBrokenSeq(), v.detail()));
   }
 
   // ---- helpers ----
@@ -300,14 +404,6 @@ public final class VaultRoutes {
     return new HttpProblem(403, "policy-denied", "Denied by the privacy policy",
         d.reasons().isEmpty() ? "the policy does not permit this" : d.reasons().get(0).detail(),
         Map.of("clauses", d.clauses(), "rules", d.rules()));
-  }
-
-  private static Map<String, Object> summary(Decision d) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("effect", d.effect().name().toLowerCase(java.util.Locale.ROOT));
-    m.put("rules", d.rules());
-    m.put("clauses", d.clauses());
-    return m;
   }
 
   private static int intParam(Context ctx, String name, int fallback, int min, int max) {
