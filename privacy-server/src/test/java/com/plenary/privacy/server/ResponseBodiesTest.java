@@ -70,6 +70,8 @@ class ResponseBodiesTest {
       Map.entry("post /api/v1/session", List.of("{\"email\":\"{email}\",\"password\":\"" + PASSWORD + "\"}")),
       Map.entry("patch /api/v1/me", List.of("{\"fields\":{\"name\":\"Corrected\"}}")),
       Map.entry("post /api/v1/me/consents", List.of("{\"purpose\":\"improve\"}", "{\"purpose\":\"improve\",\"granted\":false}")),
+      Map.entry("post /api/v1/messages", List.of("{\"subject_id\":\"{subject}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Shipped\",\"body\":\"On Tuesday.\"}")),
+      Map.entry("post /api/v1/messages/bulk", List.of("{\"subject_ids\":[\"{subject}\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Shipped\",\"body\":\"On Tuesday.\"}")),
       Map.entry("post /api/v1/events", List.of("{\"events\":[{\"subject\":\"{subject}\",\"type\":\"open\",\"page\":\"https://shop.example/\"}]}")),
       Map.entry("post /api/v1/partner-events", List.of("{\"events\":[{\"identifier\":\"acme-e-{n}\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}")),
       Map.entry("post /api/v1/staff/{id}/grants", List.of(
@@ -346,6 +348,9 @@ class ResponseBodiesTest {
     }
     if (before.endsWith("/reviews/")) {
       return callers.review();
+    }
+    if (before.endsWith("/unsubscribe/")) {
+      return callers.unsubscribeToken(person);
     }
     throw new AssertionError(operation(r) + ": no value for the path parameter {" + param + "}; add one to ResponseBodiesTest.value");
   }

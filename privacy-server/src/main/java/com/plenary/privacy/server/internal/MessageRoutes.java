@@ -13,7 +13,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +52,12 @@ public final class MessageRoutes {
       @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
 
   /** The same message to many people (up to 10,000); the idempotency key, when given, keys each person's message. */
+  /** A message queued: its id, and whether an earlier send with the same idempotency key queued it already. */
+  record Queued(String id, String status, boolean repeated) {}
+
+  /** A bulk send: how many were queued, and how many were refused by each rule; no one is named. */
+  record BulkQueued(int queued, Map<String, Integer> refused) {}
+
   record BulkBody(
       @JsonProperty("subject_ids") @JsonBodies.MinItems(1) @JsonBodies.Max(Messages.MAX_BULK)
       @JsonBodies.Example("[\"s-6f1c2b9e-0000-4000-8000-000000000001\"]") List<String> subjectIds,
@@ -68,14 +73,14 @@ public final class MessageRoutes {
         new Route("post", "/api/v1/messages", "messages",
             "Send a message to a person, decided before it is queued: marketing only with opt-in, "
                 + "nothing after an unsubscribe, nothing to a suppressed address, a per-person marketing limit (C16)",
-            service, Set.of(), List.of(202), MessageBody.class, this::send),
+            service, Set.of(), List.of(202), MessageBody.class, Route.json(202, Queued.class), this::send),
         new Route("post", "/api/v1/messages/bulk", "messages",
             "Send the same message to up to 10,000 people, each decided before it is queued; answers how many were queued and refused by rule, no personal data (C16)",
-            service, Set.of(), List.of(202), BulkBody.class, this::sendBulk),
+            service, Set.of(), List.of(202), BulkBody.class, Route.json(202, BulkQueued.class), this::sendBulk),
         new Route("get", "/unsubscribe/{token}", "messages", "The page of a message's unsubscribe link: asks to confirm; changes nothing (C16)",
-            Set.of(), Set.of(), List.of(200, 404), null, this::confirmPage),
+            Set.of(), Set.of(), List.of(200, 404), null, Route.NO_JSON, this::confirmPage),
         new Route("post", "/unsubscribe/{token}", "messages", "One-click unsubscribe (RFC 8058): no sign-in; the next message of that kind is not sent (C16)",
-            Set.of(), Set.of(), List.of(200, 404), null, this::unsubscribe));
+            Set.of(), Set.of(), List.of(200, 404), null, Route.NO_JSON, this::unsubscribe));
   }
 
   private void send(Context ctx) throws IOException {
@@ -94,11 +99,7 @@ public final class MessageRoutes {
       queuedCount.increment();
       queued.run();
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", accepted.id());
-    m.put("status", "queued");
-    m.put("repeated", accepted.repeated());
-    ctx.status(202).header("Location", "/api/v1/messages/" + accepted.id()).json(m);
+    ctx.status(202).json(new Queued(accepted.id(), "queued", accepted.repeated()));
   }
 
   private void sendBulk(Context ctx) throws IOException {
@@ -115,7 +116,7 @@ public final class MessageRoutes {
     if (bulk.queued() > 0) {
       queued.run();
     }
-    ctx.status(202).json(Map.of("queued", bulk.queued(), "refused", bulk.refused()));
+    ctx.status(202).json(new BulkQueued(bulk.queued(), bulk.refused()));
   }
 
   private Counter refusedCounter(String rule) {
