@@ -8,6 +8,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.internet.MimeMessage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -55,7 +56,7 @@ class MessagesCrashTest {
   @Test
   void C16_killMinus9DuringABulkSendDeliversEveryMessageAtMostOnceAndAllButTheOneInFlight() throws Exception {
     int smtpPort;
-    try (var s = new java.net.ServerSocket(0)) {
+    try (var s = new ServerSocket(0)) {
       smtpPort = s.getLocalPort();
     }
     GreenMail green = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));

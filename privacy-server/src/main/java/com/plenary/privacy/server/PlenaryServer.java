@@ -2,58 +2,90 @@ package com.plenary.privacy.server;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.Reason;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Refused;
-import com.plenary.privacy.domain.messages.MailTransport;
-import com.plenary.privacy.server.internal.MailSender;
-import com.plenary.privacy.server.internal.MessageRoutes;
-import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.messages.MailTransport;
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.policy.Action;
+import com.plenary.privacy.server.internal.AccountPages;
 import com.plenary.privacy.server.internal.Authenticator;
+import com.plenary.privacy.server.internal.Bodies;
+import com.plenary.privacy.server.internal.CollectRoutes;
+import com.plenary.privacy.server.internal.Collector;
+import com.plenary.privacy.server.internal.JettyProblems;
 import com.plenary.privacy.server.internal.JsonBodies;
+import com.plenary.privacy.server.internal.MailSender;
+import com.plenary.privacy.server.internal.MessageRoutes;
 import com.plenary.privacy.server.internal.OidcVerifier;
 import com.plenary.privacy.server.internal.OpenApi;
+import com.plenary.privacy.server.internal.ReviewRoutes;
 import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
-import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.server.internal.StaffRoutes;
+import com.plenary.privacy.server.internal.UnsubscribeTokens;
+import com.plenary.privacy.server.internal.VaultRoutes;
 import com.plenary.privacy.store.Credentials;
-import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.store.H2Files;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -78,7 +110,7 @@ public final class PlenaryServer implements Server {
   private final ObjectMapper json;
   private final Authenticator authenticator;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Counter permits = Counter.builder("plenary_decisions").tag("effect", "permit").register(metrics);
   private final Counter denials = Counter.builder("plenary_decisions").tag("effect", "deny").register(metrics);
@@ -86,19 +118,19 @@ public final class PlenaryServer implements Server {
   /** When the last request arrived (System.nanoTime), so a stop waits for the stream of arrivals to go quiet. */
   private volatile long lastArrival;
   private final List<Route> routes = new ArrayList<>();
-  private final List<String> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> registered = new CopyOnWriteArrayList<>();
   private final JsonBodies bodies;
   private final UnsubscribeTokens unsubscribeTokens;
   private volatile MailSender sender;
   private final Javalin app;
-  private final com.plenary.privacy.server.internal.Collector collector;
-  private final java.util.concurrent.ScheduledExecutorService jobs = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+  private final Collector collector;
+  private final ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "plenary-jobs");
     t.setDaemon(true);
     return t;
   });
 
-  private static final java.time.Duration QUIET = java.time.Duration.ofMillis(200);
+  private static final Duration QUIET = Duration.ofMillis(200);
 
   private PlenaryServer(Platform platform) {
     this.platform = platform;
@@ -106,23 +138,23 @@ public final class PlenaryServer implements Server {
     this.json = new ObjectMapper().registerModule(new JavaTimeModule())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     OidcVerifier oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc, config.demo());
     if (config.collectorJournal()) {
       platform.vault().usage().startJournal(config.collectorJournalDir(), config.collectorJournalSync());
     }
-    io.micrometer.core.instrument.Gauge.builder("plenary_collector_journal_lag", platform.vault().usage(), u -> u.journalLag())
+    Gauge.builder("plenary_collector_journal_lag", platform.vault().usage(), u -> u.journalLag())
         .description("Collected events durable in the journal and not yet in the table").register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_failures", platform.vault().usage(), u -> u.journalFailures())
+    FunctionCounter.builder("plenary_collector_journal_failures", platform.vault().usage(), u -> u.journalFailures())
         .description("Times moving journaled events into the table failed (each is retried)").register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_applied_events", platform.vault().usage(), u -> u.journalAppliedEvents())
+    FunctionCounter.builder("plenary_collector_journal_applied_events", platform.vault().usage(), u -> u.journalAppliedEvents())
         .description("Collected events moved from the journal into the table").register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("plenary_collector_journal_transactions", platform.vault().usage(), u -> u.journalTransactions())
+    FunctionCounter.builder("plenary_collector_journal_transactions", platform.vault().usage(), u -> u.journalTransactions())
         .description("Transactions that moved journaled events into the table (events over transactions: their mean size)").register(metrics);
-    this.collector = new com.plenary.privacy.server.internal.Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
-    io.micrometer.core.instrument.Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
+    this.collector = new Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
+    Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     // embedded H2 only: the file's size and how much of it is live (see operations.md, "H2 file size")
     fileGauges("data", platform.store()::fileUse);
     fileGauges("keys", platform.keyStore()::fileUse);
@@ -140,21 +172,21 @@ public final class PlenaryServer implements Server {
       cfg.jetty.host = config.host();
       // Jetty's graceful stop: connectors stop accepting, requests already in the handler finish (up to the grace)
       cfg.jetty.modifyServer(server -> {
-        server.setHandler(new org.eclipse.jetty.server.handler.GracefulHandler());
+        server.setHandler(new GracefulHandler());
         server.setStopTimeout(config.shutdownGrace().toMillis());
       });
       cfg.jetty.port = config.port();
       // requests Jetty refuses before Javalin sees them (bad request line or path, 414, 431) are problems too
-      cfg.jetty.modifyServer(server -> server.setErrorHandler(new com.plenary.privacy.server.internal.JettyProblems(this::protocolProblem, SECURITY_HEADERS)));
+      cfg.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems(this::protocolProblem, SECURITY_HEADERS)));
       cfg.events.handlerAdded(meta -> {
-        String method = String.valueOf(meta.getHttpMethod()).toLowerCase(java.util.Locale.ROOT);
+        String method = String.valueOf(meta.getHttpMethod()).toLowerCase(Locale.ROOT);
         if (!method.startsWith("before") && !method.startsWith("after")) {
           registered.add(method + " " + meta.getPath());
         }
       });
       cfg.routes.before(this::beforeEach);
       for (Route r : routes) {
-        io.javalin.http.Handler guarded = ctx -> guard(r, ctx);
+        Handler guarded = ctx -> guard(r, ctx);
         switch (r.method()) {
           case "get" -> cfg.routes.get(r.path(), guarded);
           case "post" -> cfg.routes.post(r.path(), guarded);
@@ -218,21 +250,21 @@ public final class PlenaryServer implements Server {
     }
   }
 
-  private void fileGauges(String store, java.util.function.Supplier<java.util.Optional<com.plenary.privacy.store.H2Files.FileUse>> read) {
+  private void fileGauges(String store, Supplier<Optional<H2Files.FileUse>> read) {
     // one look at the file (a pooled connection and a query) serves both gauges of a scrape
-    var use = recentFor(read, java.time.Duration.ofSeconds(1));
+    var use = recentFor(read, Duration.ofSeconds(1));
     if (use.get().isEmpty()) {
       return;
     }
-    io.micrometer.core.instrument.Gauge.builder("plenary_store_file_bytes", () -> use.get().map(f -> (double) f.bytes()).orElse(Double.NaN))
+    Gauge.builder("plenary_store_file_bytes", () -> use.get().map(f -> (double) f.bytes()).orElse(Double.NaN))
         .tag("store", store).description("Size of the embedded H2 database file").baseUnit("bytes").register(metrics);
-    io.micrometer.core.instrument.Gauge.builder("plenary_store_file_live_ratio", () -> use.get().map(f -> f.livePercent() / 100.0).orElse(Double.NaN))
+    Gauge.builder("plenary_store_file_live_ratio", () -> use.get().map(f -> f.livePercent() / 100.0).orElse(Double.NaN))
         .tag("store", store).description("Share of the embedded H2 file's chunk space that is live").register(metrics);
   }
 
   /** {@code read}, asked again only once its last answer is older than {@code fresh}. */
-  private static <T> java.util.function.Supplier<T> recentFor(java.util.function.Supplier<T> read, java.time.Duration fresh) {
-    return new java.util.function.Supplier<>() {
+  private static <T> Supplier<T> recentFor(Supplier<T> read, Duration fresh) {
+    return new Supplier<>() {
       private T last;
       private long readAt;
 
@@ -306,7 +338,7 @@ public final class PlenaryServer implements Server {
       s.stop(platform.config().shutdownGrace());
     }
     collector.close();
-    platform.vault().usage().stopJournal(java.time.Duration.ofSeconds(10));
+    platform.vault().usage().stopJournal(Duration.ofSeconds(10));
     sealAudit();
     LOG.info("stopped");
   }
@@ -331,18 +363,18 @@ public final class PlenaryServer implements Server {
         Route.json(200, WhoAmI.class), this::whoami));
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class,
         Route.json(200, List.of(Decided.class, Decisions.class)), this::decide));
-    routes.addAll(new com.plenary.privacy.server.internal.VaultRoutes(platform, json, bodies).routes());
-    routes.addAll(new com.plenary.privacy.server.internal.AccountPages(platform).routes());
-    routes.addAll(new com.plenary.privacy.server.internal.CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
+    routes.addAll(new VaultRoutes(platform, json, bodies).routes());
+    routes.addAll(new AccountPages(platform).routes());
+    routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
           Set.of(), Set.of(), List.of(204), null, Route.NO_JSON, ctx -> {
-            json.readValue(com.plenary.privacy.server.internal.Bodies.read(ctx, com.plenary.privacy.server.internal.CollectRoutes.MAX_BEACON_BYTES), Object.class);
+            json.readValue(Bodies.read(ctx, CollectRoutes.MAX_BEACON_BYTES), Object.class);
             ctx.status(204);
           }));
     }
-    routes.addAll(new com.plenary.privacy.server.internal.ReviewRoutes(platform, bodies).routes());
-    routes.addAll(new com.plenary.privacy.server.internal.StaffRoutes(platform, bodies).routes());
+    routes.addAll(new ReviewRoutes(platform, bodies).routes());
+    routes.addAll(new StaffRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),
@@ -470,12 +502,12 @@ public final class PlenaryServer implements Server {
    * refused. The actor is always the caller. A question about a person is asked through the enforcer
    * like any use, so it is audited and a person the caller cannot see is a 404.
    */
-  private void decide(Context ctx) throws java.io.IOException {
+  private void decide(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     JsonBodies.OneOrBatch<DecisionBody> body;
     try {
       body = bodies.readOneOrBatch(ctx, DecisionBody.class);
-    } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
+    } catch (UnrecognizedPropertyException e) {
       if ("facts".equals(e.getPropertyName())) {
         throw new InvalidInputException(JsonBodies.path(e.getPath()), "'facts' are not taken from the caller: the platform looks up consents, grants, "
             + "agreements and approvals itself; leave 'facts' out");
@@ -497,7 +529,7 @@ public final class PlenaryServer implements Server {
       if (action == null) {
         String at = batch ? "[" + i + "]." : "";
         throw new InvalidInputException(at + "action", at + "action must be one of "
-            + String.join(", ", java.util.Arrays.stream(Action.values()).map(a -> a.id()).toList()));
+            + String.join(", ", Arrays.stream(Action.values()).map(a -> a.id()).toList()));
       }
       actions.add(action);
     }
@@ -561,16 +593,16 @@ public final class PlenaryServer implements Server {
     if (!route.isPublic()) {
       // a person's session counts where there is no bearer credential: on a route for people it is the
       // caller; on any other it is a caller of the wrong kind (403), as a key of the wrong kind would be
-      String sessionCookie = ctx.header("Authorization") == null ? ctx.cookie(com.plenary.privacy.server.internal.VaultRoutes.SESSION_COOKIE) : null;
-      java.util.Optional<Caller> bySession = sessionCookie == null ? java.util.Optional.empty()
+      String sessionCookie = ctx.header("Authorization") == null ? ctx.cookie(VaultRoutes.SESSION_COOKIE) : null;
+      Optional<Caller> bySession = sessionCookie == null ? Optional.empty()
           : platform.vault().session(sessionCookie).map(s -> new Caller(Caller.Kind.SUBJECT, s.subjectId(), s.subjectId(), List.of(), null, s.csrf()));
       if (bySession.isPresent() && !route.callers().contains(Caller.Kind.SUBJECT)) {
         throw HttpProblem.forbidden("a signed-in person may not call this endpoint");
       }
       if (bySession.isPresent() && !route.method().equals("get")) {
         String token = ctx.header("X-CSRF-Token");
-        if (token == null || !java.security.MessageDigest.isEqual(token.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-            bySession.get().csrf().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+        if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+            bySession.get().csrf().getBytes(StandardCharsets.UTF_8))) {
           throw new HttpProblem(403, "csrf", "Missing or wrong CSRF token", "send the X-CSRF-Token header given at sign-in");
         }
       }
@@ -582,7 +614,7 @@ public final class PlenaryServer implements Server {
             : "the credential is not valid: it is unknown, revoked or expired");
       });
       if (!route.callers().contains(caller.kind())) {
-        throw HttpProblem.forbidden("a " + caller.kind().name().toLowerCase(java.util.Locale.ROOT) + " may not call this endpoint");
+        throw HttpProblem.forbidden("a " + caller.kind().name().toLowerCase(Locale.ROOT) + " may not call this endpoint");
       }
       if (caller.kind() == Caller.Kind.STAFF && !route.staffRoles().isEmpty() && route.staffRoles().stream().noneMatch(caller::hasRole)) {
         throw HttpProblem.forbidden("this endpoint needs one of the staff roles " + String.join(", ", route.staffRoles().stream().sorted().toList()));
@@ -591,7 +623,7 @@ public final class PlenaryServer implements Server {
     }
     if (route.jsonBody()) {
       String type = ctx.contentType();
-      if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
         throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
       }
     }
@@ -605,7 +637,7 @@ public final class PlenaryServer implements Server {
     int status = ctx.statusCode();
     // one timer per method, route and status, made once: building and registering one per request costs more than the timing
     timers.computeIfAbsent(method + ' ' + route + ' ' + status, k -> Timer.builder("plenary_http_requests").tag("method", method).tag("route", route)
-        .tag("status", String.valueOf(status)).register(metrics)).record((long) (ms * 1_000_000), java.util.concurrent.TimeUnit.NANOSECONDS);
+        .tag("status", String.valueOf(status)).register(metrics)).record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
     if (ACCESS.isInfoEnabled()) {
       ACCESS.info("{} {} {} {}ms", method, route, status, String.format("%.1f", ms));
     }
@@ -619,7 +651,7 @@ public final class PlenaryServer implements Server {
     h.put("Referrer-Policy", "no-referrer");
     h.put("X-Frame-Options", "DENY");
     h.put("Cache-Control", "no-store");
-    return java.util.Collections.unmodifiableMap(h);
+    return Collections.unmodifiableMap(h);
   }
 
   /** The problem document for a request Jetty refused itself. */
@@ -628,7 +660,7 @@ public final class PlenaryServer implements Server {
     try {
       return json.writeValueAsBytes(unreadable(status).body(id));
     } catch (JsonProcessingException impossible) {
-      return ("{\"type\":\"/problems/http-" + status + "\",\"status\":" + status + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return ("{\"type\":\"/problems/http-" + status + "\",\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
     }
   }
 
@@ -665,7 +697,7 @@ public final class PlenaryServer implements Server {
     if (e instanceof InvalidInputException i) {
       return new HttpProblem(400, "invalid-input", "Invalid input", i.getMessage(), i.field() == null ? Map.of() : Map.of("field", i.field()));
     }
-    if (e instanceof com.fasterxml.jackson.databind.JsonMappingException m && JsonBodies.problem(m) != null) {
+    if (e instanceof JsonMappingException m && JsonBodies.problem(m) != null) {
       // the body is JSON but not of the record's shape: the field is named by its path, the value never repeated
       return toProblem(JsonBodies.problem(m));
     }
@@ -688,7 +720,7 @@ public final class PlenaryServer implements Server {
     }
     Throwable protocol = protocolError(e);
     if (protocol != null) {
-      return unreadable(protocol instanceof org.eclipse.jetty.http.HttpException h ? h.getCode() : 400);
+      return unreadable(protocol instanceof HttpException h ? h.getCode() : 400);
     }
     if (e instanceof HttpResponseException h) {
       return switch (h.getStatus()) {
@@ -709,7 +741,7 @@ public final class PlenaryServer implements Server {
   /** Whether reading the request failed on the charset its Content-Type names (Jetty parses it on first use). */
   private static boolean unsupportedCharset(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof java.nio.charset.UnsupportedCharsetException || t instanceof java.nio.charset.IllegalCharsetNameException) {
+      if (t instanceof UnsupportedCharsetException || t instanceof IllegalCharsetNameException) {
         return true;
       }
     }
@@ -740,10 +772,10 @@ public final class PlenaryServer implements Server {
    */
   private static Throwable protocolError(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+      if (t instanceof HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
         return t;
       }
-      if (t instanceof org.eclipse.jetty.io.EofException) {
+      if (t instanceof EofException) {
         return t;
       }
     }

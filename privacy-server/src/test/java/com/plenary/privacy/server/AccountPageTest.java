@@ -2,6 +2,7 @@ package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** The privacy center in a real Chromium: register, see, correct, consent, export, erase, sign in again. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -32,9 +35,9 @@ class AccountPageTest {
   }
 
   /** Clicks a submit button and waits for the page that follows to say {@code done} (or fails with its text). */
-  private void submit(org.openqa.selenium.WebElement button, String done) {
+  private void submit(WebElement button, String done) {
     button.click();
-    new org.openqa.selenium.support.ui.WebDriverWait(browser, java.time.Duration.ofSeconds(10)).withMessage(() -> browser.getCurrentUrl() + "\n" + browser.findElement(By.tagName("body")).getText())
+    new WebDriverWait(browser, Duration.ofSeconds(10)).withMessage(() -> browser.getCurrentUrl() + "\n" + browser.findElement(By.tagName("body")).getText())
         .until(d -> d.getCurrentUrl().contains("done=" + done));
   }
 
@@ -87,7 +90,7 @@ class AccountPageTest {
     signIn.findElement(By.name("email")).sendKeys(email);
     signIn.findElement(By.name("password")).sendKeys("apollo guidance computer");
     signIn.findElement(By.cssSelector("button")).click();
-    var error = new org.openqa.selenium.support.ui.WebDriverWait(browser, java.time.Duration.ofSeconds(10))
+    var error = new WebDriverWait(browser, Duration.ofSeconds(10))
         .until(d -> d.findElements(By.cssSelector(".error")).stream().findFirst().orElse(null));
     assertThat(error.getText()).contains("not right");
   }

@@ -7,6 +7,7 @@ import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.Postgres;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 
 /** C29: what is written to disk holds no personal value in plain text, on H2 and in a pg_dump of PostgreSQL. */
@@ -83,7 +85,7 @@ class AtRestTest {
     assertThat(files.stream().filter(f -> f.getFileName().toString().equals("plenary.mv.db")).findFirst().map(f -> {
       try {
         return indexOf(Files.readAllBytes(f), "communicate.respond".getBytes(StandardCharsets.UTF_8));
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new AssertionError(e);
       }
     }).orElseThrow()).isNotEqualTo(-1);
@@ -159,7 +161,7 @@ class AtRestTest {
   }
 
   private static void unzip(Path zip, Path into) throws Exception {
-    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+    try (var in = new ZipInputStream(Files.newInputStream(zip))) {
       for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         Files.copy(in, into.resolve(Path.of(e.getName()).getFileName()));
       }

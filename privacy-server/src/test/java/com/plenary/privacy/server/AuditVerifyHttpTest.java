@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpResponse;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -29,8 +32,8 @@ class AuditVerifyHttpTest {
   void start() throws Exception {
     running = new Running();
     mail = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
-    var member = running.platform.vault().staff().add("Aud", "employee", List.of("auditor"), java.time.Instant.now());
-    auditor = "Bearer " + running.platform.issuer().issue(member.id(), java.time.Duration.ofMinutes(10));
+    var member = running.platform.vault().staff().add("Aud", "employee", List.of("auditor"), Instant.now());
+    auditor = "Bearer " + running.platform.issuer().issue(member.id(), Duration.ofMinutes(10));
   }
 
   @AfterAll
@@ -39,7 +42,7 @@ class AuditVerifyHttpTest {
   }
 
   private void tamper(String sql) throws Exception {
-    try (var c = java.sql.DriverManager.getConnection(running.platform.config().databaseUrl(), "sa", "")) {
+    try (var c = DriverManager.getConnection(running.platform.config().databaseUrl(), "sa", "")) {
       c.createStatement().executeUpdate(sql);
     }
   }

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.plenary.privacy.server.Callers.Credential;
 import com.plenary.privacy.server.Callers.Operation;
 import com.plenary.privacy.server.Callers.Person;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,7 +101,7 @@ class AuthorizationMatrixTest {
    */
   private static final List<KnownHole> KNOWN_HOLES = List.of();
 
-  private record KnownHole(String operation, java.util.function.Predicate<Cell> cells, String defect) {}
+  private record KnownHole(String operation, Predicate<Cell> cells, String defect) {}
 
   /** The world of one operation: two people registered by the owner service, a link of each, a grant, a report. */
   private final class World {
@@ -158,7 +161,7 @@ class AuthorizationMatrixTest {
   private Answer call(Operation op, Cell cell) throws Exception {
     String path = op.path();
     for (var e : cell.params().entrySet()) {
-      path = path.replace("{" + e.getKey() + "}", java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
+      path = path.replace("{" + e.getKey() + "}", URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
     }
     path += QUERIES.getOrDefault(op.toString(), "");
     String body = BODIES.get(op.toString());

@@ -11,10 +11,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Credentials of every kind of caller for a running server, minted the way operators and people get
@@ -27,7 +31,7 @@ final class Callers {
   /** The headers a caller sends; empty for no credential. */
   record Credential(String label, Map<String, String> headers) {
     String[] asArray() {
-      return headers.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray(String[]::new);
+      return headers.entrySet().stream().flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray(String[]::new);
     }
   }
 
@@ -129,15 +133,15 @@ final class Callers {
     HttpResponse<String> r = running.get("/openapi.json");
     assertThat(r.statusCode()).isEqualTo(200);
     JsonNode paths = json.readTree(r.body()).get("paths");
-    List<Operation> out = new java.util.ArrayList<>();
+    List<Operation> out = new ArrayList<>();
     paths.properties().forEach(p -> p.getValue().properties().forEach(m -> {
       JsonNode op = m.getValue();
       assertThat(op.has("x-callers")).as("%s %s names its callers", m.getKey(), p.getKey()).isTrue();
-      List<String> callers = new java.util.ArrayList<>();
+      List<String> callers = new ArrayList<>();
       op.get("x-callers").forEach(c -> callers.add(c.asText()));
-      List<String> roles = new java.util.ArrayList<>();
+      List<String> roles = new ArrayList<>();
       op.get("x-staff-roles").forEach(c -> roles.add(c.asText()));
-      out.add(new Operation(m.getKey().toUpperCase(java.util.Locale.ROOT), p.getKey(), List.copyOf(callers), List.copyOf(roles), op.has("requestBody")));
+      out.add(new Operation(m.getKey().toUpperCase(Locale.ROOT), p.getKey(), List.copyOf(callers), List.copyOf(roles), op.has("requestBody")));
     }));
     assertThat(out).hasSizeGreaterThan(20);
     return out;
@@ -150,8 +154,8 @@ final class Callers {
     }
 
     List<String> params() {
-      List<String> out = new java.util.ArrayList<>();
-      var m = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(path);
+      List<String> out = new ArrayList<>();
+      var m = Pattern.compile("\\{(\\w+)}").matcher(path);
       while (m.find()) {
         out.add(m.group(1));
       }

@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.platform.Engineers;
 import com.plenary.privacy.store.Credentials;
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -149,7 +153,7 @@ class CollectorHttpTest {
 
   private HttpResponse<String> chunked(String body, String cookie) throws Exception {
     HttpRequest r = HttpRequest.newBuilder(running.uri("/collect"))
-        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.getBytes(java.nio.charset.StandardCharsets.UTF_8))))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8))))
         .header("Content-Type", "text/plain;charset=UTF-8").header("User-Agent", CHROME_LINUX).header("Cookie", cookie).build();
     return running.http.send(r, HttpResponse.BodyHandlers.ofString());
   }
@@ -186,7 +190,7 @@ class CollectorHttpTest {
     HttpResponse<String> ok = running.postJson("/api/v1/events", "{\"events\":[" + good + "," + good + "]}", mail);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     assertThat(events()).isEqualTo(before + 2);
-    String many = "{\"events\":[" + String.join(",", java.util.Collections.nCopies(1001, good)) + "]}";
+    String many = "{\"events\":[" + String.join(",", Collections.nCopies(1001, good)) + "]}";
     assertThat(running.postJson("/api/v1/events", many, mail).statusCode()).isEqualTo(400);
     assertThat(Engineers.newest(running.platform, 1).get(0).get("details").toString()).contains("203.0.113.0");
   }
@@ -283,7 +287,7 @@ class CollectorHttpTest {
     for (int n = 0; n < 5; n++) {
       assertThat(beacon(BEACON, "Cookie", "pl_bid=MMMMMMMMMMMMMMMMMMMMMM; pl_consent=v1.p1.a1").headers().firstValue("X-Plenary-Recorded")).contains("yes");
     }
-    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (metric("plenary_collector_journal_applied_events_total") < appliedBefore + 5 && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.ConfigException;
 import com.plenary.privacy.platform.Platform;
@@ -82,7 +83,7 @@ class DataMapTest {
       var ok = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"us@example.org\",\"name\":\"U\"}}", key);
       assertThat(ok.statusCode()).isEqualTo(201);
       String id = json.readTree(ok.body()).get("id").asText();
-      var export = running.platform.domain().subjects().export(com.plenary.privacy.domain.Access.subject(id, null), id).value();
+      var export = running.platform.domain().subjects().export(Access.subject(id, null), id).value();
       assertThat(((Map<?, ?>) export.get("subject")).get("home_region")).isEqualTo("us");
     }
   }

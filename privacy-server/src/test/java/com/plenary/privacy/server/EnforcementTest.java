@@ -10,9 +10,12 @@ import com.plenary.privacy.store.AuditLog;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -124,8 +127,8 @@ class EnforcementTest {
 
   @Test
   void C19_aConsentGivenAtRegistrationIsRecordedWithWhatThePersonWasShown() throws Exception {
-    String shown = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest("May Plenary Mail use your address to develop new features?".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    String shown = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+        .digest("May Plenary Mail use your address to develop new features?".getBytes(StandardCharsets.UTF_8)));
     String email = "r" + System.nanoTime() + "@example.org";
     int keysBefore = running.platform.keyStore().count();
     HttpResponse<String> noEvidence = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ada\"},"

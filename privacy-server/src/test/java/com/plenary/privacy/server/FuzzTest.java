@@ -11,16 +11,22 @@ import com.plenary.privacy.server.Callers.Credential;
 import com.plenary.privacy.server.Callers.Operation;
 import com.plenary.privacy.server.Callers.Person;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +55,7 @@ class FuzzTest {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   /** A request whose wrong answer is a known defect in code that is someone else's to change right now. */
-  private record KnownDefect(String operation, java.util.function.Predicate<Request> matches, String defect) {}
+  private record KnownDefect(String operation, Predicate<Request> matches, String defect) {}
 
   /**
    * The known defects: each excludes exactly the requests it matches, and says so when they stop
@@ -65,7 +71,7 @@ class FuzzTest {
       if (pair.startsWith(name + "=")) {
         String v = pair.substring(name.length() + 1);
         try {
-          out.add(java.net.URLDecoder.decode(v, StandardCharsets.UTF_8));
+          out.add(URLDecoder.decode(v, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException badEscape) {
           out.add(v);
         }
@@ -100,7 +106,7 @@ class FuzzTest {
 
   private static long seed() {
     String given = System.getProperty("fuzz.seed", System.getenv("FUZZ_SEED"));
-    return given == null || given.isBlank() ? new java.security.SecureRandom().nextLong() : Long.parseLong(given.trim());
+    return given == null || given.isBlank() ? new SecureRandom().nextLong() : Long.parseLong(given.trim());
   }
 
   /** One request as it goes on the wire, and a short human description of it. */
@@ -110,7 +116,7 @@ class FuzzTest {
       headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
       head.append("Connection: close\r\n\r\n");
       byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
-      byte[] all = java.util.Arrays.copyOf(h, h.length + body.length);
+      byte[] all = Arrays.copyOf(h, h.length + body.length);
       System.arraycopy(body, 0, all, h.length, body.length);
       return all;
     }
@@ -186,7 +192,7 @@ class FuzzTest {
     try {
       JsonNode p = new ObjectMapper().readTree(r.body());
       return p.path("type").asText().startsWith("/problems/") && !p.path("title").asText().isBlank() && p.path("status").asInt() == r.status();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }
@@ -380,7 +386,7 @@ class FuzzTest {
       case 0 -> NODES.nullNode();
       case 1 -> NODES.booleanNode(random.nextBoolean());
       case 2 -> NODES.numberNode(pick(random, 0L, -1L, Long.MAX_VALUE, Long.MIN_VALUE, 4294967296L));
-      case 3 -> NODES.numberNode(new java.math.BigInteger("9".repeat(400)));
+      case 3 -> NODES.numberNode(new BigInteger("9".repeat(400)));
       case 4 -> NODES.numberNode(pick(random, 1.5e308, -0.0, 1e-320, 3.14));
       case 5 -> NODES.textNode("");
       case 6 -> NODES.textNode("x".repeat(pick(random, 255, 256, 321, 4097, 70_000)));

@@ -11,8 +11,10 @@ import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.store.Credentials;
 import jakarta.mail.internet.MimeMessage;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -351,10 +354,10 @@ class MessagesHttpTest {
   private HttpResponse<String> registerByForm(String email) throws Exception {
     HttpResponse<String> page = running.get("/account");
     String bid = page.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("pl_bid=")).findFirst().orElseThrow();
-    var csrf = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
+    var csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
     assertThat(csrf.find()).isTrue();
-    String form = "csrf=" + csrf.group(1) + "&email=" + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8)
-        + "&name=Ada&password=" + java.net.URLEncoder.encode("a long passphrase of theirs", java.nio.charset.StandardCharsets.UTF_8);
+    String form = "csrf=" + csrf.group(1) + "&email=" + URLEncoder.encode(email, StandardCharsets.UTF_8)
+        + "&name=Ada&password=" + URLEncoder.encode("a long passphrase of theirs", StandardCharsets.UTF_8);
     return running.http.send(HttpRequest.newBuilder(running.uri("/account/register")).header("Cookie", bid.substring(0, bid.indexOf(';')))
         .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
   }

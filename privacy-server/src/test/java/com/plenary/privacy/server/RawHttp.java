@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -48,7 +49,7 @@ final class RawHttp {
         for (int n; (n = in.read(buf)) >= 0; ) {
           all.write(buf, 0, n);
         }
-      } catch (java.net.SocketException reset) {
+      } catch (SocketException reset) {
         // a reset after the answer: keep what arrived
       }
       return parse(all.toByteArray());

@@ -2,6 +2,7 @@ package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
@@ -110,7 +111,7 @@ class RequestBodiesTest {
   }
 
   private static String wireName(RecordComponent c) {
-    var p = c.getAccessor().getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+    var p = c.getAccessor().getAnnotation(JsonProperty.class);
     return p == null ? c.getName() : p.value();
   }
 

@@ -2,6 +2,7 @@ package com.plenary.privacy.server;
 
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.testkit.Postgres;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,19 +21,19 @@ import java.util.Map;
  */
 final class Running implements AutoCloseable {
   final Path dir;
-  private final java.util.List<com.plenary.privacy.testkit.Postgres> schemas;
+  private final List<Postgres> schemas;
   final Platform platform;
   final PlenaryServer server;
   final HttpClient http = HttpClient.newHttpClient();
 
   Running(Map<String, String> config) throws IOException {
-    this(config, java.util.List.of());
+    this(config, List.of());
   }
 
-  private Running(Map<String, String> config, java.util.List<com.plenary.privacy.testkit.Postgres> schemas) throws IOException {
+  private Running(Map<String, String> config, List<Postgres> schemas) throws IOException {
     this.schemas = schemas;
     dir = Files.createTempDirectory("plenary-test");
-    Map<String, String> all = new java.util.HashMap<>(config);
+    Map<String, String> all = new HashMap<>(config);
     all.putIfAbsent("data_dir", dir.toString());
     all.putIfAbsent("server.port", "0");
     all.putIfAbsent("server.host", "127.0.0.1");
@@ -52,11 +55,11 @@ final class Running implements AutoCloseable {
     if (database.equals("h2")) {
       return new Running(config);
     }
-    com.plenary.privacy.testkit.Postgres data = com.plenary.privacy.testkit.Postgres.freshSchema();
-    com.plenary.privacy.testkit.Postgres keys = com.plenary.privacy.testkit.Postgres.freshSchema();
-    Map<String, String> all = new java.util.HashMap<>(config);
+    Postgres data = Postgres.freshSchema();
+    Postgres keys = Postgres.freshSchema();
+    Map<String, String> all = new HashMap<>(config);
     all.putAll(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()));
-    return new Running(all, java.util.List.of(data, keys));
+    return new Running(all, List.of(data, keys));
   }
 
   URI uri(String path) {
@@ -90,6 +93,6 @@ final class Running implements AutoCloseable {
   public void close() {
     server.stop();
     platform.close();
-    schemas.forEach(com.plenary.privacy.testkit.Postgres::close);
+    schemas.forEach(Postgres::close);
   }
 }

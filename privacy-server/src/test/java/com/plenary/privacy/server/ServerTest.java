@@ -6,7 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,11 +98,11 @@ class ServerTest {
   @Test
   void metricsGiveTheEmbeddedFilesSizeAndLiveShare() throws Exception {
     String body = running.get("/metrics").body();
-    java.nio.file.Path file = running.dir.resolve("plenary.mv.db");
-    assertThat(java.nio.file.Files.size(file)).isPositive();
+    Path file = running.dir.resolve("plenary.mv.db");
+    assertThat(Files.size(file)).isPositive();
     double reported = Double.parseDouble(body.lines().filter(l -> l.startsWith("plenary_store_file_bytes{store=\"data\"}")).findFirst().orElseThrow().split(" ")[1]);
     // the file only grows between the scrape and this read while the platform idles
-    assertThat(reported).isPositive().isLessThanOrEqualTo(java.nio.file.Files.size(file));
+    assertThat(reported).isPositive().isLessThanOrEqualTo(Files.size(file));
     assertThat(body).containsPattern("plenary_store_file_bytes\\{store=\"keys\"\\} [1-9]")
         .containsPattern("plenary_store_file_live_ratio\\{store=\"data\"\\} (0\\.[0-9]+|1\\.0)");
   }
@@ -117,7 +121,7 @@ class ServerTest {
    * The endpoints as the API documentation promises them, written out by hand: the served document
    * must hold exactly these, so an endpoint added, removed or renamed without a decision shows here.
    */
-  private static final java.util.Set<String> DOCUMENTED = java.util.Set.of(
+  private static final Set<String> DOCUMENTED = Set.of(
       "get /health/live", "get /health/ready", "get /metrics", "get /openapi.json", "get /api/v1/policy", "get /api/v1/whoami",
       "post /api/v1/decisions", "get /api/v1/services", "get /api/v1/partners", "get /api/v1/datamap",
       "post /api/v1/subjects", "get /api/v1/subjects/{id}", "patch /api/v1/subjects/{id}", "post /api/v1/subjects/{id}/content",
@@ -139,7 +143,7 @@ class ServerTest {
   @Test
   void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {
     JsonNode doc = body(running.get("/openapi.json"));
-    java.util.Set<String> served = new java.util.TreeSet<>();
+    Set<String> served = new TreeSet<>();
     for (var path : doc.path("paths").properties()) {
       path.getValue().properties().forEach(op -> served.add(op.getKey() + " " + path.getKey()));
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
@@ -70,7 +71,7 @@ class SignInThrottleHttpTest {
       int n = i;
       guesses.add(() -> apiSignIn(email, "guess number " + n));
     }
-    Map<Integer, Long> statuses = new java.util.TreeMap<>();
+    Map<Integer, Long> statuses = new TreeMap<>();
     for (var f : pool.invokeAll(guesses)) {
       statuses.merge(f.get(), 1L, Long::sum);
     }

@@ -7,7 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -115,7 +119,7 @@ class VaultHttpTest {
     assertThat(running.postJson("/api/v1/subjects", "{\"fields\":\"email\"}", mail).statusCode()).isEqualTo(400);
     assertThat(running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"e@example.org\",\"name\":\"N\"},\"admin\":true}", mail).statusCode()).isEqualTo(400);
     assertThat(running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"e@example.org\",\"name\":\"" + "N".repeat(300) + "\"}}", mail).statusCode()).isEqualTo(400);
-    byte[] invalidUtf8 = "{\"fields\":{\"email\":\"e@example.org\",\"name\":\"\u0000\"}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] invalidUtf8 = "{\"fields\":{\"email\":\"e@example.org\",\"name\":\"\u0000\"}}".getBytes(StandardCharsets.UTF_8);
     invalidUtf8[invalidUtf8.length - 5] = (byte) 0xC3;
     HttpResponse<String> bad = running.http.send(HttpRequest.newBuilder(running.uri("/api/v1/subjects")).POST(HttpRequest.BodyPublishers.ofByteArray(invalidUtf8))
         .header("Content-Type", "application/json").header("Authorization", "Bearer " + mail).build(), HttpResponse.BodyHandlers.ofString());
@@ -233,7 +237,7 @@ class VaultHttpTest {
   void C34_C3_anExportWithThousandsOfEventsHoldsEveryOne() throws Exception {
     Person p = register("Evelyn");
     String one = "{\"subject\":\"" + p.id() + "\",\"type\":\"open\",\"page\":\"https://mail.example/inbox\"}";
-    String batch = "{\"events\":[" + String.join(",", java.util.Collections.nCopies(1000, one)) + "]}";
+    String batch = "{\"events\":[" + String.join(",", Collections.nCopies(1000, one)) + "]}";
     for (int i = 0; i < 3; i++) {
       assertThat(running.postJson("/api/v1/events", batch, mail).statusCode()).isEqualTo(200);
     }
@@ -257,8 +261,8 @@ class VaultHttpTest {
   @Test
   void C29_auditorsVerifyTheAuditChain() throws Exception {
     register("Barbara");
-    var auditor = running.platform.vault().staff().add("Aud", "employee", List.of("auditor"), java.time.Instant.now());
-    String token = running.platform.issuer().issue(auditor.id(), java.time.Duration.ofMinutes(5));
+    var auditor = running.platform.vault().staff().add("Aud", "employee", List.of("auditor"), Instant.now());
+    String token = running.platform.issuer().issue(auditor.id(), Duration.ofMinutes(5));
     HttpResponse<String> v = running.get("/api/v1/audit/verify", "Authorization", "Bearer " + token);
     assertThat(v.statusCode()).isEqualTo(200);
     assertThat(body(v).get("intact").asBoolean()).isTrue();
@@ -270,16 +274,16 @@ class VaultHttpTest {
   @Test
   void C32_staffReadOnlyUnderAGrantInForceThatTheOfficerGaveAndCanEnd() throws Exception {
     Person p = register("Grace");
-    var support = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), java.time.Instant.now());
-    var officer = running.platform.vault().staff().add("Pat Officer", "employee", List.of("privacy-officer"), java.time.Instant.now());
-    String supportToken = "Bearer " + running.platform.issuer().issue(support.id(), java.time.Duration.ofMinutes(5));
-    String officerToken = "Bearer " + running.platform.issuer().issue(officer.id(), java.time.Duration.ofMinutes(5));
+    var support = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), Instant.now());
+    var officer = running.platform.vault().staff().add("Pat Officer", "employee", List.of("privacy-officer"), Instant.now());
+    String supportToken = "Bearer " + running.platform.issuer().issue(support.id(), Duration.ofMinutes(5));
+    String officerToken = "Bearer " + running.platform.issuer().issue(officer.id(), Duration.ofMinutes(5));
     String read = "/api/v1/subjects/" + p.id() + "?purpose=communicate.respond&fields=email";
     HttpResponse<String> before = running.get(read, "Authorization", supportToken);
     assertThat(before.statusCode()).as(before.body()).isEqualTo(403);
 
     String grants = "/api/v1/staff/" + support.id() + "/grants";
-    String until = java.time.Instant.now().plus(java.time.Duration.ofDays(1)).toString();
+    String until = Instant.now().plus(Duration.ofDays(1)).toString();
     String grant = "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"" + until + "\"}";
     // only the privacy officer grants; the member needs the role; the grant stays within what the role may open
     assertThat(running.send("POST", grants, "application/json", grant, "Authorization", supportToken).statusCode()).isEqualTo(403);
@@ -288,7 +292,7 @@ class VaultHttpTest {
     HttpResponse<String> outsideRole = running.send("POST", grants, "application/json", grant.replace("user.contact", "user.device"), "Authorization", officerToken);
     assertThat(outsideRole.statusCode()).isEqualTo(400);
     assertThat(outsideRole.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
-    assertThat(running.send("POST", grants, "application/json", grant.replace(until, java.time.Instant.now().plus(java.time.Duration.ofDays(91)).toString()),
+    assertThat(running.send("POST", grants, "application/json", grant.replace(until, Instant.now().plus(Duration.ofDays(91)).toString()),
         "Authorization", officerToken).statusCode()).isEqualTo(400);
     // each id once, and only ids the policy declares (an invented one under a grantable id is not one)
     for (String bad : List.of(grant.replace("[\"communicate.respond\"]", "[\"communicate.respond\",\"communicate.respond\"]"),

@@ -1,5 +1,8 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Conflict;
@@ -11,8 +14,11 @@ import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Field;
 import com.plenary.privacy.policy.Purpose;
 import com.plenary.privacy.policy.Service;
+import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.store.Vault;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -24,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The privacy center's pages for people (/account): register, sign in, see and correct their data,
@@ -32,7 +39,7 @@ import java.util.Set;
  * to the browser id cookie by {@link FormTokens}). Every change goes through the vault like the API does.
  */
 public final class AccountPages {
-  private static final java.util.regex.Pattern BROWSER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{22,43}");
+  private static final Pattern BROWSER_ID = Pattern.compile("[A-Za-z0-9_-]{22,43}");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Map<String, String> DONE = Map.of(
       "registered", "Welcome: your account is ready.", "signed-in", "You are signed in.", "signed-out", "You are signed out.",
@@ -66,7 +73,7 @@ public final class AccountPages {
         }));
   }
 
-  private static Route form(String path, String summary, io.javalin.http.Handler handler) {
+  private static Route form(String path, String summary, Handler handler) {
     return new Route("post", path, "pages", summary + "; an HTML form post with its CSRF token", Set.of(), Set.of(), List.of(303), null, Route.NO_JSON, handler);
   }
 
@@ -132,12 +139,12 @@ public final class AccountPages {
   private void exportPage(Context ctx) throws Exception {
     Optional<Vault.Session> session = session(ctx);
     if (session.isEmpty()) {
-      ctx.redirect("/account", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/account", HttpStatus.SEE_OTHER);
       return;
     }
     var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
-    var json = new com.fasterxml.jackson.databind.ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
-        .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writerWithDefaultPrettyPrinter();
+    var json = new ObjectMapper().registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writerWithDefaultPrettyPrinter();
     List<Pages.Row> sections = new ArrayList<>();
     if (out.permitted()) {
       for (var e : out.value().entrySet()) {
@@ -171,12 +178,12 @@ public final class AccountPages {
       // the same answer whether or not the address was registered before (issue 13, defect 6): the owner of the address learns which it was, by mail
       platform.domain().messages().notice(out.value().id(), null, Kind.TRANSACTIONAL, "Welcome to Plenary",
           "Your Plenary account is ready. Sign in at the privacy center with your email address and the password you chose.", ctx.attribute("request-id"));
-      ctx.redirect("/account?done=check-mail", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/account?done=check-mail", HttpStatus.SEE_OTHER);
     } catch (Conflict e) {
       platform.domain().messages().notice(null, String.valueOf(fields.get("email")), Kind.TRANSACTIONAL, "Someone tried to register with your address",
           "Someone asked to register a Plenary account with this email address, which already has one. If it was you, sign in at the privacy center "
               + "(or reset your password); if it was not, you need do nothing: no second account was made.", ctx.attribute("request-id"));
-      ctx.redirect("/account?done=check-mail", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/account?done=check-mail", HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
       anonymous(ctx, 400, "Register", null, e.getMessage());
     }
@@ -198,14 +205,14 @@ public final class AccountPages {
     }
     attempt.succeeded();
     startSession(ctx, subject.get());
-    ctx.redirect("/account?done=signed-in", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/account?done=signed-in", HttpStatus.SEE_OTHER);
   }
 
   private void signOut(Context ctx) {
     sessionWithCsrf(ctx);
     platform.vault().endSession(ctx.cookie(VaultRoutes.SESSION_COOKIE));
     VaultRoutes.setSessionCookie(ctx, "", 0);
-    ctx.redirect("/account?done=signed-out", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/account?done=signed-out", HttpStatus.SEE_OTHER);
   }
 
   private void correct(Context ctx) {
@@ -219,12 +226,12 @@ public final class AccountPages {
       }
     }
     if (changes.isEmpty()) {
-      ctx.redirect("/account", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/account", HttpStatus.SEE_OTHER);
       return;
     }
     try {
       platform.domain().subjects().correct(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), changes);
-      ctx.redirect("/account?done=corrected", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/account?done=corrected", HttpStatus.SEE_OTHER);
     } catch (InvalidInputException | Conflict e) {
       home(ctx, 400, s, null, e.getMessage());
     }
@@ -240,7 +247,7 @@ public final class AccountPages {
       } else {
         platform.domain().consents().grant(me, s.subjectId(), purpose == null ? "" : purpose, null, "privacy-center");
       }
-      ctx.redirect("/account?done=consent", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/account?done=consent", HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
       home(ctx, 400, s, null, e.getMessage());
     }
@@ -263,7 +270,7 @@ public final class AccountPages {
     } else {
       platform.domain().messages().resubscribe(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), kind);
     }
-    ctx.redirect("/account?done=subscriptions", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/account?done=subscriptions", HttpStatus.SEE_OTHER);
   }
 
   private void erase(Context ctx) {
@@ -274,7 +281,7 @@ public final class AccountPages {
     }
     platform.domain().subjects().erase(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId());
     VaultRoutes.setSessionCookie(ctx, "", 0);
-    ctx.redirect("/account?done=erased", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/account?done=erased", HttpStatus.SEE_OTHER);
   }
 
   // ---- sessions and CSRF ----
@@ -284,9 +291,9 @@ public final class AccountPages {
   }
 
   private Vault.Session sessionWithCsrf(Context ctx) {
-    Vault.Session s = session(ctx).orElseThrow(() -> com.plenary.privacy.server.HttpProblem.unauthorized("sign in first"));
+    Vault.Session s = session(ctx).orElseThrow(() -> HttpProblem.unauthorized("sign in first"));
     if (!same(ctx.formParam("csrf"), s.csrf())) {
-      throw new com.plenary.privacy.server.HttpProblem(403, "csrf", "Missing or wrong CSRF token", "reload the page and try again");
+      throw new HttpProblem(403, "csrf", "Missing or wrong CSRF token", "reload the page and try again");
     }
     return s;
   }
@@ -318,7 +325,7 @@ public final class AccountPages {
   private void checkAnonymousCsrf(Context ctx) {
     String browser = ctx.cookie(CollectRoutes.BROWSER_COOKIE);
     if (browser == null || !BROWSER_ID.matcher(browser).matches() || !formTokens.valid(browser, ctx.formParam("csrf"))) {
-      throw new com.plenary.privacy.server.HttpProblem(403, "csrf", "Missing or wrong CSRF token", "reload the page and try again");
+      throw new HttpProblem(403, "csrf", "Missing or wrong CSRF token", "reload the page and try again");
     }
   }
 

@@ -16,9 +16,11 @@ import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.store.UsageEvents;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.http.SameSite;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,11 +29,14 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -187,7 +192,7 @@ public final class CollectRoutes {
   // ---- the collector ----
 
   private void collect(Context ctx) throws Exception {
-    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+    String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
     if (!type.startsWith("text/plain") && !type.startsWith("application/json")) {
       throw new HttpProblem(415, "unsupported-media-type", "Unsupported media type", "send the beacon as text/plain or application/json");
     }
@@ -230,7 +235,7 @@ public final class CollectRoutes {
 
   /** What a request whose event could not be stored is told: the reason if it is a problem, else 503 to retry. */
   private static HttpProblem storeFailure(Throwable failure) {
-    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     if (cause instanceof HttpProblem p) {
       return p;
     }
@@ -292,7 +297,7 @@ public final class CollectRoutes {
         throw new InvalidInputException(name, name + " must be an http or https URL");
       }
       return s;
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       throw new InvalidInputException(name, name + " must be an http or https URL");
     }
   }
@@ -300,7 +305,7 @@ public final class CollectRoutes {
   // ---- service and partner events ----
 
   /** Reads every event of the batch first, so a bad one stores nothing, then stores them in one transaction. */
-  private <E> int storeBatch(List<E> events, java.util.function.BiFunction<E, String, UsageEvents.Event> reader) {
+  private <E> int storeBatch(List<E> events, BiFunction<E, String, UsageEvents.Event> reader) {
     List<UsageEvents.Event> out = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
       out.add(reader.apply(events.get(i), "events[" + i + "]"));
@@ -475,7 +480,7 @@ public final class CollectRoutes {
       setCookie(ctx, "pl_prefs", "", 0, false);
     }
     if (form) {
-      ctx.redirect("/privacy/cookies?saved=1", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/privacy/cookies?saved=1", HttpStatus.SEE_OTHER);
     } else {
       ctx.json(new ChoicesMade(preferences, analytics));
     }
@@ -501,7 +506,7 @@ public final class CollectRoutes {
     try {
       URI u = new URI(url);
       return u.getHost() == null ? null : u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       return null;
     }
   }
@@ -576,7 +581,7 @@ public final class CollectRoutes {
   }
 
   static void setCookie(Context ctx, String name, String value, int maxAge, boolean httpOnly) {
-    ctx.cookie(new io.javalin.http.Cookie(name, value, "/", maxAge, Requests.overHttps(ctx), httpOnly, null, SameSite.LAX));
+    ctx.cookie(new io.javalin.http.Cookie(name, value, "/", maxAge, Requests.overHttps(ctx), httpOnly, null, SameSite.LAX)); // qualified: Javalin's Cookie beside the policy's Cookie
   }
 
   private static String human(Duration d) {

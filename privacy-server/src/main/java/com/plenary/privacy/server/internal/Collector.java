@@ -10,7 +10,12 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +46,7 @@ public final class Collector implements AutoCloseable {
    * waits asynchronously), which must not happen on the writer: it would delay the next commit by a
    * whole group's answers.
    */
-  private final java.util.concurrent.ExecutorService replies;
+  private final ExecutorService replies;
   private final int replyThreads;
   private final Timer waited;
   private final Timer committed;
@@ -57,9 +62,9 @@ public final class Collector implements AutoCloseable {
     this.groups = DistributionSummary.builder("plenary_collector_group_size").description("Events per committed group")
         .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
     this.queue = new ArrayBlockingQueue<>(capacity);
-    java.util.concurrent.atomic.AtomicInteger named = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger named = new AtomicInteger();
     this.replyThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
-    this.replies = java.util.concurrent.Executors.newFixedThreadPool(replyThreads, r -> {
+    this.replies = Executors.newFixedThreadPool(replyThreads, r -> {
       Thread t = new Thread(r, "plenary-reply-" + named.getAndIncrement());
       t.setDaemon(true);
       return t;
@@ -143,7 +148,7 @@ public final class Collector implements AutoCloseable {
   }
 
   /** Hands the group's completions to the reply threads in one slice each (a task per answer cost more than the answer). */
-  private void reply(List<Pending> batch, java.util.function.Consumer<Pending> completion) {
+  private void reply(List<Pending> batch, Consumer<Pending> completion) {
     List<Pending> all = List.copyOf(batch); // the writer reuses its list for the next group
     int slice = (all.size() + replyThreads - 1) / replyThreads;
     for (int from = 0; from < all.size(); from += slice) {
@@ -151,7 +156,7 @@ public final class Collector implements AutoCloseable {
       Runnable task = () -> part.forEach(completion);
       try {
         replies.execute(task);
-      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      } catch (RejectedExecutionException stopped) {
         task.run();
       }
     }

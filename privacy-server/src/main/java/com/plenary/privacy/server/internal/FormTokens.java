@@ -4,8 +4,11 @@ import com.plenary.privacy.PlenaryException;
 import com.plenary.privacy.store.OwnerOnly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -41,10 +44,10 @@ final class FormTokens {
         try {
           // never over a key another process made meanwhile: its tokens are already on pages
           Files.createLink(file, tmp);
-        } catch (java.nio.file.FileAlreadyExistsException made) {
+        } catch (FileAlreadyExistsException made) {
           // theirs is the key
-        } catch (UnsupportedOperationException | java.nio.file.FileSystemException noLinks) {
-          Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (UnsupportedOperationException | FileSystemException noLinks) {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         } finally {
           Files.deleteIfExists(tmp);
         }

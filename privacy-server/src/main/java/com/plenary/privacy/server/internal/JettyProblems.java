@@ -1,5 +1,6 @@
 package com.plenary.privacy.server.internal;
 
+import com.plenary.privacy.Ids;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -38,7 +39,7 @@ public final class JettyProblems extends ErrorHandler {
 
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
-    String id = com.plenary.privacy.Ids.timeOrdered().toString();
+    String id = Ids.timeOrdered().toString();
     byte[] body = problem.apply(code, id);
     HttpFields.Mutable fields = response.getHeaders();
     fields.put("X-Request-Id", id);

@@ -11,11 +11,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.plenary.privacy.InvalidInputException;
@@ -26,11 +26,14 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * JSON request bodies bound to records. A body is one record (see {@link Route#body()}): Jackson binds
@@ -190,14 +193,14 @@ public final class JsonBodies {
   }
 
   /** A record component as the check needs it, looked up once per record class. */
-  private record Component(java.lang.reflect.Method accessor, String name, boolean optional, Max max, MinItems min) {}
+  private record Component(Method accessor, String name, boolean optional, Max max, MinItems min) {}
 
   private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
     @Override
     protected List<Component> computeValue(Class<?> type) {
-      List<Component> out = new java.util.ArrayList<>();
+      List<Component> out = new ArrayList<>();
       for (RecordComponent c : type.getRecordComponents()) {
-        java.lang.reflect.Method accessor = c.getAccessor();
+        Method accessor = c.getAccessor();
         accessor.trySetAccessible(); // a body record may be private to its handler's class
         out.add(new Component(accessor, name(c), c.getAnnotation(Optional.class) != null, c.getAnnotation(Max.class), c.getAnnotation(MinItems.class)));
       }
@@ -297,7 +300,7 @@ public final class JsonBodies {
     return new InvalidInputException(path, path + " is not a value of the right type and size");
   }
 
-  private static final java.util.regex.Pattern FIELD_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
 
   private static String parent(List<JsonMappingException.Reference> refs) {
     return path(refs.subList(0, refs.size() - 1));

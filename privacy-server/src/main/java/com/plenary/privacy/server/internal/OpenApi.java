@@ -1,9 +1,12 @@
 package com.plenary.privacy.server.internal;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The OpenAPI 3.1 document, generated from the route table: each operation with its callers, its
@@ -28,17 +31,17 @@ public final class OpenApi {
       if (!r.isPublic()) {
         op.put("security", List.of(Map.of("bearer", List.of())));
         StringBuilder who = new StringBuilder("Callers: ");
-        who.append(String.join(", ", r.callers().stream().map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList()));
+        who.append(String.join(", ", r.callers().stream().map(k -> k.name().toLowerCase(Locale.ROOT)).sorted().toList()));
         if (!r.staffRoles().isEmpty()) {
           who.append(" (staff roles: ").append(String.join(", ", r.staffRoles().stream().sorted().toList())).append(")");
         }
         op.put("description", who.toString());
       }
       // the same, for machines (the fuzz and authorisation tests read them): empty means public
-      op.put("x-callers", r.callers().stream().map(k -> k.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList());
+      op.put("x-callers", r.callers().stream().map(k -> k.name().toLowerCase(Locale.ROOT)).sorted().toList());
       op.put("x-staff-roles", r.staffRoles().stream().sorted().toList());
-      List<Map<String, Object>> params = new java.util.ArrayList<>();
-      var m = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(r.path());
+      List<Map<String, Object>> params = new ArrayList<>();
+      var m = Pattern.compile("\\{(\\w+)}").matcher(r.path());
       while (m.find()) {
         params.add(Map.of("name", m.group(1), "in", "path", "required", true, "schema", Map.of("type", "string")));
       }

@@ -19,6 +19,7 @@ import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -351,7 +352,7 @@ public final class VaultRoutes {
         g.useDefaultPrettyPrinter();
         json.writeValue(g, new Export(out)); // the events are read, opened and written one at a time
       } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
+        throw new UncheckedIOException(e);
       }
     });
     if (!d.permits()) {
