@@ -22,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,6 +55,9 @@ public final class Messages {
   public static final int MAX_BODY = 100_000;
   /** The most people one bulk send may name. */
   public static final int MAX_BULK = 10_000;
+  /** People decided and queued in one transaction of a bulk send: its commit is paid once for them all. */
+  static final int BULK_GROUP = 100;
+  private static final String QUEUED = " queued";
   /** The rule of a refusal for an address on the suppression list. */
   public static final String SUPPRESSED = "suppression-list";
   /** The rule of a refusal after the person unsubscribed from the kind (the policy's own prohibition for marketing). */
@@ -121,7 +126,8 @@ public final class Messages {
 
   /**
    * Decides and queues the same message to each of {@code subjectIds} (at most {@link #MAX_BULK}),
-   * each person in a transaction of their own; answers counts only. A person the caller cannot see is
+   * each person decided and audited on their own, {@link #BULK_GROUP} of them a transaction (a failure
+   * of the database loses only the group it happens in); answers counts only. A person the caller cannot see is
    * counted under {@code not-visible}. With an idempotency key, each person's message is keyed by it
    * and their id, so a repeated bulk send queues nothing twice.
    */
@@ -130,25 +136,36 @@ public final class Messages {
     if (subjectIds == null || subjectIds.isEmpty() || subjectIds.size() > MAX_BULK) {
       throw new InvalidInputException("subject_ids", "name from 1 to " + MAX_BULK + " people");
     }
+    List<String> people = new ArrayList<>(new LinkedHashSet<>(subjectIds));
     int queued = 0;
     Map<String, Integer> refused = new TreeMap<>();
-    for (String id : new LinkedHashSet<>(subjectIds)) {
-      String key = template.idempotencyKey() == null ? null : hashKey(template.idempotencyKey() + "\n" + id);
-      try {
-        Result result = storage.inTransaction(w -> {
-          visibility.require(w, by, id, "message", template.purpose());
-          return queue(w, by, id, kind, template, key);
-        });
-        if (result.refused() != null) {
-          refused.merge(result.refused().rule(), 1, Integer::sum);
-        } else if (!result.accepted().repeated()) {
-          queued++;
+    for (int from = 0; from < people.size(); from += BULK_GROUP) {
+      List<String> group = new ArrayList<>(people.subList(from, Math.min(people.size(), from + BULK_GROUP)));
+      // one lock order for every bulk send, so two of them never wait on each other in a circle
+      Collections.sort(group);
+      Map<String, Integer> counts = storage.inTransaction(w -> {
+        Map<String, Integer> c = new TreeMap<>();
+        for (String id : group) {
+          String key = template.idempotencyKey() == null ? null : hashKey(template.idempotencyKey() + "\n" + id);
+          try {
+            visibility.require(w, by, id, "message", template.purpose());
+            Result result = queue(w, by, id, kind, template, key);
+            if (result.refused() != null) {
+              c.merge(result.refused().rule(), 1, Integer::sum);
+            } else if (!result.accepted().repeated()) {
+              c.merge(QUEUED, 1, Integer::sum);
+            }
+          } catch (NotFound e) {
+            c.merge(Enforcer.NOT_VISIBLE, 1, Integer::sum);
+          } catch (Conflict e) {
+            c.merge(e.getMessage().startsWith("this idempotency key") ? "idempotency-key-reused" : "no-address", 1, Integer::sum);
+          }
         }
-      } catch (NotFound e) {
-        refused.merge(Enforcer.NOT_VISIBLE, 1, Integer::sum);
-      } catch (Conflict e) {
-        refused.merge("no-address", 1, Integer::sum);
-      }
+        return c;
+      });
+      queued += counts.getOrDefault(QUEUED, 0);
+      counts.remove(QUEUED);
+      counts.forEach((rule, n) -> refused.merge(rule, n, Integer::sum));
     }
     return new Bulk(queued, refused);
   }
@@ -204,12 +221,12 @@ public final class Messages {
       return refused(w, by, subjectId, r.purpose(), RATE_LIMIT, "the person has had " + limits.marketingPerPerson() + " marketing messages within "
           + limits.marketingWindow().toDays() + " days, the most the platform sends");
     }
+    if (!w.people().fieldCategories(subjectId).containsKey("email")) {
+      throw new Conflict("the person has no email address on file, so no message can reach them");
+    }
     Decision d = enforcer.decide(w, by, Use.of("message", Action.MESSAGE, r.purpose(), subjectId, List.of(Vocabulary.EMAIL)));
     if (!d.permits()) {
       return new Result(null, refusal(d));
-    }
-    if (!w.people().fieldCategories(subjectId).containsKey("email")) {
-      throw new Conflict("the person has no email address on file, so no message can reach them");
     }
     String id = "msg-" + Ids.timeOrdered();
     out.add(new MessageRecords.Queued(id, subjectId, by.id(), kind.id(), r.purpose(), key, r.subject(), r.body(), now), now);
