@@ -18,7 +18,13 @@ done
 for b in before after; do
   for _ in $(seq 1 90); do curl -fs "http://127.0.0.1:${ports[$b]}/health/ready" >/dev/null && break; sleep 1; done
   keys[$b]="$("${roots[$b]}/plenary" --data-dir "${dirs[$b]}" service add web --json | sed -E 's/.*"key":"([^"]+)".*/\1/')"
-  PLENARY_KEY="${keys[$b]}" wrk -t2 -c32 -d10s -s "$lua" "http://127.0.0.1:${ports[$b]}/api/v1/decisions" >/dev/null
+done
+# warm-up: both endpoints of both builds, twice over, until the JIT has settled
+for _ in 1 2; do
+  for b in before after; do
+    wrk -t2 -c32 -d10s "http://127.0.0.1:${ports[$b]}/health/live" >/dev/null
+    PLENARY_KEY="${keys[$b]}" wrk -t2 -c32 -d10s -s "$lua" "http://127.0.0.1:${ports[$b]}/api/v1/decisions" >/dev/null
+  done
 done
 rate() { awk '/Requests\/sec/ {print $2}'; }
 printf '%-7s %-6s %12s %12s %7s\n' build round ceiling decisions ratio

@@ -98,8 +98,10 @@ public final class Credentials {
     if (key == null || key.length() < 16 || key.length() > 200) {
       return Optional.empty();
     }
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM credential WHERE key_hash = :hash AND revoked_at IS NULL AND (demo = FALSE OR :demo)")
-        .bind("hash", hash(key)).bind("demo", demoAllowed).map((rs, ctx) -> read(rs)).findOne());
+    // the demo flag is judged here, not in SQL: an OR in the condition cost every authenticated request a slower plan
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM credential WHERE key_hash = :hash AND revoked_at IS NULL")
+        .bind("hash", hash(key)).map((rs, ctx) -> demoAllowed || !rs.getBoolean("demo") ? Optional.of(read(rs)) : Optional.<Credential>empty())
+        .findOne().flatMap(c -> c));
   }
 
   /** Revokes every active demo key; returns how many. */
