@@ -29,6 +29,9 @@ public interface PersonRecords {
   /** Whether someone other than {@code except} (null: anyone) is registered with this email. */
   boolean emailTaken(String email, String except);
 
+  /** Adds a field of a person just created (its email indexed as the person was made). */
+  void add(String id, String field, String category, String value, Instant at);
+
   /** Sets (or replaces) one field's value; {@code email} also moves the person's blind email index. */
   void put(String id, String field, String category, String value, Instant at);
 

@@ -74,8 +74,11 @@ final class JdbcWork implements Work {
     if (subject == null) {
       return Facts.at(now).staff(by.staff()).build();
     }
-    int version = accepting >= 0 ? accepting
-        : h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
+    if (accepting >= 0) {
+      // a person being registered: no row of theirs exists yet (no consent, no unsubscription), and they accept the version in force
+      return Facts.at(now).subjectPolicyVersion(accepting).staff(by.staff()).build();
+    }
+    int version = h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
     List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent WHERE subject_id = :s AND withdrawn_at IS NULL")
         .bind("s", subject).map((rs, ctx) -> new Facts.Consent(rs.getString(1), rs.getString(2), rs.getInt(3))).list();
     // the conditions of the message gateway's prohibitions (C16): unsubscribed from marketing, on the suppression list
@@ -185,6 +188,12 @@ final class JdbcWork implements Work {
     public boolean emailTaken(String email, String except) {
       return h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i" + (except == null ? "" : " AND id <> :id"))
           .bind("i", keys.emailIndex(email)).bind("id", except).mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public void add(String id, String field, String category, String value, Instant at) {
+      h.createUpdate("INSERT INTO subject_field (subject_id, field, category, ciphertext, updated_at) VALUES (:s, :f, :c, :ct, :at)")
+          .bind("s", id).bind("f", field).bind("c", category).bind("ct", key(id).seal(field, value)).bind("at", utc(at)).execute();
     }
 
     @Override

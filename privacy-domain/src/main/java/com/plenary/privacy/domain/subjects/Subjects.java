@@ -154,7 +154,7 @@ public final class Subjects {
         throw new Conflict("a person with this email address is already registered; they can sign in and add the service");
       }
       w.people().create(new Person(id, home, policy.version(), now), email, passwordHash, service);
-      values.forEach((field, value) -> w.people().put(id, field, policy.field(field).category(), value, now));
+      values.forEach((field, value) -> w.people().add(id, field, policy.field(field).category(), value, now));
       Access person = Access.subject(id, by.requestId());
       for (GivenAtRegistration c : given) {
         consents.record(w, person, id, c.purpose(), c.recipient(), "registration", c.shownSha256(), now);
