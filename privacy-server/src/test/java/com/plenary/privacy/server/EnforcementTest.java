@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -284,5 +285,49 @@ class EnforcementTest {
         .allSatisfy(e -> assertThat(e.rules()).as(e.toString()).isNotEmpty().allSatisfy(rule -> assertThat(deciding).contains(rule)));
     // what is not a decision says so
     assertThat(entries).filteredOn(e -> e.action().equals("consent")).extracting(AuditLog.Entry::effect).contains("recorded", "deny");
+  }
+
+  @Test
+  void C29_registeringAnAddressThatIsRegisteredAlreadyAnswersAsANewOneAndTellsOnlyItsOwner() throws Exception {
+    String email = "taken" + System.nanoTime() + "@example.org";
+    String password = "the owner's own passphrase";
+    HttpResponse<String> owner = running.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Owner\"},\"password\":\"" + password + "\"}", mail);
+    assertThat(owner.statusCode()).as(owner.body()).isEqualTo(201);
+    String ownerId = body(owner).get("id").asText();
+    String fresh = "fresh" + System.nanoTime() + "@example.org";
+    HttpResponse<String> forFresh = running.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + fresh + "\",\"name\":\"Someone\",\"address\":\"2 Other Street\"}}", shop);
+    HttpResponse<String> forTaken = running.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Someone\",\"address\":\"2 Other Street\"}}", shop);
+    // the same answer either way: status, shape, and nothing that names the other person
+    assertThat(forTaken.statusCode()).as(forTaken.body()).isEqualTo(forFresh.statusCode()).isEqualTo(201);
+    JsonNode taken = body(forTaken);
+    JsonNode untaken = body(forFresh);
+    assertThat(taken.get("id").asText()).isNotEqualTo(ownerId);
+    assertThat(fieldNames(taken)).isEqualTo(fieldNames(untaken));
+    assertThat(taken.get("stored")).isEqualTo(untaken.get("stored"));
+    assertThat(forTaken.body()).doesNotContain(ownerId).doesNotContain("Owner");
+    // the shop's record holds what the shop sent, and nothing of the owner's
+    HttpResponse<String> read = running.get("/api/v1/subjects/" + taken.get("id").asText() + "?purpose=provide", "Authorization", "Bearer " + shop);
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+    assertThat(body(read).get("fields").get("name").asText()).isEqualTo("Someone");
+    assertThat(running.get("/api/v1/subjects/" + ownerId + "?purpose=provide", "Authorization", "Bearer " + shop).statusCode()).isEqualTo(404);
+    // the owner still signs in to their own account, and is told through the message gateway; the new record is not reachable by the address
+    HttpResponse<String> signIn = running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", null);
+    assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+    assertThat(body(signIn).toString()).doesNotContain(taken.get("id").asText());
+    assertThat(running.platform.domain().messages().newest(null, 100_000)).as("a notice to the owner of the address")
+        .anySatisfy(m -> {
+          assertThat(m.subjectId()).isEqualTo(ownerId);
+          assertThat(m.kind()).isEqualTo("transactional");
+        })
+        .noneSatisfy(m -> assertThat(m.subjectId()).isEqualTo(taken.get("id").asText()));
+  }
+
+  private static List<String> fieldNames(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    n.fieldNames().forEachRemaining(out::add);
+    return out;
   }
 }

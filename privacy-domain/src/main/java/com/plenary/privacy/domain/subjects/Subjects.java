@@ -56,7 +56,12 @@ public final class Subjects {
 
   public record Unavailable(String service, List<String> missing) {}
 
-  public record Registered(String id, List<String> stored, List<String> declined, List<Unavailable> unavailable) {}
+  /**
+   * A registration's answer. {@code addressInUse}: the email address given was another person's
+   * already, so this registration was kept apart from theirs (see {@link #register(Access, String, Map, String, String, List, boolean)});
+   * never shown to the caller, whose answer must not tell the two cases apart.
+   */
+  public record Registered(String id, List<String> stored, List<String> declined, List<Unavailable> unavailable, boolean addressInUse) {}
 
   /** Fields read for a purpose: those the decision permits, and the names of those withheld. */
   public record Fields(Map<String, String> values, List<String> withheld) {}
@@ -100,6 +105,19 @@ public final class Subjects {
    */
   public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region,
       List<GivenAtRegistration> given) {
+    return register(by, service, fields, password, region, given, false);
+  }
+
+  /**
+   * As {@link #register(Access, String, Map, String, String, List)}; with {@code apartWhenAddressInUse}, an
+   * email address that is another person's already is no conflict (which would tell the caller that the
+   * address is registered, issue 13): the registration is made as for a new address, with what the
+   * caller sent, but kept apart from the other person's — its address is not indexed, so it never signs
+   * in and never reaches the other's data — and the answer says {@code addressInUse} for the caller's
+   * front end to tell the address's owner, never the caller.
+   */
+  public Outcome<Registered> register(Access by, String service, Map<String, ?> fields, String password, String region,
+      List<GivenAtRegistration> given, boolean apartWhenAddressInUse) {
     for (int i = 0; i < given.size(); i++) {
       GivenAtRegistration c = given.get(i);
       try {
@@ -150,17 +168,18 @@ public final class Subjects {
       }
       Instant now = enforcer.clock().instant();
       String email = values.get("email");
-      if (email != null && w.people().emailTaken(email, null)) {
+      boolean inUse = email != null && w.people().emailTaken(email, null);
+      if (inUse && !apartWhenAddressInUse) {
         throw new Conflict("a person with this email address is already registered; they can sign in and add the service");
       }
-      w.people().create(new Person(id, home, policy.version(), now), email, passwordHash, service);
+      w.people().create(new Person(id, home, policy.version(), now), inUse ? null : email, inUse ? null : passwordHash, service);
       values.forEach((field, value) -> w.people().add(id, field, policy.field(field).category(), value, now));
       Access person = Access.subject(id, by.requestId());
       for (GivenAtRegistration c : given) {
         consents.record(w, person, id, c.purpose(), c.recipient(), "registration", c.shownSha256(), now);
       }
       List<String> declined = s.optional().stream().filter(f -> !values.containsKey(f)).toList();
-      return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet())));
+      return new Outcome<>(d, new Registered(id, List.copyOf(values.keySet()), declined, unavailable(values.keySet()), inUse));
     });
   }
 

@@ -9,6 +9,7 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
@@ -223,9 +224,17 @@ public final class VaultRoutes {
     RegisterBody body = bodies.read(ctx, RegisterBody.class);
     List<Subjects.GivenAtRegistration> given = body.consents() == null ? List.of()
         : body.consents().stream().map(c -> new Subjects.GivenAtRegistration(c.purpose(), c.recipient(), c.shownSha256())).toList();
-    var out = platform.domain().subjects().register(access(ctx), caller.name(), body.fields(), body.password(), body.region(), given);
+    // an address registered already answers as a new one does (no oracle); its owner, not the caller, is told
+    var out = platform.domain().subjects().register(access(ctx), caller.name(), body.fields(), body.password(), body.region(), given, true);
     if (!out.permitted()) {
       throw denied(out.decision());
+    }
+    if (out.value().addressInUse()) {
+      platform.domain().messages().notice(null, String.valueOf(body.fields().get("email")), Kind.TRANSACTIONAL,
+          "Your address was given to register with " + platform.policy().service(caller.name()).text(),
+          "The service " + platform.policy().service(caller.name()).text() + " registered someone with your email address. Your own account is "
+              + "unchanged, and the service sees none of it. If it was you, sign in to your account to use the service; if not, you need do nothing.",
+          ctx.attribute("request-id"));
     }
     ctx.status(201).header("Location", "/api/v1/subjects/" + out.value().id()).json(Registered.of(out.value()));
   }
