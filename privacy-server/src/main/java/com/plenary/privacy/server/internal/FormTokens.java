@@ -1,17 +1,9 @@
 package com.plenary.privacy.server.internal;
 
-import com.plenary.privacy.PlenaryException;
-import com.plenary.privacy.store.OwnerOnly;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -33,33 +25,7 @@ final class FormTokens {
 
   /** Loads the key from {@code keyDir}, making one the first time. */
   static FormTokens open(Path keyDir) {
-    Path file = keyDir.resolve("form-token.key");
-    try {
-      if (!Files.isRegularFile(file)) {
-        OwnerOnly.directory(keyDir);
-        byte[] raw = new byte[32];
-        new SecureRandom().nextBytes(raw);
-        Path tmp = Files.createTempFile(keyDir, "form-token", ".tmp", OwnerOnly.fileAttributes());
-        Files.writeString(tmp, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
-        try {
-          // never over a key another process made meanwhile: its tokens are already on pages
-          Files.createLink(file, tmp);
-        } catch (FileAlreadyExistsException made) {
-          // theirs is the key
-        } catch (UnsupportedOperationException | FileSystemException noLinks) {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
-      }
-      byte[] key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
-      if (key.length < 32) {
-        throw new PlenaryException("the form-token key at " + file + " is shorter than 256 bits");
-      }
-      return new FormTokens(key);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new PlenaryException("cannot load or create the form-token key at " + file + ": " + e.getMessage(), e);
-    }
+    return new FormTokens(KeyFiles.loadOrCreate(keyDir, "form-token.key", "form-token"));
   }
 
   /** The token of the browser {@code browserId}. */

@@ -1,18 +1,10 @@
 package com.plenary.privacy.server.internal;
 
-import com.plenary.privacy.PlenaryException;
 import com.plenary.privacy.domain.messages.Kind;
-import com.plenary.privacy.store.OwnerOnly;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
@@ -41,33 +33,7 @@ public final class UnsubscribeTokens {
 
   /** Loads the key from {@code keyDir}, making one the first time. */
   public static UnsubscribeTokens open(Path keyDir) {
-    Path file = keyDir.resolve("unsubscribe.key");
-    try {
-      if (!Files.isRegularFile(file)) {
-        OwnerOnly.directory(keyDir);
-        byte[] raw = new byte[32];
-        new SecureRandom().nextBytes(raw);
-        Path tmp = Files.createTempFile(keyDir, "unsubscribe", ".tmp", OwnerOnly.fileAttributes());
-        Files.writeString(tmp, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
-        try {
-          // never over a key another process made meanwhile: its links are already in people's mail
-          Files.createLink(file, tmp);
-        } catch (FileAlreadyExistsException made) {
-          // theirs is the key
-        } catch (UnsupportedOperationException | FileSystemException noLinks) {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
-      }
-      byte[] raw = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
-      if (raw.length < 32) {
-        throw new PlenaryException("the unsubscribe key at " + file + " is shorter than 256 bits");
-      }
-      return new UnsubscribeTokens(raw);
-    } catch (IOException | IllegalArgumentException e) {
-      throw new PlenaryException("cannot load or create the unsubscribe key at " + file + ": " + e.getMessage(), e);
-    }
+    return new UnsubscribeTokens(KeyFiles.loadOrCreate(keyDir, "unsubscribe.key", "unsubscribe"));
   }
 
   /** The token for {@code subjectId} and {@code kind}. */
