@@ -6,9 +6,6 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.plenary.privacy.server.Callers.Credential;
 import com.plenary.privacy.server.Callers.Person;
 import com.plenary.privacy.server.internal.JsonBodies;
@@ -17,8 +14,6 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -129,38 +124,13 @@ class RequestBodiesTest {
   void aBodyMadeFromTheSchemasRequiredPropertiesPassesTheShapeChecks() throws Exception {
     List<String> failures = new ArrayList<>();
     for (Route r : withBodies()) {
-      String body = json.writeValueAsString(minimal(schema(r)));
+      String body = json.writeValueAsString(MinimalBodies.minimal(schema(r)));
       HttpResponse<String> answer = callers.send(caller(r), r.method().toUpperCase(Locale.ROOT), path(r), body);
       if (answer.statusCode() == 400 || answer.statusCode() == 415 || answer.statusCode() >= 500) {
         failures.add(r.method() + " " + r.path() + " " + body + " → " + answer.statusCode() + " " + answer.body());
       }
     }
     assertThat(failures).isEmpty();
-  }
-
-  /** A value for the schema: its example, else the smallest value of its type; only required properties. */
-  private JsonNode minimal(JsonNode schema) {
-    if (schema.has("examples")) {
-      return schema.get("examples").get(0);
-    }
-    String type = schema.get("type").isArray() ? schema.get("type").get(0).asText() : schema.get("type").asText();
-    return switch (type) {
-      case "object" -> {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        schema.path("required").forEach(n -> o.set(n.asText(), minimal(schema.get("properties").get(n.asText()))));
-        yield o;
-      }
-      case "array" -> {
-        ArrayNode a = JsonNodeFactory.instance.arrayNode();
-        a.add(minimal(schema.get("items")));
-        yield a;
-      }
-      case "string" -> JsonNodeFactory.instance.textNode("date-time".equals(schema.path("format").asText())
-          ? Instant.now().plus(Duration.ofDays(1)).toString() : "x");
-      case "integer" -> JsonNodeFactory.instance.numberNode(1);
-      case "boolean" -> JsonNodeFactory.instance.booleanNode(true);
-      default -> throw new AssertionError("a schema type this test does not know: " + type);
-    };
   }
 
   private Credential caller(Route r) throws Exception {

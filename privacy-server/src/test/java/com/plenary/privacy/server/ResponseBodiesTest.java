@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.plenary.privacy.server.Callers.Credential;
 import com.plenary.privacy.server.Callers.Person;
@@ -307,7 +305,7 @@ class ResponseBodiesTest {
     List<String> bodies = BODIES.get(operation(r));
     if (bodies == null) {
       bodies = new ArrayList<>();
-      bodies.add(r.jsonBody() ? json.writeValueAsString(minimal(requestSchema(r))) : null);
+      bodies.add(r.jsonBody() ? json.writeValueAsString(MinimalBodies.minimal(requestSchema(r))) : null);
     }
     List<Call> out = new ArrayList<>();
     for (String body : bodies) {
@@ -370,31 +368,6 @@ class ResponseBodiesTest {
   private JsonNode requestSchema(Route r) {
     JsonNode s = paths.path(r.path()).path(r.method()).path("requestBody").path("content").path("application/json").path("schema");
     return s.has("oneOf") ? s.get("oneOf").get(0) : s;
-  }
-
-  /** A value for a request schema: its example, else the smallest value of its type; only required properties. */
-  private JsonNode minimal(JsonNode schema) {
-    if (schema.has("examples")) {
-      return schema.get("examples").get(0);
-    }
-    String type = schema.get("type").isArray() ? schema.get("type").get(0).asText() : schema.get("type").asText();
-    return switch (type) {
-      case "object" -> {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        schema.path("required").forEach(n -> o.set(n.asText(), minimal(schema.get("properties").get(n.asText()))));
-        yield o;
-      }
-      case "array" -> {
-        ArrayNode a = JsonNodeFactory.instance.arrayNode();
-        a.add(minimal(schema.get("items")));
-        yield a;
-      }
-      case "string" -> JsonNodeFactory.instance.textNode("date-time".equals(schema.path("format").asText())
-          ? Instant.now().plus(Duration.ofDays(1)).toString() : "x");
-      case "integer" -> JsonNodeFactory.instance.numberNode(1);
-      case "boolean" -> JsonNodeFactory.instance.booleanNode(true);
-      default -> throw new AssertionError("a schema type this test does not know: " + type);
-    };
   }
 
   // ---- the validator ----
