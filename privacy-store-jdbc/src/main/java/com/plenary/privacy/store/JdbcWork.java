@@ -28,6 +28,7 @@ import java.time.ZoneOffset;
 import java.util.AbstractMap;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,23 +51,30 @@ final class JdbcWork implements Work {
   private final SubjectKeys keyStore;
   private final UsageEvents usage;
   private final int accepting;
+  /**
+   * The data keys this transaction has opened or made, by person: a use that seals or opens several
+   * values of one person (a registration's fields, an export) reads the key store once. Lives no longer
+   * than the transaction; an erasure deletes the key outside it.
+   */
+  private final Map<String, DataKey> opened;
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
-    this(h, audit, keys, keyStore, usage, -1);
+    this(h, audit, keys, keyStore, usage, -1, new HashMap<>());
   }
 
-  private JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage, int accepting) {
+  private JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage, int accepting, Map<String, DataKey> opened) {
     this.h = h;
     this.audit = audit;
     this.keys = keys;
     this.keyStore = keyStore;
     this.usage = usage;
     this.accepting = accepting;
+    this.opened = opened;
   }
 
   @Override
   public Tx accepting(int policyVersion) {
-    return new JdbcWork(h, audit, keys, keyStore, usage, policyVersion);
+    return new JdbcWork(h, audit, keys, keyStore, usage, policyVersion, opened);
   }
 
   @Override
@@ -160,6 +168,7 @@ final class JdbcWork implements Work {
     public void create(Person p, String email, String passwordHash, String service) {
       DataKey key = keys.newDataKey(p.id());
       keyStore.put(p.id(), key.wrapped(), key.version());
+      opened.put(p.id(), key);
       h.createUpdate("INSERT INTO subject (id, home_region, email_index, password_hash, policy_version, created_at) "
               + "VALUES (:id, :region, :email, :pw, :pv, :at)")
           .bind("id", p.id()).bind("region", p.homeRegion()).bind("email", email == null ? null : keys.emailIndex(email))
@@ -638,8 +647,14 @@ final class JdbcWork implements Work {
   // ---- internals ----
 
   private DataKey key(String subjectId) {
+    DataKey known = opened.get(subjectId);
+    if (known != null) {
+      return known;
+    }
     SubjectKeys.Wrapped w = keyStore.get(subjectId).orElseThrow(() -> new StoreException("the data key of a person is missing from the key store"));
-    return keys.open(subjectId, w.wrapped(), w.version());
+    DataKey key = keys.open(subjectId, w.wrapped(), w.version());
+    opened.put(subjectId, key);
+    return key;
   }
 
   private Map<String, Integer> counts(String sql, String id) {
