@@ -26,6 +26,12 @@ public interface PersonRecords {
   /** The person registered with this email, looked up through its blind index. */
   Optional<String> idByEmail(String email);
 
+  /** A person's password as it is kept (a one-way hash), for signing in; {@code hash} is null for a person who has none. */
+  record PasswordOnFile(String subjectId, String hash) {}
+
+  /** The password on file of the person registered with this email, looked up through its blind index. */
+  Optional<PasswordOnFile> passwordByEmail(String email);
+
   /** Whether someone other than {@code except} (null: anyone) is registered with this email. */
   boolean emailTaken(String email, String except);
 

@@ -30,6 +30,13 @@ public interface Storage {
   /** A one-way hash of a password for storage (slow on purpose); done before a transaction opens. */
   String hashPassword(String password);
 
+  /**
+   * Whether {@code password} is the one {@code hash} was made from (slow on purpose; done outside any
+   * transaction). With no hash it does the same work and answers false, so an unknown address costs a
+   * caller what a wrong password does.
+   */
+  boolean checkPassword(String password, String hash);
+
   /** Waits until every usage event acknowledged so far is in the table, so a use case sees them all. */
   void settleEvents();
 

@@ -43,6 +43,15 @@ final class JdbcStorage implements Storage {
   }
 
   @Override
+  public boolean checkPassword(String password, String hash) {
+    if (hash == null) {
+      Passwords.burn(password);
+      return false;
+    }
+    return Passwords.verify(password, hash);
+  }
+
+  @Override
   public void settleEvents() {
     usage.settle();
   }

@@ -194,6 +194,12 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public Optional<PasswordOnFile> passwordByEmail(String email) {
+      return h.createQuery("SELECT id, password_hash FROM subject WHERE email_index = :i").bind("i", keys.emailIndex(email))
+          .map((rs, ctx) -> new PasswordOnFile(rs.getString("id"), rs.getString("password_hash"))).findOne();
+    }
+
+    @Override
     public boolean emailTaken(String email, String except) {
       return h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i" + (except == null ? "" : " AND id <> :id"))
           .bind("i", keys.emailIndex(email)).bind("id", except).mapTo(Integer.class).one() > 0;

@@ -1,9 +1,7 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.domain.Storage;
-import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.store.crypto.Keys;
-import com.plenary.privacy.store.crypto.Passwords;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -70,36 +68,7 @@ public final class Vault {
     return storage;
   }
 
-  // ---- people: sign-in and sessions (C6) ----
-
-  /**
-   * The person whose email and password these are, if any. Looked up through the blind index, never
-   * the plain email; an unknown email costs the same Argon2 work as a wrong password.
-   */
-  public Optional<String> signIn(String email, String password) {
-    if (email == null || password == null || email.length() > 254 || password.length() > 200) {
-      return Optional.empty();
-    }
-    String index = keys.emailIndex(email);
-    Optional<Map<String, Object>> row = jdbi.withHandle(h -> h.createQuery("SELECT id, password_hash FROM subject WHERE email_index = :i")
-        .bind("i", index).mapToMap().findOne());
-    String hash = row.map(r -> (String) r.get("password_hash")).orElse(null);
-    if (hash == null) {
-      Passwords.burn(password);
-      return Optional.empty();
-    }
-    return Passwords.verify(password, hash) ? Optional.of((String) row.get().get("id")) : Optional.empty();
-  }
-
-  /** Sets a person's password (from the registration form). */
-  public void setPassword(String subjectId, String password) {
-    if (password == null) {
-      throw new IllegalArgumentException("password == null");
-    }
-    Subjects.checkPassword(password);
-    String hash = Passwords.hash(password);
-    jdbi.useHandle(h -> h.createUpdate("UPDATE subject SET password_hash = :h WHERE id = :id").bind("h", hash).bind("id", subjectId).execute());
-  }
+  // ---- people: sessions (C6); signing in is the domain's (Subjects.signIn) ----
 
   /** Starts a session; returns the session id (for the cookie, never stored) and its CSRF token. */
   public Map.Entry<String, Session> startSession(String subjectId) {

@@ -352,9 +352,15 @@ abstract class VaultContract extends StoreContract {
   void C6_signInWorksByEmailAndPasswordAndNeverSaysWhichWasWrong() {
     String email = "sign." + System.nanoTime() + "@example.org";
     var reg = domain().subjects().register(MAIL, "mail", Map.of("email", email, "name", "Sig"), "correct horse battery", null);
-    assertThat(vault().signIn(email.toUpperCase(), "correct horse battery")).contains(reg.value().id());
-    assertThat(vault().signIn(email, "wrong password!")).isEmpty();
-    assertThat(vault().signIn("nobody@example.org", "correct horse battery")).isEmpty();
+    assertThat(domain().subjects().signIn(email.toUpperCase(), "correct horse battery", "rq-sign-in")).contains(reg.value().id());
+    assertThat(domain().subjects().signIn(email, "wrong password!", null)).isEmpty();
+    assertThat(domain().subjects().signIn("nobody@example.org", "correct horse battery", null)).isEmpty();
+    // the successful sign-in is the person's own use of their account, decided and audited; the failed ones name no one
+    assertThat(vault().audit().about(reg.value().id(), 100)).anySatisfy(e -> {
+      assertThat(e.action()).isEqualTo("sign-in");
+      assertThat(e.effect()).isEqualTo("permit");
+      assertThat(e.requestId()).isEqualTo("rq-sign-in");
+    });
     var session = vault().startSession(reg.value().id());
     assertThat(vault().session(session.getKey())).get().extracting(Vault.Session::subjectId).isEqualTo(reg.value().id());
     vault().endSession(session.getKey());

@@ -10,6 +10,7 @@ import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.Outcome;
+import com.plenary.privacy.domain.PersonRecords.PasswordOnFile;
 import com.plenary.privacy.domain.PersonRecords.Person;
 import com.plenary.privacy.domain.PersonRecords.StoredField;
 import com.plenary.privacy.domain.RequestRecords.Request;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -183,9 +185,14 @@ public final class Subjects {
     });
   }
 
+  /** The longest email address a person signs in with (RFC 5321's limit on a path). */
+  static final int MAX_EMAIL = 254;
+  /** The longest password a person may have. */
+  static final int MAX_PASSWORD = 200;
+
   /** The rule every password meets; null (no password: the person signs in through a service) passes. */
   public static void checkPassword(String password) {
-    if (password != null && (password.length() < 10 || password.length() > 200)) {
+    if (password != null && (password.length() < 10 || password.length() > MAX_PASSWORD)) {
       throw new InvalidInputException("password", "the password must be 10 to 200 characters");
     }
   }
@@ -399,6 +406,29 @@ public final class Subjects {
       visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
       return new Account(w.people().services(subjectId), Set.copyOf(w.people().fieldCategories(subjectId).keySet()));
     });
+  }
+
+  // ---- signing in (C6) ----
+
+  /**
+   * The person whose email address and password these are, if any (C6). The address is looked up
+   * through its blind index, never in plain; the password is checked outside any transaction, and an
+   * unknown address costs the same work as a wrong password, so the answer's timing tells a caller
+   * nothing. A sign-in is the person's own use of their account: decided and audited like any other.
+   * Answers empty for a wrong address or password, and never says which.
+   */
+  public Optional<String> signIn(String email, String password, String requestId) {
+    if (email == null || password == null || email.length() > MAX_EMAIL || password.length() > MAX_PASSWORD) {
+      return Optional.empty();
+    }
+    Optional<PasswordOnFile> onFile = storage.inTransaction(w -> w.people().passwordByEmail(email));
+    if (!storage.checkPassword(password, onFile.map(PasswordOnFile::hash).orElse(null))) {
+      return Optional.empty();
+    }
+    String id = onFile.get().subjectId();
+    Decision d = storage.inTransaction(w -> enforcer.decide(w, Access.subject(id, requestId),
+        Use.of("sign-in", Action.READ, Vocabulary.PROVIDE, id, List.of(Vocabulary.ACCOUNT))));
+    return d.permits() ? Optional.of(id) : Optional.empty();
   }
 
   /**

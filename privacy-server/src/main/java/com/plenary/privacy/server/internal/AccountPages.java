@@ -198,7 +198,7 @@ public final class AccountPages {
       anonymous(ctx, 429, "Sign in", null, "Too many failed sign-ins. Try again in a few minutes.");
       return;
     }
-    var subject = platform.vault().signIn(email, ctx.formParam("password"));
+    var subject = platform.domain().subjects().signIn(email, ctx.formParam("password"), ctx.attribute("request-id"));
     if (subject.isEmpty()) {
       anonymous(ctx, 401, "Sign in", null, "The email address or the password is not right.");
       return;

@@ -300,7 +300,7 @@ public final class VaultRoutes {
       ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
     }
-    var subject = platform.vault().signIn(email, password);
+    var subject = platform.domain().subjects().signIn(email, password, ctx.attribute("request-id"));
     if (subject.isEmpty()) {
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
