@@ -1,9 +1,11 @@
 package com.plenary.privacy.domain;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A person's registration and fields. Values cross this port in plain text; the store seals them
@@ -22,6 +24,9 @@ public interface PersonRecords {
   boolean exists(String id);
 
   boolean registeredWith(String id, String service);
+
+  /** Which of {@code ids} (at most a thousand) are people registered with the service. */
+  Set<String> registeredWith(Collection<String> ids, String service);
 
   /** The person registered with this email, looked up through its blind index. */
   Optional<String> idByEmail(String email);

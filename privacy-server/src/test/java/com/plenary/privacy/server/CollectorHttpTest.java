@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -187,6 +188,11 @@ class CollectorHttpTest {
     assertThat(events()).isEqualTo(before);
     assertThat(running.postJson("/api/v1/events", "{\"events\":[" + good.replace("\"type\":\"open\"", "\"type\":\"open\",\"purpose\":\"develop\"") + "]}", mail).statusCode()).isEqualTo(403);
     assertThat(running.postJson("/api/v1/events", "{\"events\":[" + good + "]}", web).statusCode()).as("web did not register the person").isEqualTo(404);
+    // the registrations of a batch's people are looked up together: one person unknown to the service stores nothing of the batch
+    HttpResponse<String> mixed = running.postJson("/api/v1/events", "{\"events\":[" + good + "," + good.replace(id, "s-" + UUID.randomUUID()) + "]}", mail);
+    assertThat(mixed.statusCode()).isEqualTo(404);
+    assertThat(mixed.body()).contains("events[1]");
+    assertThat(events()).isEqualTo(before);
     HttpResponse<String> ok = running.postJson("/api/v1/events", "{\"events\":[" + good + "," + good + "]}", mail);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     assertThat(events()).isEqualTo(before + 2);

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.AbstractMap;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -186,6 +188,15 @@ final class JdbcWork implements Work {
     public boolean registeredWith(String id, String service) {
       return h.createQuery("SELECT COUNT(*) FROM subject_service WHERE subject_id = :id AND service = :s").bind("id", id).bind("s", service)
           .mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public Set<String> registeredWith(Collection<String> ids, String service) {
+      if (ids.isEmpty()) {
+        return Set.of();
+      }
+      return Set.copyOf(h.createQuery("SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)")
+          .bind("s", service).bindList("ids", List.copyOf(ids)).mapTo(String.class).list());
     }
 
     @Override

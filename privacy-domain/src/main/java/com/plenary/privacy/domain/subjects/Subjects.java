@@ -432,11 +432,22 @@ public final class Subjects {
   }
 
   /**
-   * Whether the person is registered with the service: the one thing a service's collector may know of
-   * a person it names in an event, before collection is decided. Nothing about the person is read.
+   * Which of the people a batch of a service's events names are registered with the service: the one
+   * thing a service's collector may know of a person it names, before collection is decided. Nothing
+   * about the people is read; one look-up for the batch.
    */
-  public boolean registeredWith(String subjectId, String service) {
-    return subjectId != null && subjectId.length() <= Visibility.MAX_ID && storage.inTransaction(w -> w.people().registeredWith(subjectId, service));
+  public Set<String> registeredWith(Collection<String> subjectIds, String service) {
+    List<String> ids = subjectIds.stream().filter(id -> id != null && id.length() <= Visibility.MAX_ID).distinct().toList();
+    if (ids.isEmpty()) {
+      return Set.of();
+    }
+    return storage.inTransaction(w -> {
+      Set<String> out = new LinkedHashSet<>();
+      for (int from = 0; from < ids.size(); from += 1000) {
+        out.addAll(w.people().registeredWith(ids.subList(from, Math.min(ids.size(), from + 1000)), service));
+      }
+      return out;
+    });
   }
 
   private static Request served(String kind, Instant now) {

@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -328,6 +329,9 @@ public final class CollectRoutes {
   private void serviceEvents(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     ServiceEvents body = bodies.read(ctx, ServiceEvents.class);
+    // who of the people the batch names is registered with this service: one look-up for the batch
+    Set<String> registered = platform.domain().subjects().registeredWith(
+        body.events().stream().map(ServiceEvent::subject).filter(Objects::nonNull).toList(), caller.name());
     int stored = storeBatch(body.events(), (e, at) -> {
       String subject = optional(e.subject(), at + ".subject");
       String browser = optional(e.browser(), at + ".browser");
@@ -339,7 +343,7 @@ public final class CollectRoutes {
       }
       String purpose = e.purpose() == null ? Vocabulary.TECHNICAL : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.service(caller.name(), ctx.attribute("request-id")), purpose, subject, List.of("user.device", "user.behavior"), at);
-      if (subject != null && !platform.domain().subjects().registeredWith(subject, caller.name())) {
+      if (subject != null && !registered.contains(subject)) {
         throw new NotFound("no person with the id in " + at + " is registered with this service");
       }
       Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
