@@ -71,6 +71,16 @@ public class EnforcerBenchmark {
     public void audit(AuditRecord record) {
       last = record;
     }
+
+    @Override
+    public boolean recipientRegistered(String recipient) {
+      return false;
+    }
+
+    @Override
+    public Facts withRecipient(Facts facts, String recipient) {
+      return facts;
+    }
   }
 
   @Setup

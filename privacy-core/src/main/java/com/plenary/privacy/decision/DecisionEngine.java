@@ -51,6 +51,7 @@ public final class DecisionEngine {
   private final Set<String> partners = new HashSet<>();
   private final Set<String> staffTypes;
   private final Set<String> legalGrounds = new HashSet<>();
+  private final Set<String> recipientKinds = new HashSet<>();
 
   private DecisionEngine(Policy policy) {
     this.policy = policy;
@@ -77,6 +78,7 @@ public final class DecisionEngine {
     policy.recipients().forEach(r -> recipients.put(r.id(), r));
     policy.partners().forEach(p -> partners.add(p.id()));
     policy.legalGrounds().forEach(g -> legalGrounds.add(g.id()));
+    policy.recipientKinds().forEach(k -> recipientKinds.add(k.id()));
     staffTypes = Set.copyOf(policy.staffTypes());
   }
 
@@ -239,9 +241,9 @@ public final class DecisionEngine {
       case STAFF_GRANT:
         return allowed & grantCovers(r, purpose, catIds);
       case RECIPIENT_KNOWN:
-        return r.recipient() != null && recipients.containsKey(r.recipient()) ? allowed : 0;
+        return recipient(r) != null ? allowed : 0;
       case RECIPIENT_PROCESSOR: {
-        Recipient rec = r.recipient() == null ? null : recipients.get(r.recipient());
+        Recipient rec = recipient(r);
         return rec != null && policy.recipientKinds().stream().anyMatch(k -> k.id().equals(rec.kind()) && k.processor()) ? allowed : 0;
       }
       case RECIPIENT_AGREEMENT:
@@ -260,9 +262,26 @@ public final class DecisionEngine {
     }
   }
 
+  /** The recipient a request names, as the policy declares it or, failing that, as the facts say the registry holds it. */
+  private Recipient recipient(DecisionRequest r) {
+    if (r.recipient() == null) {
+      return null;
+    }
+    Recipient declared = recipients.get(r.recipient());
+    if (declared != null) {
+      return declared;
+    }
+    for (Recipient registered : r.facts().recipients()) {
+      if (registered.id().equals(r.recipient()) && recipientKinds.contains(registered.kind())) {
+        return registered;
+      }
+    }
+    return null;
+  }
+
   private boolean hasConsent(DecisionRequest r, int purpose) {
     int since = purposes[purpose].since();
-    Recipient recipient = r.recipient() == null ? null : recipients.get(r.recipient());
+    Recipient recipient = recipient(r);
     if (r.action() == Action.DISCLOSE) {
       if (recipient == null) {
         return false;
@@ -354,7 +373,7 @@ public final class DecisionEngine {
       case OWN_DATA -> "a person may only act on their own data";
       case STAFF_AGREEMENT -> "no confidentiality agreement is on file for this staff member";
       case STAFF_GRANT -> "no grant in force covers these categories for the purpose '" + r.purpose() + "'";
-      case RECIPIENT_KNOWN -> "the recipient is not declared in the policy";
+      case RECIPIENT_KNOWN -> "the recipient is neither declared in the policy nor registered";
       case RECIPIENT_PROCESSOR -> "the recipient is not a processor acting on our behalf";
       case RECIPIENT_AGREEMENT -> "no agreement in force with the recipient covers these categories and the purpose '" + r.purpose() + "'";
       case TERMS_SHARING -> "the service's terms of service do not name this recipient";

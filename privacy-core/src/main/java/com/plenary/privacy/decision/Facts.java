@@ -1,6 +1,7 @@
 package com.plenary.privacy.decision;
 
 import com.plenary.privacy.policy.Condition;
+import com.plenary.privacy.policy.Recipient;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -11,7 +12,9 @@ import java.util.Set;
  * What a decision needs to know beyond the policy, given as inputs so the engine stays pure: the
  * person's consents and the policy version they accepted, facts about them (unsubscribed), the staff
  * member's agreement and grants, the recipient's agreements, a legal request, an aggregate's
- * smallest group, and the time of the decision.
+ * smallest group, and the time of the decision. {@code recipients} are recipients the platform's
+ * registry holds beside those the policy names (the policy declares their kinds); the engine knows a
+ * recipient named in a request from either.
  */
 public record Facts(
     Instant now,
@@ -21,7 +24,8 @@ public record Facts(
     Staff staff,
     List<Agreement> agreements,
     LegalRequest legal,
-    int smallestGroup) {
+    int smallestGroup,
+    List<Recipient> recipients) {
 
   public static final Facts NONE = new Facts(Instant.EPOCH, List.of(), 0, Set.of(), null, List.of(), null, -1);
 
@@ -29,6 +33,13 @@ public record Facts(
     consents = List.copyOf(consents);
     conditions = Set.copyOf(conditions);
     agreements = List.copyOf(agreements);
+    recipients = List.copyOf(recipients);
+  }
+
+  /** Facts that know no registered recipient beyond the policy's. */
+  public Facts(Instant now, List<Consent> consents, int subjectPolicyVersion, Set<Condition> conditions, Staff staff, List<Agreement> agreements,
+      LegalRequest legal, int smallestGroup) {
+    this(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup, List.of());
   }
 
   /** Facts at {@code now} with nothing known yet; set what is known on the builder. */
@@ -46,6 +57,7 @@ public record Facts(
     b.agreements = agreements;
     b.legal = legal;
     b.smallestGroup = smallestGroup;
+    b.recipients = recipients;
     return b;
   }
 
@@ -59,6 +71,7 @@ public record Facts(
     private List<Agreement> agreements = List.of();
     private LegalRequest legal;
     private int smallestGroup = -1;
+    private List<Recipient> recipients = List.of();
 
     private Builder(Instant now) {
       this.now = Objects.requireNonNull(now, "now == null");
@@ -99,8 +112,14 @@ public record Facts(
       return this;
     }
 
+    /** Recipients the registry holds (never a caller's word), for a decision that names one. */
+    public Builder recipients(List<Recipient> recipients) {
+      this.recipients = recipients;
+      return this;
+    }
+
     public Facts build() {
-      return new Facts(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup);
+      return new Facts(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup, recipients);
     }
   }
 

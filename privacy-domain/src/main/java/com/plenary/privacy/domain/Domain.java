@@ -5,6 +5,7 @@ import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.reviews.Reviews;
+import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.policy.Policy;
@@ -23,6 +24,7 @@ public final class Domain {
   private final StaffAccess staff;
   private final Reviews reviews;
   private final Messages messages;
+  private final Recipients recipients;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -44,6 +46,7 @@ public final class Domain {
     this.staff = new StaffAccess(storage, enforcer);
     this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
+    this.recipients = new Recipients(storage, enforcer);
   }
 
   public Enforcer enforcer() {
@@ -85,6 +88,11 @@ public final class Domain {
   /** The message gateway (C16): messages decided, queued, delivered; unsubscribes and the suppression list. */
   public Messages messages() {
     return messages;
+  }
+
+  /** The registry of recipients and their agreements (C25). */
+  public Recipients recipients() {
+    return recipients;
   }
 
   /** The decisions API's questions. */

@@ -81,8 +81,12 @@ public final class Enforcer {
    * @throws InvalidInputException when the use names a purpose, category or recipient the policy does not know
    */
   public Decision decide(Tx tx, Access by, Use use) {
-    checkNames(use.purpose(), use.categories(), use.recipient());
+    checkNames(use.purpose(), use.categories(), null);
+    checkRecipient(tx, use.recipient());
     Facts facts = tx.facts(by, use.subject(), clock.instant());
+    if (use.recipient() != null) {
+      facts = tx.withRecipient(facts, use.recipient());
+    }
     Decision d = engine.decide(request(by, use, facts));
     tx.audit(AuditRecord.of(by, use, d));
     return d;
@@ -127,6 +131,34 @@ public final class Enforcer {
     }
     checkNames(use.purpose(), use.categories(), use.recipient());
     return engine.decide(request(by, use, Facts.at(clock.instant()).staff(by.staff()).build()));
+  }
+
+  /**
+   * As {@link #decideUnidentified(Access, Use)}, inside {@code tx}: a use that names a recipient is
+   * decided with what the registry holds about it (a registered recipient, its agreement). Not audited.
+   */
+  public Decision decideUnidentified(Tx tx, Access by, Use use) {
+    if (use.subject() != null) {
+      throw new IllegalArgumentException("use names a person; decide it with decide(tx, ...)");
+    }
+    checkNames(use.purpose(), use.categories(), null);
+    checkRecipient(tx, use.recipient());
+    Facts facts = Facts.at(clock.instant()).staff(by.staff()).build();
+    if (use.recipient() != null) {
+      facts = tx.withRecipient(facts, use.recipient());
+    }
+    return engine.decide(request(by, use, facts));
+  }
+
+  /**
+   * Checks that {@code recipient} (null: none) is one the policy names or the registry holds; otherwise
+   * an {@link InvalidInputException} naming it.
+   */
+  public void checkRecipient(Tx tx, String recipient) {
+    if (recipient != null && !recipients.contains(recipient) && !tx.recipientRegistered(recipient)) {
+      throw new InvalidInputException("recipient", unknown("recipient", recipient).replace("the policy declares no", "neither the policy nor the registry holds a")
+          + "; see GET /api/v1/recipients");
+    }
   }
 
   /**

@@ -21,11 +21,13 @@ public final class Questions {
    */
   public Decision ask(Access by, Use use) {
     if (use.subject() == null) {
-      return enforcer.decideUnidentified(by, use); // it checks the names itself
+      // it checks the names itself; a recipient may be one the registry holds, with its agreement
+      return use.recipient() == null ? enforcer.decideUnidentified(by, use) : storage.inTransaction(w -> enforcer.decideUnidentified(w, by, use));
     }
     // the names first, so an unknown one is a 400 before the person is looked up
-    enforcer.checkNames(use.purpose(), use.categories(), use.recipient());
+    enforcer.checkNames(use.purpose(), use.categories(), null);
     return storage.inTransaction(w -> {
+      enforcer.checkRecipient(w, use.recipient());
       visibility.require(w, by, use.subject(), use.operation(), use.purpose());
       return enforcer.decide(w, by, use);
     });

@@ -16,6 +16,16 @@ public interface Tx {
    */
   Facts facts(Access by, String subject, Instant now);
 
+  /** Whether the platform's registry of recipients holds {@code recipient} (beside those the policy names). */
+  boolean recipientRegistered(String recipient);
+
+  /**
+   * {@code facts} with what the registry holds about the recipient a decision names: the recipient
+   * itself when the registry (not the policy) holds it, and its agreement as it now stands (the newest
+   * version), if any (C25). Never a caller's word.
+   */
+  Facts withRecipient(Facts facts, String recipient);
+
   /** Appends an audit entry within this transaction. */
   void audit(AuditRecord record);
 }

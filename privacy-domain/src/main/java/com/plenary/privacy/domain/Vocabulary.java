@@ -30,6 +30,8 @@ public final class Vocabulary {
   public static final String ANALYTICS = "improve.analytics";
   /** Marketing messages, which need the person's opt-in (C16). */
   public static final String MARKETING = "communicate.marketing";
+  /** Keeping people and the company safe: the purpose staff act under when they manage grants and recipients. */
+  public static final String PROTECT = "protect";
 
   /** Everything about a person (export, erasure). */
   public static final String EVERYTHING = "user";
@@ -44,7 +46,8 @@ public final class Vocabulary {
   public static final String EMAIL = "user.contact.email";
 
   private static final Map<String, String> PURPOSES = Map.of(PROVIDE, "a person's own account", CONVENIENCE, "tying a browser to its person",
-      TECHNICAL, "service events and operators' looks at them", IMPROVE, "partners' events", ANALYTICS, "page views from the snippet", MARKETING, "marketing messages");
+      TECHNICAL, "service events and operators' looks at them", IMPROVE, "partners' events", ANALYTICS, "page views from the snippet", MARKETING, "marketing messages",
+      PROTECT, "staff grants and the registry of recipients");
   private static final Map<String, String> CATEGORIES = Map.of(EVERYTHING, "exports and erasures", ACCOUNT, "registrations without fields",
       DEVICE, "usage events", BEHAVIOR, "usage events", PARTNER_RECORD, "partner links", PRIVATE_CONTENT, "messages", PUBLIC_CONTENT, "posted content", EMAIL, "the address messages go to");
 

@@ -35,6 +35,9 @@ public interface Work extends Tx {
   /** The outbox, unsubscriptions and suppression list (C16). */
   MessageRecords messages();
 
+  /** The registry of recipients and their agreements (C25). */
+  RecipientRecords recipients();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }

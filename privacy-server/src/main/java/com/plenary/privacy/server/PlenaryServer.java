@@ -39,6 +39,7 @@ import com.plenary.privacy.server.internal.OpenApi;
 import com.plenary.privacy.server.internal.ReviewRoutes;
 import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
+import com.plenary.privacy.server.internal.RecipientRoutes;
 import com.plenary.privacy.server.internal.StaffRoutes;
 import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.server.internal.VaultRoutes;
@@ -375,6 +376,7 @@ public final class PlenaryServer implements Server {
     }
     routes.addAll(new ReviewRoutes(platform, bodies).routes());
     routes.addAll(new StaffRoutes(platform, bodies).routes());
+    routes.addAll(new RecipientRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),

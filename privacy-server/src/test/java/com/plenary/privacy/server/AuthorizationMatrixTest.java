@@ -81,6 +81,10 @@ class AuthorizationMatrixTest {
       Map.entry("POST /api/v1/partner-events", "{\"events\":[{\"identifier\":\"acme-e-{n}\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}"),
       Map.entry("POST /api/v1/staff/{id}/grants", "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"{until}\"}"),
       Map.entry("POST /api/v1/reviews/{id}/sign-off", "{\"note\":\"checked\"}"),
+      Map.entry("POST /api/v1/recipients", "{\"id\":\"rcp-{n}\",\"kind\":\"processor\",\"name\":\"A processor\"}"),
+      Map.entry("POST /api/v1/recipients/{id}/agreements", "{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],\"start\":\"2026-01-01\","
+          + "\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\","
+          + "\"data_centres\":[\"fra-1\"]}"),
       Map.entry("POST /api/v1/messages", "{\"subject_id\":\"{subject}\",\"kind\":\"transactional\",\"purpose\":\"provide\",\"subject\":\"Your receipt\",\"body\":\"Thank you.\"}"),
       Map.entry("POST /api/v1/messages/bulk", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"News\",\"body\":\"Hi.\"}"),
       Map.entry("POST /collect", "{\"type\":\"pageview\",\"page\":\"https://shop.example/\"}"),
@@ -120,6 +124,7 @@ class AuthorizationMatrixTest {
           case "grant" -> callers.grant();
           case "review" -> callers.review();
           case "token" -> callers.unsubscribeToken(a);
+          case "recipient" -> "carrier"; // named by the policy, so every database has it
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
         });
       }
@@ -146,6 +151,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/unsubscribe/")) {
       return "token";
+    }
+    if (before.endsWith("/recipients/")) {
+      return "recipient";
     }
     return "?";
   }

@@ -110,6 +110,15 @@ final class Callers {
     return json.readTree(r.body()).get("id").asText();
   }
 
+  /** The recipient the policy names as a processor, given an agreement version by the privacy officer; answers its id. */
+  String recipientWithAnAgreement() throws Exception {
+    HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/recipients/carrier/agreements",
+        "{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],\"start\":\"2026-01-01\",\"end\":\"2027-12-31\","
+            + "\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\",\"data_centres\":[\"fra-1\"]}");
+    assertThat(r.statusCode()).as("recording an agreement: %s", r.body()).isEqualTo(201);
+    return "carrier";
+  }
+
   /** A review report made by the privacy officer (so an auditor may sign it off). */
   String review() throws Exception {
     HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/reviews", null);

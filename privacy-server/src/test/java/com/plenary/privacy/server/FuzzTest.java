@@ -97,6 +97,7 @@ class FuzzTest {
     values.put("grant", callers.grant());
     values.put("review", callers.review());
     values.put("token", callers.unsubscribeToken(person));
+    values.put("recipient", "carrier");
   }
 
   @AfterAll
@@ -309,7 +310,8 @@ class FuzzTest {
 
   private String valid(Operation op, String param) {
     String before = op.path().substring(0, op.path().indexOf("{" + param + "}"));
-    for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token").entrySet()) {
+    for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token",
+        "/recipients/", "recipient").entrySet()) {
       if (before.endsWith(e.getKey())) {
         return values.get(e.getValue());
       }
@@ -345,6 +347,10 @@ class FuzzTest {
       case "POST /api/v1/partner-events" -> "{\"events\":[{\"identifier\":\"" + SECRET + "\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}";
       case "POST /api/v1/staff/{id}/grants" -> "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"" + until + "\"}";
       case "POST /api/v1/reviews/{id}/sign-off" -> "{\"note\":\"checked\"}";
+      case "POST /api/v1/recipients" -> "{\"id\":\"rcp-" + System.nanoTime() + "\",\"kind\":\"processor\",\"name\":\"A processor\",\"contact\":\"dpo@rcp.example\"}";
+      case "POST /api/v1/recipients/{id}/agreements" -> "{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],\"start\":\"2026-01-01\","
+          + "\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\","
+          + "\"data_centres\":[\"fra-1\"]}";
       case "POST /collect" -> "{\"type\":\"pageview\",\"page\":\"https://shop.example/\",\"referrer\":\"https://a.example/\",\"language\":\"en\",\"screen\":{\"w\":800,\"h\":600}}";
       case "POST /privacy/cookie-choices" -> "{\"preferences\":true,\"analytics\":false}";
       default -> "{}";

@@ -154,6 +154,7 @@ class RequestBodiesTest {
     if (p.contains("/reviews/{id}")) {
       p = p.replace("{id}", callers.review());
     }
+    p = p.replace("/recipients/{id}", "/recipients/carrier"); // named by the policy, so every database has it
     assertThat(p).as("every path parameter has a value").doesNotContain("{");
     return p;
   }

@@ -75,6 +75,10 @@ class ResponseBodiesTest {
       Map.entry("post /api/v1/staff/{id}/grants", List.of(
           "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"{until}\"}")),
       Map.entry("post /api/v1/reviews/{id}/sign-off", List.of("{\"note\":\"checked\"}")),
+      Map.entry("post /api/v1/recipients", List.of("{\"id\":\"rcp-{n}\",\"kind\":\"processor\",\"name\":\"A processor\",\"contact\":\"dpo@rcp.example\"}")),
+      Map.entry("post /api/v1/recipients/{id}/agreements", List.of("{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],"
+          + "\"start\":\"2026-01-01\",\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\","
+          + "\"security\":\"sealed\",\"data_centres\":[\"fra-1\"]}")),
       Map.entry("post /collect", List.of("{\"type\":\"pageview\",\"page\":\"https://shop.example/\"}")),
       Map.entry("post /privacy/cookie-choices", List.of("{\"preferences\":true,\"analytics\":false}")));
 
@@ -325,6 +329,7 @@ class ResponseBodiesTest {
       case "get /api/v1/me/partner-links" -> callers.link(person);
       case "get /api/v1/reviews" -> callers.review();
       case "get /api/v1/staff/{id}/grants" -> callers.grant();
+      case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements" -> callers.recipientWithAnAgreement();
       default -> { }
     }
   }
@@ -349,6 +354,9 @@ class ResponseBodiesTest {
     }
     if (before.endsWith("/unsubscribe/")) {
       return callers.unsubscribeToken(person);
+    }
+    if (before.endsWith("/recipients/")) {
+      return "carrier"; // named by the policy, so every database has it
     }
     throw new AssertionError(operation(r) + ": no value for the path parameter {" + param + "}; add one to ResponseBodiesTest.value");
   }

@@ -133,6 +133,8 @@ class ServerTest {
       "get /api/v1/audit", "get /api/v1/audit/verify",
       "post /api/v1/reviews", "get /api/v1/reviews", "get /api/v1/reviews/{id}", "post /api/v1/reviews/{id}/sign-off",
       "post /api/v1/staff/{id}/grants", "get /api/v1/staff/{id}/grants", "delete /api/v1/staff/{id}/grants/{grant}",
+      "post /api/v1/recipients", "get /api/v1/recipients", "get /api/v1/recipients/{id}", "post /api/v1/recipients/{id}/agreements",
+      "get /api/v1/recipients/{id}/agreements",
       "post /collect", "post /api/v1/events", "post /api/v1/partner-events",
       "post /api/v1/messages", "post /api/v1/messages/bulk", "get /unsubscribe/{token}", "post /unsubscribe/{token}",
       "get /snippet.js", "get /banner.js", "get /banner.css", "get /api/v1/cookies", "get /.well-known/gpc.json",

@@ -10,6 +10,7 @@ import com.plenary.privacy.domain.ErasureRecords;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.PersonRecords;
+import com.plenary.privacy.domain.RecipientRecords;
 import com.plenary.privacy.domain.RequestRecords;
 import com.plenary.privacy.domain.ReviewRecords;
 import com.plenary.privacy.domain.ReviewRecords.Review;
@@ -18,6 +19,7 @@ import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.policy.Condition;
+import com.plenary.privacy.policy.Recipient;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
 import java.sql.ResultSet;
@@ -26,6 +28,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -59,6 +62,7 @@ final class JdbcWork implements Work {
    * than the transaction; an erasure deletes the key outside it.
    */
   private final Map<String, DataKey> opened;
+  private final RecipientRecords recipients;
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
     this(h, audit, keys, keyStore, usage, -1, new HashMap<>());
@@ -72,6 +76,7 @@ final class JdbcWork implements Work {
     this.usage = usage;
     this.accepting = accepting;
     this.opened = opened;
+    this.recipients = new JdbcRecipients(h);
   }
 
   @Override
@@ -161,6 +166,31 @@ final class JdbcWork implements Work {
   @Override
   public MessageRecords messages() {
     return messages;
+  }
+
+  @Override
+  public RecipientRecords recipients() {
+    return recipients;
+  }
+
+  @Override
+  public boolean recipientRegistered(String recipient) {
+    return recipients.find(recipient).isPresent();
+  }
+
+  @Override
+  public Facts withRecipient(Facts facts, String recipient) {
+    Facts.Builder b = facts.toBuilder();
+    recipients.find(recipient).ifPresent(r -> b.recipients(List.of(new Recipient(r.id(), r.kind(), r.name(), r.policyVersion()))));
+    List<RecipientRecords.Agreement> versions = recipients.agreements(recipient);
+    if (!versions.isEmpty()) {
+      // the newest version is the agreement as it now stands; the ones before it were replaced by it
+      RecipientRecords.Agreement a = versions.get(0);
+      List<Facts.Agreement> all = new ArrayList<>(facts.agreements());
+      all.add(new Facts.Agreement(recipient, a.categories(), a.purposes(), a.start(), a.end()));
+      b.agreements(all);
+    }
+    return b.build();
   }
 
   // ---- people ----

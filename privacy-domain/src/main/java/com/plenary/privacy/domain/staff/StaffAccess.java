@@ -8,6 +8,7 @@ import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.domain.Storage;
+import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.policy.ActorKind;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -67,7 +68,7 @@ public final class StaffAccess {
       if (!w.staff().endGrant(staffId, grantId, stored(enforcer.clock().instant()))) {
         throw new NotFound("no grant in force has the id '" + grantId + "' for this staff member");
       }
-      w.audit(AuditRecord.recorded("staff", revokedBy, "ungrant").purpose("protect")
+      w.audit(AuditRecord.recorded("staff", revokedBy, "ungrant").purpose(Vocabulary.PROTECT)
           .rules(List.of("staff-grant:" + grantId, "to:" + staffId)).clauses(List.of("C32")).requestId(requestId).build());
       return w.staff().grant(grantId);
     });
