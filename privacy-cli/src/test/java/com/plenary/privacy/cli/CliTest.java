@@ -15,6 +15,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -193,6 +195,33 @@ class CliTest {
     assertThat(after.json().get("refused").asText()).isEqualTo("suppression-list");
     assertThat(run("messages", "retry", "msg-nothing").code()).isEqualTo(1);
     assertThat(run("messages", "list", "--status", "nonsense").code()).isEqualTo(2);
+  }
+
+  @Test
+  void C25_recipientsAreRegisteredAndTheirAgreementsKeptAsVersions() throws Exception {
+    Result add = run("recipient", "add", "northwind", "--kind", "processor", "--name", "Northwind Mail", "--json");
+    assertThat(add.code()).as(add.err()).isZero();
+    assertThat(add.json().get("source").asText()).isEqualTo("registry");
+    assertThat(run("recipient", "add", "northwind", "--kind", "processor", "--name", "Again").code()).as("taken").isEqualTo(1);
+    Result badKind = run("recipient", "add", "southwind", "--kind", "friend", "--name", "S");
+    assertThat(badKind.code()).isEqualTo(2);
+    assertThat(badKind.err()).contains("processor");
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    String[] terms = {"--category", "user.contact", "--purpose", "communicate", "--start", today, "--end", today, "--our-signatory", "A. Officer",
+        "--their-signatory", "B. Director", "--confidentiality", "kept", "--security", "sealed", "--data-centre", "fra-1", "--json"};
+    List<String> first = new ArrayList<>(List.of("recipient", "agreement", "northwind"));
+    first.addAll(List.of(terms));
+    Result v1 = run(first.toArray(String[]::new));
+    assertThat(v1.code()).as(v1.err()).isZero();
+    assertThat(v1.json().get("version").asInt()).isEqualTo(1);
+    assertThat(v1.json().get("in_force").asBoolean()).isTrue();
+    Result v2 = run(first.toArray(String[]::new));
+    assertThat(v2.json().get("version").asInt()).isEqualTo(2);
+    Result versions = run("recipient", "agreements", "northwind", "--json");
+    assertThat(versions.json().get("agreements").findValuesAsText("version")).containsExactly("2", "1");
+    Result list = run("recipient", "list", "--json");
+    assertThat(list.json().get("recipients").findValuesAsText("id")).contains("carrier", "northwind");
+    assertThat(run("recipient", "agreements", "nobody").code()).isEqualTo(1);
   }
 
   @Test
