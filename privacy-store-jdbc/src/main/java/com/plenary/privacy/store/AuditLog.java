@@ -319,15 +319,15 @@ public final class AuditLog {
         return new Verification(false, count, count + 1, "entries were removed from the end: the log holds " + count + " but a checkpoint was signed at "
             + bySize.lastKey());
       }
-      long treeSize = ((Number) head.get("tree_size")).longValue();
-      if (treeSize != count || !storedRootIs(h, treeSize, tree.root())) {
-        return new Verification(false, count, 0, "the stored Merkle tree does not match the entries: its proofs would not verify");
-      }
       // the newest sealed entry first, then the head: a seal commits both at once, so the head read after is never behind it
       Long newest = h.createQuery("SELECT MAX(seq) FROM audit_log_entry").mapTo(Long.class).one();
       long headNow = ((Number) head(h).get("seq")).longValue();
       if (newest != null && newest > headNow) {
         return new Verification(false, count, headNow + 1, "the head was moved back: it names entry " + headNow + " but entry " + newest + " is sealed");
+      }
+      long treeSize = ((Number) head.get("tree_size")).longValue();
+      if (treeSize != count || !storedRootIs(h, treeSize, tree.root())) {
+        return new Verification(false, count, 0, "the stored Merkle tree does not match the entries: its proofs would not verify");
       }
       return new Verification(true, count, 0, count + " entries, chain intact" + (kept == null ? "" : ", Merkle root matches " + signed.size() + " signed checkpoints"));
     });
