@@ -53,7 +53,23 @@ public final class AuditCheckpoints {
 
   /** The key in {@code keyDir} (made the first time) and the checkpoint file in {@code dataDir}. */
   public static AuditCheckpoints open(Path keyDir, Path dataDir) {
-    return new AuditCheckpoints(loadOrCreate(keyDir), dataDir.resolve(LOG_FILE));
+    NoteSigner signer = loadOrCreate(keyDir);
+    Path log = dataDir.resolve(LOG_FILE);
+    try {
+      // owner-only like every file of the platform's in the data directory, however it was left
+      if (Files.exists(log)) {
+        OwnerOnly.tighten(log);
+      } else {
+        try {
+          Files.createFile(log, OwnerOnly.fileAttributes());
+        } catch (FileAlreadyExistsException madeMeanwhile) {
+          OwnerOnly.tighten(log);
+        }
+      }
+    } catch (IOException e) {
+      throw new PlenaryException("cannot create the checkpoint file at " + log + ": " + e.getMessage(), e);
+    }
+    return new AuditCheckpoints(signer, log);
   }
 
   private static NoteSigner loadOrCreate(Path keyDir) {
