@@ -6,6 +6,7 @@ import com.plenary.privacy.platform.internal.LocalIssuer;
 import com.plenary.privacy.platform.internal.SignInThrottle;
 import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.store.AuditCheckpoints;
 import com.plenary.privacy.store.OwnerOnly;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.StoreException;
@@ -95,6 +96,8 @@ public final class Platform implements AutoCloseable {
       throw new ConfigException("configuration key 'keystore.url' names a key store that cannot be used: " + e.getMessage(), e);
     }
     try {
+      // the audit log's checkpoints are signed with a key outside the database and kept in a file beside it (C29)
+      store.audit().keepCheckpoints(AuditCheckpoints.open(config.keyDir(), config.dataDir()));
       Platform platform = new Platform(config, policy, store, LocalIssuer.open(config.dataDir(), clock), Keys.local(config.keyDir()), keyStore, clock,
           dataCentre, keyCentre);
       // events a stopped server left in the collector's journal go into the table now (unless a running server holds it)
@@ -184,7 +187,7 @@ public final class Platform implements AutoCloseable {
     List<Map<String, Object>> out = new ArrayList<>();
     out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", describeStore(config.databaseUrl()), dataCentre));
     out.add(place("key store", "people's data keys, wrapped by the master key", describeStore(config.keystoreUrl()), keyCentre));
-    out.add(place("key files", "master, blind-index, token-issuer and form-token keys", Map.of("name", "keys", "kind", "key files"), keyCentre));
+    out.add(place("key files", "master, blind-index, token-issuer, form-token and audit-checkpoint keys", Map.of("name", "keys", "kind", "key files"), keyCentre));
     return out;
   }
 

@@ -83,7 +83,8 @@ class ResponseBodiesTest {
       Map.entry("post /privacy/cookie-choices", List.of("{\"preferences\":true,\"analytics\":false}")));
 
   /** Query strings an operation's happy path needs. */
-  private static final Map<String, String> QUERIES = Map.of("get /api/v1/subjects/{id}", "?purpose=provide");
+  private static final Map<String, String> QUERIES = Map.of("get /api/v1/subjects/{id}", "?purpose=provide",
+      "get /api/v1/audit/proofs/inclusion", "?seq=1", "get /api/v1/audit/proofs/consistency", "?from=1");
 
   /** The JSON answers that are no record of a route: the document itself. */
   private static final Set<String> NOT_RECORDS = Set.of("get /openapi.json");
@@ -145,10 +146,14 @@ class ResponseBodiesTest {
     for (Route r : running.server.routes()) {
       boolean api = r.path().startsWith("/api/") || r.path().startsWith("/health/");
       for (int status : r.statuses()) {
-        if (api && status >= 200 && status < 300 && status != 204 && !r.responses().containsKey(status)) {
-          missing.add(operation(r) + " " + status + ": name the record it answers in the route (Route.json) — a body assembled by hand is not an API");
-        }
         JsonNode content = paths.path(r.path()).path(r.method()).path("responses").path(String.valueOf(status)).path("content");
+        if (api && status >= 200 && status < 300 && status != 204 && !r.responses().containsKey(status) && !r.texts().containsKey(status)) {
+          missing.add(operation(r) + " " + status + ": name the record it answers in the route (Route.json), or the media type of a text it answers"
+              + " — a body assembled by hand is not an API");
+        }
+        if (r.texts().containsKey(status)) {
+          assertThat(content.has(r.texts().get(status))).as("%s %s: the document names the text's media type", operation(r), status).isTrue();
+        }
         assertThat(content.has("application/json")).as("%s %s: the document has a JSON schema exactly when the route names a record", operation(r), status)
             .isEqualTo(r.responses().containsKey(status));
       }
@@ -263,6 +268,10 @@ class ResponseBodiesTest {
           if (records != null) {
             failures.add(where + ": the route names a record for an answer that is not JSON");
           }
+          String text = r.texts().get(status);
+          if (text != null && !answer.headers().firstValue("Content-Type").orElse("").startsWith(text)) {
+            failures.add(where + ": the route declares " + text + " but answered " + answer.headers().firstValue("Content-Type").orElse("no type"));
+          }
           continue;
         }
         if (records == null) {
@@ -330,6 +339,7 @@ class ResponseBodiesTest {
       case "get /api/v1/reviews" -> callers.review();
       case "get /api/v1/staff/{id}/grants" -> callers.grant();
       case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements" -> callers.recipientWithAnAgreement();
+      case "get /api/v1/audit/proofs/inclusion", "get /api/v1/audit/proofs/consistency" -> running.platform.store().audit().seal();
       default -> { }
     }
   }

@@ -1,6 +1,9 @@
 package com.plenary.privacy.store;
 
 import com.plenary.privacy.Ids;
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.audit.MerkleFrontier;
+import com.plenary.privacy.audit.MerkleTree;
 import com.plenary.privacy.domain.AuditRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -30,6 +34,14 @@ import org.jdbi.v3.core.Jdbi;
  * hash, so altering, removing or reordering a sealed entry breaks the chain from there on, and
  * {@link #verify} finds where. The server seals every few hundred milliseconds; an entry is only
  * tamper-evident once sealed.
+ *
+ * <p>The same seal appends the entries, in sequence order, as the leaves of a Merkle tree (RFC 9162;
+ * {@link #leaf} is an entry's bytes) whose complete subtrees are stored ({@code audit_tree_node}), and
+ * once it has committed, signs a checkpoint of the tree with a key kept outside the database
+ * ({@link AuditCheckpoints}). A chain and a tree in one database can both be rewritten end to end by
+ * whoever can write to it; the signed checkpoints cannot, so {@link #verify} checks the recomputed tree
+ * against every checkpoint signed, and a verifier outside the server checks consistency proofs
+ * ({@link #consistencyProof}) from the last checkpoint it saw.
  */
 public final class AuditLog {
   /** One audited access. {@code subject} is the pseudonymous person id, never a personal value; {@code seq} is 0 until sealed. */
@@ -46,10 +58,22 @@ public final class AuditLog {
   /** The result of checking the whole chain. */
   public record Verification(boolean intact, long entries, long firstBrokenSeq, String detail) {}
 
+  /** The tree of {@code size} sealed entries and its root hash. */
+  public record TreeHead(long size, byte[] root) {}
+
+  /** A proof and the root it leads to: an inclusion proof's leaf hash, or a consistency proof's older root. */
+  public record Proof(long size, byte[] root, byte[] start, List<byte[]> hashes) {
+    public Proof {
+      hashes = List.copyOf(hashes);
+    }
+  }
+
   private static final String ZERO = "0".repeat(64);
+  private static final HexFormat HEX = HexFormat.of();
 
   private final Jdbi jdbi;
   private final Clock clock;
+  private volatile AuditCheckpoints checkpoints;
 
   AuditLog(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
@@ -72,35 +96,126 @@ public final class AuditLog {
   }
 
   /**
-   * Chains every written, unsealed entry, oldest first, in one transaction under the head's lock;
-   * returns how many were sealed. Safe to run from several nodes at once.
+   * Signs a checkpoint at every seal from now on and checks the log against the checkpoints in
+   * {@link #verify}; set once, when the platform opens its data directory.
+   */
+  public void keepCheckpoints(AuditCheckpoints checkpoints) {
+    this.checkpoints = checkpoints;
+  }
+
+  /** The checkpoints kept, if any. */
+  public Optional<AuditCheckpoints> checkpoints() {
+    return Optional.ofNullable(checkpoints);
+  }
+
+  /**
+   * Chains every written, unsealed entry, oldest first, in one transaction under the head's lock, and
+   * adds them to the Merkle tree in the same transaction; returns how many were sealed. Once it has
+   * committed, a checkpoint of the tree is signed (when checkpoints are kept and the tree grew since the
+   * last one). Safe to run from several nodes at once.
    */
   public int seal() {
-    return jdbi.inTransaction(h -> {
+    Object[] out = jdbi.inTransaction(h -> {
       h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
-      var head = h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
+      var head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
       long seq = ((Number) head.get("seq")).longValue();
       String prev = (String) head.get("hash");
+      long treeSize = ((Number) head.get("tree_size")).longValue();
       List<Object[]> pending = new ArrayList<>();
       h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000")
           .map((rs, ctx) -> new Object[] {rs.getString("entry_id"), read(rs)}).forEach(pending::add);
-      if (pending.isEmpty()) {
-        return 0;
+      if (pending.isEmpty() && treeSize == seq) {
+        return new Object[] {0, null};
       }
-      var update = h.prepareBatch("UPDATE audit_log_entry SET seq = :seq, prev_hash = :prev, hash = :hash WHERE entry_id = :id AND seq IS NULL");
-      for (Object[] p : pending) {
-        Entry e = (Entry) p[1];
-        seq++;
-        Entry chained = new Entry(seq, e.at(), e.actorKind(), e.actorId(), e.action(), e.purpose(), e.subject(), e.categories(), e.effect(),
-            e.rules(), e.clauses(), e.requestId(), prev, "");
-        String hash = hash(chained);
-        update.bind("seq", seq).bind("prev", prev).bind("hash", hash).bind("id", (String) p[0]).add();
-        prev = hash;
+      var nodes = h.prepareBatch("INSERT INTO audit_tree_node (level, idx, hash) VALUES (:level, :idx, :hash)");
+      MerkleFrontier.Completed store = (level, index, hash) -> nodes.bind("level", level).bind("idx", index).bind("hash", HEX.formatHex(hash)).add();
+      MerkleFrontier tree = MerkleFrontier.of(treeSize, nodes(h));
+      // entries sealed before the tree existed (migration V24) join it first, in order
+      while (tree.size() < seq) {
+        h.createQuery("SELECT * FROM audit_log_entry WHERE seq > :from AND seq <= :to ORDER BY seq LIMIT 10000")
+            .bind("from", tree.size()).bind("to", seq).map((rs, ctx) -> read(rs)).forEach(e -> tree.append(MerkleTree.leafHash(leaf(e)), store));
       }
-      update.execute();
-      h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", prev).execute();
-      return pending.size();
+      if (!pending.isEmpty()) {
+        var update = h.prepareBatch("UPDATE audit_log_entry SET seq = :seq, prev_hash = :prev, hash = :hash WHERE entry_id = :id AND seq IS NULL");
+        for (Object[] p : pending) {
+          Entry e = (Entry) p[1];
+          seq++;
+          Entry chained = new Entry(seq, e.at(), e.actorKind(), e.actorId(), e.action(), e.purpose(), e.subject(), e.categories(), e.effect(),
+              e.rules(), e.clauses(), e.requestId(), prev, "");
+          String hash = hash(chained);
+          update.bind("seq", seq).bind("prev", prev).bind("hash", hash).bind("id", (String) p[0]).add();
+          tree.append(MerkleTree.leafHash(leaf(chained)), store);
+          prev = hash;
+        }
+        update.execute();
+      }
+      nodes.execute();
+      h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash, tree_size = :size WHERE id = 1").bind("seq", seq).bind("hash", prev)
+          .bind("size", tree.size()).execute();
+      return new Object[] {pending.size(), new TreeHead(tree.size(), tree.root())};
     });
+    AuditCheckpoints kept = checkpoints;
+    if (kept != null) {
+      TreeHead grown = (TreeHead) out[1];
+      if (grown == null && kept.behind(treeSize())) {
+        grown = treeHead(); // nothing sealed now, but no checkpoint yet of the tree (a new key, a lost file): it is signed once
+      }
+      if (grown != null) {
+        kept.record(grown.size(), grown.root());
+      }
+    }
+    return (Integer) out[0];
+  }
+
+  private long treeSize() {
+    return jdbi.withHandle(h -> h.createQuery("SELECT tree_size FROM audit_head WHERE id = 1").mapTo(Long.class).one());
+  }
+
+  /** The stored tree's size and root. */
+  public TreeHead treeHead() {
+    return jdbi.withHandle(h -> {
+      long size = h.createQuery("SELECT tree_size FROM audit_head WHERE id = 1").mapTo(Long.class).one();
+      return new TreeHead(size, MerkleTree.root(nodes(h), size));
+    });
+  }
+
+  /**
+   * The inclusion proof of the entry numbered {@code seq} in the tree of {@code size} entries; an entry
+   * or size the stored tree does not hold is an {@link InvalidInputException} naming it.
+   */
+  public Proof inclusionProof(long seq, long size) {
+    return jdbi.withHandle(h -> {
+      long treeSize = h.createQuery("SELECT tree_size FROM audit_head WHERE id = 1").mapTo(Long.class).one();
+      if (size < 1 || size > treeSize) {
+        throw new InvalidInputException("size", "size must be a tree size from 1 to " + treeSize + ", the entries sealed so far");
+      }
+      if (seq < 1 || seq > size) {
+        throw new InvalidInputException("seq", "seq must name an entry of the tree: from 1 to its size, " + size);
+      }
+      MerkleTree.Nodes nodes = nodes(h);
+      return new Proof(size, MerkleTree.root(nodes, size), nodes.node(0, seq - 1), MerkleTree.inclusionProof(nodes, seq - 1, size));
+    });
+  }
+
+  /** The proof that the tree of {@code from} entries is a prefix of the tree of {@code to}; sizes the tree does not hold are refused. */
+  public Proof consistencyProof(long from, long to) {
+    return jdbi.withHandle(h -> {
+      long treeSize = h.createQuery("SELECT tree_size FROM audit_head WHERE id = 1").mapTo(Long.class).one();
+      if (to < 1 || to > treeSize) {
+        throw new InvalidInputException("to", "to must be a tree size from 1 to " + treeSize + ", the entries sealed so far");
+      }
+      if (from < 1 || from > to) {
+        throw new InvalidInputException("from", "from must be a tree size from 1 to to, " + to);
+      }
+      MerkleTree.Nodes nodes = nodes(h);
+      return new Proof(to, MerkleTree.root(nodes, to), MerkleTree.root(nodes, from), MerkleTree.consistencyProof(nodes, from, to));
+    });
+  }
+
+  /** The stored complete subtrees, read through {@code h}. */
+  private static MerkleTree.Nodes nodes(Handle h) {
+    return (level, index) -> h.createQuery("SELECT hash FROM audit_tree_node WHERE level = :level AND idx = :idx").bind("level", level).bind("idx", index)
+        .mapTo(String.class).findOne().map(HEX::parseHex).orElse(null);
   }
 
   /** Entries about {@code subject}, oldest first; at most {@code limit}. */
@@ -124,6 +239,12 @@ public final class AuditLog {
         .bind("limit", limit).map((rs, ctx) -> read(rs)).list());
   }
 
+  /** Sealed entries from sequence number {@code fromSeq} on, in order; at most {@code limit}. */
+  public List<Entry> sealedFrom(long fromSeq, int limit) {
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log_entry WHERE seq >= :from ORDER BY seq LIMIT :limit")
+        .bind("from", fromSeq).bind("limit", limit).map((rs, ctx) -> read(rs)).list());
+  }
+
   /** Denials since {@code since}, counted by actor kind and rule: "staff:staff-need-to-know" → 3. */
   public Map<String, Long> denialsSince(Instant since) {
     Map<String, Long> out = new TreeMap<>();
@@ -134,21 +255,40 @@ public final class AuditLog {
   }
 
   /**
-   * Seals what is written, then walks the chain up to its head and checks every link and every hash.
+   * Seals what is written, then walks the chain up to its head and checks every link and every hash,
+   * recomputes the Merkle tree from the entries and checks it against the stored tree and against
+   * every checkpoint signed (when checkpoints are kept): an entry altered, inserted, removed or moved,
+   * or a tail cut off, is found even when the chain and the tree in the database were rebuilt to match.
    *
-   * <p>Consistent under load: a seal numbers its entries and moves the head in one transaction, so
-   * the head is read first and every entry up to the sequence it names is committed and final; what
-   * is sealed while the walk runs is left to the next check. A head moved back behind sealed entries
-   * is reported too: an entry beyond the head is only possible when the head was rewritten.
+   * <p>Consistent under load: a seal numbers its entries and moves the head in one transaction, and
+   * signs its checkpoint only after it committed, so the checkpoints are read first, then the head, and
+   * every entry up to the sequence it names is committed and final; what is sealed while the walk runs
+   * is left to the next check. A head moved back behind sealed entries is reported too: an entry beyond
+   * the head is only possible when the head was rewritten.
    */
   public Verification verify() {
-    seal();
+    try {
+      seal();
+    } catch (IllegalStateException e) {
+      return new Verification(false, 0, 0, "the audit log cannot be sealed: " + e.getMessage());
+    }
+    AuditCheckpoints kept = checkpoints;
+    List<AuditCheckpoints.Signed> signed = kept == null ? List.of() : kept.all();
+    for (AuditCheckpoints.Signed s : signed) {
+      if (s.problem() != null) {
+        return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the checkpoint file is not one this server signed: " + s.problem());
+      }
+    }
+    TreeMap<Long, List<byte[]>> bySize = new TreeMap<>();
+    signed.forEach(s -> bySize.computeIfAbsent(s.checkpoint().size(), k -> new ArrayList<>()).add(s.checkpoint().root()));
     return jdbi.withHandle(h -> {
       var head = head(h);
       long headSeq = ((Number) head.get("seq")).longValue();
       String prev = ZERO;
       long expectedSeq = 1;
       long count = 0;
+      MerkleFrontier tree = MerkleFrontier.empty();
+      MerkleFrontier.Completed none = (level, index, hash) -> { };
       try (var it = h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NOT NULL AND seq <= :head ORDER BY seq")
           .bind("head", headSeq).map((rs, ctx) -> read(rs)).iterator()) {
         while (it.hasNext()) {
@@ -163,6 +303,11 @@ public final class AuditLog {
           if (!hash(e).equals(e.hash())) {
             return new Verification(false, count, e.seq(), "entry " + e.seq() + " was altered after it was written");
           }
+          tree.append(MerkleTree.leafHash(leaf(e)), none);
+          String broken = againstCheckpoints(bySize.get(count), tree.root(), count);
+          if (broken != null) {
+            return new Verification(false, count, count, broken);
+          }
           prev = e.hash();
           expectedSeq++;
         }
@@ -170,18 +315,56 @@ public final class AuditLog {
       if (headSeq != count || !head.get("hash").equals(prev)) {
         return new Verification(false, count, count + 1, "the newest entries were removed: the head names entry " + headSeq);
       }
+      if (!bySize.isEmpty() && bySize.lastKey() > count) {
+        return new Verification(false, count, count + 1, "entries were removed from the end: the log holds " + count + " but a checkpoint was signed at "
+            + bySize.lastKey());
+      }
       // the newest sealed entry first, then the head: a seal commits both at once, so the head read after is never behind it
       Long newest = h.createQuery("SELECT MAX(seq) FROM audit_log_entry").mapTo(Long.class).one();
       long headNow = ((Number) head(h).get("seq")).longValue();
       if (newest != null && newest > headNow) {
         return new Verification(false, count, headNow + 1, "the head was moved back: it names entry " + headNow + " but entry " + newest + " is sealed");
       }
-      return new Verification(true, count, 0, count + " entries, chain intact");
+      long treeSize = ((Number) head.get("tree_size")).longValue();
+      if (treeSize != count || !storedRootIs(h, treeSize, tree.root())) {
+        return new Verification(false, count, 0, "the stored Merkle tree does not match the entries: its proofs would not verify");
+      }
+      return new Verification(true, count, 0, count + " entries, chain intact" + (kept == null ? "" : ", Merkle root matches " + signed.size() + " signed checkpoints"));
     });
   }
 
+  private static boolean storedRootIs(Handle h, long size, byte[] root) {
+    try {
+      return MessageDigest.isEqual(MerkleTree.root(nodes(h), size), root);
+    } catch (IllegalStateException missingNode) {
+      return false;
+    }
+  }
+
+  /** Why the tree of {@code size} entries with {@code root} is not the one the checkpoints of that size signed, or null. */
+  private static String againstCheckpoints(List<byte[]> signedRoots, byte[] root, long size) {
+    if (signedRoots != null) {
+      for (byte[] r : signedRoots) {
+        if (!MessageDigest.isEqual(r, root)) {
+          return "the first " + size + " entries are not those the checkpoint at size " + size + " signed: history was rewritten";
+        }
+      }
+    }
+    return null;
+  }
+
   private static Map<String, Object> head(Handle h) {
-    return h.createQuery("SELECT seq, hash FROM audit_head WHERE id = 1").mapToMap().one();
+    return h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
+  }
+
+  /**
+   * An entry's bytes as a leaf of the Merkle tree: its sequence number and content, in the canonical
+   * form the chain hashes, without the link to the entry before (the tree orders the entries itself).
+   */
+  public static byte[] leaf(Entry e) {
+    return String.join("\u001f", String.valueOf(e.seq()), e.at().toString(), e.actorKind(), e.actorId(), e.action(), e.purpose(),
+        e.subject() == null ? "" : e.subject(), String.join(",", e.categories()), e.effect(), String.join(",", e.rules()), String.join(",", e.clauses()),
+        e.requestId() == null ? "" : e.requestId()).getBytes(StandardCharsets.UTF_8);
   }
 
   static String hash(Entry e) {

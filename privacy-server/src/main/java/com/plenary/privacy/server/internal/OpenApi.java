@@ -54,8 +54,10 @@ public final class OpenApi {
       Map<String, Object> responses = new LinkedHashMap<>();
       for (int s : r.statuses()) {
         List<Class<? extends Record>> answer = r.responses().get(s);
-        responses.put(String.valueOf(s), answer == null ? Map.of("description", "success")
-            : Map.of("description", "success", "content", Map.of("application/json", Map.of("schema", Schemas.response(answer)))));
+        String text = r.texts().get(s);
+        responses.put(String.valueOf(s), answer != null ? Map.of("description", "success", "content", Map.of("application/json", Map.of("schema", Schemas.response(answer))))
+            : text != null ? Map.of("description", "success", "content", Map.of(text, Map.of("schema", Map.of("type", "string"))))
+            : Map.of("description", "success"));
       }
       Map<String, Object> problem = Map.of("description", "a problem (RFC 9457)", "content", Map.of("application/problem+json", Map.of("schema", Map.of("$ref", "#/components/schemas/Problem"))));
       if (!r.isPublic()) {

@@ -18,6 +18,8 @@ import java.util.Set;
  * @param responses for each status answered with a JSON body, the record the handler answers with, or
  *     the records of which the answer is one; the document describes them with {@link Schemas}. A
  *     status not named here answers no JSON (204, a redirect, a page, a script, a problem).
+ * @param texts for each status answered with a body that is not JSON, its media type (a signed note is
+ *     {@code text/plain}); the document describes it as a string of that type
  */
 public record Route(
     String method,
@@ -29,7 +31,8 @@ public record Route(
     List<Integer> statuses,
     Class<? extends Record> body,
     Map<Integer, List<Class<? extends Record>>> responses,
-    Handler handler) {
+    Handler handler,
+    Map<Integer, String> texts) {
 
   /** No JSON answer. */
   public static final Map<Integer, List<Class<? extends Record>>> NO_JSON = Map.of();
@@ -37,11 +40,23 @@ public record Route(
   public Route {
     statuses = List.copyOf(statuses);
     responses = Map.copyOf(responses);
+    texts = Map.copyOf(texts);
+    for (var e : texts.entrySet()) {
+      if (!statuses.contains(e.getKey()) || responses.containsKey(e.getKey())) {
+        throw new IllegalArgumentException(method + " " + path + ": a text answer of status " + e.getKey() + " that the route does not list, or that is JSON too");
+      }
+    }
     for (var e : responses.entrySet()) {
       if (!statuses.contains(e.getKey()) || e.getValue().isEmpty()) {
         throw new IllegalArgumentException(method + " " + path + ": a JSON answer of status " + e.getKey() + " that the route does not list, or of no record");
       }
     }
+  }
+
+  /** A route whose answers are JSON or none. */
+  public Route(String method, String path, String tag, String summary, Set<Caller.Kind> callers, Set<String> staffRoles, List<Integer> statuses,
+      Class<? extends Record> body, Map<Integer, List<Class<? extends Record>>> responses, Handler handler) {
+    this(method, path, tag, summary, callers, staffRoles, statuses, body, responses, handler, Map.of());
   }
 
   /** The answer of {@code status} is this record, as JSON. */

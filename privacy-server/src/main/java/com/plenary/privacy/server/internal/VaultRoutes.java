@@ -211,7 +211,8 @@ public final class VaultRoutes {
         new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), null, Route.json(200, Consents.class), this::myConsents),
         new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201, 200), ConsentBody.class,
             GIVEN_OR_WITHDRAWN, this::myConsent),
-        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), null,
+        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before), or the sealed ones in sequence order after a sequence number (query: after, limit)",
+            EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), null,
             Route.json(200, AuditEntries.class), this::audit),
         new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), null,
             Route.json(200, ChainCheck.class), this::verify));
@@ -385,6 +386,12 @@ public final class VaultRoutes {
     int limit = intParam(ctx, "limit", 100, 1, 1000);
     String before = ctx.queryParam("before");
     Long beforeSeq = before == null ? null : (long) intParam(ctx, "before", 0, 1, Integer.MAX_VALUE);
+    if (ctx.queryParam("after") != null) {
+      // sealed entries in sequence order, for a verifier that recomputes the Merkle tree (C29)
+      long after = intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
+      ctx.json(new AuditEntries(platform.store().audit().sealedFrom(after + 1, limit).stream().map(AuditEntry::of).toList()));
+      return;
+    }
     ctx.json(new AuditEntries(platform.store().audit().recent(limit, beforeSeq).stream().map(AuditEntry::of).toList()));
   }
 
