@@ -30,6 +30,7 @@ import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.Bodies;
 import com.plenary.privacy.server.internal.CollectRoutes;
 import com.plenary.privacy.server.internal.Collector;
+import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
 import com.plenary.privacy.server.internal.JsonBodies;
 import com.plenary.privacy.server.internal.MailSender;
@@ -364,6 +365,7 @@ public final class PlenaryServer implements Server {
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class,
         Route.json(200, List.of(Decided.class, Decisions.class)), this::decide));
     routes.addAll(new VaultRoutes(platform, json, bodies).routes());
+    routes.addAll(new ConsentRoutes(platform, bodies).routes());
     routes.addAll(new AccountPages(platform).routes());
     routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
