@@ -97,6 +97,8 @@ class FuzzTest {
     values.put("grant", callers.grant());
     values.put("review", callers.review());
     values.put("token", callers.unsubscribeToken(person));
+    values.put("consent", callers.consent(person));
+    values.put("request", callers.consentRequest(person));
   }
 
   @AfterAll
@@ -296,6 +298,8 @@ class FuzzTest {
             person = callers.person();
             values.put("subject", person.id());
             values.put("link", callers.link(person));
+            values.put("consent", callers.consent(person));
+            values.put("request", callers.consentRequest(person));
           }
           options.add(person.session());
           options.add(person.session());
@@ -309,7 +313,8 @@ class FuzzTest {
 
   private String valid(Operation op, String param) {
     String before = op.path().substring(0, op.path().indexOf("{" + param + "}"));
-    for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token").entrySet()) {
+    for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token",
+        "/consents/", "consent", "/consent-requests/", "request").entrySet()) {
       if (before.endsWith(e.getKey())) {
         return values.get(e.getValue());
       }

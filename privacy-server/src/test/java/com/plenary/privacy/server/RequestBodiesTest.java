@@ -154,6 +154,9 @@ class RequestBodiesTest {
     if (p.contains("/reviews/{id}")) {
       p = p.replace("{id}", callers.review());
     }
+    if (p.contains("/consent-requests/{id}")) {
+      p = p.replace("{id}", callers.consentRequest(person));
+    }
     assertThat(p).as("every path parameter has a value").doesNotContain("{");
     return p;
   }
