@@ -109,8 +109,12 @@ public final class ConsentRequests {
           .clauses(List.of("C19")).build());
       return shown(r);
     });
-    messages.notice(subjectId, null, Kind.SERVICE, service.text() + " asks for your consent",
-        shown.text() + "\n\nNothing changes unless you agree. Sign in to your privacy center to grant or decline it.", by.requestId());
+    try {
+      messages.notice(subjectId, null, Kind.SERVICE, service.text() + " asks for your consent",
+          shown.text() + "\n\nNothing changes unless you agree. Sign in to your privacy center to grant or decline it.", by.requestId());
+    } catch (Conflict noAddress) {
+      // a person with no address on file is not told by mail; the request waits in their privacy center all the same
+    }
     return shown;
   }
 
