@@ -14,6 +14,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -116,7 +118,7 @@ class CliTest {
   @Test
   void helpOnEveryCommandInTheTreeExitsZero() {
     List<List<String>> tree = commandTree();
-    assertThat(tree).contains(List.of(), List.of("serve"), List.of("staff", "revoke-tokens"), List.of("audit", "verify"));
+    assertThat(tree).contains(List.of(), List.of("serve"), List.of("staff", "revoke-tokens"), List.of("audit", "verify"), List.of("consent", "verify"));
     for (List<String> words : tree) {
       List<String> args = new ArrayList<>(words);
       args.add("--help");
@@ -222,6 +224,28 @@ class CliTest {
     Result list = run("recipient", "list", "--json");
     assertThat(list.json().get("recipients").findValuesAsText("id")).contains("carrier", "northwind");
     assertThat(run("recipient", "agreements", "nobody").code()).isEqualTo(1);
+  }
+
+  @Test
+  void C19_consentVerifyChecksTheLedgerAndExits1WhenAnEntryWasEdited() throws Exception {
+    Config config = Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString()));
+    String person;
+    try (Platform platform = Platform.open(config, Clock.systemUTC())) {
+      person = platform.domain().subjects().register(Access.service("shop", null), "shop",
+          Map.of("email", "ledger@example.org", "name", "Ada", "address", "1 Analytical Way"), null, null, List.of()).value().id();
+      platform.domain().consents().grant(Access.subject(person, null), person, "develop", null);
+    }
+    Result ok = run("consent", "verify", "--json");
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(ok.json().get("intact").asBoolean()).isTrue();
+    assertThat(ok.json().get("entries").asLong()).isEqualTo(1);
+    assertThat(ok.json().get("head").asText()).hasSize(64);
+    try (Connection c = DriverManager.getConnection(config.databaseUrl(), config.databaseUser(), config.databasePassword())) {
+      c.createStatement().executeUpdate("UPDATE consent_record SET granted = FALSE WHERE subject_id = '" + person + "'");
+    }
+    Result broken = run("consent", "verify");
+    assertThat(broken.code()).isEqualTo(1);
+    assertThat(broken.err()).contains("entry 1 was altered");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package com.plenary.privacy.domain;
 
 import com.plenary.privacy.domain.collection.Collection;
+import com.plenary.privacy.domain.consent.ConsentRequests;
 import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.domain.messages.Messages;
@@ -19,6 +20,7 @@ public final class Domain {
   private final Enforcer enforcer;
   private final Subjects subjects;
   private final Consents consents;
+  private final ConsentRequests consentRequests;
   private final Collection collection;
   private final Questions questions;
   private final StaffAccess staff;
@@ -47,6 +49,7 @@ public final class Domain {
     this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
+    this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
   }
 
   public Enforcer enforcer() {
@@ -65,6 +68,11 @@ public final class Domain {
   /** Consents given and withdrawn. */
   public Consents consents() {
     return consents;
+  }
+
+  /** Consent requests: a service asks, the person grants or declines (C19). */
+  public ConsentRequests consentRequests() {
+    return consentRequests;
   }
 
   /** Partner links, browsers attached on sign-in, the operators' look at events. */

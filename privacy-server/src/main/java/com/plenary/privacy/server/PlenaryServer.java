@@ -31,6 +31,7 @@ import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.Bodies;
 import com.plenary.privacy.server.internal.CollectRoutes;
 import com.plenary.privacy.server.internal.Collector;
+import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
 import com.plenary.privacy.server.internal.JsonBodies;
 import com.plenary.privacy.server.internal.MailSender;
@@ -367,6 +368,7 @@ public final class PlenaryServer implements Server {
         Route.json(200, List.of(Decided.class, Decisions.class)), this::decide));
     routes.addAll(new VaultRoutes(platform, json, bodies).routes());
     routes.addAll(new AuditRoutes(platform).routes());
+    routes.addAll(new ConsentRoutes(platform, bodies).routes());
     routes.addAll(new AccountPages(platform).routes());
     routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {

@@ -2,7 +2,13 @@ package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.store.Credentials;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +99,46 @@ class AccountPageTest {
     var error = new WebDriverWait(browser, Duration.ofSeconds(10))
         .until(d -> d.findElements(By.cssSelector(".error")).stream().findFirst().orElse(null));
     assertThat(error.getText()).contains("not right");
+  }
+
+  @Test
+  void C19_aServicesRequestForConsentIsGrantedInThePrivacyCenterWithTheHashOfTheTextShown() throws Exception {
+    String shop = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "shop").key();
+    String email = "asked." + System.nanoTime() + "@example.org";
+    var registered = running.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Grace\",\"address\":\"1 Harbour Row\"},\"password\":\"a long passphrase of hers\"}", shop);
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    String id = new ObjectMapper().readTree(registered.body()).get("id").asText();
+    String read = "/api/v1/subjects/" + id + "?purpose=develop&fields=email";
+    var asked = running.postJson("/api/v1/subjects/" + id + "/consent-requests",
+        "{\"purpose\":\"develop\",\"reason\":\"We would like to try a new gift list with you.\"}", shop);
+    assertThat(asked.statusCode()).as(asked.body()).isEqualTo(201);
+    assertThat(running.get(read, "Authorization", "Bearer " + shop).statusCode()).isEqualTo(403);
+
+    browser.manage().deleteAllCookies();
+    browser.get(running.uri("/account").toString());
+    var signIn = browser.findElement(By.cssSelector("form[action='/account/sign-in']"));
+    signIn.findElement(By.name("email")).sendKeys(email);
+    signIn.findElement(By.name("password")).sendKeys("a long passphrase of hers");
+    submit(signIn.findElement(By.cssSelector("button")), "signed-in");
+    WebElement ask = browser.findElement(By.cssSelector("#consent-requests .ask"));
+    String shown = ask.findElement(By.tagName("p")).getText();
+    assertThat(shown).contains("Plenary Shop asks for your consent").contains("Developing new services").contains("gift list");
+    assertThat(browser.findElement(By.id("consent-requests")).getText()).doesNotContain("develop").doesNotContain("C19");
+    submit(ask.findElement(By.cssSelector("button[value=grant]")), "consent");
+    assertThat(browser.findElements(By.id("consent-requests"))).isEmpty();
+
+    assertThat(running.get(read, "Authorization", "Bearer " + shop).statusCode()).isEqualTo(200);
+    var consents = running.platform.domain().consents().of(Access.subject(id, null), id);
+    assertThat(consents).singleElement().satisfies(c -> {
+      assertThat(c.purpose()).isEqualTo("develop");
+      assertThat(c.channel()).isEqualTo("privacy-center");
+      assertThat(c.shownSha256()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(shown.getBytes(StandardCharsets.UTF_8))));
+    });
+    // withdrawn on the same page: the service's next read is denied
+    submit(browser.findElement(By.cssSelector("form[action='/account/consents'] input[value=develop]")).findElement(By.xpath("..")).findElement(By.tagName("button")),
+        "consent");
+    assertThat(running.get(read, "Authorization", "Bearer " + shop).statusCode()).isEqualTo(403);
   }
 
   @Test

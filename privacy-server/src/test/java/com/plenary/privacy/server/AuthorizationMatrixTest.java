@@ -77,6 +77,8 @@ class AuthorizationMatrixTest {
       Map.entry("POST /api/v1/session", "{\"email\":\"nobody-{n}@example.org\",\"password\":\"not the password\"}"),
       Map.entry("PATCH /api/v1/me", "{\"fields\":{\"name\":\"Corrected\"}}"),
       Map.entry("POST /api/v1/me/consents", "{\"purpose\":\"improve\"}"),
+      Map.entry("POST /api/v1/subjects/{id}/consent-requests", "{\"purpose\":\"develop\",\"reason\":\"A new feature, asked at {n}.\"}"),
+      Map.entry("POST /api/v1/me/consent-requests/{id}", "{\"answer\":\"decline\"}"),
       Map.entry("POST /api/v1/events", "{\"events\":[{\"subject\":\"{subject}\",\"type\":\"open\",\"page\":\"https://shop.example/\"}]}"),
       Map.entry("POST /api/v1/partner-events", "{\"events\":[{\"identifier\":\"acme-e-{n}\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}"),
       Map.entry("POST /api/v1/staff/{id}/grants", "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"{until}\"}"),
@@ -93,9 +95,12 @@ class AuthorizationMatrixTest {
   /** Query strings that get a request past validation. */
   private static final Map<String, String> QUERIES = Map.of("GET /api/v1/subjects/{id}", "?purpose=provide");
 
-  /** Whether the operation is about one person's data: a person or a link in the path, or a person in the body. */
+  /** The path parameters that name something of one person's own: a partner link, a consent, a consent request. */
+  private static final List<String> OWNED = List.of("link", "consent", "request");
+
+  /** Whether the operation is about one person's data: a person or something of theirs in the path, or a person in the body. */
   private static boolean aboutAPerson(Operation op) {
-    return op.params().stream().anyMatch(p -> List.of("subject", "link").contains(slot(op, p)))
+    return op.params().stream().anyMatch(p -> slot(op, p).equals("subject") || OWNED.contains(slot(op, p)))
         || BODIES.getOrDefault(op.toString(), "").contains("{subject}");
   }
 
@@ -119,7 +124,7 @@ class AuthorizationMatrixTest {
       for (String p : op.params()) {
         own.put(p, switch (slot(op, p)) {
           case "subject" -> a.id();
-          case "link" -> callers.link(a);
+          case "link", "consent", "request" -> owned(slot(op, p), a);
           case "staff" -> callers.staffMemberId;
           case "grant" -> callers.grant();
           case "review" -> callers.review();
@@ -154,6 +159,12 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/recipients/")) {
       return "recipient";
+    }
+    if (before.endsWith("/consents/")) {
+      return "consent";
+    }
+    if (before.endsWith("/consent-requests/")) {
+      return "request";
     }
     return "?";
   }
@@ -223,7 +234,9 @@ class AuthorizationMatrixTest {
     Map<String, String> own = w.own;
     String subject = w.a.id();
     String noLink = "00000000-0000-0000-0000-000000000000";
-    boolean link = op.params().stream().anyMatch(p -> slot(op, p).equals("link"));
+    String ownedSlot = op.params().stream().map(p -> slot(op, p)).filter(OWNED::contains).findFirst().orElse(null);
+    boolean link = ownedSlot != null;
+    String what = ownedSlot == null ? "" : Map.of("link", "link", "consent", "consent", "request", "consent request").get(ownedSlot);
     out.add(new Cell("no credential", Scope.PLAIN, callers.none, own, subject));
     out.add(new Cell("a garbage bearer credential", Scope.PLAIN, callers.garbageBearer, own, subject));
     out.add(new Cell("a garbage session", Scope.PLAIN, callers.garbageSession, own, subject));
@@ -241,14 +254,14 @@ class AuthorizationMatrixTest {
       out.add(new Cell("another service on the person's data", Scope.FOREIGN, callers.otherService, own, subject));
       out.add(new Cell("another service on an unknown person", Scope.UNKNOWN, callers.otherService, replaced(op, own, "subject", UNKNOWN), UNKNOWN));
       if (link) {
-        out.add(new Cell("the service on another person's link", Scope.FOREIGN, callers.owner, linkOf(op, own, w.b), subject));
-        out.add(new Cell("the service on an unknown link", Scope.UNKNOWN, callers.owner, replaced(op, own, "link", noLink), subject));
+        out.add(new Cell("the service on another person's " + what, Scope.FOREIGN, callers.owner, ownedOf(op, own, ownedSlot, w.b), subject));
+        out.add(new Cell("the service on an unknown " + what, Scope.UNKNOWN, callers.owner, replaced(op, own, ownedSlot, noLink), subject));
       }
     }
     if (op.callers().contains("subject")) {
       if (link) {
-        out.add(new Cell("another person on the person's link", Scope.FOREIGN, w.b.session(), own, subject));
-        out.add(new Cell("another person on an unknown link", Scope.UNKNOWN, w.b.session(), replaced(op, own, "link", noLink), subject));
+        out.add(new Cell("another person on the person's " + what, Scope.FOREIGN, w.b.session(), own, subject));
+        out.add(new Cell("another person on an unknown " + what, Scope.UNKNOWN, w.b.session(), replaced(op, own, ownedSlot, noLink), subject));
       }
     } else {
       out.add(new Cell("another person", Scope.PLAIN, w.b.session(), own, subject));
@@ -262,9 +275,19 @@ class AuthorizationMatrixTest {
     return out;
   }
 
-  private Map<String, String> linkOf(Operation op, Map<String, String> own, Person other) {
+  /** A partner link, consent or consent request of {@code person}. */
+  private String owned(String slot, Person person) throws Exception {
+    return switch (slot) {
+      case "link" -> callers.link(person);
+      case "consent" -> callers.consent(person);
+      case "request" -> callers.consentRequest(person);
+      default -> throw new AssertionError("nothing of a person's is named " + slot);
+    };
+  }
+
+  private Map<String, String> ownedOf(Operation op, Map<String, String> own, String slot, Person other) {
     try {
-      return replaced(op, own, "link", callers.link(other));
+      return replaced(op, own, slot, owned(slot, other));
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -316,8 +339,10 @@ class AuthorizationMatrixTest {
       if (a.status() / 100 == 2) {
         return "another's data was served";
       }
-      Cell unknown = cell.what().contains("link")
-          ? new Cell("", Scope.UNKNOWN, c, replaced(op, cell.params(), "link", "00000000-0000-0000-0000-000000000000"), cell.subject())
+      String ownedSlot = op.params().stream().map(p -> slot(op, p)).filter(OWNED::contains).findFirst().orElse(null);
+      boolean aboutOwned = ownedSlot != null && (cell.what().contains("link") || cell.what().contains("consent"));
+      Cell unknown = aboutOwned
+          ? new Cell("", Scope.UNKNOWN, c, replaced(op, cell.params(), ownedSlot, "00000000-0000-0000-0000-000000000000"), cell.subject())
           : new Cell("", Scope.UNKNOWN, c, replaced(op, cell.params(), "subject", UNKNOWN), UNKNOWN);
       Answer u = call(op, unknown);
       if (a.status() != 404 && !deniedStaff || !same(a, u, cell, unknown)) {

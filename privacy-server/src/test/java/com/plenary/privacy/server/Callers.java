@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * them: service and partner keys issued by the store (as {@code plenary service add} does), staff tokens
  * of the local issuer (as {@code plenary staff token} does), and people registered over HTTP by a
  * service with a session of their own (the cookie and CSRF token sign-in gives). Plus the resources
- * the endpoints' path parameters name: partner links, grants, review reports.
+ * the endpoints' path parameters name: partner links, consents, consent requests, grants, review reports.
  */
 final class Callers {
   /** The headers a caller sends; empty for no credential. */
@@ -93,6 +93,31 @@ final class Callers {
     HttpResponse<String> r = send(owner, "POST", "/api/v1/subjects/" + person.id() + "/partner-links",
         "{\"partner\":\"acme-ads\",\"identifier\":\"acme-" + SEQUENCE.incrementAndGet() + "\",\"purpose\":\"improve\"}");
     assertThat(r.statusCode()).as("linking: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** A consent {@code person} gave in their own session, for the purpose {@code improve}. */
+  String consent(Person person) throws Exception {
+    HttpResponse<String> r = send(person.session(), "POST", "/api/v1/me/consents", "{\"purpose\":\"improve\"}");
+    assertThat(r.statusCode()).as("consenting: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /**
+   * A request for {@code person}'s consent to the purpose {@code develop}, made by the owner service and
+   * waiting for their answer: a new one, or the one waiting already (the service may not ask twice).
+   */
+  String consentRequest(Person person) throws Exception {
+    HttpResponse<String> r = send(owner, "POST", "/api/v1/subjects/" + person.id() + "/consent-requests",
+        "{\"purpose\":\"develop\",\"reason\":\"A new feature, request " + SEQUENCE.incrementAndGet() + ".\"}");
+    if (r.statusCode() == 409) {
+      for (JsonNode waiting : json.readTree(send(person.session(), "GET", "/api/v1/me/consent-requests", null).body()).get("consent_requests")) {
+        if (waiting.get("status").asText().equals("pending") && waiting.get("purpose").asText().equals("develop") && waiting.get("recipient").isNull()) {
+          return waiting.get("id").asText();
+        }
+      }
+    }
+    assertThat(r.statusCode()).as("asking for consent: %s", r.body()).isEqualTo(201);
     return json.readTree(r.body()).get("id").asText();
   }
 

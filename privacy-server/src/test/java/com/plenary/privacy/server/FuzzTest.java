@@ -98,6 +98,8 @@ class FuzzTest {
     values.put("review", callers.review());
     values.put("token", callers.unsubscribeToken(person));
     values.put("recipient", "carrier");
+    values.put("consent", callers.consent(person));
+    values.put("request", callers.consentRequest(person));
   }
 
   @AfterAll
@@ -297,6 +299,8 @@ class FuzzTest {
             person = callers.person();
             values.put("subject", person.id());
             values.put("link", callers.link(person));
+            values.put("consent", callers.consent(person));
+            values.put("request", callers.consentRequest(person));
           }
           options.add(person.session());
           options.add(person.session());
@@ -311,7 +315,7 @@ class FuzzTest {
   private String valid(Operation op, String param) {
     String before = op.path().substring(0, op.path().indexOf("{" + param + "}"));
     for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token",
-        "/recipients/", "recipient").entrySet()) {
+        "/recipients/", "recipient", "/consents/", "consent", "/consent-requests/", "request").entrySet()) {
       if (before.endsWith(e.getKey())) {
         return values.get(e.getValue());
       }

@@ -155,6 +155,9 @@ class RequestBodiesTest {
       p = p.replace("{id}", callers.review());
     }
     p = p.replace("/recipients/{id}", "/recipients/carrier"); // named by the policy, so every database has it
+    if (p.contains("/consent-requests/{id}")) {
+      p = p.replace("{id}", callers.consentRequest(person));
+    }
     assertThat(p).as("every path parameter has a value").doesNotContain("{");
     return p;
   }

@@ -68,6 +68,9 @@ class ResponseBodiesTest {
       Map.entry("post /api/v1/session", List.of("{\"email\":\"{email}\",\"password\":\"" + PASSWORD + "\"}")),
       Map.entry("patch /api/v1/me", List.of("{\"fields\":{\"name\":\"Corrected\"}}")),
       Map.entry("post /api/v1/me/consents", List.of("{\"purpose\":\"improve\"}", "{\"purpose\":\"improve\",\"granted\":false}")),
+      Map.entry("post /api/v1/subjects/{id}/consent-requests", List.of("{\"purpose\":\"develop\",\"recipient\":\"carrier\",\"reason\":\"To share your address with the carrier.\"}")),
+      // the request's text as the person is shown it, read first: its hash goes with the grant
+      Map.entry("post /api/v1/me/consent-requests/{id}", List.of("{\"answer\":\"grant\",\"shown_sha256\":\"{shown}\"}")),
       Map.entry("post /api/v1/messages", List.of("{\"subject_id\":\"{subject}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Shipped\",\"body\":\"On Tuesday.\"}")),
       Map.entry("post /api/v1/messages/bulk", List.of("{\"subject_ids\":[\"{subject}\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Shipped\",\"body\":\"On Tuesday.\"}")),
       Map.entry("post /api/v1/events", List.of("{\"events\":[{\"subject\":\"{subject}\",\"type\":\"open\",\"page\":\"https://shop.example/\"}]}")),
@@ -323,10 +326,17 @@ class ResponseBodiesTest {
     List<Call> out = new ArrayList<>();
     for (String body : bodies) {
       String filled = body == null ? null : body.replace("{subject}", person.id()).replace("{n}", String.valueOf(System.nanoTime()))
-          .replace("{until}", Instant.now().plus(Duration.ofDays(1)).toString()).replace("{email}", email);
+          .replace("{until}", Instant.now().plus(Duration.ofDays(1)).toString()).replace("{email}", email)
+          .replace("{shown}", body.contains("{shown}") ? shownText(person) : "");
       out.add(new Call(caller(r, person), r.method().toUpperCase(Locale.ROOT), path, filled));
     }
     return out;
+  }
+
+  /** The SHA-256 of the text of the person's newest consent request, as they are shown it. */
+  private String shownText(Person person) throws Exception {
+    HttpResponse<String> r = callers.send(person.session(), "GET", "/api/v1/me/consent-requests", null);
+    return json.readTree(r.body()).get("consent_requests").get(0).get("text_sha256").asText();
   }
 
   /** Gives a list an operation answers an entry, so its items are checked too. */
@@ -336,6 +346,7 @@ class ResponseBodiesTest {
           assertThat(callers.send(person.session(), "POST", "/api/v1/me/consents", "{\"purpose\":\"improve\"}").statusCode()).isEqualTo(201);
       case "get /api/v1/me" -> assertThat(callers.send(person.session(), "GET", "/api/v1/me/export", null).statusCode()).isEqualTo(200);
       case "get /api/v1/me/partner-links" -> callers.link(person);
+      case "get /api/v1/me/consent-requests" -> callers.consentRequest(person);
       case "get /api/v1/reviews" -> callers.review();
       case "get /api/v1/staff/{id}/grants" -> callers.grant();
       case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements" -> callers.recipientWithAnAgreement();
@@ -367,6 +378,12 @@ class ResponseBodiesTest {
     }
     if (before.endsWith("/recipients/")) {
       return "carrier"; // named by the policy, so every database has it
+    }
+    if (before.endsWith("/consents/")) {
+      return callers.consent(person);
+    }
+    if (before.endsWith("/consent-requests/")) {
+      return callers.consentRequest(person);
     }
     throw new AssertionError(operation(r) + ": no value for the path parameter {" + param + "}; add one to ResponseBodiesTest.value");
   }

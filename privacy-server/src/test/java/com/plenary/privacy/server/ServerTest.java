@@ -125,13 +125,15 @@ class ServerTest {
       "get /health/live", "get /health/ready", "get /metrics", "get /openapi.json", "get /api/v1/policy", "get /api/v1/whoami",
       "post /api/v1/decisions", "get /api/v1/services", "get /api/v1/partners", "get /api/v1/datamap",
       "post /api/v1/subjects", "get /api/v1/subjects/{id}", "patch /api/v1/subjects/{id}", "post /api/v1/subjects/{id}/content",
-      "get /api/v1/subjects/{id}/consents", "post /api/v1/subjects/{id}/consents",
+      "get /api/v1/subjects/{id}/consents", "post /api/v1/subjects/{id}/consents", "post /api/v1/subjects/{id}/consent-requests",
       "post /api/v1/subjects/{id}/partner-links", "delete /api/v1/subjects/{id}/partner-links/{link}",
       "post /api/v1/session", "delete /api/v1/session",
       "get /api/v1/me", "patch /api/v1/me", "delete /api/v1/me", "get /api/v1/me/export", "get /api/v1/me/consents", "post /api/v1/me/consents",
+      "get /api/v1/me/consents/{id}/receipt", "get /api/v1/me/consent-requests", "post /api/v1/me/consent-requests/{id}",
       "get /api/v1/me/partner-links", "delete /api/v1/me/partner-links/{link}",
       "get /api/v1/audit", "get /api/v1/audit/verify", "get /api/v1/audit/checkpoint", "get /api/v1/audit/public-key",
       "get /api/v1/audit/proofs/inclusion", "get /api/v1/audit/proofs/consistency",
+      "get /api/v1/consents/verify",
       "post /api/v1/reviews", "get /api/v1/reviews", "get /api/v1/reviews/{id}", "post /api/v1/reviews/{id}/sign-off",
       "post /api/v1/staff/{id}/grants", "get /api/v1/staff/{id}/grants", "delete /api/v1/staff/{id}/grants/{grant}",
       "post /api/v1/recipients", "get /api/v1/recipients", "get /api/v1/recipients/{id}", "post /api/v1/recipients/{id}/agreements",
@@ -141,7 +143,7 @@ class ServerTest {
       "get /snippet.js", "get /banner.js", "get /banner.css", "get /api/v1/cookies", "get /.well-known/gpc.json",
       "get /privacy/cookies", "post /privacy/cookie-choices",
       "get /account", "get /account/export", "post /account/register", "post /account/sign-in", "post /account/sign-out",
-      "post /account/correct", "post /account/consents", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css");
+      "post /account/correct", "post /account/consents", "post /account/consent-requests", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css");
 
   @Test
   void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {

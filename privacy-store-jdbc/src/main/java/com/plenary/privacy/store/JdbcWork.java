@@ -4,7 +4,9 @@ import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.ConsentRecords;
-import com.plenary.privacy.domain.ConsentRecords.Consent;
+import com.plenary.privacy.domain.ConsentRecords.Entry;
+import com.plenary.privacy.domain.ConsentRecords.Request;
+import com.plenary.privacy.domain.ConsentRecords.State;
 import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.ErasureRecords;
 import com.plenary.privacy.domain.EventRecords;
@@ -94,7 +96,7 @@ final class JdbcWork implements Work {
       return Facts.at(now).subjectPolicyVersion(accepting).staff(by.staff()).build();
     }
     int version = h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
-    List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent WHERE subject_id = :s AND withdrawn_at IS NULL")
+    List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent_state WHERE subject_id = :s AND granted")
         .bind("s", subject).map((rs, ctx) -> new Facts.Consent(rs.getString(1), rs.getString(2), rs.getInt(3))).list();
     // the conditions of the message gateway's prohibitions (C16): unsubscribed from marketing, on the suppression list
     EnumSet<Condition> conditions = EnumSet.noneOf(Condition.class);
@@ -311,35 +313,68 @@ final class JdbcWork implements Work {
 
   private final ConsentRecords consents = new ConsentRecords() {
     @Override
-    public void add(String subjectId, Consent c) {
-      h.createUpdate("INSERT INTO consent (id, subject_id, purpose, recipient, policy_version, granted_by, granted_at, channel, shown_sha256) "
-              + "VALUES (:id, :s, :p, :r, :v, :by, :at, :ch, :shown)")
-          .bind("id", c.id()).bind("s", subjectId).bind("p", c.purpose()).bind("r", c.recipient()).bind("v", c.policyVersion())
-          .bind("by", c.grantedBy()).bind("at", utc(c.grantedAt())).bind("ch", c.channel()).bind("shown", c.shownSha256()).execute();
+    public void lock() {
+      ConsentLedger.lock(h);
     }
 
     @Override
-    public int withdraw(String subjectId, String purpose, String recipient, Instant at) {
-      return h.createUpdate("UPDATE consent SET withdrawn_at = :at WHERE subject_id = :s AND purpose = :p AND withdrawn_at IS NULL"
-              + (recipient == null ? "" : " AND recipient = :r"))
-          .bind("at", utc(at)).bind("s", subjectId).bind("p", purpose).bind("r", recipient).execute();
+    public Entry append(String subjectId, Entry entry) {
+      return ConsentLedger.append(h, subjectId, entry);
     }
 
     @Override
-    public List<Consent> of(String subjectId) {
-      return h.createQuery("SELECT * FROM consent WHERE subject_id = :s ORDER BY granted_at, id").bind("s", subjectId).map((rs, ctx) -> {
-        OffsetDateTime w = rs.getObject("withdrawn_at", OffsetDateTime.class);
-        return new Consent(rs.getString("id"), rs.getString("purpose"), rs.getString("recipient"), rs.getInt("policy_version"),
-            rs.getString("granted_by"), rs.getObject("granted_at", OffsetDateTime.class).toInstant(), w == null ? null : w.toInstant(),
-            rs.getString("channel"), rs.getString("shown_sha256"));
-      }).list();
+    public List<Entry> ledger(String subjectId) {
+      return ConsentLedger.of(h, subjectId);
+    }
+
+    @Override
+    public List<State> states(String subjectId) {
+      return h.createQuery("SELECT purpose, recipient, granted, policy_version, record_id, seq FROM consent_state WHERE subject_id = :s ORDER BY seq")
+          .bind("s", subjectId).map((rs, ctx) -> new State(rs.getString("purpose"), rs.getString("recipient"), rs.getBoolean("granted"),
+              rs.getInt("policy_version"), rs.getString("record_id"), rs.getLong("seq"))).list();
     }
 
     @Override
     public int count(String subjectId) {
-      return h.createQuery("SELECT COUNT(*) FROM consent WHERE subject_id = :id").bind("id", subjectId).mapTo(Integer.class).one();
+      return h.createQuery("SELECT COUNT(*) FROM consent_record WHERE subject_id = :id").bind("id", subjectId).mapTo(Integer.class).one();
+    }
+
+    @Override
+    public void addRequest(String subjectId, Request r) {
+      h.createUpdate("INSERT INTO consent_request (id, subject_id, service, purpose, recipient, reason, status, requested_at) "
+              + "VALUES (:id, :s, :svc, :p, :r, :reason, :status, :at)")
+          .bind("id", r.id()).bind("s", subjectId).bind("svc", r.service()).bind("p", r.purpose()).bind("r", r.recipient())
+          .bind("reason", key(subjectId).seal("consent-request:" + r.id(), r.reason())).bind("status", r.status())
+          .bind("at", utc(r.requestedAt())).execute();
+    }
+
+    @Override
+    public Optional<Request> request(String subjectId, String requestId) {
+      DataKey key = key(subjectId);
+      return h.createQuery("SELECT * FROM consent_request WHERE subject_id = :s AND id = :id").bind("s", subjectId).bind("id", requestId)
+          .map((rs, ctx) -> consentRequest(rs, key)).findOne();
+    }
+
+    @Override
+    public List<Request> requests(String subjectId) {
+      DataKey key = key(subjectId);
+      return h.createQuery("SELECT * FROM consent_request WHERE subject_id = :s ORDER BY requested_at DESC, id").bind("s", subjectId)
+          .map((rs, ctx) -> consentRequest(rs, key)).list();
+    }
+
+    @Override
+    public boolean answer(String subjectId, String requestId, String status, String consentId, Instant at) {
+      return h.createUpdate("UPDATE consent_request SET status = :status, consent_id = :c, answered_at = :at WHERE subject_id = :s AND id = :id AND status = 'pending'")
+          .bind("status", status).bind("c", consentId).bind("at", utc(at)).bind("s", subjectId).bind("id", requestId).execute() == 1;
     }
   };
+
+  private static Request consentRequest(ResultSet rs, DataKey key) throws SQLException {
+    OffsetDateTime answered = rs.getObject("answered_at", OffsetDateTime.class);
+    return new Request(rs.getString("id"), rs.getString("service"), rs.getString("purpose"), rs.getString("recipient"),
+        key.open("consent-request:" + rs.getString("id"), rs.getBytes("reason")), rs.getString("status"),
+        rs.getObject("requested_at", OffsetDateTime.class).toInstant(), answered == null ? null : answered.toInstant(), rs.getString("consent_id"));
+  }
 
   // ---- content ----
 

@@ -32,12 +32,14 @@ public final class Store implements AutoCloseable {
   private final String product;
   private final Clock clock;
   private final AuditLog audit;
+  private final ConsentLedger consentLedger;
 
   private Store(HikariDataSource dataSource, Clock clock) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource);
     this.clock = clock;
     this.audit = new AuditLog(jdbi, clock);
+    this.consentLedger = new ConsentLedger(jdbi);
     this.credentials = new Credentials(jdbi, clock);
     this.product = jdbi.withHandle(h -> {
       try {
@@ -59,7 +61,9 @@ public final class Store implements AutoCloseable {
     try {
       // shared migrations, then those of this kind of database only (db/vendor/postgresql or db/vendor/h2)
       Flyway.configure().dataSource(ds).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(ds)).load().migrate();
-      return new Store(ds, clock);
+      Store store = new Store(ds, clock);
+      store.consentLedger.chainMigrated(); // the consents of earlier versions, migrated into the ledger, get their links once
+      return store;
     } catch (FlywayException | StoreException e) {
       ds.close();
       throw new StoreException("cannot migrate the database at " + redact(url) + ": " + rootMessage(e), e);
@@ -70,6 +74,11 @@ public final class Store implements AutoCloseable {
     return credentials;
   }
 
+
+  /** The consent ledger's chain, for its check (C19, C24). */
+  public ConsentLedger consentLedger() {
+    return consentLedger;
+  }
 
   public AuditLog audit() {
     return audit;
@@ -85,7 +94,7 @@ public final class Store implements AutoCloseable {
       public Map<String, Long> counts() {
         vault.usage().settle(); // events acknowledged so far are counted, none still in the collector's journal
         Map<String, Long> out = new LinkedHashMap<>();
-        for (String table : List.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry")) {
+        for (String table : List.of("subject", "usage_event", "content_item", "consent_record", "partner_link", "browser", "audit_log_entry")) {
           out.put(table, count(table));
         }
         return out;
@@ -111,7 +120,7 @@ public final class Store implements AutoCloseable {
 
   /** How many rows a table holds; for review reports. Only the tables named here may be counted. */
   public long count(String table) {
-    if (!Set.of("subject", "usage_event", "content_item", "consent", "partner_link", "browser", "audit_log_entry").contains(table)) {
+    if (!Set.of("subject", "usage_event", "content_item", "consent_record", "partner_link", "browser", "audit_log_entry").contains(table)) {
       throw new IllegalArgumentException("not a countable table: " + table);
     }
     return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM " + table).mapTo(Long.class).one());

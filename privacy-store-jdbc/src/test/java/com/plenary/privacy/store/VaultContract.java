@@ -3,9 +3,11 @@ package com.plenary.privacy.store;
 import com.fasterxml.jackson.databind.util.RawValue;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.StaffRecords;
+import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.store.crypto.CryptoException;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.MutableClock;
@@ -464,5 +466,183 @@ abstract class VaultContract extends StoreContract {
     tamper("UPDATE subject_field SET ciphertext = (SELECT ciphertext FROM subject_field WHERE subject_id = '" + ada + "' AND field = 'name') "
         + "WHERE subject_id = '" + ada + "' AND field = 'phone'");
     assertThatThrownBy(() -> domain().subjects().read(MAIL, ada, "provide", List.of("phone"))).isInstanceOf(CryptoException.class);
+  }
+
+  // ---- the consent ledger (C19, C24) ----
+
+  private List<ConsentRecords.Entry> ledgerOf(String id) {
+    return vault().storage().inTransaction(w -> w.consents().ledger(id));
+  }
+
+  private List<ConsentRecords.State> statesOf(String id) {
+    return vault().storage().inTransaction(w -> w.consents().states(id));
+  }
+
+  @Test
+  void C24_everyGrantAndWithdrawalIsANewEntryOfTheLedgerAndTheStateIsDerivedFromIt() {
+    String id = registerAda();
+    Access ada = Access.subject(id, "rq-ledger");
+    domain().consents().grant(ada, id, "develop", null, Consents.PRIVACY_CENTER);
+    domain().consents().withdraw(MAIL, id, "develop", null);
+    domain().consents().grant(ada, id, "develop", null, Consents.API);
+    List<ConsentRecords.Entry> ledger = ledgerOf(id);
+    assertThat(ledger).extracting(ConsentRecords.Entry::granted).containsExactly(true, false, true);
+    assertThat(ledger).extracting(ConsentRecords.Entry::channel).containsExactly("privacy-center", "service", "api");
+    assertThat(ledger).extracting(ConsentRecords.Entry::by).containsExactly("subject:" + id, "service:mail", "subject:" + id);
+    assertThat(ledger.get(0).requestId()).isEqualTo("rq-ledger");
+    assertThat(ledger).allSatisfy(e -> {
+      assertThat(e.policyVersion()).isEqualTo(1);
+      assertThat(e.hash()).hasSize(64);
+    });
+    assertThat(ledger.get(0).seq()).isLessThan(ledger.get(1).seq());
+    assertThat(statesOf(id)).singleElement().satisfies(s -> {
+      assertThat(s.granted()).isTrue();
+      assertThat(s.entryId()).isEqualTo(ledger.get(2).id());
+    });
+    // the history the API shows: the first consent withdrawn, the second in force
+    assertThat(domain().consents().of(ada, id)).extracting(c -> c.withdrawnAt() == null).containsExactly(false, true);
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+  }
+
+  @Test
+  void C19_editingAnEntryOfTheLedgerIsDetected() {
+    String id = registerAda();
+    domain().consents().grant(Access.subject(id, null), id, "develop", null);
+    ConsentRecords.Entry e = ledgerOf(id).get(0);
+    tamper("UPDATE consent_record SET purpose = 'improve' WHERE id = '" + e.id() + "'");
+    try {
+      var v = store().consentLedger().verify();
+      assertThat(v.intact()).isFalse();
+      assertThat(v.firstBrokenSeq()).isEqualTo(e.seq());
+      assertThat(v.detail()).contains("altered");
+    } finally {
+      tamper("UPDATE consent_record SET purpose = 'develop' WHERE id = '" + e.id() + "'");
+    }
+    tamper("UPDATE consent_link SET digest = '" + "0".repeat(64) + "' WHERE seq = " + e.seq());
+    try {
+      assertThat(store().consentLedger().verify().firstBrokenSeq()).isEqualTo(e.seq());
+    } finally {
+      tamper("UPDATE consent_link SET digest = '" + ConsentLedger.digest(id, e) + "' WHERE seq = " + e.seq());
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+  }
+
+  @Test
+  void C19_deletingAnEntryOfTheLedgerIsDetectedUnlessThePersonWasErased() {
+    String id = registerAda();
+    domain().consents().grant(Access.subject(id, null), id, "develop", null);
+    ConsentRecords.Entry e = ledgerOf(id).get(0);
+    tamper("CREATE TABLE consent_saved AS SELECT * FROM consent_record WHERE id = '" + e.id() + "'");
+    tamper("DELETE FROM consent_record WHERE id = '" + e.id() + "'");
+    try {
+      var v = store().consentLedger().verify();
+      assertThat(v.intact()).isFalse();
+      assertThat(v.firstBrokenSeq()).isEqualTo(e.seq());
+      assertThat(v.detail()).contains("deleted");
+    } finally {
+      tamper("INSERT INTO consent_record SELECT * FROM consent_saved");
+      tamper("DROP TABLE consent_saved");
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+    // an erasure removes the person's entries with their data, and the chain still verifies
+    long erasedBefore = store().consentLedger().verify().erased();
+    domain().subjects().erase(Access.subject(id, null), id);
+    assertThat(ledgerOf(id)).isEmpty();
+    var after = store().consentLedger().verify();
+    assertThat(after.intact()).as(after.detail()).isTrue();
+    assertThat(after.erased()).isEqualTo(erasedBefore + 1);
+  }
+
+  @Test
+  void C19_reorderingOrInsertingEntriesOfTheLedgerIsDetected() {
+    String id = registerAda();
+    domain().consents().grant(Access.subject(id, null), id, "develop", null);
+    domain().consents().grant(Access.subject(id, null), id, "improve", null);
+    List<ConsentRecords.Entry> ledger = ledgerOf(id);
+    long a = ledger.get(0).seq();
+    long b = ledger.get(1).seq();
+    String swap = "UPDATE consent_record SET seq = -1 WHERE seq = %d; UPDATE consent_record SET seq = %d WHERE seq = %d; UPDATE consent_record SET seq = %d WHERE seq = -1";
+    for (String sql : String.format(swap, a, a, b, b).split("; ")) {
+      tamper(sql);
+    }
+    try {
+      var v = store().consentLedger().verify();
+      assertThat(v.intact()).isFalse();
+      assertThat(v.firstBrokenSeq()).isEqualTo(a);
+    } finally {
+      for (String sql : String.format(swap, a, a, b, b).split("; ")) {
+        tamper(sql);
+      }
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+    // swapping the links themselves breaks the hashes that follow one another
+    tamper("UPDATE consent_link SET seq = -1 WHERE seq = " + a);
+    tamper("UPDATE consent_link SET seq = " + a + " WHERE seq = " + b);
+    tamper("UPDATE consent_link SET seq = " + b + " WHERE seq = -1");
+    try {
+      assertThat(store().consentLedger().verify().intact()).isFalse();
+    } finally {
+      tamper("UPDATE consent_link SET seq = -1 WHERE seq = " + b);
+      tamper("UPDATE consent_link SET seq = " + b + " WHERE seq = " + a);
+      tamper("UPDATE consent_link SET seq = " + a + " WHERE seq = -1");
+    }
+    // an entry written behind the ledger's back, with no link
+    tamper("INSERT INTO consent_record (id, seq, subject_id, purpose, granted, policy_version, channel, actor, at) "
+        + "VALUES ('cn-forged', 999999999, '" + id + "', 'develop', TRUE, 1, 'api', 'subject:" + id + "', CURRENT_TIMESTAMP)");
+    try {
+      var v = store().consentLedger().verify();
+      assertThat(v.intact()).isFalse();
+      assertThat(v.detail()).contains("no link");
+    } finally {
+      tamper("DELETE FROM consent_record WHERE id = 'cn-forged'");
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+  }
+
+  @Test
+  void C24_fiftyThreadsGrantingAndWithdrawingForOnePersonLeaveTheStateEqualToTheLastEntry() throws Exception {
+    String id = registerAda();
+    Access ada = Access.subject(id, null);
+    var pool = Executors.newFixedThreadPool(50);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 50; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 4; i++) {
+            String purpose = (thread + i) % 3 == 0 ? "protect" : "develop";
+            if ((thread * 7 + i) % 2 == 0) {
+              domain().consents().grant(ada, id, purpose, null);
+            } else {
+              domain().consents().withdraw(ada, id, purpose, null);
+            }
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(120, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<ConsentRecords.Entry> ledger = ledgerOf(id);
+    for (String purpose : List.of("develop", "protect")) {
+      ConsentRecords.Entry last = ledger.stream().filter(e -> e.purpose().equals(purpose)).reduce((x, y) -> y).orElseThrow();
+      assertThat(statesOf(id)).filteredOn(s -> s.purpose().equals(purpose)).singleElement().satisfies(s -> {
+        assertThat(s.granted()).isEqualTo(last.granted());
+        assertThat(s.entryId()).isEqualTo(last.id());
+      });
+      // and the engine decides on that state
+      assertThat(domain().subjects().read(MAIL, id, purpose, List.of("email")).permitted()).isEqualTo(last.granted());
+    }
+    // each withdrawal ended a consent in force: no two withdrawals in a row for one purpose
+    for (String purpose : List.of("develop", "protect")) {
+      List<Boolean> states = ledger.stream().filter(e -> e.purpose().equals(purpose)).map(ConsentRecords.Entry::granted).toList();
+      for (int i = 1; i < states.size(); i++) {
+        assertThat(states.get(i) || states.get(i - 1)).as("entry %s of %s", i, purpose).isTrue();
+      }
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
   }
 }

@@ -17,6 +17,7 @@ import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.domain.Visibility;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.policy.Action;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -420,7 +421,7 @@ public final class Messages {
       Instant now = enforcer.clock().instant();
       w.messages().unsubscribe(subjectId, kind.id(), now);
       if (kind == Kind.MARKETING) {
-        w.consents().withdraw(subjectId, Vocabulary.MARKETING, null, now);
+        Consents.withdrawIn(w, by, subjectId, Vocabulary.MARKETING, null, channel.equals("one-click") ? Consents.UNSUBSCRIBE : Consents.PRIVACY_CENTER, enforcer.policy().version(), now);
       }
       w.audit(AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId)
           .rules(List.of("unsubscribed:" + kind.id(), "channel:" + channel)).clauses(List.of("C16", "C19")).build());

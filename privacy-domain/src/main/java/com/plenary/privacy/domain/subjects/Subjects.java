@@ -20,6 +20,7 @@ import com.plenary.privacy.domain.Visibility;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.domain.consent.Receipt;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Field;
@@ -362,7 +363,11 @@ public final class Subjects {
         profile.put(f.field(), Map.of("value", f.value(), "category", f.category(), "updated_at", f.updatedAt()));
       }
       out.put("profile", profile);
-      out.put("consents", w.consents().of(subjectId).stream().map(Subjects::describe).toList());
+      List<ConsentRecords.Entry> ledger = w.consents().ledger(subjectId);
+      out.put("consents", Consents.history(ledger).stream().map(Subjects::describe).toList());
+      // the same consents as records in the structure of ISO/IEC TS 27560, in DPV terms: what a receipt gives one at a time
+      out.put("consent_records", Receipt.of(policy, subjectId, ledger, now).stream().map(Receipt::describe).toList());
+      out.put("consent_requests", w.consents().requests(subjectId).stream().map(Subjects::describe).toList());
       out.put("content", w.content().of(subjectId).stream().map(Subjects::describe).toList());
       out.put("usage_events", w.events().of(subjectId));
       out.put("partner_links", w.events().links(subjectId).stream().map(Subjects::describe).toList());
@@ -474,6 +479,20 @@ public final class Subjects {
     m.put("withdrawn_at", c.withdrawnAt());
     m.put("channel", c.channel());
     m.put("shown_sha256", c.shownSha256());
+    return m;
+  }
+
+  private static Map<String, Object> describe(ConsentRecords.Request r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", r.id());
+    m.put("service", r.service());
+    m.put("purpose", r.purpose());
+    m.put("recipient", r.recipient());
+    m.put("reason", r.reason());
+    m.put("status", r.status());
+    m.put("requested_at", r.requestedAt());
+    m.put("answered_at", r.answeredAt());
+    m.put("consent_id", r.consentId());
     return m;
   }
 

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Vocabulary;
+import com.plenary.privacy.domain.consent.ConsentRequests;
+import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.subjects.Subjects;
@@ -64,6 +67,7 @@ public final class AccountPages {
         form("/account/sign-out", "Sign out", this::signOut),
         form("/account/correct", "Correct my data (C35)", this::correct),
         form("/account/consents", "Give or withdraw a consent (C19)", this::consent),
+        form("/account/consent-requests", "Grant or decline a service's request for my consent (C19)", this::answerRequest),
         form("/account/subscriptions", "Unsubscribe from a kind of message, or subscribe again (C16)", this::subscription),
         form("/account/erase", "Erase me", this::erase),
         Route.publicGet("/assets/plenary.css", "pages", "The pages' styles", ctx -> {
@@ -122,6 +126,8 @@ public final class AccountPages {
         .map(p -> new Pages.ConsentRow(p.id(), p.text(),
             consents.stream().anyMatch(c -> c.purpose().equals(p.id()) && c.recipient() == null && c.withdrawnAt() == null)))
         .toList();
+    List<Pages.ConsentAsk> asks = platform.domain().consentRequests().of(me, id).stream()
+        .filter(r -> r.request().status().equals(ConsentRequests.PENDING)).map(r -> new Pages.ConsentAsk(r.request().id(), r.text(), r.textSha256())).toList();
     List<Pages.RequestRow> requests = platform.domain().subjects().requests(me, id).stream()
         .map(r -> new Pages.RequestRow(String.valueOf(r.get("kind")), String.valueOf(r.get("requested_at")), String.valueOf(r.get("deadline")),
             r.get("served_at") == null ? "pending" : String.valueOf(r.get("served_at"))))
@@ -133,7 +139,7 @@ public final class AccountPages {
         new Pages.SubscriptionRow(Kind.SERVICE.id(), "Service notices, such as changes to this policy", !mailbox.unsubscribed().contains(Kind.SERVICE.id())),
         new Pages.SubscriptionRow(Kind.MARKETING.id(), "News and offers", !mailbox.unsubscribed().contains(Kind.MARKETING.id())));
     Pages.render(ctx, status, "account/home.jte",
-        Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows, requests, messages, subscriptions)));
+        Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows, asks, requests, messages, subscriptions)));
   }
 
   private void exportPage(Context ctx) throws Exception {
@@ -243,13 +249,31 @@ public final class AccountPages {
     Access me = Access.subject(s.subjectId(), ctx.attribute("request-id"));
     try {
       if ("false".equals(ctx.formParam("granted"))) {
-        platform.domain().consents().withdraw(me, s.subjectId(), purpose, null);
+        platform.domain().consents().withdraw(me, s.subjectId(), purpose, null, Consents.PRIVACY_CENTER);
       } else {
-        platform.domain().consents().grant(me, s.subjectId(), purpose == null ? "" : purpose, null, "privacy-center");
+        platform.domain().consents().grant(me, s.subjectId(), purpose == null ? "" : purpose, null, Consents.PRIVACY_CENTER);
       }
       ctx.redirect("/account?done=consent", HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
       home(ctx, 400, s, null, e.getMessage());
+    }
+  }
+
+  private void answerRequest(Context ctx) {
+    Vault.Session s = sessionWithCsrf(ctx);
+    String answer = ctx.formParam("answer");
+    if (!"grant".equals(answer) && !"decline".equals(answer)) {
+      home(ctx, 400, s, null, "Choose to agree or to decline.");
+      return;
+    }
+    try {
+      platform.domain().consentRequests().answer(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(),
+          String.valueOf(ctx.formParam("request")), answer.equals("grant"), ctx.formParam("shown"), Consents.PRIVACY_CENTER);
+      ctx.redirect("/account?done=consent", HttpStatus.SEE_OTHER);
+    } catch (InvalidInputException e) {
+      home(ctx, 400, s, null, "The request changed since the page was shown. Read it again below before you answer.");
+    } catch (NotFound | Conflict e) {
+      home(ctx, 409, s, null, "This request is answered already, or is no longer there.");
     }
   }
 

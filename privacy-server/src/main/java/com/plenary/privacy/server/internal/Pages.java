@@ -33,6 +33,9 @@ public final class Pages {
   /** A purpose a person can consent to, and whether they have. */
   public record ConsentRow(String purpose, String text, boolean given) {}
 
+  /** A service's request for the person's consent, waiting for their answer: the exact text they are shown and its SHA-256. */
+  public record ConsentAsk(String id, String text, String textSha256) {}
+
   /** A request of the person's (export, correction, erasure) with its deadline. */
   public record RequestRow(String kind, String made, String due, String served) {}
 
@@ -45,8 +48,9 @@ public final class Pages {
 
   /** The privacy center of a signed-in person. */
   public record Home(String csrf, String done, String error, List<Row> values, List<FormField> correctable, List<Row> unavailable,
-      List<ConsentRow> consents, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions) {
+      List<ConsentRow> consents, List<ConsentAsk> asks, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions) {
     public Home {
+      asks = List.copyOf(asks);
       values = List.copyOf(values);
       correctable = List.copyOf(correctable);
       unavailable = List.copyOf(unavailable);

@@ -407,6 +407,11 @@ public final class VaultRoutes {
   // ---- helpers ----
 
   private Access access(Context ctx) {
+    return access(platform, ctx);
+  }
+
+  /** Who the request's caller is to the domain, with the request's id. */
+  static Access access(Platform platform, Context ctx) {
     Caller c = ctx.attribute("caller");
     String rid = ctx.attribute("request-id");
     return switch (c.kind()) {

@@ -1,0 +1,214 @@
+package com.plenary.privacy.store;
+
+import com.plenary.privacy.domain.ConsentRecords.Entry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The consent ledger's chain (C19, C24, C29). Each entry of {@code consent_record} has a link in
+ * {@code consent_link}: its sequence number, its id, the person's pseudonymous id and the SHA-256 of
+ * the entry ({@link #digest}); the link's hash covers those and the previous link's hash. The links
+ * hold no personal value, so the erasure of a person deletes their entries and keeps their links: the
+ * chain still verifies, and an entry is missing rightly only when its person's erasure is recorded.
+ *
+ * <p>Guarantee: {@link #verify} detects an entry edited (its digest no longer matches its link), deleted
+ * (a link without its entry, for a person not erased), inserted (an entry without a link), reordered
+ * (an entry at a sequence number whose link names another) and a link edited, deleted or reordered
+ * (the hashes no longer follow), as long as the head's hash is not rewritten together with every link
+ * after the change — for that, an auditor keeps the head's hash ({@code plenary consent verify} prints
+ * it) and compares it later.
+ *
+ * <p>Appends take the head row's lock for the rest of their transaction, so they are chained one
+ * after another, on H2 and PostgreSQL alike.
+ */
+public final class ConsentLedger {
+  static final String ZERO = "0".repeat(64);
+
+  /** The chain checked end to end. {@code firstBrokenSeq} is 0 when intact. */
+  public record Verification(boolean intact, long entries, long erased, long firstBrokenSeq, String head, String detail) {}
+
+  private final Jdbi jdbi;
+
+  ConsentLedger(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** Takes the head row's lock, held to the end of {@code h}'s transaction. */
+  static void lock(Handle h) {
+    h.createUpdate("UPDATE consent_head SET seq = seq WHERE id = 1").execute();
+  }
+
+  /**
+   * Appends {@code e} for {@code subjectId} within {@code h}'s transaction, under the head's lock,
+   * and sets the derived state of its purpose and recipient; answers the entry with its place.
+   */
+  static Entry append(Handle h, String subjectId, Entry e) {
+    lock(h);
+    var head = h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1").mapToMap().one();
+    String prev = (String) head.get("hash");
+    if (prev == null) {
+      throw new StoreException("the consent ledger's migrated entries have no links yet; open the store to make them");
+    }
+    long seq = ((Number) head.get("seq")).longValue() + 1;
+    Entry entry = new Entry(e.id(), seq, e.purpose(), e.recipient(), e.granted(), e.policyVersion(), e.channel(), e.by(),
+        e.at().truncatedTo(ChronoUnit.MICROS), e.requestId(), e.shownSha256(), null);
+    h.createUpdate("INSERT INTO consent_record (id, seq, subject_id, purpose, recipient, granted, policy_version, channel, actor, at, request_id, shown_sha256) "
+            + "VALUES (:id, :seq, :s, :p, :r, :g, :v, :ch, :by, :at, :rid, :shown)")
+        .bind("id", entry.id()).bind("seq", seq).bind("s", subjectId).bind("p", entry.purpose()).bind("r", entry.recipient()).bind("g", entry.granted())
+        .bind("v", entry.policyVersion()).bind("ch", entry.channel()).bind("by", entry.by()).bind("at", entry.at().atOffset(ZoneOffset.UTC))
+        .bind("rid", entry.requestId()).bind("shown", entry.shownSha256()).execute();
+    String hash = link(h, seq, entry.id(), subjectId, digest(subjectId, entry), prev);
+    h.createUpdate("UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", hash).execute();
+    String key = entry.recipient() == null ? "" : entry.recipient();
+    h.createUpdate("DELETE FROM consent_state WHERE subject_id = :s AND purpose = :p AND recipient_key = :k")
+        .bind("s", subjectId).bind("p", entry.purpose()).bind("k", key).execute();
+    h.createUpdate("INSERT INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
+            + "VALUES (:s, :p, :k, :r, :g, :v, :id, :seq)")
+        .bind("s", subjectId).bind("p", entry.purpose()).bind("k", key).bind("r", entry.recipient()).bind("g", entry.granted())
+        .bind("v", entry.policyVersion()).bind("id", entry.id()).bind("seq", seq).execute();
+    return new Entry(entry.id(), seq, entry.purpose(), entry.recipient(), entry.granted(), entry.policyVersion(), entry.channel(), entry.by(),
+        entry.at(), entry.requestId(), entry.shownSha256(), hash);
+  }
+
+  private static String link(Handle h, long seq, String recordId, String subjectId, String digest, String prev) {
+    String hash = sha256(String.join("\u001f", String.valueOf(seq), recordId, subjectId, digest, prev));
+    h.createUpdate("INSERT INTO consent_link (seq, record_id, subject_id, digest, prev_hash, hash) VALUES (:seq, :id, :s, :d, :prev, :hash)")
+        .bind("seq", seq).bind("id", recordId).bind("s", subjectId).bind("d", digest).bind("prev", prev).bind("hash", hash).execute();
+    return hash;
+  }
+
+  /** The person's entries, in the order of the chain, each with its link's hash. */
+  static List<Entry> of(Handle h, String subjectId) {
+    return h.createQuery("SELECT r.*, l.hash FROM consent_record r LEFT JOIN consent_link l ON l.seq = r.seq WHERE r.subject_id = :s ORDER BY r.seq")
+        .bind("s", subjectId).map((rs, ctx) -> read(rs, rs.getString("hash"))).list();
+  }
+
+  /**
+   * Gives the entries migrated from the consents of earlier versions their links, once, when the
+   * store opens; the head's hash is null until then.
+   */
+  void chainMigrated() {
+    jdbi.useTransaction(h -> {
+      lock(h);
+      var head = h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1").mapToMap().one();
+      if (head.get("hash") != null) {
+        return;
+      }
+      String prev = ZERO;
+      long seq = 0;
+      for (Object[] r : h.createQuery("SELECT * FROM consent_record ORDER BY seq").map((rs, ctx) -> new Object[] {rs.getString("subject_id"), read(rs, null)}).list()) {
+        Entry e = (Entry) r[1];
+        seq = e.seq();
+        prev = link(h, seq, e.id(), (String) r[0], digest((String) r[0], e), prev);
+      }
+      h.createUpdate("UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", prev).execute();
+    });
+  }
+
+  /**
+   * Walks the chain up to the head it reads first and checks every link, every entry against its link,
+   * and every entry missing against the erasures recorded. Read-only.
+   */
+  public Verification verify() {
+    return jdbi.inTransaction(h -> {
+      var head = h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1").mapToMap().one();
+      long headSeq = ((Number) head.get("seq")).longValue();
+      String headHash = (String) head.get("hash");
+      Map<Long, Object[]> records = new HashMap<>();
+      h.createQuery("SELECT * FROM consent_record WHERE seq <= :head").bind("head", headSeq)
+          .map((rs, ctx) -> new Object[] {rs.getString("subject_id"), read(rs, null)}).forEach(r -> records.put(((Entry) r[1]).seq(), r));
+      Set<String> erased = new HashSet<>(h.createQuery("SELECT subject_id FROM erasure_record").mapTo(String.class).list());
+      String prev = ZERO;
+      long expected = 1;
+      long erasedEntries = 0;
+      try (var it = h.createQuery("SELECT * FROM consent_link WHERE seq <= :head ORDER BY seq").bind("head", headSeq).mapToMap().iterator()) {
+        while (it.hasNext()) {
+          Map<String, Object> l = it.next();
+          long seq = ((Number) l.get("seq")).longValue();
+          String recordId = (String) l.get("record_id");
+          String subject = (String) l.get("subject_id");
+          String digest = (String) l.get("digest");
+          if (seq != expected) {
+            return broken(expected - 1, erasedEntries, expected, headHash, "the link of entry " + expected + " is missing");
+          }
+          if (!prev.equals(l.get("prev_hash")) || !sha256(String.join("\u001f", String.valueOf(seq), recordId, subject, digest, prev)).equals(l.get("hash"))) {
+            return broken(seq - 1, erasedEntries, seq, headHash, "the link of entry " + seq + " was altered, or does not follow the one before it");
+          }
+          Object[] r = records.remove(seq);
+          if (r == null) {
+            if (!erased.contains(subject)) {
+              return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was deleted, and its person was not erased");
+            }
+            erasedEntries++;
+          } else {
+            Entry e = (Entry) r[1];
+            if (!e.id().equals(recordId) || !r[0].equals(subject) || !digest((String) r[0], e).equals(digest)) {
+              return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was altered or moved after it was written");
+            }
+          }
+          prev = (String) l.get("hash");
+          expected++;
+        }
+      }
+      long count = expected - 1;
+      if (count != headSeq || !prev.equals(headHash)) {
+        return broken(count, erasedEntries, count + 1, headHash, "the newest links were removed or the head was altered: the head names entry " + headSeq);
+      }
+      if (!records.isEmpty()) {
+        long first = records.keySet().stream().mapToLong(Long::longValue).min().orElse(0);
+        return broken(count, erasedEntries, first, headHash, "entry " + first + " has no link: it was written behind the ledger's back");
+      }
+      // one statement, so an append committing meanwhile (its entry and link together) is seen whole or not at all
+      Long unlinked = h.createQuery("SELECT MIN(r.seq) FROM consent_record r WHERE NOT EXISTS (SELECT 1 FROM consent_link l WHERE l.seq = r.seq)")
+          .mapTo(Long.class).one();
+      if (unlinked != null) {
+        return broken(count, erasedEntries, unlinked, headHash, "entry " + unlinked + " has no link: it was written behind the ledger's back");
+      }
+      Long newest = h.createQuery("SELECT MAX(seq) FROM consent_link").mapTo(Long.class).one();
+      long headNow = ((Number) h.createQuery("SELECT seq FROM consent_head WHERE id = 1").mapToMap().one().get("seq")).longValue();
+      if (newest != null && newest > headNow) {
+        return broken(count, erasedEntries, headNow + 1, headHash, "the head was moved back: it names entry " + headNow + " but entry " + newest + " is linked");
+      }
+      return new Verification(true, count, erasedEntries, 0, headHash, count + " entries (" + erasedEntries + " of erased people), chain intact; head " + headHash);
+    });
+  }
+
+  private static Verification broken(long entries, long erased, long seq, String head, String detail) {
+    return new Verification(false, entries, erased, seq, head, detail);
+  }
+
+  private static Entry read(ResultSet rs, String hash) throws SQLException {
+    return new Entry(rs.getString("id"), rs.getLong("seq"), rs.getString("purpose"), rs.getString("recipient"), rs.getBoolean("granted"),
+        rs.getInt("policy_version"), rs.getString("channel"), rs.getString("actor"), rs.getObject("at", OffsetDateTime.class).toInstant(),
+        rs.getString("request_id"), rs.getString("shown_sha256"), hash);
+  }
+
+  /** The SHA-256 of an entry's every value, its person's id among them. */
+  static String digest(String subjectId, Entry e) {
+    return sha256(String.join("\u001f", e.id(), subjectId, e.purpose(), e.recipient() == null ? "\u0000" : e.recipient(), String.valueOf(e.granted()),
+        String.valueOf(e.policyVersion()), e.channel(), e.by(), e.at().truncatedTo(ChronoUnit.MICROS).toString(),
+        e.requestId() == null ? "\u0000" : e.requestId(), e.shownSha256() == null ? "\u0000" : e.shownSha256()));
+  }
+
+  private static String sha256(String canonical) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing", e);
+    }
+  }
+}
