@@ -77,4 +77,10 @@ public interface MessageRecords {
 
   /** Messages left in {@link Status#SENDING} by a sender that stopped before it knew the answer: marked uncertain; returns how many. */
   int markInterruptedUncertain(Instant before);
+
+  /** The person's messages older than the message {@code before} (null: from the newest), newest first by id, at most {@code limit}. */
+  List<Entry> page(String subjectId, String before, int limit);
+
+  /** The person's messages still waiting to be sent (queued, or handed to the mail server and not yet answered), newest first, at most {@code limit}. */
+  List<Entry> waiting(String subjectId, int limit);
 }

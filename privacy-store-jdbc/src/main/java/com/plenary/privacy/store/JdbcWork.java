@@ -627,6 +627,19 @@ final class JdbcWork implements Work {
           + "WHERE status = 'sending' AND next_attempt_at < :before").bind("before", utc(before)).execute();
     }
 
+    @Override
+    public List<Entry> page(String subjectId, String before, int limit) {
+      var q = h.createQuery(ENTRY + "WHERE subject_id = :s" + (before == null ? "" : " AND id < :before") + " ORDER BY id DESC LIMIT :n")
+          .bind("s", subjectId).bind("n", limit);
+      return (before == null ? q : q.bind("before", before)).map((rs, ctx) -> entry(rs)).list();
+    }
+
+    @Override
+    public List<Entry> waiting(String subjectId, int limit) {
+      return h.createQuery(ENTRY + "WHERE subject_id = :s AND status IN ('queued', 'sending') ORDER BY id DESC LIMIT :n")
+          .bind("s", subjectId).bind("n", limit).map((rs, ctx) -> entry(rs)).list();
+    }
+
     private Entry entry(ResultSet rs) throws SQLException {
       OffsetDateTime sent = rs.getObject("sent_at", OffsetDateTime.class);
       return new Entry(rs.getString("id"), rs.getString("subject_id"), rs.getString("service"), rs.getString("kind"), rs.getString("purpose"),

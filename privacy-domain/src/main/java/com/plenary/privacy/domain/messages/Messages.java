@@ -11,6 +11,7 @@ import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.MessageRecords.Entry;
 import com.plenary.privacy.domain.MessageRecords.Status;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.Outcome;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.domain.Use;
@@ -464,6 +465,69 @@ public final class Messages {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
       return new Mailbox(w.messages().of(subjectId, limit), w.messages().unsubscribed(subjectId), w.messages().suppressed(subjectId));
+    });
+  }
+
+  /** The most messages one page of {@link #own} answers. */
+  public static final int MAX_PAGE = 200;
+  private static final Pattern MESSAGE_ID = Pattern.compile("msg-[0-9a-f-]{1,44}");
+
+  /** One of the person's own messages: its entry, and its subject and body only when they asked to see the text (else null). */
+  public record Own(Entry entry, String subject, String body) {}
+
+  /**
+   * A page of the person's own messages, newest first, with {@code next} the cursor of the page after
+   * it (null on the last page); the kinds they unsubscribed from; whether their address is suppressed;
+   * and the messages still waiting to be sent (queued or being sent), newest first.
+   */
+  public record OwnMessages(List<Own> messages, String next, List<String> unsubscribed, boolean suppressed, List<Entry> waiting) {
+    public OwnMessages {
+      messages = List.copyOf(messages);
+      unsubscribed = List.copyOf(unsubscribed);
+      waiting = List.copyOf(waiting);
+    }
+  }
+
+  /**
+   * The person's own messages (C16, C34), a page of at most {@code limit} older than the message
+   * {@code before} (null: the newest). Without {@code withText} it answers what the outbox keeps about
+   * each message and opens nothing. With it, the subjects and bodies are opened for the person: a use
+   * of their private content decided by the enforcer and audited in the same transaction, permit or
+   * deny; a denial answers the decision and no messages.
+   *
+   * @throws InvalidInputException for a limit outside 1 to {@link #MAX_PAGE} or a cursor that is not a message id
+   * @throws NotFound when the person is not visible to the caller
+   */
+  public Outcome<OwnMessages> own(Access by, String subjectId, int limit, String before, boolean withText) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new InvalidInputException("limit", "limit must be a whole number from 1 to " + MAX_PAGE);
+    }
+    if (before != null && !MESSAGE_ID.matcher(before).matches()) {
+      throw new InvalidInputException("before", "before must be the id of a message (msg-…) from the page before");
+    }
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      Decision d = null;
+      if (withText) {
+        d = enforcer.decide(w, by, Use.of("read-messages", Action.READ, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.PRIVATE_CONTENT)));
+        if (!d.permits()) {
+          return Outcome.denied(d);
+        }
+      }
+      MessageRecords out = w.messages();
+      List<Entry> page = out.page(subjectId, before, limit + 1);
+      String next = page.size() > limit ? page.get(limit - 1).id() : null;
+      List<Own> own = new ArrayList<>();
+      for (Entry e : page.subList(0, Math.min(limit, page.size()))) {
+        if (withText) {
+          Map.Entry<String, String> text = out.open(e);
+          own.add(new Own(e, text.getKey(), text.getValue()));
+        } else {
+          own.add(new Own(e, null, null));
+        }
+      }
+      OwnMessages answer = new OwnMessages(own, next, out.unsubscribed(subjectId), out.suppressed(subjectId), out.waiting(subjectId, MAX_PAGE));
+      return new Outcome<>(d, answer);
     });
   }
 

@@ -45,8 +45,10 @@ public final class Pages {
 
   /** The privacy center of a signed-in person. */
   public record Home(String csrf, String done, String error, List<Row> values, List<FormField> correctable, List<Row> unavailable,
-      List<ConsentRow> consents, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions) {
+      List<ConsentRow> consents, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions,
+      List<MessageRow> waiting, boolean showingText) {
     public Home {
+      waiting = List.copyOf(waiting);
       values = List.copyOf(values);
       correctable = List.copyOf(correctable);
       unavailable = List.copyOf(unavailable);
@@ -58,7 +60,7 @@ public final class Pages {
   }
 
   /** A message sent (or being sent) to the person: what kind, what for, when, and where it is; never its text. */
-  public record MessageRow(String kind, String purpose, String queued, String status) {}
+  public record MessageRow(String kind, String purpose, String queued, String status, String subject, String body) {}
 
   /** A kind of message the person may stop, and whether they get it. */
   public record SubscriptionRow(String kind, String label, boolean subscribed) {}
