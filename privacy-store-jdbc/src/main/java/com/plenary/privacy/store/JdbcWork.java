@@ -536,6 +536,17 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public List<String> due(Instant now, int limit, int shard, int shards) {
+      if (shards == 1) {
+        return due(now, limit);
+      }
+      // an id ends in a random hex digit (a UUIDv7's random bits): its code, modulo the shares, spreads the outbox evenly
+      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now AND MOD(ASCII(RIGHT(id, 1)), :shards) = :shard "
+              + "ORDER BY next_attempt_at, id LIMIT :n")
+          .bind("now", utc(now)).bind("shards", shards).bind("shard", shard).bind("n", limit).mapTo(String.class).list();
+    }
+
+    @Override
     public Optional<Entry> claim(String id) {
       return h.createQuery(ENTRY + "WHERE id = :id AND status = 'queued' FOR UPDATE").bind("id", id).map((rs, ctx) -> entry(rs)).findOne();
     }

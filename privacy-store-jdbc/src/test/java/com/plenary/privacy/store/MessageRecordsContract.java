@@ -16,6 +16,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -160,6 +162,31 @@ abstract class MessageRecordsContract {
     assertThat(due).contains(first, second).doesNotContain(later, sending);
     assertThat(due.indexOf(first)).isLessThan(due.indexOf(second));
     assertThat(names(m -> m.due(far.plusSeconds(10), 1))).hasSize(1);
+  }
+
+  @Test
+  void everyDueMessageFallsInExactlyOneShareOfTheOutbox() {
+    String s = person();
+    Instant far = T0.plus(Duration.ofDays(5000));
+    List<String> queued = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      queued.add(queue(s, "service", null, T0, far));
+    }
+    List<String> all = names(m -> m.due(far, 10_000));
+    assertThat(all).containsAll(queued);
+    for (int shards : new int[] {1, 3, 4}) {
+      List<String> union = new ArrayList<>();
+      for (int shard = 0; shard < shards; shard++) {
+        int k = shard;
+        List<String> share = names(m -> m.due(far, 10_000, k, shards));
+        assertThat(Collections.disjoint(share, union)).as("share %d of %d is apart from the others", k, shards).isTrue();
+        if (shards > 1) {
+          assertThat(share).as("share %d of %d", k, shards).isNotEmpty().hasSizeLessThan(all.size());
+        }
+        union.addAll(share);
+      }
+      assertThat(union).containsExactlyInAnyOrderElementsOf(all);
+    }
   }
 
   @Test

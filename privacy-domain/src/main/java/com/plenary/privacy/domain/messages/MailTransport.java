@@ -1,5 +1,8 @@
 package com.plenary.privacy.domain.messages;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The port a message leaves the platform through: an SMTP server, or the mail drop of a server with
  * none configured. An adapter sends one envelope and says how it went; it never retries by itself
@@ -17,4 +20,24 @@ public interface MailTransport {
   }
 
   Outcome send(Envelope envelope);
+
+  /**
+   * Sends {@code envelopes} in order, over one connection where the transport can, and answers one
+   * outcome for each, in the same order. A failure of one is its outcome, never an exception: an
+   * exception leaves the caller not knowing which were handed over. This default sends them one by one,
+   * and counts a send that throws as a transient failure (it was not accepted).
+   */
+  default List<Outcome> sendAll(List<Envelope> envelopes) {
+    List<Outcome> out = new ArrayList<>(envelopes.size());
+    for (Envelope e : envelopes) {
+      Outcome o;
+      try {
+        o = send(e);
+      } catch (RuntimeException x) {
+        o = new Outcome(Result.TRANSIENT, x.getClass().getSimpleName());
+      }
+      out.add(o);
+    }
+    return out;
+  }
 }

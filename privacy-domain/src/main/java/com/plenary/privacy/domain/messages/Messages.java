@@ -285,43 +285,60 @@ public final class Messages {
   // ---- delivery ----
 
   /**
-   * Delivers up to {@code limit} messages that are due, one at a time, through {@code transport}. For
-   * each: in one transaction the message is claimed, decided again (an unsubscribe or a withdrawn
-   * consent since it was queued stops it: it is withdrawn), the address opened for its purpose, and the
-   * message marked as being sent; then it is handed to the transport outside any transaction; then
-   * marked sent, deferred with back-off (a transient failure), or failed and the address suppressed (a
-   * permanent one). A crash between the hand-over and the mark leaves it "sending"; see
-   * {@link #sweepInterrupted}.
+   * Delivers up to {@code limit} messages that are due, as {@link #deliverDue(MailTransport, int, int, int)} with one sender.
    */
   public Delivered deliverDue(MailTransport transport, int limit) {
+    return deliverDue(transport, limit, 0, 1);
+  }
+
+  /**
+   * Delivers up to {@code limit} due messages of the share {@code shard} of {@code shards} (senders side
+   * by side each take their own share, so they never wait on each other's messages). In one transaction
+   * the messages are claimed, each decided again (an unsubscribe or a withdrawn consent since it was
+   * queued stops it: it is withdrawn), its address opened for its purpose, and marked as being sent;
+   * then they are handed to the transport together, over one connection where it can, outside any
+   * transaction; then, in one transaction, each is marked sent, deferred with back-off (a transient
+   * failure), or failed and the address suppressed (a permanent one). A crash between the hand-over
+   * and the marks leaves the batch "sending", never sent again; see {@link #sweepInterrupted}. So the
+   * window of messages whose fate a crash leaves unknown is at most {@code limit} a sender.
+   */
+  public Delivered deliverDue(MailTransport transport, int limit, int shard, int shards) {
     Instant now = enforcer.clock().instant();
-    List<String> due = storage.inTransaction(w -> w.messages().due(now, limit));
-    int sent = 0;
-    int deferred = 0;
-    int failed = 0;
-    int withdrawn = 0;
-    for (String id : due) {
-      Claimed c = storage.inTransaction(w -> claim(w, id));
-      if (c == null) {
-        continue;
+    int[] withdrawn = {0};
+    List<Claimed> batch = storage.inTransaction(w -> {
+      List<Claimed> out = new ArrayList<>();
+      for (String id : w.messages().due(now, limit, shard, shards)) {
+        Claimed c = claim(w, id);
+        if (c == null) {
+          continue;
+        }
+        if (c.envelope() == null) {
+          withdrawn[0]++;
+        } else {
+          out.add(c);
+        }
       }
-      if (c.envelope() == null) {
-        withdrawn++;
-        continue;
-      }
-      MailTransport.Outcome outcome;
-      try {
-        outcome = transport.send(c.envelope());
-      } catch (RuntimeException e) {
-        outcome = new MailTransport.Outcome(MailTransport.Result.TRANSIENT, e.getClass().getSimpleName());
-      }
-      switch (settle(c.entry(), outcome)) {
-        case SENT -> sent++;
-        case QUEUED -> deferred++;
-        default -> failed++;
-      }
+      return out;
+    });
+    if (batch.isEmpty()) {
+      return new Delivered(0, 0, 0, withdrawn[0]);
     }
-    return new Delivered(sent, deferred, failed, withdrawn);
+    // the marks have committed: from here each message is handed over at most once
+    List<MailTransport.Outcome> outcomes = transport.sendAll(batch.stream().map(Claimed::envelope).toList());
+    if (outcomes.size() != batch.size()) {
+      throw new IllegalStateException("the transport answered " + outcomes.size() + " outcomes for " + batch.size() + " messages; they stay sending");
+    }
+    int[] counts = new int[3];
+    storage.useTransaction(w -> {
+      for (int i = 0; i < batch.size(); i++) {
+        switch (settle(w, batch.get(i).entry(), outcomes.get(i))) {
+          case SENT -> counts[0]++;
+          case QUEUED -> counts[1]++;
+          default -> counts[2]++;
+        }
+      }
+    });
+    return new Delivered(counts[0], counts[1], counts[2], withdrawn[0]);
   }
 
   private record Claimed(Entry entry, Envelope envelope) {}
@@ -361,30 +378,28 @@ public final class Messages {
     return new Claimed(e, new Envelope(id, to, text.getKey(), text.getValue(), kind, e.subjectId(), e.purpose(), e.service()));
   }
 
-  private Status settle(Entry e, MailTransport.Outcome outcome) {
+  private Status settle(Work w, Entry e, MailTransport.Outcome outcome) {
     Instant now = enforcer.clock().instant();
     int attempts = e.attempts() + 1;
-    return storage.inTransaction(w -> {
-      switch (outcome.result()) {
-        case SENT -> {
-          w.messages().mark(e.id(), Status.SENT, attempts, now, now, null);
-          return Status.SENT;
-        }
-        case TRANSIENT -> {
-          if (attempts < limits.maxAttempts()) {
-            w.messages().mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason());
-            return Status.QUEUED;
-          }
-          w.messages().mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
-          return Status.FAILED;
-        }
-        default -> {
-          w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
-          suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
-          return Status.FAILED;
-        }
+    switch (outcome.result()) {
+      case SENT -> {
+        w.messages().mark(e.id(), Status.SENT, attempts, now, now, null);
+        return Status.SENT;
       }
-    });
+      case TRANSIENT -> {
+        if (attempts < limits.maxAttempts()) {
+          w.messages().mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason());
+          return Status.QUEUED;
+        }
+        w.messages().mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
+        return Status.FAILED;
+      }
+      default -> {
+        w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
+        suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
+        return Status.FAILED;
+      }
+    }
   }
 
   /**

@@ -3,15 +3,20 @@ package com.plenary.privacy.server.internal;
 import com.plenary.privacy.domain.messages.Envelope;
 import com.plenary.privacy.domain.messages.MailTransport;
 import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
+import jakarta.mail.internet.MimeMessage;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 
 /**
- * Sends over SMTP with Jakarta Mail (Eclipse Angus), STARTTLS when configured. A 5xx reply is a
+ * Sends over SMTP with Jakarta Mail (Eclipse Angus), STARTTLS when configured; a batch goes over one
+ * connection ({@link #sendAll}). A 5xx reply is a
  * permanent failure; a 4xx reply or no connection is transient (the outbox tries again later). The
  * reason it reports is the reply code or the exception's class, never the server's text, which may
  * repeat the address.
@@ -19,10 +24,14 @@ import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 public final class SmtpTransport implements MailTransport {
   private final Session session;
   private final MimeMessages messages;
+  private final String host;
+  private final int port;
   private final String user;
   private final String password;
 
   SmtpTransport(String host, int port, boolean startTls, String user, String password, MimeMessages messages) {
+    this.host = host;
+    this.port = port;
     Properties p = new Properties();
     p.put("mail.transport.protocol", "smtp");
     p.put("mail.smtp.host", host);
@@ -37,6 +46,82 @@ public final class SmtpTransport implements MailTransport {
     this.messages = messages;
     this.user = user;
     this.password = password;
+  }
+
+  /**
+   * Sends the envelopes over one SMTP connection, one transaction ({@code MAIL FROM … DATA}) each, and
+   * answers each one's outcome. When the connection cannot be opened none was handed over: each gets
+   * the connection's outcome. When it drops between messages it is opened again for the rest.
+   */
+  @Override
+  public List<Outcome> sendAll(List<Envelope> envelopes) {
+    List<Outcome> out = new ArrayList<>(envelopes.size());
+    Transport t;
+    try {
+      t = connect();
+    } catch (MessagingException e) {
+      Outcome o = outcome(e);
+      envelopes.forEach(x -> out.add(o));
+      return out;
+    }
+    try {
+      for (Envelope e : envelopes) {
+        if (t == null) {
+          out.add(new Outcome(Result.TRANSIENT, "no connection"));
+          continue;
+        }
+        try {
+          MimeMessage m = messages.build(session, e);
+          try {
+            t.sendMessage(m, m.getAllRecipients());
+          } catch (IllegalStateException notConnected) {
+            // the server closed the connection after the message before: nothing of this one was sent
+            close(t);
+            t = connect();
+            t.sendMessage(m, m.getAllRecipients());
+          }
+          out.add(Outcome.sent());
+        } catch (MessagingException x) {
+          out.add(outcome(x));
+          if (!(x instanceof SendFailedException)) {
+            // not a refusal of this message: the connection may be gone; the next message opens a new one
+            close(t);
+            try {
+              t = connect();
+            } catch (MessagingException again) {
+              t = null;
+            }
+          }
+        }
+      }
+    } finally {
+      close(t);
+    }
+    return out;
+  }
+
+  private Transport connect() throws MessagingException {
+    Transport t = session.getTransport("smtp");
+    t.connect(host, port, user, user == null ? null : password);
+    return t;
+  }
+
+  private static void close(Transport t) {
+    if (t != null) {
+      try {
+        t.close();
+      } catch (MessagingException ignored) {
+        // closing a connection that is gone
+      }
+    }
+  }
+
+  private static Outcome outcome(MessagingException e) {
+    int code = replyCode(e);
+    if (code >= 500) {
+      return new Outcome(Result.PERMANENT, "SMTP " + code);
+    }
+    return new Outcome(Result.TRANSIENT, code > 0 ? "SMTP " + code : e.getClass().getSimpleName());
   }
 
   @Override
