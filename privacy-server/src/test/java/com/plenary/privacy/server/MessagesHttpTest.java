@@ -241,6 +241,34 @@ class MessagesHttpTest {
   }
 
   @Test
+  void C16_aBulkSendGoesOutInBatchesEachMessageOnceAndABounceInABatchHarmsNoOther() throws Exception {
+    List<Person> people = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      people.add(register(i % 10 == 3 ? "bounce-batch-" : "batch-"));
+    }
+    HttpResponse<String> r = running.postJson("/api/v1/messages/bulk", json.writeValueAsString(Map.of("subject_ids", people.stream().map(Person::id).toList(),
+        "kind", "transactional", "purpose", "provide", "subject", "Your batch receipt", "body", "Thanks.")), shop);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    assertThat(json.readTree(r.body()).get("queued").asInt()).isEqualTo(30);
+    await("every message is sent or given up on", () -> people.stream().allMatch(p -> outboxOf(p.id()).stream()
+        .allMatch(e -> e.status() == MessageRecords.Status.SENT || e.status() == MessageRecords.Status.FAILED)));
+    for (Person p : people) {
+      MessageRecords.Entry e = outboxOf(p.id()).get(0);
+      assertThat(e.attempts()).isEqualTo(1);
+      if (p.email().startsWith("bounce-")) {
+        assertThat(e.status()).isEqualTo(MessageRecords.Status.FAILED);
+        assertThat(e.lastError()).isEqualTo("SMTP 550");
+        assertThat(running.platform.domain().messages().own(Access.subject(p.id(), null), p.id(), 1, null, false).value().suppressed()).isTrue();
+      } else {
+        assertThat(e.status()).isEqualTo(MessageRecords.Status.SENT);
+        List<MimeMessage> got = arrived(p);
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).getMessageID()).isEqualTo("<" + e.id() + "@plenary.test>");
+      }
+    }
+  }
+
+  @Test
   void C16_badInputIsA4xxAndNothingIsQueued() throws Exception {
     Person p = register("bad-input-");
     long before = running.platform.domain().messages().newest(null, 100_000).size();

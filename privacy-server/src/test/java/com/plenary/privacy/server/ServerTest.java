@@ -128,7 +128,7 @@ class ServerTest {
       "get /api/v1/subjects/{id}/consents", "post /api/v1/subjects/{id}/consents",
       "post /api/v1/subjects/{id}/partner-links", "delete /api/v1/subjects/{id}/partner-links/{link}",
       "post /api/v1/session", "delete /api/v1/session",
-      "get /api/v1/me", "patch /api/v1/me", "delete /api/v1/me", "get /api/v1/me/export", "get /api/v1/me/consents", "post /api/v1/me/consents",
+      "get /api/v1/me", "patch /api/v1/me", "delete /api/v1/me", "get /api/v1/me/export", "get /api/v1/me/consents", "post /api/v1/me/consents", "get /api/v1/me/messages",
       "get /api/v1/me/partner-links", "delete /api/v1/me/partner-links/{link}",
       "get /api/v1/audit", "get /api/v1/audit/verify",
       "post /api/v1/reviews", "get /api/v1/reviews", "get /api/v1/reviews/{id}", "post /api/v1/reviews/{id}/sign-off",
