@@ -1,5 +1,7 @@
 package com.plenary.privacy.bench;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import com.plenary.privacy.domain.Access;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivery against the mail server's own pace (issue 14): a real SMTP server (GreenMail, in this
@@ -49,6 +52,8 @@ public final class MailDelivery {
   private MailDelivery() {}
 
   public static void main(String[] args) throws Exception {
+    // GreenMail says so at INFO for every address it has not seen: thousands of lines that would slow both runs
+    ((Logger) LoggerFactory.getLogger("com.icegreen")).setLevel(Level.WARN);
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int senders = args.length > 1 ? Integer.parseInt(args[1]) : Config.DEFAULT_MAIL_SENDERS;
     int batch = args.length > 2 ? Integer.parseInt(args[2]) : Config.DEFAULT_MAIL_SEND_BATCH;

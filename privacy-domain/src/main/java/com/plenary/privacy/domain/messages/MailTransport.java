@@ -8,7 +8,7 @@ import java.util.List;
  * none configured. An adapter sends one envelope and says how it went; it never retries by itself
  * (the outbox does, with back-off) and never logs the address or the text.
  */
-public interface MailTransport {
+public interface MailTransport extends AutoCloseable {
   /** How a send went: accepted; refused for now (a 4xx reply, no connection), so try again later; or refused for good (a 5xx reply). */
   enum Result { SENT, TRANSIENT, PERMANENT }
 
@@ -40,4 +40,8 @@ public interface MailTransport {
     }
     return out;
   }
+
+  /** Lets go of what the transport keeps open between sends (connections); a send after it still works. */
+  @Override
+  default void close() {}
 }

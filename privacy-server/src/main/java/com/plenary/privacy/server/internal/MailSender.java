@@ -100,11 +100,6 @@ public final class MailSender implements AutoCloseable {
     return config.dataDir().resolve("mail-drop");
   }
 
-  /** Starts one sender thread with batches of one: the behaviour of a single careful sender. */
-  public static MailSender start(Messages messages, MailTransport transport, Clock clock, MeterRegistry metrics) {
-    return start(messages, transport, clock, metrics, 1, 1);
-  }
-
   /** Starts {@code senders} sender threads, each claiming and handing over {@code batch} messages at a time. */
   public static MailSender start(Messages messages, MailTransport transport, Clock clock, MeterRegistry metrics, int senders, int batch) {
     MailSender s = new MailSender(messages, transport, clock, metrics, senders, batch);
@@ -215,6 +210,7 @@ public final class MailSender implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    transport.close();
   }
 
   @Override
