@@ -508,7 +508,8 @@ public final class Messages {
    * {@code before} (null: the newest). Without {@code withText} it answers what the outbox keeps about
    * each message and opens nothing. With it, the subjects and bodies are opened for the person: a use
    * of their private content decided by the enforcer and audited in the same transaction, permit or
-   * deny; a denial answers the decision and no messages.
+   * deny; a denial answers the decision and no messages. Without text nothing is decided, and the
+   * outcome's decision is null.
    *
    * @throws InvalidInputException for a limit outside 1 to {@link #MAX_PAGE} or a cursor that is not a message id
    * @throws NotFound when the person is not visible to the caller
