@@ -5,11 +5,19 @@ import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.platform.Platform;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,20 +58,45 @@ final class MessagesCommand {
     return Main.OK;
   }
 
+  /** People decided and queued in one call of the bulk use case: the bar moves once a group. */
+  static final int BULK_GROUP = 500;
+
   @Command(name = "send", mixinStandardHelpOptions = true,
-      description = "Send a message as a service, decided as POST /api/v1/messages decides it; a refusal exits 1 naming its rule and clauses.")
+      description = {"Send a message as a service, decided as POST /api/v1/messages decides it; a refusal exits 1 naming its rule and clauses.",
+          "With --to-file, the same message to many people, each decided on their own (as POST /api/v1/messages/bulk): it prints how many",
+          "were queued and how many each rule refused, and draws a progress bar on standard error when that is a terminal."})
   int send(@Option(names = "--service", required = true, description = "The sending service, as the policy names it.") String service,
-      @Option(names = "--to", required = true, description = "The person's id (s-…).") String subjectId,
+      @Option(names = "--to", description = "The person's id (s-…).") String subjectId,
+      @Option(names = "--to-file", paramLabel = "FILE", description = "A file of people's ids (s-…), one a line, or - for standard input: a bulk send.")
+      String toFile,
       @Option(names = "--kind", required = true, description = "transactional, service or marketing.") String kind,
       @Option(names = "--purpose", required = true, description = "The purpose, from the policy.") String purpose,
       @Option(names = "--subject", required = true, description = "The subject line.") String subject,
       @Option(names = "--body", required = true, description = "The text.") String body,
-      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+      @Option(names = "--idempotency-key", description = "Sending again with the same key queues nothing twice (for a bulk send, per person).")
+      String idempotencyKey,
+      @Option(names = "--progress", defaultValue = "auto", paramLabel = "WHEN",
+          description = "For a bulk send: draw the progress bar on standard error when it is a terminal (auto, the default), always, or never.")
+      String progress,
+      @Option(names = "--json", description = "Print one JSON object (and no progress bar).") boolean json) {
+    if ((subjectId == null) == (toFile == null)) {
+      throw new ParameterException(spec.commandLine(), "name the person with --to, or many people with --to-file; one of the two");
+    }
+    Progress.When when = switch (progress) {
+      case "auto" -> Progress.When.AUTO;
+      case "always" -> Progress.When.ALWAYS;
+      case "never" -> Progress.When.NEVER;
+      default -> throw new ParameterException(spec.commandLine(), "--progress must be auto, always or never");
+    };
+    if (toFile != null) {
+      List<String> people = readPeople(toFile);
+      return sendBulk(service, people, new Messages.Request(null, kind, purpose, subject, body, idempotencyKey), json ? Progress.When.NEVER : when, json);
+    }
     try (Platform platform = root.openPlatform()) {
       PrintWriter out = spec.commandLine().getOut();
       try {
         Messages.Accepted a = platform.domain().messages().send(Access.service(service, null),
-            new Messages.Request(subjectId, kind, purpose, subject, body, null));
+            new Messages.Request(subjectId, kind, purpose, subject, body, idempotencyKey));
         if (json) {
           Output.json(out, Map.of("id", a.id(), "status", "queued"));
         } else {
@@ -79,6 +112,49 @@ final class MessagesCommand {
         return Main.FAILURE;
       }
     }
+  }
+
+  private List<String> readPeople(String file) {
+    List<String> lines;
+    try {
+      lines = file.equals("-") ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).lines().toList()
+          : Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+    } catch (IOException | UncheckedIOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read --to-file " + file + ": " + e.getClass().getSimpleName());
+    }
+    List<String> people = lines.stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).distinct().toList();
+    if (people.isEmpty()) {
+      throw new ParameterException(spec.commandLine(), "--to-file " + file + " names no one: write one person's id (s-…) a line");
+    }
+    return people;
+  }
+
+  /** The same message to each of {@code people}, a group at a time through the domain's bulk use case; counts only, no one named. */
+  private int sendBulk(String service, List<String> people, Messages.Request template, Progress.When when, boolean json) {
+    PrintWriter out = spec.commandLine().getOut();
+    Progress bar = Progress.of(spec.commandLine().getErr(), when, people.size(), "people");
+    int queued = 0;
+    Map<String, Integer> refused = new TreeMap<>();
+    try (Platform platform = root.openPlatform()) {
+      bar.update(0, "");
+      for (int from = 0; from < people.size(); from += BULK_GROUP) {
+        List<String> group = people.subList(from, Math.min(people.size(), from + BULK_GROUP));
+        Messages.Bulk b = platform.domain().messages().sendBulk(Access.service(service, null), group, template);
+        queued += b.queued();
+        b.refused().forEach((rule, n) -> refused.merge(rule, n, Integer::sum));
+        bar.update(from + group.size(), "queued " + String.format(Locale.ROOT, "%,d", queued) + "  refused "
+            + String.format(Locale.ROOT, "%,d", refused.values().stream().mapToInt(Integer::intValue).sum()));
+      }
+    } finally {
+      bar.finish();
+    }
+    if (json) {
+      Output.json(out, Map.of("people", people.size(), "queued", queued, "refused", refused));
+    } else {
+      out.println("Queued " + queued + " of " + people.size() + "; a running server delivers them.");
+      refused.forEach((rule, n) -> out.println("  refused by " + rule + ": " + n));
+    }
+    return Main.OK;
   }
 
   @Command(name = "retry", mixinStandardHelpOptions = true,

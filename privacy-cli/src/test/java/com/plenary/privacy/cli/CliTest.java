@@ -249,6 +249,57 @@ class CliTest {
   }
 
   @Test
+  void C16_aBulkSendFromAFileDecidesEachPersonAndDrawsProgressOnlyWhenStandardErrorIsATerminalOrAsked() throws Exception {
+    List<String> people = new ArrayList<>();
+    try (Platform platform = Platform.open(Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString())), Clock.systemUTC())) {
+      for (int i = 0; i < 3; i++) {
+        people.add(platform.domain().subjects().register(Access.service("shop", null), "shop",
+            Map.of("email", "bulk-" + i + "@example.org", "name", "Ada", "address", "1 Analytical Way"), null, null, List.of()).value().id());
+      }
+    }
+    Path file = dir.resolve("people.txt");
+    Files.writeString(file, "# the people of the autumn notice\n" + String.join("\n", people) + "\n\ns-00000000-0000-4000-8000-000000000000\n" + people.get(0) + "\n");
+    String[] send = {"messages", "send", "--service", "shop", "--to-file", file.toString(), "--kind", "service", "--purpose", "provide",
+        "--subject", "Our new terms", "--body", "They start in May.", "--idempotency-key", "autumn-notice"};
+
+    Result json = run(concat(send, "--json", "--progress", "always"));
+    assertThat(json.code()).as(json.err()).isZero();
+    assertThat(json.json().get("people").asInt()).isEqualTo(4);
+    assertThat(json.json().get("queued").asInt()).isEqualTo(3);
+    assertThat(json.json().get("refused").get("not-visible").asInt()).isEqualTo(1);
+    assertThat(json.err()).as("nothing extra with --json").isEmpty();
+    assertThat(json.out()).doesNotContain("example.org").doesNotContain("Our new terms");
+
+    Result plain = run(send);
+    assertThat(plain.code()).as(plain.err()).isZero();
+    assertThat(plain.out()).contains("Queued 0 of 4").contains("refused by not-visible: 1");
+    assertThat(plain.err()).as("standard error is not a terminal here").isEmpty();
+
+    Result drawn = run(concat(send, "--progress", "always"));
+    assertThat(drawn.code()).isZero();
+    assertThat(drawn.err()).startsWith("\r[------------------------------]  0/4 people")
+        .endsWith("\r[##############################]  4/4 people  queued 0  refused 1" + System.lineSeparator());
+    assertThat(drawn.out()).contains("Queued 0 of 4");
+
+    try (Platform platform = Platform.open(Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString())), Clock.systemUTC())) {
+      assertThat(platform.domain().messages().newest(null, 100)).hasSize(3).extracting(e -> e.subjectId()).containsExactlyInAnyOrderElementsOf(people);
+    }
+    assertThat(run("messages", "send", "--service", "shop", "--kind", "service", "--purpose", "provide", "--subject", "s", "--body", "b").code())
+        .as("neither --to nor --to-file").isEqualTo(2);
+    assertThat(run(concat(send, "--to", people.get(0))).code()).as("both").isEqualTo(2);
+    assertThat(run(concat(send, "--progress", "sometimes")).code()).isEqualTo(2);
+    Result help = run("messages", "send", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--to-file").contains("--progress").contains("terminal");
+  }
+
+  private static String[] concat(String[] args, String... more) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+
+  @Test
   void C1_serviceAddPrintsTheKeyOnceAndListNeverShowsIt() throws Exception {
     Result add = run("service", "add", "mail", "--json");
     assertThat(add.code()).isZero();

@@ -39,6 +39,13 @@ public interface MessageRecords {
   /** The ids of messages due for an attempt at {@code now}, oldest first, at most {@code limit}. */
   List<String> due(Instant now, int limit);
 
+  /**
+   * As {@link #due(Instant, int)}, only of the share {@code shard} (0 to {@code shards - 1}) of the
+   * outbox: every message falls in exactly one share, so senders that each take their own never reach
+   * for the same message.
+   */
+  List<String> due(Instant now, int limit, int shard, int shards);
+
   /** Locks the message and answers it when it is still queued; empty when another sender took it or it is gone. */
   Optional<Entry> claim(String id);
 
@@ -77,4 +84,10 @@ public interface MessageRecords {
 
   /** Messages left in {@link Status#SENDING} by a sender that stopped before it knew the answer: marked uncertain; returns how many. */
   int markInterruptedUncertain(Instant before);
+
+  /** The person's messages older than the message {@code before} (null: from the newest), newest first by id, at most {@code limit}. */
+  List<Entry> page(String subjectId, String before, int limit);
+
+  /** The person's messages still waiting to be sent (queued, or handed to the mail server and not yet answered), newest first, at most {@code limit}. */
+  List<Entry> waiting(String subjectId, int limit);
 }

@@ -46,6 +46,13 @@ public final class Config {
   public static final int DEFAULT_SIGN_IN_TRACKED = 100_000;
   public static final int DEFAULT_SMTP_PORT = 587;
   public static final String DEFAULT_MAIL_FROM = "Plenary <no-reply@plenary.invalid>";
+  /** IMAP over TLS (imaps). */
+  public static final int DEFAULT_UNSUBSCRIBE_IMAP_PORT = 993;
+  public static final Duration DEFAULT_UNSUBSCRIBE_POLL_INTERVAL = Duration.ofMinutes(1);
+  /** Sender threads; SMTP waits on the network, so a few side by side deliver faster than one. */
+  public static final int DEFAULT_MAIL_SENDERS = 4;
+  /** Messages a sender claims in one transaction and hands over on one connection. */
+  public static final int DEFAULT_MAIL_SEND_BATCH = 10;
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -88,6 +95,14 @@ public final class Config {
     MAIL_SMTP_USER("mail.smtp.user", "text"),
     MAIL_SMTP_PASSWORD("mail.smtp.password", "secret"),
     MAIL_FROM("mail.from", "text"),
+    MAIL_UNSUBSCRIBE_IMAP_HOST("mail.unsubscribe.imap.host", "text"),
+    MAIL_UNSUBSCRIBE_IMAP_PORT("mail.unsubscribe.imap.port", "port"),
+    MAIL_UNSUBSCRIBE_IMAP_TLS("mail.unsubscribe.imap.tls", "boolean"),
+    MAIL_UNSUBSCRIBE_IMAP_USER("mail.unsubscribe.imap.user", "text"),
+    MAIL_UNSUBSCRIBE_IMAP_PASSWORD("mail.unsubscribe.imap.password", "secret"),
+    MAIL_UNSUBSCRIBE_POLL_INTERVAL("mail.unsubscribe.poll_interval", "duration"),
+    MAIL_SENDERS("mail.senders", "count"),
+    MAIL_SEND_BATCH("mail.send_batch", "count"),
     MAIL_RETRY_BASE("mail.retry_base", "duration"),
     MAIL_MAX_ATTEMPTS("mail.max_attempts", "count"),
     MAIL_MARKETING_PER_PERSON("mail.marketing.per_person", "count"),
@@ -328,6 +343,15 @@ public final class Config {
     if (!from.matches("[^\\r\\n]*[^@\\s<>]+@[^@\\s<>]+>?") || from.length() > 320) {
       throw bad(Key.MAIL_FROM, "an address such as Plenary <no-reply@example.org>");
     }
+    validateUnsubscribeMailbox();
+    int senders = integer(Key.MAIL_SENDERS, DEFAULT_MAIL_SENDERS);
+    if (senders < 1 || senders > 16) {
+      throw bad(Key.MAIL_SENDERS, "a whole number from 1 to 16");
+    }
+    int batch = integer(Key.MAIL_SEND_BATCH, DEFAULT_MAIL_SEND_BATCH);
+    if (batch < 1 || batch > 500) {
+      throw bad(Key.MAIL_SEND_BATCH, "a whole number from 1 to 500");
+    }
     Duration base = duration(Key.MAIL_RETRY_BASE, MessageLimits.DEFAULT_RETRY_BASE);
     if (base.compareTo(Duration.ofMillis(10)) < 0 || base.compareTo(Duration.ofHours(1)) > 0) {
       throw bad(Key.MAIL_RETRY_BASE, "a duration from PT0.01S to PT1H, such as PT30S");
@@ -344,6 +368,67 @@ public final class Config {
     if (window.isNegative() || window.compareTo(Duration.ofDays(366)) > 0) {
       throw bad(Key.MAIL_MARKETING_WINDOW, "a duration from PT0S to P366D, such as P7D");
     }
+  }
+
+  private void validateUnsubscribeMailbox() {
+    int port = integer(Key.MAIL_UNSUBSCRIBE_IMAP_PORT, DEFAULT_UNSUBSCRIBE_IMAP_PORT);
+    if (port < 1 || port > 65535) {
+      throw bad(Key.MAIL_UNSUBSCRIBE_IMAP_PORT, "a port number from 1 to 65535");
+    }
+    String tls = values.get(Key.MAIL_UNSUBSCRIBE_IMAP_TLS);
+    if (tls != null && !tls.equals("true") && !tls.equals("false")) {
+      throw bad(Key.MAIL_UNSUBSCRIBE_IMAP_TLS, "true or false");
+    }
+    Duration poll = duration(Key.MAIL_UNSUBSCRIBE_POLL_INTERVAL, DEFAULT_UNSUBSCRIBE_POLL_INTERVAL);
+    if (poll.compareTo(Duration.ofMillis(100)) < 0 || poll.compareTo(Duration.ofHours(1)) > 0) {
+      throw bad(Key.MAIL_UNSUBSCRIBE_POLL_INTERVAL, "a duration from PT0.1S to PT1H, such as PT1M");
+    }
+    if (values.get(Key.MAIL_UNSUBSCRIBE_IMAP_HOST) != null && values.get(Key.MAIL_UNSUBSCRIBE_IMAP_USER) == null) {
+      throw bad(Key.MAIL_UNSUBSCRIBE_IMAP_USER, "the mailbox's user name when mail.unsubscribe.imap.host is set");
+    }
+  }
+
+  /**
+   * The IMAP server of the mailbox the {@code mailto:} of every message's {@code List-Unsubscribe} reaches
+   * (RFC 2369), or null: then no mailbox is read and the mailto unsubscribes no one (the HTTPS link still does).
+   */
+  public String unsubscribeImapHost() {
+    return values.get(Key.MAIL_UNSUBSCRIBE_IMAP_HOST);
+  }
+
+  public int unsubscribeImapPort() {
+    return integer(Key.MAIL_UNSUBSCRIBE_IMAP_PORT, DEFAULT_UNSUBSCRIBE_IMAP_PORT);
+  }
+
+  /** Whether the IMAP connection is TLS from its start (imaps; on by default). */
+  public boolean unsubscribeImapTls() {
+    return !"false".equals(values.get(Key.MAIL_UNSUBSCRIBE_IMAP_TLS));
+  }
+
+  public String unsubscribeImapUser() {
+    return values.get(Key.MAIL_UNSUBSCRIBE_IMAP_USER);
+  }
+
+  public String unsubscribeImapPassword() {
+    return values.getOrDefault(Key.MAIL_UNSUBSCRIBE_IMAP_PASSWORD, "");
+  }
+
+  /** Sender threads delivering the outbox side by side, each its own share of it. */
+  public int mailSenders() {
+    return integer(Key.MAIL_SENDERS, DEFAULT_MAIL_SENDERS);
+  }
+
+  /**
+   * Messages a sender claims in one transaction and hands to the mail server on one connection; also
+   * the most whose fate a crash of the sender can leave unknown ({@code uncertain}, never sent twice).
+   */
+  public int mailSendBatch() {
+    return integer(Key.MAIL_SEND_BATCH, DEFAULT_MAIL_SEND_BATCH);
+  }
+
+  /** How often the unsubscribe mailbox is read. */
+  public Duration unsubscribePollInterval() {
+    return duration(Key.MAIL_UNSUBSCRIBE_POLL_INTERVAL, DEFAULT_UNSUBSCRIBE_POLL_INTERVAL);
   }
 
   /** The SMTP server messages go out through, or null: then they are kept in the mail drop folder under {@link #dataDir}. */
@@ -670,6 +755,14 @@ public final class Config {
         case MAIL_SMTP_USER -> nullToEmpty(smtpUser());
         case MAIL_SMTP_PASSWORD -> smtpPassword().isEmpty() ? "" : "****";
         case MAIL_FROM -> mailFrom();
+        case MAIL_UNSUBSCRIBE_IMAP_HOST -> unsubscribeImapHost() == null ? "(none: the mailto unsubscribes no one)" : unsubscribeImapHost();
+        case MAIL_UNSUBSCRIBE_IMAP_PORT -> String.valueOf(unsubscribeImapPort());
+        case MAIL_UNSUBSCRIBE_IMAP_TLS -> String.valueOf(unsubscribeImapTls());
+        case MAIL_UNSUBSCRIBE_IMAP_USER -> nullToEmpty(unsubscribeImapUser());
+        case MAIL_UNSUBSCRIBE_IMAP_PASSWORD -> unsubscribeImapPassword().isEmpty() ? "" : "****";
+        case MAIL_UNSUBSCRIBE_POLL_INTERVAL -> unsubscribePollInterval().toString();
+        case MAIL_SENDERS -> String.valueOf(mailSenders());
+        case MAIL_SEND_BATCH -> String.valueOf(mailSendBatch());
         case MAIL_RETRY_BASE -> messageLimits().retryBase().toString();
         case MAIL_MAX_ATTEMPTS -> String.valueOf(messageLimits().maxAttempts());
         case MAIL_MARKETING_PER_PERSON -> String.valueOf(messageLimits().marketingPerPerson());

@@ -43,6 +43,7 @@ import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
 import com.plenary.privacy.server.internal.RecipientRoutes;
 import com.plenary.privacy.server.internal.StaffRoutes;
+import com.plenary.privacy.server.internal.UnsubscribeMailbox;
 import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.server.internal.VaultRoutes;
 import com.plenary.privacy.store.Credentials;
@@ -125,6 +126,7 @@ public final class PlenaryServer implements Server {
   private final JsonBodies bodies;
   private final UnsubscribeTokens unsubscribeTokens;
   private volatile MailSender sender;
+  private volatile UnsubscribeMailbox unsubscribeMailbox;
   private final Javalin app;
   private final Collector collector;
   private final ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -230,8 +232,12 @@ public final class PlenaryServer implements Server {
     String base = config.publicUrl() != null ? config.publicUrl().replaceAll("/+$", "")
         : "http://" + (config.host().equals("0.0.0.0") || config.host().equals("::") ? "localhost" : config.host()) + ":" + port();
     MailTransport transport = MailSender.transport(config, base, unsubscribeTokens, platform.clock());
-    this.sender = MailSender.start(platform.domain().messages(), transport, platform.clock(), metrics);
+    this.sender = MailSender.start(platform.domain().messages(), transport, platform.clock(), metrics, config.mailSenders(), config.mailSendBatch());
     LOG.info("messages go out {}", config.smtpHost() == null ? "to the mail drop folder " + MailSender.mailDrop(config) : "over SMTP");
+    this.unsubscribeMailbox = UnsubscribeMailbox.start(config, platform.domain().messages(), unsubscribeTokens, metrics).orElse(null);
+    if (unsubscribeMailbox != null) {
+      LOG.info("the unsubscribe mailbox is read over IMAP every {}", config.unsubscribePollInterval());
+    }
   }
 
   private void senderPoke() {
@@ -336,6 +342,10 @@ public final class PlenaryServer implements Server {
       LOG.warn("stopping with {} requests still in flight after the grace period", inFlight.get());
     }
     app.stop();
+    UnsubscribeMailbox u = unsubscribeMailbox;
+    if (u != null) {
+      u.stop(platform.config().shutdownGrace());
+    }
     MailSender s = sender;
     if (s != null) {
       s.stop(platform.config().shutdownGrace());

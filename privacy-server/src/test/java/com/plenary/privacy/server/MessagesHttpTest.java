@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -240,6 +241,34 @@ class MessagesHttpTest {
   }
 
   @Test
+  void C16_aBulkSendGoesOutInBatchesEachMessageOnceAndABounceInABatchHarmsNoOther() throws Exception {
+    List<Person> people = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      people.add(register(i % 10 == 3 ? "bounce-batch-" : "batch-"));
+    }
+    HttpResponse<String> r = running.postJson("/api/v1/messages/bulk", json.writeValueAsString(Map.of("subject_ids", people.stream().map(Person::id).toList(),
+        "kind", "transactional", "purpose", "provide", "subject", "Your batch receipt", "body", "Thanks.")), shop);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+    assertThat(json.readTree(r.body()).get("queued").asInt()).isEqualTo(30);
+    await("every message is sent or given up on", () -> people.stream().allMatch(p -> outboxOf(p.id()).stream()
+        .allMatch(e -> e.status() == MessageRecords.Status.SENT || e.status() == MessageRecords.Status.FAILED)));
+    for (Person p : people) {
+      MessageRecords.Entry e = outboxOf(p.id()).get(0);
+      assertThat(e.attempts()).isEqualTo(1);
+      if (p.email().startsWith("bounce-")) {
+        assertThat(e.status()).isEqualTo(MessageRecords.Status.FAILED);
+        assertThat(e.lastError()).isEqualTo("SMTP 550");
+        assertThat(running.platform.domain().messages().own(Access.subject(p.id(), null), p.id(), 1, null, false).value().suppressed()).isTrue();
+      } else {
+        assertThat(e.status()).isEqualTo(MessageRecords.Status.SENT);
+        List<MimeMessage> got = arrived(p);
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).getMessageID()).isEqualTo("<" + e.id() + "@plenary.test>");
+      }
+    }
+  }
+
+  @Test
   void C16_badInputIsA4xxAndNothingIsQueued() throws Exception {
     Person p = register("bad-input-");
     long before = running.platform.domain().messages().newest(null, 100_000).size();
@@ -321,7 +350,7 @@ class MessagesHttpTest {
     HttpResponse<String> page = running.http.send(HttpRequest.newBuilder(running.uri("/account")).header("Cookie", p.cookie()).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.body()).contains("Messages to you").contains("<td>transactional</td><td>Providing our services</td>").contains("<td>sent</td>")
+    assertThat(page.body()).contains("Messages to you").contains("<td>for something you asked for</td><td>Providing our services</td>").contains("<td>sent</td>")
         .doesNotContain("Zebra receipt").contains("Service notices").contains("value=\"service\"");
     HttpResponse<String> off = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -339,6 +368,101 @@ class MessagesHttpTest {
         .POST(HttpRequest.BodyPublishers.ofString("csrf=forged&kind=service&subscribed=false")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(forged.statusCode()).isEqualTo(403);
     assertThat(message(p.id(), "service", "provide", "Our newer terms").statusCode()).isEqualTo(202);
+  }
+
+  private HttpResponse<String> mine(Person p, String query) throws Exception {
+    return running.http.send(HttpRequest.newBuilder(running.uri("/api/v1/me/messages" + query)).header("Cookie", p.cookie()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private long auditedTextReads(String subjectId) {
+    return running.platform.store().audit().recent(1000, null).stream()
+        .filter(a -> subjectId.equals(a.subject()) && a.action().equals("read-messages")).count();
+  }
+
+  @Test
+  void C34_aPersonSeesTheirOwnMessagesAndTheirTextOnlyWhenTheyAskWhichIsAudited() throws Exception {
+    Person p = register("mine-");
+    Person other = register("other-");
+    for (String subject : List.of("First notice", "Second notice", "Third notice")) {
+      assertThat(message(p.id(), "service", "provide", subject).statusCode()).isEqualTo(202);
+    }
+    assertThat(message(other.id(), "service", "provide", "Not yours").statusCode()).isEqualTo(202);
+    await("the notices arrive", () -> arrived(p).size() == 3);
+    await("the outbox marks them sent", () -> outboxOf(p.id()).stream().allMatch(e -> e.status() == MessageRecords.Status.SENT));
+
+    HttpResponse<String> r = mine(p, "");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode all = json.readTree(r.body());
+    assertThat(all.get("messages")).hasSize(3);
+    JsonNode newest = all.get("messages").get(0);
+    assertThat(newest.get("kind").asText()).isEqualTo("service");
+    assertThat(newest.get("purpose").asText()).isEqualTo("provide");
+    assertThat(newest.get("service").asText()).isEqualTo("shop");
+    assertThat(newest.get("status").asText()).isEqualTo("sent");
+    assertThat(newest.get("sent_at").isNull()).isFalse();
+    assertThat(newest.has("subject")).isFalse();
+    assertThat(newest.has("body")).isFalse();
+    assertThat(r.body()).doesNotContain("notice").doesNotContain("Not yours").doesNotContain("Hello from the shop");
+    assertThat(all.get("subscriptions").toString()).contains("\"kind\":\"service\"").contains("\"kind\":\"marketing\"");
+    assertThat(all.get("suppressed").asBoolean()).isFalse();
+    assertThat(all.get("waiting")).isEmpty();
+    assertThat(auditedTextReads(p.id())).isZero();
+
+    HttpResponse<String> first = mine(p, "?limit=2");
+    JsonNode page1 = json.readTree(first.body());
+    assertThat(page1.get("messages")).hasSize(2);
+    String next = page1.get("next").asText();
+    JsonNode page2 = json.readTree(mine(p, "?limit=2&before=" + next).body());
+    assertThat(page2.get("messages")).hasSize(1);
+    assertThat(page2.get("next").isNull()).isTrue();
+    assertThat(List.of(page1.get("messages").get(0).get("id").asText(), page1.get("messages").get(1).get("id").asText(),
+        page2.get("messages").get(0).get("id").asText())).doesNotHaveDuplicates();
+
+    HttpResponse<String> withText = mine(p, "?include=body");
+    assertThat(withText.statusCode()).as(withText.body()).isEqualTo(200);
+    JsonNode texts = json.readTree(withText.body()).get("messages");
+    assertThat(texts.get(0).get("subject").asText()).isEqualTo("Third notice");
+    assertThat(texts.get(2).get("subject").asText()).isEqualTo("First notice");
+    assertThat(texts.get(0).get("body").asText()).isEqualTo("Hello from the shop.");
+    assertThat(withText.body()).doesNotContain("Not yours");
+    assertThat(auditedTextReads(p.id())).isEqualTo(1);
+
+    for (String bad : List.of("?limit=0", "?limit=201", "?limit=ten", "?include=everything", "?before=s-someone")) {
+      HttpResponse<String> refused = mine(p, bad);
+      assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+      assertThat(problem(refused).get("detail").asText()).isNotBlank();
+    }
+    HttpResponse<String> anonymous = running.get("/api/v1/me/messages");
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void C16_thePrivacyCenterShowsWhatIsWaitingAndTheTextOnRequest() throws Exception {
+    Person p = register("waiting-");
+    assertThat(message(p.id(), "service", "provide", "Sent notice").statusCode()).isEqualTo(202);
+    await("the notice arrives", () -> arrived(p).size() == 1);
+    await("the outbox marks it sent", () -> outboxOf(p.id()).get(0).status() == MessageRecords.Status.SENT);
+    // a message due tomorrow (as one backing off after failures is) waits in the outbox
+    Instant tomorrow = Instant.now().plus(Duration.ofDays(1));
+    running.platform.vault().storage().inTransaction(w -> {
+      w.messages().add(new MessageRecords.Queued("msg-ffffffff-0000-7000-8000-000000000001", p.id(), "shop", "service", "provide", null,
+          "Later notice", "Later.", Instant.now()), tomorrow);
+      return null;
+    });
+    JsonNode waiting = json.readTree(mine(p, "").body()).get("waiting");
+    assertThat(waiting).hasSize(1);
+    assertThat(waiting.get(0).get("status").asText()).isEqualTo("queued");
+
+    HttpResponse<String> page = running.http.send(HttpRequest.newBuilder(running.uri("/account")).header("Cookie", p.cookie()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.body()).contains("Waiting to be sent").contains("waiting to be sent").contains("Show the text of these messages")
+        .doesNotContain("Sent notice").doesNotContain("Later notice").doesNotContain("C16").doesNotContain("read-messages");
+    HttpResponse<String> shown = running.http.send(HttpRequest.newBuilder(running.uri("/account?text=1")).header("Cookie", p.cookie()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(shown.statusCode()).isEqualTo(200);
+    assertThat(shown.body()).contains("<strong>Sent notice</strong>").contains("Hello from the shop.").contains("Hide the text");
+    assertThat(auditedTextReads(p.id())).isEqualTo(1);
   }
 
   @Test

@@ -129,7 +129,7 @@ class ServerTest {
       "post /api/v1/subjects/{id}/partner-links", "delete /api/v1/subjects/{id}/partner-links/{link}",
       "post /api/v1/session", "delete /api/v1/session",
       "get /api/v1/me", "patch /api/v1/me", "delete /api/v1/me", "get /api/v1/me/export", "get /api/v1/me/consents", "post /api/v1/me/consents",
-      "get /api/v1/me/consents/{id}/receipt", "get /api/v1/me/consent-requests", "post /api/v1/me/consent-requests/{id}",
+      "get /api/v1/me/consents/{id}/receipt", "get /api/v1/me/consent-requests", "post /api/v1/me/consent-requests/{id}", "get /api/v1/me/messages",
       "get /api/v1/me/partner-links", "delete /api/v1/me/partner-links/{link}",
       "get /api/v1/audit", "get /api/v1/audit/verify", "get /api/v1/audit/checkpoint", "get /api/v1/audit/public-key",
       "get /api/v1/audit/proofs/inclusion", "get /api/v1/audit/proofs/consistency",

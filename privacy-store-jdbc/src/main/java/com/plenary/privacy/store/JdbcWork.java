@@ -627,6 +627,17 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public List<String> due(Instant now, int limit, int shard, int shards) {
+      if (shards == 1) {
+        return due(now, limit);
+      }
+      // an id ends in a random hex digit (a UUIDv7's random bits): its code, modulo the shares, spreads the outbox evenly
+      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now AND MOD(ASCII(RIGHT(id, 1)), :shards) = :shard "
+              + "ORDER BY next_attempt_at, id LIMIT :n")
+          .bind("now", utc(now)).bind("shards", shards).bind("shard", shard).bind("n", limit).mapTo(String.class).list();
+    }
+
+    @Override
     public Optional<Entry> claim(String id) {
       return h.createQuery(ENTRY + "WHERE id = :id AND status = 'queued' FOR UPDATE").bind("id", id).map((rs, ctx) -> entry(rs)).findOne();
     }
@@ -716,6 +727,19 @@ final class JdbcWork implements Work {
     public int markInterruptedUncertain(Instant before) {
       return h.createUpdate("UPDATE message_outbox SET status = 'uncertain', last_error = 'the sender stopped before the mail server answered' "
           + "WHERE status = 'sending' AND next_attempt_at < :before").bind("before", utc(before)).execute();
+    }
+
+    @Override
+    public List<Entry> page(String subjectId, String before, int limit) {
+      var q = h.createQuery(ENTRY + "WHERE subject_id = :s" + (before == null ? "" : " AND id < :before") + " ORDER BY id DESC LIMIT :n")
+          .bind("s", subjectId).bind("n", limit);
+      return (before == null ? q : q.bind("before", before)).map((rs, ctx) -> entry(rs)).list();
+    }
+
+    @Override
+    public List<Entry> waiting(String subjectId, int limit) {
+      return h.createQuery(ENTRY + "WHERE subject_id = :s AND status IN ('queued', 'sending') ORDER BY id DESC LIMIT :n")
+          .bind("s", subjectId).bind("n", limit).map((rs, ctx) -> entry(rs)).list();
     }
 
     private Entry entry(ResultSet rs) throws SQLException {

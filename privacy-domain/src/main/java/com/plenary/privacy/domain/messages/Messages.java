@@ -11,6 +11,7 @@ import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.MessageRecords.Entry;
 import com.plenary.privacy.domain.MessageRecords.Status;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.Outcome;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.domain.Use;
@@ -285,43 +286,60 @@ public final class Messages {
   // ---- delivery ----
 
   /**
-   * Delivers up to {@code limit} messages that are due, one at a time, through {@code transport}. For
-   * each: in one transaction the message is claimed, decided again (an unsubscribe or a withdrawn
-   * consent since it was queued stops it: it is withdrawn), the address opened for its purpose, and the
-   * message marked as being sent; then it is handed to the transport outside any transaction; then
-   * marked sent, deferred with back-off (a transient failure), or failed and the address suppressed (a
-   * permanent one). A crash between the hand-over and the mark leaves it "sending"; see
-   * {@link #sweepInterrupted}.
+   * Delivers up to {@code limit} messages that are due, as {@link #deliverDue(MailTransport, int, int, int)} with one sender.
    */
   public Delivered deliverDue(MailTransport transport, int limit) {
+    return deliverDue(transport, limit, 0, 1);
+  }
+
+  /**
+   * Delivers up to {@code limit} due messages of the share {@code shard} of {@code shards} (senders side
+   * by side each take their own share, so they never wait on each other's messages). In one transaction
+   * the messages are claimed, each decided again (an unsubscribe or a withdrawn consent since it was
+   * queued stops it: it is withdrawn), its address opened for its purpose, and marked as being sent;
+   * then they are handed to the transport together, over one connection where it can, outside any
+   * transaction; then, in one transaction, each is marked sent, deferred with back-off (a transient
+   * failure), or failed and the address suppressed (a permanent one). A crash between the hand-over
+   * and the marks leaves the batch "sending", never sent again; see {@link #sweepInterrupted}. So the
+   * window of messages whose fate a crash leaves unknown is at most {@code limit} a sender.
+   */
+  public Delivered deliverDue(MailTransport transport, int limit, int shard, int shards) {
     Instant now = enforcer.clock().instant();
-    List<String> due = storage.inTransaction(w -> w.messages().due(now, limit));
-    int sent = 0;
-    int deferred = 0;
-    int failed = 0;
-    int withdrawn = 0;
-    for (String id : due) {
-      Claimed c = storage.inTransaction(w -> claim(w, id));
-      if (c == null) {
-        continue;
+    int[] withdrawn = {0};
+    List<Claimed> batch = storage.inTransaction(w -> {
+      List<Claimed> out = new ArrayList<>();
+      for (String id : w.messages().due(now, limit, shard, shards)) {
+        Claimed c = claim(w, id);
+        if (c == null) {
+          continue;
+        }
+        if (c.envelope() == null) {
+          withdrawn[0]++;
+        } else {
+          out.add(c);
+        }
       }
-      if (c.envelope() == null) {
-        withdrawn++;
-        continue;
-      }
-      MailTransport.Outcome outcome;
-      try {
-        outcome = transport.send(c.envelope());
-      } catch (RuntimeException e) {
-        outcome = new MailTransport.Outcome(MailTransport.Result.TRANSIENT, e.getClass().getSimpleName());
-      }
-      switch (settle(c.entry(), outcome)) {
-        case SENT -> sent++;
-        case QUEUED -> deferred++;
-        default -> failed++;
-      }
+      return out;
+    });
+    if (batch.isEmpty()) {
+      return new Delivered(0, 0, 0, withdrawn[0]);
     }
-    return new Delivered(sent, deferred, failed, withdrawn);
+    // the marks have committed: from here each message is handed over at most once
+    List<MailTransport.Outcome> outcomes = transport.sendAll(batch.stream().map(Claimed::envelope).toList());
+    if (outcomes.size() != batch.size()) {
+      throw new IllegalStateException("the transport answered " + outcomes.size() + " outcomes for " + batch.size() + " messages; they stay sending");
+    }
+    int[] counts = new int[3];
+    storage.useTransaction(w -> {
+      for (int i = 0; i < batch.size(); i++) {
+        switch (settle(w, batch.get(i).entry(), outcomes.get(i))) {
+          case SENT -> counts[0]++;
+          case QUEUED -> counts[1]++;
+          default -> counts[2]++;
+        }
+      }
+    });
+    return new Delivered(counts[0], counts[1], counts[2], withdrawn[0]);
   }
 
   private record Claimed(Entry entry, Envelope envelope) {}
@@ -361,30 +379,28 @@ public final class Messages {
     return new Claimed(e, new Envelope(id, to, text.getKey(), text.getValue(), kind, e.subjectId(), e.purpose(), e.service()));
   }
 
-  private Status settle(Entry e, MailTransport.Outcome outcome) {
+  private Status settle(Work w, Entry e, MailTransport.Outcome outcome) {
     Instant now = enforcer.clock().instant();
     int attempts = e.attempts() + 1;
-    return storage.inTransaction(w -> {
-      switch (outcome.result()) {
-        case SENT -> {
-          w.messages().mark(e.id(), Status.SENT, attempts, now, now, null);
-          return Status.SENT;
-        }
-        case TRANSIENT -> {
-          if (attempts < limits.maxAttempts()) {
-            w.messages().mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason());
-            return Status.QUEUED;
-          }
-          w.messages().mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
-          return Status.FAILED;
-        }
-        default -> {
-          w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
-          suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
-          return Status.FAILED;
-        }
+    switch (outcome.result()) {
+      case SENT -> {
+        w.messages().mark(e.id(), Status.SENT, attempts, now, now, null);
+        return Status.SENT;
       }
-    });
+      case TRANSIENT -> {
+        if (attempts < limits.maxAttempts()) {
+          w.messages().mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason());
+          return Status.QUEUED;
+        }
+        w.messages().mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
+        return Status.FAILED;
+      }
+      default -> {
+        w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
+        suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
+        return Status.FAILED;
+      }
+    }
   }
 
   /**
@@ -465,6 +481,70 @@ public final class Messages {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
       return new Mailbox(w.messages().of(subjectId, limit), w.messages().unsubscribed(subjectId), w.messages().suppressed(subjectId));
+    });
+  }
+
+  /** The most messages one page of {@link #own} answers. */
+  public static final int MAX_PAGE = 200;
+  private static final Pattern MESSAGE_ID = Pattern.compile("msg-[0-9a-f-]{1,44}");
+
+  /** One of the person's own messages: its entry, and its subject and body only when they asked to see the text (else null). */
+  public record Own(Entry entry, String subject, String body) {}
+
+  /**
+   * A page of the person's own messages, newest first, with {@code next} the cursor of the page after
+   * it (null on the last page); the kinds they unsubscribed from; whether their address is suppressed;
+   * and the messages still waiting to be sent (queued or being sent), newest first.
+   */
+  public record OwnMessages(List<Own> messages, String next, List<String> unsubscribed, boolean suppressed, List<Entry> waiting) {
+    public OwnMessages {
+      messages = List.copyOf(messages);
+      unsubscribed = List.copyOf(unsubscribed);
+      waiting = List.copyOf(waiting);
+    }
+  }
+
+  /**
+   * The person's own messages (C16, C34), a page of at most {@code limit} older than the message
+   * {@code before} (null: the newest). Without {@code withText} it answers what the outbox keeps about
+   * each message and opens nothing. With it, the subjects and bodies are opened for the person: a use
+   * of their private content decided by the enforcer and audited in the same transaction, permit or
+   * deny; a denial answers the decision and no messages. Without text nothing is decided, and the
+   * outcome's decision is null.
+   *
+   * @throws InvalidInputException for a limit outside 1 to {@link #MAX_PAGE} or a cursor that is not a message id
+   * @throws NotFound when the person is not visible to the caller
+   */
+  public Outcome<OwnMessages> own(Access by, String subjectId, int limit, String before, boolean withText) {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new InvalidInputException("limit", "limit must be a whole number from 1 to " + MAX_PAGE);
+    }
+    if (before != null && !MESSAGE_ID.matcher(before).matches()) {
+      throw new InvalidInputException("before", "before must be the id of a message (msg-…) from the page before");
+    }
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      Decision d = null;
+      if (withText) {
+        d = enforcer.decide(w, by, Use.of("read-messages", Action.READ, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.PRIVATE_CONTENT)));
+        if (!d.permits()) {
+          return Outcome.denied(d);
+        }
+      }
+      MessageRecords out = w.messages();
+      List<Entry> page = out.page(subjectId, before, limit + 1);
+      String next = page.size() > limit ? page.get(limit - 1).id() : null;
+      List<Own> own = new ArrayList<>();
+      for (Entry e : page.subList(0, Math.min(limit, page.size()))) {
+        if (withText) {
+          Map.Entry<String, String> text = out.open(e);
+          own.add(new Own(e, text.getKey(), text.getValue()));
+        } else {
+          own.add(new Own(e, null, null));
+        }
+      }
+      OwnMessages answer = new OwnMessages(own, next, out.unsubscribed(subjectId), out.suppressed(subjectId), out.waiting(subjectId, MAX_PAGE));
+      return new Outcome<>(d, answer);
     });
   }
 

@@ -7,6 +7,8 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.MessageRecords;
+import com.plenary.privacy.domain.Outcome;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.consent.ConsentRequests;
 import com.plenary.privacy.domain.consent.Consents;
@@ -50,6 +52,13 @@ public final class AccountPages {
       "subscriptions", "Your choice of messages is recorded.",
       "check-mail", "Check your mail: we have sent a message to the address you gave. Then sign in with it and your password.");
 
+  private static final Map<String, String> KIND_TEXT = Map.of(
+      "transactional", "for something you asked for", "service", "service notice", "marketing", "news and offers");
+  private static final Map<MessageRecords.Status, String> STATUS_TEXT = Map.of(
+      MessageRecords.Status.QUEUED, "waiting to be sent", MessageRecords.Status.SENDING, "being sent", MessageRecords.Status.SENT, "sent",
+      MessageRecords.Status.FAILED, "could not be delivered", MessageRecords.Status.WITHDRAWN, "not sent: you no longer wanted it",
+      MessageRecords.Status.UNCERTAIN, "may have been sent");
+
   private final Platform platform;
   private final FormTokens formTokens;
 
@@ -90,7 +99,7 @@ public final class AccountPages {
       anonymous(ctx, 200, "Sign in or register", done, null);
       return;
     }
-    home(ctx, 200, session.get(), done, null);
+    home(ctx, 200, session.get(), done, null, "1".equals(ctx.queryParam("text")));
   }
 
   private void anonymous(Context ctx, int status, String title, String done, String error) {
@@ -106,6 +115,11 @@ public final class AccountPages {
   }
 
   private void home(Context ctx, int status, Vault.Session session, String done, String error) {
+    home(ctx, status, session, done, error, false);
+  }
+
+  /** {@code withText}: the person asked to see the text of their messages (decided and audited by the domain). */
+  private void home(Context ctx, int status, Vault.Session session, String done, String error, boolean withText) {
     String id = session.subjectId();
     Access me = Access.subject(id, null);
     var read = platform.domain().subjects().read(me, id, Vocabulary.PROVIDE, List.of());
@@ -132,14 +146,21 @@ public final class AccountPages {
         .map(r -> new Pages.RequestRow(String.valueOf(r.get("kind")), String.valueOf(r.get("requested_at")), String.valueOf(r.get("deadline")),
             r.get("served_at") == null ? "pending" : String.valueOf(r.get("served_at"))))
         .toList();
-    Messages.Mailbox mailbox = platform.domain().messages().mailbox(me, id, 50);
-    List<Pages.MessageRow> messages = mailbox.messages().stream().map(m -> new Pages.MessageRow(m.kind(), purposeText(m.purpose()),
-        m.queuedAt().toString(), m.status().name().toLowerCase(Locale.ROOT))).toList();
+    Outcome<Messages.OwnMessages> own = platform.domain().messages().own(me, id, 50, null, withText);
+    boolean showingText = own.permitted() && withText;
+    Messages.OwnMessages mailbox = own.permitted() ? own.value() : platform.domain().messages().own(me, id, 50, null, false).value();
+    List<Pages.MessageRow> messages = mailbox.messages().stream().map(m -> messageRow(m.entry(), m.subject(), m.body())).toList();
+    List<Pages.MessageRow> waiting = mailbox.waiting().stream().map(e -> messageRow(e, null, null)).toList();
     List<Pages.SubscriptionRow> subscriptions = List.of(
         new Pages.SubscriptionRow(Kind.SERVICE.id(), "Service notices, such as changes to this policy", !mailbox.unsubscribed().contains(Kind.SERVICE.id())),
         new Pages.SubscriptionRow(Kind.MARKETING.id(), "News and offers", !mailbox.unsubscribed().contains(Kind.MARKETING.id())));
-    Pages.render(ctx, status, "account/home.jte",
-        Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows, asks, requests, messages, subscriptions)));
+    Pages.render(ctx, status, "account/home.jte", Map.of("page", new Pages.Home(session.csrf(), done, error, rows, correctable, unavailable, consentRows,
+        asks, requests, messages, subscriptions, waiting, showingText)));
+  }
+
+  private Pages.MessageRow messageRow(MessageRecords.Entry e, String subject, String body) {
+    return new Pages.MessageRow(KIND_TEXT.getOrDefault(e.kind(), e.kind()), purposeText(e.purpose()), e.queuedAt().toString(),
+        STATUS_TEXT.getOrDefault(e.status(), e.status().name().toLowerCase(Locale.ROOT)), subject, body);
   }
 
   private void exportPage(Context ctx) throws Exception {

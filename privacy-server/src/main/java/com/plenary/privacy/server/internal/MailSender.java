@@ -11,44 +11,63 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's sender: one thread that delivers the outbox's due messages through the configured
- * transport (SMTP, or the mail drop folder when none is configured), every quarter second and at once
- * when a message is queued, and marks as uncertain the messages a stopped sender left half-sent. The
- * use case itself (claim, decide again, open the address, mark) is the domain's
- * ({@link Messages#deliverDue}); this class only runs it. Logs carry counts and ids, never addresses.
+ * The server's sender: {@code mail.senders} threads that deliver the outbox's due messages through the
+ * configured transport (SMTP, or the mail drop folder when none is configured), every quarter second
+ * and at once when a message is queued, each its own share of the outbox, {@code mail.send_batch}
+ * messages a claim and a connection; and marks as uncertain the messages a stopped sender left
+ * half-sent. The use case itself (claim, decide again, open the address, mark) is the domain's
+ * ({@link Messages#deliverDue(MailTransport, int, int, int)}); this class only runs it. Logs carry
+ * counts and ids, never addresses.
  */
 public final class MailSender implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MailSender.class);
   /** A message "sending" for longer than this was left by a sender that stopped: longer than any SMTP timeout. */
   static final Duration INTERRUPTED_AFTER = Duration.ofMinutes(2);
-  private static final int BATCH = 100;
+  /** Log lines of what was delivered come at most this often. */
+  private static final Duration LOG_EVERY = Duration.ofSeconds(10);
 
   private final Messages messages;
   private final MailTransport transport;
   private final Clock clock;
-  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "plenary-mail");
-    t.setDaemon(true);
-    return t;
-  });
+  private final int senders;
+  private final int batch;
+  private final AtomicInteger threads = new AtomicInteger();
+  private final ScheduledExecutorService thread;
   private final Counter sent;
   private final Counter deferred;
   private final Counter failed;
   private final Counter withdrawn;
   private final Object wake = new Object();
   private volatile boolean stopped;
-  private volatile boolean poked;
+  private final int[] unlogged = new int[4];
+  private long loggedAt = System.nanoTime() - LOG_EVERY.toNanos();
+  private final AtomicBoolean[] poked;
 
-  private MailSender(Messages messages, MailTransport transport, Clock clock, MeterRegistry metrics) {
+  private MailSender(Messages messages, MailTransport transport, Clock clock, MeterRegistry metrics, int senders, int batch) {
+    this.senders = senders;
+    this.batch = batch;
+    this.poked = new AtomicBoolean[senders];
+    for (int i = 0; i < senders; i++) {
+      poked[i] = new AtomicBoolean();
+    }
+    // the senders, and one more for the sweep, so a sweep never waits behind a slow mail server
+    this.thread = Executors.newScheduledThreadPool(senders + 1, r -> {
+      Thread t = new Thread(r, "plenary-mail-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
     this.messages = messages;
     this.transport = transport;
     this.clock = clock;
@@ -81,42 +100,47 @@ public final class MailSender implements AutoCloseable {
     return config.dataDir().resolve("mail-drop");
   }
 
-  /** Starts the sender thread. */
-  public static MailSender start(Messages messages, MailTransport transport, Clock clock, MeterRegistry metrics) {
-    MailSender s = new MailSender(messages, transport, clock, metrics);
-    s.thread.scheduleWithFixedDelay(s::run, 0, 250, TimeUnit.MILLISECONDS);
+  /** Starts {@code senders} sender threads, each claiming and handing over {@code batch} messages at a time. */
+  public static MailSender start(Messages messages, MailTransport transport, Clock clock, MeterRegistry metrics, int senders, int batch) {
+    MailSender s = new MailSender(messages, transport, clock, metrics, senders, batch);
+    for (int i = 0; i < senders; i++) {
+      int shard = i;
+      s.thread.scheduleWithFixedDelay(() -> s.run(shard), 0, 250, TimeUnit.MILLISECONDS);
+    }
     s.thread.scheduleWithFixedDelay(s::sweep, 0, 60, TimeUnit.SECONDS);
     return s;
   }
 
-  /** Asks the sender to look at the outbox now (a message was queued). */
+  /** Asks the senders to look at the outbox now (a message was queued). */
   public void poke() {
-    poked = true;
+    for (AtomicBoolean p : poked) {
+      p.set(true);
+    }
     synchronized (wake) {
       wake.notifyAll();
     }
   }
 
-  private void run() {
+  private void run(int shard) {
     try {
       while (!stopped) {
-        poked = false;
-        Messages.Delivered d = messages.deliverDue(transport, BATCH);
+        poked[shard].set(false);
+        Messages.Delivered d = messages.deliverDue(transport, batch, shard, senders);
         sent.increment(d.sent());
         deferred.increment(d.deferred());
         failed.increment(d.failed());
         withdrawn.increment(d.withdrawn());
         if (d.total() > 0) {
-          LOG.info("mail: {} sent, {} deferred, {} given up, {} withdrawn", d.sent(), d.deferred(), d.failed(), d.withdrawn());
+          logSoon(d);
         }
-        if (d.total() < BATCH) {
+        if (d.total() < batch) {
           // nothing more due: wait for a poke or the next tick (the scheduler calls again)
           synchronized (wake) {
-            if (!poked && !stopped) {
+            if (!poked[shard].get() && !stopped) {
               wake.wait(250);
             }
           }
-          if (!poked) {
+          if (!poked[shard].get()) {
             return;
           }
         }
@@ -125,6 +149,25 @@ public final class MailSender implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("delivering messages failed; it is tried again shortly", e);
+    }
+  }
+
+  /** Adds a batch's counts to the next log line: at most one line every {@link #LOG_EVERY}, however fast mail goes out. */
+  private void logSoon(Messages.Delivered d) {
+    String line = null;
+    synchronized (unlogged) {
+      for (int i = 0; i < 4; i++) {
+        unlogged[i] += new int[] {d.sent(), d.deferred(), d.failed(), d.withdrawn()}[i];
+      }
+      long now = System.nanoTime();
+      if (now - loggedAt >= LOG_EVERY.toNanos()) {
+        line = String.format(Locale.ROOT, "mail: %d sent, %d deferred, %d given up, %d withdrawn", unlogged[0], unlogged[1], unlogged[2], unlogged[3]);
+        Arrays.fill(unlogged, 0);
+        loggedAt = now;
+      }
+    }
+    if (line != null) {
+      LOG.info(line);
     }
   }
 
@@ -167,6 +210,7 @@ public final class MailSender implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    transport.close();
   }
 
   @Override

@@ -1,9 +1,13 @@
 package com.plenary.privacy.server.internal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.MessageRecords;
+import com.plenary.privacy.domain.Outcome;
 import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.platform.Platform;
@@ -12,8 +16,10 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -67,9 +73,38 @@ public final class MessageRoutes {
       @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"Warm socks.\"") String body,
       @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
 
+  /** One of the person's own messages; its subject and body only when they asked for them with {@code ?include=body}. */
+  record MyMessage(
+      String id,
+      String kind,
+      String purpose,
+      String service,
+      String status,
+      @JsonProperty("queued_at") Instant queuedAt,
+      @JsonProperty("sent_at") @Schemas.Nullable Instant sentAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String subject,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String body) {
+    static MyMessage of(MessageRecords.Entry e, String subject, String body) {
+      return new MyMessage(e.id(), e.kind(), e.purpose(), e.service(), e.status().name().toLowerCase(Locale.ROOT), e.queuedAt(), e.sentAt(), subject, body);
+    }
+  }
+
+  /** Whether the person gets messages of a kind, for a purpose ({@code null}: every purpose a service declares). */
+  record Subscription(String kind, @Schemas.Nullable String purpose, boolean subscribed) {}
+
+  /**
+   * The person's messages, a page of them newest first ({@code next}: the cursor of the page after, for
+   * {@code ?before=}), their subscriptions, whether their address is suppressed, and what is waiting to be sent.
+   */
+  record MyMessages(List<MyMessage> messages, @Schemas.Nullable String next, List<Subscription> subscriptions, boolean suppressed, List<MyMessage> waiting) {}
+
   public List<Route> routes() {
     Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
     return List.of(
+        new Route("get", "/api/v1/me/messages", "people",
+            "My messages: kind, purpose, service, status, dates, newest first (?limit=1..200, ?before=<id> for the next page); "
+                + "their text only with ?include=body, which is audited; my subscriptions, suppression, and what is waiting to be sent (C16, C34)",
+            EnumSet.of(Caller.Kind.SUBJECT), Set.of(), List.of(200), null, Route.json(200, MyMessages.class), this::mine),
         new Route("post", "/api/v1/messages", "messages",
             "Send a message to a person, decided before it is queued: marketing only with opt-in, "
                 + "nothing after an unsubscribe, nothing to a suppressed address, a per-person marketing limit (C16)",
@@ -81,6 +116,41 @@ public final class MessageRoutes {
             Set.of(), Set.of(), List.of(200, 404), null, Route.NO_JSON, this::confirmPage),
         new Route("post", "/unsubscribe/{token}", "messages", "One-click unsubscribe (RFC 8058): no sign-in; the next message of that kind is not sent (C16)",
             Set.of(), Set.of(), List.of(200, 404), null, Route.NO_JSON, this::unsubscribe));
+  }
+
+  private void mine(Context ctx) {
+    Caller caller = ctx.attribute("caller");
+    String include = ctx.queryParam("include");
+    if (include != null && !include.equals("body")) {
+      throw new InvalidInputException("include", "include may only be body");
+    }
+    int limit = limit(ctx.queryParam("limit"));
+    Access me = Access.subject(caller.id(), ctx.attribute("request-id"));
+    Outcome<Messages.OwnMessages> out = platform.domain().messages().own(me, caller.id(), limit, ctx.queryParam("before"), include != null);
+    if (!out.permitted()) {
+      throw VaultRoutes.denied(out.decision());
+    }
+    Messages.OwnMessages own = out.value();
+    List<Subscription> subscriptions = List.of(
+        new Subscription(Kind.SERVICE.id(), null, !own.unsubscribed().contains(Kind.SERVICE.id())),
+        new Subscription(Kind.MARKETING.id(), Vocabulary.MARKETING, !own.unsubscribed().contains(Kind.MARKETING.id())));
+    ctx.json(new MyMessages(own.messages().stream().map(m -> MyMessage.of(m.entry(), m.subject(), m.body())).toList(), own.next(), subscriptions,
+        own.suppressed(), own.waiting().stream().map(e -> MyMessage.of(e, null, null)).toList()));
+  }
+
+  private static int limit(String v) {
+    if (v == null) {
+      return 50;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n >= 1 && n <= Messages.MAX_PAGE) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw new InvalidInputException("limit", "limit must be a whole number from 1 to " + Messages.MAX_PAGE);
   }
 
   private void send(Context ctx) throws IOException {

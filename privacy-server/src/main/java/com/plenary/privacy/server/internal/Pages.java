@@ -48,9 +48,11 @@ public final class Pages {
 
   /** The privacy center of a signed-in person. */
   public record Home(String csrf, String done, String error, List<Row> values, List<FormField> correctable, List<Row> unavailable,
-      List<ConsentRow> consents, List<ConsentAsk> asks, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions) {
+      List<ConsentRow> consents, List<ConsentAsk> asks, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions,
+      List<MessageRow> waiting, boolean showingText) {
     public Home {
       asks = List.copyOf(asks);
+      waiting = List.copyOf(waiting);
       values = List.copyOf(values);
       correctable = List.copyOf(correctable);
       unavailable = List.copyOf(unavailable);
@@ -62,7 +64,7 @@ public final class Pages {
   }
 
   /** A message sent (or being sent) to the person: what kind, what for, when, and where it is; never its text. */
-  public record MessageRow(String kind, String purpose, String queued, String status) {}
+  public record MessageRow(String kind, String purpose, String queued, String status, String subject, String body) {}
 
   /** A kind of message the person may stop, and whether they get it. */
   public record SubscriptionRow(String kind, String label, boolean subscribed) {}

@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
@@ -22,6 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class UnsubscribeTokens {
   private static final String PURPOSE = "plenary unsubscribe\u001f";
   private static final Pattern SHAPE = Pattern.compile("(s-[0-9a-f-]{1,38})\\.([a-z]{1,16})\\.([A-Za-z0-9_-]{22})");
+  /** A token within text: no look behind, so that one quoted from a mailto URL ({@code subject=unsubscribe%20s-…}) is found. */
+  private static final Pattern ANYWHERE = Pattern.compile("s-[0-9a-f-]{1,38}\\.[a-z]{1,16}\\.[A-Za-z0-9_-]{22}(?![A-Za-z0-9_-])");
   private final SecretKeySpec key;
 
   /** The person and kind a valid token names. */
@@ -56,6 +60,19 @@ public final class UnsubscribeTokens {
     }
     boolean ok = MessageDigest.isEqual(mac(m.group(1), m.group(2)).getBytes(StandardCharsets.US_ASCII), m.group(3).getBytes(StandardCharsets.US_ASCII));
     return ok ? Optional.of(new Named(m.group(1), kind)) : Optional.empty();
+  }
+
+  /** The strings shaped like a token in {@code text} (a mail's subject, address or body), at most {@code max}; each still to be {@link #verify verified}. */
+  public static List<String> findIn(String text, int max) {
+    List<String> out = new ArrayList<>();
+    if (text == null) {
+      return out;
+    }
+    var m = ANYWHERE.matcher(text);
+    while (out.size() < max && m.find()) {
+      out.add(m.group());
+    }
+    return out;
   }
 
   private String mac(String subjectId, String kind) {
