@@ -1,9 +1,11 @@
 package com.plenary.privacy.domain;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A person's registration and fields. Values cross this port in plain text; the store seals them
@@ -22,6 +24,15 @@ public interface PersonRecords {
   boolean exists(String id);
 
   boolean registeredWith(String id, String service);
+
+  /** Which of {@code ids} are registered with {@code service}: {@link #registeredWith} for a group, in one look-up. */
+  Set<String> registeredWith(Collection<String> ids, String service);
+
+  /** Which of {@code ids} exist. */
+  Set<String> existing(Collection<String> ids);
+
+  /** Which of {@code ids} have given the field {@code field}. */
+  Set<String> havingField(Collection<String> ids, String field);
 
   /** The person registered with this email, looked up through its blind index. */
   Optional<String> idByEmail(String email);

@@ -26,15 +26,20 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -50,6 +55,8 @@ final class JdbcWork implements Work {
   private final SubjectKeys keyStore;
   private final UsageEvents usage;
   private final int accepting;
+  /** The data keys opened in this transaction, by person: each is read from the key store and unwrapped once. */
+  private final Map<String, DataKey> opened = new HashMap<>();
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
     this(h, audit, keys, keyStore, usage, -1);
@@ -98,8 +105,44 @@ final class JdbcWork implements Work {
   }
 
   @Override
+  public Map<String, Facts> facts(Access by, List<String> subjects, Instant now) {
+    if (accepting >= 0 || subjects.isEmpty()) {
+      return Work.super.facts(by, subjects, now);
+    }
+    Map<String, Integer> versions = new HashMap<>();
+    h.createQuery("SELECT id, policy_version FROM subject WHERE id IN (<ids>)").bindList("ids", subjects)
+        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> versions.put(e.getKey(), e.getValue()));
+    Map<String, List<Facts.Consent>> consents = new HashMap<>();
+    // in one order, so that people with the same consents have equal facts
+    h.createQuery("SELECT subject_id, purpose, recipient, policy_version FROM consent WHERE subject_id IN (<ids>) AND withdrawn_at IS NULL "
+            + "ORDER BY subject_id, purpose, recipient, policy_version").bindList("ids", subjects)
+        .map((rs, ctx) -> Map.entry(rs.getString(1), new Facts.Consent(rs.getString(2), rs.getString(3), rs.getInt(4))))
+        .forEach(e -> consents.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+    Set<String> unsubscribed = ids("SELECT subject_id FROM message_unsubscription WHERE kind = 'marketing' AND subject_id IN (<ids>)", subjects);
+    Set<String> suppressed = ids("SELECT subject_id FROM message_suppression WHERE subject_id IN (<ids>)", subjects);
+    Map<String, Facts> out = new LinkedHashMap<>();
+    for (String s : subjects) {
+      EnumSet<Condition> conditions = EnumSet.noneOf(Condition.class);
+      if (unsubscribed.contains(s)) {
+        conditions.add(Condition.UNSUBSCRIBED);
+      }
+      if (suppressed.contains(s)) {
+        conditions.add(Condition.SUPPRESSED);
+      }
+      out.put(s, Facts.at(now).consents(consents.getOrDefault(s, List.of())).subjectPolicyVersion(versions.getOrDefault(s, 0)).conditions(conditions)
+          .staff(by.staff()).build());
+    }
+    return out;
+  }
+
+  @Override
   public void audit(AuditRecord record) {
     audit.append(h, record);
+  }
+
+  @Override
+  public void audit(List<AuditRecord> records) {
+    audit.append(h, records);
   }
 
   @Override
@@ -177,6 +220,23 @@ final class JdbcWork implements Work {
     public boolean registeredWith(String id, String service) {
       return h.createQuery("SELECT COUNT(*) FROM subject_service WHERE subject_id = :id AND service = :s").bind("id", id).bind("s", service)
           .mapTo(Integer.class).one() > 0;
+    }
+
+    @Override
+    public Set<String> registeredWith(Collection<String> ids, String service) {
+      return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)")
+          .bind("s", service).bindList("ids", List.copyOf(ids)).mapTo(String.class).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Set<String> existing(Collection<String> ids) {
+      return ids("SELECT id FROM subject WHERE id IN (<ids>)", ids);
+    }
+
+    @Override
+    public Set<String> havingField(Collection<String> ids, String field) {
+      return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_field WHERE field = :f AND subject_id IN (<ids>)")
+          .bind("f", field).bindList("ids", List.copyOf(ids)).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -509,6 +569,67 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public Set<String> lockPeople(Collection<String> subjectIds) {
+      if (subjectIds.isEmpty()) {
+        return Set.of();
+      }
+      return h.createQuery("SELECT id FROM subject WHERE id IN (<ids>) ORDER BY id FOR UPDATE").bindList("ids", List.copyOf(subjectIds))
+          .mapTo(String.class).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Map<String, Entry> byIdempotencyKeys(String service, Collection<String> keys) {
+      Map<String, Entry> out = new HashMap<>();
+      if (keys.isEmpty()) {
+        return out;
+      }
+      h.createQuery("SELECT idempotency_key, id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
+              + "FROM message_outbox WHERE service = :svc AND idempotency_key IN (<keys>)").bind("svc", service).bindList("keys", List.copyOf(keys))
+          .map((rs, ctx) -> Map.entry(rs.getString("idempotency_key"), entry(rs))).forEach(e -> out.put(e.getKey(), e.getValue()));
+      return out;
+    }
+
+    @Override
+    public Map<String, Integer> countsSince(Collection<String> subjectIds, String kind, Instant since) {
+      Map<String, Integer> out = new HashMap<>();
+      if (subjectIds.isEmpty()) {
+        return out;
+      }
+      h.createQuery("SELECT subject_id, COUNT(*) FROM message_outbox WHERE subject_id IN (<ids>) AND kind = :k AND queued_at >= :since "
+              + "AND status <> 'withdrawn' GROUP BY subject_id").bindList("ids", List.copyOf(subjectIds)).bind("k", kind).bind("since", utc(since))
+          .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> out.put(e.getKey(), e.getValue()));
+      return out;
+    }
+
+    @Override
+    public void addAll(List<Queued> batch, Instant firstAttempt) {
+      if (batch.isEmpty()) {
+        return;
+      }
+      Map<String, DataKey> dataKeys = keys(batch.stream().map(Queued::subjectId).toList());
+      var insert = h.prepareBatch("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, subject_sealed, body_sealed, status, "
+          + "attempts, queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next)");
+      for (Queued m : batch) {
+        DataKey key = dataKeys.get(m.subjectId());
+        insert.bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
+            .bind("subj", key.seal("message-subject:" + m.id(), m.subject())).bind("body", key.seal("message-body:" + m.id(), m.body()))
+            .bind("at", utc(m.queuedAt())).bind("next", utc(firstAttempt)).add();
+      }
+      insert.execute();
+    }
+
+    @Override
+    public Set<String> unsubscribed(Collection<String> subjectIds, String kind) {
+      return subjectIds.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)")
+          .bind("k", kind).bindList("ids", List.copyOf(subjectIds)).mapTo(String.class).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Set<String> suppressed(Collection<String> subjectIds) {
+      return ids("SELECT subject_id FROM message_suppression WHERE subject_id IN (<ids>)", subjectIds);
+    }
+
+    @Override
     public Optional<Entry> byIdempotencyKey(String service, String key) {
       return h.createQuery(ENTRY + "WHERE service = :svc AND idempotency_key = :k").bind("svc", service).bind("k", key).map((rs, ctx) -> entry(rs)).findOne();
     }
@@ -638,8 +759,43 @@ final class JdbcWork implements Work {
   // ---- internals ----
 
   private DataKey key(String subjectId) {
+    DataKey known = opened.get(subjectId);
+    if (known != null) {
+      return known;
+    }
     SubjectKeys.Wrapped w = keyStore.get(subjectId).orElseThrow(() -> new StoreException("the data key of a person is missing from the key store"));
-    return keys.open(subjectId, w.wrapped(), w.version());
+    DataKey key = keys.open(subjectId, w.wrapped(), w.version());
+    opened.put(subjectId, key);
+    return key;
+  }
+
+  /** The data keys of {@code subjectIds}, read from the key store in one look-up; each must be there. */
+  private Map<String, DataKey> keys(List<String> subjectIds) {
+    Map<String, DataKey> out = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (String id : subjectIds) {
+      DataKey known = opened.get(id);
+      if (known != null) {
+        out.put(id, known);
+      } else {
+        missing.add(id);
+      }
+    }
+    Map<String, SubjectKeys.Wrapped> wrapped = keyStore.getAll(missing);
+    for (String id : missing) {
+      SubjectKeys.Wrapped w = wrapped.get(id);
+      if (w == null) {
+        throw new StoreException("the data key of a person is missing from the key store");
+      }
+      DataKey key = keys.open(id, w.wrapped(), w.version());
+      opened.put(id, key);
+      out.put(id, key);
+    }
+    return out;
+  }
+
+  private Set<String> ids(String sql, Collection<String> ids) {
+    return ids.isEmpty() ? Set.of() : h.createQuery(sql).bindList("ids", List.copyOf(ids)).mapTo(String.class).collect(Collectors.toSet());
   }
 
   private Map<String, Integer> counts(String sql, String id) {

@@ -23,14 +23,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -56,8 +58,10 @@ public final class Messages {
   /** The most people one bulk send may name. */
   public static final int MAX_BULK = 10_000;
   /** People decided and queued in one transaction of a bulk send: its commit is paid once for them all. */
-  static final int BULK_GROUP = 100;
+  static final int BULK_GROUP = 1_000;
   private static final String QUEUED = " queued";
+  private static final String KEY_REUSED = "idempotency-key-reused";
+  private static final String NO_ADDRESS = "no-address";
   /** The rule of a refusal for an address on the suppression list. */
   public static final String SUPPRESSED = "suppression-list";
   /** The rule of a refusal after the person unsubscribed from the kind (the policy's own prohibition for marketing). */
@@ -130,44 +134,104 @@ public final class Messages {
    * of the database loses only the group it happens in); answers counts only. A person the caller cannot see is
    * counted under {@code not-visible}. With an idempotency key, each person's message is keyed by it
    * and their id, so a repeated bulk send queues nothing twice.
+   *
+   * <p>A group is decided set-wise, with the guarantees of {@link #send} for each person: the group's
+   * people are locked in the order of their ids, and then the facts of all of them — visibility, earlier
+   * messages under the idempotency keys, the suppression list, unsubscriptions, recent marketing counts,
+   * addresses on file — are each looked up in one query; the enforcer decides the rest at once
+   * ({@link Enforcer#decideEach}, one audit entry a person) and the permitted messages are queued in one
+   * batch, sealed with each person's own key.
    */
   public Bulk sendBulk(Access by, List<String> subjectIds, Request template) {
     Kind kind = check(template.kind(), template.purpose(), template.subject(), template.body(), template.idempotencyKey());
     if (subjectIds == null || subjectIds.isEmpty() || subjectIds.size() > MAX_BULK) {
       throw new InvalidInputException("subject_ids", "name from 1 to " + MAX_BULK + " people");
     }
-    List<String> people = new ArrayList<>(new LinkedHashSet<>(subjectIds));
+    if (subjectIds.stream().anyMatch(Objects::isNull)) {
+      throw new InvalidInputException("subject_ids", "every entry of subject_ids is a person's id");
+    }
+    // one lock order for every bulk send, so two of them never wait on each other in a circle
+    List<String> people = new ArrayList<>(new TreeSet<>(subjectIds));
     int queued = 0;
     Map<String, Integer> refused = new TreeMap<>();
     for (int from = 0; from < people.size(); from += BULK_GROUP) {
-      List<String> group = new ArrayList<>(people.subList(from, Math.min(people.size(), from + BULK_GROUP)));
-      // one lock order for every bulk send, so two of them never wait on each other in a circle
-      Collections.sort(group);
-      Map<String, Integer> counts = storage.inTransaction(w -> {
-        Map<String, Integer> c = new TreeMap<>();
-        for (String id : group) {
-          String key = template.idempotencyKey() == null ? null : hashKey(template.idempotencyKey() + "\n" + id);
-          try {
-            visibility.require(w, by, id, "message", template.purpose());
-            Result result = queue(w, by, id, kind, template, key);
-            if (result.refused() != null) {
-              c.merge(result.refused().rule(), 1, Integer::sum);
-            } else if (!result.accepted().repeated()) {
-              c.merge(QUEUED, 1, Integer::sum);
-            }
-          } catch (NotFound e) {
-            c.merge(Enforcer.NOT_VISIBLE, 1, Integer::sum);
-          } catch (Conflict e) {
-            c.merge(e.getMessage().startsWith("this idempotency key") ? "idempotency-key-reused" : "no-address", 1, Integer::sum);
-          }
-        }
-        return c;
-      });
+      List<String> group = people.subList(from, Math.min(people.size(), from + BULK_GROUP));
+      Map<String, Integer> counts = storage.inTransaction(w -> queueGroup(w, by, group, kind, template));
       queued += counts.getOrDefault(QUEUED, 0);
       counts.remove(QUEUED);
       counts.forEach((rule, n) -> refused.merge(rule, n, Integer::sum));
     }
     return new Bulk(queued, refused);
+  }
+
+  /** Decides and queues one group of a bulk send in {@code w}; answers counts by rule, and {@link #QUEUED}. */
+  private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Kind kind, Request r) {
+    MessageRecords out = w.messages();
+    Map<String, Integer> counts = new TreeMap<>();
+    Map<String, String> refusals = new LinkedHashMap<>();
+    Set<String> visible = visibility.visibleAmong(w, by, group);
+    Set<String> present = out.lockPeople(visible);
+    for (String id : group) {
+      if (!present.contains(id)) {
+        refusals.put(id, Enforcer.NOT_VISIBLE);
+      }
+    }
+    List<String> open = new ArrayList<>(group.stream().filter(present::contains).toList());
+    Map<String, String> keys = new HashMap<>();
+    if (r.idempotencyKey() != null) {
+      for (String id : open) {
+        keys.put(id, hashKey(r.idempotencyKey() + "\n" + id));
+      }
+      Map<String, Entry> earlier = out.byIdempotencyKeys(by.id(), keys.values());
+      open.removeIf(id -> {
+        Entry e = earlier.get(keys.get(id));
+        if (e == null) {
+          return false;
+        }
+        if (!e.subjectId().equals(id) || !e.kind().equals(kind.id()) || !e.purpose().equals(r.purpose())) {
+          counts.merge(KEY_REUSED, 1, Integer::sum);
+        }
+        return true;
+      });
+    }
+    Instant now = enforcer.clock().instant();
+    Set<String> suppressed = open.isEmpty() ? Set.of() : out.suppressed(open);
+    Set<String> unsubscribed = kind != Kind.MARKETING && kind.unsubscribable() && !open.isEmpty() ? out.unsubscribed(open, kind.id()) : Set.of();
+    Map<String, Integer> recent = kind == Kind.MARKETING && !open.isEmpty() ? out.countsSince(open, kind.id(), now.minus(limits.marketingWindow())) : Map.of();
+    Set<String> reachable = open.isEmpty() ? Set.of() : w.people().havingField(open, "email");
+    List<String> toDecide = new ArrayList<>(open.size());
+    for (String id : open) {
+      if (suppressed.contains(id)) {
+        refusals.put(id, SUPPRESSED);
+      } else if (unsubscribed.contains(id)) {
+        refusals.put(id, UNSUBSCRIBED);
+      } else if (recent.getOrDefault(id, 0) >= limits.marketingPerPerson()) {
+        refusals.put(id, RATE_LIMIT);
+      } else if (!reachable.contains(id)) {
+        counts.merge(NO_ADDRESS, 1, Integer::sum);
+      } else {
+        toDecide.add(id);
+      }
+    }
+    enforcer.refuseEach(w, by, "message", r.purpose(), refusals, Map.of(Enforcer.NOT_VISIBLE, List.of("C14", "C29")), C16);
+    refusals.values().forEach(rule -> counts.merge(rule, 1, Integer::sum));
+    if (toDecide.isEmpty()) {
+      return counts;
+    }
+    Map<String, Decision> decisions = enforcer.decideEach(w, by, Use.of("message", Action.MESSAGE, r.purpose(), null, List.of(Vocabulary.EMAIL)), toDecide);
+    List<MessageRecords.Queued> batch = new ArrayList<>(toDecide.size());
+    decisions.forEach((id, d) -> {
+      if (d.permits()) {
+        batch.add(new MessageRecords.Queued("msg-" + Ids.timeOrdered(), id, by.id(), kind.id(), r.purpose(), keys.get(id), r.subject(), r.body(), now));
+      } else {
+        counts.merge(refusal(d).rule(), 1, Integer::sum);
+      }
+    });
+    if (!batch.isEmpty()) {
+      out.addAll(batch, now);
+      counts.merge(QUEUED, batch.size(), Integer::sum);
+    }
+    return counts;
   }
 
   /**
