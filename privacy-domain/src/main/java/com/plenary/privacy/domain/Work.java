@@ -35,6 +35,12 @@ public interface Work extends Tx {
   /** The outbox, unsubscriptions and suppression list (C16). */
   MessageRecords messages();
 
+  /** The message gateway's templates (C16). */
+  TemplateRecords templates();
+
+  /** The message gateway's named audiences (C16). */
+  AudienceRecords audiences();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }

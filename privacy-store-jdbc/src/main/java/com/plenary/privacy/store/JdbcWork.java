@@ -2,6 +2,8 @@ package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.Ids;
+import com.plenary.privacy.domain.AudienceRecords;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.ConsentRecords.Consent;
@@ -15,6 +17,7 @@ import com.plenary.privacy.domain.ReviewRecords;
 import com.plenary.privacy.domain.ReviewRecords.Review;
 import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.StaffRecords.Grant;
+import com.plenary.privacy.domain.TemplateRecords;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.policy.Condition;
@@ -194,6 +197,16 @@ final class JdbcWork implements Work {
   @Override
   public MessageRecords messages() {
     return messages;
+  }
+
+  @Override
+  public TemplateRecords templates() {
+    return templates;
+  }
+
+  @Override
+  public AudienceRecords audiences() {
+    return audiences;
   }
 
   // ---- people ----
@@ -753,6 +766,81 @@ final class JdbcWork implements Work {
       return new Entry(rs.getString("id"), rs.getString("subject_id"), rs.getString("service"), rs.getString("kind"), rs.getString("purpose"),
           Status.valueOf(rs.getString("status").toUpperCase(Locale.ROOT)), rs.getInt("attempts"), rs.getObject("queued_at", OffsetDateTime.class).toInstant(),
           rs.getObject("next_attempt_at", OffsetDateTime.class).toInstant(), sent == null ? null : sent.toInstant(), rs.getString("last_error"));
+    }
+  };
+
+  // ---- templates and audiences ----
+
+  private final TemplateRecords templates = new TemplateRecords() {
+    @Override
+    public Template add(String name, String kind, String purpose, String subject, String body, String createdBy, Instant at) {
+      // the lock of the newest version (none for a new name: the primary key refuses a second version 1)
+      int version = h.createQuery("SELECT version FROM message_template WHERE name = :n ORDER BY version DESC LIMIT 1 FOR UPDATE").bind("n", name)
+          .mapTo(Integer.class).findOne().orElse(0) + 1;
+      h.createUpdate("INSERT INTO message_template (name, version, kind, purpose, subject, body, created_by, created_at) "
+              + "VALUES (:n, :v, :k, :p, :s, :b, :by, :at)")
+          .bind("n", name).bind("v", version).bind("k", kind).bind("p", purpose).bind("s", subject).bind("b", body).bind("by", createdBy).bind("at", utc(at))
+          .execute();
+      return new Template(name, version, kind, purpose, subject, body, createdBy, at);
+    }
+
+    @Override
+    public List<Template> newest() {
+      return h.createQuery("SELECT * FROM message_template t WHERE version = (SELECT MAX(version) FROM message_template u WHERE u.name = t.name) ORDER BY name")
+          .map((rs, ctx) -> template(rs)).list();
+    }
+
+    @Override
+    public Optional<Template> find(String name, Integer version) {
+      if (version != null) {
+        return h.createQuery("SELECT * FROM message_template WHERE name = :n AND version = :v").bind("n", name).bind("v", version)
+            .map((rs, ctx) -> template(rs)).findOne();
+      }
+      return h.createQuery("SELECT * FROM message_template WHERE name = :n ORDER BY version DESC LIMIT 1").bind("n", name).map((rs, ctx) -> template(rs))
+          .findOne();
+    }
+
+    private Template template(ResultSet rs) throws SQLException {
+      return new Template(rs.getString("name"), rs.getInt("version"), rs.getString("kind"), rs.getString("purpose"), rs.getString("subject"),
+          rs.getString("body"), rs.getString("created_by"), rs.getObject("created_at", OffsetDateTime.class).toInstant());
+    }
+  };
+
+  private final AudienceRecords audiences = new AudienceRecords() {
+    @Override
+    public int save(String owner, String name, Collection<String> subjectIds, Instant at) {
+      h.createUpdate("DELETE FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name).execute();
+      String id = "aud-" + Ids.timeOrdered();
+      h.createUpdate("INSERT INTO message_audience (id, owner, name, created_at) VALUES (:id, :o, :n, :at)").bind("id", id).bind("o", owner).bind("n", name)
+          .bind("at", utc(at)).execute();
+      var insert = h.prepareBatch("INSERT INTO message_audience_member (audience_id, subject_id) VALUES (:a, :s)");
+      for (String s : subjectIds) {
+        insert.bind("a", id).bind("s", s).add();
+      }
+      if (!subjectIds.isEmpty()) {
+        insert.execute();
+      }
+      return subjectIds.size();
+    }
+
+    @Override
+    public List<Audience> of(String owner) {
+      return h.createQuery("SELECT a.name, a.created_at, (SELECT COUNT(*) FROM message_audience_member m WHERE m.audience_id = a.id) AS members "
+              + "FROM message_audience a WHERE a.owner = :o ORDER BY a.name").bind("o", owner)
+          .map((rs, ctx) -> new Audience(rs.getString("name"), rs.getInt("members"), rs.getObject("created_at", OffsetDateTime.class).toInstant())).list();
+    }
+
+    @Override
+    public Optional<List<String>> members(String owner, String name) {
+      Optional<String> id = h.createQuery("SELECT id FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name)
+          .mapTo(String.class).findOne();
+      return id.map(a -> h.createQuery("SELECT subject_id FROM message_audience_member WHERE audience_id = :a ORDER BY subject_id").bind("a", a)
+          .mapTo(String.class).list());
+    }
+
+    @Override
+    public boolean delete(String owner, String name) {
+      return h.createUpdate("DELETE FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name).execute() > 0;
     }
   };
 
