@@ -26,6 +26,7 @@ import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.server.internal.AccountPages;
+import com.plenary.privacy.server.internal.AudienceRoutes;
 import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.Bodies;
 import com.plenary.privacy.server.internal.CollectRoutes;
@@ -40,6 +41,7 @@ import com.plenary.privacy.server.internal.ReviewRoutes;
 import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
 import com.plenary.privacy.server.internal.StaffRoutes;
+import com.plenary.privacy.server.internal.TemplateRoutes;
 import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.server.internal.VaultRoutes;
 import com.plenary.privacy.store.Credentials;
@@ -376,6 +378,8 @@ public final class PlenaryServer implements Server {
     routes.addAll(new ReviewRoutes(platform, bodies).routes());
     routes.addAll(new StaffRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
+    routes.addAll(new TemplateRoutes(platform, bodies).routes());
+    routes.addAll(new AudienceRoutes(platform, bodies).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),
             platform.dataMap().stream().map(Place::of).toList(), open(platform.policy().dataCentres())))));
