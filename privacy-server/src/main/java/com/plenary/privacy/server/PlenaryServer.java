@@ -378,8 +378,8 @@ public final class PlenaryServer implements Server {
     routes.addAll(new ReviewRoutes(platform, bodies).routes());
     routes.addAll(new StaffRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
-    routes.addAll(new TemplateRoutes(platform, bodies).routes());
-    routes.addAll(new AudienceRoutes(platform, bodies).routes());
+    routes.addAll(new TemplateRoutes(platform, bodies, this::senderPoke, metrics).routes());
+    routes.addAll(new AudienceRoutes(platform, bodies, this::senderPoke, metrics).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),
             platform.dataMap().stream().map(Place::of).toList(), open(platform.policy().dataCentres())))));

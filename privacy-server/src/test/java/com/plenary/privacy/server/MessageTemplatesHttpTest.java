@@ -85,11 +85,11 @@ class MessageTemplatesHttpTest {
     defineTemplate(name, "service", "provide", "About your delivery", "We will come to {{address}}.");
     Callers.Person p = callers.person();
     int before = outboxSize();
-    HttpResponse<String> r = send(callers.owner, "POST", "/api/v1/messages", Map.of("subject_id", p.id(), "template", name));
+    HttpResponse<String> r = send(callers.owner, "POST", "/api/v1/messages/from-template", Map.of("subject_id", p.id(), "template", name));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
     assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
     assertThat(json.readTree(r.body()).get("detail").asText()).contains("{{address}}").doesNotContain("Test Road");
-    HttpResponse<String> bulk = send(callers.owner, "POST", "/api/v1/messages/bulk", Map.of("subject_ids", List.of(p.id()), "template", name));
+    HttpResponse<String> bulk = send(callers.owner, "POST", "/api/v1/messages/bulk/from-template", Map.of("subject_ids", List.of(p.id()), "template", name));
     assertThat(bulk.statusCode()).as(bulk.body()).isEqualTo(400);
     assertThat(outboxSize()).isEqualTo(before);
   }
@@ -108,14 +108,14 @@ class MessageTemplatesHttpTest {
     assertThat(listed.body()).contains("\"name\":\"" + name + "\",\"version\":2");
 
     Callers.Person p = callers.person();
-    HttpResponse<String> r = send(callers.owner, "POST", "/api/v1/messages",
+    HttpResponse<String> r = send(callers.owner, "POST", "/api/v1/messages/from-template",
         Map.of("subject_id", p.id(), "template", name, "template_version", 1, "variables", Map.of("order", "A-1001", "day", "on Tuesday")));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     String eml = dropped(json.readTree(r.body()).get("id").asText());
     assertThat(eml).contains("Subject: Order A-1001 has shipped").contains("Dear Person ").contains("order A-1001 arrives on Tuesday.")
         .doesNotContain("{{");
 
-    HttpResponse<String> newest = send(callers.owner, "POST", "/api/v1/messages",
+    HttpResponse<String> newest = send(callers.owner, "POST", "/api/v1/messages/from-template",
         Map.of("subject_id", p.id(), "template", name, "variables", Map.of("order", "A-1002", "day", "soon")));
     assertThat(dropped(json.readTree(newest.body()).get("id").asText())).contains("Subject: Order A-1002 is on its way").contains("Hello Person ");
   }
@@ -130,15 +130,20 @@ class MessageTemplatesHttpTest {
         "variables.order", Map.of("subject_id", p.id(), "template", name),
         "variables.colour", Map.of("subject_id", p.id(), "template", name, "variables", Map.of("order", "1", "colour", "red")),
         "variables.name", Map.of("subject_id", p.id(), "template", name, "variables", Map.of("order", "1", "name", "Mallory")),
-        "subject", Map.of("subject_id", p.id(), "template", name, "subject", "Hi", "variables", Map.of("order", "1")),
-        "template", Map.of("subject_id", p.id(), "template", "no-such-template"),
-        "body", Map.of("subject_id", p.id(), "kind", "service", "purpose", "provide", "subject", "Hi", "body", "Dear {{name}}"));
+        "subject", Map.of("subject_id", p.id(), "template", name, "subject", "Hi", "variables", Map.of("order", "1")));
     for (Map.Entry<String, Map<String, Object>> e : bad.entrySet()) {
-      HttpResponse<String> r = send(callers.owner, "POST", "/api/v1/messages", e.getValue());
+      HttpResponse<String> r = send(callers.owner, "POST", "/api/v1/messages/from-template", e.getValue());
       assertThat(r.statusCode()).as(e.getKey() + ": " + r.body()).isEqualTo(400);
       assertThat(json.readTree(r.body()).get("field").asText()).as(r.body()).isEqualTo(e.getKey());
     }
-    HttpResponse<String> injected = send(callers.owner, "POST", "/api/v1/messages",
+    // a plain message holds no variables: its text would otherwise be filled from the vault
+    HttpResponse<String> plain = send(callers.owner, "POST", "/api/v1/messages",
+        Map.of("subject_id", p.id(), "kind", "service", "purpose", "provide", "subject", "Hi", "body", "Dear {{name}}"));
+    assertThat(plain.statusCode()).isEqualTo(400);
+    assertThat(json.readTree(plain.body()).get("field").asText()).isEqualTo("body");
+    assertThat(send(callers.owner, "POST", "/api/v1/messages/from-template", Map.of("subject_id", p.id(), "template", "no-such-template")).statusCode())
+        .isEqualTo(404);
+    HttpResponse<String> injected = send(callers.owner, "POST", "/api/v1/messages/from-template",
         Map.of("subject_id", p.id(), "template", name, "variables", Map.of("order", "1\r\nBcc: someone@example.org")));
     assertThat(injected.statusCode()).isEqualTo(400);
     assertThat(json.readTree(injected.body()).get("field").asText()).isEqualTo("subject");
@@ -168,17 +173,14 @@ class MessageTemplatesHttpTest {
     // another service sees none of it
     assertThat(send(callers.otherService, "GET", "/api/v1/audiences", null).body()).doesNotContain(audience);
 
-    HttpResponse<String> sent = send(callers.owner, "POST", "/api/v1/messages/bulk",
+    HttpResponse<String> sent = send(callers.owner, "POST", "/api/v1/messages/audience",
         Map.of("audience", audience, "kind", "service", "purpose", "provide", "subject", "News", "body", "Hello."));
     assertThat(sent.statusCode()).as(sent.body()).isEqualTo(202);
     assertThat(json.readTree(sent.body()).get("queued").asInt()).isEqualTo(2);
     assertThat(json.readTree(sent.body()).get("refused").get("suppression-list").asInt()).isEqualTo(1);
-    HttpResponse<String> unknown = send(callers.otherService, "POST", "/api/v1/messages/bulk",
+    HttpResponse<String> unknown = send(callers.otherService, "POST", "/api/v1/messages/audience",
         Map.of("audience", audience, "kind", "service", "purpose", "provide", "subject", "News", "body", "Hello."));
     assertThat(unknown.statusCode()).isEqualTo(404);
-    HttpResponse<String> both = send(callers.owner, "POST", "/api/v1/messages/bulk",
-        Map.of("audience", audience, "subject_ids", List.of(a.id()), "kind", "service", "purpose", "provide", "subject", "News", "body", "Hello."));
-    assertThat(both.statusCode()).isEqualTo(400);
   }
 
   @Test

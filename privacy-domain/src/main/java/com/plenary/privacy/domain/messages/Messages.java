@@ -96,45 +96,6 @@ public final class Messages {
     }
   }
 
-  /**
-   * What a caller asks to send, as it asks: either its whole text ({@code kind}, {@code purpose},
-   * {@code subject}, {@code body}) or a {@code template} (at {@code templateVersion}, null: the newest)
-   * with the {@code variables} it needs.
-   */
-  public record Draft(String kind, String purpose, String subject, String body, String template, Integer templateVersion, Map<String, String> variables,
-      String idempotencyKey) {}
-
-  /** The message {@code draft} asks for, to {@code subjectId} (null for a bulk send): made from its template, or as it is given; a 400 naming the field for a draft that is neither. */
-  public Request request(Access by, String subjectId, Draft draft) {
-    if (draft.template() == null) {
-      if (draft.variables() != null || draft.templateVersion() != null) {
-        throw new InvalidInputException(draft.variables() != null ? "variables" : "template_version", "variables fill a template: name one in template");
-      }
-      Map<String, String> missing = new TreeMap<>();
-      missing.put("kind", draft.kind());
-      missing.put("purpose", draft.purpose());
-      missing.put("subject", draft.subject());
-      missing.put("body", draft.body());
-      for (Map.Entry<String, String> e : missing.entrySet()) {
-        if (e.getValue() == null) {
-          throw new InvalidInputException(e.getKey(), "give the message's " + e.getKey() + ", or name a template");
-        }
-      }
-      return new Request(subjectId, draft.kind(), draft.purpose(), draft.subject(), draft.body(), draft.idempotencyKey());
-    }
-    Map<String, String> fromTemplate = new TreeMap<>();
-    fromTemplate.put("kind", draft.kind());
-    fromTemplate.put("purpose", draft.purpose());
-    fromTemplate.put("subject", draft.subject());
-    fromTemplate.put("body", draft.body());
-    for (Map.Entry<String, String> e : fromTemplate.entrySet()) {
-      if (e.getValue() != null) {
-        throw new InvalidInputException(e.getKey(), "a message made from a template takes its kind, purpose, subject and body from the template; leave out " + e.getKey());
-      }
-    }
-    return templates.compose(by, subjectId, draft.template(), draft.templateVersion(), draft.variables(), draft.idempotencyKey());
-  }
-
   /** A queued message's id; {@code repeated} when the idempotency key named one queued before. */
   public record Accepted(String id, boolean repeated) {}
 

@@ -5,6 +5,7 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.domain.TemplateRecords.Template;
 import com.plenary.privacy.domain.Use;
@@ -72,14 +73,13 @@ public final class Templates {
     return storage.inTransaction(w -> w.templates().newest().stream().map(this::describe).toList());
   }
 
-  /** The template {@code name} at {@code version} (null: the newest); a 400 naming the field when there is none. */
+  /** The template {@code name} at {@code version} (null: the newest); {@link NotFound} when there is none. */
   public Described find(String name, Integer version) {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new InvalidInputException("template", "no template has this name");
+      throw new InvalidInputException("template", "a template's name is 1 to 64 lower-case letters, digits, dots and dashes");
     }
     return storage.inTransaction(w -> w.templates().find(name, version)).map(this::describe)
-        .orElseThrow(() -> new InvalidInputException("template", version == null ? "no template is named '" + name + "'"
-            : "the template '" + name + "' has no version " + version));
+        .orElseThrow(() -> new NotFound(version == null ? "no template is named '" + name + "'" : "the template '" + name + "' has no version " + version));
   }
 
   /**

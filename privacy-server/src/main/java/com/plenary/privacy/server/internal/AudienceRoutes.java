@@ -6,10 +6,12 @@ import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,11 +22,33 @@ import java.util.Set;
 public final class AudienceRoutes {
   private final Platform platform;
   private final JsonBodies bodies;
+  private final Runnable queued;
+  private final MeterRegistry metrics;
 
-  public AudienceRoutes(Platform platform, JsonBodies bodies) {
+  /** {@code queued}: told when messages were queued, so the sender looks at once. */
+  public AudienceRoutes(Platform platform, JsonBodies bodies, Runnable queued, MeterRegistry metrics) {
     this.platform = platform;
     this.bodies = bodies;
+    this.queued = queued;
+    this.metrics = metrics;
   }
+
+  /** The same message to every member of one of the caller's audiences. */
+  record AudienceMessageBody(
+      @JsonBodies.Max(64) @JsonBodies.Example("\"winter-customers\"") String audience,
+      @JsonBodies.Max(16) @JsonBodies.Example("\"marketing\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"communicate.marketing\"") String purpose,
+      @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Our winter offers\"") String subject,
+      @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"Warm socks.\"") String body,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
+
+  /** A message made from a template to every member of one of the caller's audiences. */
+  record AudienceFromTemplateBody(
+      @JsonBodies.Max(64) @JsonBodies.Example("\"winter-customers\"") String audience,
+      @JsonBodies.Max(64) @JsonBodies.Example("\"winter-offers\"") String template,
+      @JsonBodies.Optional @JsonProperty("template_version") Integer templateVersion,
+      @JsonBodies.Optional @JsonBodies.Max(50) @JsonBodies.Example("{\"season\": \"winter\"}") Map<String, String> variables,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
 
   /** An audience to save (replacing one of the same name). */
   record AudienceBody(
@@ -48,7 +72,30 @@ public final class AudienceRoutes {
             "Save a named audience: up to 10,000 people registered with you, to send to in bulk by name; each is decided again at every send (C16)",
             service, Set.of(), List.of(201), AudienceBody.class, Route.json(201, AudienceSaved.class), this::save),
         new Route("get", "/api/v1/audiences", "messages", "Your named audiences, with how many people each holds (C16)",
-            service, Set.of(), List.of(200), null, Route.json(200, AudienceList.class), this::list));
+            service, Set.of(), List.of(200), null, Route.json(200, AudienceList.class), this::list),
+        new Route("post", "/api/v1/messages/audience", "messages",
+            "Send the same message to every member of one of your audiences, each decided before it is queued; answers counts only (C16)",
+            service, Set.of(), List.of(202), AudienceMessageBody.class, Route.json(202, MessageRoutes.BulkQueued.class), this::send),
+        new Route("post", "/api/v1/messages/audience/from-template", "messages",
+            "Send a message made from a template to every member of one of your audiences, each decided before it is queued; answers counts only (C16)",
+            service, Set.of(), List.of(202), AudienceFromTemplateBody.class, Route.json(202, MessageRoutes.BulkQueued.class), this::sendFromTemplate));
+  }
+
+  private void send(Context ctx) throws IOException {
+    Caller c = ctx.attribute("caller");
+    AudienceMessageBody b = bodies.read(ctx, AudienceMessageBody.class);
+    Access by = Access.service(c.name(), ctx.attribute("request-id"));
+    Messages.Request request = new Messages.Request(null, b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
+    ctx.status(202).json(MessageRoutes.counted(metrics, queued, platform.domain().messages().sendToAudience(by, b.audience(), request)));
+  }
+
+  private void sendFromTemplate(Context ctx) throws IOException {
+    Caller c = ctx.attribute("caller");
+    AudienceFromTemplateBody b = bodies.read(ctx, AudienceFromTemplateBody.class);
+    Access by = Access.service(c.name(), ctx.attribute("request-id"));
+    Messages messages = platform.domain().messages();
+    Messages.Request request = messages.templates().compose(by, null, b.template(), b.templateVersion(), b.variables(), b.idempotencyKey());
+    ctx.status(202).json(MessageRoutes.counted(metrics, queued, messages.sendToAudience(by, b.audience(), request)));
   }
 
   private void save(Context ctx) throws IOException {

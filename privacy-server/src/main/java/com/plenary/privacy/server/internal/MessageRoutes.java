@@ -42,21 +42,14 @@ public final class MessageRoutes {
     this.queuedCount = Counter.builder("plenary_messages").tag("outcome", "queued").description("Messages decided and queued").register(metrics);
   }
 
-  /** A message to one person: its kind, purpose, subject and body, or a template and the variables it needs. */
+  /** A message to one person. */
   record MessageBody(
       @JsonProperty("subject_id") @JsonBodies.Max(40) @JsonBodies.Example("\"s-6f1c2b9e-0000-4000-8000-000000000001\"") String subjectId,
-      @JsonBodies.Optional @JsonBodies.Max(16) @JsonBodies.Example("\"service\"") String kind,
-      @JsonBodies.Optional @JsonBodies.Max(200) @JsonBodies.Example("\"provide\"") String purpose,
-      @JsonBodies.Optional @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Your order has shipped\"") String subject,
-      @JsonBodies.Optional @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"It arrives on Tuesday.\"") String body,
-      @JsonBodies.Optional @JsonBodies.Max(64) @JsonBodies.Example("\"order-shipped\"") String template,
-      @JsonBodies.Optional @JsonProperty("template_version") Integer templateVersion,
-      @JsonBodies.Optional @JsonBodies.Max(50) @JsonBodies.Example("{\"order\": \"A-1001\"}") Map<String, String> variables,
-      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {
-    Messages.Draft draft() {
-      return new Messages.Draft(kind, purpose, subject, body, template, templateVersion, variables, idempotencyKey);
-    }
-  }
+      @JsonBodies.Max(16) @JsonBodies.Example("\"service\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"provide\"") String purpose,
+      @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Your order has shipped\"") String subject,
+      @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"It arrives on Tuesday.\"") String body,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
 
   /** The same message to many people (up to 10,000); the idempotency key, when given, keys each person's message. */
   /** A message queued: its id, and whether an earlier send with the same idempotency key queued it already. */
@@ -65,23 +58,14 @@ public final class MessageRoutes {
   /** A bulk send: how many were queued, and how many were refused by each rule; no one is named. */
   record BulkQueued(int queued, Map<String, Integer> refused) {}
 
-  /** The same message to up to 10,000 people, named in {@code subject_ids} or as a saved {@code audience}. */
   record BulkBody(
-      @JsonBodies.Optional @JsonProperty("subject_ids") @JsonBodies.MinItems(1) @JsonBodies.Max(Messages.MAX_BULK)
+      @JsonProperty("subject_ids") @JsonBodies.MinItems(1) @JsonBodies.Max(Messages.MAX_BULK)
       @JsonBodies.Example("[\"s-6f1c2b9e-0000-4000-8000-000000000001\"]") List<String> subjectIds,
-      @JsonBodies.Optional @JsonBodies.Max(64) @JsonBodies.Example("\"winter-customers\"") String audience,
-      @JsonBodies.Optional @JsonBodies.Max(16) @JsonBodies.Example("\"marketing\"") String kind,
-      @JsonBodies.Optional @JsonBodies.Max(200) @JsonBodies.Example("\"communicate.marketing\"") String purpose,
-      @JsonBodies.Optional @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Our winter offers\"") String subject,
-      @JsonBodies.Optional @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"Warm socks.\"") String body,
-      @JsonBodies.Optional @JsonBodies.Max(64) @JsonBodies.Example("\"winter-offers\"") String template,
-      @JsonBodies.Optional @JsonProperty("template_version") Integer templateVersion,
-      @JsonBodies.Optional @JsonBodies.Max(50) @JsonBodies.Example("{\"season\": \"winter\"}") Map<String, String> variables,
-      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {
-    Messages.Draft draft() {
-      return new Messages.Draft(kind, purpose, subject, body, template, templateVersion, variables, idempotencyKey);
-    }
-  }
+      @JsonBodies.Max(16) @JsonBodies.Example("\"marketing\"") String kind,
+      @JsonBodies.Max(200) @JsonBodies.Example("\"communicate.marketing\"") String purpose,
+      @JsonBodies.Max(Messages.MAX_SUBJECT) @JsonBodies.Example("\"Our winter offers\"") String subject,
+      @JsonBodies.Max(Messages.MAX_BODY) @JsonBodies.Example("\"Warm socks.\"") String body,
+      @JsonBodies.Optional @JsonBodies.Max(200) @JsonProperty("idempotency_key") String idempotencyKey) {}
 
   public List<Route> routes() {
     Set<Caller.Kind> service = EnumSet.of(Caller.Kind.SERVICE);
@@ -103,7 +87,7 @@ public final class MessageRoutes {
     Caller caller = ctx.attribute("caller");
     MessageBody b = bodies.read(ctx, MessageBody.class);
     Access by = Access.service(caller.name(), ctx.attribute("request-id"));
-    Messages.Request request = platform.domain().messages().request(by, b.subjectId(), b.draft());
+    Messages.Request request = new Messages.Request(b.subjectId(), b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
     Messages.Accepted accepted;
     try {
       accepted = platform.domain().messages().send(by, request);
@@ -121,16 +105,12 @@ public final class MessageRoutes {
   private void sendBulk(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     BulkBody b = bodies.read(ctx, BulkBody.class);
-    if ((b.subjectIds() == null) == (b.audience() == null)) {
-      throw new InvalidInputException(b.subjectIds() == null ? "subject_ids" : "audience", "name the people in subject_ids or a saved audience, not both");
-    }
-    if (b.subjectIds() != null && b.subjectIds().stream().anyMatch(id -> id == null)) {
+    if (b.subjectIds().stream().anyMatch(id -> id == null)) {
       throw new InvalidInputException("subject_ids", "every entry of subject_ids is a person's id");
     }
     Access by = Access.service(caller.name(), ctx.attribute("request-id"));
-    Messages.Request template = platform.domain().messages().request(by, null, b.draft());
-    Messages.Bulk bulk = b.audience() != null ? platform.domain().messages().sendToAudience(by, b.audience(), template)
-        : platform.domain().messages().sendBulk(by, b.subjectIds(), template);
+    Messages.Request template = new Messages.Request(null, b.kind(), b.purpose(), b.subject(), b.body(), b.idempotencyKey());
+    Messages.Bulk bulk = platform.domain().messages().sendBulk(by, b.subjectIds(), template);
     queuedCount.increment(bulk.queued());
     bulk.refused().forEach((rule, n) -> refusedCounter(rule).increment(n));
     if (bulk.queued() > 0) {
@@ -140,7 +120,27 @@ public final class MessageRoutes {
   }
 
   private Counter refusedCounter(String rule) {
+    return refused(metrics, rule);
+  }
+
+  /** The counter of messages refused before they were queued by {@code rule}. */
+  static Counter refused(MeterRegistry metrics, String rule) {
     return Counter.builder("plenary_messages_refused").tag("rule", rule).description("Messages refused before they were queued, by rule").register(metrics);
+  }
+
+  /** The counter of messages decided and queued. */
+  static Counter queued(MeterRegistry metrics) {
+    return Counter.builder("plenary_messages").tag("outcome", "queued").description("Messages decided and queued").register(metrics);
+  }
+
+  /** Counts a bulk send in the metrics, tells the sender when something was queued, and answers it. */
+  static BulkQueued counted(MeterRegistry metrics, Runnable queued, Messages.Bulk bulk) {
+    queued(metrics).increment(bulk.queued());
+    bulk.refused().forEach((rule, n) -> refused(metrics, rule).increment(n));
+    if (bulk.queued() > 0) {
+      queued.run();
+    }
+    return new BulkQueued(bulk.queued(), bulk.refused());
   }
 
   private void confirmPage(Context ctx) {
