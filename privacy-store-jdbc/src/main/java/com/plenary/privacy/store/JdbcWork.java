@@ -113,12 +113,12 @@ final class JdbcWork implements Work {
       return Work.super.facts(by, subjects, now);
     }
     Map<String, Integer> versions = new HashMap<>();
-    h.createQuery("SELECT id, policy_version FROM subject WHERE id IN (<ids>)").bindList("ids", subjects)
+    h.createQuery("SELECT id, policy_version FROM subject WHERE id IN (<ids>)").define("ids", SqlLists.literals(subjects))
         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> versions.put(e.getKey(), e.getValue()));
     Map<String, List<Facts.Consent>> consents = new HashMap<>();
     // in one order, so that people with the same consents have equal facts
     h.createQuery("SELECT subject_id, purpose, recipient, policy_version FROM consent WHERE subject_id IN (<ids>) AND withdrawn_at IS NULL "
-            + "ORDER BY subject_id, purpose, recipient, policy_version").bindList("ids", subjects)
+            + "ORDER BY subject_id, purpose, recipient, policy_version").define("ids", SqlLists.literals(subjects))
         .map((rs, ctx) -> Map.entry(rs.getString(1), new Facts.Consent(rs.getString(2), rs.getString(3), rs.getInt(4))))
         .forEach(e -> consents.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
     Set<String> unsubscribed = ids("SELECT subject_id FROM message_unsubscription WHERE kind = 'marketing' AND subject_id IN (<ids>)", subjects);
@@ -238,7 +238,7 @@ final class JdbcWork implements Work {
     @Override
     public Set<String> registeredWith(Collection<String> ids, String service) {
       return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)")
-          .bind("s", service).bindList("ids", List.copyOf(ids)).mapTo(String.class).collect(Collectors.toSet());
+          .bind("s", service).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -249,7 +249,7 @@ final class JdbcWork implements Work {
     @Override
     public Set<String> havingField(Collection<String> ids, String field) {
       return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_field WHERE field = :f AND subject_id IN (<ids>)")
-          .bind("f", field).bindList("ids", List.copyOf(ids)).mapTo(String.class).collect(Collectors.toSet());
+          .bind("f", field).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -586,7 +586,7 @@ final class JdbcWork implements Work {
       if (subjectIds.isEmpty()) {
         return Set.of();
       }
-      return h.createQuery("SELECT id FROM subject WHERE id IN (<ids>) ORDER BY id FOR UPDATE").bindList("ids", List.copyOf(subjectIds))
+      return h.createQuery("SELECT id FROM subject WHERE id IN (<ids>) ORDER BY id FOR UPDATE").define("ids", SqlLists.literals(subjectIds))
           .mapTo(String.class).collect(Collectors.toSet());
     }
 
@@ -596,9 +596,14 @@ final class JdbcWork implements Work {
       if (keys.isEmpty()) {
         return out;
       }
+      // by the key alone, so that the key's own index is used; another service's message under the same hash is left out here
       h.createQuery("SELECT idempotency_key, id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
-              + "FROM message_outbox WHERE service = :svc AND idempotency_key IN (<keys>)").bind("svc", service).bindList("keys", List.copyOf(keys))
-          .map((rs, ctx) -> Map.entry(rs.getString("idempotency_key"), entry(rs))).forEach(e -> out.put(e.getKey(), e.getValue()));
+              + "FROM message_outbox WHERE idempotency_key IN (<keys>)").define("keys", SqlLists.literals(keys))
+          .map((rs, ctx) -> Map.entry(rs.getString("idempotency_key"), entry(rs))).forEach(e -> {
+            if (e.getValue().service().equals(service)) {
+              out.put(e.getKey(), e.getValue());
+            }
+          });
       return out;
     }
 
@@ -609,7 +614,7 @@ final class JdbcWork implements Work {
         return out;
       }
       h.createQuery("SELECT subject_id, COUNT(*) FROM message_outbox WHERE subject_id IN (<ids>) AND kind = :k AND queued_at >= :since "
-              + "AND status <> 'withdrawn' GROUP BY subject_id").bindList("ids", List.copyOf(subjectIds)).bind("k", kind).bind("since", utc(since))
+              + "AND status <> 'withdrawn' GROUP BY subject_id").define("ids", SqlLists.literals(subjectIds)).bind("k", kind).bind("since", utc(since))
           .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> out.put(e.getKey(), e.getValue()));
       return out;
     }
@@ -634,7 +639,7 @@ final class JdbcWork implements Work {
     @Override
     public Set<String> unsubscribed(Collection<String> subjectIds, String kind) {
       return subjectIds.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)")
-          .bind("k", kind).bindList("ids", List.copyOf(subjectIds)).mapTo(String.class).collect(Collectors.toSet());
+          .bind("k", kind).define("ids", SqlLists.literals(subjectIds)).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -883,7 +888,7 @@ final class JdbcWork implements Work {
   }
 
   private Set<String> ids(String sql, Collection<String> ids) {
-    return ids.isEmpty() ? Set.of() : h.createQuery(sql).bindList("ids", List.copyOf(ids)).mapTo(String.class).collect(Collectors.toSet());
+    return ids.isEmpty() ? Set.of() : h.createQuery(sql).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
   }
 
   private Map<String, Integer> counts(String sql, String id) {
