@@ -89,11 +89,6 @@ public final class Messages {
     public Request(String subjectId, String kind, String purpose, String subject, String body, String idempotencyKey) {
       this(subjectId, kind, purpose, subject, body, idempotencyKey, List.of());
     }
-
-    /** The same message to another person. */
-    public Request to(String subjectId) {
-      return new Request(subjectId, kind, purpose, subject, body, idempotencyKey, fields);
-    }
   }
 
   /** A queued message's id; {@code repeated} when the idempotency key named one queued before. */

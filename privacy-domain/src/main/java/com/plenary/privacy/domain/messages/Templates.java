@@ -169,7 +169,8 @@ public final class Templates {
   private static void checkSyntax(String field, String text) {
     String rest = VARIABLE.matcher(text).replaceAll("");
     if (rest.contains("{{") || rest.contains("}}")) {
-      throw new InvalidInputException(field, "a variable is written {{name}}: letters, digits and underscores, starting with a letter");
+      throw new InvalidInputException(field, "the " + field + " holds a {{ or }} that is not a variable; a variable is written {{name}}: letters, digits "
+          + "and underscores, starting with a letter");
     }
   }
 
