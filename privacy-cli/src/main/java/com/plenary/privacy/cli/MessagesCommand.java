@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "messages", mixinStandardHelpOptions = true,
+@Command(name = "messages", mixinStandardHelpOptions = true, subcommands = MessageTemplatesCommand.class,
     description = {"The message gateway's outbox (C16): list, send as a service, retry, suppress.",
         "A running server delivers what is queued; nothing here shows an address or a message's text."})
 final class MessagesCommand {

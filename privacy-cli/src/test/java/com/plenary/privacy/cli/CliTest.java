@@ -300,6 +300,23 @@ class CliTest {
   }
 
   @Test
+  void C16_messageTemplatesAreDefinedVersionedAndListed() throws Exception {
+    Result first = run("messages", "templates", "add", "order-shipped", "--kind", "transactional", "--purpose", "provide",
+        "--subject", "Order {{order}} shipped", "--body", "Dear {{name}}, it comes {{day}}.", "--json");
+    assertThat(first.code()).as(first.err()).isZero();
+    assertThat(first.json().get("version").asInt()).isEqualTo(1);
+    assertThat(first.json().get("variables").toString()).isEqualTo("[\"order\",\"day\"]");
+    assertThat(first.json().get("fields").toString()).isEqualTo("[\"name\"]");
+    assertThat(run("messages", "templates", "add", "order-shipped", "--kind", "transactional", "--purpose", "provide",
+        "--subject", "Order {{order}} is on its way", "--body", "Dear {{name}}.", "--json").json().get("version").asInt()).isEqualTo(2);
+    Result list = run("messages", "templates", "list", "--json");
+    assertThat(list.json().get("templates").get(0).get("version").asInt()).isEqualTo(2);
+    Result bad = run("messages", "templates", "add", "broken", "--kind", "service", "--purpose", "provide", "--subject", "Hi {{", "--body", "x");
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("subject");
+  }
+
+  @Test
   void C1_serviceAddPrintsTheKeyOnceAndListNeverShowsIt() throws Exception {
     Result add = run("service", "add", "mail", "--json");
     assertThat(add.code()).isZero();

@@ -12,7 +12,12 @@ import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Purpose;
 import com.plenary.privacy.policy.Recipient;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -93,6 +98,58 @@ public final class Enforcer {
   }
 
   /**
+   * Decides the same use for each of {@code subjects} inside the use case's transaction and audits each
+   * decision there, one entry a person, permit or deny — what {@link #decide} does for one person, done
+   * set-wise for a bulk use: the facts of all of them are looked up together ({@link Tx#facts(Access,
+   * List, Instant)}), the engine is asked once for each distinct set of facts (the engine is pure: equal
+   * facts about different people give equal answers, as long as neither is the actor), and the audit
+   * entries are written together. {@code use.subject()} must be null; answers each person's decision, in
+   * the order of {@code subjects}.
+   *
+   * @throws InvalidInputException when the use names a purpose, category or recipient the policy does not know
+   */
+  public Map<String, Decision> decideEach(Tx tx, Access by, Use use, List<String> subjects) {
+    if (use.subject() != null) {
+      throw new IllegalArgumentException("use names one person; name them in subjects");
+    }
+    checkNames(use.purpose(), use.categories(), use.recipient());
+    Instant now = clock.instant();
+    Map<String, Facts> facts = tx.facts(by, subjects, now);
+    Map<Object, Decision> decided = new HashMap<>();
+    Map<String, Decision> out = new LinkedHashMap<>();
+    List<AuditRecord> entries = new ArrayList<>(subjects.size());
+    for (String subject : subjects) {
+      Facts f = facts.get(subject);
+      if (f == null) {
+        throw new IllegalStateException("no facts were found for a person of the group");
+      }
+      Use one = new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation());
+      // the engine reads the person's id only to tell whether they are the actor (their own data)
+      Decision d = decided.computeIfAbsent(List.of(f, subject.equals(by.id())), k -> engine.decide(request(by, one, f)));
+      out.put(subject, d);
+      entries.add(AuditRecord.of(by, one, d));
+    }
+    tx.audit(entries);
+    return out;
+  }
+
+  /**
+   * Records refusals that a rule of the platform makes beside the engine, one denial a person, as
+   * {@link #refuse(Tx, Access, String, String, String, String, List, String)} does for one: {@code
+   * ruleBySubject} names each person's rule, {@code clausesByRule} the clauses of a rule ({@code
+   * clauses} for any other). The entries are written together in {@code tx}.
+   */
+  public void refuseEach(Tx tx, Access by, String operation, String purpose, Map<String, String> ruleBySubject, Map<String, List<String>> clausesByRule,
+      List<String> clauses) {
+    if (ruleBySubject.isEmpty()) {
+      return;
+    }
+    List<AuditRecord> entries = new ArrayList<>(ruleBySubject.size());
+    ruleBySubject.forEach((subject, rule) -> entries.add(refusal(by, operation, purpose, subject, rule, clausesByRule.getOrDefault(rule, clauses))));
+    tx.audit(entries);
+  }
+
+  /**
    * Records, in a transaction of its own ({@code tx}, since the caller's rolls back), that a caller
    * asked about a person who is not visible to it (unknown, registered with another service, someone
    * else): a denied attempt. Returns the {@link NotFound} for the caller to throw once {@code tx} has
@@ -114,10 +171,13 @@ public final class Enforcer {
   }
 
   private void refuse(Tx tx, Access by, String operation, String purpose, String subject, String rule, List<String> clauses) {
+    tx.audit(refusal(by, operation, purpose, subject, rule, clauses));
+  }
+
+  private AuditRecord refusal(Access by, String operation, String purpose, String subject, String rule, List<String> clauses) {
     String named = purpose != null && purposes.contains(purpose) ? purpose : "unknown";
     String probed = subject == null || subject.length() > 40 ? null : subject;
-    tx.audit(AuditRecord.decisionBuilder(by, operation, AuditRecord.DENY).purpose(named).subject(probed)
-        .rules(List.of(rule)).clauses(clauses).build());
+    return AuditRecord.decisionBuilder(by, operation, AuditRecord.DENY).purpose(named).subject(probed).rules(List.of(rule)).clauses(clauses).build();
   }
 
   /**

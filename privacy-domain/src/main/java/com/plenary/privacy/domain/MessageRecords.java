@@ -1,9 +1,11 @@
 package com.plenary.privacy.domain;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The outbox of messages to people, their unsubscriptions and the suppression list (C16). Subjects
@@ -27,6 +29,27 @@ public interface MessageRecords {
    * count of their recent messages and the queueing of one more cannot interleave with another send's.
    */
   void lockPerson(String subjectId);
+
+  /**
+   * {@link #lockPerson} for a group: takes the locks of {@code subjectIds} in the order of their ids (so
+   * two groups never wait on each other in a circle) and answers those that exist.
+   */
+  Set<String> lockPeople(Collection<String> subjectIds);
+
+  /** The messages a service queued under any of these idempotency key hashes, by key hash. */
+  Map<String, Entry> byIdempotencyKeys(String service, Collection<String> idempotencyKeys);
+
+  /** {@link #countSince} for a group: only people with at least one such message are in the answer. */
+  Map<String, Integer> countsSince(Collection<String> subjectIds, String kind, Instant since);
+
+  /** Queues {@code messages} in one batch, each sealed with its person's key (the keys read in one batch). */
+  void addAll(List<Queued> messages, Instant firstAttempt);
+
+  /** Which of {@code subjectIds} have unsubscribed from {@code kind}. */
+  Set<String> unsubscribed(Collection<String> subjectIds, String kind);
+
+  /** Which of {@code subjectIds} are on the suppression list. */
+  Set<String> suppressed(Collection<String> subjectIds);
 
   /** The message a service queued under this idempotency key hash, if any. */
   Optional<Entry> byIdempotencyKey(String service, String idempotencyKey);

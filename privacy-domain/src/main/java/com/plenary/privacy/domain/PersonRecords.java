@@ -25,8 +25,14 @@ public interface PersonRecords {
 
   boolean registeredWith(String id, String service);
 
-  /** Which of {@code ids} (at most a thousand) are people registered with the service. */
+  /** Which of {@code ids} are registered with {@code service}: {@link #registeredWith} for a group, in one look-up. */
   Set<String> registeredWith(Collection<String> ids, String service);
+
+  /** Which of {@code ids} exist. */
+  Set<String> existing(Collection<String> ids);
+
+  /** Which of {@code ids} have given the field {@code field}. */
+  Set<String> havingField(Collection<String> ids, String field);
 
   /** The person registered with this email, looked up through its blind index. */
   Optional<String> idByEmail(String email);

@@ -2,6 +2,9 @@ package com.plenary.privacy.domain;
 
 import com.plenary.privacy.decision.Facts;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The port through which the enforcer works inside a use case's transaction: it reads the facts the
@@ -25,7 +28,24 @@ public interface Tx {
    * version), if any (C25). Never a caller's word.
    */
   Facts withRecipient(Facts facts, String recipient);
+  /**
+   * The facts of each of {@code subjects}, as {@link #facts(Access, String, Instant)} answers them one
+   * by one; a store looks them up for the whole group in a few queries. Every one of {@code subjects}
+   * exists (the caller holds their locks).
+   */
+  default Map<String, Facts> facts(Access by, List<String> subjects, Instant now) {
+    Map<String, Facts> out = new LinkedHashMap<>();
+    for (String s : subjects) {
+      out.put(s, facts(by, s, now));
+    }
+    return out;
+  }
 
   /** Appends an audit entry within this transaction. */
   void audit(AuditRecord record);
+
+  /** Appends audit entries within this transaction, in order; a store writes them in one batch. */
+  default void audit(List<AuditRecord> records) {
+    records.forEach(this::audit);
+  }
 }

@@ -1,6 +1,9 @@
 package com.plenary.privacy.domain;
 
 import com.plenary.privacy.policy.ActorKind;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Whether a person is visible to a caller: a service sees only the people registered with it, a person
@@ -25,6 +28,24 @@ public final class Visibility {
     if (!visible(w, by, subjectId)) {
       throw storage.inOwnTransaction(own -> enforcer.refuseInvisible(own, by, action, purpose, subjectId));
     }
+  }
+
+  /**
+   * Which of {@code subjectIds} are visible to {@code by}, looked up for the group at once; the caller
+   * audits the others as refused ({@link Enforcer#refuseEach}, rule {@link Enforcer#NOT_VISIBLE}).
+   */
+  public Set<String> visibleAmong(Work w, Access by, Collection<String> subjectIds) {
+    List<String> plausible = subjectIds.stream().filter(id -> id != null && id.length() <= MAX_ID).toList();
+    if (plausible.isEmpty()) {
+      return Set.of();
+    }
+    if (by.kind() == ActorKind.SERVICE) {
+      return w.people().registeredWith(plausible, by.id());
+    }
+    if (by.kind() == ActorKind.SUBJECT) {
+      return plausible.contains(by.id()) && w.people().exists(by.id()) ? Set.of(by.id()) : Set.of();
+    }
+    return w.people().existing(plausible);
   }
 
   private static boolean visible(Work w, Access by, String subjectId) {

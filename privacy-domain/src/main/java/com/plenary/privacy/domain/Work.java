@@ -37,6 +37,11 @@ public interface Work extends Tx {
 
   /** The registry of recipients and their agreements (C25). */
   RecipientRecords recipients();
+  /** The message gateway's templates (C16). */
+  TemplateRecords templates();
+
+  /** The message gateway's named audiences (C16). */
+  AudienceRecords audiences();
 
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);

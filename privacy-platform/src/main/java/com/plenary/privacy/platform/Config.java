@@ -106,7 +106,8 @@ public final class Config {
     MAIL_RETRY_BASE("mail.retry_base", "duration"),
     MAIL_MAX_ATTEMPTS("mail.max_attempts", "count"),
     MAIL_MARKETING_PER_PERSON("mail.marketing.per_person", "count"),
-    MAIL_MARKETING_WINDOW("mail.marketing.window", "duration");
+    MAIL_MARKETING_WINDOW("mail.marketing.window", "duration"),
+    MAIL_RATE_PER_SERVICE_PER_MINUTE("mail.rate.per_service_per_minute", "count");
 
     final String path;
     final String kind;
@@ -368,6 +369,10 @@ public final class Config {
     if (window.isNegative() || window.compareTo(Duration.ofDays(366)) > 0) {
       throw bad(Key.MAIL_MARKETING_WINDOW, "a duration from PT0S to P366D, such as P7D");
     }
+    int perService = integer(Key.MAIL_RATE_PER_SERVICE_PER_MINUTE, MessageLimits.DEFAULT_PER_SERVICE_PER_MINUTE);
+    if (perService < 1 || perService > 10_000_000) {
+      throw bad(Key.MAIL_RATE_PER_SERVICE_PER_MINUTE, "a whole number from 1 to 10000000");
+    }
   }
 
   private void validateUnsubscribeMailbox() {
@@ -458,13 +463,14 @@ public final class Config {
     return text(Key.MAIL_FROM, DEFAULT_MAIL_FROM);
   }
 
-  /** The message gateway's limits: marketing per person and window (C16), back-off and attempts. */
+  /** The message gateway's limits: marketing per person and window (C16), back-off and attempts, messages a service queues a minute. */
   public MessageLimits messageLimits() {
     return new MessageLimits(
         integer(Key.MAIL_MARKETING_PER_PERSON, MessageLimits.DEFAULT_MARKETING_PER_PERSON),
         duration(Key.MAIL_MARKETING_WINDOW, MessageLimits.DEFAULT_MARKETING_WINDOW),
         duration(Key.MAIL_RETRY_BASE, MessageLimits.DEFAULT_RETRY_BASE),
-        integer(Key.MAIL_MAX_ATTEMPTS, MessageLimits.DEFAULT_MAX_ATTEMPTS));
+        integer(Key.MAIL_MAX_ATTEMPTS, MessageLimits.DEFAULT_MAX_ATTEMPTS),
+        integer(Key.MAIL_RATE_PER_SERVICE_PER_MINUTE, MessageLimits.DEFAULT_PER_SERVICE_PER_MINUTE));
   }
 
   private ConfigException bad(Key k, String allowed) {
@@ -767,6 +773,7 @@ public final class Config {
         case MAIL_MAX_ATTEMPTS -> String.valueOf(messageLimits().maxAttempts());
         case MAIL_MARKETING_PER_PERSON -> String.valueOf(messageLimits().marketingPerPerson());
         case MAIL_MARKETING_WINDOW -> messageLimits().marketingWindow().toString();
+        case MAIL_RATE_PER_SERVICE_PER_MINUTE -> String.valueOf(messageLimits().perServicePerMinute());
       };
       out.put(k.path, value);
     }

@@ -26,6 +26,7 @@ import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.server.internal.AccountPages;
+import com.plenary.privacy.server.internal.AudienceRoutes;
 import com.plenary.privacy.server.internal.AuditRoutes;
 import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.Bodies;
@@ -43,6 +44,7 @@ import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
 import com.plenary.privacy.server.internal.RecipientRoutes;
 import com.plenary.privacy.server.internal.StaffRoutes;
+import com.plenary.privacy.server.internal.TemplateRoutes;
 import com.plenary.privacy.server.internal.UnsubscribeMailbox;
 import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.server.internal.VaultRoutes;
@@ -392,6 +394,8 @@ public final class PlenaryServer implements Server {
     routes.addAll(new StaffRoutes(platform, bodies).routes());
     routes.addAll(new RecipientRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
+    routes.addAll(new TemplateRoutes(platform, bodies, this::senderPoke, metrics).routes());
+    routes.addAll(new AudienceRoutes(platform, bodies, this::senderPoke, metrics).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),
             platform.dataMap().stream().map(Place::of).toList(), open(platform.policy().dataCentres())))));

@@ -89,6 +89,12 @@ class AuthorizationMatrixTest {
           + "\"data_centres\":[\"fra-1\"]}"),
       Map.entry("POST /api/v1/messages", "{\"subject_id\":\"{subject}\",\"kind\":\"transactional\",\"purpose\":\"provide\",\"subject\":\"Your receipt\",\"body\":\"Thank you.\"}"),
       Map.entry("POST /api/v1/messages/bulk", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"News\",\"body\":\"Hi.\"}"),
+      Map.entry("POST /api/v1/message-templates", "{\"name\":\"t-{n}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello {{name}}.\"}"),
+      Map.entry("POST /api/v1/audiences", "{\"name\":\"a-{n}\",\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"]}"),
+      Map.entry("POST /api/v1/messages/from-template", "{\"subject_id\":\"s-00000000-0000-0000-0000-000000000000\",\"template\":\"checked\"}"),
+      Map.entry("POST /api/v1/messages/bulk/from-template", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"template\":\"checked\"}"),
+      Map.entry("POST /api/v1/messages/audience", "{\"audience\":\"checked\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello.\"}"),
+      Map.entry("POST /api/v1/messages/audience/from-template", "{\"audience\":\"checked\",\"template\":\"checked\"}"),
       Map.entry("POST /collect", "{\"type\":\"pageview\",\"page\":\"https://shop.example/\"}"),
       Map.entry("POST /privacy/cookie-choices", "{\"preferences\":true,\"analytics\":false}"));
 

@@ -144,6 +144,19 @@ final class Callers {
     return "carrier";
   }
 
+  /** Defines (or adds a version of) the template {@code name}, by the privacy officer: "Hi {{who}}", to the person's {{name}}. */
+  void template(String name) throws Exception {
+    HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/message-templates",
+        "{\"name\":\"" + name + "\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi {{who}}\",\"body\":\"Hello {{name}}.\"}");
+    assertThat(r.statusCode()).as("defining a template: %s", r.body()).isEqualTo(201);
+  }
+
+  /** Saves the owner service's audience {@code name} holding {@code person}. */
+  void audience(String name, Person person) throws Exception {
+    HttpResponse<String> r = send(owner, "POST", "/api/v1/audiences", "{\"name\":\"" + name + "\",\"subject_ids\":[\"" + person.id() + "\"]}");
+    assertThat(r.statusCode()).as("saving an audience: %s", r.body()).isEqualTo(201);
+  }
+
   /** A review report made by the privacy officer (so an auditor may sign it off). */
   String review() throws Exception {
     HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/reviews", null);

@@ -73,6 +73,12 @@ class ResponseBodiesTest {
       Map.entry("post /api/v1/me/consent-requests/{id}", List.of("{\"answer\":\"grant\",\"shown_sha256\":\"{shown}\"}")),
       Map.entry("post /api/v1/messages", List.of("{\"subject_id\":\"{subject}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Shipped\",\"body\":\"On Tuesday.\"}")),
       Map.entry("post /api/v1/messages/bulk", List.of("{\"subject_ids\":[\"{subject}\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Shipped\",\"body\":\"On Tuesday.\"}")),
+      Map.entry("post /api/v1/message-templates", List.of("{\"name\":\"t-{n}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello {{name}}.\"}")),
+      Map.entry("post /api/v1/audiences", List.of("{\"name\":\"a-{n}\",\"subject_ids\":[\"{subject}\"]}")),
+      Map.entry("post /api/v1/messages/from-template", List.of("{\"subject_id\":\"{subject}\",\"template\":\"checked\",\"variables\":{\"who\":\"you\"}}")),
+      Map.entry("post /api/v1/messages/bulk/from-template", List.of("{\"subject_ids\":[\"{subject}\"],\"template\":\"checked\",\"variables\":{\"who\":\"you\"}}")),
+      Map.entry("post /api/v1/messages/audience", List.of("{\"audience\":\"checked\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello.\"}")),
+      Map.entry("post /api/v1/messages/audience/from-template", List.of("{\"audience\":\"checked\",\"template\":\"checked\",\"variables\":{\"who\":\"you\"}}")),
       Map.entry("post /api/v1/events", List.of("{\"events\":[{\"subject\":\"{subject}\",\"type\":\"open\",\"page\":\"https://shop.example/\"}]}")),
       Map.entry("post /api/v1/partner-events", List.of("{\"events\":[{\"identifier\":\"acme-e-{n}\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}")),
       Map.entry("post /api/v1/staff/{id}/grants", List.of(
@@ -351,6 +357,12 @@ class ResponseBodiesTest {
       case "get /api/v1/staff/{id}/grants" -> callers.grant();
       case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements" -> callers.recipientWithAnAgreement();
       case "get /api/v1/audit/proofs/inclusion", "get /api/v1/audit/proofs/consistency" -> running.platform.store().audit().seal();
+      case "get /api/v1/message-templates", "post /api/v1/messages/from-template", "post /api/v1/messages/bulk/from-template" -> callers.template("checked");
+      case "get /api/v1/audiences", "post /api/v1/messages/audience" -> callers.audience("checked", person);
+      case "post /api/v1/messages/audience/from-template" -> {
+        callers.template("checked");
+        callers.audience("checked", person);
+      }
       default -> { }
     }
   }

@@ -95,6 +95,23 @@ public final class AuditLog {
         r.requestId(), "", "");
   }
 
+  /** Writes entries within {@code h}'s transaction in one batch, as {@link #append(Handle, AuditRecord)} writes one. */
+  public void append(Handle h, List<AuditRecord> records) {
+    if (records.isEmpty()) {
+      return;
+    }
+    var batch = h.prepareBatch("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, "
+        + "request_id) VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)");
+    for (AuditRecord r : records) {
+      Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
+      batch.bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", r.actorKind()).bind("ai", r.actorId())
+          .bind("action", r.action()).bind("purpose", r.purpose()).bind("subject", r.subject()).bind("cats", String.join(",", r.categories()))
+          .bind("effect", r.effect()).bind("rules", String.join(",", r.rules())).bind("clauses", String.join(",", r.clauses())).bind("rid", r.requestId())
+          .add();
+    }
+    batch.execute();
+  }
+
   /**
    * Signs a checkpoint at every seal from now on and checks the log against the checkpoints in
    * {@link #verify}; set once, when the platform opens its data directory.

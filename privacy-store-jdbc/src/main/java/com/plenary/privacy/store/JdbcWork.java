@@ -2,6 +2,8 @@ package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.Ids;
+import com.plenary.privacy.domain.AudienceRecords;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.ConsentRecords.Entry;
@@ -18,6 +20,7 @@ import com.plenary.privacy.domain.ReviewRecords;
 import com.plenary.privacy.domain.ReviewRecords.Review;
 import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.StaffRecords.Grant;
+import com.plenary.privacy.domain.TemplateRecords;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.policy.Condition;
@@ -43,6 +46,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -115,8 +119,44 @@ final class JdbcWork implements Work {
   }
 
   @Override
+  public Map<String, Facts> facts(Access by, List<String> subjects, Instant now) {
+    if (accepting >= 0 || subjects.isEmpty()) {
+      return Work.super.facts(by, subjects, now);
+    }
+    Map<String, Integer> versions = new HashMap<>();
+    h.createQuery("SELECT id, policy_version FROM subject WHERE id IN (<ids>)").define("ids", SqlLists.literals(subjects))
+        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> versions.put(e.getKey(), e.getValue()));
+    Map<String, List<Facts.Consent>> consents = new HashMap<>();
+    // in one order, so that people with the same consents have equal facts
+    h.createQuery("SELECT subject_id, purpose, recipient, policy_version FROM consent WHERE subject_id IN (<ids>) AND withdrawn_at IS NULL "
+            + "ORDER BY subject_id, purpose, recipient, policy_version").define("ids", SqlLists.literals(subjects))
+        .map((rs, ctx) -> Map.entry(rs.getString(1), new Facts.Consent(rs.getString(2), rs.getString(3), rs.getInt(4))))
+        .forEach(e -> consents.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+    Set<String> unsubscribed = ids("SELECT subject_id FROM message_unsubscription WHERE kind = 'marketing' AND subject_id IN (<ids>)", subjects);
+    Set<String> suppressed = ids("SELECT subject_id FROM message_suppression WHERE subject_id IN (<ids>)", subjects);
+    Map<String, Facts> out = new LinkedHashMap<>();
+    for (String s : subjects) {
+      EnumSet<Condition> conditions = EnumSet.noneOf(Condition.class);
+      if (unsubscribed.contains(s)) {
+        conditions.add(Condition.UNSUBSCRIBED);
+      }
+      if (suppressed.contains(s)) {
+        conditions.add(Condition.SUPPRESSED);
+      }
+      out.put(s, Facts.at(now).consents(consents.getOrDefault(s, List.of())).subjectPolicyVersion(versions.getOrDefault(s, 0)).conditions(conditions)
+          .staff(by.staff()).build());
+    }
+    return out;
+  }
+
+  @Override
   public void audit(AuditRecord record) {
     audit.append(h, record);
+  }
+
+  @Override
+  public void audit(List<AuditRecord> records) {
+    audit.append(h, records);
   }
 
   @Override
@@ -195,6 +235,16 @@ final class JdbcWork implements Work {
     return b.build();
   }
 
+  @Override
+  public TemplateRecords templates() {
+    return templates;
+  }
+
+  @Override
+  public AudienceRecords audiences() {
+    return audiences;
+  }
+
   // ---- people ----
 
   private final PersonRecords people = new PersonRecords() {
@@ -224,11 +274,19 @@ final class JdbcWork implements Work {
 
     @Override
     public Set<String> registeredWith(Collection<String> ids, String service) {
-      if (ids.isEmpty()) {
-        return Set.of();
-      }
-      return Set.copyOf(h.createQuery("SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)")
-          .bind("s", service).bindList("ids", List.copyOf(ids)).mapTo(String.class).list());
+      return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)")
+          .bind("s", service).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Set<String> existing(Collection<String> ids) {
+      return ids("SELECT id FROM subject WHERE id IN (<ids>)", ids);
+    }
+
+    @Override
+    public Set<String> havingField(Collection<String> ids, String field) {
+      return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_field WHERE field = :f AND subject_id IN (<ids>)")
+          .bind("f", field).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -600,6 +658,72 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public Set<String> lockPeople(Collection<String> subjectIds) {
+      if (subjectIds.isEmpty()) {
+        return Set.of();
+      }
+      return h.createQuery("SELECT id FROM subject WHERE id IN (<ids>) ORDER BY id FOR UPDATE").define("ids", SqlLists.literals(subjectIds))
+          .mapTo(String.class).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Map<String, Entry> byIdempotencyKeys(String service, Collection<String> keys) {
+      Map<String, Entry> out = new HashMap<>();
+      if (keys.isEmpty()) {
+        return out;
+      }
+      // by the key alone, so that the key's own index is used; another service's message under the same hash is left out here
+      h.createQuery("SELECT idempotency_key, id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
+              + "FROM message_outbox WHERE idempotency_key IN (<keys>)").define("keys", SqlLists.literals(keys))
+          .map((rs, ctx) -> Map.entry(rs.getString("idempotency_key"), entry(rs))).forEach(e -> {
+            if (e.getValue().service().equals(service)) {
+              out.put(e.getKey(), e.getValue());
+            }
+          });
+      return out;
+    }
+
+    @Override
+    public Map<String, Integer> countsSince(Collection<String> subjectIds, String kind, Instant since) {
+      Map<String, Integer> out = new HashMap<>();
+      if (subjectIds.isEmpty()) {
+        return out;
+      }
+      h.createQuery("SELECT subject_id, COUNT(*) FROM message_outbox WHERE subject_id IN (<ids>) AND kind = :k AND queued_at >= :since "
+              + "AND status <> 'withdrawn' GROUP BY subject_id").define("ids", SqlLists.literals(subjectIds)).bind("k", kind).bind("since", utc(since))
+          .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> out.put(e.getKey(), e.getValue()));
+      return out;
+    }
+
+    @Override
+    public void addAll(List<Queued> batch, Instant firstAttempt) {
+      if (batch.isEmpty()) {
+        return;
+      }
+      Map<String, DataKey> dataKeys = keys(batch.stream().map(Queued::subjectId).toList());
+      var insert = h.prepareBatch("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, subject_sealed, body_sealed, status, "
+          + "attempts, queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next)");
+      for (Queued m : batch) {
+        DataKey key = dataKeys.get(m.subjectId());
+        insert.bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
+            .bind("subj", key.seal("message-subject:" + m.id(), m.subject())).bind("body", key.seal("message-body:" + m.id(), m.body()))
+            .bind("at", utc(m.queuedAt())).bind("next", utc(firstAttempt)).add();
+      }
+      insert.execute();
+    }
+
+    @Override
+    public Set<String> unsubscribed(Collection<String> subjectIds, String kind) {
+      return subjectIds.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)")
+          .bind("k", kind).define("ids", SqlLists.literals(subjectIds)).mapTo(String.class).collect(Collectors.toSet());
+    }
+
+    @Override
+    public Set<String> suppressed(Collection<String> subjectIds) {
+      return ids("SELECT subject_id FROM message_suppression WHERE subject_id IN (<ids>)", subjectIds);
+    }
+
+    @Override
     public Optional<Entry> byIdempotencyKey(String service, String key) {
       return h.createQuery(ENTRY + "WHERE service = :svc AND idempotency_key = :k").bind("svc", service).bind("k", key).map((rs, ctx) -> entry(rs)).findOne();
     }
@@ -750,6 +874,81 @@ final class JdbcWork implements Work {
     }
   };
 
+  // ---- templates and audiences ----
+
+  private final TemplateRecords templates = new TemplateRecords() {
+    @Override
+    public Template add(String name, String kind, String purpose, String subject, String body, String createdBy, Instant at) {
+      // the lock of the newest version (none for a new name: the primary key refuses a second version 1)
+      int version = h.createQuery("SELECT version FROM message_template WHERE name = :n ORDER BY version DESC LIMIT 1 FOR UPDATE").bind("n", name)
+          .mapTo(Integer.class).findOne().orElse(0) + 1;
+      h.createUpdate("INSERT INTO message_template (name, version, kind, purpose, subject, body, created_by, created_at) "
+              + "VALUES (:n, :v, :k, :p, :s, :b, :by, :at)")
+          .bind("n", name).bind("v", version).bind("k", kind).bind("p", purpose).bind("s", subject).bind("b", body).bind("by", createdBy).bind("at", utc(at))
+          .execute();
+      return new Template(name, version, kind, purpose, subject, body, createdBy, at);
+    }
+
+    @Override
+    public List<Template> newest() {
+      return h.createQuery("SELECT * FROM message_template t WHERE version = (SELECT MAX(version) FROM message_template u WHERE u.name = t.name) ORDER BY name")
+          .map((rs, ctx) -> template(rs)).list();
+    }
+
+    @Override
+    public Optional<Template> find(String name, Integer version) {
+      if (version != null) {
+        return h.createQuery("SELECT * FROM message_template WHERE name = :n AND version = :v").bind("n", name).bind("v", version)
+            .map((rs, ctx) -> template(rs)).findOne();
+      }
+      return h.createQuery("SELECT * FROM message_template WHERE name = :n ORDER BY version DESC LIMIT 1").bind("n", name).map((rs, ctx) -> template(rs))
+          .findOne();
+    }
+
+    private Template template(ResultSet rs) throws SQLException {
+      return new Template(rs.getString("name"), rs.getInt("version"), rs.getString("kind"), rs.getString("purpose"), rs.getString("subject"),
+          rs.getString("body"), rs.getString("created_by"), rs.getObject("created_at", OffsetDateTime.class).toInstant());
+    }
+  };
+
+  private final AudienceRecords audiences = new AudienceRecords() {
+    @Override
+    public int save(String owner, String name, Collection<String> subjectIds, Instant at) {
+      h.createUpdate("DELETE FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name).execute();
+      String id = "aud-" + Ids.timeOrdered();
+      h.createUpdate("INSERT INTO message_audience (id, owner, name, created_at) VALUES (:id, :o, :n, :at)").bind("id", id).bind("o", owner).bind("n", name)
+          .bind("at", utc(at)).execute();
+      var insert = h.prepareBatch("INSERT INTO message_audience_member (audience_id, subject_id) VALUES (:a, :s)");
+      for (String s : subjectIds) {
+        insert.bind("a", id).bind("s", s).add();
+      }
+      if (!subjectIds.isEmpty()) {
+        insert.execute();
+      }
+      return subjectIds.size();
+    }
+
+    @Override
+    public List<Audience> of(String owner) {
+      return h.createQuery("SELECT a.name, a.created_at, (SELECT COUNT(*) FROM message_audience_member m WHERE m.audience_id = a.id) AS members "
+              + "FROM message_audience a WHERE a.owner = :o ORDER BY a.name").bind("o", owner)
+          .map((rs, ctx) -> new Audience(rs.getString("name"), rs.getInt("members"), rs.getObject("created_at", OffsetDateTime.class).toInstant())).list();
+    }
+
+    @Override
+    public Optional<List<String>> members(String owner, String name) {
+      Optional<String> id = h.createQuery("SELECT id FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name)
+          .mapTo(String.class).findOne();
+      return id.map(a -> h.createQuery("SELECT subject_id FROM message_audience_member WHERE audience_id = :a ORDER BY subject_id").bind("a", a)
+          .mapTo(String.class).list());
+    }
+
+    @Override
+    public boolean delete(String owner, String name) {
+      return h.createUpdate("DELETE FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name).execute() > 0;
+    }
+  };
+
   // ---- internals ----
 
   private DataKey key(String subjectId) {
@@ -761,6 +960,35 @@ final class JdbcWork implements Work {
     DataKey key = keys.open(subjectId, w.wrapped(), w.version());
     opened.put(subjectId, key);
     return key;
+  }
+
+  /** The data keys of {@code subjectIds}, read from the key store in one look-up; each must be there. */
+  private Map<String, DataKey> keys(List<String> subjectIds) {
+    Map<String, DataKey> out = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (String id : subjectIds) {
+      DataKey known = opened.get(id);
+      if (known != null) {
+        out.put(id, known);
+      } else {
+        missing.add(id);
+      }
+    }
+    Map<String, SubjectKeys.Wrapped> wrapped = keyStore.getAll(missing);
+    for (String id : missing) {
+      SubjectKeys.Wrapped w = wrapped.get(id);
+      if (w == null) {
+        throw new StoreException("the data key of a person is missing from the key store");
+      }
+      DataKey key = keys.open(id, w.wrapped(), w.version());
+      opened.put(id, key);
+      out.put(id, key);
+    }
+    return out;
+  }
+
+  private Set<String> ids(String sql, Collection<String> ids) {
+    return ids.isEmpty() ? Set.of() : h.createQuery(sql).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
   }
 
   private Map<String, Integer> counts(String sql, String id) {

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +56,17 @@ public final class SubjectKeys implements AutoCloseable {
   public Optional<Wrapped> get(String subjectId) {
     return jdbi.withHandle(h -> h.createQuery("SELECT wrapped, version FROM subject_key WHERE subject_id = :id").bind("id", subjectId)
         .map((rs, ctx) -> new Wrapped(rs.getBytes("wrapped"), rs.getInt("version"))).findOne());
+  }
+
+  /** The wrapped keys of {@code subjectIds}, in one look-up; a person without a key is missing from the answer. */
+  public Map<String, Wrapped> getAll(Collection<String> subjectIds) {
+    if (subjectIds.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Wrapped> out = new HashMap<>();
+    jdbi.useHandle(h -> h.createQuery("SELECT subject_id, wrapped, version FROM subject_key WHERE subject_id IN (<ids>)").define("ids", SqlLists.literals(subjectIds))
+        .map((rs, ctx) -> Map.entry(rs.getString(1), new Wrapped(rs.getBytes(2), rs.getInt(3)))).forEach(e -> out.put(e.getKey(), e.getValue())));
+    return out;
   }
 
   /** Destroys a person's key; returns whether there was one. */

@@ -4,6 +4,7 @@ import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AudienceRecords;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.Enforcer;
@@ -25,14 +26,17 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -58,19 +62,36 @@ public final class Messages {
   /** The most people one bulk send may name. */
   public static final int MAX_BULK = 10_000;
   /** People decided and queued in one transaction of a bulk send: its commit is paid once for them all. */
-  static final int BULK_GROUP = 100;
+  static final int BULK_GROUP = 1_000;
   private static final String QUEUED = " queued";
+  private static final String KEY_REUSED = "idempotency-key-reused";
+  private static final String NO_ADDRESS = "no-address";
   /** The rule of a refusal for an address on the suppression list. */
   public static final String SUPPRESSED = "suppression-list";
   /** The rule of a refusal after the person unsubscribed from the kind (the policy's own prohibition for marketing). */
   public static final String UNSUBSCRIBED = "no-message-after-unsubscribe";
   /** The rule of a refusal beyond the per-person marketing limit. */
   public static final String RATE_LIMIT = "marketing-rate-limit";
+  /** The rule of a refusal beyond the per-service limit of messages a minute. */
+  public static final String SERVICE_RATE = "service-rate-limit";
   private static final List<String> C16 = List.of("C16");
   private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029\\u0085]");
 
-  /** A message a service asks to send to one person. */
-  public record Request(String subjectId, String kind, String purpose, String subject, String body, String idempotencyKey) {}
+  /**
+   * A message a service asks to send to one person. {@code fields} names the person's fields whose
+   * {@code {{field}}} the text still holds, filled from the vault when it is sent (a message made from a
+   * template, {@link Templates#compose}); a text with no fields holds no {@code {{…}}} at all.
+   */
+  public record Request(String subjectId, String kind, String purpose, String subject, String body, String idempotencyKey, List<String> fields) {
+    public Request {
+      fields = fields == null ? List.of() : List.copyOf(fields);
+    }
+
+    /** A message with its whole text given: no field to fill. */
+    public Request(String subjectId, String kind, String purpose, String subject, String body, String idempotencyKey) {
+      this(subjectId, kind, purpose, subject, body, idempotencyKey, List.of());
+    }
+  }
 
   /** A queued message's id; {@code repeated} when the idempotency key named one queued before. */
   public record Accepted(String id, boolean repeated) {}
@@ -93,12 +114,21 @@ public final class Messages {
   private final Enforcer enforcer;
   private final Visibility visibility;
   private final MessageLimits limits;
+  private final Templates templates;
+  private final ServiceRate serviceRate;
 
   public Messages(Storage storage, Enforcer enforcer, Visibility visibility, MessageLimits limits) {
     this.storage = storage;
     this.enforcer = enforcer;
     this.visibility = visibility;
     this.limits = Objects.requireNonNull(limits, "limits == null");
+    this.templates = new Templates(storage, enforcer);
+    this.serviceRate = new ServiceRate(limits.perServicePerMinute());
+  }
+
+  /** The templates a message can be made from. */
+  public Templates templates() {
+    return templates;
   }
 
   public MessageLimits limits() {
@@ -115,7 +145,7 @@ public final class Messages {
    * @throws Refused when a rule of the policy or of the gateway refuses it (audited)
    */
   public Accepted send(Access by, Request r) {
-    Kind kind = check(r.kind(), r.purpose(), r.subject(), r.body(), r.idempotencyKey());
+    Kind kind = check(r);
     Result result = storage.inTransaction(w -> {
       visibility.require(w, by, r.subjectId(), "message", r.purpose());
       return queue(w, by, r.subjectId(), kind, r, hashKey(r.idempotencyKey()));
@@ -132,44 +162,174 @@ public final class Messages {
    * of the database loses only the group it happens in); answers counts only. A person the caller cannot see is
    * counted under {@code not-visible}. With an idempotency key, each person's message is keyed by it
    * and their id, so a repeated bulk send queues nothing twice.
+   *
+   * <p>A group is decided set-wise, with the guarantees of {@link #send} for each person: the group's
+   * people are locked in the order of their ids, and then the facts of all of them — visibility, earlier
+   * messages under the idempotency keys, the suppression list, unsubscriptions, recent marketing counts,
+   * addresses on file — are each looked up in one query; the enforcer decides the rest at once
+   * ({@link Enforcer#decideEach}, one audit entry a person) and the permitted messages are queued in one
+   * batch, sealed with each person's own key.
    */
   public Bulk sendBulk(Access by, List<String> subjectIds, Request template) {
-    Kind kind = check(template.kind(), template.purpose(), template.subject(), template.body(), template.idempotencyKey());
+    Kind kind = check(template);
     if (subjectIds == null || subjectIds.isEmpty() || subjectIds.size() > MAX_BULK) {
       throw new InvalidInputException("subject_ids", "name from 1 to " + MAX_BULK + " people");
     }
-    List<String> people = new ArrayList<>(new LinkedHashSet<>(subjectIds));
+    if (subjectIds.stream().anyMatch(Objects::isNull)) {
+      throw new InvalidInputException("subject_ids", "every entry of subject_ids is a person's id");
+    }
+    // one lock order for every bulk send, so two of them never wait on each other in a circle
+    List<String> people = new ArrayList<>(new TreeSet<>(subjectIds));
     int queued = 0;
     Map<String, Integer> refused = new TreeMap<>();
     for (int from = 0; from < people.size(); from += BULK_GROUP) {
-      List<String> group = new ArrayList<>(people.subList(from, Math.min(people.size(), from + BULK_GROUP)));
-      // one lock order for every bulk send, so two of them never wait on each other in a circle
-      Collections.sort(group);
-      Map<String, Integer> counts = storage.inTransaction(w -> {
-        Map<String, Integer> c = new TreeMap<>();
-        for (String id : group) {
-          String key = template.idempotencyKey() == null ? null : hashKey(template.idempotencyKey() + "\n" + id);
-          try {
-            visibility.require(w, by, id, "message", template.purpose());
-            Result result = queue(w, by, id, kind, template, key);
-            if (result.refused() != null) {
-              c.merge(result.refused().rule(), 1, Integer::sum);
-            } else if (!result.accepted().repeated()) {
-              c.merge(QUEUED, 1, Integer::sum);
-            }
-          } catch (NotFound e) {
-            c.merge(Enforcer.NOT_VISIBLE, 1, Integer::sum);
-          } catch (Conflict e) {
-            c.merge(e.getMessage().startsWith("this idempotency key") ? "idempotency-key-reused" : "no-address", 1, Integer::sum);
-          }
-        }
-        return c;
-      });
+      List<String> group = people.subList(from, Math.min(people.size(), from + BULK_GROUP));
+      Map<String, Integer> counts = storage.inTransaction(w -> queueGroup(w, by, group, kind, template));
       queued += counts.getOrDefault(QUEUED, 0);
       counts.remove(QUEUED);
       counts.forEach((rule, n) -> refused.merge(rule, n, Integer::sum));
     }
     return new Bulk(queued, refused);
+  }
+
+  /** Decides and queues one group of a bulk send in {@code w}; answers counts by rule, and {@link #QUEUED}. */
+  private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Kind kind, Request r) {
+    MessageRecords out = w.messages();
+    Map<String, Integer> counts = new TreeMap<>();
+    Map<String, String> refusals = new LinkedHashMap<>();
+    Set<String> visible = visibility.visibleAmong(w, by, group);
+    Set<String> present = out.lockPeople(visible);
+    for (String id : group) {
+      if (!present.contains(id)) {
+        refusals.put(id, Enforcer.NOT_VISIBLE);
+      }
+    }
+    List<String> open = new ArrayList<>(group.stream().filter(present::contains).toList());
+    Map<String, String> keys = new HashMap<>();
+    if (r.idempotencyKey() != null) {
+      for (String id : open) {
+        keys.put(id, hashKey(r.idempotencyKey() + "\n" + id));
+      }
+      Map<String, Entry> earlier = out.byIdempotencyKeys(by.id(), keys.values());
+      open.removeIf(id -> {
+        Entry e = earlier.get(keys.get(id));
+        if (e == null) {
+          return false;
+        }
+        if (!e.subjectId().equals(id) || !e.kind().equals(kind.id()) || !e.purpose().equals(r.purpose())) {
+          counts.merge(KEY_REUSED, 1, Integer::sum);
+        }
+        return true;
+      });
+    }
+    Instant now = enforcer.clock().instant();
+    Set<String> suppressed = open.isEmpty() ? Set.of() : out.suppressed(open);
+    Set<String> unsubscribed = kind != Kind.MARKETING && kind.unsubscribable() && !open.isEmpty() ? out.unsubscribed(open, kind.id()) : Set.of();
+    Map<String, Integer> recent = kind == Kind.MARKETING && !open.isEmpty() ? out.countsSince(open, kind.id(), now.minus(limits.marketingWindow())) : Map.of();
+    Set<String> reachable = open.isEmpty() ? Set.of() : w.people().havingField(open, "email");
+    List<String> toDecide = new ArrayList<>(open.size());
+    for (String id : open) {
+      if (suppressed.contains(id)) {
+        refusals.put(id, SUPPRESSED);
+      } else if (unsubscribed.contains(id)) {
+        refusals.put(id, UNSUBSCRIBED);
+      } else if (recent.getOrDefault(id, 0) >= limits.marketingPerPerson()) {
+        refusals.put(id, RATE_LIMIT);
+      } else if (!reachable.contains(id)) {
+        counts.merge(NO_ADDRESS, 1, Integer::sum);
+      } else {
+        toDecide.add(id);
+      }
+    }
+    if (!by.id().equals(PLATFORM_SERVICE) && !toDecide.isEmpty()) {
+      int granted = serviceRate.take(by.id(), toDecide.size(), now);
+      List<String> over = toDecide.subList(granted, toDecide.size());
+      over.forEach(id -> refusals.put(id, SERVICE_RATE));
+      over.clear();
+    }
+    enforcer.refuseEach(w, by, "message", r.purpose(), refusals, Map.of(Enforcer.NOT_VISIBLE, List.of("C14", "C29")), C16);
+    refusals.values().forEach(rule -> counts.merge(rule, 1, Integer::sum));
+    if (toDecide.isEmpty()) {
+      return counts;
+    }
+    Map<String, Decision> decisions = enforcer.decideEach(w, by, Use.of("message", Action.MESSAGE, r.purpose(), null, categories(r)), toDecide);
+    List<MessageRecords.Queued> batch = new ArrayList<>(toDecide.size());
+    decisions.forEach((id, d) -> {
+      if (d.permits()) {
+        batch.add(new MessageRecords.Queued("msg-" + Ids.timeOrdered(), id, by.id(), kind.id(), r.purpose(), keys.get(id), r.subject(), r.body(), now));
+      } else {
+        counts.merge(refusal(d).rule(), 1, Integer::sum);
+      }
+    });
+    if (!by.id().equals(PLATFORM_SERVICE) && batch.size() < toDecide.size()) {
+      serviceRate.giveBack(by.id(), toDecide.size() - batch.size());
+    }
+    if (!batch.isEmpty()) {
+      out.addAll(batch, now);
+      counts.merge(QUEUED, batch.size(), Integer::sum);
+    }
+    return counts;
+  }
+
+  /** What a message's decision covers: the address, and the categories of the fields its text is filled with. */
+  private List<String> categories(Request r) {
+    Set<String> out = new LinkedHashSet<>();
+    out.add(Vocabulary.EMAIL);
+    r.fields().forEach(f -> out.add(enforcer.policy().field(f).category()));
+    return List.copyOf(out);
+  }
+
+  // ---- named audiences ----
+
+  /** An audience saved: its name, the people it holds, and how many of those named were left out (not visible to the caller). */
+  public record Saved(String name, int members, int leftOut) {}
+
+  /**
+   * Saves {@code subjectIds} (at most {@link #MAX_BULK}) as the caller's audience {@code name}, replacing
+   * one of that name: only the people the caller may see are kept, and the answer says how many were
+   * left out without naming them. Recorded in the audit trail.
+   */
+  public Saved saveAudience(Access by, String name, List<String> subjectIds) {
+    checkAudienceName(name);
+    if (subjectIds == null || subjectIds.isEmpty() || subjectIds.size() > MAX_BULK || subjectIds.stream().anyMatch(Objects::isNull)) {
+      throw new InvalidInputException("subject_ids", "name from 1 to " + MAX_BULK + " people by their ids");
+    }
+    Set<String> named = new TreeSet<>(subjectIds);
+    return storage.inTransaction(w -> {
+      Set<String> visible = visibility.visibleAmong(w, by, named);
+      List<String> members = named.stream().filter(visible::contains).toList();
+      w.audiences().save(by.id(), name, members, enforcer.clock().instant());
+      w.audit(AuditRecord.recorded(by, "save-audience").purpose(Vocabulary.PROVIDE).rules(List.of("audience:" + name)).clauses(C16).build());
+      return new Saved(name, members.size(), named.size() - members.size());
+    });
+  }
+
+  /** The caller's audiences, by name. */
+  public List<AudienceRecords.Audience> audiences(Access by) {
+    return storage.inTransaction(w -> w.audiences().of(by.id()));
+  }
+
+  /** Deletes the caller's audience {@code name}. */
+  public void deleteAudience(Access by, String name) {
+    checkAudienceName(name);
+    if (!storage.inTransaction(w -> w.audiences().delete(by.id(), name))) {
+      throw new NotFound("you have no audience named '" + name + "'");
+    }
+  }
+
+  /** {@link #sendBulk} to the caller's audience {@code audience}: each member decided and audited on their own, as in any bulk send. */
+  public Bulk sendToAudience(Access by, String audience, Request template) {
+    check(template);
+    checkAudienceName(audience);
+    List<String> members = storage.inTransaction(w -> w.audiences().members(by.id(), audience))
+        .orElseThrow(() -> new NotFound("you have no audience named '" + audience + "'"));
+    return members.isEmpty() ? new Bulk(0, Map.of()) : sendBulk(by, members, template);
+  }
+
+  private static void checkAudienceName(String name) {
+    if (name == null || !Templates.NAME.matcher(name).matches()) {
+      throw new InvalidInputException("audience", "an audience's name is 1 to 64 lower-case letters, digits, dots and dashes, starting with a letter or digit");
+    }
   }
 
   /**
@@ -180,7 +340,7 @@ public final class Messages {
    * registered (registration), and tell the address's owner instead.
    */
   public boolean notice(String subjectId, String email, Kind kind, String subject, String body, String requestId) {
-    Kind k = check(kind.id(), Vocabulary.PROVIDE, subject, body, null);
+    Kind k = check(new Request(subjectId, kind.id(), Vocabulary.PROVIDE, subject, body, null));
     Access by = Access.service(PLATFORM_SERVICE, requestId);
     Request r = new Request(subjectId, k.id(), Vocabulary.PROVIDE, subject, body, null);
     return storage.inTransaction(w -> {
@@ -226,8 +386,16 @@ public final class Messages {
     if (!w.people().fieldCategories(subjectId).containsKey("email")) {
       throw new Conflict("the person has no email address on file, so no message can reach them");
     }
-    Decision d = enforcer.decide(w, by, Use.of("message", Action.MESSAGE, r.purpose(), subjectId, List.of(Vocabulary.EMAIL)));
+    boolean limited = !by.id().equals(PLATFORM_SERVICE);
+    if (limited && serviceRate.take(by.id(), 1, now) == 0) {
+      return refused(w, by, subjectId, r.purpose(), SERVICE_RATE, "the service " + by.id() + " has sent " + serviceRate.limit()
+          + " messages within a minute, the most the platform queues for one service; try again in a minute");
+    }
+    Decision d = enforcer.decide(w, by, Use.of("message", Action.MESSAGE, r.purpose(), subjectId, categories(r)));
     if (!d.permits()) {
+      if (limited) {
+        serviceRate.giveBack(by.id(), 1);
+      }
       return new Result(null, refusal(d));
     }
     String id = "msg-" + Ids.timeOrdered();
@@ -246,8 +414,25 @@ public final class Messages {
     return new Refused(rule, d.clauses(), detail);
   }
 
-  /** Checks what the caller sent, before anything is looked up; answers the kind. */
-  private Kind check(String kindId, String purpose, String subject, String body, String idempotencyKey) {
+  /** Checks what the caller sent, before anything is looked up: {@link #check(Enforcer, String, String, String, String, String)}, and that a {@code {{…}}} in the text names a field to fill. */
+  private Kind check(Request r) {
+    Kind kind = check(enforcer, r.kind(), r.purpose(), r.subject(), r.body(), r.idempotencyKey());
+    for (String f : r.fields()) {
+      if (enforcer.policy().field(f) == null) {
+        throw new IllegalArgumentException("fields names no field of the policy");
+      }
+    }
+    for (Map.Entry<String, String> text : Map.of("subject", r.subject(), "body", r.body()).entrySet()) {
+      String rest = Templates.VARIABLE.matcher(text.getValue()).replaceAll(m -> r.fields().contains(m.group(1)) ? "" : "{{");
+      if (rest.contains("{{") || rest.contains("}}")) {
+        throw new InvalidInputException(text.getKey(), "a message's text may not hold {{ or }}; name a template to fill in variables");
+      }
+    }
+    return kind;
+  }
+
+  /** Checks a message's kind, purpose and text, before anything is looked up; answers the kind. */
+  static Kind check(Enforcer enforcer, String kindId, String purpose, String subject, String body, String idempotencyKey) {
     Kind kind = Kind.of(kindId);
     enforcer.checkNames(purpose, List.of(Vocabulary.EMAIL), null);
     boolean marketing = purpose.equals(Vocabulary.MARKETING) || purpose.startsWith(Vocabulary.MARKETING + ".");
@@ -374,6 +559,20 @@ public final class Messages {
     }
     String to = w.people().open(e.subjectId(), "email");
     Map.Entry<String, String> text = w.messages().open(e);
+    List<String> fields = Templates.fieldsIn(text.getKey() + "\n" + text.getValue()).stream().filter(f -> enforcer.policy().field(f) != null).toList();
+    if (!fields.isEmpty()) {
+      // a message made from a template: the person's fields are opened now, and only when this purpose may read them
+      Decision d = enforcer.decide(w, by, Use.of("fill", Action.MESSAGE, e.purpose(), e.subjectId(),
+          fields.stream().map(f -> enforcer.policy().field(f).category()).distinct().toList()));
+      if (!d.permits()) {
+        w.messages().mark(id, Status.WITHDRAWN, e.attempts(), now, null, d.rules().isEmpty() ? "default-deny" : d.rules().get(0));
+        return new Claimed(e, null);
+      }
+      Map<String, String> given = w.people().fieldCategories(e.subjectId());
+      Map<String, String> values = new HashMap<>();
+      fields.stream().filter(given::containsKey).forEach(f -> values.put(f, w.people().open(e.subjectId(), f)));
+      text = Map.entry(Templates.fillFields(text.getKey(), values, true), Templates.fillFields(text.getValue(), values, false));
+    }
     // the mark commits before the hand-over: a crash after it leaves the message "sending", never sent twice
     w.messages().mark(id, Status.SENDING, e.attempts() + 1, now, null, null);
     return new Claimed(e, new Envelope(id, to, text.getKey(), text.getValue(), kind, e.subjectId(), e.purpose(), e.service()));

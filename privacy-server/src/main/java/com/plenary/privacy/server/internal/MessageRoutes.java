@@ -190,7 +190,27 @@ public final class MessageRoutes {
   }
 
   private Counter refusedCounter(String rule) {
+    return refused(metrics, rule);
+  }
+
+  /** The counter of messages refused before they were queued by {@code rule}. */
+  static Counter refused(MeterRegistry metrics, String rule) {
     return Counter.builder("plenary_messages_refused").tag("rule", rule).description("Messages refused before they were queued, by rule").register(metrics);
+  }
+
+  /** The counter of messages decided and queued. */
+  static Counter queued(MeterRegistry metrics) {
+    return Counter.builder("plenary_messages").tag("outcome", "queued").description("Messages decided and queued").register(metrics);
+  }
+
+  /** Counts a bulk send in the metrics, tells the sender when something was queued, and answers it. */
+  static BulkQueued counted(MeterRegistry metrics, Runnable queued, Messages.Bulk bulk) {
+    queued(metrics).increment(bulk.queued());
+    bulk.refused().forEach((rule, n) -> refused(metrics, rule).increment(n));
+    if (bulk.queued() > 0) {
+      queued.run();
+    }
+    return new BulkQueued(bulk.queued(), bulk.refused());
   }
 
   private void confirmPage(Context ctx) {
