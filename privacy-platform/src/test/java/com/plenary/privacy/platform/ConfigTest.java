@@ -32,4 +32,34 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("auth.sign_in.window", "PT0S")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("auth.sign_in.window");
   }
+
+  @Test
+  void theUnsubscribeMailboxIsOffByDefaultAndItsPasswordIsMasked() {
+    Config none = Config.load(null, Map.of(), Map.of());
+    assertThat(none.unsubscribeImapHost()).isNull();
+    assertThat(none.mailSenders()).isEqualTo(Config.DEFAULT_MAIL_SENDERS);
+    assertThat(none.mailSendBatch()).isEqualTo(Config.DEFAULT_MAIL_SEND_BATCH);
+    Config set = Config.load(null, Map.of("PLENARY_MAIL_UNSUBSCRIBE_IMAP_PASSWORD", "mailbox secret"),
+        Map.of("mail.unsubscribe.imap.host", "imap.example.org", "mail.unsubscribe.imap.user", "unsubscribe", "mail.senders", "2", "mail.send_batch", "50"));
+    assertThat(set.unsubscribeImapPort()).isEqualTo(993);
+    assertThat(set.unsubscribeImapTls()).isTrue();
+    assertThat(set.unsubscribeImapPassword()).isEqualTo("mailbox secret");
+    assertThat(set.describe()).containsEntry("mail.unsubscribe.imap.password", "****").containsEntry("mail.unsubscribe.poll_interval", "PT1M")
+        .containsEntry("mail.senders", "2").containsEntry("mail.send_batch", "50");
+    assertThat(set.toString()).doesNotContain("mailbox secret");
+  }
+
+  @Test
+  void aBadMailboxOrSenderSettingNamesItsKey() {
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("mail.unsubscribe.imap.host", "imap.example.org")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("mail.unsubscribe.imap.user");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("mail.unsubscribe.poll_interval", "PT0.01S")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("mail.unsubscribe.poll_interval");
+    assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_MAIL_SENDERS", "0"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("mail.senders").hasMessageContaining("PLENARY_MAIL_SENDERS");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("mail.send_batch", "501")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("mail.send_batch");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("mail.unsubscribe.imap.tls", "yes")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("mail.unsubscribe.imap.tls");
+  }
 }
