@@ -128,7 +128,7 @@ final class JdbcWork implements Work {
         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> versions.put(e.getKey(), e.getValue()));
     Map<String, List<Facts.Consent>> consents = new HashMap<>();
     // in one order, so that people with the same consents have equal facts
-    h.createQuery("SELECT subject_id, purpose, recipient, policy_version FROM consent WHERE subject_id IN (<ids>) AND withdrawn_at IS NULL "
+    h.createQuery("SELECT subject_id, purpose, recipient, policy_version FROM consent_state WHERE subject_id IN (<ids>) AND granted "
             + "ORDER BY subject_id, purpose, recipient, policy_version").define("ids", SqlLists.literals(subjects))
         .map((rs, ctx) -> Map.entry(rs.getString(1), new Facts.Consent(rs.getString(2), rs.getString(3), rs.getInt(4))))
         .forEach(e -> consents.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));

@@ -29,8 +29,6 @@ import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
  */
 public final class SmtpTransport implements MailTransport {
   private static final String LOCAL_NAME = localName();
-  /** A connection idle this long is asked whether it is still open before it is used. */
-  static final Duration IDLE_CHECK = Duration.ofSeconds(2);
   /** A connection idle this long is closed: mail servers drop idle clients after a minute or more. */
   static final Duration IDLE_CLOSE = Duration.ofSeconds(30);
   private final Deque<Idle> idle = new ConcurrentLinkedDeque<>();
@@ -66,9 +64,10 @@ public final class SmtpTransport implements MailTransport {
   /**
    * Sends the envelopes over one SMTP connection, one transaction ({@code MAIL FROM … DATA}) each, and
    * answers each one's outcome. The connection is kept open for the next batch (a mail server's greeting
-   * and {@code EHLO} cost more than a message), one for each sender using it at once; one idle for longer
-   * than {@link #IDLE_CHECK} is asked with {@code NOOP} before it is used, and one idle longer than
-   * {@link #IDLE_CLOSE} is closed and opened anew. When the connection cannot be opened none was handed
+   * and {@code EHLO} cost more than a message), one for each sender using it at once; a kept connection
+   * is asked with {@code NOOP} before it is used (a mail server may have dropped it, and a message sent
+   * on a dead connection would cost an attempt), and one idle longer than {@link #IDLE_CLOSE} is closed
+   * and opened anew. When the connection cannot be opened none was handed
    * over: each gets the connection's outcome. When it drops between messages it is opened again for the rest.
    */
   @Override
@@ -137,7 +136,7 @@ public final class SmtpTransport implements MailTransport {
   private Transport take() throws MessagingException {
     for (Idle i = idle.poll(); i != null; i = idle.poll()) {
       long waited = System.nanoTime() - i.since();
-      if (waited < IDLE_CHECK.toNanos() || waited < IDLE_CLOSE.toNanos() && i.transport().isConnected()) {
+      if (waited < IDLE_CLOSE.toNanos() && i.transport().isConnected()) {
         return i.transport();
       }
       close(i.transport());
