@@ -83,7 +83,8 @@ abstract class MessageRecordsContract {
   }
 
   private String queue(String subjectId, String kind, String key, Instant at, Instant firstAttempt) {
-    String id = newId();
+    // as the gateway makes it: time-ordered from the moment it is queued (two ids made in one millisecond need not sort as made)
+    String id = "msg-" + Ids.timeOrdered(at.toEpochMilli());
     tx(m -> {
       m.add(new Queued(id, subjectId, "shop", kind, kind.equals("marketing") ? "communicate.marketing" : "provide", key, "Subject " + id, "Body " + id, at),
           firstAttempt);
