@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -138,6 +139,10 @@ class AccountPageTest {
     // withdrawn on the same page: the service's next read is denied
     submit(browser.findElement(By.cssSelector("form[action='/account/consents'] input[value=develop]")).findElement(By.xpath("..")).findElement(By.tagName("button")),
         "consent");
+    // the page was at "?done=consent" already, so wait for the definite signal: the row now offers to give the consent again
+    new WebDriverWait(browser, Duration.ofSeconds(10)).ignoring(StaleElementReferenceException.class)
+        .until(d -> d.findElements(By.cssSelector("form[action='/account/consents'] input[value=develop]"))
+        .stream().anyMatch(i -> i.findElement(By.xpath("..")).findElement(By.cssSelector("input[name=granted]")).getAttribute("value").equals("true")));
     assertThat(running.get(read, "Authorization", "Bearer " + shop).statusCode()).isEqualTo(403);
   }
 
