@@ -144,8 +144,20 @@ public final class Enforcer {
     if (ruleBySubject.isEmpty()) {
       return;
     }
+    refuseEach(tx, by, operation, purpose, List.copyOf(ruleBySubject.entrySet()), clausesByRule, clauses);
+  }
+
+  /**
+   * As {@link #refuseEach(Tx, Access, String, String, Map, Map, List)}, for refusals of which several may
+   * name the same person (a sender's batch holding two messages to one person): one denial an entry.
+   */
+  public void refuseEach(Tx tx, Access by, String operation, String purpose, List<Map.Entry<String, String>> ruleBySubject,
+      Map<String, List<String>> clausesByRule, List<String> clauses) {
+    if (ruleBySubject.isEmpty()) {
+      return;
+    }
     List<AuditRecord> entries = new ArrayList<>(ruleBySubject.size());
-    ruleBySubject.forEach((subject, rule) -> entries.add(refusal(by, operation, purpose, subject, rule, clausesByRule.getOrDefault(rule, clauses))));
+    ruleBySubject.forEach(e -> entries.add(refusal(by, operation, purpose, e.getKey(), e.getValue(), clausesByRule.getOrDefault(e.getValue(), clauses))));
     tx.audit(entries);
   }
 

@@ -75,6 +75,21 @@ public interface MessageRecords {
   /** Opens the message's subject and body; only after a decision that permits its delivery. */
   Map.Entry<String, String> open(Entry message);
 
+  /**
+   * {@link #claim} for a group: locks those of {@code ids} that are still queued and answers them, in
+   * the order of {@code ids}; the others (taken by another sender, or gone) are left out.
+   */
+  List<Entry> claimAll(List<String> ids);
+
+  /** {@link #open} for a group, by message id; only after decisions that permit each delivery. */
+  Map<String, Map.Entry<String, String>> openAll(List<Entry> messages);
+
+  /** A move of one message, as {@link #mark} takes it. */
+  record Mark(String id, Status status, int attempts, Instant next, Instant sentAt, String error) {}
+
+  /** {@link #mark} for a group, in one batch. */
+  void markAll(List<Mark> marks);
+
   /** Moves the message to {@code status}; {@code attempts} and {@code next} as they now are, {@code error} a short reason or null. */
   void mark(String id, Status status, int attempts, Instant next, Instant sentAt, String error);
 

@@ -58,6 +58,12 @@ public interface PersonRecords {
   /** Opens one field's value; only after a decision that permits its category. */
   String open(String id, String field);
 
+  /**
+   * {@link #open} for a group: the field of each of {@code ids} that has it, opened, by person (the
+   * group's data keys read in one look-up); only after decisions that permit its category for each.
+   */
+  Map<String, String> openAll(Collection<String> ids, String field);
+
   Person person(String id);
 
   /** Every field, opened, for the person's export. */

@@ -42,6 +42,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -124,12 +125,12 @@ final class JdbcWork implements Work {
       return Work.super.facts(by, subjects, now);
     }
     Map<String, Integer> versions = new HashMap<>();
-    h.createQuery("SELECT id, policy_version FROM subject WHERE id IN (<ids>)").define("ids", SqlLists.literals(subjects))
+    SqlLists.query(h, "SELECT id, policy_version FROM subject WHERE id IN (<ids>)", "ids", subjects)
         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> versions.put(e.getKey(), e.getValue()));
     Map<String, List<Facts.Consent>> consents = new HashMap<>();
     // in one order, so that people with the same consents have equal facts
-    h.createQuery("SELECT subject_id, purpose, recipient, policy_version FROM consent_state WHERE subject_id IN (<ids>) AND granted "
-            + "ORDER BY subject_id, purpose, recipient, policy_version").define("ids", SqlLists.literals(subjects))
+    SqlLists.query(h, "SELECT subject_id, purpose, recipient, policy_version FROM consent_state WHERE subject_id IN (<ids>) AND granted "
+            + "ORDER BY subject_id, purpose, recipient, policy_version", "ids", subjects)
         .map((rs, ctx) -> Map.entry(rs.getString(1), new Facts.Consent(rs.getString(2), rs.getString(3), rs.getInt(4))))
         .forEach(e -> consents.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
     Set<String> unsubscribed = ids("SELECT subject_id FROM message_unsubscription WHERE kind = 'marketing' AND subject_id IN (<ids>)", subjects);
@@ -274,8 +275,8 @@ final class JdbcWork implements Work {
 
     @Override
     public Set<String> registeredWith(Collection<String> ids, String service) {
-      return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)")
-          .bind("s", service).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
+      return ids.isEmpty() ? Set.of() : SqlLists.query(h, "SELECT subject_id FROM subject_service WHERE service = :s AND subject_id IN (<ids>)", "ids", ids)
+          .bind("s", service).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -285,8 +286,8 @@ final class JdbcWork implements Work {
 
     @Override
     public Set<String> havingField(Collection<String> ids, String field) {
-      return ids.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM subject_field WHERE field = :f AND subject_id IN (<ids>)")
-          .bind("f", field).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
+      return ids.isEmpty() ? Set.of() : SqlLists.query(h, "SELECT subject_id FROM subject_field WHERE field = :f AND subject_id IN (<ids>)", "ids", ids)
+          .bind("f", field).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -335,6 +336,20 @@ final class JdbcWork implements Work {
       byte[] ct = h.createQuery("SELECT ciphertext FROM subject_field WHERE subject_id = :id AND field = :f")
           .bind("id", id).bind("f", field).mapTo(byte[].class).one();
       return key(id).open(field, ct);
+    }
+
+    @Override
+    public Map<String, String> openAll(Collection<String> ids, String field) {
+      Map<String, String> out = new HashMap<>();
+      if (ids.isEmpty()) {
+        return out;
+      }
+      Map<String, byte[]> sealed = new HashMap<>();
+      SqlLists.query(h, "SELECT subject_id, ciphertext FROM subject_field WHERE field = :f AND subject_id IN (<ids>)", "ids", ids).bind("f", field)
+          .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getBytes(2))).forEach(e -> sealed.put(e.getKey(), e.getValue()));
+      Map<String, DataKey> dataKeys = keys(new ArrayList<>(sealed.keySet()));
+      sealed.forEach((id, ct) -> out.put(id, dataKeys.get(id).open(field, ct)));
+      return out;
     }
 
     @Override
@@ -662,7 +677,7 @@ final class JdbcWork implements Work {
       if (subjectIds.isEmpty()) {
         return Set.of();
       }
-      return h.createQuery("SELECT id FROM subject WHERE id IN (<ids>) ORDER BY id FOR UPDATE").define("ids", SqlLists.literals(subjectIds))
+      return SqlLists.query(h, "SELECT id FROM subject WHERE id IN (<ids>) ORDER BY id FOR UPDATE", "ids", subjectIds)
           .mapTo(String.class).collect(Collectors.toSet());
     }
 
@@ -673,8 +688,8 @@ final class JdbcWork implements Work {
         return out;
       }
       // by the key alone, so that the key's own index is used; another service's message under the same hash is left out here
-      h.createQuery("SELECT idempotency_key, id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
-              + "FROM message_outbox WHERE idempotency_key IN (<keys>)").define("keys", SqlLists.literals(keys))
+      SqlLists.query(h, "SELECT idempotency_key, id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
+              + "FROM message_outbox WHERE idempotency_key IN (<keys>)", "keys", keys)
           .map((rs, ctx) -> Map.entry(rs.getString("idempotency_key"), entry(rs))).forEach(e -> {
             if (e.getValue().service().equals(service)) {
               out.put(e.getKey(), e.getValue());
@@ -689,8 +704,8 @@ final class JdbcWork implements Work {
       if (subjectIds.isEmpty()) {
         return out;
       }
-      h.createQuery("SELECT subject_id, COUNT(*) FROM message_outbox WHERE subject_id IN (<ids>) AND kind = :k AND queued_at >= :since "
-              + "AND status <> 'withdrawn' GROUP BY subject_id").define("ids", SqlLists.literals(subjectIds)).bind("k", kind).bind("since", utc(since))
+      SqlLists.query(h, "SELECT subject_id, COUNT(*) FROM message_outbox WHERE subject_id IN (<ids>) AND kind = :k AND queued_at >= :since "
+              + "AND status <> 'withdrawn' GROUP BY subject_id", "ids", subjectIds).bind("k", kind).bind("since", utc(since))
           .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getInt(2))).forEach(e -> out.put(e.getKey(), e.getValue()));
       return out;
     }
@@ -714,8 +729,8 @@ final class JdbcWork implements Work {
 
     @Override
     public Set<String> unsubscribed(Collection<String> subjectIds, String kind) {
-      return subjectIds.isEmpty() ? Set.of() : h.createQuery("SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)")
-          .bind("k", kind).define("ids", SqlLists.literals(subjectIds)).mapTo(String.class).collect(Collectors.toSet());
+      return subjectIds.isEmpty() ? Set.of() : SqlLists.query(h, "SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)", "ids", subjectIds)
+          .bind("k", kind).mapTo(String.class).collect(Collectors.toSet());
     }
 
     @Override
@@ -746,7 +761,7 @@ final class JdbcWork implements Work {
 
     @Override
     public List<String> due(Instant now, int limit) {
-      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now ORDER BY next_attempt_at, id LIMIT :n")
+      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now ORDER BY status, next_attempt_at, id LIMIT :n")
           .bind("now", utc(now)).bind("n", limit).mapTo(String.class).list();
     }
 
@@ -755,9 +770,10 @@ final class JdbcWork implements Work {
       if (shards == 1) {
         return due(now, limit);
       }
-      // an id ends in a random hex digit (a UUIDv7's random bits): its code, modulo the shares, spreads the outbox evenly
+      // an id ends in a random hex digit (a UUIDv7's random bits): its code, modulo the shares, spreads the outbox evenly. The order
+      // is the index's (V31; the status is one value here), so the database walks it and stops at the batch's size
       return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now AND MOD(ASCII(RIGHT(id, 1)), :shards) = :shard "
-              + "ORDER BY next_attempt_at, id LIMIT :n")
+              + "ORDER BY status, next_attempt_at, id LIMIT :n")
           .bind("now", utc(now)).bind("shards", shards).bind("shard", shard).bind("n", limit).mapTo(String.class).list();
     }
 
@@ -775,10 +791,57 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public List<Entry> claimAll(List<String> ids) {
+      if (ids.isEmpty()) {
+        return List.of();
+      }
+      Map<String, Entry> found = new HashMap<>();
+      SqlLists.query(h, ENTRY + "WHERE id IN (<ids>) AND status = 'queued' ORDER BY id FOR UPDATE", "ids", ids)
+          .map((rs, ctx) -> entry(rs)).forEach(e -> found.put(e.id(), e));
+      return ids.stream().map(found::get).filter(Objects::nonNull).toList();
+    }
+
+    @Override
+    public Map<String, Map.Entry<String, String>> openAll(List<Entry> batch) {
+      Map<String, Map.Entry<String, String>> out = new HashMap<>();
+      if (batch.isEmpty()) {
+        return out;
+      }
+      Map<String, DataKey> dataKeys = keys(batch.stream().map(Entry::subjectId).distinct().toList());
+      Map<String, String> people = new HashMap<>();
+      batch.forEach(m -> people.put(m.id(), m.subjectId()));
+      SqlLists.query(h, "SELECT id, subject_sealed, body_sealed FROM message_outbox WHERE id IN (<ids>)", "ids", people.keySet())
+          .map((rs, ctx) -> {
+            String id = rs.getString(1);
+            DataKey key = dataKeys.get(people.get(id));
+            return Map.entry(id, (Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(key.open("message-subject:" + id, rs.getBytes(2)),
+                key.open("message-body:" + id, rs.getBytes(3))));
+          }).forEach(e -> out.put(e.getKey(), e.getValue()));
+      return out;
+    }
+
+    @Override
+    public void markAll(List<Mark> marks) {
+      if (marks.isEmpty()) {
+        return;
+      }
+      var update = h.prepareBatch("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id");
+      for (Mark m : marks) {
+        update.bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
+            .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", shortError(m.error())).bind("id", m.id()).add();
+      }
+      update.execute();
+    }
+
+    @Override
     public void mark(String id, Status status, int attempts, Instant next, Instant sentAt, String error) {
       h.createUpdate("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id")
           .bind("st", status.name().toLowerCase(Locale.ROOT)).bind("a", attempts).bind("next", utc(next)).bind("sent", sentAt == null ? null : utc(sentAt))
-          .bind("err", error == null ? null : error.length() > 200 ? error.substring(0, 200) : error).bind("id", id).execute();
+          .bind("err", shortError(error)).bind("id", id).execute();
+    }
+
+    private String shortError(String error) {
+      return error == null ? null : error.length() > 200 ? error.substring(0, 200) : error;
     }
 
     @Override
@@ -988,7 +1051,7 @@ final class JdbcWork implements Work {
   }
 
   private Set<String> ids(String sql, Collection<String> ids) {
-    return ids.isEmpty() ? Set.of() : h.createQuery(sql).define("ids", SqlLists.literals(ids)).mapTo(String.class).collect(Collectors.toSet());
+    return ids.isEmpty() ? Set.of() : SqlLists.query(h, sql, "ids", ids).mapTo(String.class).collect(Collectors.toSet());
   }
 
   private Map<String, Integer> counts(String sql, String id) {

@@ -64,7 +64,7 @@ public final class SubjectKeys implements AutoCloseable {
       return Map.of();
     }
     Map<String, Wrapped> out = new HashMap<>();
-    jdbi.useHandle(h -> h.createQuery("SELECT subject_id, wrapped, version FROM subject_key WHERE subject_id IN (<ids>)").define("ids", SqlLists.literals(subjectIds))
+    jdbi.useHandle(h -> SqlLists.query(h, "SELECT subject_id, wrapped, version FROM subject_key WHERE subject_id IN (<ids>)", "ids", subjectIds)
         .map((rs, ctx) -> Map.entry(rs.getString(1), new Wrapped(rs.getBytes(2), rs.getInt(3)))).forEach(e -> out.put(e.getKey(), e.getValue())));
     return out;
   }

@@ -219,6 +219,41 @@ abstract class MessageRecordsContract {
   }
 
   @Test
+  void aGroupClaimTakesOnlyQueuedMessagesInTheOrderAskedOpensThemAndMarksThemInOneBatch() {
+    String s = person();
+    String t = person();
+    String a = queue(s, "service", null, T0, T0);
+    String b = queue(t, "service", null, T0, T0);
+    String c = queue(s, "service", null, T0, T0);
+    tx(m -> {
+      m.mark(c, Status.SENDING, 1, T0, null, null);
+      return null;
+    });
+    List<Entry> claimed = entries(m -> m.claimAll(List.of(b, "msg-00000000-0000-7000-8000-000000000000", c, a)));
+    assertThat(claimed).extracting(Entry::id).containsExactly(b, a);
+    Map<String, Map.Entry<String, String>> texts = tx(m -> m.openAll(claimed));
+    assertThat(texts).containsOnlyKeys(a, b);
+    assertThat(texts.get(a)).isEqualTo(Map.entry("Subject " + a, "Body " + a));
+    assertThat(texts.get(b)).isEqualTo(Map.entry("Subject " + b, "Body " + b));
+    Map<String, String> addresses = storage().inTransaction(w -> w.people().openAll(List.of(s, t, "sub-unknown"), "email"));
+    assertThat(addresses).containsOnlyKeys(s, t);
+    assertThat(addresses.get(s)).endsWith("@example.org").isNotEqualTo(addresses.get(t));
+    tx(m -> {
+      m.markAll(List.of(new MessageRecords.Mark(a, Status.SENT, 1, T0.plusSeconds(3), T0.plusSeconds(3), null),
+          new MessageRecords.Mark(b, Status.QUEUED, 1, T0.plusSeconds(40), null, "SMTP 451 " + "y".repeat(300))));
+      return null;
+    });
+    Entry sent = tx(m -> m.entry(a)).orElseThrow();
+    assertThat(sent.status()).isEqualTo(Status.SENT);
+    assertThat(sent.sentAt()).isEqualTo(T0.plusSeconds(3));
+    Entry deferred = tx(m -> m.entry(b)).orElseThrow();
+    assertThat(deferred.status()).isEqualTo(Status.QUEUED);
+    assertThat(deferred.nextAttemptAt()).isEqualTo(T0.plusSeconds(40));
+    assertThat(deferred.lastError()).startsWith("SMTP 451").hasSize(200);
+    assertThat(entries(m -> m.claimAll(List.of(a)))).isEmpty();
+  }
+
+  @Test
   void aClaimLocksTheMessageSoASecondSenderDoesNotGetIt() throws Exception {
     String s = person();
     String id = queue(s, "service", null, T0, T0);

@@ -493,11 +493,7 @@ public final class Messages {
     int[] withdrawn = {0};
     List<Claimed> batch = storage.inTransaction(w -> {
       List<Claimed> out = new ArrayList<>();
-      for (String id : w.messages().due(now, limit, shard, shards)) {
-        Claimed c = claim(w, id);
-        if (c == null) {
-          continue;
-        }
+      for (Claimed c : claimAll(w, w.messages().claimAll(w.messages().due(now, limit, shard, shards)), now)) {
         if (c.envelope() == null) {
           withdrawn[0]++;
         } else {
@@ -516,90 +512,137 @@ public final class Messages {
     }
     int[] counts = new int[3];
     storage.useTransaction(w -> {
+      List<MessageRecords.Mark> marks = new ArrayList<>(batch.size());
+      List<Entry> bounced = new ArrayList<>();
       for (int i = 0; i < batch.size(); i++) {
-        switch (settle(w, batch.get(i).entry(), outcomes.get(i))) {
+        MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i));
+        marks.add(m);
+        switch (m.status()) {
           case SENT -> counts[0]++;
           case QUEUED -> counts[1]++;
-          default -> counts[2]++;
+          default -> {
+            counts[2]++;
+            if (outcomes.get(i).result() == MailTransport.Result.PERMANENT) {
+              bounced.add(batch.get(i).entry());
+            }
+          }
         }
       }
+      w.messages().markAll(marks);
+      Instant at = enforcer.clock().instant();
+      bounced.forEach(e -> suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), at));
     });
     return new Delivered(counts[0], counts[1], counts[2], withdrawn[0]);
   }
 
   private record Claimed(Entry entry, Envelope envelope) {}
 
-  private Claimed claim(Work w, String id) {
-    Optional<Entry> claimed = w.messages().claim(id);
+  /**
+   * Decides again each of the claimed messages {@code claimed} and readies those still permitted, in
+   * {@code w}, set-wise: the suppression list, unsubscriptions and addresses on file of all their
+   * people are each looked up in one query; the engine decides each (service, purpose) group at once
+   * ({@link Enforcer#decideEach}, still one audit entry a message); addresses and texts are opened
+   * together, each with its person's own key; and all are marked in one batch — sending, or withdrawn
+   * with the reason. Answers each message in the order claimed, with its envelope, or none when withdrawn.
+   */
+  private List<Claimed> claimAll(Work w, List<Entry> claimed, Instant now) {
     if (claimed.isEmpty()) {
-      return null;
+      return List.of();
     }
-    Entry e = claimed.get();
-    Instant now = enforcer.clock().instant();
-    Access by = Access.service(e.service(), null);
-    Kind kind = Kind.find(e.kind());
-    String stop = null;
-    if (w.messages().suppressed(e.subjectId())) {
-      stop = SUPPRESSED;
-      enforcer.refuse(w, by, "deliver", e.purpose(), e.subjectId(), SUPPRESSED, C16, "suppressed");
-    } else if (kind != Kind.MARKETING && kind.unsubscribable() && w.messages().unsubscribed(e.subjectId()).contains(kind.id())) {
-      stop = UNSUBSCRIBED;
-      enforcer.refuse(w, by, "deliver", e.purpose(), e.subjectId(), UNSUBSCRIBED, C16, "unsubscribed");
-    } else {
-      Decision d = enforcer.decide(w, by, Use.of("deliver", Action.MESSAGE, e.purpose(), e.subjectId(), List.of(Vocabulary.EMAIL)));
-      if (!d.permits()) {
-        stop = d.rules().isEmpty() ? "default-deny" : d.rules().get(0);
-      } else if (!w.people().fieldCategories(e.subjectId()).containsKey("email")) {
-        stop = "no-address";
+    MessageRecords out = w.messages();
+    Set<String> people = new TreeSet<>();
+    claimed.forEach(e -> people.add(e.subjectId()));
+    Set<String> suppressed = out.suppressed(people);
+    Map<String, Set<String>> unsubscribed = new HashMap<>();
+    for (Entry e : claimed) {
+      Kind kind = Kind.find(e.kind());
+      if (kind != Kind.MARKETING && kind.unsubscribable() && !unsubscribed.containsKey(e.kind())) {
+        unsubscribed.put(e.kind(), out.unsubscribed(people, e.kind()));
       }
     }
-    if (stop != null) {
-      w.messages().mark(id, Status.WITHDRAWN, e.attempts(), now, null, stop);
-      return new Claimed(e, null);
-    }
-    String to = w.people().open(e.subjectId(), "email");
-    Map.Entry<String, String> text = w.messages().open(e);
-    List<String> fields = Templates.fieldsIn(text.getKey() + "\n" + text.getValue()).stream().filter(f -> enforcer.policy().field(f) != null).toList();
-    if (!fields.isEmpty()) {
-      // a message made from a template: the person's fields are opened now, and only when this purpose may read them
-      Decision d = enforcer.decide(w, by, Use.of("fill", Action.MESSAGE, e.purpose(), e.subjectId(),
-          fields.stream().map(f -> enforcer.policy().field(f).category()).distinct().toList()));
-      if (!d.permits()) {
-        w.messages().mark(id, Status.WITHDRAWN, e.attempts(), now, null, d.rules().isEmpty() ? "default-deny" : d.rules().get(0));
-        return new Claimed(e, null);
+    Set<String> reachable = w.people().havingField(people, "email");
+    Map<String, String> stops = new HashMap<>();
+    Map<List<String>, List<Entry>> groups = new LinkedHashMap<>();
+    claimed.forEach(e -> groups.computeIfAbsent(List.of(e.service(), e.purpose()), k -> new ArrayList<>()).add(e));
+    groups.forEach((group, entries) -> {
+      Access by = Access.service(group.get(0), null);
+      String purpose = group.get(1);
+      List<Map.Entry<String, String>> refusals = new ArrayList<>();
+      List<Entry> toDecide = new ArrayList<>();
+      for (Entry e : entries) {
+        String stop = suppressed.contains(e.subjectId()) ? SUPPRESSED
+            : unsubscribed.getOrDefault(e.kind(), Set.of()).contains(e.subjectId()) ? UNSUBSCRIBED : null;
+        if (stop == null) {
+          toDecide.add(e);
+        } else {
+          stops.put(e.id(), stop);
+          refusals.add(Map.entry(e.subjectId(), stop));
+        }
       }
-      Map<String, String> given = w.people().fieldCategories(e.subjectId());
-      Map<String, String> values = new HashMap<>();
-      fields.stream().filter(given::containsKey).forEach(f -> values.put(f, w.people().open(e.subjectId(), f)));
-      text = Map.entry(Templates.fillFields(text.getKey(), values, true), Templates.fillFields(text.getValue(), values, false));
+      enforcer.refuseEach(w, by, "deliver", purpose, refusals, Map.of(), C16);
+      if (!toDecide.isEmpty()) {
+        Map<String, Decision> decisions = enforcer.decideEach(w, by, Use.of("deliver", Action.MESSAGE, purpose, null, List.of(Vocabulary.EMAIL)),
+            toDecide.stream().map(Entry::subjectId).toList());
+        for (Entry e : toDecide) {
+          Decision d = decisions.get(e.subjectId());
+          if (!d.permits()) {
+            stops.put(e.id(), d.rules().isEmpty() ? "default-deny" : d.rules().get(0));
+          } else if (!reachable.contains(e.subjectId())) {
+            stops.put(e.id(), NO_ADDRESS);
+          }
+        }
+      }
+    });
+    List<Entry> going = claimed.stream().filter(e -> !stops.containsKey(e.id())).toList();
+    Map<String, String> addresses = w.people().openAll(going.stream().map(Entry::subjectId).distinct().toList(), "email");
+    Map<String, Map.Entry<String, String>> texts = out.openAll(going);
+    List<MessageRecords.Mark> marks = new ArrayList<>(claimed.size());
+    List<Claimed> result = new ArrayList<>(claimed.size());
+    for (Entry e : claimed) {
+      String stop = stops.get(e.id());
+      Map.Entry<String, String> text = stop == null ? texts.get(e.id()) : null;
+      if (text != null) {
+        Access by = Access.service(e.service(), null);
+        List<String> fields = Templates.fieldsIn(text.getKey() + "\n" + text.getValue()).stream().filter(f -> enforcer.policy().field(f) != null).toList();
+        if (!fields.isEmpty()) {
+          // a message made from a template: the person's fields are opened now, and only when this purpose may read them
+          Decision d = enforcer.decide(w, by, Use.of("fill", Action.MESSAGE, e.purpose(), e.subjectId(),
+              fields.stream().map(f -> enforcer.policy().field(f).category()).distinct().toList()));
+          if (d.permits()) {
+            Map<String, String> given = w.people().fieldCategories(e.subjectId());
+            Map<String, String> values = new HashMap<>();
+            fields.stream().filter(given::containsKey).forEach(f -> values.put(f, w.people().open(e.subjectId(), f)));
+            text = Map.entry(Templates.fillFields(text.getKey(), values, true), Templates.fillFields(text.getValue(), values, false));
+          } else {
+            stop = d.rules().isEmpty() ? "default-deny" : d.rules().get(0);
+          }
+        }
+      }
+      if (stop != null || text == null) {
+        marks.add(new MessageRecords.Mark(e.id(), Status.WITHDRAWN, e.attempts(), now, null, stop == null ? NO_ADDRESS : stop));
+        result.add(new Claimed(e, null));
+      } else {
+        // the mark commits before the hand-over: a crash after it leaves the message "sending", never sent twice
+        marks.add(new MessageRecords.Mark(e.id(), Status.SENDING, e.attempts() + 1, now, null, null));
+        result.add(new Claimed(e, new Envelope(e.id(), addresses.get(e.subjectId()), text.getKey(), text.getValue(), Kind.find(e.kind()), e.subjectId(),
+            e.purpose(), e.service())));
+      }
     }
-    // the mark commits before the hand-over: a crash after it leaves the message "sending", never sent twice
-    w.messages().mark(id, Status.SENDING, e.attempts() + 1, now, null, null);
-    return new Claimed(e, new Envelope(id, to, text.getKey(), text.getValue(), kind, e.subjectId(), e.purpose(), e.service()));
+    out.markAll(marks);
+    return result;
   }
 
-  private Status settle(Work w, Entry e, MailTransport.Outcome outcome) {
+  /** How a message's attempt ends: sent; deferred with back-off after a transient failure; or failed (the caller suppresses a hard bounce's address). */
+  private MessageRecords.Mark settle(Entry e, MailTransport.Outcome outcome) {
     Instant now = enforcer.clock().instant();
     int attempts = e.attempts() + 1;
-    switch (outcome.result()) {
-      case SENT -> {
-        w.messages().mark(e.id(), Status.SENT, attempts, now, now, null);
-        return Status.SENT;
-      }
-      case TRANSIENT -> {
-        if (attempts < limits.maxAttempts()) {
-          w.messages().mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason());
-          return Status.QUEUED;
-        }
-        w.messages().mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
-        return Status.FAILED;
-      }
-      default -> {
-        w.messages().mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
-        suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), now);
-        return Status.FAILED;
-      }
-    }
+    return switch (outcome.result()) {
+      case SENT -> new MessageRecords.Mark(e.id(), Status.SENT, attempts, now, now, null);
+      case TRANSIENT -> attempts < limits.maxAttempts()
+          ? new MessageRecords.Mark(e.id(), Status.QUEUED, attempts, now.plus(limits.backOff(attempts)), null, outcome.reason())
+          : new MessageRecords.Mark(e.id(), Status.FAILED, attempts, now, null, "gave up after " + attempts + " attempts: " + outcome.reason());
+      default -> new MessageRecords.Mark(e.id(), Status.FAILED, attempts, now, null, outcome.reason());
+    };
   }
 
   /**
