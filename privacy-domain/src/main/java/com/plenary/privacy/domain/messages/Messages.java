@@ -37,6 +37,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 
 /**
@@ -158,8 +163,9 @@ public final class Messages {
 
   /**
    * Decides and queues the same message to each of {@code subjectIds} (at most {@link #MAX_BULK}),
-   * each person decided and audited on their own, {@link #BULK_GROUP} of them a transaction (a failure
-   * of the database loses only the group it happens in); answers counts only. A person the caller cannot see is
+   * each person decided and audited on their own, {@link #BULK_GROUP} of them a transaction, the groups
+   * side by side (a failure of the database loses only the group it happens in, and is thrown once the
+   * others have ended); answers counts only. A person the caller cannot see is
    * counted under {@code not-visible}. With an idempotency key, each person's message is keyed by it
    * and their id, so a repeated bulk send queues nothing twice.
    *
@@ -180,17 +186,69 @@ public final class Messages {
     }
     // one lock order for every bulk send, so two of them never wait on each other in a circle
     List<String> people = new ArrayList<>(new TreeSet<>(subjectIds));
-    int queued = 0;
-    Map<String, Integer> refused = new TreeMap<>();
+    List<Callable<Map<String, Integer>>> groups = new ArrayList<>();
     for (int from = 0; from < people.size(); from += BULK_GROUP) {
       List<String> group = people.subList(from, Math.min(people.size(), from + BULK_GROUP));
-      Map<String, Integer> counts = storage.inTransaction(w -> queueGroup(w, by, group, kind, template));
+      groups.add(() -> storage.inTransaction(w -> queueGroup(w, by, group, kind, template)));
+    }
+    int queued = 0;
+    Map<String, Integer> refused = new TreeMap<>();
+    for (Map<String, Integer> counts : run(groups)) {
       queued += counts.getOrDefault(QUEUED, 0);
       counts.remove(QUEUED);
       counts.forEach((rule, n) -> refused.merge(rule, n, Integer::sum));
     }
     return new Bulk(queued, refused);
   }
+
+  /**
+   * Runs a bulk send's groups side by side on {@link #GROUPS}' threads, one transaction each (their
+   * people are apart, so they take no lock another group waits for), one alone on the caller's thread;
+   * answers their counts once all have ended, or throws the first failure (the groups that committed stay queued).
+   */
+  private static List<Map<String, Integer>> run(List<Callable<Map<String, Integer>>> groups) {
+    List<Map<String, Integer>> out = new ArrayList<>(groups.size());
+    if (groups.size() == 1) {
+      try {
+        out.add(groups.get(0).call());
+        return out;
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    List<Future<Map<String, Integer>>> running = groups.stream().map(GROUPS::submit).toList();
+    RuntimeException failed = null;
+    for (Future<Map<String, Integer>> f : running) {
+      try {
+        out.add(f.get());
+      } catch (ExecutionException e) {
+        if (failed == null) {
+          failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running.forEach(r -> r.cancel(true));
+        throw new IllegalStateException("interrupted while a bulk send was being queued", e);
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+    return out;
+  }
+
+  /**
+   * The threads that queue the groups of bulk sends, as many as the machine has cores (at most four):
+   * a thousand people's decisions, audit entries and sealed messages are work for a core, and the groups
+   * share nothing but the database.
+   */
+  private static final ExecutorService GROUPS = Executors.newFixedThreadPool(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), r -> {
+    Thread t = new Thread(r, "plenary-bulk");
+    t.setDaemon(true);
+    return t;
+  });
 
   /** Decides and queues one group of a bulk send in {@code w}; answers counts by rule, and {@link #QUEUED}. */
   private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Kind kind, Request r) {
