@@ -2,6 +2,7 @@ package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AggregateRecords;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.domain.AudienceRecords;
 import com.plenary.privacy.domain.AuditRecord;
@@ -69,6 +70,7 @@ final class JdbcWork implements Work {
    */
   private final Map<String, DataKey> opened;
   private final RecipientRecords recipients;
+  private final AggregateRecords aggregates;
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
     this(h, audit, keys, keyStore, usage, -1, new HashMap<>());
@@ -83,6 +85,7 @@ final class JdbcWork implements Work {
     this.accepting = accepting;
     this.opened = opened;
     this.recipients = new JdbcRecipients(h);
+    this.aggregates = new JdbcAggregates(h, usage, people);
   }
 
   @Override
@@ -208,6 +211,11 @@ final class JdbcWork implements Work {
   @Override
   public MessageRecords messages() {
     return messages;
+  }
+
+  @Override
+  public AggregateRecords aggregates() {
+    return aggregates;
   }
 
   @Override
