@@ -130,7 +130,7 @@ public final class Aggregates {
         cells = noisy;
         BigDecimal after = spent.add(epsilon);
         w.aggregates().spend(holder, month, after);
-        n = new Noise(epsilon, sensitivity, limits.epsilonPerMonth().subtract(after), "discrete-laplace");
+        n = new Noise(epsilon, sensitivity, limits.epsilonPerMonth().subtract(after).stripTrailingZeros(), "discrete-laplace");
       }
       String id = "agg-" + UUID.randomUUID();
       Map<List<String>, Long> trueCounts = new LinkedHashMap<>();
