@@ -170,7 +170,7 @@ public final class AggregateScale {
       Arrays.sort(ours);
       Arrays.sort(raw);
       System.out.printf("aggregate of %,d events by day, page, browser: median %.2f s (%,d groups released); raw GROUP BY of the plain twin: median %.2f s "
-          + "(%,d groups); ratio %.2f (goal <= 1.5)%n", made, ours[runs / 2] / 1e9, cells, groups, raw[runs / 2] / 1e9, (double) ours[runs / 2] / raw[runs / 2]);
+          + "(%,d groups); ratio %.2f (goal <= 1.5)%n", made, ours[runs / 2] / 1e9, cells, raw[runs / 2] / 1e9, groups, (double) ours[runs / 2] / raw[runs / 2]);
     } finally {
       try (Connection admin = DriverManager.getConnection(BASE, "postgres", "")) {
         admin.createStatement().execute("DROP SCHEMA " + schema + " CASCADE; DROP SCHEMA " + schema + "_keys CASCADE");

@@ -1,7 +1,9 @@
 package com.plenary.privacy.domain.aggregates;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +25,7 @@ import java.util.Set;
  *       withheld too until at least two are withheld and together they hold at least k. So a margin a
  *       reader knows from elsewhere (a coarser query, a published total) minus the released cells of
  *       the line gives at best the sum of several withheld cells, of k or more — never one small group.
- *       Repeated until no line changes, since withholding a cell can open a line across it.
+ *       Repeated for every line a newly withheld cell lies on, until none changes.
  * </ol>
  *
  * <p>Withheld cells are not shown at all, so a reader cannot tell a withheld cell from an empty one;
@@ -58,20 +60,24 @@ public final class Suppression {
       }
     }
     int width = counts.keySet().stream().findFirst().map(List::size).orElse(0);
-    boolean changed = !out.isEmpty();
-    while (changed) {
-      changed = false;
+    // the lines of every axis, made once; a line is checked again only when a cell of it is newly withheld
+    List<Map<List<String>, List<List<String>>>> lines = new ArrayList<>(width);
+    for (int axis = 0; axis < width; axis++) {
+      lines.add(lines(counts.keySet(), axis));
+    }
+    Deque<List<String>> newlyWithheld = new ArrayDeque<>(out.keySet());
+    while (!newlyWithheld.isEmpty()) {
+      List<String> cell = newlyWithheld.poll();
       for (int axis = 0; axis < width; axis++) {
-        for (List<List<String>> line : lines(counts.keySet(), axis)) {
-          changed |= complement(line, counts, k, out);
-        }
+        List<List<String>> line = lines.get(axis).get(rest(cell, axis));
+        newlyWithheld.addAll(complement(line, counts, k, out));
       }
     }
     return out;
   }
 
-  /** Withholds the smallest released cells of {@code line} until its withheld cells are two or more and hold k or more; whether it withheld any. */
-  private static boolean complement(List<List<String>> line, Map<List<String>, Long> counts, int k, Map<List<String>, Reason> out) {
+  /** Withholds the smallest released cells of {@code line} until its withheld cells are two or more and hold k or more; answers those it withheld. */
+  private static List<List<String>> complement(List<List<String>> line, Map<List<String>, Long> counts, int k, Map<List<String>, Reason> out) {
     long held = 0;
     int n = 0;
     List<List<String>> released = new ArrayList<>();
@@ -83,31 +89,35 @@ public final class Suppression {
         released.add(cell);
       }
     }
-    if (n == 0) {
-      return false;
+    if (n == 0 || n >= 2 && held >= k) {
+      return List.of();
     }
     released.sort(Comparator.comparingLong((List<String> c) -> counts.get(c)).thenComparing(Object::toString));
-    boolean changed = false;
+    List<List<String>> withheld = new ArrayList<>();
     for (List<String> cell : released) {
       if (n >= 2 && held >= k) {
         break;
       }
       out.put(cell, Reason.COMPLEMENTARY);
+      withheld.add(cell);
       held += counts.get(cell);
       n++;
-      changed = true;
     }
-    return changed;
+    return withheld;
   }
 
   /** The lines of the table along {@code axis}: cells grouped by every value but the one at {@code axis}. */
-  private static List<List<List<String>>> lines(Set<List<String>> cells, int axis) {
+  private static Map<List<String>, List<List<String>>> lines(Set<List<String>> cells, int axis) {
     Map<List<String>, List<List<String>>> lines = new HashMap<>();
     for (List<String> cell : cells) {
-      List<String> rest = new ArrayList<>(cell);
-      rest.remove(axis);
-      lines.computeIfAbsent(rest, r -> new ArrayList<>()).add(cell);
+      lines.computeIfAbsent(rest(cell, axis), r -> new ArrayList<>()).add(cell);
     }
-    return new ArrayList<>(lines.values());
+    return lines;
+  }
+
+  private static List<String> rest(List<String> cell, int axis) {
+    List<String> rest = new ArrayList<>(cell);
+    rest.remove(axis);
+    return rest;
   }
 }
