@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Statistical disclosure control for a table of counts (C27). Pure: it decides which cells of a table
@@ -59,65 +58,86 @@ public final class Suppression {
         }
       }
     }
-    int width = counts.keySet().stream().findFirst().map(List::size).orElse(0);
-    // the lines of every axis, made once; a line is checked again only when a cell of it is newly withheld
-    List<Map<List<String>, List<List<String>>>> lines = new ArrayList<>(width);
-    for (int axis = 0; axis < width; axis++) {
-      lines.add(lines(counts.keySet(), axis));
+    // cells by index, lines as arrays of indexes, made once; a line is checked again only when a cell of it is newly withheld
+    List<List<String>> cells = new ArrayList<>(counts.keySet());
+    int size = cells.size();
+    int width = size == 0 ? 0 : cells.get(0).size();
+    long[] count = new long[size];
+    boolean[] held = new boolean[size];
+    for (int i = 0; i < size; i++) {
+      count[i] = counts.get(cells.get(i));
+      held[i] = out.containsKey(cells.get(i));
     }
-    Deque<List<String>> newlyWithheld = new ArrayDeque<>(out.keySet());
+    int[][] lineOf = new int[width][size];
+    List<List<int[]>> lines = new ArrayList<>(width);
+    for (int axis = 0; axis < width; axis++) {
+      Map<List<String>, Integer> ids = new HashMap<>();
+      List<List<Integer>> members = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        List<String> rest = new ArrayList<>(cells.get(i));
+        rest.remove(axis);
+        int line = ids.computeIfAbsent(rest, r -> {
+          members.add(new ArrayList<>());
+          return members.size() - 1;
+        });
+        members.get(line).add(i);
+        lineOf[axis][i] = line;
+      }
+      // each line's cells from the smallest count up (ties by the cell's values, so the choice is stable)
+      Comparator<Integer> smallest = Comparator.<Integer>comparingLong(i -> count[i]).thenComparing(i -> cells.get(i).toString());
+      List<int[]> sorted = new ArrayList<>(members.size());
+      for (List<Integer> m : members) {
+        m.sort(smallest);
+        sorted.add(m.stream().mapToInt(Integer::intValue).toArray());
+      }
+      lines.add(sorted);
+    }
+    Deque<Integer> newlyWithheld = new ArrayDeque<>();
+    for (int i = 0; i < size; i++) {
+      if (held[i]) {
+        newlyWithheld.add(i);
+      }
+    }
     while (!newlyWithheld.isEmpty()) {
-      List<String> cell = newlyWithheld.poll();
+      int cell = newlyWithheld.poll();
       for (int axis = 0; axis < width; axis++) {
-        List<List<String>> line = lines.get(axis).get(rest(cell, axis));
-        newlyWithheld.addAll(complement(line, counts, k, out));
+        for (int withheld : complement(lines.get(axis).get(lineOf[axis][cell]), count, held, k)) {
+          out.put(cells.get(withheld), Reason.COMPLEMENTARY);
+          newlyWithheld.add(withheld);
+        }
       }
     }
     return out;
   }
 
-  /** Withholds the smallest released cells of {@code line} until its withheld cells are two or more and hold k or more; answers those it withheld. */
-  private static List<List<String>> complement(List<List<String>> line, Map<List<String>, Long> counts, int k, Map<List<String>, Reason> out) {
-    long held = 0;
+  /**
+   * Withholds the smallest released cells of {@code line} (sorted from the smallest count up) until its
+   * withheld cells are two or more and hold k or more; answers those it withheld.
+   */
+  private static List<Integer> complement(int[] line, long[] count, boolean[] held, int k) {
+    long sum = 0;
     int n = 0;
-    List<List<String>> released = new ArrayList<>();
-    for (List<String> cell : line) {
-      if (out.containsKey(cell)) {
-        held += counts.get(cell);
+    for (int i : line) {
+      if (held[i]) {
+        sum += count[i];
         n++;
-      } else {
-        released.add(cell);
       }
     }
-    if (n == 0 || n >= 2 && held >= k) {
+    if (n == 0 || n >= 2 && sum >= k) {
       return List.of();
     }
-    released.sort(Comparator.comparingLong((List<String> c) -> counts.get(c)).thenComparing(Object::toString));
-    List<List<String>> withheld = new ArrayList<>();
-    for (List<String> cell : released) {
-      if (n >= 2 && held >= k) {
+    List<Integer> out = new ArrayList<>();
+    for (int i : line) {
+      if (n >= 2 && sum >= k) {
         break;
       }
-      out.put(cell, Reason.COMPLEMENTARY);
-      withheld.add(cell);
-      held += counts.get(cell);
-      n++;
+      if (!held[i]) {
+        held[i] = true;
+        out.add(i);
+        sum += count[i];
+        n++;
+      }
     }
-    return withheld;
-  }
-
-  /** The lines of the table along {@code axis}: cells grouped by every value but the one at {@code axis}. */
-  private static Map<List<String>, List<List<String>>> lines(Set<List<String>> cells, int axis) {
-    Map<List<String>, List<List<String>>> lines = new HashMap<>();
-    for (List<String> cell : cells) {
-      lines.computeIfAbsent(rest(cell, axis), r -> new ArrayList<>()).add(cell);
-    }
-    return lines;
-  }
-
-  private static List<String> rest(List<String> cell, int axis) {
-    List<String> rest = new ArrayList<>(cell);
-    rest.remove(axis);
-    return rest;
+    return out;
   }
 }
