@@ -227,6 +227,27 @@ class CliTest {
   }
 
   @Test
+  void C27_aggregateCountsWithSmallGroupsWithheldAndRefusesBadInputAndAnOverspentBudget() throws Exception {
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+    Result none = run("aggregate", "--by", "day,device_type", "--from", today, "--to", today, "--json");
+    assertThat(none.code()).as(none.err()).isZero();
+    assertThat(none.json().get("k").asInt()).isEqualTo(10);
+    assertThat(none.json().get("cells")).isEmpty();
+    Result four = run("aggregate", "--by", "day,page,browser,country", "--from", today, "--to", today);
+    assertThat(four.code()).isEqualTo(2);
+    assertThat(four.err()).contains("one to 3 dimensions");
+    assertThat(run("aggregate", "--by", "shoe_size", "--from", today, "--to", today).code()).isEqualTo(2);
+    assertThat(run("aggregate", "--by", "day", "--from", today, "--to", "2020-01-01").code()).isEqualTo(2);
+    assertThat(run("aggregate", "--by", "day", "--from", today, "--to", today, "--epsilon", "0").code()).isEqualTo(2);
+    Result spend = run("aggregate", "--by", "day", "--from", today, "--to", today, "--recipient", "carrier", "--epsilon", "1", "--json");
+    assertThat(spend.code()).as(spend.err()).isZero();
+    assertThat(spend.json().get("epsilon_left").asText()).isEqualTo("0");
+    Result over = run("aggregate", "--by", "day", "--from", today, "--to", today, "--recipient", "carrier", "--epsilon", "0.1");
+    assertThat(over.code()).isEqualTo(1);
+    assertThat(over.err()).contains("privacy budget");
+  }
+
+  @Test
   void C19_consentVerifyChecksTheLedgerAndExits1WhenAnEntryWasEdited() throws Exception {
     Config config = Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString()));
     String person;

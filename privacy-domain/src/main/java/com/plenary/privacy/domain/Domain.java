@@ -1,5 +1,7 @@
 package com.plenary.privacy.domain;
 
+import com.plenary.privacy.domain.aggregates.AggregateLimits;
+import com.plenary.privacy.domain.aggregates.Aggregates;
 import com.plenary.privacy.domain.collection.Collection;
 import com.plenary.privacy.domain.consent.ConsentRequests;
 import com.plenary.privacy.domain.consent.Consents;
@@ -27,6 +29,7 @@ public final class Domain {
   private final Reviews reviews;
   private final Messages messages;
   private final Recipients recipients;
+  private final Aggregates aggregates;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -39,6 +42,11 @@ public final class Domain {
    * the platform as a whole; null for a domain that makes no reviews.
    */
   public Domain(Enforcer enforcer, Storage storage, String region, MessageLimits messageLimits, Oversight oversight) {
+    this(enforcer, storage, region, messageLimits, oversight, AggregateLimits.DEFAULTS);
+  }
+
+  /** As {@link #Domain(Enforcer, Storage, String, MessageLimits, Oversight)}, with the limits of aggregate statistics. */
+  public Domain(Enforcer enforcer, Storage storage, String region, MessageLimits messageLimits, Oversight oversight, AggregateLimits aggregateLimits) {
     this.enforcer = enforcer;
     Visibility visibility = new Visibility(storage, enforcer);
     this.consents = new Consents(storage, enforcer, visibility);
@@ -49,6 +57,7 @@ public final class Domain {
     this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
+    this.aggregates = new Aggregates(storage, enforcer, aggregateLimits);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
   }
 
@@ -101,6 +110,11 @@ public final class Domain {
   /** The registry of recipients and their agreements (C25). */
   public Recipients recipients() {
     return recipients;
+  }
+
+  /** Aggregate statistics with small groups withheld, optionally with noise (C27). */
+  public Aggregates aggregates() {
+    return aggregates;
   }
 
   /** The decisions API's questions. */

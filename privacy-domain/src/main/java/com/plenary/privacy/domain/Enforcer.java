@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -93,6 +94,35 @@ public final class Enforcer {
       facts = tx.withRecipient(facts, use.recipient());
     }
     Decision d = engine.decide(request(by, use, facts));
+    tx.audit(AuditRecord.of(by, use, d));
+    return d;
+  }
+
+  /**
+   * Decides an aggregate use (C27) inside the use case's transaction and audits it there, permit or
+   * deny. First the use itself: whether this caller may aggregate these categories for this purpose
+   * (and, when the use names one, give the result to that recipient) at all; on a denial the table is
+   * never made and the denial is audited. Then {@code released} makes the table the use case would
+   * release, and the engine decides on the size of its smallest released group — a fact the enforcer
+   * reads from the table itself, never from the caller (no group released: nothing that could be too
+   * small). The one audit entry records the second decision, or the first when it denied.
+   */
+  public Decision decideAggregate(Tx tx, Access by, Use use, IntSupplier released) {
+    if (use.subject() != null || use.action() != Action.AGGREGATE) {
+      throw new IllegalArgumentException("an aggregate use names no person and has the action aggregate");
+    }
+    checkNames(use.purpose(), use.categories(), null);
+    checkRecipient(tx, use.recipient());
+    Facts facts = tx.facts(by, (String) null, clock.instant());
+    if (use.recipient() != null) {
+      facts = tx.withRecipient(facts, use.recipient());
+    }
+    Decision may = engine.decide(request(by, use, facts.toBuilder().smallestGroup(Integer.MAX_VALUE).build()));
+    if (!may.permits()) {
+      tx.audit(AuditRecord.of(by, use, may));
+      return may;
+    }
+    Decision d = engine.decide(request(by, use, facts.toBuilder().smallestGroup(released.getAsInt()).build()));
     tx.audit(AuditRecord.of(by, use, d));
     return d;
   }

@@ -40,6 +40,9 @@ public interface Work extends Tx {
   /** The message gateway's templates (C16). */
   TemplateRecords templates();
 
+  /** Aggregate statistics: events through dimensions, releases, privacy budgets (C27). */
+  AggregateRecords aggregates();
+
   /** The message gateway's named audiences (C16). */
   AudienceRecords audiences();
 

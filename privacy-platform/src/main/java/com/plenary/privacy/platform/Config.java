@@ -3,9 +3,11 @@ package com.plenary.privacy.platform;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.plenary.privacy.domain.aggregates.AggregateLimits;
 import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.store.Store;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -107,7 +109,11 @@ public final class Config {
     MAIL_MAX_ATTEMPTS("mail.max_attempts", "count"),
     MAIL_MARKETING_PER_PERSON("mail.marketing.per_person", "count"),
     MAIL_MARKETING_WINDOW("mail.marketing.window", "duration"),
-    MAIL_RATE_PER_SERVICE_PER_MINUTE("mail.rate.per_service_per_minute", "count");
+    MAIL_RATE_PER_SERVICE_PER_MINUTE("mail.rate.per_service_per_minute", "count"),
+    AGGREGATES_MAX_DAYS("aggregates.max_days", "count"),
+    AGGREGATES_EPSILON_PER_MONTH("aggregates.epsilon_per_month", "decimal"),
+    AGGREGATES_MAX_CELLS_PER_PERSON("aggregates.max_cells_per_person", "count"),
+    AGGREGATES_MAX_EVENTS_PER_CELL("aggregates.max_events_per_cell", "count");
 
     final String path;
     final String kind;
@@ -373,6 +379,7 @@ public final class Config {
     if (perService < 1 || perService > 10_000_000) {
       throw bad(Key.MAIL_RATE_PER_SERVICE_PER_MINUTE, "a whole number from 1 to 10000000");
     }
+    aggregateLimits();
   }
 
   private void validateUnsubscribeMailbox() {
@@ -774,10 +781,39 @@ public final class Config {
         case MAIL_MARKETING_PER_PERSON -> String.valueOf(messageLimits().marketingPerPerson());
         case MAIL_MARKETING_WINDOW -> messageLimits().marketingWindow().toString();
         case MAIL_RATE_PER_SERVICE_PER_MINUTE -> String.valueOf(messageLimits().perServicePerMinute());
+        case AGGREGATES_MAX_DAYS -> String.valueOf(aggregateLimits().maxDays());
+        case AGGREGATES_EPSILON_PER_MONTH -> aggregateLimits().epsilonPerMonth().toPlainString();
+        case AGGREGATES_MAX_CELLS_PER_PERSON -> String.valueOf(aggregateLimits().maxCellsPerPerson());
+        case AGGREGATES_MAX_EVENTS_PER_CELL -> String.valueOf(aggregateLimits().maxEventsPerCell());
       };
       out.put(k.path, value);
     }
     return out;
+  }
+
+  /** The limits of aggregate statistics (C27): the longest period, the monthly ε budget of a recipient, the bounds on one person's contribution. */
+  public AggregateLimits aggregateLimits() {
+    int days = integer(Key.AGGREGATES_MAX_DAYS, AggregateLimits.DEFAULT_MAX_DAYS);
+    if (days < 1 || days > 3660) {
+      throw bad(Key.AGGREGATES_MAX_DAYS, "a whole number of days from 1 to 3660");
+    }
+    String e = values.get(Key.AGGREGATES_EPSILON_PER_MONTH);
+    BigDecimal epsilon = AggregateLimits.DEFAULT_EPSILON_PER_MONTH;
+    if (e != null) {
+      if (!e.trim().matches("[0-9]{1,3}(\\.[0-9]{1,6})?") || new BigDecimal(e.trim()).signum() <= 0) {
+        throw bad(Key.AGGREGATES_EPSILON_PER_MONTH, "a decimal above 0 such as 1.0, with at most 6 decimals");
+      }
+      epsilon = new BigDecimal(e.trim());
+    }
+    int cells = integer(Key.AGGREGATES_MAX_CELLS_PER_PERSON, AggregateLimits.DEFAULT_MAX_CELLS_PER_PERSON);
+    if (cells < 1 || cells > 100) {
+      throw bad(Key.AGGREGATES_MAX_CELLS_PER_PERSON, "a whole number from 1 to 100");
+    }
+    int events = integer(Key.AGGREGATES_MAX_EVENTS_PER_CELL, AggregateLimits.DEFAULT_MAX_EVENTS_PER_CELL);
+    if (events < 1 || events > 1000) {
+      throw bad(Key.AGGREGATES_MAX_EVENTS_PER_CELL, "a whole number from 1 to 1000");
+    }
+    return new AggregateLimits(days, epsilon, cells, events);
   }
 
   /** Names of the environment variables the configuration reads. */

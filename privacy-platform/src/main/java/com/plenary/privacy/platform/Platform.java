@@ -60,7 +60,8 @@ public final class Platform implements AutoCloseable {
     this.keys = keys;
     this.keyStore = keyStore;
     this.vault = store.vault(keys, keyStore);
-    this.domain = new Domain(enforcer, vault.storage(), dataCentre.region(), config.messageLimits(), store.oversight(vault, this::dataMap));
+    this.domain = new Domain(enforcer, vault.storage(), dataCentre.region(), config.messageLimits(), store.oversight(vault, this::dataMap),
+        config.aggregateLimits());
     this.signIns = new SignInThrottle(config.signInPerAccount(), config.signInPerAddress(), config.signInWindow(), config.signInTracked(), clock);
   }
 

@@ -42,6 +42,7 @@ import com.plenary.privacy.server.internal.OpenApi;
 import com.plenary.privacy.server.internal.ReviewRoutes;
 import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
+import com.plenary.privacy.server.internal.AggregateRoutes;
 import com.plenary.privacy.server.internal.RecipientRoutes;
 import com.plenary.privacy.server.internal.StaffRoutes;
 import com.plenary.privacy.server.internal.TemplateRoutes;
@@ -393,6 +394,7 @@ public final class PlenaryServer implements Server {
     routes.addAll(new ReviewRoutes(platform, bodies).routes());
     routes.addAll(new StaffRoutes(platform, bodies).routes());
     routes.addAll(new RecipientRoutes(platform, bodies).routes());
+    routes.addAll(new AggregateRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.addAll(new TemplateRoutes(platform, bodies, this::senderPoke, metrics).routes());
     routes.addAll(new AudienceRoutes(platform, bodies, this::senderPoke, metrics).routes());

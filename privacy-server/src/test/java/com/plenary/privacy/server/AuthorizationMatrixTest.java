@@ -87,6 +87,7 @@ class AuthorizationMatrixTest {
       Map.entry("POST /api/v1/recipients/{id}/agreements", "{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],\"start\":\"2026-01-01\","
           + "\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\","
           + "\"data_centres\":[\"fra-1\"]}"),
+      Map.entry("POST /api/v1/aggregates", "{\"dimensions\":[\"day\",\"country\"],\"from\":\"2026-01-01\",\"to\":\"2026-01-31\",\"purpose\":\"improve\"}"),
       Map.entry("POST /api/v1/messages", "{\"subject_id\":\"{subject}\",\"kind\":\"transactional\",\"purpose\":\"provide\",\"subject\":\"Your receipt\",\"body\":\"Thank you.\"}"),
       Map.entry("POST /api/v1/messages/bulk", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"News\",\"body\":\"Hi.\"}"),
       Map.entry("POST /api/v1/message-templates", "{\"name\":\"t-{n}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello {{name}}.\"}"),

@@ -355,6 +355,8 @@ class FuzzTest {
       case "POST /api/v1/recipients/{id}/agreements" -> "{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],\"start\":\"2026-01-01\","
           + "\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\","
           + "\"data_centres\":[\"fra-1\"]}";
+      case "POST /api/v1/aggregates" -> "{\"dimensions\":[\"page\",\"age_band\"],\"from\":\"2026-01-01\",\"to\":\"2026-01-31\",\"purpose\":\"improve\","
+          + "\"count\":\"people\",\"recipient\":\"carrier\",\"epsilon\":\"0.01\"}";
       case "POST /collect" -> "{\"type\":\"pageview\",\"page\":\"https://shop.example/\",\"referrer\":\"https://a.example/\",\"language\":\"en\",\"screen\":{\"w\":800,\"h\":600}}";
       case "POST /privacy/cookie-choices" -> "{\"preferences\":true,\"analytics\":false}";
       default -> "{}";

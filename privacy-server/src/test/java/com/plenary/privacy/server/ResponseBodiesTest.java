@@ -88,6 +88,8 @@ class ResponseBodiesTest {
       Map.entry("post /api/v1/recipients/{id}/agreements", List.of("{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],"
           + "\"start\":\"2026-01-01\",\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\","
           + "\"security\":\"sealed\",\"data_centres\":[\"fra-1\"]}")),
+      Map.entry("post /api/v1/aggregates", List.of("{\"dimensions\":[\"day\",\"country\"],\"from\":\"2026-01-01\",\"to\":\"2026-12-31\",\"purpose\":\"improve\"}",
+          "{\"dimensions\":[\"page\"],\"from\":\"2026-01-01\",\"to\":\"2026-12-31\",\"purpose\":\"improve\",\"count\":\"events\",\"recipient\":\"carrier\",\"epsilon\":\"0.1\"}")),
       Map.entry("post /collect", List.of("{\"type\":\"pageview\",\"page\":\"https://shop.example/\"}")),
       Map.entry("post /privacy/cookie-choices", List.of("{\"preferences\":true,\"analytics\":false}")));
 

@@ -25,6 +25,7 @@ final class Running implements AutoCloseable {
   final Platform platform;
   final PlenaryServer server;
   final HttpClient http = HttpClient.newHttpClient();
+  private final Map<String, String> config;
 
   Running(Map<String, String> config) throws IOException {
     this(config, List.of());
@@ -37,6 +38,7 @@ final class Running implements AutoCloseable {
     all.putIfAbsent("data_dir", dir.toString());
     all.putIfAbsent("server.port", "0");
     all.putIfAbsent("server.host", "127.0.0.1");
+    this.config = Map.copyOf(all);
     platform = Platform.open(Config.load(null, Map.of(), all), Clock.systemUTC());
     server = PlenaryServer.start(platform);
   }
@@ -60,6 +62,16 @@ final class Running implements AutoCloseable {
     Map<String, String> all = new HashMap<>(config);
     all.putAll(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()));
     return new Running(all, List.of(data, keys));
+  }
+
+  /**
+   * Stops this server and its platform, keeping the data (the folder, or the PostgreSQL schemas), and
+   * starts a new one on it; close the answer, not this one.
+   */
+  Running restart() throws IOException {
+    server.stop();
+    platform.close();
+    return new Running(config, schemas);
   }
 
   URI uri(String path) {

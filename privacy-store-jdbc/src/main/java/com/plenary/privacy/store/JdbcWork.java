@@ -2,6 +2,7 @@ package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AggregateRecords;
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.domain.AudienceRecords;
 import com.plenary.privacy.domain.AuditRecord;
@@ -70,6 +71,7 @@ final class JdbcWork implements Work {
    */
   private final Map<String, DataKey> opened;
   private final RecipientRecords recipients;
+  private final AggregateRecords aggregates;
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
     this(h, audit, keys, keyStore, usage, -1, new HashMap<>());
@@ -84,6 +86,7 @@ final class JdbcWork implements Work {
     this.accepting = accepting;
     this.opened = opened;
     this.recipients = new JdbcRecipients(h);
+    this.aggregates = new JdbcAggregates(h, usage, people);
   }
 
   @Override
@@ -209,6 +212,11 @@ final class JdbcWork implements Work {
   @Override
   public MessageRecords messages() {
     return messages;
+  }
+
+  @Override
+  public AggregateRecords aggregates() {
+    return aggregates;
   }
 
   @Override

@@ -797,6 +797,11 @@ public final class UsageEvents {
     return k;
   }
 
+  /** One event's details, opened with its owner's key: for a use the enforcer has let read them (an aggregate's dimensions). */
+  Map<String, Object> open(String keyOwner, String id, byte[] sealed) {
+    return parse(key(keyOwner).open("event:" + id, sealed));
+  }
+
   /** Forgets cached keys of the person (on erasure) so none outlives their key-store row. */
   void forget(String owner) {
     keyCache.remove(owner);

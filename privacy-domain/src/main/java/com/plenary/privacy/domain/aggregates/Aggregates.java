@@ -1,0 +1,242 @@
+package com.plenary.privacy.domain.aggregates;
+
+import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AggregateRecords;
+import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.Outcome;
+import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.Storage;
+import com.plenary.privacy.domain.Use;
+import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.policy.Action;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Aggregate statistics (C27): how many distinct people (or events) there were in each group of up to
+ * three dimensions over a period of whole days, with every group of fewer than the policy's k
+ * withheld, complementary and differencing suppression on top ({@link Suppression}), and optionally
+ * differentially private noise ({@link DiscreteLaplace}) paid for from a monthly ε budget per
+ * recipient. The use runs inside the enforcer as an aggregate use: decided on the caller, purpose,
+ * categories the dimensions read, recipient, and the smallest group released, and audited with the
+ * budget charged and the release recorded, all in one transaction. The answer holds no identifier.
+ * Thread-safe.
+ */
+public final class Aggregates {
+  /** The most dimensions one query groups by. */
+  public static final int MAX_DIMENSIONS = 3;
+  /** The largest ε one query may spend, and the most decimal places it may have (so its fraction stays small and exact). */
+  public static final BigDecimal MAX_EPSILON = BigDecimal.TEN;
+  public static final int EPSILON_DECIMALS = 6;
+  /** The audit trail's name for the operation; the rule of a refusal for a spent budget. */
+  public static final String OPERATION = "aggregate";
+  public static final String BUDGET_RULE = "privacy-budget";
+
+  /** What to count: {@code people} (distinct) or {@code events}; by which dimensions; over which days (inclusive); for what; for whom; with what ε (null: exact counts). */
+  public record Query(String count, List<String> dimensions, LocalDate from, LocalDate to, String purpose, String recipient, BigDecimal epsilon) {}
+
+  /** One released group: the dimensions' values, in the order asked, and its count (noisy when ε was given). */
+  public record Cell(List<String> values, long count) {}
+
+  /** Noise added: the ε spent, the L1 sensitivity bound, and the ε the holder has left this month. */
+  public record Noise(BigDecimal epsilon, long sensitivity, BigDecimal epsilonLeft, String mechanism) {}
+
+  /**
+   * The released table: its id (the record of the release), the query's shape, k, the released cells,
+   * how many cells were withheld, the total of the released cells, and the noise if any.
+   */
+  public record Result(String id, String count, List<String> dimensions, LocalDate from, LocalDate to, String recipient, int k, List<Cell> cells,
+      int withheld, long total, Noise noise) {}
+
+  private final Storage storage;
+  private final Enforcer enforcer;
+  private final AggregateLimits limits;
+  private final DiscreteLaplace noise;
+
+  public Aggregates(Storage storage, Enforcer enforcer, AggregateLimits limits) {
+    this.storage = storage;
+    this.enforcer = enforcer;
+    this.limits = limits;
+    this.noise = DiscreteLaplace.secure();
+  }
+
+  /**
+   * Counts, suppresses, adds noise and releases, as the enforcer decides.
+   *
+   * @throws InvalidInputException for an unknown or repeated dimension, none or more than three, an unknown count, a period reversed or
+   *     longer than the limit, an ε not above zero, above ten or with more than six decimals, an unknown purpose or recipient
+   * @throws Refused when the ε budget of the recipient for this month would be exceeded (audited as a denial)
+   */
+  public Outcome<Result> count(Access by, Query q) {
+    boolean events = unit(q.count());
+    List<Dimension> dims = dimensions(q.dimensions());
+    period(q.from(), q.to());
+    BigDecimal epsilon = epsilon(q.epsilon());
+    List<String> categories = dims.stream().map(Dimension::category).distinct().toList();
+    Use use = new Use(Action.AGGREGATE, q.purpose() == null ? "" : q.purpose(), null, q.recipient(), categories, OPERATION);
+    enforcer.checkNames(use.purpose(), categories, null);
+    Instant now = enforcer.clock().instant();
+    String holder = q.recipient() != null ? "recipient:" + q.recipient() : by.kind().name().toLowerCase(Locale.ROOT) + ":" + by.id();
+    String month = YearMonth.from(now.atZone(ZoneOffset.UTC)).toString();
+    int k = enforcer.policy().aggregateK();
+    List<String> dimIds = dims.stream().map(Dimension::id).toList();
+    String unit = events ? "events" : "people";
+    storage.settleEvents();
+    Object answer = storage.inTransaction(w -> {
+      enforcer.checkRecipient(w, q.recipient());
+      BigDecimal spent = BigDecimal.ZERO;
+      if (epsilon != null) {
+        spent = w.aggregates().lockBudget(holder, month);
+        if (spent.add(epsilon).compareTo(limits.epsilonPerMonth()) > 0) {
+          return enforcer.refuse(w, by, OPERATION, use.purpose(), null, BUDGET_RULE, List.of("C27"),
+              "the privacy budget for " + month + " would be exceeded: spent " + spent.toPlainString() + " of " + limits.epsilonPerMonth().toPlainString()
+                  + ", this query asks " + epsilon.toPlainString());
+        }
+      }
+      Table[] table = new Table[1];
+      Decision d = enforcer.decideAggregate(w, by, use, () -> {
+        table[0] = tabulate(w, dims, q, events, epsilon != null, k, unit, dimIds);
+        return table[0].smallest();
+      });
+      if (!d.permits()) {
+        return Outcome.<Result>denied(d);
+      }
+      Noise n = null;
+      List<Cell> cells = table[0].released;
+      if (epsilon != null) {
+        long sensitivity = (long) limits.maxCellsPerPerson() * (events ? limits.maxEventsPerCell() : 1);
+        long[] scale = DiscreteLaplace.scale(sensitivity, epsilon);
+        List<Cell> noisy = new ArrayList<>(cells.size());
+        for (Cell c : cells) {
+          noisy.add(new Cell(c.values(), Math.max(0, c.count() + noise.sample(scale[0], scale[1]))));
+        }
+        cells = noisy;
+        BigDecimal after = spent.add(epsilon);
+        w.aggregates().spend(holder, month, after);
+        n = new Noise(epsilon, sensitivity, limits.epsilonPerMonth().subtract(after).stripTrailingZeros(), "discrete-laplace");
+      }
+      String id = "agg-" + UUID.randomUUID();
+      Map<List<String>, Long> trueCounts = new LinkedHashMap<>();
+      table[0].released.forEach(c -> trueCounts.put(c.values(), c.count()));
+      w.aggregates().record(new AggregateRecords.Release(id, now, by.kind().name().toLowerCase(Locale.ROOT) + ":" + by.id(), q.recipient(), unit,
+          dimIds, q.from(), q.to(), epsilon, trueCounts));
+      long total = cells.stream().mapToLong(Cell::count).sum();
+      return new Outcome<>(d, new Result(id, unit, dimIds, q.from(), q.to(), q.recipient(), k, cells, table[0].withheld, total, n));
+    });
+    if (answer instanceof Refused r) {
+      throw r;
+    }
+    @SuppressWarnings("unchecked")
+    Outcome<Result> out = (Outcome<Result>) answer;
+    return out;
+  }
+
+  /** A table made ready for release: the released cells (true counts) and how many were withheld. */
+  private record Table(List<Cell> released, int withheld) {
+    int smallest() {
+      return released.stream().mapToLong(Cell::count).min().stream().mapToInt(m -> (int) Math.min(Integer.MAX_VALUE, m)).findFirst().orElse(Integer.MAX_VALUE);
+    }
+  }
+
+  private Table tabulate(Work w, List<Dimension> dims, Query q, boolean events, boolean bounded, int k, String unit, List<String> dimIds) {
+    Instant from = q.from().atStartOfDay(ZoneOffset.UTC).toInstant();
+    Instant until = q.to().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    Map<List<String>, Long> counts = new HashMap<>();
+    // distinct people: each (person, cell) once; bounded: each person in their first few cells, each cell at most a few of their events
+    Map<String, Set<List<String>>> cellsOf = new HashMap<>();
+    Map<List<Object>, Integer> eventsOf = new HashMap<>();
+    w.aggregates().scan(dims, from, until, (person, values) -> {
+      Set<List<String>> mine = cellsOf.computeIfAbsent(person, p -> new HashSet<>());
+      boolean seen = mine.contains(values);
+      if (!seen) {
+        if (bounded && mine.size() >= limits.maxCellsPerPerson()) {
+          return;
+        }
+        mine.add(values);
+      }
+      if (!events) {
+        if (!seen) {
+          counts.merge(values, 1L, Long::sum);
+        }
+        return;
+      }
+      if (bounded && eventsOf.merge(List.of(person, values), 1, Integer::sum) > limits.maxEventsPerCell()) {
+        return;
+      }
+      counts.merge(values, 1L, Long::sum);
+    });
+    List<Map<List<String>, Long>> earlier = w.aggregates().overlapping(unit, dimIds, q.from(), q.to());
+    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier);
+    List<Cell> released = new ArrayList<>();
+    counts.forEach((values, n) -> {
+      if (!withheld.containsKey(values)) {
+        released.add(new Cell(values, n));
+      }
+    });
+    released.sort(Comparator.comparing((Cell c) -> String.join("\u0000", c.values())));
+    return new Table(List.copyOf(released), withheld.size());
+  }
+
+  private static boolean unit(String count) {
+    if (count == null || count.equals("people")) {
+      return false;
+    }
+    if (count.equals("events")) {
+      return true;
+    }
+    throw new InvalidInputException("count", "count is people (distinct) or events");
+  }
+
+  private static List<Dimension> dimensions(List<String> ids) {
+    if (ids == null || ids.isEmpty() || ids.size() > MAX_DIMENSIONS) {
+      throw new InvalidInputException("dimensions", "an aggregate groups by one to " + MAX_DIMENSIONS + " dimensions");
+    }
+    Set<Dimension> out = new LinkedHashSet<>();
+    for (String id : ids) {
+      if (!out.add(Dimension.of(id))) {
+        throw new InvalidInputException("dimensions", "a dimension is named twice");
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private void period(LocalDate from, LocalDate to) {
+    if (from == null || to == null) {
+      throw new InvalidInputException(from == null ? "from" : "to", "the period is from and to, whole days such as 2026-12-01");
+    }
+    if (to.isBefore(from)) {
+      throw new InvalidInputException("to", "the period ends before it starts");
+    }
+    if (ChronoUnit.DAYS.between(from, to) + 1 > limits.maxDays()) {
+      throw new InvalidInputException("to", "the period is longer than " + limits.maxDays() + " days");
+    }
+  }
+
+  private static BigDecimal epsilon(BigDecimal epsilon) {
+    if (epsilon == null) {
+      return null;
+    }
+    BigDecimal e = epsilon.stripTrailingZeros();
+    if (e.signum() <= 0 || e.compareTo(MAX_EPSILON) > 0 || e.scale() > EPSILON_DECIMALS) {
+      throw new InvalidInputException("epsilon", "epsilon is a decimal above 0 and at most " + MAX_EPSILON + ", with at most " + EPSILON_DECIMALS + " decimals");
+    }
+    return e.scale() < 0 ? e.setScale(0) : e;
+  }
+}
