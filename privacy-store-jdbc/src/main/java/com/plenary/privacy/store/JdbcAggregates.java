@@ -112,8 +112,19 @@ final class JdbcAggregates implements AggregateRecords {
 
   @Override
   public BigDecimal lockBudget(String holder, String period) {
-    h.createUpdate("INSERT INTO aggregate_budget (holder, period, spent) SELECT :holder, :period, 0 FROM (VALUES (1)) AS one (x) "
-        + "WHERE NOT EXISTS (SELECT 1 FROM aggregate_budget WHERE holder = :holder AND period = :period)").bind("holder", holder).bind("period", period).execute();
+    // two first queries of one holder in a month may both find no row: PostgreSQL lets the second wait for the first's row
+    // (ON CONFLICT) instead of failing on the primary key; H2 takes the insert under its table lock
+    boolean postgres;
+    try {
+      postgres = h.getConnection().getMetaData().getDatabaseProductName().equals("PostgreSQL");
+    } catch (SQLException e) {
+      throw new StoreException("the database did not say what it is", e);
+    }
+    h.createUpdate(postgres
+            ? "INSERT INTO aggregate_budget (holder, period, spent) VALUES (:holder, :period, 0) ON CONFLICT (holder, period) DO NOTHING"
+            : "INSERT INTO aggregate_budget (holder, period, spent) SELECT :holder, :period, 0 FROM (VALUES (1)) AS one (x) "
+                + "WHERE NOT EXISTS (SELECT 1 FROM aggregate_budget WHERE holder = :holder AND period = :period)")
+        .bind("holder", holder).bind("period", period).execute();
     return h.createQuery("SELECT spent FROM aggregate_budget WHERE holder = :holder AND period = :period FOR UPDATE").bind("holder", holder).bind("period", period)
         .mapTo(BigDecimal.class).one();
   }
