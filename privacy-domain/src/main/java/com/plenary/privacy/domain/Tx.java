@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The port through which the enforcer works inside a use case's transaction: it reads the facts the
@@ -39,6 +40,22 @@ public interface Tx {
       out.put(s, facts(by, s, now));
     }
     return out;
+  }
+
+  /**
+   * The break-glass opening in force at {@code now} through which {@code by} may read {@code subject}, if
+   * any (C33): its id. Its access is among {@link #facts}' grants already; this names it for the audit trail.
+   */
+  default Optional<String> breakGlass(Access by, String subject, Instant now) {
+    return Optional.empty();
+  }
+
+  /**
+   * Opens an incident within this transaction (C33), beside the audit entry of what caused it; only the
+   * enforcer calls this.
+   */
+  default void openIncident(IncidentRecords.Incident incident) {
+    throw new UnsupportedOperationException("this transaction keeps no incidents");
   }
 
   /** Appends an audit entry within this transaction. */
