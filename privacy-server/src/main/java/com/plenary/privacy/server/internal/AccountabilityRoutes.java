@@ -30,6 +30,8 @@ import java.util.Set;
 public final class AccountabilityRoutes {
   private static final Set<String> OVERSEERS = Set.of("privacy-officer", "auditor");
   private static final Set<String> OFFICERS = Set.of("privacy-officer");
+  /** How long a requested grant lasts when the request names no end: a working day. */
+  private static final Duration DEFAULT_REQUEST = Duration.ofHours(8);
 
   private final Platform platform;
   private final JsonBodies bodies;
@@ -45,7 +47,7 @@ public final class AccountabilityRoutes {
   record AgreementBody(
       @JsonProperty("document_version") @JsonBodies.Max(64) @JsonBodies.Example("\"nda-2026.1\"") String documentVersion,
       @JsonBodies.Format("date") @JsonBodies.Max(10) @JsonBodies.Example("\"2026-01-05\"") String signed,
-      @JsonBodies.Format("date") @JsonBodies.Max(10) @JsonBodies.Example("\"2027-01-05\"") String expires) {}
+      @JsonBodies.Format("date") @JsonBodies.Max(10) @JsonBodies.Example("\"2099-01-01\"") String expires) {}
 
   /** A staff member's request for need-to-know access, with a justification, optionally for named people only (C32). */
   record GrantRequestBody(
@@ -54,7 +56,7 @@ public final class AccountabilityRoutes {
       @JsonBodies.MinItems(1) @JsonBodies.Max(50) @JsonBodies.Example("[\"protect\"]") List<String> purposes,
       @JsonBodies.Optional @JsonBodies.Max(100) List<String> subjects,
       @JsonBodies.Optional @JsonBodies.Format("date-time") @JsonBodies.Max(64) String from,
-      @JsonBodies.Format("date-time") @JsonBodies.Max(64) @JsonBodies.Example("\"2099-01-01T00:00:00Z\"") String until,
+      @JsonBodies.Optional @JsonBodies.Format("date-time") @JsonBodies.Max(64) String until,
       @JsonBodies.Max(1000) @JsonBodies.Example("\"Ticket 4711: the person asked us to check their account\"") String justification) {}
 
   /** Breaking the glass on one person: a role of the caller's, categories within it, one purpose, at most 60 minutes, a justification (C33). */
@@ -174,7 +176,7 @@ public final class AccountabilityRoutes {
         new Route("get", "/api/v1/staff/{id}/agreements", "staff", "A staff member's confidentiality agreements, newest first, each with in_force (C33)",
             staff, OVERSEERS, List.of(200), null, Route.json(200, Agreements.class), this::agreements),
         new Route("post", "/api/v1/grant-requests", "staff",
-            "Ask for need-to-know access: {role, categories, purposes, subjects?, from?, until, justification}; another privacy officer approves it (C32)",
+            "Ask for need-to-know access: {role, categories, purposes, subjects?, from?, until? (default: 8 hours on), justification}; another privacy officer approves it (C32)",
             staff, Set.of(), List.of(201), GrantRequestBody.class, Route.json(201, GrantRequestView.class), this::request),
         new Route("get", "/api/v1/grant-requests", "staff", "Grants and grant requests, newest first (query: status = requested (default), approved, rejected or all; limit) (C32)",
             staff, OVERSEERS, List.of(200), null, Route.json(200, GrantRequests.class), this::requests),
@@ -216,7 +218,8 @@ public final class AccountabilityRoutes {
     GrantRequestBody b = bodies.read(ctx, GrantRequestBody.class);
     Instant now = platform.clock().instant();
     Instant from = b.from() == null ? now : time(b.from(), "from");
-    var g = platform.domain().staff().request(c.id(), b.role(), b.categories(), b.purposes(), b.subjects(), from, time(b.until(), "until"), b.justification(),
+    Instant until = b.until() == null ? from.plus(DEFAULT_REQUEST) : time(b.until(), "until");
+    var g = platform.domain().staff().request(c.id(), b.role(), b.categories(), b.purposes(), b.subjects(), from, until, b.justification(),
         ctx.attribute("request-id"));
     ctx.status(201).json(GrantRequestView.of(g, now));
   }
