@@ -16,7 +16,10 @@ public interface Tx {
   /**
    * What the platform knows that bears on a decision about {@code subject} (null when no person is
    * identified): their consents in force, the policy version they accepted, conditions such as an
-   * unsubscription; for staff, {@code by.staff()}. Never anything a caller sent.
+   * unsubscription; for staff, looked up in this transaction, their type while active, their
+   * confidentiality agreement in force and the grants in force that reach {@code subject} (those naming
+   * people only for the people they name; a break-glass opening on the person within its time box).
+   * Never anything a caller sent.
    */
   Facts facts(Access by, String subject, Instant now);
 
