@@ -7,6 +7,7 @@ import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.store.AuditLog;
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -54,6 +55,15 @@ class ArchitectureTest {
             Decision.class)
         .orShould().callMethod(AuditRecord.class, "decisionBuilder", Access.class, String.class, String.class)
         .because("an audit entry with effect permit or deny must come from a decision the enforcer made")
+        .check(classes);
+  }
+
+  @Test
+  void onlyTheEnforcerOpensIncidents() {
+    noClasses().that().doNotHaveFullyQualifiedName(Enforcer.class.getName())
+        .should().callMethodWhere(DescribedPredicate.describe("Tx.openIncident",
+            call -> call.getName().equals("openIncident") && call.getTargetOwner().isAssignableTo(Tx.class)))
+        .because("an incident (C33) is opened by the enforcer in the transaction of the denial or break-glass it records (C33)")
         .check(classes);
   }
 
@@ -114,7 +124,7 @@ class ArchitectureTest {
 
   @Test
   void useCasesLiveInTheDomain() {
-    Set<String> deciding = Set.of("decide", "decideEach", "decideUnidentified", "decideCollection", "refuse", "refuseEach", "refuseInvisible");
+    Set<String> deciding = Set.of("decide", "decideEach", "decideUnidentified", "decideCollection", "refuse", "refuseEach", "refuseInvisible", "openBreakGlass");
     noClasses().that().resideOutsideOfPackage("com.plenary.privacy.domain..")
         .should().callMethodWhere(DescribedPredicate.describe("a deciding method of the enforcer",
             call -> call.getTargetOwner().isEquivalentTo(Enforcer.class) && deciding.contains(call.getName())))

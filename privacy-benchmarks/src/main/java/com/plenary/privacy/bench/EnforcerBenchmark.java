@@ -7,6 +7,7 @@ import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.policy.Policy;
@@ -53,10 +54,11 @@ public class EnforcerBenchmark {
   private MemoryTx[] txs;
   private int next;
 
-  /** A transaction whose facts are given and whose audit trail is the last record appended. */
+  /** A transaction whose facts are given and whose audit trail (and incidents) are the last record appended. */
   static final class MemoryTx implements Tx {
     private final Facts facts;
     AuditRecord last;
+    IncidentRecords.Incident lastIncident;
 
     MemoryTx(Facts facts) {
       this.facts = facts;
@@ -70,6 +72,11 @@ public class EnforcerBenchmark {
     @Override
     public void audit(AuditRecord record) {
       last = record;
+    }
+
+    @Override
+    public void openIncident(IncidentRecords.Incident incident) {
+      lastIncident = incident;
     }
 
     @Override

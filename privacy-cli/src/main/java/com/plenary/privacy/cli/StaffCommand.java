@@ -104,17 +104,40 @@ final class StaffCommand {
     return Main.OK;
   }
 
-  @Command(name = "agreement", mixinStandardHelpOptions = true, description = "Record that a staff member's confidentiality agreement is on file (C33).")
+  @Command(name = "agreement", mixinStandardHelpOptions = true,
+      description = "Record a staff member's confidentiality agreement on file (C33): the document's version, the day it was signed and the day it runs out.")
   int agreement(@Parameters(paramLabel = "ID") String id,
-      @Option(names = "--signed", paramLabel = "DATE", description = "Date filed (default: today).") LocalDate signed,
+      @Option(names = "--signed", paramLabel = "DATE", description = "Day signed (default: today).") LocalDate signed,
+      @Option(names = "--document", paramLabel = "VERSION", description = "The agreement document's version, such as nda-2026.1.") String document,
+      @Option(names = "--expires", paramLabel = "DATE", description = "The day it runs out: from then the member reads no personal data until a new one is on file.")
+      LocalDate expires,
       @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    if (document == null != (expires == null)) {
+      throw new InvalidInputException(document == null ? "document" : "expires", "--document and --expires go together");
+    }
     try (Platform platform = root.openPlatform()) {
       Instant at = signed == null ? platform.clock().instant() : signed.atStartOfDay().toInstant(ZoneOffset.UTC);
+      if (document != null) {
+        var a = platform.domain().staff().recordAgreement(id, document, at, expires.atStartOfDay().toInstant(ZoneOffset.UTC), "cli", null);
+        if (json) {
+          Map<String, Object> o = new LinkedHashMap<>();
+          o.put("id", a.id());
+          o.put("staff", a.staffId());
+          o.put("document_version", a.documentVersion());
+          o.put("signed_at", a.signedAt());
+          o.put("expires_at", a.expiresAt());
+          o.put("in_force", a.inForce(platform.clock().instant()));
+          Output.json(spec.commandLine().getOut(), o);
+        } else {
+          spec.commandLine().getOut().println("Recorded the confidentiality agreement " + a.documentVersion() + " of " + id + ", until " + expires + ".");
+        }
+        return Main.OK;
+      }
       StaffMember m = platform.vault().staff().recordAgreement(id, at);
       if (json) {
         Output.json(spec.commandLine().getOut(), describe(m));
       } else {
-        spec.commandLine().getOut().println("Recorded the confidentiality agreement of " + m.id() + ".");
+        spec.commandLine().getOut().println("Recorded the confidentiality agreement of " + m.id() + " (no document version or expiry: give --document and --expires).");
       }
     }
     return Main.OK;

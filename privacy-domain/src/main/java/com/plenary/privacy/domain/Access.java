@@ -7,7 +7,9 @@ import java.util.Objects;
 /**
  * Who is acting, as the enforcer needs to know it: the kind and id of the actor, the request it acts
  * in, and for staff the facts the platform holds about them (agreement and grants, looked up from the
- * staff store by the front end that authenticated them — never taken from a request).
+ * staff store by the front end that authenticated them — never taken from a request). Those serve only
+ * decisions about no person outside a transaction; inside one, the store looks a staff member's facts up
+ * itself ({@link Tx#facts}).
  */
 public record Access(ActorKind kind, String id, String requestId, Facts.Staff staff) {
   public Access {

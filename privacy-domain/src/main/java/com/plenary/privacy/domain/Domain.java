@@ -9,6 +9,7 @@ import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.reviews.Reviews;
 import com.plenary.privacy.domain.sharing.Recipients;
+import com.plenary.privacy.domain.staff.Incidents;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.policy.Policy;
@@ -26,6 +27,7 @@ public final class Domain {
   private final Collection collection;
   private final Questions questions;
   private final StaffAccess staff;
+  private final Incidents incidents;
   private final Reviews reviews;
   private final Messages messages;
   private final Recipients recipients;
@@ -53,7 +55,8 @@ public final class Domain {
     this.subjects = new Subjects(storage, enforcer, visibility, consents, region);
     this.collection = new Collection(storage, enforcer, visibility);
     this.questions = new Questions(storage, enforcer, visibility);
-    this.staff = new StaffAccess(storage, enforcer);
+    this.staff = new StaffAccess(storage, enforcer, visibility);
+    this.incidents = new Incidents(storage, enforcer);
     this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
@@ -89,9 +92,14 @@ public final class Domain {
     return collection;
   }
 
-  /** Staff members' need-to-know grants. */
+  /** Staff members' agreements, need-to-know grants and their requests, break-glass (C32, C33). */
   public StaffAccess staff() {
     return staff;
+  }
+
+  /** Incidents (C33): staff attempts the engine denied and break-glass uses, followed up by privacy officers. */
+  public Incidents incidents() {
+    return incidents;
   }
 
   /** Internal review reports and their sign-off. */

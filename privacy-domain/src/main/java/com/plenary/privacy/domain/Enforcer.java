@@ -1,5 +1,6 @@
 package com.plenary.privacy.domain;
 
+import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionEngine;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
@@ -94,7 +96,20 @@ public final class Enforcer {
       facts = tx.withRecipient(facts, use.recipient());
     }
     Decision d = engine.decide(request(by, use, facts));
-    tx.audit(AuditRecord.of(by, use, d));
+    AuditRecord entry = AuditRecord.of(by, use, d);
+    if (isStaff(by) && d.permits() && use.subject() != null) {
+      // a read through break-glass says so in its audit entry (C33)
+      Optional<String> glass = tx.breakGlass(by, use.subject(), facts.now());
+      if (glass.isPresent()) {
+        List<String> rules = new ArrayList<>(d.rules());
+        rules.add("break-glass:" + glass.get());
+        entry = decisionBuilder(by, use, d).rules(rules).build();
+      }
+    }
+    tx.audit(entry);
+    if (isStaff(by) && !d.permits()) {
+      openIncident(tx, by, use, d.rules(), d.clauses(), IncidentRecords.DENIED, facts.now());
+    }
     return d;
   }
 
@@ -125,6 +140,38 @@ public final class Enforcer {
     Decision d = engine.decide(request(by, use, facts.toBuilder().smallestGroup(released.getAsInt()).build()));
     tx.audit(AuditRecord.of(by, use, d));
     return d;
+  }
+
+  /**
+   * Records a break-glass opening (C33) in {@code tx}: its audit entry and the incident it opens, which
+   * the privacy officers follow up. The opening itself reads nothing; each read through it is decided
+   * and audited by {@link #decide}, naming the opening. Answers the incident's id.
+   */
+  public String openBreakGlass(Tx tx, Access by, Use use, String breakGlassId) {
+    if (!isStaff(by) || use.subject() == null) {
+      throw new IllegalArgumentException("break-glass is opened by a staff member on one person");
+    }
+    checkNames(use.purpose(), use.categories(), null);
+    Instant now = clock.instant();
+    tx.audit(AuditRecord.recorded(by, "break-glass").purpose(use.purpose()).subject(use.subject()).categories(use.categories())
+        .rules(List.of("break-glass:" + breakGlassId)).clauses(List.of("C32", "C33")).build());
+    return openIncident(tx, by, use, List.of("break-glass:" + breakGlassId), List.of("C32", "C33"), IncidentRecords.BREAK_GLASS, now);
+  }
+
+  private static boolean isStaff(Access by) {
+    return by.kind() == ActorKind.STAFF && !by.id().startsWith("system:");
+  }
+
+  private static String openIncident(Tx tx, Access by, Use use, List<String> rules, List<String> clauses, String kind, Instant now) {
+    String id = "in-" + Ids.timeOrdered();
+    tx.openIncident(new IncidentRecords.Incident(id, kind, by.id(), now, use.operation(), use.purpose(), use.subject(), use.categories(), rules, clauses,
+        by.requestId(), IncidentRecords.OPEN, null, null, null, null));
+    return id;
+  }
+
+  private static AuditRecord.Builder decisionBuilder(Access by, Use use, Decision d) {
+    return AuditRecord.decisionBuilder(by, use.operation(), d.permits() ? AuditRecord.PERMIT : AuditRecord.DENY)
+        .purpose(use.purpose()).subject(use.subject()).categories(use.categories()).clauses(d.clauses());
   }
 
   /**
@@ -160,6 +207,14 @@ public final class Enforcer {
       entries.add(AuditRecord.of(by, one, d));
     }
     tx.audit(entries);
+    if (isStaff(by)) {
+      out.forEach((subject, d) -> {
+        if (!d.permits()) {
+          Use one = new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation());
+          openIncident(tx, by, one, d.rules(), d.clauses(), IncidentRecords.DENIED, now);
+        }
+      });
+    }
     return out;
   }
 
@@ -245,7 +300,7 @@ public final class Enforcer {
     }
     checkNames(use.purpose(), use.categories(), null);
     checkRecipient(tx, use.recipient());
-    Facts facts = Facts.at(clock.instant()).staff(by.staff()).build();
+    Facts facts = tx.facts(by, (String) null, clock.instant());
     if (use.recipient() != null) {
       facts = tx.withRecipient(facts, use.recipient());
     }

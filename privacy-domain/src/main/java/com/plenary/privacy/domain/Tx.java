@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The port through which the enforcer works inside a use case's transaction: it reads the facts the
@@ -15,7 +16,10 @@ public interface Tx {
   /**
    * What the platform knows that bears on a decision about {@code subject} (null when no person is
    * identified): their consents in force, the policy version they accepted, conditions such as an
-   * unsubscription; for staff, {@code by.staff()}. Never anything a caller sent.
+   * unsubscription; for staff, looked up in this transaction, their type while active, their
+   * confidentiality agreement in force and the grants in force that reach {@code subject} (those naming
+   * people only for the people they name; a break-glass opening on the person within its time box).
+   * Never anything a caller sent.
    */
   Facts facts(Access by, String subject, Instant now);
 
@@ -39,6 +43,22 @@ public interface Tx {
       out.put(s, facts(by, s, now));
     }
     return out;
+  }
+
+  /**
+   * The break-glass opening in force at {@code now} through which {@code by} may read {@code subject}, if
+   * any (C33): its id. Its access is among {@link #facts}' grants already; this names it for the audit trail.
+   */
+  default Optional<String> breakGlass(Access by, String subject, Instant now) {
+    return Optional.empty();
+  }
+
+  /**
+   * Opens an incident within this transaction (C33), beside the audit entry of what caused it; only the
+   * enforcer calls this.
+   */
+  default void openIncident(IncidentRecords.Incident incident) {
+    throw new UnsupportedOperationException("this transaction keeps no incidents");
   }
 
   /** Appends an audit entry within this transaction. */

@@ -32,6 +32,12 @@ public interface Work extends Tx {
   StaffRecords staff();
 
   ReviewRecords reviews();
+
+  /** Incidents (C33): followed up and closed by privacy officers. */
+  IncidentRecords incidents();
+
+  /** Counts and deadlines of people's requests (access, correction, erasure) since {@code since}, for review reports; no person named. */
+  List<RequestRecords.Request> requestsSince(Instant since);
   /** The outbox, unsubscriptions and suppression list (C16). */
   MessageRecords messages();
 

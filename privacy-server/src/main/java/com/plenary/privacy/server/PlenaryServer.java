@@ -26,6 +26,7 @@ import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.server.internal.AccountPages;
+import com.plenary.privacy.server.internal.AccountabilityRoutes;
 import com.plenary.privacy.server.internal.AudienceRoutes;
 import com.plenary.privacy.server.internal.AuditRoutes;
 import com.plenary.privacy.server.internal.Authenticator;
@@ -393,6 +394,7 @@ public final class PlenaryServer implements Server {
     }
     routes.addAll(new ReviewRoutes(platform, bodies).routes());
     routes.addAll(new StaffRoutes(platform, bodies).routes());
+    routes.addAll(new AccountabilityRoutes(platform, bodies).routes());
     routes.addAll(new RecipientRoutes(platform, bodies).routes());
     routes.addAll(new AggregateRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());

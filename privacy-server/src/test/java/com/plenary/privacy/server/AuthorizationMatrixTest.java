@@ -83,6 +83,13 @@ class AuthorizationMatrixTest {
       Map.entry("POST /api/v1/partner-events", "{\"events\":[{\"identifier\":\"acme-e-{n}\",\"type\":\"view\",\"page\":\"https://acme.example/\"}]}"),
       Map.entry("POST /api/v1/staff/{id}/grants", "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"{until}\"}"),
       Map.entry("POST /api/v1/reviews/{id}/sign-off", "{\"note\":\"checked\"}"),
+      Map.entry("POST /api/v1/staff/{id}/agreements", "{\"document_version\":\"nda-1\",\"signed\":\"2026-01-05\",\"expires\":\"2099-01-01\"}"),
+      Map.entry("POST /api/v1/grant-requests", "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],"
+          + "\"until\":\"{until}\",\"justification\":\"A complaint\"}"),
+      // breaking the glass opens no data itself (each read through it is decided on its own): an unknown person is the usual 404
+      Map.entry("POST /api/v1/break-glass", "{\"subject\":\"s-00000000-0000-0000-0000-000000000000\",\"role\":\"privacy-officer\","
+          + "\"categories\":[\"user.contact\"],\"purpose\":\"protect\",\"justification\":\"Abuse reported\"}"),
+      Map.entry("POST /api/v1/incidents/{incident}/close", "{\"outcome\":\"training\",\"note\":\"Talked it through\"}"),
       Map.entry("POST /api/v1/recipients", "{\"id\":\"rcp-{n}\",\"kind\":\"processor\",\"name\":\"A processor\"}"),
       Map.entry("POST /api/v1/recipients/{id}/agreements", "{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],\"start\":\"2026-01-01\","
           + "\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\","
@@ -135,6 +142,8 @@ class AuthorizationMatrixTest {
           case "staff" -> callers.staffMemberId;
           case "grant" -> callers.grant();
           case "review" -> callers.review();
+          case "grantRequest" -> callers.grantRequest();
+          case "incident" -> callers.incident();
           case "token" -> callers.unsubscribeToken(a);
           case "recipient" -> "carrier"; // named by the policy, so every database has it
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
@@ -160,6 +169,12 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/reviews/")) {
       return "review";
+    }
+    if (before.endsWith("/grant-requests/")) {
+      return "grantRequest";
+    }
+    if (before.endsWith("/incidents/")) {
+      return "incident";
     }
     if (before.endsWith("/unsubscribe/")) {
       return "token";

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.server.internal.UnsubscribeTokens;
+import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.store.Credentials;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -53,6 +54,10 @@ final class Callers {
   /** Staff tokens by role; the key "" is a member with no role at all. */
   final Map<String, Credential> staff = new LinkedHashMap<>();
   final String staffMemberId;
+  /** The support member {@link #staffMemberId}'s own token: they ask for grants. */
+  final Credential staffMember;
+  /** Staff members' ids by role, as {@link #staff}. */
+  final Map<String, String> staffIds = new LinkedHashMap<>();
 
   Callers(Running running) throws Exception {
     this.running = running;
@@ -65,6 +70,7 @@ final class Callers {
       staff.put(role.id(), staffToken("Staff " + role.id(), List.of(role.id())));
     }
     staffMemberId = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), Instant.now()).id();
+    staffMember = bearer("staff member Sam Support", running.platform.issuer().issue(staffMemberId, Duration.ofMinutes(30)));
   }
 
   private static Credential bearer(String label, String key) {
@@ -73,6 +79,7 @@ final class Callers {
 
   private Credential staffToken(String name, List<String> roles) {
     var member = running.platform.vault().staff().add(name, "employee", roles, Instant.now());
+    staffIds.put(roles.isEmpty() ? "" : roles.get(0), member.id());
     String label = roles.isEmpty() ? "staff with no role" : "staff " + String.join(",", roles);
     return bearer(label, running.platform.issuer().issue(member.id(), Duration.ofMinutes(30)));
   }
@@ -132,6 +139,32 @@ final class Callers {
     HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/staff/" + staffMemberId + "/grants",
         "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"" + until + "\"}");
     assertThat(r.statusCode()).as("granting: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** A grant request of the support member's own, waiting for a privacy officer (C32). */
+  String grantRequest() throws Exception {
+    String until = Instant.now().plus(Duration.ofDays(1)).toString();
+    HttpResponse<String> r = send(staffMember, "POST", "/api/v1/grant-requests",
+        "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"" + until
+            + "\",\"justification\":\"To answer a complaint\"}");
+    assertThat(r.statusCode()).as("asking for a grant: %s", r.body()).isEqualTo(201);
+    return json.readTree(r.body()).get("id").asText();
+  }
+
+  /** An open incident (C33): the staff member with no role tried to read a person, and the policy denied it. */
+  String incident() throws Exception {
+    Person p = person();
+    HttpResponse<String> r = send(staff.get(""), "GET", "/api/v1/subjects/" + p.id() + "?purpose=provide", null);
+    assertThat(r.statusCode()).as("a denied read: %s", r.body()).isEqualTo(403);
+    return running.platform.domain().incidents().list(new IncidentRecords.Filter("open", "denied", staffIds.get(""), null, null, 1)).get(0).id();
+  }
+
+  /** A break-glass opening by the privacy officer on {@code person}, which opens an incident (C33); answers its id. */
+  String breakGlass(Person person) throws Exception {
+    HttpResponse<String> r = send(staff.get("privacy-officer"), "POST", "/api/v1/break-glass", "{\"subject\":\"" + person.id()
+        + "\",\"role\":\"privacy-officer\",\"categories\":[\"user.contact\"],\"purpose\":\"protect\",\"minutes\":30,\"justification\":\"Abuse reported\"}");
+    assertThat(r.statusCode()).as("breaking the glass: %s", r.body()).isEqualTo(201);
     return json.readTree(r.body()).get("id").asText();
   }
 

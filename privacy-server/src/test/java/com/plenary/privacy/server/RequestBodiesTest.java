@@ -158,6 +158,12 @@ class RequestBodiesTest {
     if (p.contains("/consent-requests/{id}")) {
       p = p.replace("{id}", callers.consentRequest(person));
     }
+    if (p.contains("/grant-requests/{request}")) {
+      p = p.replace("{request}", callers.grantRequest());
+    }
+    if (p.contains("/incidents/{incident}")) {
+      p = p.replace("{incident}", callers.incident());
+    }
     assertThat(p).as("every path parameter has a value").doesNotContain("{");
     return p;
   }

@@ -84,6 +84,10 @@ class ResponseBodiesTest {
       Map.entry("post /api/v1/staff/{id}/grants", List.of(
           "{\"role\":\"support\",\"categories\":[\"user.contact\"],\"purposes\":[\"communicate.respond\"],\"until\":\"{until}\"}")),
       Map.entry("post /api/v1/reviews/{id}/sign-off", List.of("{\"note\":\"checked\"}")),
+      Map.entry("post /api/v1/grant-requests", List.of("{\"role\":\"privacy-officer\",\"categories\":[\"user.contact\"],\"purposes\":[\"protect\"],"
+          + "\"subjects\":[\"{subject}\"],\"until\":\"{until}\",\"justification\":\"An abuse report\"}")),
+      Map.entry("post /api/v1/break-glass", List.of("{\"subject\":\"{subject}\",\"role\":\"privacy-officer\",\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"protect\",\"minutes\":30,\"justification\":\"Abuse reported\"}")),
       Map.entry("post /api/v1/recipients", List.of("{\"id\":\"rcp-{n}\",\"kind\":\"processor\",\"name\":\"A processor\",\"contact\":\"dpo@rcp.example\"}")),
       Map.entry("post /api/v1/recipients/{id}/agreements", List.of("{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],"
           + "\"start\":\"2026-01-01\",\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\","
@@ -357,6 +361,9 @@ class ResponseBodiesTest {
       case "get /api/v1/me/consent-requests" -> callers.consentRequest(person);
       case "get /api/v1/reviews" -> callers.review();
       case "get /api/v1/staff/{id}/grants" -> callers.grant();
+      case "get /api/v1/grant-requests" -> callers.grantRequest();
+      case "get /api/v1/incidents" -> callers.incident();
+      case "get /api/v1/break-glass" -> callers.breakGlass(person);
       case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements" -> callers.recipientWithAnAgreement();
       case "get /api/v1/audit/proofs/inclusion", "get /api/v1/audit/proofs/consistency" -> running.platform.store().audit().seal();
       case "get /api/v1/message-templates", "post /api/v1/messages/from-template", "post /api/v1/messages/bulk/from-template" -> callers.template("checked");
@@ -386,6 +393,12 @@ class ResponseBodiesTest {
     }
     if (before.endsWith("/reviews/")) {
       return callers.review();
+    }
+    if (before.endsWith("/grant-requests/")) {
+      return callers.grantRequest();
+    }
+    if (before.endsWith("/incidents/")) {
+      return callers.incident();
     }
     if (before.endsWith("/unsubscribe/")) {
       return callers.unsubscribeToken(person);

@@ -12,6 +12,7 @@ import com.plenary.privacy.domain.ConsentRecords.Request;
 import com.plenary.privacy.domain.ConsentRecords.State;
 import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.ErasureRecords;
+import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.PersonRecords;
@@ -24,6 +25,7 @@ import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.domain.TemplateRecords;
 import com.plenary.privacy.domain.Tx;
 import com.plenary.privacy.domain.Work;
+import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Condition;
 import com.plenary.privacy.policy.Recipient;
 import com.plenary.privacy.store.crypto.Keys;
@@ -96,12 +98,13 @@ final class JdbcWork implements Work {
 
   @Override
   public Facts facts(Access by, String subject, Instant now) {
+    Facts.Staff staffFacts = by.kind() == ActorKind.STAFF ? staffFacts(by, subject, now) : null;
     if (subject == null) {
-      return Facts.at(now).staff(by.staff()).build();
+      return Facts.at(now).staff(staffFacts).build();
     }
     if (accepting >= 0) {
       // a person being registered: no row of theirs exists yet (no consent, no unsubscription), and they accept the version in force
-      return Facts.at(now).subjectPolicyVersion(accepting).staff(by.staff()).build();
+      return Facts.at(now).subjectPolicyVersion(accepting).staff(staffFacts).build();
     }
     int version = h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
     List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent_state WHERE subject_id = :s AND granted")
@@ -119,12 +122,13 @@ final class JdbcWork implements Work {
           }
           return 0;
         }).one();
-    return Facts.at(now).consents(consents).subjectPolicyVersion(version).conditions(conditions).staff(by.staff()).build();
+    return Facts.at(now).consents(consents).subjectPolicyVersion(version).conditions(conditions).staff(staffFacts).build();
   }
 
   @Override
   public Map<String, Facts> facts(Access by, List<String> subjects, Instant now) {
-    if (accepting >= 0 || subjects.isEmpty()) {
+    if (accepting >= 0 || subjects.isEmpty() || by.kind() == ActorKind.STAFF && !by.id().startsWith("system:")) {
+      // a staff member's grants may name people, so their facts are looked up person by person
       return Work.super.facts(by, subjects, now);
     }
     Map<String, Integer> versions = new HashMap<>();
@@ -613,29 +617,234 @@ final class JdbcWork implements Work {
 
     @Override
     public void addGrant(Grant g) {
-      h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at) "
-              + "VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at)")
+      h.createUpdate("INSERT INTO staff_grant (id, staff_id, role, categories, purposes, valid_from, valid_until, granted_by, created_at, status, subjects, "
+              + "justification_sealed, requested_at, decided_at) VALUES (:id, :s, :role, :c, :p, :from, :until, :by, :at, :status, :subjects, :j, :req, :dec)")
           .bind("id", g.id()).bind("s", g.staffId()).bind("role", g.role()).bind("c", String.join(",", g.categories())).bind("p", String.join(",", g.purposes()))
-          .bind("from", utc(g.from())).bind("until", utc(g.until())).bind("by", g.grantedBy()).bind("at", utc(g.createdAt())).execute();
+          .bind("from", utc(g.from())).bind("until", utc(g.until())).bind("by", g.grantedBy()).bind("at", utc(g.createdAt())).bind("status", g.status())
+          .bind("subjects", g.subjects().isEmpty() ? null : String.join(",", g.subjects()))
+          .bind("j", g.justification() == null ? null : key(g.staffId()).seal("grant-justification:" + g.id(), g.justification()))
+          .bind("req", StaffRecords.REQUESTED.equals(g.status()) ? utc(g.createdAt()) : null)
+          .bind("dec", g.decidedAt() == null ? null : utc(g.decidedAt())).execute();
     }
 
     @Override
     public boolean endGrant(String staffId, String grantId, Instant at) {
-      return h.createUpdate("UPDATE staff_grant SET revoked_at = :at WHERE id = :id AND staff_id = :s AND revoked_at IS NULL")
+      return h.createUpdate("UPDATE staff_grant SET revoked_at = :at WHERE id = :id AND staff_id = :s AND revoked_at IS NULL AND status = 'approved'")
           .bind("at", utc(at)).bind("id", grantId).bind("s", staffId).execute() > 0;
     }
 
     @Override
-    public Grant grant(String grantId) {
-      return h.createQuery("SELECT * FROM staff_grant WHERE id = :id").bind("id", grantId).map((rs, ctx) -> StaffMembers.grant(rs)).one();
+    public boolean decideRequest(String grantId, String status, String decidedBy, Instant at) {
+      return h.createUpdate("UPDATE staff_grant SET status = :status, granted_by = :by, decided_at = :at WHERE id = :id AND status = 'requested'")
+          .bind("status", status).bind("by", decidedBy).bind("at", utc(at)).bind("id", grantId).execute() > 0;
+    }
+
+    @Override
+    public Optional<Grant> findGrant(String grantId) {
+      return h.createQuery("SELECT * FROM staff_grant WHERE id = :id").bind("id", grantId).map((rs, ctx) -> staffGrant(rs)).findOne();
     }
 
     @Override
     public List<Grant> grantsOf(String staffId) {
       return h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s ORDER BY created_at DESC, id DESC").bind("s", staffId)
-          .map((rs, ctx) -> StaffMembers.grant(rs)).list();
+          .map((rs, ctx) -> staffGrant(rs)).list();
+    }
+
+    @Override
+    public List<Grant> grants(String status, int limit) {
+      if (status == null) {
+        return h.createQuery("SELECT * FROM staff_grant ORDER BY created_at DESC, id DESC LIMIT :n").bind("n", limit).map((rs, ctx) -> staffGrant(rs)).list();
+      }
+      return h.createQuery("SELECT * FROM staff_grant WHERE status = :status ORDER BY created_at DESC, id DESC LIMIT :n")
+          .bind("status", status).bind("n", limit).map((rs, ctx) -> staffGrant(rs)).list();
+    }
+
+    @Override
+    public void addAgreement(StaffRecords.Agreement a) {
+      h.createUpdate("INSERT INTO staff_agreement (id, staff_id, document_version, signed_at, expires_at, recorded_by, recorded_at) "
+              + "VALUES (:id, :s, :v, :signed, :expires, :by, :at)")
+          .bind("id", a.id()).bind("s", a.staffId()).bind("v", a.documentVersion()).bind("signed", utc(a.signedAt()))
+          .bind("expires", a.expiresAt() == null ? null : utc(a.expiresAt())).bind("by", a.recordedBy()).bind("at", utc(a.recordedAt())).execute();
+      h.createUpdate("UPDATE staff_member SET agreement_signed = :signed WHERE id = :s").bind("signed", utc(a.signedAt())).bind("s", a.staffId()).execute();
+    }
+
+    @Override
+    public List<StaffRecords.Agreement> agreementsOf(String staffId) {
+      return h.createQuery("SELECT * FROM staff_agreement WHERE staff_id = :s ORDER BY signed_at DESC, id DESC").bind("s", staffId)
+          .map((rs, ctx) -> StaffMembers.agreement(rs)).list();
+    }
+
+    @Override
+    public void addBreakGlass(StaffRecords.BreakGlass b) {
+      h.createUpdate("INSERT INTO break_glass (id, staff_id, subject_id, role, categories, purpose, justification_sealed, opened_at, until_at, incident_id) "
+              + "VALUES (:id, :s, :subject, :role, :c, :p, :j, :at, :until, :incident)")
+          .bind("id", b.id()).bind("s", b.staffId()).bind("subject", b.subjectId()).bind("role", b.role()).bind("c", String.join(",", b.categories()))
+          .bind("p", b.purpose()).bind("j", key(b.staffId()).seal("break-glass-justification:" + b.id(), b.justification()))
+          .bind("at", utc(b.openedAt())).bind("until", utc(b.until())).bind("incident", b.incidentId()).execute();
+    }
+
+    @Override
+    public List<StaffRecords.BreakGlass> breakGlass(int limit) {
+      return h.createQuery("SELECT * FROM break_glass ORDER BY opened_at DESC, id DESC LIMIT :n").bind("n", limit).map((rs, ctx) -> {
+        String id = rs.getString("id");
+        String staffId = rs.getString("staff_id");
+        return new StaffRecords.BreakGlass(id, staffId, rs.getString("subject_id"), rs.getString("role"), split(rs.getString("categories")),
+            rs.getString("purpose"), key(staffId).open("break-glass-justification:" + id, rs.getBytes("justification_sealed")),
+            rs.getObject("opened_at", OffsetDateTime.class).toInstant(), rs.getObject("until_at", OffsetDateTime.class).toInstant(), rs.getString("incident_id"));
+      }).list();
     }
   };
+
+  private Grant staffGrant(ResultSet rs) throws SQLException {
+    Grant g = StaffMembers.grant(rs);
+    byte[] sealed = rs.getBytes("justification_sealed");
+    if (sealed == null) {
+      return g;
+    }
+    return new Grant(g.id(), g.staffId(), g.role(), g.categories(), g.purposes(), g.from(), g.until(), g.grantedBy(), g.createdAt(), g.revokedAt(),
+        g.status(), g.subjects(), key(g.staffId()).open("grant-justification:" + g.id(), sealed), g.decidedAt());
+  }
+
+  private static List<String> split(String joined) {
+    return joined == null || joined.isEmpty() ? List.of() : List.of(joined.split(","));
+  }
+
+  // ---- incidents ----
+
+  @Override
+  public void openIncident(IncidentRecords.Incident i) {
+    h.createUpdate("INSERT INTO incident (id, kind, staff_id, opened_at, operation, purpose, subject_id, categories, rules, clauses, request_id, status) "
+            + "VALUES (:id, :kind, :staff, :at, :op, :purpose, :subject, :c, :rules, :clauses, :rid, 'open')")
+        .bind("id", i.id()).bind("kind", i.kind()).bind("staff", i.staffId()).bind("at", utc(i.openedAt())).bind("op", clip(i.operation(), 64))
+        .bind("purpose", clip(i.purpose(), 64)).bind("subject", i.subject() == null || i.subject().length() > 40 ? null : i.subject())
+        .bind("c", clip(String.join(",", i.categories()), 2000)).bind("rules", clip(String.join(",", i.rules()), 2000))
+        .bind("clauses", clip(String.join(",", i.clauses()), 400)).bind("rid", i.requestId() == null ? null : clip(i.requestId(), 100)).execute();
+  }
+
+  private static String clip(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max);
+  }
+
+  @Override
+  public IncidentRecords incidents() {
+    return incidents;
+  }
+
+  private final IncidentRecords incidents = new IncidentRecords() {
+    @Override
+    public Optional<Incident> find(String id) {
+      return h.createQuery("SELECT * FROM incident WHERE id = :id").bind("id", id).map((rs, ctx) -> incident(rs)).findOne();
+    }
+
+    @Override
+    public List<Incident> list(Filter f) {
+      StringBuilder sql = new StringBuilder("SELECT * FROM incident WHERE 1 = 1");
+      Map<String, Object> binds = new LinkedHashMap<>();
+      if (f.status() != null) {
+        sql.append(" AND status = :status");
+        binds.put("status", f.status());
+      }
+      if (f.kind() != null) {
+        sql.append(" AND kind = :kind");
+        binds.put("kind", f.kind());
+      }
+      if (f.staffId() != null) {
+        sql.append(" AND staff_id = :staff");
+        binds.put("staff", f.staffId());
+      }
+      if (f.since() != null) {
+        sql.append(" AND opened_at >= :since");
+        binds.put("since", utc(f.since()));
+      }
+      if (f.until() != null) {
+        sql.append(" AND opened_at < :until");
+        binds.put("until", utc(f.until()));
+      }
+      sql.append(" ORDER BY opened_at DESC, id DESC LIMIT :n");
+      var q = h.createQuery(sql.toString()).bind("n", f.limit());
+      binds.forEach(q::bind);
+      return q.map((rs, ctx) -> incident(rs)).list();
+    }
+
+    @Override
+    public boolean close(String id, String outcome, String note, String closedBy, Instant at) {
+      String staffId = h.createQuery("SELECT staff_id FROM incident WHERE id = :id").bind("id", id).mapTo(String.class).findOne().orElse(null);
+      if (staffId == null) {
+        return false;
+      }
+      return h.createUpdate("UPDATE incident SET status = 'closed', outcome = :o, note_sealed = :n, closed_by = :by, closed_at = :at WHERE id = :id AND status = 'open'")
+          .bind("o", outcome).bind("n", key(staffId).seal("incident-note:" + id, note)).bind("by", closedBy).bind("at", utc(at)).bind("id", id).execute() > 0;
+    }
+
+    private Incident incident(ResultSet rs) throws SQLException {
+      String id = rs.getString("id");
+      String staffId = rs.getString("staff_id");
+      byte[] note = rs.getBytes("note_sealed");
+      OffsetDateTime closed = rs.getObject("closed_at", OffsetDateTime.class);
+      return new Incident(id, rs.getString("kind"), staffId, rs.getObject("opened_at", OffsetDateTime.class).toInstant(), rs.getString("operation"),
+          rs.getString("purpose"), rs.getString("subject_id"), split(rs.getString("categories")), split(rs.getString("rules")), split(rs.getString("clauses")),
+          rs.getString("request_id"), rs.getString("status"), rs.getString("outcome"), note == null ? null : key(staffId).open("incident-note:" + id, note),
+          rs.getString("closed_by"), closed == null ? null : closed.toInstant());
+    }
+  };
+
+  @Override
+  public List<RequestRecords.Request> requestsSince(Instant since) {
+    return h.createQuery("SELECT kind, requested_at, deadline, served_at FROM access_request WHERE requested_at >= :since ORDER BY requested_at")
+        .bind("since", utc(since)).map((rs, ctx) -> {
+          OffsetDateTime served = rs.getObject("served_at", OffsetDateTime.class);
+          return new RequestRecords.Request(rs.getString("kind"), rs.getObject("requested_at", OffsetDateTime.class).toInstant(),
+              rs.getObject("deadline", OffsetDateTime.class).toInstant(), served == null ? null : served.toInstant());
+        }).list();
+  }
+
+  // ---- staff facts (C32, C33) ----
+
+  /**
+   * What the platform holds about a staff member for a decision about {@code subject} (null: none): their
+   * type while they are active, the signature of their agreement in force, and the grants in force that
+   * may reach the person — approved, within their window, for anyone or naming the person — with a
+   * break-glass opening on the person, in force, as a grant for its role, categories and purpose. Looked
+   * up in this transaction; never from the caller.
+   */
+  private Facts.Staff staffFacts(Access by, String subject, Instant now) {
+    if (by.id().startsWith("system:")) {
+      return by.staff();
+    }
+    String type = h.createQuery("SELECT type FROM staff_member WHERE id = :id AND revoked_at IS NULL").bind("id", by.id()).mapTo(String.class).findOne()
+        .orElse(null);
+    if (type == null) {
+      return new Facts.Staff(by.id(), null, null, List.of());
+    }
+    OffsetDateTime t = utc(now);
+    Instant signed = h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :s AND signed_at <= :now AND (expires_at IS NULL OR expires_at > :now) "
+            + "ORDER BY signed_at DESC").bind("s", by.id()).bind("now", t).map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()
+        .orElse(null);
+    List<Facts.Grant> grants = new ArrayList<>();
+    h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND status = 'approved' AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now "
+            + "ORDER BY id").bind("s", by.id()).bind("now", t).map((rs, ctx) -> StaffMembers.grant(rs))
+        .forEach(g -> {
+          if (g.subjects().isEmpty() || subject != null && g.subjects().contains(subject)) {
+            grants.add(new Facts.Grant(g.role(), g.categories(), g.purposes(), g.from(), g.until()));
+          }
+        });
+    if (subject != null) {
+      h.createQuery("SELECT role, categories, purpose, opened_at, until_at FROM break_glass WHERE staff_id = :s AND subject_id = :subject "
+              + "AND opened_at <= :now AND until_at > :now ORDER BY id").bind("s", by.id()).bind("subject", subject).bind("now", t)
+          .map((rs, ctx) -> new Facts.Grant(rs.getString(1), split(rs.getString(2)), List.of(rs.getString(3)), rs.getObject(4, OffsetDateTime.class).toInstant(),
+              rs.getObject(5, OffsetDateTime.class).toInstant())).forEach(grants::add);
+    }
+    return new Facts.Staff(by.id(), type, signed, grants);
+  }
+
+  @Override
+  public Optional<String> breakGlass(Access by, String subject, Instant now) {
+    if (by.kind() != ActorKind.STAFF || subject == null) {
+      return Optional.empty();
+    }
+    return h.createQuery("SELECT id FROM break_glass WHERE staff_id = :s AND subject_id = :subject AND opened_at <= :now AND until_at > :now ORDER BY id DESC")
+        .bind("s", by.id()).bind("subject", subject).bind("now", utc(now)).mapTo(String.class).findFirst();
+  }
 
   // ---- reviews ----
 

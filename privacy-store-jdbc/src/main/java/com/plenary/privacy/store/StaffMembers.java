@@ -2,6 +2,7 @@ package com.plenary.privacy.store;
 
 import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.StaffRecords.Grant;
 import com.plenary.privacy.store.crypto.Keys;
 import java.sql.ResultSet;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -92,10 +94,15 @@ public final class StaffMembers {
     String id = "st-" + UUID.randomUUID().toString().substring(0, 13);
     Instant now = clock.instant();
     byte[] sealed = newKey(id).seal(NAME, name);
-    jdbi.useHandle(h -> h.createUpdate("INSERT INTO staff_member (id, name_sealed, type, roles, agreement_signed, created_at, demo) "
-            + "VALUES (:id, :name, :type, :roles, :agreement, :at, :demo)")
-        .bind("id", id).bind("name", sealed).bind("type", type).bind("roles", String.join(",", roles))
-        .bind("agreement", agreementSigned).bind("at", now).bind("demo", demo).execute());
+    jdbi.useTransaction(h -> {
+      h.createUpdate("INSERT INTO staff_member (id, name_sealed, type, roles, agreement_signed, created_at, demo) "
+              + "VALUES (:id, :name, :type, :roles, :agreement, :at, :demo)")
+          .bind("id", id).bind("name", sealed).bind("type", type).bind("roles", String.join(",", roles))
+          .bind("agreement", agreementSigned).bind("at", now).bind("demo", demo).execute();
+      if (agreementSigned != null) {
+        fileAgreement(h, id, agreementSigned, now);
+      }
+    });
     return new StaffMember(id, name, type, roles, agreementSigned, now, null);
   }
 
@@ -142,14 +149,37 @@ public final class StaffMembers {
     return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_member ORDER BY created_at, id").map((rs, ctx) -> read(rs)).list());
   }
 
-  /** Records that the member's confidentiality agreement is on file (C33). */
+  /**
+   * Records that the member's confidentiality agreement is on file (C33), as an operator at the command
+   * line does without naming the document or its expiry (document version {@code unrecorded}, no
+   * expiry); a privacy officer records both through the domain's {@code StaffAccess.recordAgreement}.
+   */
   public StaffMember recordAgreement(String id, Instant signed) {
     Instant at = stored(signed);
-    int n = jdbi.withHandle(h -> h.createUpdate("UPDATE staff_member SET agreement_signed = :at WHERE id = :id").bind("at", at).bind("id", id).execute());
+    int n = jdbi.inTransaction(h -> {
+      int changed = h.createUpdate("UPDATE staff_member SET agreement_signed = :at WHERE id = :id").bind("at", at).bind("id", id).execute();
+      if (changed > 0) {
+        fileAgreement(h, id, at, clock.instant());
+      }
+      return changed;
+    });
     if (n == 0) {
       throw new NotFound("no staff member has the id '" + id + "'");
     }
     return find(id).orElseThrow();
+  }
+
+  private static void fileAgreement(Handle h, String staffId, Instant signed, Instant now) {
+    h.createUpdate("INSERT INTO staff_agreement (id, staff_id, document_version, signed_at, expires_at, recorded_by, recorded_at) "
+            + "VALUES (:id, :s, 'unrecorded', :signed, NULL, 'cli', :at)")
+        .bind("id", "ag-" + UUID.randomUUID()).bind("s", staffId).bind("signed", signed).bind("at", stored(now)).execute();
+  }
+
+  static StaffRecords.Agreement agreement(ResultSet rs) throws SQLException {
+    OffsetDateTime expires = rs.getObject("expires_at", OffsetDateTime.class);
+    return new StaffRecords.Agreement(rs.getString("id"), rs.getString("staff_id"), rs.getString("document_version"),
+        rs.getObject("signed_at", OffsetDateTime.class).toInstant(), expires == null ? null : expires.toInstant(), rs.getString("recorded_by"),
+        rs.getObject("recorded_at", OffsetDateTime.class).toInstant());
   }
 
   public StaffMember revoke(String id) {
@@ -162,26 +192,33 @@ public final class StaffMembers {
 
   /** The member's grants in force now, as the decision engine takes them (chosen by the database, not from the whole history). */
   public List<Facts.Grant> grantsInForce(String staffId) {
-    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now")
+    return jdbi.withHandle(h -> h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND status = 'approved' AND subjects IS NULL "
+            + "AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now")
         .bind("s", staffId).bind("now", clock.instant()).map((rs, ctx) -> grant(rs))
         .map(g -> new Facts.Grant(g.role(), g.categories(), g.purposes(), g.from(), g.until())).list());
   }
 
   /**
-   * What the decision engine needs about a staff member on each request: the agreement on file and
-   * the grants in force. The name stays sealed: opening it would cost a key-store read per request.
+   * What the decision engine needs about a staff member on a request that names no person: the
+   * agreement in force and the grants in force for anyone. (A decision inside a transaction looks these
+   * up itself, with the grants that name the person and break-glass openings.) The name stays sealed: opening it would cost a key-store read per request.
    */
   public Facts.Staff facts(String staffId, String type) {
-    Instant agreement = jdbi.withHandle(h -> h.createQuery("SELECT agreement_signed FROM staff_member WHERE id = :id").bind("id", staffId)
-        .map((rs, ctx) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class))).findFirst()).flatMap(a -> a).map(OffsetDateTime::toInstant).orElse(null);
+    Instant agreement = jdbi.withHandle(h -> h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :id AND signed_at <= :now "
+            + "AND (expires_at IS NULL OR expires_at > :now) ORDER BY signed_at DESC").bind("id", staffId).bind("now", clock.instant())
+        .map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()).orElse(null);
     return new Facts.Staff(staffId, type, agreement, grantsInForce(staffId));
   }
 
+  /** A grant as stored, its justification left sealed (null here). */
   static Grant grant(ResultSet rs) throws SQLException {
     OffsetDateTime revoked = rs.getObject("revoked_at", OffsetDateTime.class);
+    OffsetDateTime decided = rs.getObject("decided_at", OffsetDateTime.class);
+    String subjects = rs.getString("subjects");
     return new Grant(rs.getString("id"), rs.getString("staff_id"), rs.getString("role"), split(rs.getString("categories")), split(rs.getString("purposes")),
         rs.getObject("valid_from", OffsetDateTime.class).toInstant(), rs.getObject("valid_until", OffsetDateTime.class).toInstant(),
-        rs.getString("granted_by"), rs.getObject("created_at", OffsetDateTime.class).toInstant(), revoked == null ? null : revoked.toInstant());
+        rs.getString("granted_by"), rs.getObject("created_at", OffsetDateTime.class).toInstant(), revoked == null ? null : revoked.toInstant(),
+        rs.getString("status"), subjects == null ? List.of() : split(subjects), null, decided == null ? null : decided.toInstant());
   }
 
   private static List<String> split(String joined) {

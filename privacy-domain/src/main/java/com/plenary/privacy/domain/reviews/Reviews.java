@@ -5,9 +5,13 @@ import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.IncidentRecords;
+import com.plenary.privacy.domain.IncidentRecords.Incident;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Oversight;
+import com.plenary.privacy.domain.RequestRecords;
 import com.plenary.privacy.domain.ReviewRecords.Review;
+import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Category;
@@ -22,15 +26,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Internal reviews (C30): a report made from live data — what each category is, who collects it, where
- * it is kept, who may open it, how long it is kept; the denials of the last 30 days; the stores' counts;
- * the audit chain's check — and its sign-off by an auditor who is neither its maker nor the privacy
+ * it is kept, who may open it, how long it is kept (the data inventory, with data centres); the denials
+ * of the last 30 days; who holds which grants; the incidents of the last 90 days with their outcomes;
+ * people's requests with their deadlines and whether each was met; disclosures by ground; the stores'
+ * counts; the audit chain's check — and its sign-off by an auditor who is neither its maker nor the privacy
  * officer whose practices it checks. Every step is recorded in the audit trail.
  */
 public final class Reviews {
+  /** How far back a report looks at incidents and requests. */
+  public static final Duration PERIOD = Duration.ofDays(90);
+  /** The most grants, incidents and requests a report lists. */
+  static final int MOST_ROWS = 1000;
   /** The longest sign-off note. */
   public static final int LONGEST_NOTE = 2000;
 
@@ -52,6 +64,11 @@ public final class Reviews {
       w.audit(AuditRecord.recorded("staff", by, "review").purpose("improve").rules(List.of("review-created")).clauses(List.of("C30")).build());
     });
     return r;
+  }
+
+  /** The records of processing activities (GDPR Art. 30), generated from the policy in force. */
+  public RecordsOfProcessing recordsOfProcessing() {
+    return new RecordsOfProcessing(enforcer.policy());
   }
 
   public Review find(String id) {
@@ -137,6 +154,110 @@ public final class Reviews {
     out.put("recent_denials_30_days", oversight.denialsSince(now.minus(Duration.ofDays(30))));
     out.put("counts", oversight.counts());
     out.put("audit_chain", chainView);
+    out.put("inventory", inventory(p, stores));
+    storage.useTransaction(w -> {
+      out.put("grants", w.staff().grants(null, MOST_ROWS).stream().map(g -> grantRow(g, now)).toList());
+      List<Incident> incidents = w.incidents().list(new IncidentRecords.Filter(null, null, null, now.minus(PERIOD), null, MOST_ROWS));
+      out.put("incidents", incidents.stream().map(Reviews::incidentRow).toList());
+      out.put("incident_outcomes", incidents.stream().collect(Collectors.groupingBy(i -> i.outcome() == null ? "open" : i.outcome(), TreeMap::new,
+          Collectors.counting())));
+      out.put("requests", requests(w.requestsSince(now.minus(PERIOD)), now));
+    });
+    Map<String, Object> disclosures = new LinkedHashMap<>();
+    disclosures.put("recorded", false);
+    disclosures.put("note", "this version keeps no disclosure records; disclosures by ground (C23-C26) appear here once the disclosure gateway records them");
+    out.put("disclosures_by_ground", disclosures);
+    out.put("period_days", PERIOD.toDays());
+    return out;
+  }
+
+  /**
+   * The data inventory (C12, C30): each category with the stores holding it, their data centres
+   * (operator, region, site) and its retention.
+   */
+  private static List<Map<String, Object>> inventory(Policy p, List<Map<String, Object>> stores) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Category c : p.categories()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("category", c.id());
+      m.put("text", c.text());
+      List<Map<String, Object>> held = new ArrayList<>();
+      for (Map<String, Object> s : stores) {
+        if ("database".equals(s.get("store"))) {
+          Map<String, Object> h = new LinkedHashMap<>();
+          h.put("store", s.get("name") + " (" + s.get("kind") + ")");
+          h.put("data_centre", s.get("data_centre"));
+          h.put("operator", s.get("operator"));
+          h.put("region", s.get("region"));
+          h.put("site", s.get("site"));
+          held.add(h);
+        }
+      }
+      m.put("stores", held);
+      m.put("retention", retention(p, c.id()));
+      out.add(m);
+    }
+    return out;
+  }
+
+  private static String retention(Policy p, String category) {
+    return p.retention().stream().filter(r -> Policy.isUnder(category, r.category()) || Policy.isUnder(r.category(), category))
+        .map(r -> r.category().equals(category) || Policy.isUnder(category, r.category()) ? String.valueOf(r.period()) : r.category() + ": " + r.period())
+        .distinct().reduce((a, b) -> a + "; " + b).orElse("until erased by the person, or the account closes");
+  }
+
+  private static Map<String, Object> grantRow(StaffRecords.Grant g, Instant now) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", g.id());
+    m.put("staff", g.staffId());
+    m.put("role", g.role());
+    m.put("categories", g.categories());
+    m.put("purposes", g.purposes());
+    m.put("people", g.subjects().isEmpty() ? "anyone" : g.subjects().size() + " named");
+    m.put("status", g.status());
+    m.put("from", g.from().toString());
+    m.put("until", g.until().toString());
+    m.put("granted_by", g.grantedBy());
+    m.put("in_force", g.inForce(now));
+    return m;
+  }
+
+  /** An incident as a report holds it: no note (a note may mention a person; the report is kept in plain text). */
+  private static Map<String, Object> incidentRow(Incident i) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", i.id());
+    m.put("kind", i.kind());
+    m.put("staff", i.staffId());
+    m.put("opened_at", i.openedAt().toString());
+    m.put("operation", i.operation());
+    m.put("purpose", i.purpose());
+    m.put("categories", i.categories());
+    m.put("rules", i.rules());
+    m.put("status", i.status());
+    m.put("outcome", i.outcome());
+    m.put("closed_by", i.closedBy());
+    m.put("closed_at", i.closedAt() == null ? null : i.closedAt().toString());
+    return m;
+  }
+
+  /** People's requests (access, correction, erasure) by kind: each with its deadline and whether it was met; no person named. */
+  private static Map<String, Object> requests(List<RequestRecords.Request> all, Instant now) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    Map<String, Map<String, Long>> byKind = new TreeMap<>();
+    for (RequestRecords.Request r : all) {
+      String state = r.servedAt() != null ? !r.servedAt().isAfter(r.deadline()) ? "met" : "late" : now.isAfter(r.deadline()) ? "overdue" : "open";
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("kind", r.kind());
+      m.put("requested_at", r.requestedAt().toString());
+      m.put("deadline", r.deadline().toString());
+      m.put("served_at", r.servedAt() == null ? null : r.servedAt().toString());
+      m.put("deadline_met", state);
+      rows.add(m);
+      byKind.computeIfAbsent(r.kind(), k -> new TreeMap<>()).merge(state, 1L, Long::sum);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("by_kind", byKind);
+    out.put("each", rows);
     return out;
   }
 

@@ -27,6 +27,21 @@ public final class Pages {
   /** One input of a form: a field of the policy, labelled for people. */
   public record FormField(String name, String label, String type, int max, String value, boolean required) {}
 
+  /** A printable document for staff (a review report, the records of processing): a title, a line under it, and its sections as tables. */
+  public record Document(String title, String subtitle, List<Table> tables) {
+    public Document {
+      tables = List.copyOf(tables);
+    }
+  }
+
+  /** One section of a {@link Document}: a heading, a note (may be empty), the column names and the rows. The same tables make its CSV. */
+  public record Table(String title, String note, List<String> header, List<List<String>> rows) {
+    public Table {
+      header = List.copyOf(header);
+      rows = rows.stream().map(List::copyOf).toList();
+    }
+  }
+
   /** A label and a value. */
   public record Row(String label, String value) {}
 

@@ -46,11 +46,14 @@ public final class StaffRoutes {
       List<String> purposes,
       Instant from,
       Instant until,
-      @JsonProperty("granted_by") String grantedBy,
+      @JsonProperty("granted_by") @Schemas.Nullable String grantedBy,
       @JsonProperty("revoked_at") @Schemas.Nullable Instant revokedAt,
-      @JsonProperty("in_force") boolean inForce) {
+      @JsonProperty("in_force") boolean inForce,
+      String status,
+      List<String> subjects) {
     static GrantView of(StaffRecords.Grant g, Instant now) {
-      return new GrantView(g.id(), g.staffId(), g.role(), g.categories(), g.purposes(), g.from(), g.until(), g.grantedBy(), g.revokedAt(), g.inForce(now));
+      return new GrantView(g.id(), g.staffId(), g.role(), g.categories(), g.purposes(), g.from(), g.until(), g.grantedBy(), g.revokedAt(), g.inForce(now),
+          g.status(), g.subjects());
     }
   }
 

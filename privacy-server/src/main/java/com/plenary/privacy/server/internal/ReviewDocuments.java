@@ -1,0 +1,153 @@
+package com.plenary.privacy.server.internal;
+
+import com.plenary.privacy.domain.ReviewRecords.Review;
+import com.plenary.privacy.domain.reviews.RecordsOfProcessing;
+import com.plenary.privacy.server.internal.Pages.Document;
+import com.plenary.privacy.server.internal.Pages.Table;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A review report (C30) and the records of processing (GDPR Art. 30) as printable documents: one set of
+ * tables, rendered as HTML by a jte template and as CSV here. A report stored by an earlier version, which
+ * lacks a section, shows that section as empty.
+ */
+final class ReviewDocuments {
+  private ReviewDocuments() {}
+
+  /** The review report's sections as tables. */
+  static Document review(Review r) {
+    Map<String, Object> report = r.report();
+    List<Table> tables = new ArrayList<>();
+    String signed = r.signedOffBy() == null ? "not signed off yet" : "signed off by " + r.signedOffBy() + " at " + r.signedOffAt();
+    tables.add(new Table("Review", "", List.of("id", "generated at", "made by", "policy", "sign-off"),
+        List.of(List.of(r.id(), text(report.get("generated_at")), r.createdBy(), text(report.get("policy")), signed))));
+    tables.add(table("Data inventory", "Each category of personal data, the stores that hold it, their data centres and its retention (C12, C13, C30).",
+        report.get("inventory"), List.of("category", "text", "stores", "retention"), (row, col) -> col.equals("stores") ? stores(row.get("stores")) : text(row.get(col))));
+    tables.add(table("Who may access what", "Each category with who collects it and which staff roles a grant can open it to.", report.get("categories"),
+        List.of("category", "collected_by", "accessible_by", "retention"), (row, col) -> text(row.get(col))));
+    tables.add(table("Grants", "Every need-to-know grant and grant request, newest first (C32).", report.get("grants"),
+        List.of("id", "staff", "role", "categories", "purposes", "people", "status", "from", "until", "granted_by", "in_force"), (row, col) -> text(row.get(col))));
+    tables.add(counts("Denied attempts (30 days)", "Denials in the audit trail by actor kind and rule.", report.get("recent_denials_30_days"), "actor:rule"));
+    tables.add(table("Incidents", "Staff attempts the policy denied and break-glass uses of the period, with their outcomes (C33).", report.get("incidents"),
+        List.of("id", "kind", "staff", "opened_at", "operation", "purpose", "categories", "rules", "status", "outcome", "closed_by", "closed_at"),
+        (row, col) -> text(row.get(col))));
+    tables.add(counts("Incident outcomes", "", report.get("incident_outcomes"), "outcome"));
+    Object disclosures = report.get("disclosures_by_ground");
+    tables.add(new Table("Disclosures by ground", disclosures instanceof Map<?, ?> d ? text(d.get("note")) : "not part of this report (made by an earlier version)",
+        List.of("ground", "count"), List.of()));
+    Object requests = report.get("requests");
+    tables.add(table("Access and correction requests", "Each request of the period with its deadline and whether it was met (met, late, open, overdue); no person named.",
+        requests instanceof Map<?, ?> m ? m.get("each") : null, List.of("kind", "requested_at", "deadline", "served_at", "deadline_met"), (row, col) -> text(row.get(col))));
+    tables.add(counts("Stored records", "", report.get("counts"), "table"));
+    Object chain = report.get("audit_chain");
+    tables.add(new Table("Audit chain", "", List.of("intact", "entries", "detail"),
+        chain instanceof Map<?, ?> c ? List.of(List.of(text(c.get("intact")), text(c.get("entries")), text(c.get("detail")))) : List.of()));
+    return new Document("Internal review " + r.id(), "Generated " + text(report.get("generated_at")) + " from live data; " + signed + ".", tables);
+  }
+
+  /** The records of processing activities as tables: one row per activity, then the measures. */
+  static Document recordsOfProcessing(RecordsOfProcessing records) {
+    List<List<String>> rows = new ArrayList<>();
+    for (RecordsOfProcessing.Activity a : records.activities()) {
+      rows.add(List.of(a.purpose(), a.description(), RecordsOfProcessing.CONTROLLER, join(a.services()), join(a.dataSubjects()), join(a.categories()),
+          join(a.recipients()), join(a.storage()), join(a.retention())));
+    }
+    List<Table> tables = List.of(
+        new Table("Processing activities", "One activity per purpose of the policy (GDPR Art. 30(1)); a category without a stated retention is kept until the person erases it or closes the account.",
+            List.of("purpose", "description", "controller", "services", "data subjects", "categories of data", "recipients", "storage (data centres)", "retention"), rows),
+        new Table("Technical and organisational measures", "Art. 30(1)(g), Art. 32.", List.of("measure"), records.measures().stream().map(List::of).toList()));
+    return new Document("Records of processing activities", RecordsOfProcessing.CONTROLLER + " — generated from the policy " + records.policyVersion()
+        + ", effective " + records.effective() + ".", tables);
+  }
+
+  /** The tables as CSV (RFC 4180): per section a header line starting with {@code section}, then its rows, each starting with the section's title. */
+  static String csv(Document doc) {
+    StringBuilder out = new StringBuilder();
+    for (Table t : doc.tables()) {
+      List<String> header = new ArrayList<>(List.of("section"));
+      header.addAll(t.header());
+      line(out, header);
+      for (List<String> row : t.rows()) {
+        List<String> cells = new ArrayList<>(List.of(t.title()));
+        cells.addAll(row);
+        line(out, cells);
+      }
+      out.append("\r\n");
+    }
+    return out.toString();
+  }
+
+  private static void line(StringBuilder out, List<String> cells) {
+    for (int i = 0; i < cells.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      String c = cells.get(i);
+      // a cell a spreadsheet would take for a formula is quoted with a leading apostrophe (CSV injection)
+      if (!c.isEmpty() && "=+-@".indexOf(c.charAt(0)) >= 0) {
+        c = "'" + c;
+      }
+      out.append('"').append(c.replace("\"", "\"\"")).append('"');
+    }
+    out.append("\r\n");
+  }
+
+  private interface Cell {
+    String of(Map<?, ?> row, String column);
+  }
+
+  private static Table table(String title, String note, Object rows, List<String> columns, Cell cell) {
+    List<List<String>> out = new ArrayList<>();
+    if (rows instanceof Collection<?> list) {
+      for (Object o : list) {
+        if (o instanceof Map<?, ?> row) {
+          out.add(columns.stream().map(c -> cell.of(row, c)).toList());
+        }
+      }
+    }
+    return new Table(title, note, columns, out);
+  }
+
+  private static Table counts(String title, String note, Object counts, String key) {
+    List<List<String>> rows = new ArrayList<>();
+    if (counts instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> rows.add(List.of(text(k), text(v))));
+    }
+    return new Table(title, note, List.of(key, "count"), rows);
+  }
+
+  private static String stores(Object stores) {
+    List<String> out = new ArrayList<>();
+    if (stores instanceof Collection<?> list) {
+      for (Object o : list) {
+        if (o instanceof Map<?, ?> s) {
+          out.add(s.get("store") + " in " + s.get("data_centre") + " (" + s.get("site") + ", " + s.get("region") + ", operated by " + s.get("operator") + ")");
+        }
+      }
+    }
+    return String.join("; ", out);
+  }
+
+  private static String join(List<String> values) {
+    return String.join("; ", values);
+  }
+
+  private static String text(Object value) {
+    if (value == null) {
+      return "";
+    }
+    if (value instanceof Collection<?> c) {
+      return String.join(", ", c.stream().map(ReviewDocuments::text).toList());
+    }
+    if (value instanceof Map<?, ?> m) {
+      List<String> parts = new ArrayList<>();
+      m.forEach((k, v) -> parts.add(k + ": " + text(v)));
+      return String.join("; ", parts);
+    }
+    return Objects.toString(value);
+  }
+}
