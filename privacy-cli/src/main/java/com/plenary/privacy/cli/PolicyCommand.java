@@ -107,10 +107,7 @@ final class PolicyCommand {
     if (d.isEmpty()) {
       out.println("No changes.");
     }
-    new TreeMap<>(d.changes()).forEach((section, change) -> {
-      change.added().forEach(id -> out.println("+ " + section + ": " + id));
-      change.removed().forEach(id -> out.println("- " + section + ": " + id));
-    });
+    d.lines().forEach(out::println);
     if (!d.needsFreshConsent().isEmpty()) {
       out.println("Needs fresh consent before it applies (C36): " + String.join(", ", d.needsFreshConsent()));
     }

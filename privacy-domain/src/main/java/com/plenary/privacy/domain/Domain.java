@@ -9,6 +9,7 @@ import com.plenary.privacy.domain.reviews.Reviews;
 import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
+import com.plenary.privacy.domain.versions.PolicyVersions;
 import com.plenary.privacy.policy.Policy;
 
 /**
@@ -27,6 +28,7 @@ public final class Domain {
   private final Reviews reviews;
   private final Messages messages;
   private final Recipients recipients;
+  private final PolicyVersions versions;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -40,6 +42,7 @@ public final class Domain {
    */
   public Domain(Enforcer enforcer, Storage storage, String region, MessageLimits messageLimits, Oversight oversight) {
     this.enforcer = enforcer;
+    enforcer.follow(storage);
     Visibility visibility = new Visibility(storage, enforcer);
     this.consents = new Consents(storage, enforcer, visibility);
     this.subjects = new Subjects(storage, enforcer, visibility, consents, region);
@@ -50,6 +53,7 @@ public final class Domain {
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
+    this.versions = new PolicyVersions(storage, enforcer, visibility, consents, messages);
   }
 
   public Enforcer enforcer() {
@@ -101,6 +105,11 @@ public final class Domain {
   /** The registry of recipients and their agreements (C25). */
   public Recipients recipients() {
     return recipients;
+  }
+
+  /** Policy versions: publish, history, the notice to everyone, the person's prompt (C36). */
+  public PolicyVersions versions() {
+    return versions;
   }
 
   /** The decisions API's questions. */
