@@ -142,6 +142,35 @@ public final class Consents {
     return n;
   }
 
+  /** The derived state of the person's consents: the latest entry for each purpose and recipient. */
+  public List<State> states(Access by, String subjectId) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      return w.consents().states(subjectId);
+    });
+  }
+
+  /**
+   * Withdraws, in one transaction, each of {@code targets} that is still in force, through {@code channel}
+   * (one of {@link #WITHDRAWAL_CHANNELS}); answers how many.
+   */
+  public int withdrawAll(Access by, String subjectId, List<State> targets, String channel) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "withdraw", Vocabulary.PROVIDE);
+      Instant now = enforcer.clock().instant();
+      int n = 0;
+      for (State t : targets) {
+        int one = withdrawIn(w, by, subjectId, t.purpose(), t.recipient(), channel, policy().version(), now);
+        if (one > 0) {
+          w.audit(AuditRecord.recorded(by, "withdraw").purpose(t.purpose()).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
+              .clauses(List.of("C19", "C20")).build());
+        }
+        n += one;
+      }
+      return n;
+    });
+  }
+
   /** The person's consents, withdrawn ones included, oldest first, as their ledger shows them. */
   public List<Consent> of(Access by, String subjectId) {
     return storage.inTransaction(w -> {

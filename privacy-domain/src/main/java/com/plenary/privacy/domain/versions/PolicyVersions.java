@@ -182,43 +182,47 @@ public final class PolicyVersions {
 
   /**
    * Tells everyone registered of each version whose notice is not finished, through the message gateway,
-   * as a service notice of the platform's own service: each person at most once a version (the message is
-   * keyed by the version and the person, so a run that a crash cut short and is run again, here or on
-   * another node, repeats nobody), and nobody is left out (how far a notice has gone is stored after each
-   * group, and a version counts as notified only once every person was reached). Answers how many were
-   * queued in this run.
+   * as a service notice of the platform's own service — at most {@code limit} people a run, so that a
+   * background job stays short. Each person is told at most once a version: the message is keyed by the
+   * version and the person, so a run that a crash cut short and is run again, here or on another node,
+   * repeats nobody. Nobody is left out: how far the notice has gone is stored after each group, and a
+   * version counts as notified only once a run finds nobody left. Answers how many were queued.
    */
-  public int notifyPending() {
-    int queued = 0;
+  public int notifyPending(int limit) {
     for (PolicyRecords.Stored v : storage.inTransaction(w -> w.policies().unnotified())) {
+      List<String> people = storage.inTransaction(w -> w.policies().peopleAfter(v.notifiedThrough(), limit));
+      if (people.isEmpty()) {
+        storage.useTransaction(w -> w.policies().notified(v.version(), v.notifiedThrough(), enforcer.clock().instant()));
+        continue;
+      }
       String subject = "Our privacy policy is changing";
       String body = "We are changing our privacy policy. Version " + v.version() + " comes into force on " + v.effective()
-          + ". You can read the new version and what changed in your privacy center, under \"Privacy policy\". Anything new that needs your consent "
-          + "will not apply to you until you give it.";
-      String through = v.notifiedThrough();
-      while (true) {
-        String after = through;
-        List<String> people = storage.inTransaction(w -> w.policies().peopleAfter(after, NOTICE_BATCH));
-        if (people.isEmpty()) {
-          break;
-        }
-        for (String id : people) {
-          try {
-            if (messages.noticeOnce(id, Kind.SERVICE, subject, body, "policy-version-" + v.version(), "policy-version-" + v.version() + "\n" + id)) {
-              queued++;
-            }
-          } catch (NotFound | Conflict e) {
-            // erased meanwhile, or no address on file: nobody to tell
+          + ". You can read the new version and what changed on our privacy policy page and in your privacy center. Anything new that needs your "
+          + "consent will not apply to you until you give it.";
+      int queued = 0;
+      for (String id : people) {
+        try {
+          if (messages.noticeOnce(id, Kind.SERVICE, subject, body, "policy-version-" + v.version(), "policy-version-" + v.version() + "\n" + id)) {
+            queued++;
           }
+        } catch (NotFound | Conflict e) {
+          // erased meanwhile, or no address on file: nobody to tell
         }
-        through = people.get(people.size() - 1);
-        String last = through;
-        storage.useTransaction(w -> w.policies().notified(v.version(), last, null));
       }
-      String last = through;
-      storage.useTransaction(w -> w.policies().notified(v.version(), last, enforcer.clock().instant()));
+      String last = people.get(people.size() - 1);
+      storage.useTransaction(w -> w.policies().notified(v.version(), last, null));
+      return queued;
     }
-    return queued;
+    return 0;
+  }
+
+  /** Runs {@link #notifyPending(int)} until every version's notice is finished; answers how many were queued. For the command line and tests. */
+  public int notifyAll(int limit) {
+    int total = 0;
+    while (!storage.inTransaction(w -> w.policies().unnotified()).isEmpty()) {
+      total += notifyPending(limit);
+    }
+    return total;
   }
 
   // ---- the person's prompt ----
