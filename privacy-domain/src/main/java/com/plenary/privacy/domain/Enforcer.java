@@ -284,6 +284,17 @@ public final class Enforcer {
       throw new IllegalArgumentException("use names one person; name them in subjects");
     }
     InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      Map<String, Decision> out = new LinkedHashMap<>();
+      List<AuditRecord> entries = new ArrayList<>(subjects.size());
+      for (String subject : subjects) {
+        out.put(subject, removed);
+        entries.add(AuditRecord.of(by, new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation()), removed));
+      }
+      tx.audit(entries);
+      return out;
+    }
     checkNames(in, use.purpose(), use.categories(), use.recipient());
     Instant now = clock.instant();
     Map<String, Facts> facts = tx.facts(by, subjects, now);
@@ -362,6 +373,10 @@ public final class Enforcer {
       throw new IllegalArgumentException("use names a person; decide it inside a transaction");
     }
     InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      return removed;
+    }
     checkNames(in, use.purpose(), use.categories(), use.recipient());
     return in.engine().decide(request(by, use, Facts.at(clock.instant()).staff(by.staff()).build()));
   }
@@ -375,6 +390,10 @@ public final class Enforcer {
       throw new IllegalArgumentException("use names a person; decide it with decide(tx, ...)");
     }
     InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      return removed;
+    }
     checkNames(in, use.purpose(), use.categories(), null);
     checkRecipient(tx, use.recipient());
     Facts facts = Facts.at(clock.instant()).staff(by.staff()).build();
@@ -410,6 +429,10 @@ public final class Enforcer {
       throw new IllegalArgumentException("only the person's own browser carries banner choices");
     }
     InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      return removed;
+    }
     checkNames(in, use.purpose(), use.categories(), use.recipient());
     return in.engine().decide(request(by, use, Facts.at(clock.instant()).consents(bannerConsents).build()));
   }
@@ -428,7 +451,9 @@ public final class Enforcer {
    * naming the field, the same 400 from every front end.
    */
   public void checkNames(String purpose, List<String> categoryIds, String recipient) {
-    checkNames(current(), purpose, categoryIds, recipient);
+    InForce in = current();
+    // a purpose that a newer version removed is known: its use is decided, and denied, rather than refused as a mistake (C36)
+    checkNames(in, removed(in, purpose) != null ? in.policy().purposes().get(0).id() : purpose, categoryIds, recipient);
   }
 
   private static void checkNames(InForce in, String purpose, List<String> categoryIds, String recipient) {

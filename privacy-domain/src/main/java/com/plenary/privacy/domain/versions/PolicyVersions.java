@@ -119,7 +119,7 @@ public final class PolicyVersions {
       if (!w.policies().add(stored)) {
         throw new Conflict("version " + p.version() + " was published meanwhile");
       }
-      w.audit(AuditRecord.recorded(by, "publish-policy").rules(List.of("policy-version:" + p.version(), "effective:" + effective))
+      w.audit(AuditRecord.recorded(by, "publish-policy").purpose(Vocabulary.TECHNICAL).rules(List.of("policy-version:" + p.version(), "effective:" + effective))
           .clauses(List.of("C36")).build());
     });
     enforcer.refresh();

@@ -352,7 +352,7 @@ public final class PolicyRoutes {
    * change waits for their answer and they did not put it off on this visit ({@code ?later=1}).
    */
   public static boolean promptWaiting(Platform platform, Context ctx, String subjectId) {
-    if (ctx.queryParam("later") != null || ctx.queryParam("done") != null) {
+    if (ctx.queryParam("later") != null) {
       return false;
     }
     return platform.domain().versions().promptFor(Access.subject(subjectId, ctx.attribute("request-id")), subjectId).isPresent();
