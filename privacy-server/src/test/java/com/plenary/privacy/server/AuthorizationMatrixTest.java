@@ -136,6 +136,7 @@ class AuthorizationMatrixTest {
           case "review" -> callers.review();
           case "token" -> callers.unsubscribeToken(a);
           case "recipient" -> "carrier"; // named by the policy, so every database has it
+          case "version" -> "1"; // the policy the server started with
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
         });
       }
@@ -165,6 +166,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/recipients/")) {
       return "recipient";
+    }
+    if (before.endsWith("/policy/versions/")) {
+      return "version";
     }
     if (before.endsWith("/consents/")) {
       return "consent";

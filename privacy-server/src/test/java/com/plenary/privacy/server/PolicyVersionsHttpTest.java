@@ -111,7 +111,8 @@ class PolicyVersionsHttpTest {
     String broken = PolicyTexts.same(2).replace("    purposes: [provide, communicate, technical, improve, convenience]\n    required: [email, name]",
         "    purposes: [provide, communicate, technical, improve, convenience, nonsense]\n    required: [email, name]");
     HttpResponse<String> invalid = publish(broken, today().plusDays(1));
-    assertThat(invalid.statusCode()).as(invalid.body()).isEqualTo(400);
+    assertThat(invalid.statusCode()).as(invalid.body()).isEqualTo(422);
+    assertThat(json.readTree(invalid.body()).get("type").asText()).isEqualTo("/problems/invalid-policy");
     assertThat(invalid.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
     JsonNode problems = json.readTree(invalid.body()).get("problems");
     assertThat(problems).isNotEmpty();

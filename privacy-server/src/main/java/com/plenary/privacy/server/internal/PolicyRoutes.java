@@ -110,7 +110,7 @@ public final class PolicyRoutes {
         new Route("post", "/api/v1/policy/versions", "policy",
             "Publish a new version of the policy: {policy, effective, source?}; checked as a policy in force is (problems as file:line:column), "
                 + "stored with its text, in force from its effective date on every node (C36)",
-            EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer"), List.of(201), PublishBody.class, Route.json(201, PublishedView.class), this::publish),
+            EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer"), List.of(201, 422), PublishBody.class, Route.json(201, PublishedView.class), this::publish),
         Route.publicGet("/api/v1/policy/versions", "policy", "Every version of the policy, oldest first, with where it stands (C36)", VersionList.class,
             this::list),
         Route.publicGet("/api/v1/policy/versions/{n}", "policy",
@@ -145,10 +145,13 @@ public final class PolicyRoutes {
     ctx.status(201).json(new PublishedView(VersionView.of(p.version()), DiffView.of(p.diff())));
   }
 
-  /** A policy with mistakes: 400, every problem as {@code file:line:column: message}. */
+  /**
+   * A policy with mistakes: 422 {@code /problems/invalid-policy} (the body is well formed; the policy it
+   * carries is not), every problem as {@code file:line:column: message} in {@code problems}.
+   */
   static HttpProblem invalidPolicy(PolicyException e) {
     List<String> problems = e.problems().stream().map(Problem::toString).toList();
-    return new HttpProblem(400, "invalid-input", "Invalid input", problems.size() + (problems.size() == 1 ? " problem" : " problems")
+    return new HttpProblem(422, "invalid-policy", "Invalid policy", problems.size() + (problems.size() == 1 ? " problem" : " problems")
         + " in the policy; nothing was published", Map.of("field", "policy", "problems", problems));
   }
 
