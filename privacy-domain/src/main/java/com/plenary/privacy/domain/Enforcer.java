@@ -61,18 +61,19 @@ public final class Enforcer {
    * version each of its categories came in with (C36).
    */
   private record InForce(Policy policy, DecisionEngine engine, Instant from, Set<String> purposes, Set<String> categories, Set<String> recipients,
-      Map<String, Integer> categorySince) {
-    static InForce of(Policy policy, Instant from, Map<String, Integer> categorySince) {
-      return new InForce(policy, DecisionEngine.compile(policy), from,
-          policy.purposes().stream().map(Purpose::id).collect(Collectors.toUnmodifiableSet()),
-          policy.categories().stream().map(Category::id).collect(Collectors.toUnmodifiableSet()),
-          policy.recipients().stream().map(Recipient::id).collect(Collectors.toUnmodifiableSet()), Map.copyOf(categorySince));
-    }
+      Map<String, Integer> categorySince) {}
+
+  /** Compiles one version; here, since the enforcer alone may touch the engine. */
+  private static InForce inForce(Policy policy, Instant from, Map<String, Integer> categorySince) {
+    return new InForce(policy, DecisionEngine.compile(policy), from,
+        policy.purposes().stream().map(Purpose::id).collect(Collectors.toUnmodifiableSet()),
+        policy.categories().stream().map(Category::id).collect(Collectors.toUnmodifiableSet()),
+        policy.recipients().stream().map(Recipient::id).collect(Collectors.toUnmodifiableSet()), Map.copyOf(categorySince));
   }
 
   private Enforcer(Policy policy, Clock clock) {
     this.clock = clock;
-    this.timeline = List.of(InForce.of(policy, Instant.EPOCH, Map.of()));
+    this.timeline = List.of(inForce(policy, Instant.EPOCH, Map.of()));
   }
 
   /** Compiles the policy into the enforcer's engine; refuses a policy without the names the platform's uses need ({@link Vocabulary}). */
@@ -172,7 +173,7 @@ public final class Enforcer {
     for (Category x : p.categories()) {
       categorySince.put(x.id(), since(before, p.version(), v -> v.categories().contains(x.id())));
     }
-    return InForce.of(p.asPublished(effective, purposeSince, recipientSince), effective.atStartOfDay(ZoneOffset.UTC).toInstant(), categorySince);
+    return inForce(p.asPublished(effective, purposeSince, recipientSince), effective.atStartOfDay(ZoneOffset.UTC).toInstant(), categorySince);
   }
 
   private static int since(List<InForce> before, int version, Predicate<InForce> has) {
