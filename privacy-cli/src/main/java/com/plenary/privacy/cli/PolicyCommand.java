@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.DecisionRequest;
 import com.plenary.privacy.decision.DecisionRequests;
+import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.versions.PolicyVersions;
+import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.PolicyDiff;
 import com.plenary.privacy.policy.PolicyException;
@@ -16,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +32,7 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "policy", mixinStandardHelpOptions = true,
@@ -38,6 +43,9 @@ final class PolicyCommand {
 
   @Spec
   picocli.CommandLine.Model.CommandSpec spec;
+
+  @ParentCommand
+  Plenary root;
 
   @Command(name = "check", mixinStandardHelpOptions = true,
       description = "Check a policy file; print each problem as file:line:column. Exit 0 when valid, 1 when not.")
@@ -61,6 +69,81 @@ final class PolicyCommand {
       err.println(e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems") + " in " + file);
       return Main.FAILURE;
     }
+  }
+
+  @Command(name = "publish", mixinStandardHelpOptions = true,
+      description = {"Publish a new version of the policy (C36): check it, store it with its text, and put it in force on every node at the start of DATE (UTC).",
+          "Everyone registered is told once; what it adds needs people's fresh consent. Exit 0 when published, 1 when the file has problems (each as file:line:column)."})
+  int publish(@Parameters(paramLabel = "FILE") Path file,
+      @Option(names = "--effective", required = true, paramLabel = "DATE", description = "The day it comes into force: today or later.") LocalDate effective,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) throws IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    if (!Files.isRegularFile(file)) {
+      err.println("plenary: no policy file at " + file);
+      return Main.FAILURE;
+    }
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    try (Platform platform = root.openPlatform()) {
+      PolicyVersions.Published p;
+      try {
+        p = platform.domain().versions().publish(Access.system("cli"), text, file.toString(), effective);
+      } catch (PolicyException e) {
+        for (Problem problem : e.problems()) {
+          err.println(problem);
+        }
+        err.println(e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems") + " in " + file + "; nothing was published");
+        return Main.FAILURE;
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", p.version().version());
+        m.put("effective", p.version().effective().toString());
+        m.put("status", p.version().status());
+        m.put("text_sha256", p.version().textSha256());
+        m.put("changes", p.diff().lines());
+        m.put("needs_fresh_consent", p.diff().needsFreshConsent());
+        Output.json(out, m);
+      } else {
+        out.println("Published version " + p.version().version() + " of '" + p.version().name() + "', in force from " + p.version().effective()
+            + (p.version().status().equals("in-force") ? " (in force now)" : "") + ". Changes against version " + p.diff().fromVersion() + ":");
+        if (p.diff().isEmpty()) {
+          out.println("No changes.");
+        }
+        p.diff().lines().forEach(out::println);
+        if (!p.diff().needsFreshConsent().isEmpty()) {
+          out.println("Needs fresh consent before it applies (C36): " + String.join(", ", p.diff().needsFreshConsent()));
+        }
+        out.println("Everyone registered is told through the message gateway by the running servers.");
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "versions", mixinStandardHelpOptions = true, description = "List every version of the policy: its effective date, where it stands, and whether everyone was told.")
+  int versions(@Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    try (Platform platform = root.openPlatform()) {
+      List<PolicyVersions.Version> all = platform.domain().versions().list();
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (PolicyVersions.Version v : all) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("version", v.version());
+          m.put("effective", v.effective() == null ? null : v.effective().toString());
+          m.put("status", v.status());
+          m.put("notified_at", v.notifiedAt() == null ? null : v.notifiedAt().toString());
+          rows.add(m);
+        }
+        Output.json(out, Map.of("versions", rows));
+      } else {
+        for (PolicyVersions.Version v : all) {
+          out.printf("%-8s %-12s %-10s %s%n", "v" + v.version(), v.effective() == null ? "" : v.effective(), v.status(),
+              v.publishedAt() == null ? "(the policy file)" : v.notifiedAt() == null ? "notice under way" : "everyone told " + v.notifiedAt());
+        }
+      }
+    }
+    return Main.OK;
   }
 
   @Command(name = "decide", mixinStandardHelpOptions = true,
@@ -107,10 +190,7 @@ final class PolicyCommand {
     if (d.isEmpty()) {
       out.println("No changes.");
     }
-    new TreeMap<>(d.changes()).forEach((section, change) -> {
-      change.added().forEach(id -> out.println("+ " + section + ": " + id));
-      change.removed().forEach(id -> out.println("- " + section + ": " + id));
-    });
+    d.lines().forEach(out::println);
     if (!d.needsFreshConsent().isEmpty()) {
       out.println("Needs fresh consent before it applies (C36): " + String.join(", ", d.needsFreshConsent()));
     }

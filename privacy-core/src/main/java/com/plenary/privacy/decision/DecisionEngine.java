@@ -146,10 +146,10 @@ public final class DecisionEngine {
         purposeOk = true;
       } else if (rule.declaredPurposes && service != null && (service.purposes & purposeUp) != 0) {
         int since = purposes[purpose].since();
-        if (facts.subjectPolicyVersion() > 0 && since > facts.subjectPolicyVersion()) {
+        if (facts.subjectPolicyVersion() > 0 && since > facts.subjectPolicyVersion() && !consentedSince(facts, purpose, since)) {
           failures = add(failures, new Reason(rule.rule.id(), List.of("C36"), "the purpose '" + request.purpose()
               + "' was introduced in policy version " + since + "; the person accepted version "
-              + facts.subjectPolicyVersion() + " and must consent afresh"));
+              + facts.subjectPolicyVersion() + " and must consent to it under version " + since + " or later"));
           continue;
         }
         purposeOk = true;
@@ -277,6 +277,17 @@ public final class DecisionEngine {
       }
     }
     return null;
+  }
+
+  /** Whether the person consented to the purpose (or one above it) under version {@code since} or a later one (C36). */
+  private boolean consentedSince(Facts facts, int purpose, int since) {
+    for (Facts.Consent c : facts.consents()) {
+      Integer cp = purposeIndex.get(c.purpose());
+      if (cp != null && (purposeAncestors[purpose] & (1L << cp)) != 0 && c.policyVersion() >= since && c.recipient() == null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private boolean hasConsent(DecisionRequest r, int purpose) {

@@ -107,6 +107,21 @@ public record Policy(
     return PolicyReader.read(yaml, sourceName);
   }
 
+  /**
+   * This policy as a published version (C36): in force from {@code effective}, and with each purpose and
+   * recipient marked as introduced ({@code since}) no earlier than the version given in {@code
+   * purposeSince} and {@code recipientSince} — what the versions published before it say, whatever the
+   * file states — so that people who accepted an older version must consent afresh to what is new.
+   */
+  public Policy asPublished(LocalDate effective, Map<String, Integer> purposeSince, Map<String, Integer> recipientSince) {
+    List<Purpose> ps = purposes.stream()
+        .map(p -> new Purpose(p.id(), p.text(), p.listed(), Math.max(p.since(), purposeSince.getOrDefault(p.id(), 0)), p.clauses())).toList();
+    List<Recipient> rs = recipients.stream()
+        .map(r -> new Recipient(r.id(), r.kind(), r.text(), Math.max(r.since(), recipientSince.getOrDefault(r.id(), 0)))).toList();
+    return new Policy(name, version, effective, text, ps, categories, fields, services, cookieClasses, cookies, collection, partners, recipientKinds,
+        agreementTerms, rs, legalGrounds, aggregateK, staffTypes, staffRoles, retention, regions, dataCentres, prohibitions, rules, clauseMap);
+  }
+
   public Purpose purpose(String id) {
     return find(purposes, Purpose::id, id);
   }

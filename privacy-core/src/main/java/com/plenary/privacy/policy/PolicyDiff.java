@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
@@ -59,6 +60,19 @@ public record PolicyDiff(int fromVersion, int toVersion, Map<String, Change> cha
       });
     }
     return new PolicyDiff(from.version(), to.version(), changes, consent);
+  }
+
+  /**
+   * The changes as lines to read, section by section in name order: {@code + purposes: personalise} for
+   * what was added, {@code - purposes: develop} for what was removed.
+   */
+  public List<String> lines() {
+    List<String> out = new ArrayList<>();
+    new TreeMap<>(changes).forEach((section, change) -> {
+      change.added().forEach(id -> out.add("+ " + section + ": " + id));
+      change.removed().forEach(id -> out.add("- " + section + ": " + id));
+    });
+    return out;
   }
 
   public boolean isEmpty() {

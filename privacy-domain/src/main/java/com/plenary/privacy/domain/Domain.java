@@ -12,6 +12,7 @@ import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.Incidents;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
+import com.plenary.privacy.domain.versions.PolicyVersions;
 import com.plenary.privacy.policy.Policy;
 
 /**
@@ -32,6 +33,7 @@ public final class Domain {
   private final Messages messages;
   private final Recipients recipients;
   private final Aggregates aggregates;
+  private final PolicyVersions versions;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -50,6 +52,7 @@ public final class Domain {
   /** As {@link #Domain(Enforcer, Storage, String, MessageLimits, Oversight)}, with the limits of aggregate statistics. */
   public Domain(Enforcer enforcer, Storage storage, String region, MessageLimits messageLimits, Oversight oversight, AggregateLimits aggregateLimits) {
     this.enforcer = enforcer;
+    enforcer.follow(storage);
     Visibility visibility = new Visibility(storage, enforcer);
     this.consents = new Consents(storage, enforcer, visibility);
     this.subjects = new Subjects(storage, enforcer, visibility, consents, region);
@@ -62,6 +65,7 @@ public final class Domain {
     this.recipients = new Recipients(storage, enforcer);
     this.aggregates = new Aggregates(storage, enforcer, aggregateLimits);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
+    this.versions = new PolicyVersions(storage, enforcer, visibility, consents, messages);
   }
 
   public Enforcer enforcer() {
@@ -123,6 +127,11 @@ public final class Domain {
   /** Aggregate statistics with small groups withheld, optionally with noise (C27). */
   public Aggregates aggregates() {
     return aggregates;
+  }
+
+  /** Policy versions: publish, history, the notice to everyone, the person's prompt (C36). */
+  public PolicyVersions versions() {
+    return versions;
   }
 
   /** The decisions API's questions. */

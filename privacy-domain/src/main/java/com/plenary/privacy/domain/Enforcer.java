@@ -5,15 +5,21 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.DecisionEngine;
 import com.plenary.privacy.decision.DecisionRequest;
+import com.plenary.privacy.decision.Effect;
 import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.decision.Reason;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Category;
+import com.plenary.privacy.policy.Obligation;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Purpose;
 import com.plenary.privacy.policy.Recipient;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -34,7 +41,8 @@ import java.util.stream.Collectors;
  * the caller), decides, and writes the audit entry for a permit and a denial alike in that same
  * transaction; only then does the use case touch the data, and only what the decision permits.
  *
- * <p>Thread-safe and immutable once created.
+ * <p>Thread-safe. The policy it enforces is the version in force at the time of each use: once told to
+ * {@link #follow} the store, it reads the versions published there and switches at their effective dates (C36).
  */
 public final class Enforcer {
   /** The operation name of a refusal made before the engine: the person is not visible to the caller. */
@@ -42,20 +50,33 @@ public final class Enforcer {
 
   private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-  private final Policy policy;
-  private final DecisionEngine engine;
+  /** How long a node trusts what it last read of the published policy versions before it reads them again (C36). */
+  public static final Duration POLICY_REFRESH = Duration.ofSeconds(5);
+
   private final Clock clock;
-  private final Set<String> purposes;
-  private final Set<String> categories;
-  private final Set<String> recipients;
+  /** The policy the node was started with, then each version published after it, in version order; replaced whole, never changed. */
+  private volatile List<InForce> timeline;
+  private volatile Storage followed;
+  private volatile long readAt;
+
+  /**
+   * One version of the policy, compiled: in force from {@code from}, its engine and names, and the
+   * version each of its categories came in with (C36).
+   */
+  private record InForce(Policy policy, DecisionEngine engine, Instant from, Set<String> purposes, Set<String> categories, Set<String> recipients,
+      Map<String, Integer> categorySince) {}
+
+  /** Compiles one version; here, since the enforcer alone may touch the engine. */
+  private static InForce inForce(Policy policy, Instant from, Map<String, Integer> categorySince) {
+    return new InForce(policy, DecisionEngine.compile(policy), from,
+        policy.purposes().stream().map(Purpose::id).collect(Collectors.toUnmodifiableSet()),
+        policy.categories().stream().map(Category::id).collect(Collectors.toUnmodifiableSet()),
+        policy.recipients().stream().map(Recipient::id).collect(Collectors.toUnmodifiableSet()), Map.copyOf(categorySince));
+  }
 
   private Enforcer(Policy policy, Clock clock) {
-    this.policy = policy;
-    this.engine = DecisionEngine.compile(policy);
     this.clock = clock;
-    this.purposes = policy.purposes().stream().map(Purpose::id).collect(Collectors.toUnmodifiableSet());
-    this.categories = policy.categories().stream().map(Category::id).collect(Collectors.toUnmodifiableSet());
-    this.recipients = policy.recipients().stream().map(Recipient::id).collect(Collectors.toUnmodifiableSet());
+    this.timeline = List.of(inForce(policy, Instant.EPOCH, Map.of()));
   }
 
   /** Compiles the policy into the enforcer's engine; refuses a policy without the names the platform's uses need ({@link Vocabulary}). */
@@ -73,8 +94,108 @@ public final class Enforcer {
     return new Enforcer(Objects.requireNonNull(policy, "policy == null"), Clock.systemUTC());
   }
 
+  /** The policy in force now: the newest published version whose effective date has come, or the one the node started with (C36). */
   public Policy policy() {
-    return policy;
+    return current().policy();
+  }
+
+  /**
+   * Follows the versions published in {@code storage} (C36): from now on the enforcer reads them at most
+   * every {@link #POLICY_REFRESH} and decides each use on the version in force at the time of the use, so
+   * a version comes into force at its effective date on every node without a restart.
+   */
+  public void follow(Storage storage) {
+    this.followed = Objects.requireNonNull(storage, "storage == null");
+    this.readAt = System.nanoTime() - POLICY_REFRESH.toNanos() - 1;
+  }
+
+  /** Reads the published versions again now, as after a publication on this node. */
+  public void refresh() {
+    Storage storage = followed;
+    if (storage != null) {
+      read(storage);
+    }
+  }
+
+  /**
+   * Every version of the policy this node knows of, oldest first: the one it started with and each one
+   * published after it, whether in force yet or not.
+   */
+  public List<Policy> versions() {
+    current();
+    return timeline.stream().map(InForce::policy).toList();
+  }
+
+  private InForce current() {
+    Storage storage = followed;
+    if (storage != null && System.nanoTime() - readAt > POLICY_REFRESH.toNanos()) {
+      read(storage);
+    }
+    List<InForce> t = timeline;
+    Instant now = clock.instant();
+    InForce in = t.get(0);
+    for (InForce v : t) {
+      if (!v.from().isAfter(now)) {
+        in = v;
+      }
+    }
+    return in;
+  }
+
+  private synchronized void read(Storage storage) {
+    List<InForce> t = timeline;
+    int known = t.get(t.size() - 1).policy().version();
+    List<PolicyRecords.Stored> stored = storage.inOwnTransaction(w -> w.policies().after(known));
+    readAt = System.nanoTime();
+    if (stored.isEmpty()) {
+      return;
+    }
+    List<InForce> next = new ArrayList<>(t);
+    for (PolicyRecords.Stored v : stored) {
+      Policy p = Policy.parse(v.text(), "policy version " + v.version());
+      next.add(publishedAs(next, p, v.effective()));
+    }
+    timeline = List.copyOf(next);
+  }
+
+  /**
+   * {@code p} as published after {@code before}: each purpose, recipient and category is marked with the
+   * version from which it has been in the policy without a break, so that what a version adds needs the
+   * person's fresh consent (C36) whatever the file says.
+   */
+  private static InForce publishedAs(List<InForce> before, Policy p, LocalDate effective) {
+    Map<String, Integer> purposeSince = new HashMap<>();
+    Map<String, Integer> recipientSince = new HashMap<>();
+    Map<String, Integer> categorySince = new HashMap<>();
+    for (Purpose x : p.purposes()) {
+      purposeSince.put(x.id(), since(before, p.version(), v -> v.purposes().contains(x.id())));
+    }
+    for (Recipient x : p.recipients()) {
+      recipientSince.put(x.id(), since(before, p.version(), v -> v.recipients().contains(x.id())));
+    }
+    for (Category x : p.categories()) {
+      categorySince.put(x.id(), since(before, p.version(), v -> v.categories().contains(x.id())));
+    }
+    return inForce(p.asPublished(effective, purposeSince, recipientSince), effective.atStartOfDay(ZoneOffset.UTC).toInstant(), categorySince);
+  }
+
+  private static int since(List<InForce> before, int version, Predicate<InForce> has) {
+    int since = version;
+    for (int i = before.size() - 1; i >= 0 && has.test(before.get(i)); i--) {
+      since = before.get(i).policy().version();
+    }
+    return since;
+  }
+
+  /**
+   * What a new version would be on top of every version known: checks it the way a version in force is
+   * checked (the names the platform's uses need, {@link Vocabulary}) and answers it as it would be
+   * enforced. For publishing.
+   */
+  public Policy asPublished(Policy p, LocalDate effective) {
+    Vocabulary.requireIn(p);
+    current();
+    return publishedAs(timeline, p, effective).policy();
   }
 
   public Clock clock() {
@@ -89,13 +210,22 @@ public final class Enforcer {
    * @throws InvalidInputException when the use names a purpose, category or recipient the policy does not know
    */
   public Decision decide(Tx tx, Access by, Use use) {
-    checkNames(use.purpose(), use.categories(), null);
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      tx.audit(AuditRecord.of(by, use, removed));
+      return removed;
+    }
+    checkNames(in, use.purpose(), use.categories(), null);
     checkRecipient(tx, use.recipient());
     Facts facts = tx.facts(by, use.subject(), clock.instant());
     if (use.recipient() != null) {
       facts = tx.withRecipient(facts, use.recipient());
     }
-    Decision d = engine.decide(request(by, use, facts));
+    Decision d = newCategories(tx, in, by, use, facts);
+    if (d == null) {
+      d = in.engine().decide(request(by, use, facts));
+    }
     AuditRecord entry = AuditRecord.of(by, use, d);
     if (isStaff(by) && d.permits() && use.subject() != null) {
       // a read through break-glass says so in its audit entry (C33)
@@ -126,18 +256,24 @@ public final class Enforcer {
     if (use.subject() != null || use.action() != Action.AGGREGATE) {
       throw new IllegalArgumentException("an aggregate use names no person and has the action aggregate");
     }
-    checkNames(use.purpose(), use.categories(), null);
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      tx.audit(AuditRecord.of(by, use, removed));
+      return removed;
+    }
+    checkNames(in, use.purpose(), use.categories(), null);
     checkRecipient(tx, use.recipient());
     Facts facts = tx.facts(by, (String) null, clock.instant());
     if (use.recipient() != null) {
       facts = tx.withRecipient(facts, use.recipient());
     }
-    Decision may = engine.decide(request(by, use, facts.toBuilder().smallestGroup(Integer.MAX_VALUE).build()));
+    Decision may = in.engine().decide(request(by, use, facts.toBuilder().smallestGroup(Integer.MAX_VALUE).build()));
     if (!may.permits()) {
       tx.audit(AuditRecord.of(by, use, may));
       return may;
     }
-    Decision d = engine.decide(request(by, use, facts.toBuilder().smallestGroup(released.getAsInt()).build()));
+    Decision d = in.engine().decide(request(by, use, facts.toBuilder().smallestGroup(released.getAsInt()).build()));
     tx.audit(AuditRecord.of(by, use, d));
     return d;
   }
@@ -151,7 +287,7 @@ public final class Enforcer {
     if (!isStaff(by) || use.subject() == null) {
       throw new IllegalArgumentException("break-glass is opened by a staff member on one person");
     }
-    checkNames(use.purpose(), use.categories(), null);
+    checkNames(current(), use.purpose(), use.categories(), null);
     Instant now = clock.instant();
     tx.audit(AuditRecord.recorded(by, "break-glass").purpose(use.purpose()).subject(use.subject()).categories(use.categories())
         .rules(List.of("break-glass:" + breakGlassId)).clauses(List.of("C32", "C33")).build());
@@ -175,6 +311,48 @@ public final class Enforcer {
   }
 
   /**
+   * A denial when a version in force has removed the purpose that an earlier version had: the use
+   * stops at once (C36, C14), and the refusal is audited like any decision. Null otherwise.
+   */
+  private Decision removed(InForce in, String purpose) {
+    if (purpose == null || in.purposes().contains(purpose)) {
+      return null;
+    }
+    for (InForce v : timeline) {
+      if (v.policy().version() < in.policy().version() && v.purposes().contains(purpose)) {
+        return new Decision(Effect.DENY, List.of(), List.of(new Reason("purpose-removed", List.of("C36", "C14"), "the purpose '" + purpose
+            + "' is not in the policy in force (version " + in.policy().version() + "); it was removed, so no use of it is permitted")),
+            Set.of(Obligation.AUDIT), in.policy().version());
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A denial when a service or partner uses, about a person, a category of data that a version newer
+   * than the one the person accepted added (C36): they must agree to the changed terms first. Null otherwise.
+   */
+  private Decision newCategories(Tx tx, InForce in, Access by, Use use, Facts facts) {
+    if (use.subject() == null || (by.kind() != ActorKind.SERVICE && by.kind() != ActorKind.PARTNER) || in.categorySince().isEmpty()) {
+      return null;
+    }
+    int newest = 0;
+    for (String c : use.categories()) {
+      newest = Math.max(newest, in.categorySince().getOrDefault(c, 0));
+    }
+    if (newest <= 1 || facts.subjectPolicyVersion() <= 0 || newest <= facts.subjectPolicyVersion()) {
+      return null;
+    }
+    int accepted = tx.acceptedPolicyVersion(use.subject());
+    if (newest <= accepted) {
+      return null;
+    }
+    return new Decision(Effect.DENY, List.of(), List.of(new Reason("policy-changed", List.of("C36"), "a category of data this use names came into the "
+        + "policy with version " + newest + "; the person accepted version " + Math.max(accepted, facts.subjectPolicyVersion()) + " and must agree to the "
+        + "change first")), Set.of(Obligation.AUDIT), in.policy().version());
+  }
+
+  /**
    * Decides the same use for each of {@code subjects} inside the use case's transaction and audits each
    * decision there, one entry a person, permit or deny — what {@link #decide} does for one person, done
    * set-wise for a bulk use: the facts of all of them are looked up together ({@link Tx#facts(Access,
@@ -189,7 +367,19 @@ public final class Enforcer {
     if (use.subject() != null) {
       throw new IllegalArgumentException("use names one person; name them in subjects");
     }
-    checkNames(use.purpose(), use.categories(), use.recipient());
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      Map<String, Decision> out = new LinkedHashMap<>();
+      List<AuditRecord> entries = new ArrayList<>(subjects.size());
+      for (String subject : subjects) {
+        out.put(subject, removed);
+        entries.add(AuditRecord.of(by, new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation()), removed));
+      }
+      tx.audit(entries);
+      return out;
+    }
+    checkNames(in, use.purpose(), use.categories(), use.recipient());
     Instant now = clock.instant();
     Map<String, Facts> facts = tx.facts(by, subjects, now);
     Map<Object, Decision> decided = new HashMap<>();
@@ -202,7 +392,7 @@ public final class Enforcer {
       }
       Use one = new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation());
       // the engine reads the person's id only to tell whether they are the actor (their own data)
-      Decision d = decided.computeIfAbsent(List.of(f, subject.equals(by.id())), k -> engine.decide(request(by, one, f)));
+      Decision d = decided.computeIfAbsent(List.of(f, subject.equals(by.id())), k -> in.engine().decide(request(by, one, f)));
       out.put(subject, d);
       entries.add(AuditRecord.of(by, one, d));
     }
@@ -272,7 +462,7 @@ public final class Enforcer {
   }
 
   private AuditRecord refusal(Access by, String operation, String purpose, String subject, String rule, List<String> clauses) {
-    String named = purpose != null && purposes.contains(purpose) ? purpose : "unknown";
+    String named = purpose != null && current().purposes().contains(purpose) ? purpose : "unknown";
     String probed = subject == null || subject.length() > 40 ? null : subject;
     return AuditRecord.decisionBuilder(by, operation, AuditRecord.DENY).purpose(named).subject(probed).rules(List.of(rule)).clauses(clauses).build();
   }
@@ -286,8 +476,13 @@ public final class Enforcer {
     if (use.subject() != null) {
       throw new IllegalArgumentException("use names a person; decide it inside a transaction");
     }
-    checkNames(use.purpose(), use.categories(), use.recipient());
-    return engine.decide(request(by, use, Facts.at(clock.instant()).staff(by.staff()).build()));
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      return removed;
+    }
+    checkNames(in, use.purpose(), use.categories(), use.recipient());
+    return in.engine().decide(request(by, use, Facts.at(clock.instant()).staff(by.staff()).build()));
   }
 
   /**
@@ -298,13 +493,18 @@ public final class Enforcer {
     if (use.subject() != null) {
       throw new IllegalArgumentException("use names a person; decide it with decide(tx, ...)");
     }
-    checkNames(use.purpose(), use.categories(), null);
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      return removed;
+    }
+    checkNames(in, use.purpose(), use.categories(), null);
     checkRecipient(tx, use.recipient());
     Facts facts = tx.facts(by, (String) null, clock.instant());
     if (use.recipient() != null) {
       facts = tx.withRecipient(facts, use.recipient());
     }
-    return engine.decide(request(by, use, facts));
+    return in.engine().decide(request(by, use, facts));
   }
 
   /**
@@ -312,7 +512,7 @@ public final class Enforcer {
    * an {@link InvalidInputException} naming it.
    */
   public void checkRecipient(Tx tx, String recipient) {
-    if (recipient != null && !recipients.contains(recipient) && !tx.recipientRegistered(recipient)) {
+    if (recipient != null && !current().recipients().contains(recipient) && !tx.recipientRegistered(recipient)) {
       throw new InvalidInputException("recipient", unknown("recipient", recipient).replace("the policy declares no", "neither the policy nor the registry holds a")
           + "; see GET /api/v1/recipients");
     }
@@ -332,8 +532,13 @@ public final class Enforcer {
     if (!bannerConsents.isEmpty() && by.kind() != ActorKind.BROWSER) {
       throw new IllegalArgumentException("only the person's own browser carries banner choices");
     }
-    checkNames(use.purpose(), use.categories(), use.recipient());
-    return engine.decide(request(by, use, Facts.at(clock.instant()).consents(bannerConsents).build()));
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      return removed;
+    }
+    checkNames(in, use.purpose(), use.categories(), use.recipient());
+    return in.engine().decide(request(by, use, Facts.at(clock.instant()).consents(bannerConsents).build()));
   }
 
   /**
@@ -342,7 +547,7 @@ public final class Enforcer {
    * and the golden decision files.
    */
   public Decision preview(DecisionRequest request) {
-    return engine.decide(request);
+    return current().engine().decide(request);
   }
 
   /**
@@ -350,6 +555,16 @@ public final class Enforcer {
    * naming the field, the same 400 from every front end.
    */
   public void checkNames(String purpose, List<String> categoryIds, String recipient) {
+    InForce in = current();
+    // a purpose that a newer version removed is known: its use is decided, and denied, rather than refused as a mistake (C36)
+    checkNames(in, removed(in, purpose) != null ? in.policy().purposes().get(0).id() : purpose, categoryIds, recipient);
+  }
+
+  private static void checkNames(InForce in, String purpose, List<String> categoryIds, String recipient) {
+    Policy policy = in.policy();
+    Set<String> purposes = in.purposes();
+    Set<String> categories = in.categories();
+    Set<String> recipients = in.recipients();
     if (purpose == null || !purposes.contains(purpose)) {
       throw new InvalidInputException("purpose", unknown("purpose", purpose) + "; the policy's purposes are "
           + String.join(", ", policy.purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));

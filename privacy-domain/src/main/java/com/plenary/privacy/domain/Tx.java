@@ -61,6 +61,14 @@ public interface Tx {
     throw new UnsupportedOperationException("this transaction keeps no incidents");
   }
 
+  /**
+   * The newest policy version the person agreed to when they were shown its changes (C36), or the one
+   * they registered under, whichever is newer; 0 when no person is named.
+   */
+  default int acceptedPolicyVersion(String subject) {
+    return 0;
+  }
+
   /** Appends an audit entry within this transaction. */
   void audit(AuditRecord record);
 

@@ -52,6 +52,9 @@ public interface Work extends Tx {
   /** The message gateway's named audiences (C16). */
   AudienceRecords audiences();
 
+  /** The policy versions published, and people's answers to them (C36). */
+  PolicyRecords policies();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }

@@ -31,7 +31,6 @@ import java.util.Map;
  */
 public final class Platform implements AutoCloseable {
   private final Config config;
-  private final Policy policy;
   private final Enforcer enforcer;
   private final Store store;
   private final LocalIssuer issuer;
@@ -52,7 +51,6 @@ public final class Platform implements AutoCloseable {
     this.dataCentre = dataCentre;
     this.keyCentre = keyCentre;
     this.config = config;
-    this.policy = policy;
     this.enforcer = Enforcer.create(policy, clock);
     this.store = store;
     this.issuer = issuer;
@@ -144,8 +142,9 @@ public final class Platform implements AutoCloseable {
     return config;
   }
 
+  /** The policy in force now: a version published since the start comes into force at its effective date (C36). */
   public Policy policy() {
-    return policy;
+    return enforcer.policy();
   }
 
   /** The one enforcement point: every decision about personal data is made and audited there. */

@@ -44,6 +44,7 @@ import com.plenary.privacy.server.internal.ReviewRoutes;
 import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
 import com.plenary.privacy.server.internal.AggregateRoutes;
+import com.plenary.privacy.server.internal.PolicyRoutes;
 import com.plenary.privacy.server.internal.RecipientRoutes;
 import com.plenary.privacy.server.internal.StaffRoutes;
 import com.plenary.privacy.server.internal.TemplateRoutes;
@@ -224,6 +225,7 @@ public final class PlenaryServer implements Server {
     long every = platform.config().retentionInterval().toMillis();
     server.jobs.scheduleWithFixedDelay(server::runRetention, every, every, TimeUnit.MILLISECONDS);
     server.jobs.scheduleWithFixedDelay(server::sealAudit, 250, 250, TimeUnit.MILLISECONDS);
+    server.jobs.scheduleWithFixedDelay(server::notifyPolicyVersions, 1000, 1000, TimeUnit.MILLISECONDS);
     server.startSender();
     LOG.info("serving on port {} with policy '{}' version {} and {} (pool {})", server.port(), platform.policy().name(),
         platform.policy().version(), platform.store().product(), platform.store().poolState());
@@ -248,6 +250,17 @@ public final class PlenaryServer implements Server {
     MailSender s = sender;
     if (s != null) {
       s.poke();
+    }
+  }
+
+  /** The notice of new policy versions to everyone registered (C36): a few hundred people a run, each once a version. */
+  private void notifyPolicyVersions() {
+    try {
+      if (platform.domain().versions().notifyPending(500) > 0) {
+        senderPoke();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("the policy version notice failed; it runs again in a second", e);
     }
   }
 
@@ -397,6 +410,7 @@ public final class PlenaryServer implements Server {
     routes.addAll(new AccountabilityRoutes(platform, bodies).routes());
     routes.addAll(new RecipientRoutes(platform, bodies).routes());
     routes.addAll(new AggregateRoutes(platform, bodies).routes());
+    routes.addAll(new PolicyRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.addAll(new TemplateRoutes(platform, bodies, this::senderPoke, metrics).routes());
     routes.addAll(new AudienceRoutes(platform, bodies, this::senderPoke, metrics).routes());
@@ -611,6 +625,7 @@ public final class PlenaryServer implements Server {
       ctx.header("Retry-After", "5");
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
     }
+    PolicyRoutes.globalPrivacyControl(platform, ctx);
   }
 
   private void guard(Route route, Context ctx) throws Exception {

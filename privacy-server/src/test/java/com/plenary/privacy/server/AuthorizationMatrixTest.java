@@ -146,6 +146,7 @@ class AuthorizationMatrixTest {
           case "incident" -> callers.incident();
           case "token" -> callers.unsubscribeToken(a);
           case "recipient" -> "carrier"; // named by the policy, so every database has it
+          case "version" -> "1"; // the policy the server started with
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
         });
       }
@@ -181,6 +182,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/recipients/")) {
       return "recipient";
+    }
+    if (before.endsWith("/policy/versions/")) {
+      return "version";
     }
     if (before.endsWith("/consents/")) {
       return "consent";

@@ -13,6 +13,8 @@ import com.plenary.privacy.server.Callers.Credential;
 import com.plenary.privacy.server.Callers.Person;
 import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -88,6 +90,8 @@ class ResponseBodiesTest {
           + "\"subjects\":[\"{subject}\"],\"until\":\"{until}\",\"justification\":\"An abuse report\"}")),
       Map.entry("post /api/v1/break-glass", List.of("{\"subject\":\"{subject}\",\"role\":\"privacy-officer\",\"categories\":[\"user.contact\"],"
           + "\"purpose\":\"protect\",\"minutes\":30,\"justification\":\"Abuse reported\"}")),
+      // a version far in the future, so that it never comes into force while the other operations are called
+      Map.entry("post /api/v1/policy/versions", List.of(publishBody())),
       Map.entry("post /api/v1/recipients", List.of("{\"id\":\"rcp-{n}\",\"kind\":\"processor\",\"name\":\"A processor\",\"contact\":\"dpo@rcp.example\"}")),
       Map.entry("post /api/v1/recipients/{id}/agreements", List.of("{\"categories\":[\"user.contact\"],\"purposes\":[\"communicate\"],"
           + "\"start\":\"2026-01-01\",\"end\":\"2027-12-31\",\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\","
@@ -376,6 +380,15 @@ class ResponseBodiesTest {
     }
   }
 
+  /** A new version of the shipped policy, to publish. */
+  private static String publishBody() {
+    try {
+      return new ObjectMapper().writeValueAsString(Map.of("policy", PolicyTexts.same(2), "effective", "2099-01-01"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The value of a path parameter, by the segment before it. */
   private String value(Route r, String param, Person person) throws Exception {
     String before = r.path().substring(0, r.path().indexOf("{" + param + "}"));
@@ -405,6 +418,9 @@ class ResponseBodiesTest {
     }
     if (before.endsWith("/recipients/")) {
       return "carrier"; // named by the policy, so every database has it
+    }
+    if (before.endsWith("/policy/versions/")) {
+      return "1"; // the policy the server started with
     }
     if (before.endsWith("/consents/")) {
       return callers.consent(person);

@@ -22,25 +22,72 @@ import java.util.Map;
 final class Running implements AutoCloseable {
   final Path dir;
   private final List<Postgres> schemas;
-  final Platform platform;
-  final PlenaryServer server;
-  final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, String> config;
+  private final Clock clock;
+  Platform platform;
+  PlenaryServer server;
+  final HttpClient http = HttpClient.newHttpClient();
 
   Running(Map<String, String> config) throws IOException {
     this(config, List.of());
   }
 
   private Running(Map<String, String> config, List<Postgres> schemas) throws IOException {
+    this(config, schemas, Clock.systemUTC());
+  }
+
+  private Running(Map<String, String> config, List<Postgres> schemas, Clock clock) throws IOException {
     this.schemas = schemas;
+    this.clock = clock;
     dir = Files.createTempDirectory("plenary-test");
     Map<String, String> all = new HashMap<>(config);
     all.putIfAbsent("data_dir", dir.toString());
     all.putIfAbsent("server.port", "0");
     all.putIfAbsent("server.host", "127.0.0.1");
     this.config = Map.copyOf(all);
-    platform = Platform.open(Config.load(null, Map.of(), all), Clock.systemUTC());
+    platform = Platform.open(Config.load(null, Map.of(), all), clock);
     server = PlenaryServer.start(platform);
+  }
+
+  /** On {@code database} ({@code h2} or {@code postgresql}), with {@code config} besides, on {@code clock}. */
+  static Running on(String database, Map<String, String> config, Clock clock) throws IOException {
+    if (database.equals("h2")) {
+      return new Running(config, List.of(), clock);
+    }
+    Postgres data = Postgres.freshSchema();
+    Postgres keys = Postgres.freshSchema();
+    Map<String, String> all = new HashMap<>(config);
+    all.putAll(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()));
+    return new Running(all, List.of(data, keys), clock);
+  }
+
+  /**
+   * Stops the server and closes the platform, keeping the data (the folder, or the PostgreSQL schemas),
+   * then opens both again on it: a restart. Answers this.
+   */
+  Running restart() {
+    server.stop();
+    platform.close();
+    platform = Platform.open(Config.load(null, Map.of(), config), clock);
+    server = PlenaryServer.start(platform);
+    return this;
+  }
+
+  /** A second node on the same data (the same database and data directory), with its own server: close it before this one. */
+  Node secondNode() {
+    Map<String, String> own = new HashMap<>(config);
+    own.put("collector.journal", "false"); // the first node holds the embedded database's journal
+    Platform other = Platform.open(Config.load(null, Map.of(), own), clock);
+    return new Node(other, PlenaryServer.start(other));
+  }
+
+  /** Another node of the same deployment. */
+  record Node(Platform platform, PlenaryServer server) implements AutoCloseable {
+    @Override
+    public void close() {
+      server.stop();
+      platform.close();
+    }
   }
 
   Running() throws IOException {
@@ -62,16 +109,6 @@ final class Running implements AutoCloseable {
     Map<String, String> all = new HashMap<>(config);
     all.putAll(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()));
     return new Running(all, List.of(data, keys));
-  }
-
-  /**
-   * Stops this server and its platform, keeping the data (the folder, or the PostgreSQL schemas), and
-   * starts a new one on it; close the answer, not this one.
-   */
-  Running restart() throws IOException {
-    server.stop();
-    platform.close();
-    return new Running(config, schemas);
   }
 
   URI uri(String path) {

@@ -16,6 +16,7 @@ import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.PersonRecords;
+import com.plenary.privacy.domain.PolicyRecords;
 import com.plenary.privacy.domain.RecipientRecords;
 import com.plenary.privacy.domain.RequestRecords;
 import com.plenary.privacy.domain.ReviewRecords;
@@ -74,6 +75,7 @@ final class JdbcWork implements Work {
   private final Map<String, DataKey> opened;
   private final RecipientRecords recipients;
   private final AggregateRecords aggregates;
+  private final PolicyRecords policies;
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
     this(h, audit, keys, keyStore, usage, -1, new HashMap<>());
@@ -89,6 +91,7 @@ final class JdbcWork implements Work {
     this.opened = opened;
     this.recipients = new JdbcRecipients(h);
     this.aggregates = new JdbcAggregates(h, usage, people);
+    this.policies = new JdbcPolicies(h);
   }
 
   @Override
@@ -226,6 +229,20 @@ final class JdbcWork implements Work {
   @Override
   public RecipientRecords recipients() {
     return recipients;
+  }
+
+  @Override
+  public PolicyRecords policies() {
+    return policies;
+  }
+
+  @Override
+  public int acceptedPolicyVersion(String subject) {
+    if (subject == null || accepting >= 0) {
+      return Math.max(accepting, 0);
+    }
+    return h.createQuery("SELECT GREATEST(s.policy_version, COALESCE((SELECT MAX(a.version) FROM policy_acceptance a WHERE a.subject_id = s.id), 0)) "
+        + "FROM subject s WHERE s.id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
   }
 
   @Override

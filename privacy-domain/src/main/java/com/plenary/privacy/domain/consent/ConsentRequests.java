@@ -53,7 +53,6 @@ public final class ConsentRequests {
   private final Visibility visibility;
   private final Consents consents;
   private final Messages messages;
-  private final Policy policy;
 
   public ConsentRequests(Storage storage, Enforcer enforcer, Visibility visibility, Consents consents, Messages messages) {
     this.storage = storage;
@@ -61,7 +60,6 @@ public final class ConsentRequests {
     this.visibility = visibility;
     this.consents = consents;
     this.messages = messages;
-    this.policy = enforcer.policy();
   }
 
   /**
@@ -77,7 +75,7 @@ public final class ConsentRequests {
       throw new IllegalArgumentException("only a service asks for consent");
     }
     consents.checkNames(purpose, recipient);
-    Service service = policy.service(by.id());
+    Service service = policy().service(by.id());
     if (service == null) {
       throw new InvalidInputException("service", "the service '" + by.id() + "' is not registered in the policy (C1)");
     }
@@ -180,9 +178,9 @@ public final class ConsentRequests {
 
   /** The exact text the person is shown for a request: who asks, for what, with whom it would be shared, and the reason given. */
   public String text(Request r) {
-    Service s = policy.service(r.service());
-    Purpose p = policy.purpose(r.purpose());
-    Recipient to = r.recipient() == null ? null : policy.recipient(r.recipient());
+    Service s = policy().service(r.service());
+    Purpose p = policy().purpose(r.purpose());
+    Recipient to = r.recipient() == null ? null : policy().recipient(r.recipient());
     return (s == null ? r.service() : s.text()) + " asks for your consent to use your data for: " + (p == null ? r.purpose() : p.text())
         + (r.recipient() == null ? "" : ", and to share it for that with " + (to == null ? r.recipient() : to.text()))
         + ". Their reason: " + r.reason() + " You can withdraw your consent at any time.";
@@ -194,5 +192,10 @@ public final class ConsentRequests {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing", e);
     }
+  }
+
+  /** The policy in force now (C36): a version published in the meantime may have come into force. */
+  private Policy policy() {
+    return enforcer.policy();
   }
 }

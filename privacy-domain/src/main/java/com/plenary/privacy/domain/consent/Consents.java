@@ -53,13 +53,11 @@ public final class Consents {
   private final Storage storage;
   private final Enforcer enforcer;
   private final Visibility visibility;
-  private final Policy policy;
 
   public Consents(Storage storage, Enforcer enforcer, Visibility visibility) {
     this.storage = storage;
     this.enforcer = enforcer;
     this.visibility = visibility;
-    this.policy = enforcer.policy();
   }
 
   /** A consent the person gives through the API with their own session. */
@@ -96,7 +94,7 @@ public final class Consents {
    */
   public Consent record(Work w, Access by, String subjectId, String purpose, String recipient, String channel, String shown, Instant now) {
     w.consents().lock();
-    Entry e = w.consents().append(subjectId, new Entry("cn-" + UUID.randomUUID(), 0, purpose, recipient, true, policy.version(), channel,
+    Entry e = w.consents().append(subjectId, new Entry("cn-" + UUID.randomUUID(), 0, purpose, recipient, true, policy().version(), channel,
         actor(by), now, by.requestId(), shown, null));
     w.audit(AuditRecord.recorded(by, "consent").purpose(purpose).subject(subjectId).rules(List.of("consent-granted", "channel:" + channel))
         .clauses(List.of("C19", "C24")).build());
@@ -116,7 +114,7 @@ public final class Consents {
     checkNames(purpose, recipient);
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "withdraw", purpose);
-      int n = withdrawIn(w, by, subjectId, purpose, recipient, channel, policy.version(), enforcer.clock().instant());
+      int n = withdrawIn(w, by, subjectId, purpose, recipient, channel, policy().version(), enforcer.clock().instant());
       w.audit(AuditRecord.recorded(by, "withdraw").purpose(purpose).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
           .clauses(List.of("C19")).build());
       return n;
@@ -144,6 +142,35 @@ public final class Consents {
     return n;
   }
 
+  /** The derived state of the person's consents: the latest entry for each purpose and recipient. */
+  public List<State> states(Access by, String subjectId) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
+      return w.consents().states(subjectId);
+    });
+  }
+
+  /**
+   * Withdraws, in one transaction, each of {@code targets} that is still in force, through {@code channel}
+   * (one of {@link #WITHDRAWAL_CHANNELS}); answers how many.
+   */
+  public int withdrawAll(Access by, String subjectId, List<State> targets, String channel) {
+    return storage.inTransaction(w -> {
+      visibility.require(w, by, subjectId, "withdraw", Vocabulary.PROVIDE);
+      Instant now = enforcer.clock().instant();
+      int n = 0;
+      for (State t : targets) {
+        int one = withdrawIn(w, by, subjectId, t.purpose(), t.recipient(), channel, policy().version(), now);
+        if (one > 0) {
+          w.audit(AuditRecord.recorded(by, "withdraw").purpose(t.purpose()).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
+              .clauses(List.of("C19", "C20")).build());
+        }
+        n += one;
+      }
+      return n;
+    });
+  }
+
   /** The person's consents, withdrawn ones included, oldest first, as their ledger shows them. */
   public List<Consent> of(Access by, String subjectId) {
     return storage.inTransaction(w -> {
@@ -160,7 +187,7 @@ public final class Consents {
   public Receipt receipt(Access by, String subjectId, String consentId) {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
-      List<Receipt> all = Receipt.of(policy, subjectId, w.consents().ledger(subjectId), enforcer.clock().instant());
+      List<Receipt> all = Receipt.of(policy(), subjectId, w.consents().ledger(subjectId), enforcer.clock().instant());
       return all.stream().filter(r -> r.recordId().equals(consentId)).findFirst()
           .orElseThrow(() -> new NotFound("you have no consent with this id"));
     });
@@ -188,14 +215,25 @@ public final class Consents {
     return by.kind().id() + ":" + by.id();
   }
 
-  /** A consent names one of the policy's own purposes (and a declared recipient); anything else is a 400 naming it. */
+  /**
+   * A consent names one of the policy's own purposes, and a recipient the policy names or the registry
+   * holds (C24, C25); anything else is a 400 naming it.
+   */
   public void checkNames(String purpose, String recipient) {
-    Purpose p = policy.purpose(purpose);
+    Purpose p = policy().purpose(purpose);
     if (p == null || !p.listed()) {
-      enforcer.checkNames(purpose, List.of(), recipient); // names an unknown purpose
+      enforcer.checkNames(purpose, List.of(), null); // names an unknown purpose
       throw new InvalidInputException("purpose", "'" + purpose + "' is not a purpose anyone can consent to; the policy's purposes are "
-          + String.join(", ", policy.purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));
+          + String.join(", ", policy().purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));
     }
-    enforcer.checkNames(purpose, List.of(), recipient);
+    enforcer.checkNames(purpose, List.of(), null);
+    if (recipient != null && policy().recipient(recipient) == null) {
+      storage.useTransaction(w -> enforcer.checkRecipient(w, recipient));
+    }
+  }
+
+  /** The policy in force now (C36): a version published in the meantime may have come into force. */
+  private Policy policy() {
+    return enforcer.policy();
   }
 }

@@ -410,6 +410,23 @@ public final class Messages {
     });
   }
 
+  /**
+   * A notice the platform itself sends one person at most once under {@code key} (as {@link #notice}
+   * does, keyed as a service's idempotent send is): a second call with the same key queues nothing and
+   * answers true. Answers false when it was refused (audited) or the person has no address or no longer exists.
+   */
+  public boolean noticeOnce(String subjectId, Kind kind, String subject, String body, String requestId, String key) {
+    Kind k = check(new Request(subjectId, kind.id(), Vocabulary.PROVIDE, subject, body, key));
+    Access by = Access.service(PLATFORM_SERVICE, requestId);
+    Request r = new Request(subjectId, k.id(), Vocabulary.PROVIDE, subject, body, key);
+    return storage.inTransaction(w -> {
+      if (!w.people().exists(subjectId) || !w.people().fieldCategories(subjectId).containsKey("email")) {
+        return false;
+      }
+      return queue(w, by, subjectId, k, r, hashKey(key)).accepted() != null;
+    });
+  }
+
   /** The platform's own service, in whose name it sends its notices. */
   public static final String PLATFORM_SERVICE = "account";
 

@@ -49,12 +49,10 @@ public final class Recipients {
 
   private final Storage storage;
   private final Enforcer enforcer;
-  private final Policy policy;
 
   public Recipients(Storage storage, Enforcer enforcer) {
     this.storage = storage;
     this.enforcer = enforcer;
-    this.policy = enforcer.policy();
   }
 
   /**
@@ -70,11 +68,11 @@ public final class Recipients {
     RecipientKind kind = kind(r.kind());
     text("name", r.name(), 200, true);
     text("contact", r.contact(), 320, false);
-    if (policy.recipients().stream().anyMatch(p -> p.id().equals(r.id()))) {
+    if (policy().recipients().stream().anyMatch(p -> p.id().equals(r.id()))) {
       throw new Conflict("the policy itself names a recipient '" + r.id() + "'; choose another id");
     }
     Instant now = enforcer.clock().instant();
-    Registered registered = new Registered(r.id(), kind.id(), r.name().strip(), blankToNull(r.contact()), policy.version(), now, by.id());
+    Registered registered = new Registered(r.id(), kind.id(), r.name().strip(), blankToNull(r.contact()), policy().version(), now, by.id());
     return storage.inTransaction(w -> {
       if (!w.recipients().add(registered)) {
         throw new Conflict("a recipient '" + r.id() + "' is registered already");
@@ -88,7 +86,7 @@ public final class Recipients {
   public List<View> list() {
     return storage.inTransaction(w -> {
       List<View> out = new ArrayList<>();
-      for (Recipient p : policy.recipients()) {
+      for (Recipient p : policy().recipients()) {
         out.add(declared(p, newest(w.recipients().agreements(p.id()))));
       }
       for (Registered r : w.recipients().all()) {
@@ -134,7 +132,7 @@ public final class Recipients {
     text("confidentiality", t.confidentiality(), MAX_TERMS, true);
     text("security", t.security(), MAX_TERMS, true);
     List<String> centres = t.dataCentres() == null ? List.of() : t.dataCentres();
-    List<String> known = policy.dataCentres().stream().map(DataCentre::id).toList();
+    List<String> known = policy().dataCentres().stream().map(DataCentre::id).toList();
     if (centres.isEmpty()) {
       throw new InvalidInputException("data_centres", "name the data centres where the recipient may hold the data: " + String.join(", ", known));
     }
@@ -170,17 +168,17 @@ public final class Recipients {
   }
 
   private Optional<Recipient> declared(String id) {
-    return policy.recipients().stream().filter(p -> p.id().equals(id)).findFirst();
+    return policy().recipients().stream().filter(p -> p.id().equals(id)).findFirst();
   }
 
   private RecipientKind kind(String id) {
-    return policy.recipientKinds().stream().filter(k -> k.id().equals(id)).findFirst()
+    return policy().recipientKinds().stream().filter(k -> k.id().equals(id)).findFirst()
         .orElseThrow(() -> new InvalidInputException("kind", "a recipient's kind is one the policy declares: "
-            + String.join(", ", policy.recipientKinds().stream().map(RecipientKind::id).toList())));
+            + String.join(", ", policy().recipientKinds().stream().map(RecipientKind::id).toList())));
   }
 
   private boolean processor(String kind) {
-    return policy.recipientKinds().stream().anyMatch(k -> k.id().equals(kind) && k.processor());
+    return policy().recipientKinds().stream().anyMatch(k -> k.id().equals(kind) && k.processor());
   }
 
   private View view(Registered r, Agreement newest) {
@@ -209,5 +207,10 @@ public final class Recipients {
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.strip();
+  }
+
+  /** The policy in force now (C36): a version published in the meantime may have come into force. */
+  private Policy policy() {
+    return enforcer.policy();
   }
 }

@@ -81,7 +81,6 @@ public final class Subjects {
   private final Enforcer enforcer;
   private final Visibility visibility;
   private final Consents consents;
-  private final Policy policy;
   private final String region;
 
   /** {@code region}: the home region of the people this deployment holds; null when it holds every region's. */
@@ -90,7 +89,6 @@ public final class Subjects {
     this.enforcer = enforcer;
     this.visibility = visibility;
     this.consents = consents;
-    this.policy = enforcer.policy();
     this.region = region;
   }
 
@@ -133,13 +131,13 @@ public final class Subjects {
             + "of the exact text the person was shown; a consent is recorded only with evidence of what the person agreed to (C19)");
       }
     }
-    Service s = policy.service(service);
+    Service s = policy().service(service);
     if (s == null) {
       throw new InvalidInputException("service", "the service '" + service + "' is not registered in the policy; an unregistered service gets no data (C1)");
     }
-    String home = region != null ? region : this.region != null ? this.region : policy.regions().get(0);
-    if (!policy.regions().contains(home)) {
-      throw new InvalidInputException("region", "region must be one of " + policy.regions());
+    String home = region != null ? region : this.region != null ? this.region : policy().regions().get(0);
+    if (!policy().regions().contains(home)) {
+      throw new InvalidInputException("region", "region must be one of " + policy().regions());
     }
     if (this.region != null && !this.region.equals(home)) {
       throw new InvalidInputException("region", "this deployment holds the data of people whose home region is '" + this.region
@@ -152,7 +150,7 @@ public final class Subjects {
         throw new InvalidInputException(e.getKey(), "the field '" + e.getKey() + "' is not one the service '" + service
             + "' declares (C2); declared fields: " + String.join(", ", declared));
       }
-      values.put(e.getKey(), FieldValues.check(policy.field(e.getKey()), e.getValue()));
+      values.put(e.getKey(), FieldValues.check(policy().field(e.getKey()), e.getValue()));
     }
     for (String required : s.required()) {
       if (!values.containsKey(required)) {
@@ -160,11 +158,11 @@ public final class Subjects {
       }
     }
     checkPassword(password);
-    List<String> categories = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
+    List<String> categories = values.keySet().stream().map(f -> policy().field(f).category()).distinct().toList();
     String id = "s-" + UUID.randomUUID();
     String passwordHash = password == null ? null : storage.hashPassword(password); // slow on purpose: before the transaction
     return storage.inTransaction(w -> {
-      Decision d = enforcer.decide(w.accepting(policy.version()), by,
+      Decision d = enforcer.decide(w.accepting(policy().version()), by,
           Use.of("register", Action.COLLECT, Vocabulary.PROVIDE, id, categories.isEmpty() ? List.of(Vocabulary.ACCOUNT) : categories));
       if (!d.permits()) {
         return Outcome.<Registered>denied(d);
@@ -175,8 +173,8 @@ public final class Subjects {
       if (inUse && !apartWhenAddressInUse) {
         throw new Conflict("a person with this email address is already registered; they can sign in and add the service");
       }
-      w.people().create(new Person(id, home, policy.version(), now), inUse ? null : email, inUse ? null : passwordHash, service);
-      values.forEach((field, value) -> w.people().add(id, field, policy.field(field).category(), value, now));
+      w.people().create(new Person(id, home, policy().version(), now), inUse ? null : email, inUse ? null : passwordHash, service);
+      values.forEach((field, value) -> w.people().add(id, field, policy().field(field).category(), value, now));
       Access person = Access.subject(id, by.requestId());
       for (GivenAtRegistration c : given) {
         consents.record(w, person, id, c.purpose(), c.recipient(), "registration", c.shownSha256(), now);
@@ -201,7 +199,7 @@ public final class Subjects {
   /** Services whose required fields a person with these fields has not given (C22). */
   public List<Unavailable> unavailable(Set<String> given) {
     List<Unavailable> out = new ArrayList<>();
-    for (Service other : policy.services()) {
+    for (Service other : policy().services()) {
       List<String> missing = other.required().stream().filter(f -> !given.contains(f)).toList();
       if (!missing.isEmpty()) {
         out.add(new Unavailable(other.id(), missing));
@@ -222,8 +220,8 @@ public final class Subjects {
     Set<String> readable = readableFields(by);
     List<String> named = fieldNames == null ? List.of() : fieldNames;
     for (String f : named) {
-      if (policy.field(f) == null) {
-        throw new InvalidInputException("fields", "unknown field '" + f + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+      if (policy().field(f) == null) {
+        throw new InvalidInputException("fields", "unknown field '" + f + "'; the policy declares " + policy().fields().stream().map(Field::name).toList());
       }
       if (!readable.contains(f)) {
         throw new InvalidInputException("fields", "the field '" + f + "' is not one the service '" + by.id() + "' declares, so it may not read it (C2, C14)");
@@ -239,7 +237,7 @@ public final class Subjects {
       Map<String, String> stored = w.people().fieldCategories(subjectId);
       // a service sees only the fields it declares, whoever wrote the others
       List<String> wanted = named.isEmpty() ? stored.keySet().stream().filter(readable::contains).toList() : named;
-      List<String> cats = wanted.stream().map(f -> policy.field(f).category()).distinct().toList();
+      List<String> cats = wanted.stream().map(f -> policy().field(f).category()).distinct().toList();
       Decision d = enforcer.decide(w, by, Use.of("read", Action.READ, purpose, subjectId, cats.isEmpty() ? List.of(Vocabulary.ACCOUNT) : cats));
       Set<String> allowed = Set.copyOf(d.permitted());
       if (allowed.isEmpty()) {
@@ -254,7 +252,7 @@ public final class Subjects {
         if (!stored.containsKey(f)) {
           continue;
         }
-        if (allowed.contains(policy.field(f).category())) {
+        if (allowed.contains(policy().field(f).category())) {
           values.put(f, w.people().open(subjectId, f));
         } else {
           withheld.add(f);
@@ -267,9 +265,9 @@ public final class Subjects {
   /** The fields an actor may ever see or write: a service only those it declares (C2); anyone else every field the policy has. */
   private Set<String> readableFields(Access by) {
     if (by.kind() != ActorKind.SERVICE) {
-      return policy.fields().stream().map(Field::name).collect(Collectors.toUnmodifiableSet());
+      return policy().fields().stream().map(Field::name).collect(Collectors.toUnmodifiableSet());
     }
-    Service s = policy.service(by.id());
+    Service s = policy().service(by.id());
     return s == null ? Set.of() : Set.copyOf(declared(s));
   }
 
@@ -288,9 +286,9 @@ public final class Subjects {
     }
     Map<String, String> values = new TreeMap<>();
     for (var e : changes.entrySet()) {
-      Field f = policy.field(e.getKey());
+      Field f = policy().field(e.getKey());
       if (f == null) {
-        throw new InvalidInputException(e.getKey(), "unknown field '" + e.getKey() + "'; the policy declares " + policy.fields().stream().map(Field::name).toList());
+        throw new InvalidInputException(e.getKey(), "unknown field '" + e.getKey() + "'; the policy declares " + policy().fields().stream().map(Field::name).toList());
       }
       values.put(e.getKey(), FieldValues.check(f, e.getValue()));
     }
@@ -301,7 +299,7 @@ public final class Subjects {
         throw new InvalidInputException(f, "the field '" + f + "' is not one the service declares (C2)");
       }
     }
-    List<String> cats = values.keySet().stream().map(f -> policy.field(f).category()).distinct().toList();
+    List<String> cats = values.keySet().stream().map(f -> policy().field(f).category()).distinct().toList();
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "correct", Vocabulary.PROVIDE);
       Decision d = enforcer.decide(w, by, Use.of("correct", Action.USE, Vocabulary.PROVIDE, subjectId, cats));
@@ -313,7 +311,7 @@ public final class Subjects {
       if (email != null && w.people().emailTaken(email, subjectId)) {
         throw new Conflict("another person is registered with this email address");
       }
-      values.forEach((field, value) -> w.people().put(subjectId, field, policy.field(field).category(), value, now));
+      values.forEach((field, value) -> w.people().put(subjectId, field, policy().field(field).category(), value, now));
       w.requests().add(subjectId, served("correction", now));
       return new Outcome<>(d, List.copyOf(values.keySet()));
     });
@@ -366,7 +364,7 @@ public final class Subjects {
       List<ConsentRecords.Entry> ledger = w.consents().ledger(subjectId);
       out.put("consents", Consents.history(ledger).stream().map(Subjects::describe).toList());
       // the same consents as records in the structure of ISO/IEC TS 27560, in DPV terms: what a receipt gives one at a time
-      out.put("consent_records", Receipt.of(policy, subjectId, ledger, now).stream().map(Receipt::describe).toList());
+      out.put("consent_records", Receipt.of(policy(), subjectId, ledger, now).stream().map(Receipt::describe).toList());
       out.put("consent_requests", w.consents().requests(subjectId).stream().map(Subjects::describe).toList());
       out.put("content", w.content().of(subjectId).stream().map(Subjects::describe).toList());
       out.put("usage_events", w.events().of(subjectId));
@@ -389,7 +387,7 @@ public final class Subjects {
       w.requests().add(subjectId, served("export", now));
       out.put("requests", w.requests().of(subjectId).stream().map(Subjects::describe).toList());
       out.put("exported_at", now);
-      out.put("policy_version", policy.version());
+      out.put("policy_version", policy().version());
       sink.accept(out);
       return d;
     });
@@ -616,7 +614,7 @@ public final class Subjects {
   /** The retention the policy sets for a category: that of the most specific rule over it; null when none does. */
   private Period retention(String category) {
     Retention best = null;
-    for (Retention r : policy.retention()) {
+    for (Retention r : policy().retention()) {
       if (Policy.isUnder(category, r.category()) && (best == null || r.category().length() > best.category().length())) {
         best = r;
       }
@@ -652,5 +650,10 @@ public final class Subjects {
       }
       return deleted;
     });
+  }
+
+  /** The policy in force now (C36): a version published in the meantime may have come into force. */
+  private Policy policy() {
+    return enforcer.policy();
   }
 }

@@ -99,6 +99,10 @@ public final class AccountPages {
       anonymous(ctx, 200, "Sign in or register", done, null);
       return;
     }
+    if (PolicyRoutes.promptWaiting(platform, ctx, session.get().subjectId())) {
+      ctx.redirect(PolicyRoutes.PROMPT, HttpStatus.SEE_OTHER); // a new policy version asks for their consent (C36)
+      return;
+    }
     home(ctx, 200, session.get(), done, null, "1".equals(ctx.queryParam("text")));
   }
 

@@ -477,6 +477,8 @@ public final class CollectRoutes {
       analytics = false;
     }
     setCookie(ctx, CONSENT_COOKIE, "v1.p" + (preferences ? 1 : 0) + ".a" + (analytics ? 1 : 0), lifetime(CONSENT_COOKIE), false);
+    // a signed-in person's choice is also an entry of their consent ledger (channel banner)
+    PolicyRoutes.bannerChoices(platform, ctx, Map.of("preferences", preferences, "analytics", analytics));
     if (!analytics && ctx.cookie(ANALYTICS_COOKIE) != null) {
       setCookie(ctx, ANALYTICS_COOKIE, "", 0, true);
     }

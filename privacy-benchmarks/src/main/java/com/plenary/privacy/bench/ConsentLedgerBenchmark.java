@@ -1,0 +1,190 @@
+package com.plenary.privacy.bench;
+
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.ConsentRecords.Entry;
+import com.plenary.privacy.domain.PersonRecords.Person;
+import com.plenary.privacy.domain.Storage;
+import com.plenary.privacy.store.Store;
+import com.plenary.privacy.store.SubjectKeys;
+import com.plenary.privacy.store.Vault;
+import com.plenary.privacy.store.crypto.Keys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The consent ledger (C19, C24) against a plain indexed table, in the same run and the same database:
+ *
+ * <ul>
+ *   <li>{@code ledgerAppend}: one consent written as the platform writes it — the ledger's lock, the
+ *       entry, its link in the hash chain, the new head and the derived state, in one transaction;</li>
+ *   <li>{@code plainInsert}: the same row's values inserted into a table with one index on (person,
+ *       purpose, recipient), in one transaction — the baseline for writes;</li>
+ *   <li>{@code derivedLookup}: what the engine reads about a person before it decides
+ *       ({@code Tx.facts}: their accepted policy version, their consents in force from the derived
+ *       state, and the message gateway's conditions), in one transaction;</li>
+ *   <li>{@code plainSelect}: the person's rows from the plain table by its index, in one transaction —
+ *       the baseline for the lookup.</li>
+ * </ul>
+ *
+ * Each person holds {@code consents} consents before measuring. Goals (issue 15): writes at least 0.5 of
+ * the plain insert, the lookup at least 0.8 of the plain select. On the embedded H2 file by default;
+ * {@code -p database=postgresql} uses {@code PLENARY_BENCH_PG_URL} (default
+ * {@code jdbc:postgresql://127.0.0.1:5432/test}) as {@code PLENARY_BENCH_PG_USER} (default postgres),
+ * in the schema {@code bench_ledger}, dropped first.
+ *
+ * <p>Run: {@code java -jar privacy-benchmarks/target/benchmarks.jar ConsentLedgerBenchmark}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 3)
+@Measurement(iterations = 5, time = 3)
+@Fork(1)
+public class ConsentLedgerBenchmark {
+  private static final String[] PURPOSES = {"develop", "improve", "communicate", "provide", "convenience"};
+
+  @Param({"h2"})
+  public String database;
+
+  @Param({"1000"})
+  public int people;
+
+  @Param({"5"})
+  public int consents;
+
+  private Path dir;
+  private Store store;
+  private SubjectKeys keyStore;
+  private Storage storage;
+  private Connection plain;
+  private PreparedStatement insert;
+  private PreparedStatement select;
+  private String[] ids;
+  private long next;
+  private final Access mail = Access.service("mail", null);
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    dir = Files.createTempDirectory("consent-ledger");
+    String url;
+    String user;
+    if (database.equals("postgresql")) {
+      String base = System.getenv().getOrDefault("PLENARY_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+      user = System.getenv().getOrDefault("PLENARY_BENCH_PG_USER", "postgres");
+      try (Connection c = DriverManager.getConnection(base, user, ""); Statement s = c.createStatement()) {
+        s.execute("DROP SCHEMA IF EXISTS bench_ledger CASCADE");
+        s.execute("CREATE SCHEMA bench_ledger");
+      }
+      url = base + (base.contains("?") ? "&" : "?") + "currentSchema=bench_ledger";
+    } else {
+      url = "jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0";
+      user = "sa";
+    }
+    store = Store.open(url, user, "", 4, Clock.systemUTC());
+    keyStore = SubjectKeys.open("jdbc:h2:file:" + dir.resolve("keystore") + ";WRITE_DELAY=0", "sa", "", Clock.systemUTC());
+    Vault vault = store.vault(Keys.local(dir.resolve("keys")), keyStore);
+    storage = vault.storage();
+    plain = DriverManager.getConnection(url, user, "");
+    try (Statement s = plain.createStatement()) {
+      s.execute("CREATE TABLE plain_consent (id VARCHAR(48) PRIMARY KEY, subject_id VARCHAR(40) NOT NULL, purpose VARCHAR(64) NOT NULL, "
+          + "recipient_key VARCHAR(64) NOT NULL, granted BOOLEAN NOT NULL, policy_version INT NOT NULL, channel VARCHAR(32) NOT NULL, at TIMESTAMP NOT NULL)");
+      s.execute("CREATE INDEX plain_consent_by_person ON plain_consent (subject_id, purpose, recipient_key)");
+    }
+    plain.setAutoCommit(false);
+    insert = plain.prepareStatement("INSERT INTO plain_consent (id, subject_id, purpose, recipient_key, granted, policy_version, channel, at) "
+        + "VALUES (?, ?, ?, '', TRUE, 1, 'api', ?)");
+    select = plain.prepareStatement("SELECT purpose, recipient_key, policy_version FROM plain_consent WHERE subject_id = ? AND granted");
+    ids = new String[people];
+    Instant now = Instant.now();
+    for (int i = 0; i < people; i++) {
+      String id = "s-" + UUID.randomUUID();
+      ids[i] = id;
+      storage.useTransaction(w -> w.people().create(new Person(id, "eu", 1, now), null, null, "mail"));
+      for (int k = 0; k < consents; k++) {
+        appendLedger(id, PURPOSES[k % PURPOSES.length]);
+        insertPlain(id, PURPOSES[k % PURPOSES.length]);
+      }
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    plain.close();
+    store.close();
+    keyStore.close();
+  }
+
+  private String person() {
+    return ids[(int) (next++ % ids.length)];
+  }
+
+  private Entry appendLedger(String id, String purpose) {
+    return storage.inTransaction(w -> {
+      w.consents().lock();
+      return w.consents().append(id, new Entry("cn-" + UUID.randomUUID(), 0, purpose, null, true, 1, "api", "subject:" + id, Instant.now(), null, null, null));
+    });
+  }
+
+  private int insertPlain(String id, String purpose) throws Exception {
+    insert.setString(1, "cn-" + UUID.randomUUID());
+    insert.setString(2, id);
+    insert.setString(3, purpose);
+    insert.setTimestamp(4, Timestamp.from(Instant.now()));
+    int n = insert.executeUpdate();
+    plain.commit();
+    return n;
+  }
+
+  @Benchmark
+  public Entry ledgerAppend() {
+    return appendLedger(person(), PURPOSES[(int) (next % PURPOSES.length)]);
+  }
+
+  @Benchmark
+  public int plainInsert() throws Exception {
+    return insertPlain(person(), PURPOSES[(int) (next % PURPOSES.length)]);
+  }
+
+  @Benchmark
+  public Object derivedLookup() {
+    String id = person();
+    return storage.inTransaction(w -> w.facts(mail, id, Instant.now()));
+  }
+
+  @Benchmark
+  public void plainSelect(Blackhole bh) throws Exception {
+    select.setString(1, person());
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        bh.consume(rs.getString(1));
+        bh.consume(rs.getString(2));
+        bh.consume(rs.getInt(3));
+      }
+    }
+    plain.commit();
+  }
+}
