@@ -8,6 +8,7 @@ import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.reviews.Reviews;
 import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.StaffAccess;
+import com.plenary.privacy.domain.subjects.Passwords;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.policy.Policy;
 
@@ -27,6 +28,7 @@ public final class Domain {
   private final Reviews reviews;
   private final Messages messages;
   private final Recipients recipients;
+  private final Passwords passwords;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -50,6 +52,7 @@ public final class Domain {
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
+    this.passwords = new Passwords(storage, enforcer, visibility, messages);
   }
 
   public Enforcer enforcer() {
@@ -63,6 +66,11 @@ public final class Domain {
   /** Register, read, correct, export, erase; content and retention. */
   public Subjects subjects() {
     return subjects;
+  }
+
+  /** A person's password: changed, or reset by a mailed link. */
+  public Passwords passwords() {
+    return passwords;
   }
 
   /** Consents given and withdrawn. */
