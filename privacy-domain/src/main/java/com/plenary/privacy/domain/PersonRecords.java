@@ -64,6 +64,9 @@ public interface PersonRecords {
   /** The reset link with this token hash, locked to the end of the transaction (so it is used once); empty when there is none. */
   Optional<PasswordReset> passwordReset(String tokenHash);
 
+  /** When the person's newest reset link was made; empty when they have none. */
+  Optional<Instant> lastPasswordReset(String id);
+
   /** Deletes every reset link of the person: a used link never works again. */
   void endPasswordResets(String id);
 

@@ -329,6 +329,12 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public Optional<Instant> lastPasswordReset(String id) {
+      return h.createQuery("SELECT MAX(created_at) FROM password_reset WHERE subject_id = :id").bind("id", id)
+          .map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class)).findOne().map(OffsetDateTime::toInstant);
+    }
+
+    @Override
     public void endPasswordResets(String id) {
       h.createUpdate("DELETE FROM password_reset WHERE subject_id = :id").bind("id", id).execute();
     }

@@ -32,11 +32,15 @@ import java.util.regex.Pattern;
  * audited by the enforcer in the transaction that makes it; every session of the person ends with it.
  *
  * <p>A reset link carries 256 random bits; only their SHA-256 is stored, with the time the link stops
- * working. It works once (the reset deletes the person's links) and only the newest one works. Asking
+ * working. It works once (the reset deletes the person's links) and only the newest one works; at most
+ * one is mailed to a person within {@link #RESET_INTERVAL}. Asking
  * for a link answers nothing: the same for an address that is registered and one that is not (the mail
  * goes to the address's owner only, through the message gateway as a transactional message).
  */
 public final class Passwords {
+  /** At most one reset link is mailed to a person within this time, however often it is asked for (no mailbox flooding). */
+  public static final Duration RESET_INTERVAL = Duration.ofMinutes(1);
+
   /** The longest a reset link may live. */
   public static final Duration MAX_RESET_LIFETIME = Duration.ofDays(1);
 
@@ -63,7 +67,7 @@ public final class Passwords {
    * caller starts a new one). A wrong current password is an {@link InvalidInputException} naming
    * {@code current_password}; a new one that breaks the rule names {@code password}.
    */
-  public Outcome<Void> change(Access by, String subjectId, String current, String next) {
+  public Outcome<Boolean> change(Access by, String subjectId, String current, String next) {
     if (next == null) {
       throw new InvalidInputException("password", "the password must be 10 to 200 characters");
     }
@@ -81,12 +85,12 @@ public final class Passwords {
     return storage.inTransaction(w -> {
       Decision d = enforcer.decide(w, by, Use.of("change-password", Action.USE, Vocabulary.PROVIDE, subjectId, List.of(Vocabulary.ACCOUNT)));
       if (!d.permits()) {
-        return Outcome.<Void>denied(d);
+        return Outcome.<Boolean>denied(d);
       }
       w.people().setPassword(subjectId, hash);
       w.people().endPasswordResets(subjectId);
       w.people().endSessions(subjectId);
-      return new Outcome<>(d, null);
+      return new Outcome<>(d, Boolean.TRUE);
     });
   }
 
@@ -111,12 +115,15 @@ public final class Passwords {
       if (id.isEmpty()) {
         return id;
       }
+      Instant now = enforcer.clock().instant();
+      if (w.people().lastPasswordReset(id.get()).filter(last -> last.isAfter(now.minus(RESET_INTERVAL))).isPresent()) {
+        return Optional.<String>empty(); // one was just sent: the answer is the same, no second mail
+      }
       Decision d = enforcer.decide(w, Access.service(Messages.PLATFORM_SERVICE, requestId),
-          Use.of("password-reset-link", Action.USE, Vocabulary.PROVIDE, id.get(), List.of(Vocabulary.ACCOUNT)));
+          Use.of("reset-link", Action.USE, Vocabulary.PROVIDE, id.get(), List.of(Vocabulary.ACCOUNT)));
       if (!d.permits()) {
         return Optional.<String>empty();
       }
-      Instant now = enforcer.clock().instant();
       w.people().addPasswordReset(hash(token), id.get(), now, now.plus(lifetime));
       return id;
     });
