@@ -135,6 +135,7 @@ class AuthorizationMatrixTest {
           case "grant" -> callers.grant();
           case "review" -> callers.review();
           case "token" -> callers.unsubscribeToken(a);
+          case "reset" -> callers.resetToken(a);
           case "recipient" -> "carrier"; // named by the policy, so every database has it
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
         });
@@ -162,6 +163,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/unsubscribe/")) {
       return "token";
+    }
+    if (before.endsWith("/account/reset/")) {
+      return "reset";
     }
     if (before.endsWith("/recipients/")) {
       return "recipient";

@@ -3,7 +3,6 @@ package com.plenary.privacy.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.plenary.privacy.store.Credentials;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
@@ -52,7 +51,7 @@ final class PrivacyCenter {
   }
 
   String shopKey() {
-    return running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "shop").key();
+    return running.serviceKey("shop");
   }
 
   void open(String path) {
@@ -63,6 +62,8 @@ final class PrivacyCenter {
   void submit(WebElement button, String expected) {
     String before = browser.getCurrentUrl();
     WebElement html = browser.findElement(By.tagName("html"));
+    // out from under the cookie banner, which sits at the bottom of the window until a choice is made
+    browser.executeScript("arguments[0].scrollIntoView({block: 'center'});", button);
     button.click();
     new WebDriverWait(browser, Duration.ofSeconds(15)).withMessage(() -> browser.getCurrentUrl() + "\n" + browser.findElement(By.tagName("body")).getText())
         .until(d -> {

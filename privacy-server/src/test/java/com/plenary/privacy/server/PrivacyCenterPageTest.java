@@ -279,7 +279,7 @@ class PrivacyCenterPageTest {
     } finally {
       browser.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
     }
-    assertThat(seen).hasSizeGreaterThanOrEqualTo(12);
+    assertThat(seen).hasSize(11);
   }
 
   @Test

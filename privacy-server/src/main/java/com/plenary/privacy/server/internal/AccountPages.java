@@ -300,7 +300,7 @@ public final class AccountPages {
   private void resetPage(Context ctx) {
     String token = ctx.pathParam("token");
     boolean valid = platform.domain().passwords().resetWorks(token);
-    Pages.render(ctx, valid ? 200 : 404, "account/reset.jte", Map.of("page", new Pages.Reset(token, anonymousCsrf(ctx), valid, null)));
+    Pages.render(ctx, valid ? 200 : 410, "account/reset.jte", Map.of("page", new Pages.Reset(token, anonymousCsrf(ctx), valid, null)));
   }
 
   // ---- forms ----
@@ -510,7 +510,7 @@ public final class AccountPages {
     String token = ctx.pathParam("token");
     try {
       if (!platform.domain().passwords().reset(token, ctx.formParam("password"), ctx.attribute("request-id"))) {
-        Pages.render(ctx, 404, "account/reset.jte", Map.of("page", new Pages.Reset(token, anonymousCsrf(ctx), false, null)));
+        Pages.render(ctx, 410, "account/reset.jte", Map.of("page", new Pages.Reset(token, anonymousCsrf(ctx), false, null)));
         return;
       }
     } catch (InvalidInputException e) {
