@@ -29,13 +29,11 @@ import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +42,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The privacy center's pages for people (/account): register, sign in and out, see and correct their
@@ -57,8 +54,6 @@ import java.util.regex.Pattern;
  * form as it was sent and a sentence that says what to fix, and changes nothing.
  */
 public final class AccountPages {
-  private static final Pattern BROWSER_ID = Pattern.compile("[A-Za-z0-9_-]{22,43}");
-  private static final SecureRandom RANDOM = new SecureRandom();
   /** What {@code ?done=} may say; anything else says nothing. */
   private static final Set<String> DONE = Set.of("registered", "signed-in", "signed-out", "corrected", "consent", "erased", "subscriptions", "check-mail",
       "password", "reset");
@@ -585,30 +580,13 @@ public final class AccountPages {
     VaultRoutes.setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
   }
 
-  /**
-   * The token for the forms before sign-in: bound to the browser id cookie ({@code pl_bid}, essential,
-   * C8), which is set here when the browser has none.
-   */
+  /** The token for the forms before sign-in: bound to the browser id cookie ({@link FormTokens#forBrowser}). */
   private String anonymousCsrf(Context ctx) {
-    String browser = ctx.cookie(CollectRoutes.BROWSER_COOKIE);
-    if (browser == null || !BROWSER_ID.matcher(browser).matches()) {
-      browser = ctx.attribute("pl-bid-set");
-    }
-    if (browser == null) {
-      byte[] raw = new byte[16];
-      RANDOM.nextBytes(raw);
-      browser = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      int lifetime = platform.policy().cookies().stream().filter(c -> c.name().equals(CollectRoutes.BROWSER_COOKIE)).findFirst()
-          .map(c -> (int) Math.min(Integer.MAX_VALUE, c.lifetime().toSeconds())).orElse(3600);
-      CollectRoutes.setCookie(ctx, CollectRoutes.BROWSER_COOKIE, browser, lifetime, true);
-      ctx.attribute("pl-bid-set", browser);
-    }
-    return formTokens.token(browser);
+    return formTokens.forBrowser(platform, ctx);
   }
 
   private void checkAnonymousCsrf(Context ctx) {
-    String browser = ctx.cookie(CollectRoutes.BROWSER_COOKIE);
-    if (browser == null || !BROWSER_ID.matcher(browser).matches() || !formTokens.valid(browser, ctx.formParam("csrf"))) {
+    if (!formTokens.carriedBy(ctx)) {
       throw new HttpProblem(403, "csrf", "Missing or wrong CSRF token", "reload the page and try again");
     }
   }

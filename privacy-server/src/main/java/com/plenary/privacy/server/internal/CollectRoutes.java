@@ -65,12 +65,15 @@ public final class CollectRoutes {
 
   private final JsonBodies bodies;
 
+  private final FormTokens formTokens;
+
   public CollectRoutes(Platform platform, ObjectMapper json, JsonBodies bodies, Collector collector, boolean honourDnt) {
     this.platform = platform;
     this.json = json;
     this.bodies = bodies;
     this.collector = collector;
     this.honourDnt = honourDnt;
+    this.formTokens = FormTokens.open(platform.config().keyDir());
   }
 
   public List<Route> routes() {
@@ -457,8 +460,11 @@ public final class CollectRoutes {
     boolean form = ctx.contentType() != null && ctx.contentType().startsWith("application/x-www-form-urlencoded");
     boolean preferences;
     boolean analytics;
-    if (form) {
+    if (form && !formTokens.carriedBy(ctx)) {
+      // the page's own form carries its browser's token; a form without one must at least come from our own origin
       requireSameOrigin(ctx);
+    }
+    if (form) {
       String all = ctx.formParam("all");
       preferences = "accept".equals(all) || "on".equals(ctx.formParam("preferences")) && !"refuse".equals(all);
       analytics = "accept".equals(all) || "on".equals(ctx.formParam("analytics")) && !"refuse".equals(all);
@@ -546,7 +552,7 @@ public final class CollectRoutes {
       cookies.add(new Pages.CookieRow(c.name(), t.policy("cookie-class-name", c.cookieClass(), AccountPages.label(c.cookieClass())),
           c.owner().equals("plenary") ? "Plenary" : partnerName(c.owner()), t.policy("cookie", c.name(), c.text()), human(t, c.lifetime())));
     }
-    Pages.render(ctx, 200, "cookies.jte", Map.of("page", new Pages.Cookies(ctx.queryParam("saved") != null, choices.gpc(), off, classes, cookies)));
+    Pages.render(ctx, 200, "cookies.jte", Map.of("page", new Pages.Cookies(formTokens.forBrowser(platform, ctx), ctx.queryParam("saved") != null, choices.gpc(), off, classes, cookies)));
   }
 
   private String partnerName(String id) {

@@ -93,7 +93,7 @@ public final class Pages {
   public record CookieRow(String name, String cookieClass, String owner, String purpose, String lifetime) {}
 
   /** The cookie choices page. */
-  public record Cookies(boolean saved, boolean gpc, List<String> off, List<Choice> choices, List<CookieRow> cookies) {
+  public record Cookies(String csrf, boolean saved, boolean gpc, List<String> off, List<Choice> choices, List<CookieRow> cookies) {
     public Cookies {
       off = List.copyOf(off);
       choices = List.copyOf(choices);
