@@ -94,13 +94,12 @@ final class PrivacyCenter {
     submit(browser.findElement(By.cssSelector("form[action='/account/sign-in'] button")), "done=signed-in");
   }
 
-  /** Asks for a reset link on the forgotten-password page; answers the time it was asked. */
+  /** Asks for a reset link on the forgotten-password page; answers a time after the link was made (its answer came back). */
   Instant askForReset(String email) {
     open("/account/forgot");
     fill("#fg-email", email);
-    Instant at = Instant.now();
     submit(browser.findElement(By.cssSelector("form[action='/account/forgot'] button")), "sent=1");
-    return at;
+    return Instant.now();
   }
 
   /** The newest reset link mailed to {@code email}, waiting up to 20 s for the {@code n}-th such mail. */
