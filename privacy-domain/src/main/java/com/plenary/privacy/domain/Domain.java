@@ -11,6 +11,7 @@ import com.plenary.privacy.domain.reviews.Reviews;
 import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.Incidents;
 import com.plenary.privacy.domain.staff.StaffAccess;
+import com.plenary.privacy.domain.subjects.Passwords;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.domain.versions.PolicyVersions;
 import com.plenary.privacy.policy.Policy;
@@ -34,6 +35,7 @@ public final class Domain {
   private final Recipients recipients;
   private final Aggregates aggregates;
   private final PolicyVersions versions;
+  private final Passwords passwords;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -66,6 +68,7 @@ public final class Domain {
     this.aggregates = new Aggregates(storage, enforcer, aggregateLimits);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
     this.versions = new PolicyVersions(storage, enforcer, visibility, consents, messages);
+    this.passwords = new Passwords(storage, enforcer, visibility, messages);
   }
 
   public Enforcer enforcer() {
@@ -79,6 +82,11 @@ public final class Domain {
   /** Register, read, correct, export, erase; content and retention. */
   public Subjects subjects() {
     return subjects;
+  }
+
+  /** A person's password: changed, or reset by a mailed link. */
+  public Passwords passwords() {
+    return passwords;
   }
 
   /** Consents given and withdrawn. */

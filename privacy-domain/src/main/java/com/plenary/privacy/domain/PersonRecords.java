@@ -43,6 +43,33 @@ public interface PersonRecords {
   /** The password on file of the person registered with this email, looked up through its blind index. */
   Optional<PasswordOnFile> passwordByEmail(String email);
 
+  /** The person's password as it is kept (a one-way hash); null for a person who has none. */
+  String passwordHash(String id);
+
+  /** Replaces the person's password (a one-way hash, made before the transaction). */
+  void setPassword(String id, String passwordHash);
+
+  /** Ends every session of the person (signed in anywhere); answers how many. */
+  int endSessions(String id);
+
+  /** A mailed link to reset a forgotten password, known only by the SHA-256 of its token. */
+  record PasswordReset(String subjectId, Instant expiresAt) {}
+
+  /**
+   * Keeps a new reset link of the person (its token's SHA-256) until {@code expiresAt}; the person's
+   * earlier links stop working, and links of anyone that expired before {@code at} are deleted.
+   */
+  void addPasswordReset(String tokenHash, String id, Instant at, Instant expiresAt);
+
+  /** The reset link with this token hash, locked to the end of the transaction (so it is used once); empty when there is none. */
+  Optional<PasswordReset> passwordReset(String tokenHash);
+
+  /** When the person's newest reset link was made; empty when they have none. */
+  Optional<Instant> lastPasswordReset(String id);
+
+  /** Deletes every reset link of the person: a used link never works again. */
+  void endPasswordResets(String id);
+
   /** Whether someone other than {@code except} (null: anyone) is registered with this email. */
   boolean emailTaken(String email, String except);
 

@@ -45,6 +45,7 @@ public final class Config {
   public static final int DEFAULT_SIGN_IN_PER_ACCOUNT = 5;
   public static final int DEFAULT_SIGN_IN_PER_ADDRESS = 20;
   public static final Duration DEFAULT_SIGN_IN_WINDOW = Duration.ofMinutes(15);
+  public static final Duration DEFAULT_PASSWORD_RESET_LIFETIME = Duration.ofHours(1);
   public static final int DEFAULT_SIGN_IN_TRACKED = 100_000;
   public static final int DEFAULT_SMTP_PORT = 587;
   public static final String DEFAULT_MAIL_FROM = "Plenary <no-reply@plenary.invalid>";
@@ -86,6 +87,7 @@ public final class Config {
     AUTH_SIGN_IN_PER_ACCOUNT("auth.sign_in.per_account", "count"),
     AUTH_SIGN_IN_PER_ADDRESS("auth.sign_in.per_address", "count"),
     AUTH_SIGN_IN_WINDOW("auth.sign_in.window", "duration"),
+    AUTH_PASSWORD_RESET_LIFETIME("auth.password_reset.lifetime", "duration"),
     AUTH_SIGN_IN_TRACKED("auth.sign_in.tracked", "count"),
     AUTH_OIDC_ISSUER("auth.oidc.issuer", "url"),
     AUTH_OIDC_JWKS_URL("auth.oidc.jwks_url", "url"),
@@ -277,6 +279,10 @@ public final class Config {
     Duration signInWindow = duration(Key.AUTH_SIGN_IN_WINDOW, DEFAULT_SIGN_IN_WINDOW);
     if (signInWindow.compareTo(Duration.ofSeconds(1)) < 0 || signInWindow.compareTo(Duration.ofDays(1)) > 0) {
       throw bad(Key.AUTH_SIGN_IN_WINDOW, "a duration from PT1S to P1D, such as PT15M");
+    }
+    Duration resetLifetime = duration(Key.AUTH_PASSWORD_RESET_LIFETIME, DEFAULT_PASSWORD_RESET_LIFETIME);
+    if (resetLifetime.compareTo(Duration.ofSeconds(1)) < 0 || resetLifetime.compareTo(Duration.ofDays(1)) > 0) {
+      throw bad(Key.AUTH_PASSWORD_RESET_LIFETIME, "a duration from PT1S to P1D, such as PT1H");
     }
     int tracked = integer(Key.AUTH_SIGN_IN_TRACKED, DEFAULT_SIGN_IN_TRACKED);
     if (tracked < 100 || tracked > 10_000_000) {
@@ -695,6 +701,11 @@ public final class Config {
     return duration(Key.AUTH_SIGN_IN_WINDOW, DEFAULT_SIGN_IN_WINDOW);
   }
 
+  /** How long a mailed link to reset a forgotten password works (it works once). */
+  public Duration passwordResetLifetime() {
+    return duration(Key.AUTH_PASSWORD_RESET_LIFETIME, DEFAULT_PASSWORD_RESET_LIFETIME);
+  }
+
   /** How many accounts and addresses the sign-in throttle remembers at most; beyond it the least recently seen are forgotten. */
   public int signInTracked() {
     return integer(Key.AUTH_SIGN_IN_TRACKED, DEFAULT_SIGN_IN_TRACKED);
@@ -756,6 +767,7 @@ public final class Config {
         case AUTH_SIGN_IN_PER_ACCOUNT -> String.valueOf(signInPerAccount());
         case AUTH_SIGN_IN_PER_ADDRESS -> String.valueOf(signInPerAddress());
         case AUTH_SIGN_IN_WINDOW -> signInWindow().toString();
+        case AUTH_PASSWORD_RESET_LIFETIME -> passwordResetLifetime().toString();
         case AUTH_SIGN_IN_TRACKED -> String.valueOf(signInTracked());
         case SERVER_PUBLIC_URL -> nullToEmpty(publicUrl());
         case AUTH_OIDC_ISSUER -> nullToEmpty(oidcIssuer());

@@ -34,6 +34,16 @@ class ConfigTest {
   }
 
   @Test
+  void thePasswordResetLinkLivesAnHourByDefaultAndAtMostADay() {
+    assertThat(Config.defaults(Path.of("data")).passwordResetLifetime()).isEqualTo(Duration.ofHours(1));
+    Config set = Config.load(null, Map.of("PLENARY_AUTH_PASSWORD_RESET_LIFETIME", "PT20M"), Map.of());
+    assertThat(set.passwordResetLifetime()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(set.describe()).containsEntry("auth.password_reset.lifetime", "PT20M");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("auth.password_reset.lifetime", "P2D")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("auth.password_reset.lifetime");
+  }
+
+  @Test
   void theUnsubscribeMailboxIsOffByDefaultAndItsPasswordIsMasked() {
     Config none = Config.load(null, Map.of(), Map.of());
     assertThat(none.unsubscribeImapHost()).isNull();

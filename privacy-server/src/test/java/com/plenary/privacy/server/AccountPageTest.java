@@ -88,7 +88,7 @@ class AccountPageTest {
     String export = browser.findElement(By.tagName("main")).getText();
     assertThat(export).contains("Margaret H. Hamilton").contains("\"purpose\" : \"communicate\"").contains("correction");
 
-    browser.get(running.uri("/account").toString());
+    browser.get(running.uri("/account/erase").toString());
     browser.findElement(By.name("confirm")).click();
     submit(browser.findElement(By.cssSelector("form[action='/account/erase'] button")), "erased");
     assertThat(browser.findElement(By.cssSelector(".done")).getText()).contains("erased");

@@ -145,6 +145,7 @@ class AuthorizationMatrixTest {
           case "grantRequest" -> callers.grantRequest();
           case "incident" -> callers.incident();
           case "token" -> callers.unsubscribeToken(a);
+          case "reset" -> callers.resetToken(a);
           case "recipient" -> "carrier"; // named by the policy, so every database has it
           case "version" -> "1"; // the policy the server started with
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
@@ -179,6 +180,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/unsubscribe/")) {
       return "token";
+    }
+    if (before.endsWith("/account/reset/")) {
+      return "reset";
     }
     if (before.endsWith("/recipients/")) {
       return "recipient";

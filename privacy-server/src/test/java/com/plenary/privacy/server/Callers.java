@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.domain.messages.Kind;
+import com.plenary.privacy.domain.subjects.Passwords;
 import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.store.Credentials;
@@ -17,7 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -37,7 +40,7 @@ final class Callers {
   }
 
   /** A person registered by the service {@code shop}, with a session. */
-  record Person(String id, Credential session) {}
+  record Person(String id, String email, Credential session) {}
 
   static final String OWNER_SERVICE = "shop";
   static final String OTHER_SERVICE = "mail";
@@ -87,12 +90,13 @@ final class Callers {
   /** Registers a person through the API as {@link #OWNER_SERVICE} and gives them a session. */
   Person person() throws Exception {
     long n = SEQUENCE.incrementAndGet();
+    String email = "p" + n + "." + System.nanoTime() + "@example.org";
     HttpResponse<String> r = send(owner, "POST", "/api/v1/subjects",
-        "{\"fields\":{\"email\":\"p" + n + "." + System.nanoTime() + "@example.org\",\"name\":\"Person " + n + "\",\"address\":\"" + n + " Test Road\"}}");
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Person " + n + "\",\"address\":\"" + n + " Test Road\"}}");
     assertThat(r.statusCode()).as("registering a person: %s", r.body()).isEqualTo(201);
     String id = json.readTree(r.body()).get("id").asText();
     var session = running.platform.vault().startSession(id);
-    return new Person(id, new Credential("person " + id, Map.of("Cookie", "pl_session=" + session.getKey(), "X-CSRF-Token", session.getValue().csrf())));
+    return new Person(id, email, new Credential("person " + id, Map.of("Cookie", "pl_session=" + session.getKey(), "X-CSRF-Token", session.getValue().csrf())));
   }
 
   /** A partner link of {@code person}, made by the owner service. */
@@ -127,6 +131,24 @@ final class Callers {
     assertThat(r.statusCode()).as("asking for consent: %s", r.body()).isEqualTo(201);
     return json.readTree(r.body()).get("id").asText();
   }
+
+  /**
+   * A working link to reset {@code person}'s forgotten password, as the mail to them carries it: a new
+   * one, or the one made for them already (a second is not mailed within a minute).
+   */
+  String resetToken(Person person) {
+    return resetTokens.computeIfAbsent(person.id(), id -> {
+      AtomicReference<String> token = new AtomicReference<>();
+      running.platform.domain().passwords().requestReset(person.email(), Duration.ofHours(1), t -> {
+        token.set(t);
+        return new Passwords.Mail("Choose a new password", "Open /account/reset/" + t);
+      }, "rq-fixture");
+      assertThat(token.get()).as("a reset link for a person just registered").isNotNull();
+      return token.get();
+    });
+  }
+
+  private final Map<String, String> resetTokens = new ConcurrentHashMap<>();
 
   /** The one-click unsubscribe token of {@code person}'s service messages, as a message to them carries it. */
   String unsubscribeToken(Person person) {

@@ -350,7 +350,8 @@ class MessagesHttpTest {
     HttpResponse<String> page = running.http.send(HttpRequest.newBuilder(running.uri("/account")).header("Cookie", p.cookie()).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.body()).contains("Messages to you").contains("<td>for something you asked for</td><td>Providing our services</td>").contains("<td>sent</td>")
+    assertThat(page.body()).contains("Messages to you").contains(">for something you asked for</td><td data-label=\"About\">Providing our services</td>")
+        .contains("<td data-label=\"Status\">sent</td>")
         .doesNotContain("Zebra receipt").contains("Service notices").contains("value=\"service\"");
     HttpResponse<String> off = running.http.send(HttpRequest.newBuilder(running.uri("/account/subscriptions")).header("Cookie", p.cookie())
         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -416,6 +416,9 @@ class ResponseBodiesTest {
     if (before.endsWith("/unsubscribe/")) {
       return callers.unsubscribeToken(person);
     }
+    if (before.endsWith("/account/reset/")) {
+      return callers.resetToken(person);
+    }
     if (before.endsWith("/recipients/")) {
       return "carrier"; // named by the policy, so every database has it
     }

@@ -2,6 +2,7 @@ package com.plenary.privacy.server;
 
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.testkit.Postgres;
 import java.io.IOException;
 import java.net.URI;
@@ -109,6 +110,13 @@ final class Running implements AutoCloseable {
     Map<String, String> all = new HashMap<>(config);
     all.putAll(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()));
     return new Running(all, List.of(data, keys));
+  }
+
+  private final Map<String, String> serviceKeys = new HashMap<>();
+
+  /** A key of the service {@code name}, issued the first time it is asked for (a service has one active key). */
+  synchronized String serviceKey(String name) {
+    return serviceKeys.computeIfAbsent(name, n -> platform.store().credentials().issue(Credentials.Kind.SERVICE, n).key());
   }
 
   URI uri(String path) {

@@ -331,6 +331,45 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public String passwordHash(String id) {
+      return h.createQuery("SELECT password_hash FROM subject WHERE id = :id").bind("id", id).mapTo(String.class).findOne().orElse(null);
+    }
+
+    @Override
+    public void setPassword(String id, String passwordHash) {
+      h.createUpdate("UPDATE subject SET password_hash = :pw WHERE id = :id").bind("pw", passwordHash).bind("id", id).execute();
+    }
+
+    @Override
+    public int endSessions(String id) {
+      return h.createUpdate("DELETE FROM web_session WHERE subject_id = :id").bind("id", id).execute();
+    }
+
+    @Override
+    public void addPasswordReset(String tokenHash, String id, Instant at, Instant expiresAt) {
+      h.createUpdate("DELETE FROM password_reset WHERE subject_id = :id OR expires_at < :at").bind("id", id).bind("at", utc(at)).execute();
+      h.createUpdate("INSERT INTO password_reset (token_hash, subject_id, created_at, expires_at) VALUES (:t, :id, :at, :exp)")
+          .bind("t", tokenHash).bind("id", id).bind("at", utc(at)).bind("exp", utc(expiresAt)).execute();
+    }
+
+    @Override
+    public Optional<PasswordReset> passwordReset(String tokenHash) {
+      return h.createQuery("SELECT subject_id, expires_at FROM password_reset WHERE token_hash = :t FOR UPDATE").bind("t", tokenHash)
+          .map((rs, ctx) -> new PasswordReset(rs.getString("subject_id"), rs.getObject("expires_at", OffsetDateTime.class).toInstant())).findOne();
+    }
+
+    @Override
+    public Optional<Instant> lastPasswordReset(String id) {
+      return h.createQuery("SELECT MAX(created_at) FROM password_reset WHERE subject_id = :id").bind("id", id)
+          .map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class)).findOne().map(OffsetDateTime::toInstant);
+    }
+
+    @Override
+    public void endPasswordResets(String id) {
+      h.createUpdate("DELETE FROM password_reset WHERE subject_id = :id").bind("id", id).execute();
+    }
+
+    @Override
     public boolean emailTaken(String email, String except) {
       return h.createQuery("SELECT COUNT(*) FROM subject WHERE email_index = :i" + (except == null ? "" : " AND id <> :id"))
           .bind("i", keys.emailIndex(email)).bind("id", except).mapTo(Integer.class).one() > 0;

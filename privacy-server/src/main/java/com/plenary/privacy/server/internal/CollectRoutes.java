@@ -65,12 +65,15 @@ public final class CollectRoutes {
 
   private final JsonBodies bodies;
 
+  private final FormTokens formTokens;
+
   public CollectRoutes(Platform platform, ObjectMapper json, JsonBodies bodies, Collector collector, boolean honourDnt) {
     this.platform = platform;
     this.json = json;
     this.bodies = bodies;
     this.collector = collector;
     this.honourDnt = honourDnt;
+    this.formTokens = FormTokens.open(platform.config().keyDir());
   }
 
   public List<Route> routes() {
@@ -457,8 +460,11 @@ public final class CollectRoutes {
     boolean form = ctx.contentType() != null && ctx.contentType().startsWith("application/x-www-form-urlencoded");
     boolean preferences;
     boolean analytics;
-    if (form) {
+    if (form && !formTokens.carriedBy(ctx)) {
+      // the page's own form carries its browser's token; a form without one must at least come from our own origin
       requireSameOrigin(ctx);
+    }
+    if (form) {
       String all = ctx.formParam("all");
       preferences = "accept".equals(all) || "on".equals(ctx.formParam("preferences")) && !"refuse".equals(all);
       analytics = "accept".equals(all) || "on".equals(ctx.formParam("analytics")) && !"refuse".equals(all);
@@ -528,24 +534,27 @@ public final class CollectRoutes {
   }
 
   private void cookiePage(Context ctx) {
+    Texts t = Texts.of(ctx);
     Choices choices = choices(ctx);
     List<String> off = new ArrayList<>();
     if (!choices.preferences()) {
-      off.add("remembering your display preferences");
+      off.add(t.get("cookies.off.preferences"));
     }
     if (!choices.analytics()) {
-      off.add("counting your visits to improve our services");
+      off.add(t.get("cookies.off.analytics"));
     }
     List<Pages.Choice> classes = new ArrayList<>();
     for (CookieClass cls : platform.policy().cookieClasses()) {
       boolean checked = cls.required() || cls.id().equals("preferences") && choices.preferences() || cls.id().equals("analytics") && choices.analytics();
-      classes.add(new Pages.Choice(cls.id(), AccountPages.label(cls.id()), cls.text(), checked, cls.required()));
+      classes.add(new Pages.Choice(cls.id(), t.policy("cookie-class-name", cls.id(), AccountPages.label(cls.id())), t.policy("cookie-class", cls.id(), cls.text()),
+          checked, cls.required()));
     }
     List<Pages.CookieRow> cookies = new ArrayList<>();
     for (Cookie c : platform.policy().cookies()) {
-      cookies.add(new Pages.CookieRow(c.name(), c.cookieClass(), c.owner().equals("plenary") ? "Plenary" : partnerName(c.owner()), c.text(), human(c.lifetime())));
+      cookies.add(new Pages.CookieRow(c.name(), t.policy("cookie-class-name", c.cookieClass(), AccountPages.label(c.cookieClass())),
+          c.owner().equals("plenary") ? "Plenary" : partnerName(c.owner()), t.policy("cookie", c.name(), c.text()), human(t, c.lifetime())));
     }
-    Pages.render(ctx, 200, "cookies.jte", Map.of("page", new Pages.Cookies(ctx.queryParam("saved") != null, choices.gpc(), off, classes, cookies)));
+    Pages.render(ctx, 200, "cookies.jte", Map.of("page", new Pages.Cookies(formTokens.forBrowser(platform, ctx), ctx.queryParam("saved") != null, choices.gpc(), off, classes, cookies)));
   }
 
   private String partnerName(String id) {
@@ -588,6 +597,10 @@ public final class CollectRoutes {
 
   static void setCookie(Context ctx, String name, String value, int maxAge, boolean httpOnly) {
     ctx.cookie(new io.javalin.http.Cookie(name, value, "/", maxAge, Requests.overHttps(ctx), httpOnly, null, SameSite.LAX)); // qualified: Javalin's Cookie beside the policy's Cookie
+  }
+
+  private static String human(Texts t, Duration d) {
+    return d.toDays() >= 1 ? t.format("cookies.days", d.toDays()) : t.format("cookies.hours", d.toHours());
   }
 
   private static String human(Duration d) {

@@ -214,26 +214,28 @@ public final class MessageRoutes {
   }
 
   private void confirmPage(Context ctx) {
+    Texts t = Texts.of(ctx);
     Optional<UnsubscribeTokens.Named> named = tokens.verify(ctx.pathParam("token"));
     if (named.isEmpty()) {
-      Pages.render(ctx, 404, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe("Unsubscribe", null, null, false, false)));
+      Pages.render(ctx, 404, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe(t.get("unsubscribe.title"), null, null, false, false)));
       return;
     }
     Pages.render(ctx, 200, "unsubscribe.jte",
-        Map.of("page", new Pages.Unsubscribe("Unsubscribe", ctx.pathParam("token"), what(named.get().kind()), true, false)));
+        Map.of("page", new Pages.Unsubscribe(t.get("unsubscribe.title"), ctx.pathParam("token"), what(t, named.get().kind()), true, false)));
   }
 
   private void unsubscribe(Context ctx) {
+    Texts t = Texts.of(ctx);
     Optional<UnsubscribeTokens.Named> named = tokens.verify(ctx.pathParam("token"));
     if (named.isEmpty()) {
-      Pages.render(ctx, 404, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe("Unsubscribe", null, null, false, false)));
+      Pages.render(ctx, 404, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe(t.get("unsubscribe.title"), null, null, false, false)));
       return;
     }
     platform.domain().messages().unsubscribe(named.get().subjectId(), named.get().kind(), ctx.attribute("request-id"));
-    Pages.render(ctx, 200, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe("Unsubscribed", null, what(named.get().kind()), true, true)));
+    Pages.render(ctx, 200, "unsubscribe.jte", Map.of("page", new Pages.Unsubscribe(t.get("unsubscribe.done-title"), null, what(t, named.get().kind()), true, true)));
   }
 
-  private static String what(Kind kind) {
-    return kind == Kind.MARKETING ? "news and offers" : "service notices";
+  private static String what(Texts t, Kind kind) {
+    return t.get(kind == Kind.MARKETING ? "unsubscribe.what.marketing" : "unsubscribe.what.service");
   }
 }

@@ -4,6 +4,7 @@ import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
 import io.javalin.http.Context;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,15 +18,20 @@ public final class Pages {
 
   private Pages() {}
 
-  /** Renders {@code template} with {@code params} as the response, with {@code status}. */
+  /**
+   * Renders {@code template} with {@code params} as the response, with {@code status}, in the language
+   * the request asks for ({@link Texts#of(Context)}, the templates' {@code t}) unless {@code params} name one.
+   */
   static void render(Context ctx, int status, String template, Map<String, Object> params) {
+    Map<String, Object> all = new HashMap<>(params);
+    Texts t = (Texts) all.computeIfAbsent("t", k -> Texts.of(ctx));
     StringOutput out = new StringOutput();
-    ENGINE.render(template, params, out);
-    ctx.status(status).html(out.toString());
+    ENGINE.render(template, all, out);
+    ctx.status(status).header("Content-Language", t.lang()).header("Vary", "Accept-Language").html(out.toString());
   }
 
   /** One input of a form: a field of the policy, labelled for people. */
-  public record FormField(String name, String label, String type, int max, String value, boolean required) {}
+  public record FormField(String name, String label, String type, int max, String value, boolean required, String autocomplete) {}
 
   /** A printable document for staff (a review report, the records of processing): a title, a line under it, and its sections as tables. */
   public record Document(String title, String subtitle, List<Table> tables) {
@@ -46,31 +52,42 @@ public final class Pages {
   public record Row(String label, String value) {}
 
   /** A purpose a person can consent to, and whether they have. */
-  public record ConsentRow(String purpose, String text, boolean given) {}
+  public record ConsentRow(String purpose, String recipient, String text, boolean given) {}
 
   /** A service's request for the person's consent, waiting for their answer: the exact text they are shown and its SHA-256. */
   public record ConsentAsk(String id, String text, String textSha256) {}
 
-  /** A request of the person's (export, correction, erasure) with its deadline. */
-  public record RequestRow(String kind, String made, String due, String served) {}
+  /** A request of the person's (access, correction, erasure) with its deadline, its status and whether the deadline was met. */
+  public record RequestRow(String kind, String made, String due, String status, String met) {}
+
+  /** A page with one form of a signed-in person: its CSRF token and what went wrong, if anything. */
+  public record Simple(String csrf, String error) {}
+
+  /** The forgotten-password page: {@code sent} once a link was asked for (whatever the address), and how many minutes it works. */
+  public record Forgot(String csrf, boolean sent, long minutes, String email, String error) {}
+
+  /** The page a reset link opens: the new password's form while the link works. */
+  public record Reset(String token, String csrf, boolean valid, String error) {}
 
   /** The privacy center before sign-in. */
-  public record Anonymous(String title, String csrf, String done, String error, List<FormField> fields) {
+  public record Anonymous(String title, String csrf, String done, String error, String email, List<FormField> fields) {
     public Anonymous {
       fields = List.copyOf(fields);
     }
   }
 
   /** The privacy center of a signed-in person. */
-  public record Home(String csrf, String done, String error, List<Row> values, List<FormField> correctable, List<Row> unavailable,
-      List<ConsentRow> consents, List<ConsentAsk> asks, List<RequestRow> requests, List<MessageRow> messages, List<SubscriptionRow> subscriptions,
-      List<MessageRow> waiting, boolean showingText) {
+  public record Home(String csrf, String done, String error, List<String> off, List<Row> values, List<FormField> correctable,
+      List<ConsentRow> consents, List<Row> recipients, List<Row> sharingPurposes, List<ConsentAsk> asks, List<RequestRow> requests,
+      List<MessageRow> messages, List<SubscriptionRow> subscriptions, List<MessageRow> waiting, boolean showingText) {
     public Home {
+      off = List.copyOf(off);
+      recipients = List.copyOf(recipients);
+      sharingPurposes = List.copyOf(sharingPurposes);
       asks = List.copyOf(asks);
       waiting = List.copyOf(waiting);
       values = List.copyOf(values);
       correctable = List.copyOf(correctable);
-      unavailable = List.copyOf(unavailable);
       consents = List.copyOf(consents);
       requests = List.copyOf(requests);
       messages = List.copyOf(messages);
@@ -91,7 +108,7 @@ public final class Pages {
   public record CookieRow(String name, String cookieClass, String owner, String purpose, String lifetime) {}
 
   /** The cookie choices page. */
-  public record Cookies(boolean saved, boolean gpc, List<String> off, List<Choice> choices, List<CookieRow> cookies) {
+  public record Cookies(String csrf, boolean saved, boolean gpc, List<String> off, List<Choice> choices, List<CookieRow> cookies) {
     public Cookies {
       off = List.copyOf(off);
       choices = List.copyOf(choices);
