@@ -6,6 +6,9 @@ import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.reviews.Reviews;
+import com.plenary.privacy.domain.sharing.CorrectionNotices;
+import com.plenary.privacy.domain.sharing.Disclosures;
+import com.plenary.privacy.domain.sharing.LegalRequests;
 import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.StaffAccess;
 import com.plenary.privacy.domain.subjects.Subjects;
@@ -27,6 +30,9 @@ public final class Domain {
   private final Reviews reviews;
   private final Messages messages;
   private final Recipients recipients;
+  private final Disclosures disclosures;
+  private final LegalRequests legalRequests;
+  private final CorrectionNotices correctionNotices;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -49,6 +55,9 @@ public final class Domain {
     this.reviews = oversight == null ? null : new Reviews(storage, enforcer, oversight);
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
+    this.disclosures = new Disclosures(storage, enforcer, visibility);
+    this.legalRequests = new LegalRequests(storage, enforcer, visibility);
+    this.correctionNotices = new CorrectionNotices(storage, enforcer, visibility, recipients);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
   }
 
@@ -101,6 +110,21 @@ public final class Domain {
   /** The registry of recipients and their agreements (C25). */
   public Recipients recipients() {
     return recipients;
+  }
+
+  /** The disclosure gateway (C23–C28): every transfer of people's data to a recipient. */
+  public Disclosures disclosures() {
+    return disclosures;
+  }
+
+  /** Legal requests (C26): created, approved by a second person, released once. */
+  public LegalRequests legalRequests() {
+    return legalRequests;
+  }
+
+  /** Correction notices owed to recipients (C35), and their delivery. */
+  public CorrectionNotices correctionNotices() {
+    return correctionNotices;
   }
 
   /** The decisions API's questions. */

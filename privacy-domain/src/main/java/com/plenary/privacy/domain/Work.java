@@ -43,6 +43,12 @@ public interface Work extends Tx {
   /** The message gateway's named audiences (C16). */
   AudienceRecords audiences();
 
+  /** Disclosures, the recipients' webhook endpoints and correction notices (C23–C28, C35). */
+  DisclosureRecords disclosures();
+
+  /** Legal requests (C26). */
+  LegalRequestRecords legalRequests();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }
