@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
 /** The top of the {@code plenary} command: global options shared by every subcommand. */
 @Command(name = "plenary", mixinStandardHelpOptions = true, version = "plenary 0.1.0",
     description = "The Plenary Privacy Platform: makes the privacy policy true at run time.",
-    subcommands = {ServeCommand.class, ServiceCommand.class, PartnerCommand.class, StaffCommand.class, RecipientCommand.class,
+    subcommands = {ServeCommand.class, ServiceCommand.class, PartnerCommand.class, StaffCommand.class, RecipientCommand.class, LegalRequestCommand.class,
         PolicyCommand.class, KeysCommand.class, RetentionCommand.class, ErasureCommand.class, MessagesCommand.class, AuditCommand.class, ConsentCommand.class,
         DbCommand.class, ConfigCommand.class},
     exitCodeListHeading = "%nExit codes:%n",

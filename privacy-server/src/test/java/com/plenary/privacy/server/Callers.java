@@ -53,6 +53,8 @@ final class Callers {
   /** Staff tokens by role; the key "" is a member with no role at all. */
   final Map<String, Credential> staff = new LinkedHashMap<>();
   final String staffMemberId;
+  /** A second member of the legal team: the creator of the legal requests the tests approve (approval is never by the creator). */
+  final Credential secondLegal;
 
   Callers(Running running) throws Exception {
     this.running = running;
@@ -65,6 +67,7 @@ final class Callers {
       staff.put(role.id(), staffToken("Staff " + role.id(), List.of(role.id())));
     }
     staffMemberId = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), Instant.now()).id();
+    secondLegal = staffToken("Lena Legal", List.of("legal"));
   }
 
   private static Credential bearer(String label, String key) {
@@ -142,6 +145,23 @@ final class Callers {
             + "\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\",\"data_centres\":[\"fra-1\"]}");
     assertThat(r.statusCode()).as("recording an agreement: %s", r.body()).isEqualTo(201);
     return "carrier";
+  }
+
+  /**
+   * A legal request about {@code person}'s contact data, created by the second member of the legal team;
+   * approved by the first when {@code approved}.
+   */
+  String legalRequest(Person person, boolean approved) throws Exception {
+    HttpResponse<String> r = send(secondLegal, "POST", "/api/v1/legal-requests", "{\"ground\":\"a\",\"authority\":\"District Court\","
+        + "\"reference\":\"AZ " + SEQUENCE.incrementAndGet() + "\",\"justification\":\"A court order\",\"subject_ids\":[\"" + person.id() + "\"],"
+        + "\"categories\":[\"user.contact\"],\"deadline\":\"2099-12-31\"}");
+    assertThat(r.statusCode()).as("recording a legal request: %s", r.body()).isEqualTo(201);
+    String id = json.readTree(r.body()).get("id").asText();
+    if (approved) {
+      HttpResponse<String> a = send(staff.get("legal"), "POST", "/api/v1/legal-requests/" + id + "/approve", null);
+      assertThat(a.statusCode()).as("approving a legal request: %s", a.body()).isEqualTo(200);
+    }
+    return id;
   }
 
   /** Defines (or adds a version of) the template {@code name}, by the privacy officer: "Hi {{who}}", to the person's {{name}}. */

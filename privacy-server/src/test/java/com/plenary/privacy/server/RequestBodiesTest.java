@@ -158,6 +158,9 @@ class RequestBodiesTest {
     if (p.contains("/consent-requests/{id}")) {
       p = p.replace("{id}", callers.consentRequest(person));
     }
+    if (p.contains("/legal-requests/{id}")) {
+      p = p.replace("{id}", callers.legalRequest(person, p.endsWith("/release")));
+    }
     assertThat(p).as("every path parameter has a value").doesNotContain("{");
     return p;
   }

@@ -90,7 +90,7 @@ public final class LegalRequests {
       Request r = new Request("lr-" + UUID.randomUUID(), n.ground(), n.authority().strip(), n.reference().strip(), n.justification().strip(), categories,
           n.deadline(), "pending", by.id(), now, null, null, null, null, null, null, null, people.size());
       w.legalRequests().add(r, people);
-      w.audit(step(by, "legal-request-create", r).build());
+      w.audit(step(by, "legal-create", r).build());
       return new View(r, groundText);
     });
   }
@@ -113,7 +113,7 @@ public final class LegalRequests {
     Refused refused = storage.inTransaction(w -> {
       Request r = lock(w, id);
       if (r.createdBy().equals(by.id())) {
-        return storage.inOwnTransaction(own -> enforcer.refuse(own, by, "legal-request-approve", Vocabulary.PROTECT, null, SECOND_APPROVAL, C26,
+        return storage.inOwnTransaction(own -> enforcer.refuse(own, by, "legal-approve", Vocabulary.PROTECT, null, SECOND_APPROVAL, C26,
             "a legal request is approved by a second member of the legal team, never by the one who created it"));
       }
       return null;
@@ -132,7 +132,7 @@ public final class LegalRequests {
       Request approved = new Request(r.id(), r.ground(), r.authority(), r.reference(), r.justification(), r.categories(), r.deadline(), "approved",
           r.createdBy(), r.createdAt(), by.id(), enforcer.clock().instant(), null, null, null, null, null, r.people());
       w.legalRequests().update(approved);
-      w.audit(step(by, "legal-request-approve", approved).build());
+      w.audit(step(by, "legal-approve", approved).build());
       return new View(approved, groundText(r.ground()));
     });
   }
@@ -148,7 +148,7 @@ public final class LegalRequests {
       Request rejected = new Request(r.id(), r.ground(), r.authority(), r.reference(), r.justification(), r.categories(), r.deadline(), "rejected",
           r.createdBy(), r.createdAt(), r.approvedBy(), r.approvedAt(), by.id(), reason.strip(), enforcer.clock().instant(), null, null, r.people());
       w.legalRequests().update(rejected);
-      w.audit(step(by, "legal-request-reject", rejected).build());
+      w.audit(step(by, "legal-reject", rejected).build());
       return new View(rejected, groundText(r.ground()));
     });
   }
@@ -174,7 +174,7 @@ public final class LegalRequests {
       Request narrowed = new Request(r.id(), r.ground(), r.authority(), r.reference(), r.justification(), cats, r.deadline(), r.status(), r.createdBy(),
           r.createdAt(), r.approvedBy(), r.approvedAt(), null, null, null, null, null, keep.size());
       w.legalRequests().update(narrowed);
-      w.audit(step(by, "legal-request-narrow", narrowed).build());
+      w.audit(step(by, "legal-narrow", narrowed).build());
       return new View(narrowed, groundText(r.ground()));
     });
   }
@@ -192,8 +192,8 @@ public final class LegalRequests {
       List<String> scope = w.legalRequests().subjects(id);
       List<String> people = subjectIds == null ? scope : subjectIds;
       List<String> cats = categories == null ? r.categories() : categories;
-      if (!scope.containsAll(people) || !r.categories().containsAll(cats)) {
-        return storage.inOwnTransaction(own -> enforcer.refuse(own, by, "legal-request-release", Vocabulary.PROTECT, null, OUTSIDE_SCOPE, C26,
+      if (!scope.containsAll(people) || !cats.stream().allMatch(c -> c != null && Disclosures.under(c, r.categories()))) {
+        return storage.inOwnTransaction(own -> enforcer.refuse(own, by, "legal-release", Vocabulary.PROTECT, null, OUTSIDE_SCOPE, C26,
             "a release holds only the people and categories in the legal request's scope; nothing was released"));
       }
       return null;
@@ -223,7 +223,7 @@ public final class LegalRequests {
         Request released = new Request(r.id(), r.ground(), r.authority(), r.reference(), r.justification(), r.categories(), r.deadline(), "released",
             r.createdBy(), r.createdAt(), r.approvedBy(), r.approvedAt(), null, null, null, by.id(), now, r.people());
         w.legalRequests().update(released);
-        w.audit(step(by, "legal-request-release", released).build());
+        w.audit(step(by, "legal-release", released).build());
       }
       return made;
     });
@@ -245,7 +245,8 @@ public final class LegalRequests {
     });
   }
 
-  String groundText(String ground) {
+  /** The sub-ground's words as the policy has them. */
+  public String groundText(String ground) {
     return policy.legalGrounds().stream().filter(g -> g.id().equals(ground)).map(Labelled::text).findFirst()
         .orElseThrow(() -> new InvalidInputException("ground", "the sub-ground is one of " + String.join(", ",
             policy.legalGrounds().stream().map(g -> g.id() + " (" + g.text() + ")").toList())));
@@ -255,7 +256,7 @@ public final class LegalRequests {
     if (!scope.containsAll(people)) {
       throw new InvalidInputException("subject_ids", "a request is " + how + " only to people already in its scope");
     }
-    if (!r.categories().containsAll(cats)) {
+    if (!cats.stream().allMatch(c -> Disclosures.under(c, r.categories()))) {
       throw new InvalidInputException("categories", "a request is " + how + " only to categories already in its scope");
     }
   }
