@@ -46,7 +46,7 @@ class ContactDataNeverSoldProperties {
     Arbitrary<List<String>> cats = Arbitraries.of(CONTACT).list().ofMinSize(1).ofMaxSize(3).uniqueElements();
     Arbitrary<String> consent = Arbitraries.of("sale", "communicate.marketing", "communicate", "provide", "improve").injectNull(0.2);
     return Combinators.combine(
-            Combinators.combine(Arbitraries.of(ActorKind.SERVICE, ActorKind.STAFF), Arbitraries.of("shop", "mail", "account", "st-1"))
+            Combinators.combine(Arbitraries.of(ActorKind.SERVICE, ActorKind.STAFF), Arbitraries.of("shop", "mail", "account"))
                 .as((a, id) -> new Object[] {a, a == ActorKind.STAFF ? "st-1" : id}),
             recipients, kinds, Arbitraries.of(true, false), Arbitraries.of("sale", "communicate.marketing"), cats, Arbitraries.of(GROUNDS),
             Combinators.combine(consent, Arbitraries.integers().between(0, 2), Arbitraries.of("none", "covering", "expired")).as((c, v, a) -> new Object[] {c, v, a}))

@@ -196,6 +196,10 @@ public final class Consents {
       throw new InvalidInputException("purpose", "'" + purpose + "' is not a purpose anyone can consent to; the policy's purposes are "
           + String.join(", ", policy.purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));
     }
-    enforcer.checkNames(purpose, List.of(), recipient);
+    enforcer.checkNames(purpose, List.of(), null);
+    if (recipient != null) {
+      // a recipient the policy names or the registry holds (C24, C25): a person may consent to sharing with either
+      storage.useTransaction(w -> enforcer.checkRecipient(w, recipient));
+    }
   }
 }
