@@ -114,7 +114,7 @@ class ArchitectureTest {
 
   @Test
   void useCasesLiveInTheDomain() {
-    Set<String> deciding = Set.of("decide", "decideEach", "decideUnidentified", "decideCollection", "refuse", "refuseEach", "refuseInvisible");
+    Set<String> deciding = Set.of("decide", "decideEach", "decideDisclosure", "decideUnidentified", "decideCollection", "refuse", "refuseEach", "refuseInvisible");
     noClasses().that().resideOutsideOfPackage("com.plenary.privacy.domain..")
         .should().callMethodWhere(DescribedPredicate.describe("a deciding method of the enforcer",
             call -> call.getTargetOwner().isEquivalentTo(Enforcer.class) && deciding.contains(call.getName())))
