@@ -197,8 +197,8 @@ public final class Consents {
           + String.join(", ", policy.purposes().stream().filter(Purpose::listed).map(Purpose::id).toList()));
     }
     enforcer.checkNames(purpose, List.of(), null);
-    if (recipient != null) {
-      // a recipient the policy names or the registry holds (C24, C25): a person may consent to sharing with either
+    if (recipient != null && policy.recipients().stream().noneMatch(r -> r.id().equals(recipient))) {
+      // not named by the policy: one the registry holds (C24, C25); a person may consent to sharing with either
       storage.useTransaction(w -> enforcer.checkRecipient(w, recipient));
     }
   }
