@@ -222,8 +222,7 @@ public final class Enforcer {
     }
     Tx.RecipientOnFile onFile = tx.recipient(recipient);
     if (!recipients.contains(recipient) && onFile.registered() == null) {
-      throw new InvalidInputException("recipient", unknown("recipient", recipient).replace("the policy declares no", "neither the policy nor the registry holds a")
-          + "; see GET /api/v1/recipients");
+      throw new InvalidInputException("recipient", unknown("recipient", recipient) + " and the registry holds none; see GET /api/v1/recipients");
     }
     return onFile;
   }

@@ -85,7 +85,7 @@ public final class LegalRequests {
     return storage.inTransaction(w -> {
       Set<String> known = visibility.visibleAmong(w, by, people);
       if (known.size() != people.size()) {
-        throw new InvalidInputException("subject_ids", (people.size() - known.size()) + " of the people named are not registered");
+        throw new NotFound((people.size() - known.size()) + " of the people named are not registered; nothing was recorded");
       }
       Request r = new Request("lr-" + UUID.randomUUID(), n.ground(), n.authority().strip(), n.reference().strip(), n.justification().strip(), categories,
           n.deadline(), "pending", by.id(), now, null, null, null, null, null, null, null, people.size());
@@ -156,7 +156,7 @@ public final class LegalRequests {
   /** Narrows a request that is not yet released to fewer people or categories (null: keep); never widens it. */
   public View narrow(Access by, String id, List<String> subjectIds, List<String> categories) {
     if (subjectIds == null && categories == null) {
-      throw new InvalidInputException("subject_ids", "name the people or the categories to keep");
+      return get(id); // nothing named: the scope stays as it is
     }
     return storage.inTransaction(w -> {
       Request r = lock(w, id);
