@@ -124,7 +124,8 @@ class ArchitectureTest {
 
   @Test
   void useCasesLiveInTheDomain() {
-    Set<String> deciding = Set.of("decide", "decideEach", "decideUnidentified", "decideCollection", "refuse", "refuseEach", "refuseInvisible", "openBreakGlass");
+    Set<String> deciding = Set.of("decide", "decideEach", "decideDisclosure", "decideAggregate", "decideUnidentified", "decideCollection", "refuse", "refuseEach", "refuseInvisible",
+        "openBreakGlass");
     noClasses().that().resideOutsideOfPackage("com.plenary.privacy.domain..")
         .should().callMethodWhere(DescribedPredicate.describe("a deciding method of the enforcer",
             call -> call.getTargetOwner().isEquivalentTo(Enforcer.class) && deciding.contains(call.getName())))

@@ -80,13 +80,13 @@ public class EnforcerBenchmark {
     }
 
     @Override
-    public boolean recipientRegistered(String recipient) {
-      return false;
+    public RecipientOnFile recipient(String recipient) {
+      return RecipientOnFile.NONE;
     }
 
     @Override
-    public Facts withRecipient(Facts facts, String recipient) {
-      return facts;
+    public Facts.LegalRequest legalRequest(String id) {
+      return null;
     }
   }
 

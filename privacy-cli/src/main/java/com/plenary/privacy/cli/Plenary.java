@@ -15,7 +15,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "plenary", mixinStandardHelpOptions = true, version = "plenary 0.1.0",
     description = "The Plenary Privacy Platform: makes the privacy policy true at run time.",
     subcommands = {ServeCommand.class, ServiceCommand.class, PartnerCommand.class, StaffCommand.class, RecipientCommand.class, AggregateCommand.class,
-        PolicyCommand.class, KeysCommand.class, RetentionCommand.class, ErasureCommand.class, MessagesCommand.class, AuditCommand.class, ConsentCommand.class,
+        LegalRequestCommand.class, PolicyCommand.class, KeysCommand.class, RetentionCommand.class, ErasureCommand.class, MessagesCommand.class, AuditCommand.class, ConsentCommand.class,
         DbCommand.class, ConfigCommand.class, GrantsCommand.class, IncidentsCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure", "2:bad usage or bad configuration"})

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
@@ -245,6 +246,44 @@ class CliTest {
     Result over = run("aggregate", "--by", "day", "--from", today, "--to", today, "--recipient", "carrier", "--epsilon", "0.1");
     assertThat(over.code()).isEqualTo(1);
     assertThat(over.err()).contains("privacy budget");
+  }
+
+  @Test
+  void C26_theLegalTeamRecordsApprovesAndReleasesALegalRequestOnceAndTheReportNamesNoOne() throws Exception {
+    Config config = Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString()));
+    String person;
+    String creator;
+    String approver;
+    String officer;
+    try (Platform platform = Platform.open(config, Clock.systemUTC())) {
+      person = platform.domain().subjects().register(Access.service("shop", null), "shop",
+          Map.of("email", "legal@example.org", "name", "Ada", "address", "1 Analytical Way"), null, null, List.of()).value().id();
+      creator = platform.vault().staff().add("Lena", "employee", List.of("legal"), Instant.now()).id();
+      approver = platform.vault().staff().add("Luis", "employee", List.of("legal"), Instant.now()).id();
+      officer = platform.vault().staff().add("Olga", "employee", List.of("privacy-officer"), Instant.now()).id();
+    }
+    Result made = run("legal-request", "create", "--as", creator, "--ground", "a", "--authority", "District Court", "--reference", "AZ 7",
+        "--justification", "A court order", "--subject", person, "--category", "user.contact.email", "--deadline", "2099-12-31", "--json");
+    assertThat(made.code()).as(made.err()).isZero();
+    String id = made.json().get("id").asText();
+    assertThat(made.json().get("status").asText()).isEqualTo("pending");
+    Result own = run("legal-request", "approve", id, "--as", creator);
+    assertThat(own.code()).as("its creator may not approve it").isEqualTo(1);
+    assertThat(own.err()).contains("second");
+    assertThat(run("legal-request", "approve", id, "--as", officer).code()).as("not in the legal role").isEqualTo(2);
+    Result approved = run("legal-request", "approve", id, "--as", approver, "--json");
+    assertThat(approved.code()).as(approved.err()).isZero();
+    assertThat(approved.json().get("approved_by").asText()).isEqualTo(approver);
+    Result released = run("legal-request", "release", id, "--as", approver);
+    assertThat(released.code()).as(released.err()).isZero();
+    assertThat(released.json().get("people").get(0).get("fields").get("email").asText()).isEqualTo("legal@example.org");
+    assertThat(released.json().get("people").get(0).get("fields").has("name")).as("only the scope").isFalse();
+    assertThat(run("legal-request", "release", id, "--as", approver).code()).as("released once").isEqualTo(1);
+    Result report = run("legal-request", "report", "--from", "2026-01-01", "--to", "2099-01-01", "--json");
+    assertThat(report.code()).as(report.err()).isZero();
+    assertThat(report.json().get("rows").get(0).get("released").asInt()).isEqualTo(1);
+    assertThat(report.out()).doesNotContain(person).doesNotContain("legal@example.org");
+    assertThat(run("legal-request", "list").out()).contains(id).contains("released");
   }
 
   @Test

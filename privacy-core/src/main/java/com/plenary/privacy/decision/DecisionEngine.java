@@ -52,6 +52,7 @@ public final class DecisionEngine {
   private final Set<String> staffTypes;
   private final Set<String> legalGrounds = new HashSet<>();
   private final Set<String> recipientKinds = new HashSet<>();
+  private final Set<String> processorKinds = new HashSet<>();
 
   private DecisionEngine(Policy policy) {
     this.policy = policy;
@@ -79,6 +80,7 @@ public final class DecisionEngine {
     policy.partners().forEach(p -> partners.add(p.id()));
     policy.legalGrounds().forEach(g -> legalGrounds.add(g.id()));
     policy.recipientKinds().forEach(k -> recipientKinds.add(k.id()));
+    policy.recipientKinds().stream().filter(k -> k.processor()).forEach(k -> processorKinds.add(k.id()));
     staffTypes = Set.copyOf(policy.staffTypes());
   }
 
@@ -125,8 +127,9 @@ public final class DecisionEngine {
     }
 
     // Prohibitions first: they override every permission and every consent.
+    Set<Condition> conditions = conditions(request);
     for (CompiledProhibition p : prohibitions) {
-      if (p.matches(action, purposeUp, catIds, categoryAncestors, facts.conditions())) {
+      if (p.matches(action, purposeUp, catIds, categoryAncestors, conditions)) {
         return deny(List.of(), p.reason);
       }
     }
@@ -260,6 +263,31 @@ public final class DecisionEngine {
       default:
         return 0;
     }
+  }
+
+  /**
+   * The conditions the prohibitions are checked against: the person's, as the facts give them, and
+   * {@link Condition#THIRD_PARTY_RECIPIENT} derived here for a disclosure to a recipient that is not a
+   * known processor (a fact that only the request's recipient decides, never the facts).
+   */
+  private Set<Condition> conditions(DecisionRequest r) {
+    Set<Condition> given = r.facts().conditions();
+    boolean stated = given.contains(Condition.THIRD_PARTY_RECIPIENT);
+    boolean thirdParty = false;
+    if (r.action() == Action.DISCLOSE) {
+      Recipient rec = recipient(r);
+      thirdParty = rec == null || !processorKinds.contains(rec.kind());
+    }
+    if (thirdParty == stated) {
+      return given;
+    }
+    EnumSet<Condition> out = given.isEmpty() ? EnumSet.noneOf(Condition.class) : EnumSet.copyOf(given);
+    if (thirdParty) {
+      out.add(Condition.THIRD_PARTY_RECIPIENT);
+    } else {
+      out.remove(Condition.THIRD_PARTY_RECIPIENT);
+    }
+    return out;
   }
 
   /** The recipient a request names, as the policy declares it or, failing that, as the facts say the registry holds it. */

@@ -91,8 +91,10 @@ class DecisionProperties {
       p.when().forEach(w -> conditions.add(Condition.of(w)));
       Facts forced = new Facts(f.now(), all, f.subjectPolicyVersion(), conditions, f.staff(), f.agreements(), f.legal(), f.smallestGroup());
       String actorId = generated.actorKind() == ActorKind.SERVICE ? "shop" : generated.actorKind() == ActorKind.PARTNER ? "acme-ads" : generated.actorId();
+      // the engine derives third-party-recipient from the recipient itself (facts that state it are ignored): name a third party
+      String recipient = p.when().contains(Condition.THIRD_PARTY_RECIPIENT.id()) ? "adbroker" : generated.recipient();
       DecisionRequest r = new DecisionRequest(generated.actorKind(), actorId, Action.of(p.actions().get(0)), p.purposes().get(0),
-          generated.subject(), generated.recipient(), cats, forced);
+          generated.subject(), recipient, cats, forced);
       Decision d = ENGINE.decide(r);
       assertThat(d.effect()).isEqualTo(Effect.DENY);
       assertThat(d.rules()).containsExactly(p.id());

@@ -8,6 +8,9 @@ import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.MessageLimits;
 import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.reviews.Reviews;
+import com.plenary.privacy.domain.sharing.CorrectionNotices;
+import com.plenary.privacy.domain.sharing.Disclosures;
+import com.plenary.privacy.domain.sharing.LegalRequests;
 import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.staff.Incidents;
 import com.plenary.privacy.domain.staff.StaffAccess;
@@ -36,6 +39,9 @@ public final class Domain {
   private final Aggregates aggregates;
   private final PolicyVersions versions;
   private final Passwords passwords;
+  private final Disclosures disclosures;
+  private final LegalRequests legalRequests;
+  private final CorrectionNotices correctionNotices;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -66,6 +72,9 @@ public final class Domain {
     this.messages = new Messages(storage, enforcer, visibility, messageLimits);
     this.recipients = new Recipients(storage, enforcer);
     this.aggregates = new Aggregates(storage, enforcer, aggregateLimits);
+    this.disclosures = new Disclosures(storage, enforcer, visibility);
+    this.legalRequests = new LegalRequests(storage, enforcer, visibility);
+    this.correctionNotices = new CorrectionNotices(storage, enforcer, visibility, recipients);
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
     this.versions = new PolicyVersions(storage, enforcer, visibility, consents, messages);
     this.passwords = new Passwords(storage, enforcer, visibility, messages);
@@ -140,6 +149,21 @@ public final class Domain {
   /** Policy versions: publish, history, the notice to everyone, the person's prompt (C36). */
   public PolicyVersions versions() {
     return versions;
+  }
+
+  /** The disclosure gateway (C23–C28): every transfer of people's data to a recipient. */
+  public Disclosures disclosures() {
+    return disclosures;
+  }
+
+  /** Legal requests (C26): created, approved by a second person, released once. */
+  public LegalRequests legalRequests() {
+    return legalRequests;
+  }
+
+  /** Correction notices owed to recipients (C35), and their delivery. */
+  public CorrectionNotices correctionNotices() {
+    return correctionNotices;
   }
 
   /** The decisions API's questions. */

@@ -217,11 +217,8 @@ public final class Enforcer {
       return removed;
     }
     checkNames(in, use.purpose(), use.categories(), null);
-    checkRecipient(tx, use.recipient());
-    Facts facts = tx.facts(by, use.subject(), clock.instant());
-    if (use.recipient() != null) {
-      facts = tx.withRecipient(facts, use.recipient());
-    }
+    Tx.RecipientOnFile onFile = recipientOnFile(tx, use.recipient());
+    Facts facts = onFile.into(tx.facts(by, use.subject(), clock.instant()));
     Decision d = newCategories(tx, in, by, use, facts);
     if (d == null) {
       d = in.engine().decide(request(by, use, facts));
@@ -263,11 +260,7 @@ public final class Enforcer {
       return removed;
     }
     checkNames(in, use.purpose(), use.categories(), null);
-    checkRecipient(tx, use.recipient());
-    Facts facts = tx.facts(by, (String) null, clock.instant());
-    if (use.recipient() != null) {
-      facts = tx.withRecipient(facts, use.recipient());
-    }
+    Facts facts = recipientOnFile(tx, use.recipient()).into(tx.facts(by, (String) null, clock.instant()));
     Decision may = in.engine().decide(request(by, use, facts.toBuilder().smallestGroup(Integer.MAX_VALUE).build()));
     if (!may.permits()) {
       tx.audit(AuditRecord.of(by, use, may));
@@ -499,12 +492,7 @@ public final class Enforcer {
       return removed;
     }
     checkNames(in, use.purpose(), use.categories(), null);
-    checkRecipient(tx, use.recipient());
-    Facts facts = tx.facts(by, (String) null, clock.instant());
-    if (use.recipient() != null) {
-      facts = tx.withRecipient(facts, use.recipient());
-    }
-    return in.engine().decide(request(by, use, facts));
+    return in.engine().decide(request(by, use, recipientOnFile(tx, use.recipient()).into(tx.facts(by, (String) null, clock.instant()))));
   }
 
   /**
@@ -512,10 +500,95 @@ public final class Enforcer {
    * an {@link InvalidInputException} naming it.
    */
   public void checkRecipient(Tx tx, String recipient) {
-    if (recipient != null && !current().recipients().contains(recipient) && !tx.recipientRegistered(recipient)) {
-      throw new InvalidInputException("recipient", unknown("recipient", recipient).replace("the policy declares no", "neither the policy nor the registry holds a")
-          + "; see GET /api/v1/recipients");
+    recipientOnFile(tx, recipient);
+  }
+
+  /**
+   * What the registry holds about {@code recipient} (null: none named), looked up once: whether it
+   * holds it and its agreement as it now stands; an {@link InvalidInputException} naming it when
+   * neither the policy nor the registry knows it.
+   */
+  private Tx.RecipientOnFile recipientOnFile(Tx tx, String recipient) {
+    if (recipient == null) {
+      return Tx.RecipientOnFile.NONE;
     }
+    Tx.RecipientOnFile onFile = tx.recipient(recipient);
+    if (!current().recipients().contains(recipient) && onFile.registered() == null) {
+      throw new InvalidInputException("recipient", unknown("recipient", recipient) + " and the registry holds none; see GET /api/v1/recipients");
+    }
+    return onFile;
+  }
+
+  /**
+   * Decides a disclosure of {@code use.categories()} to {@code use.recipient()} for each of {@code
+   * subjects} on the {@code ground} it claims, inside the use case's transaction, and audits each
+   * decision there, one entry a person, permit or deny (C23–C28). The facts are the platform's and only
+   * those of the ground: for {@link Ground#CONSENT} each person's consents; for {@link Ground#PROCESSOR}
+   * and {@link Ground#TERMS} the recipient's agreement as it stands today (a person's consents are not
+   * given, so a consent can never stand in for an agreement); for {@link Ground#LEGAL_REQUEST} the legal
+   * request {@code legalRequestId} as it is stored (its ground, creator and approver), with no recipient.
+   * Prohibitions (C17) are checked by the engine on every ground. Answers each person's decision, in the
+   * order of {@code subjects}.
+   *
+   * @throws InvalidInputException for an unknown name or recipient, or a ground that is not decided per person
+   */
+  public Map<String, Decision> decideDisclosure(Tx tx, Access by, Use use, List<String> subjects, Ground ground, String legalRequestId) {
+    if (use.subject() != null || use.action() != Action.DISCLOSE) {
+      throw new IllegalArgumentException("a disclosure names its people in subjects, and its action is disclose");
+    }
+    InForce in = current();
+    Decision removed = removed(in, use.purpose());
+    if (removed != null) {
+      Map<String, Decision> out = new LinkedHashMap<>();
+      List<AuditRecord> entries = new ArrayList<>(subjects.size());
+      for (String subject : subjects) {
+        out.put(subject, removed);
+        entries.add(AuditRecord.of(by, new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation()), removed));
+      }
+      tx.audit(entries);
+      return out;
+    }
+    checkNames(in, use.purpose(), use.categories(), null);
+    Instant now = clock.instant();
+    Tx.RecipientOnFile onFile;
+    Facts.LegalRequest legal = null;
+    switch (ground) {
+      case CONSENT, PROCESSOR, TERMS -> {
+        if (use.recipient() == null) {
+          throw new InvalidInputException("recipient", "name the recipient of the disclosure");
+        }
+        onFile = recipientOnFile(tx, use.recipient());
+      }
+      case LEGAL_REQUEST -> {
+        onFile = Tx.RecipientOnFile.NONE;
+        legal = legalRequestId == null ? null : tx.legalRequest(legalRequestId);
+        if (legal == null) {
+          throw new InvalidInputException("legal_request", "a legal disclosure is released through its legal request: POST /api/v1/legal-requests/{id}/release");
+        }
+      }
+      default -> throw new InvalidInputException("ground", "an aggregate is not a disclosure of people's records; ask POST /api/v1/aggregates");
+    }
+    Map<String, Facts> people = tx.facts(by, subjects, now);
+    Map<Object, Decision> decided = new HashMap<>();
+    Map<String, Decision> out = new LinkedHashMap<>();
+    List<AuditRecord> entries = new ArrayList<>(subjects.size());
+    for (String subject : subjects) {
+      Facts f = people.get(subject);
+      if (f == null) {
+        throw new IllegalStateException("no facts were found for a person of the group");
+      }
+      Facts.Builder b = f.toBuilder().staff(by.staff()).agreements(List.of()).recipients(List.of()).legal(legal);
+      if (ground != Ground.CONSENT) {
+        b.consents(List.of());
+      }
+      Facts grounded = ground == Ground.CONSENT ? new Tx.RecipientOnFile(onFile.registered(), null).into(b.build()) : onFile.into(b.build());
+      Use one = new Use(use.action(), use.purpose(), subject, use.recipient(), use.categories(), use.operation());
+      Decision d = decided.computeIfAbsent(List.of(grounded, subject.equals(by.id())), k -> in.engine().decide(request(by, one, grounded)));
+      out.put(subject, d);
+      entries.add(AuditRecord.of(by, one, d));
+    }
+    tx.audit(entries);
+    return out;
   }
 
   /**

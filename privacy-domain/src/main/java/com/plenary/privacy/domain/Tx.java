@@ -1,7 +1,9 @@
 package com.plenary.privacy.domain;
 
 import com.plenary.privacy.decision.Facts;
+import com.plenary.privacy.policy.Recipient;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +25,47 @@ public interface Tx {
    */
   Facts facts(Access by, String subject, Instant now);
 
-  /** Whether the platform's registry of recipients holds {@code recipient} (beside those the policy names). */
-  boolean recipientRegistered(String recipient);
-
   /**
-   * {@code facts} with what the registry holds about the recipient a decision names: the recipient
-   * itself when the registry (not the policy) holds it, and its agreement as it now stands (the newest
+   * What the registry holds about the recipient a decision names, in one look-up: the recipient itself
+   * when the registry (not the policy) holds it, and its agreement as it now stands (the newest
    * version), if any (C25). Never a caller's word.
    */
-  Facts withRecipient(Facts facts, String recipient);
+  RecipientOnFile recipient(String recipient);
+
+  /**
+   * The legal request {@code id} as the platform holds it (C26): its ground, who created it and who
+   * approved it; null when there is none. Never a caller's word.
+   */
+  Facts.LegalRequest legalRequest(String id);
+
+  /**
+   * What the registry holds about one recipient: {@code registered} is null when the registry does not
+   * hold it (the policy may still name it), {@code agreement} null when no agreement was recorded.
+   */
+  record RecipientOnFile(Recipient registered, Facts.Agreement agreement) {
+    /** Nothing on file. */
+    public static final RecipientOnFile NONE = new RecipientOnFile(null, null);
+
+    /** {@code facts} with this recipient and its agreement added. */
+    public Facts into(Facts facts) {
+      if (registered == null && agreement == null) {
+        return facts;
+      }
+      Facts.Builder b = facts.toBuilder();
+      if (registered != null) {
+        List<Recipient> all = new ArrayList<>(facts.recipients());
+        all.add(registered);
+        b.recipients(all);
+      }
+      if (agreement != null) {
+        List<Facts.Agreement> all = new ArrayList<>(facts.agreements());
+        all.add(agreement);
+        b.agreements(all);
+      }
+      return b.build();
+    }
+  }
+
   /**
    * The facts of each of {@code subjects}, as {@link #facts(Access, String, Instant)} answers them one
    * by one; a store looks them up for the whole group in a few queries. Every one of {@code subjects}

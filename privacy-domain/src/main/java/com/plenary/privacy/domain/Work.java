@@ -55,6 +55,12 @@ public interface Work extends Tx {
   /** The policy versions published, and people's answers to them (C36). */
   PolicyRecords policies();
 
+  /** Disclosures, the recipients' webhook endpoints and correction notices (C23–C28, C35). */
+  DisclosureRecords disclosures();
+
+  /** Legal requests (C26). */
+  LegalRequestRecords legalRequests();
+
   /** The audit entries about a person, oldest first, at most {@code limit}. */
   List<Trail> trailOf(String subjectId, int limit);
 }

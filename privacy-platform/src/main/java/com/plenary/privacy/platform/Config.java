@@ -56,6 +56,10 @@ public final class Config {
   public static final int DEFAULT_MAIL_SENDERS = 4;
   /** Messages a sender claims in one transaction and hands over on one connection. */
   public static final int DEFAULT_MAIL_SEND_BATCH = 10;
+  /** The wait after a correction notice's first failed delivery; it doubles with each attempt, up to an hour. */
+  public static final Duration DEFAULT_WEBHOOKS_RETRY_BASE = Duration.ofSeconds(30);
+  /** Deliveries of a correction notice tried before it is given up as failed. */
+  public static final int DEFAULT_WEBHOOKS_MAX_ATTEMPTS = 12;
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -115,7 +119,9 @@ public final class Config {
     AGGREGATES_MAX_DAYS("aggregates.max_days", "count"),
     AGGREGATES_EPSILON_PER_MONTH("aggregates.epsilon_per_month", "decimal"),
     AGGREGATES_MAX_CELLS_PER_PERSON("aggregates.max_cells_per_person", "count"),
-    AGGREGATES_MAX_EVENTS_PER_CELL("aggregates.max_events_per_cell", "count");
+    AGGREGATES_MAX_EVENTS_PER_CELL("aggregates.max_events_per_cell", "count"),
+    WEBHOOKS_RETRY_BASE("webhooks.retry_base", "duration"),
+    WEBHOOKS_MAX_ATTEMPTS("webhooks.max_attempts", "count");
 
     final String path;
     final String kind;
@@ -373,6 +379,14 @@ public final class Config {
     if (attempts < 1 || attempts > 100) {
       throw bad(Key.MAIL_MAX_ATTEMPTS, "a whole number from 1 to 100");
     }
+    Duration hookBase = duration(Key.WEBHOOKS_RETRY_BASE, DEFAULT_WEBHOOKS_RETRY_BASE);
+    if (hookBase.compareTo(Duration.ofMillis(10)) < 0 || hookBase.compareTo(Duration.ofHours(1)) > 0) {
+      throw bad(Key.WEBHOOKS_RETRY_BASE, "a duration from PT0.01S to PT1H, such as PT30S");
+    }
+    int hookAttempts = integer(Key.WEBHOOKS_MAX_ATTEMPTS, DEFAULT_WEBHOOKS_MAX_ATTEMPTS);
+    if (hookAttempts < 1 || hookAttempts > 100) {
+      throw bad(Key.WEBHOOKS_MAX_ATTEMPTS, "a whole number from 1 to 100");
+    }
     int perPerson = integer(Key.MAIL_MARKETING_PER_PERSON, MessageLimits.DEFAULT_MARKETING_PER_PERSON);
     if (perPerson < 0 || perPerson > 1000) {
       throw bad(Key.MAIL_MARKETING_PER_PERSON, "a whole number from 0 to 1000");
@@ -442,6 +456,16 @@ public final class Config {
    */
   public int mailSendBatch() {
     return integer(Key.MAIL_SEND_BATCH, DEFAULT_MAIL_SEND_BATCH);
+  }
+
+  /** The wait after a correction notice's first failed delivery to a recipient's webhook; it doubles with each attempt, up to an hour (C35). */
+  public Duration webhooksRetryBase() {
+    return duration(Key.WEBHOOKS_RETRY_BASE, DEFAULT_WEBHOOKS_RETRY_BASE);
+  }
+
+  /** Deliveries of a correction notice tried before it is given up as failed (C35). */
+  public int webhooksMaxAttempts() {
+    return integer(Key.WEBHOOKS_MAX_ATTEMPTS, DEFAULT_WEBHOOKS_MAX_ATTEMPTS);
   }
 
   /** How often the unsubscribe mailbox is read. */
@@ -797,6 +821,8 @@ public final class Config {
         case AGGREGATES_EPSILON_PER_MONTH -> aggregateLimits().epsilonPerMonth().toPlainString();
         case AGGREGATES_MAX_CELLS_PER_PERSON -> String.valueOf(aggregateLimits().maxCellsPerPerson());
         case AGGREGATES_MAX_EVENTS_PER_CELL -> String.valueOf(aggregateLimits().maxEventsPerCell());
+        case WEBHOOKS_RETRY_BASE -> webhooksRetryBase().toString();
+        case WEBHOOKS_MAX_ATTEMPTS -> String.valueOf(webhooksMaxAttempts());
       };
       out.put(k.path, value);
     }

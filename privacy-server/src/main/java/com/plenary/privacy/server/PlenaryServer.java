@@ -36,7 +36,10 @@ import com.plenary.privacy.server.internal.Collector;
 import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
 import com.plenary.privacy.server.internal.JsonBodies;
+import com.plenary.privacy.server.internal.DisclosureRoutes;
+import com.plenary.privacy.server.internal.LegalRequestRoutes;
 import com.plenary.privacy.server.internal.MailSender;
+import com.plenary.privacy.server.internal.Webhooks;
 import com.plenary.privacy.server.internal.MessageRoutes;
 import com.plenary.privacy.server.internal.OidcVerifier;
 import com.plenary.privacy.server.internal.OpenApi;
@@ -131,6 +134,7 @@ public final class PlenaryServer implements Server {
   private final JsonBodies bodies;
   private final UnsubscribeTokens unsubscribeTokens;
   private volatile MailSender sender;
+  private final Webhooks webhooks;
   private volatile UnsubscribeMailbox unsubscribeMailbox;
   private final Javalin app;
   private final Collector collector;
@@ -172,6 +176,7 @@ public final class PlenaryServer implements Server {
     new JvmThreadMetrics().bindTo(metrics);
     this.bodies = new JsonBodies(json);
     this.unsubscribeTokens = UnsubscribeTokens.open(config.keyDir());
+    this.webhooks = Webhooks.open(config.keyDir());
     defineRoutes();
     this.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
@@ -240,6 +245,9 @@ public final class PlenaryServer implements Server {
     MailTransport transport = MailSender.transport(config, base, unsubscribeTokens, platform.clock());
     this.sender = MailSender.start(platform.domain().messages(), transport, platform.clock(), metrics, config.mailSenders(), config.mailSendBatch());
     LOG.info("messages go out {}", config.smtpHost() == null ? "to the mail drop folder " + MailSender.mailDrop(config) : "over SMTP");
+    // correction notices to recipients' webhooks (C35): looked for at least every second, sooner when retries are quick
+    Duration every = config.webhooksRetryBase().compareTo(Duration.ofSeconds(1)) < 0 ? config.webhooksRetryBase() : Duration.ofSeconds(1);
+    webhooks.start(platform.domain().correctionNotices(), every, config.webhooksRetryBase(), config.webhooksMaxAttempts());
     this.unsubscribeMailbox = UnsubscribeMailbox.start(config, platform.domain().messages(), unsubscribeTokens, metrics).orElse(null);
     if (unsubscribeMailbox != null) {
       LOG.info("the unsubscribe mailbox is read over IMAP every {}", config.unsubscribePollInterval());
@@ -367,6 +375,7 @@ public final class PlenaryServer implements Server {
     if (s != null) {
       s.stop(platform.config().shutdownGrace());
     }
+    webhooks.stop(platform.config().shutdownGrace());
     collector.close();
     platform.vault().usage().stopJournal(Duration.ofSeconds(10));
     sealAudit();
@@ -411,6 +420,8 @@ public final class PlenaryServer implements Server {
     routes.addAll(new RecipientRoutes(platform, bodies).routes());
     routes.addAll(new AggregateRoutes(platform, bodies).routes());
     routes.addAll(new PolicyRoutes(platform, bodies).routes());
+    routes.addAll(new DisclosureRoutes(platform, bodies, json, webhooks).routes());
+    routes.addAll(new LegalRequestRoutes(platform, bodies).routes());
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.addAll(new TemplateRoutes(platform, bodies, this::senderPoke, metrics).routes());
     routes.addAll(new AudienceRoutes(platform, bodies, this::senderPoke, metrics).routes());

@@ -99,6 +99,16 @@ class AuthorizationMatrixTest {
       Map.entry("POST /api/v1/messages/bulk", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"News\",\"body\":\"Hi.\"}"),
       Map.entry("POST /api/v1/message-templates", "{\"name\":\"t-{n}\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello {{name}}.\"}"),
       Map.entry("POST /api/v1/audiences", "{\"name\":\"a-{n}\",\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"]}"),
+      Map.entry("POST /api/v1/disclosures", "{\"recipient\":\"carrier\",\"subject_ids\":[\"{subject}\"],\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"communicate\",\"ground\":\"processor\"}"),
+      Map.entry("POST /api/v1/disclosures/audience", "{\"recipient\":\"carrier\",\"audience\":\"checked\",\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"communicate\",\"ground\":\"processor\"}"),
+      Map.entry("POST /api/v1/recipients/{id}/webhook", "{\"url\":\"https://carrier.example/notices\"}"),
+      Map.entry("POST /api/v1/legal-requests", "{\"ground\":\"a\",\"authority\":\"Court\",\"reference\":\"AZ {n}\",\"justification\":\"An order\","
+          + "\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"categories\":[\"user.contact\"],\"deadline\":\"2099-12-31\"}"),
+      Map.entry("POST /api/v1/legal-requests/{id}/reject", "{\"reason\":\"Not ours\"}"),
+      Map.entry("POST /api/v1/legal-requests/{id}/narrow", "{\"categories\":[\"user.contact\"]}"),
+      Map.entry("POST /api/v1/legal-requests/{id}/release", "{}"),
       Map.entry("POST /api/v1/messages/from-template", "{\"subject_id\":\"s-00000000-0000-0000-0000-000000000000\",\"template\":\"checked\"}"),
       Map.entry("POST /api/v1/messages/bulk/from-template", "{\"subject_ids\":[\"s-00000000-0000-0000-0000-000000000000\"],\"template\":\"checked\"}"),
       Map.entry("POST /api/v1/messages/audience", "{\"audience\":\"checked\",\"kind\":\"service\",\"purpose\":\"provide\",\"subject\":\"Hi\",\"body\":\"Hello.\"}"),
@@ -107,7 +117,8 @@ class AuthorizationMatrixTest {
       Map.entry("POST /privacy/cookie-choices", "{\"preferences\":true,\"analytics\":false}"));
 
   /** Query strings that get a request past validation. */
-  private static final Map<String, String> QUERIES = Map.of("GET /api/v1/subjects/{id}", "?purpose=provide");
+  private static final Map<String, String> QUERIES = Map.of("GET /api/v1/subjects/{id}", "?purpose=provide",
+      "GET /api/v1/legal-requests/report", "?from=2026-01-01&to=2027-01-01");
 
   /** The path parameters that name something of one person's own: a partner link, a consent, a consent request. */
   private static final List<String> OWNED = List.of("link", "consent", "request");
@@ -148,6 +159,7 @@ class AuthorizationMatrixTest {
           case "reset" -> callers.resetToken(a);
           case "recipient" -> "carrier"; // named by the policy, so every database has it
           case "version" -> "1"; // the policy the server started with
+          case "legal-request" -> callers.legalRequest(callers.person(), op.path().endsWith("/release"));
           default -> throw new AssertionError(op + ": no fixture for the path parameter {" + p + "}; add one to AuthorizationMatrixTest.slot");
         });
       }
@@ -192,6 +204,9 @@ class AuthorizationMatrixTest {
     }
     if (before.endsWith("/consents/")) {
       return "consent";
+    }
+    if (before.endsWith("/legal-requests/")) {
+      return "legal-request";
     }
     if (before.endsWith("/consent-requests/")) {
       return "request";

@@ -61,6 +61,8 @@ final class Callers {
   final Credential staffMember;
   /** Staff members' ids by role, as {@link #staff}. */
   final Map<String, String> staffIds = new LinkedHashMap<>();
+  /** A second member of the legal team: the creator of the legal requests the tests approve (approval is never by the creator). */
+  final Credential secondLegal;
 
   Callers(Running running) throws Exception {
     this.running = running;
@@ -74,6 +76,7 @@ final class Callers {
     }
     staffMemberId = running.platform.vault().staff().add("Sam Support", "employee", List.of("support"), Instant.now()).id();
     staffMember = bearer("staff member Sam Support", running.platform.issuer().issue(staffMemberId, Duration.ofMinutes(30)));
+    secondLegal = staffToken("Lena Legal", List.of("legal"));
   }
 
   private static Credential bearer(String label, String key) {
@@ -197,6 +200,23 @@ final class Callers {
             + "\"our_signatory\":\"A\",\"their_signatory\":\"B\",\"confidentiality\":\"kept\",\"security\":\"sealed\",\"data_centres\":[\"fra-1\"]}");
     assertThat(r.statusCode()).as("recording an agreement: %s", r.body()).isEqualTo(201);
     return "carrier";
+  }
+
+  /**
+   * A legal request about {@code person}'s contact data, created by the second member of the legal team;
+   * approved by the first when {@code approved}.
+   */
+  String legalRequest(Person person, boolean approved) throws Exception {
+    HttpResponse<String> r = send(secondLegal, "POST", "/api/v1/legal-requests", "{\"ground\":\"a\",\"authority\":\"District Court\","
+        + "\"reference\":\"AZ " + SEQUENCE.incrementAndGet() + "\",\"justification\":\"A court order\",\"subject_ids\":[\"" + person.id() + "\"],"
+        + "\"categories\":[\"user.contact\"],\"deadline\":\"2099-12-31\"}");
+    assertThat(r.statusCode()).as("recording a legal request: %s", r.body()).isEqualTo(201);
+    String id = json.readTree(r.body()).get("id").asText();
+    if (approved) {
+      HttpResponse<String> a = send(staff.get("legal"), "POST", "/api/v1/legal-requests/" + id + "/approve", null);
+      assertThat(a.statusCode()).as("approving a legal request: %s", a.body()).isEqualTo(200);
+    }
+    return id;
   }
 
   /** Defines (or adds a version of) the template {@code name}, by the privacy officer: "Hi {{who}}", to the person's {{name}}. */

@@ -100,6 +100,7 @@ class FuzzTest {
     values.put("recipient", "carrier");
     values.put("consent", callers.consent(person));
     values.put("request", callers.consentRequest(person));
+    values.put("legal-request", callers.legalRequest(person, true));
   }
 
   @AfterAll
@@ -315,7 +316,7 @@ class FuzzTest {
   private String valid(Operation op, String param) {
     String before = op.path().substring(0, op.path().indexOf("{" + param + "}"));
     for (var e : Map.of("/subjects/", "subject", "/partner-links/", "link", "/staff/", "staff", "/grants/", "grant", "/reviews/", "review", "/unsubscribe/", "token",
-        "/recipients/", "recipient", "/consents/", "consent", "/consent-requests/", "request").entrySet()) {
+        "/recipients/", "recipient", "/consents/", "consent", "/consent-requests/", "request", "/legal-requests/", "legal-request").entrySet()) {
       if (before.endsWith(e.getKey())) {
         return values.get(e.getValue());
       }
@@ -357,6 +358,15 @@ class FuzzTest {
           + "\"data_centres\":[\"fra-1\"]}";
       case "POST /api/v1/aggregates" -> "{\"dimensions\":[\"page\",\"age_band\"],\"from\":\"2026-01-01\",\"to\":\"2026-01-31\",\"purpose\":\"improve\","
           + "\"count\":\"people\",\"recipient\":\"carrier\",\"epsilon\":\"0.01\"}";
+      case "POST /api/v1/disclosures" -> "{\"recipient\":\"carrier\",\"subject_ids\":[\"" + person.id() + "\"],\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"communicate\",\"ground\":\"processor\"}";
+      case "POST /api/v1/disclosures/audience" -> "{\"recipient\":\"carrier\",\"audience\":\"checked\",\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"communicate\",\"ground\":\"processor\"}";
+      case "POST /api/v1/recipients/{id}/webhook" -> "{\"url\":\"https://carrier.example/notices\"}";
+      case "POST /api/v1/legal-requests" -> "{\"ground\":\"a\",\"authority\":\"Court\",\"reference\":\"AZ " + System.nanoTime() + "\",\"justification\":\"An order\","
+          + "\"subject_ids\":[\"" + person.id() + "\"],\"categories\":[\"user.contact\"],\"deadline\":\"2099-12-31\"}";
+      case "POST /api/v1/legal-requests/{id}/reject" -> "{\"reason\":\"Not ours\"}";
+      case "POST /api/v1/legal-requests/{id}/narrow", "POST /api/v1/legal-requests/{id}/release" -> "{\"subject_ids\":[\"" + person.id() + "\"],\"categories\":[\"user.contact\"]}";
       case "POST /collect" -> "{\"type\":\"pageview\",\"page\":\"https://shop.example/\",\"referrer\":\"https://a.example/\",\"language\":\"en\",\"screen\":{\"w\":800,\"h\":600}}";
       case "POST /privacy/cookie-choices" -> "{\"preferences\":true,\"analytics\":false}";
       default -> "{}";

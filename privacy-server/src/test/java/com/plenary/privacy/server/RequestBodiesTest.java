@@ -164,6 +164,9 @@ class RequestBodiesTest {
     if (p.contains("/incidents/{incident}")) {
       p = p.replace("{incident}", callers.incident());
     }
+    if (p.contains("/legal-requests/{id}")) {
+      p = p.replace("{id}", callers.legalRequest(person, p.endsWith("/release")));
+    }
     assertThat(p).as("every path parameter has a value").doesNotContain("{");
     return p;
   }

@@ -98,11 +98,22 @@ class ResponseBodiesTest {
           + "\"security\":\"sealed\",\"data_centres\":[\"fra-1\"]}")),
       Map.entry("post /api/v1/aggregates", List.of("{\"dimensions\":[\"day\",\"country\"],\"from\":\"2026-01-01\",\"to\":\"2026-12-31\",\"purpose\":\"improve\"}",
           "{\"dimensions\":[\"page\"],\"from\":\"2026-01-01\",\"to\":\"2026-12-31\",\"purpose\":\"improve\",\"count\":\"events\",\"recipient\":\"carrier\",\"epsilon\":\"0.1\"}")),
+      Map.entry("post /api/v1/disclosures", List.of("{\"recipient\":\"carrier\",\"subject_ids\":[\"{subject}\"],\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"communicate\",\"ground\":\"processor\"}")),
+      Map.entry("post /api/v1/disclosures/audience", List.of("{\"recipient\":\"carrier\",\"audience\":\"checked\",\"categories\":[\"user.contact\"],"
+          + "\"purpose\":\"communicate\",\"ground\":\"processor\"}")),
+      Map.entry("post /api/v1/recipients/{id}/webhook", List.of("{\"url\":\"https://carrier.example/notices\"}")),
+      Map.entry("post /api/v1/legal-requests", List.of("{\"ground\":\"b\",\"authority\":\"Court\",\"reference\":\"AZ {n}\",\"justification\":\"An order\","
+          + "\"subject_ids\":[\"{subject}\"],\"categories\":[\"user.contact\"],\"deadline\":\"2099-12-31\"}")),
+      Map.entry("post /api/v1/legal-requests/{id}/reject", List.of("{\"reason\":\"Not ours\"}")),
+      Map.entry("post /api/v1/legal-requests/{id}/narrow", List.of("{\"categories\":[\"user.contact.email\"]}")),
+      Map.entry("post /api/v1/legal-requests/{id}/release", List.of("{}")),
       Map.entry("post /collect", List.of("{\"type\":\"pageview\",\"page\":\"https://shop.example/\"}")),
       Map.entry("post /privacy/cookie-choices", List.of("{\"preferences\":true,\"analytics\":false}")));
 
   /** Query strings an operation's happy path needs. */
   private static final Map<String, String> QUERIES = Map.of("get /api/v1/subjects/{id}", "?purpose=provide",
+      "get /api/v1/legal-requests/report", "?from=2026-01-01&to=2099-01-01",
       "get /api/v1/audit/proofs/inclusion", "?seq=1", "get /api/v1/audit/proofs/consistency", "?from=1");
 
   /** The JSON answers that are no record of a route: the document itself. */
@@ -368,10 +379,23 @@ class ResponseBodiesTest {
       case "get /api/v1/grant-requests" -> callers.grantRequest();
       case "get /api/v1/incidents" -> callers.incident();
       case "get /api/v1/break-glass" -> callers.breakGlass(person);
-      case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements" -> callers.recipientWithAnAgreement();
+      case "get /api/v1/recipients", "get /api/v1/recipients/{id}", "get /api/v1/recipients/{id}/agreements", "post /api/v1/disclosures" ->
+          callers.recipientWithAnAgreement();
+      case "get /api/v1/legal-requests", "get /api/v1/legal-requests/report" -> callers.legalRequest(person, false);
+      case "get /api/v1/me/correction-notices" -> {
+        callers.recipientWithAnAgreement();
+        assertThat(callers.send(callers.owner, "POST", "/api/v1/disclosures", "{\"recipient\":\"carrier\",\"subject_ids\":[\"" + person.id()
+            + "\"],\"categories\":[\"user.contact\"],\"purpose\":\"communicate\",\"ground\":\"processor\"}").statusCode()).isEqualTo(201);
+        assertThat(callers.send(person.session(), "PATCH", "/api/v1/me", "{\"fields\":{\"email\":\"n-" + System.nanoTime() + "@example.org\"}}")
+            .statusCode()).isEqualTo(200);
+      }
       case "get /api/v1/audit/proofs/inclusion", "get /api/v1/audit/proofs/consistency" -> running.platform.store().audit().seal();
       case "get /api/v1/message-templates", "post /api/v1/messages/from-template", "post /api/v1/messages/bulk/from-template" -> callers.template("checked");
       case "get /api/v1/audiences", "post /api/v1/messages/audience" -> callers.audience("checked", person);
+      case "post /api/v1/disclosures/audience" -> {
+        callers.recipientWithAnAgreement();
+        callers.audience("checked", person);
+      }
       case "post /api/v1/messages/audience/from-template" -> {
         callers.template("checked");
         callers.audience("checked", person);
@@ -430,6 +454,9 @@ class ResponseBodiesTest {
     }
     if (before.endsWith("/consent-requests/")) {
       return callers.consentRequest(person);
+    }
+    if (before.endsWith("/legal-requests/")) {
+      return callers.legalRequest(person, r.path().endsWith("/release"));
     }
     throw new AssertionError(operation(r) + ": no value for the path parameter {" + param + "}; add one to ResponseBodiesTest.value");
   }

@@ -11,9 +11,11 @@ import com.plenary.privacy.domain.ConsentRecords.Entry;
 import com.plenary.privacy.domain.ConsentRecords.Request;
 import com.plenary.privacy.domain.ConsentRecords.State;
 import com.plenary.privacy.domain.ContentRecords;
+import com.plenary.privacy.domain.DisclosureRecords;
 import com.plenary.privacy.domain.ErasureRecords;
 import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.domain.EventRecords;
+import com.plenary.privacy.domain.LegalRequestRecords;
 import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.PersonRecords;
 import com.plenary.privacy.domain.PolicyRecords;
@@ -34,6 +36,7 @@ import com.plenary.privacy.store.crypto.Keys.DataKey;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.AbstractMap;
@@ -76,6 +79,8 @@ final class JdbcWork implements Work {
   private final RecipientRecords recipients;
   private final AggregateRecords aggregates;
   private final PolicyRecords policies;
+  private final JdbcDisclosures disclosures;
+  private final JdbcLegalRequests legal;
 
   JdbcWork(Handle h, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
     this(h, audit, keys, keyStore, usage, -1, new HashMap<>());
@@ -92,6 +97,18 @@ final class JdbcWork implements Work {
     this.recipients = new JdbcRecipients(h);
     this.aggregates = new JdbcAggregates(h, usage, people);
     this.policies = new JdbcPolicies(h);
+    this.disclosures = new JdbcDisclosures(h);
+    this.legal = new JdbcLegalRequests(h);
+  }
+
+  @Override
+  public DisclosureRecords disclosures() {
+    return disclosures;
+  }
+
+  @Override
+  public LegalRequestRecords legalRequests() {
+    return legal;
   }
 
   @Override
@@ -246,23 +263,30 @@ final class JdbcWork implements Work {
   }
 
   @Override
-  public boolean recipientRegistered(String recipient) {
-    return recipients.find(recipient).isPresent();
+  public RecipientOnFile recipient(String recipient) {
+    // one round trip: the registered recipient (if any) beside its newest agreement version (if any)
+    return h.createQuery("SELECT r.id, r.kind, r.name, r.policy_version, a.categories, a.purposes, a.starts_on, a.ends_on "
+            + "FROM (SELECT CAST(:id AS VARCHAR(64)) AS rid) q LEFT JOIN recipient r ON r.id = q.rid "
+            + "LEFT JOIN recipient_agreement a ON a.recipient_id = q.rid "
+            + "AND a.version = (SELECT MAX(version) FROM recipient_agreement WHERE recipient_id = q.rid)")
+        .bind("id", recipient).map((rs, ctx) -> {
+          Recipient registered = rs.getString("id") == null ? null
+              : new Recipient(rs.getString("id"), rs.getString("kind"), rs.getString("name"), rs.getInt("policy_version"));
+          // the newest version is the agreement as it now stands; the ones before it were replaced by it
+          Facts.Agreement agreement = rs.getString("categories") == null ? null
+              : new Facts.Agreement(recipient, names(rs.getString("categories")), names(rs.getString("purposes")),
+                  rs.getObject("starts_on", LocalDate.class), rs.getObject("ends_on", LocalDate.class));
+          return new RecipientOnFile(registered, agreement);
+        }).findOne().orElse(RecipientOnFile.NONE);
   }
 
   @Override
-  public Facts withRecipient(Facts facts, String recipient) {
-    Facts.Builder b = facts.toBuilder();
-    recipients.find(recipient).ifPresent(r -> b.recipients(List.of(new Recipient(r.id(), r.kind(), r.name(), r.policyVersion()))));
-    List<RecipientRecords.Agreement> versions = recipients.agreements(recipient);
-    if (!versions.isEmpty()) {
-      // the newest version is the agreement as it now stands; the ones before it were replaced by it
-      RecipientRecords.Agreement a = versions.get(0);
-      List<Facts.Agreement> all = new ArrayList<>(facts.agreements());
-      all.add(new Facts.Agreement(recipient, a.categories(), a.purposes(), a.start(), a.end()));
-      b.agreements(all);
-    }
-    return b.build();
+  public Facts.LegalRequest legalRequest(String id) {
+    return legal.facts(id);
+  }
+
+  private static List<String> names(String joined) {
+    return joined == null || joined.isEmpty() ? List.of() : List.of(joined.split(","));
   }
 
   @Override

@@ -228,6 +228,7 @@ public final class Consents {
     }
     enforcer.checkNames(purpose, List.of(), null);
     if (recipient != null && policy().recipient(recipient) == null) {
+      // not named by the policy: one the registry holds (C24, C25); a person may consent to sharing with either
       storage.useTransaction(w -> enforcer.checkRecipient(w, recipient));
     }
   }

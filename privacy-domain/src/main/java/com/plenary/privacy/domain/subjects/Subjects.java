@@ -6,6 +6,8 @@ import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.ConsentRecords;
+import com.plenary.privacy.domain.DisclosureRecords;
+import com.plenary.privacy.domain.sharing.CorrectionNotices;
 import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.domain.EventRecords;
@@ -312,6 +314,8 @@ public final class Subjects {
         throw new Conflict("another person is registered with this email address");
       }
       values.forEach((field, value) -> w.people().put(subjectId, field, policy().field(field).category(), value, now));
+      // every recipient that received one of these fields is owed a notice (C35)
+      CorrectionNotices.recordFor(w, subjectId, values.keySet(), now);
       w.requests().add(subjectId, served("correction", now));
       return new Outcome<>(d, List.copyOf(values.keySet()));
     });
@@ -382,8 +386,9 @@ public final class Subjects {
         accesses.add(a);
       }
       out.put("accesses", accesses);
-      out.put("disclosures", accesses.stream().filter(a -> "disclose".equals(a.get("action"))).toList());
-      out.put("correction_notices", w.requests().correctionNotices(subjectId));
+      // what left the company through the gateway: to whom, why, on which ground, which fields (C23, C34)
+      out.put("disclosures", w.disclosures().of(subjectId).stream().map(Subjects::describe).toList());
+      out.put("correction_notices", w.disclosures().notices(subjectId).stream().map(Subjects::describe).toList());
       w.requests().add(subjectId, served("export", now));
       out.put("requests", w.requests().of(subjectId).stream().map(Subjects::describe).toList());
       out.put("exported_at", now);
@@ -450,6 +455,29 @@ public final class Subjects {
 
   private static Request served(String kind, Instant now) {
     return new Request(kind, now, now.plus(REQUEST_DEADLINE), now);
+  }
+
+  private static Map<String, Object> describe(DisclosureRecords.Received r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", r.disclosureId());
+    m.put("recipient", r.recipient());
+    m.put("purpose", r.purpose());
+    m.put("ground", r.ground());
+    m.put("fields", r.fields());
+    m.put("at", r.at());
+    return m;
+  }
+
+  private static Map<String, Object> describe(DisclosureRecords.Notice n) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", n.id());
+    m.put("recipient", n.recipient());
+    m.put("field", n.field());
+    m.put("disclosure", n.disclosureId());
+    m.put("created_at", n.createdAt());
+    m.put("status", n.status());
+    m.put("delivered_at", n.deliveredAt());
+    return m;
   }
 
   private static Map<String, Object> describe(Request r) {
