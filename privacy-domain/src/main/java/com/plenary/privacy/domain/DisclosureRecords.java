@@ -65,4 +65,10 @@ public interface DisclosureRecords {
   void setEndpoint(Endpoint endpoint);
 
   Optional<Endpoint> endpoint(String recipient);
+
+  /** Disclosures made on one ground since a time, and how many people's data they released; no one named. */
+  record ByGround(String ground, long disclosures, long people) {}
+
+  /** The disclosures made at or after {@code since}, counted by ground (C23–C26, for internal reviews, C30). */
+  List<ByGround> byGroundSince(Instant since);
 }

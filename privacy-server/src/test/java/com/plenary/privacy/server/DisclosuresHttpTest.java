@@ -165,6 +165,12 @@ class DisclosuresHttpTest {
     assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
     assertThat(json.readTree(made.body()).get("people").get(0).get("fields").properties()).extracting(Map.Entry::getKey)
         .containsExactlyInAnyOrder("address", "name");
+    // an internal review counts the disclosures of its period by ground, naming no one (C30)
+    HttpResponse<String> review = running.postJson("/api/v1/reviews", "", officer);
+    assertThat(review.statusCode()).as(review.body()).isEqualTo(201);
+    JsonNode byGround = json.readTree(review.body()).get("report").get("disclosures_by_ground");
+    assertThat(byGround.get("recorded").asBoolean()).isTrue();
+    assertThat(byGround.get("rows").toString()).contains("\"ground\":\"terms-of-service\"").doesNotContain(p.id());
     String other = recipient("processor");
     agreement(other, today.minusDays(1), today.plusDays(1), "[\"user.contact.address\"]", "[\"terms\"]");
     assertRefused(byShop(other, p, "[\"user.contact.address\"]", "terms", "terms-of-service"), 403, "disclose-by-terms", "C28");

@@ -103,6 +103,12 @@ final class JdbcDisclosures implements DisclosureRecords {
         .map((rs, ctx) -> new Endpoint(rs.getString("recipient_id"), rs.getString("url"), instant(rs, "set_at"), rs.getString("set_by"))).findOne();
   }
 
+  @Override
+  public List<ByGround> byGroundSince(Instant since) {
+    return h.createQuery("SELECT ground, COUNT(*) AS n, COALESCE(SUM(people), 0) AS p FROM disclosure WHERE made_at >= :since GROUP BY ground ORDER BY ground")
+        .bind("since", utc(since)).map((rs, ctx) -> new ByGround(rs.getString("ground"), rs.getLong("n"), rs.getLong("p"))).list();
+  }
+
   private static Received received(ResultSet rs) throws SQLException {
     String fields = rs.getString("fields");
     return new Received(rs.getString("id"), rs.getString("recipient"), rs.getString("purpose"), rs.getString("ground"),

@@ -37,8 +37,10 @@ final class ReviewDocuments {
         (row, col) -> text(row.get(col))));
     tables.add(counts("Incident outcomes", "", report.get("incident_outcomes"), "outcome"));
     Object disclosures = report.get("disclosures_by_ground");
-    tables.add(new Table("Disclosures by ground", disclosures instanceof Map<?, ?> d ? text(d.get("note")) : "not part of this report (made by an earlier version)",
-        List.of("ground", "count"), List.of()));
+    tables.add(disclosures instanceof Map<?, ?> d && d.get("rows") != null
+        ? table("Disclosures by ground", text(d.get("note")), d.get("rows"), List.of("ground", "disclosures", "people"), (row, col) -> text(row.get(col)))
+        : new Table("Disclosures by ground", disclosures instanceof Map<?, ?> d ? text(d.get("note")) : "not part of this report (made by an earlier version)",
+            List.of("ground", "disclosures", "people"), List.of()));
     Object requests = report.get("requests");
     tables.add(table("Access and correction requests", "Each request of the period with its deadline and whether it was met (met, late, open, overdue); no person named.",
         requests instanceof Map<?, ?> m ? m.get("each") : null, List.of("kind", "requested_at", "deadline", "served_at", "deadline_met"), (row, col) -> text(row.get(col))));
