@@ -146,7 +146,24 @@ class ServerTest {
       "get /snippet.js", "get /banner.js", "get /banner.css", "get /api/v1/cookies", "get /.well-known/gpc.json",
       "get /privacy/cookies", "post /privacy/cookie-choices",
       "get /account", "get /account/export", "post /account/register", "post /account/sign-in", "post /account/sign-out",
-      "post /account/correct", "post /account/consents", "post /account/consent-requests", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css");
+      "post /account/correct", "post /account/consents", "post /account/consent-requests", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css",
+      // the privacy center's further pages (issue 15)
+      "get /account/erase", "get /account/forgot", "post /account/forgot", "get /account/password", "post /account/password", "get /account/reset/{token}",
+      "post /account/reset/{token}",
+      // policy versions (C36)
+      "get /policy", "get /policy/versions/{n}", "get /account/policy-changes", "post /account/policy-changes", "post /api/v1/policy/versions",
+      "get /api/v1/policy/versions", "get /api/v1/policy/versions/{n}", "get /api/v1/policy/versions/{n}/diff",
+      // staff accountability and reviews (C30, C32, C33)
+      "post /api/v1/staff/{id}/agreements", "get /api/v1/staff/{id}/agreements", "post /api/v1/grant-requests", "get /api/v1/grant-requests",
+      "post /api/v1/grant-requests/{request}/approve", "post /api/v1/grant-requests/{request}/reject", "post /api/v1/break-glass", "get /api/v1/break-glass",
+      "get /api/v1/incidents", "get /api/v1/incidents/{incident}", "post /api/v1/incidents/{incident}/close", "get /api/v1/reviews/{id}/report.html",
+      "get /api/v1/reviews/{id}/report.csv", "get /api/v1/records-of-processing", "get /api/v1/records-of-processing.csv",
+      "get /api/v1/records-of-processing.html",
+      // sharing (C17, C23-C28, C35)
+      "post /api/v1/disclosures", "post /api/v1/disclosures/audience", "post /api/v1/recipients/{id}/webhook", "get /api/v1/me/correction-notices",
+      "post /api/v1/legal-requests", "get /api/v1/legal-requests", "get /api/v1/legal-requests/report", "post /api/v1/legal-requests/{id}/approve",
+      "post /api/v1/legal-requests/{id}/reject", "post /api/v1/legal-requests/{id}/narrow", "post /api/v1/legal-requests/{id}/release",
+      "post /api/v1/aggregates");
 
   @Test
   void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {

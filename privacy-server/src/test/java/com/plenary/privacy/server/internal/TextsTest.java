@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** The pages' words: German is complete, every key the templates and pages ask for exists, and the language follows Accept-Language. */
 class TextsTest {
-  private static final Pattern USED = Pattern.compile("t\\.(?:get|format)\\(\"([a-z0-9.-]+)\"");
+  private static final Pattern USED = Pattern.compile("\\bt\\.(?:get|format)\\(\"([a-z0-9.-]+)\"");
 
   private static Properties bundle(String name) throws Exception {
     Properties p = new Properties();
