@@ -180,6 +180,11 @@ final class PrivacyCenter {
     open("/privacy/cookies");
     check.accept("cookie choices");
 
+    open("/policy");
+    check.accept("the policy in force and its versions");
+    open("/policy/versions/1");
+    check.accept("one version of the policy");
+
     signIn(p.email(), p.password());
     running.get("/api/v1/me/export", "Cookie", "pl_session=" + browser.manage().getCookieNamed("pl_session").getValue());
     open("/account");
