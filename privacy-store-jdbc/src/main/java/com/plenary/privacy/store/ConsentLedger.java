@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -49,43 +50,64 @@ public final class ConsentLedger {
 
   /** Takes the head row's lock, held to the end of {@code h}'s transaction. */
   static void lock(Handle h) {
-    h.createUpdate("UPDATE consent_head SET seq = seq WHERE id = 1").execute();
+    head(h);
+  }
+
+  /** The head's sequence number and hash, read under its row lock, which is held to the end of {@code h}'s transaction. */
+  private static Object[] head(Handle h) {
+    return h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1 FOR UPDATE").map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)}).one();
   }
 
   /**
    * Appends {@code e} for {@code subjectId} within {@code h}'s transaction, under the head's lock,
-   * and sets the derived state of its purpose and recipient; answers the entry with its place.
+   * and sets the derived state of its purpose and recipient; answers the entry with its place. Two
+   * statements: the head read under its lock, then the entry, its link, the derived state and the new
+   * head written together (one statement on PostgreSQL; on H2, which has no data-modifying
+   * {@code WITH}, one each, the state merged by its key).
    */
   static Entry append(Handle h, String subjectId, Entry e) {
-    lock(h);
-    var head = h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1").mapToMap().one();
-    String prev = (String) head.get("hash");
+    Object[] head = head(h);
+    String prev = (String) head[1];
     if (prev == null) {
       throw new StoreException("the consent ledger's migrated entries have no links yet; open the store to make them");
     }
-    long seq = ((Number) head.get("seq")).longValue() + 1;
+    long seq = (Long) head[0] + 1;
     Entry entry = new Entry(e.id(), seq, e.purpose(), e.recipient(), e.granted(), e.policyVersion(), e.channel(), e.by(),
         e.at().truncatedTo(ChronoUnit.MICROS), e.requestId(), e.shownSha256(), null);
-    h.createUpdate("INSERT INTO consent_record (id, seq, subject_id, purpose, recipient, granted, policy_version, channel, actor, at, request_id, shown_sha256) "
-            + "VALUES (:id, :seq, :s, :p, :r, :g, :v, :ch, :by, :at, :rid, :shown)")
-        .bind("id", entry.id()).bind("seq", seq).bind("s", subjectId).bind("p", entry.purpose()).bind("r", entry.recipient()).bind("g", entry.granted())
-        .bind("v", entry.policyVersion()).bind("ch", entry.channel()).bind("by", entry.by()).bind("at", entry.at().atOffset(ZoneOffset.UTC))
-        .bind("rid", entry.requestId()).bind("shown", entry.shownSha256()).execute();
-    String hash = link(h, seq, entry.id(), subjectId, digest(subjectId, entry), prev);
-    h.createUpdate("UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", hash).execute();
+    String digest = digest(subjectId, entry);
+    String hash = linkHash(seq, entry.id(), subjectId, digest, prev);
     String key = entry.recipient() == null ? "" : entry.recipient();
-    h.createUpdate("DELETE FROM consent_state WHERE subject_id = :s AND purpose = :p AND recipient_key = :k")
-        .bind("s", subjectId).bind("p", entry.purpose()).bind("k", key).execute();
-    h.createUpdate("INSERT INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
-            + "VALUES (:s, :p, :k, :r, :g, :v, :id, :seq)")
-        .bind("s", subjectId).bind("p", entry.purpose()).bind("k", key).bind("r", entry.recipient()).bind("g", entry.granted())
-        .bind("v", entry.policyVersion()).bind("id", entry.id()).bind("seq", seq).execute();
+    String record = "INSERT INTO consent_record (id, seq, subject_id, purpose, recipient, granted, policy_version, channel, actor, at, request_id, shown_sha256) "
+        + "VALUES (:id, :seq, :s, :p, :r, :g, :v, :ch, :by, :at, :rid, :shown)";
+    String link = "INSERT INTO consent_link (seq, record_id, subject_id, digest, prev_hash, hash) VALUES (:seq, :id, :s, :d, :prev, :hash)";
+    String newHead = "UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1";
+    boolean postgres = SqlLists.postgres(h);
+    String state = postgres
+        ? "INSERT INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
+            + "VALUES (:s, :p, :k, :r, :g, :v, :id, :seq) ON CONFLICT (subject_id, purpose, recipient_key) DO UPDATE SET recipient = EXCLUDED.recipient, "
+            + "granted = EXCLUDED.granted, policy_version = EXCLUDED.policy_version, record_id = EXCLUDED.record_id, seq = EXCLUDED.seq"
+        : "MERGE INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
+            + "KEY (subject_id, purpose, recipient_key) VALUES (:s, :p, :k, :r, :g, :v, :id, :seq)";
+    List<String> statements = postgres
+        ? List.of("WITH r AS (" + record + "), l AS (" + link + "), st AS (" + state + ") " + newHead)
+        : List.of(record, link, state, newHead);
+    for (String sql : statements) {
+      h.createUpdate(sql).configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true)).bindMap(Map.ofEntries(Map.entry("id", entry.id()), Map.entry("seq", seq), Map.entry("s", subjectId),
+          Map.entry("p", entry.purpose()), Map.entry("g", entry.granted()), Map.entry("v", entry.policyVersion()), Map.entry("ch", entry.channel()),
+          Map.entry("by", entry.by()), Map.entry("at", entry.at().atOffset(ZoneOffset.UTC)), Map.entry("d", digest), Map.entry("prev", prev),
+          Map.entry("hash", hash), Map.entry("k", key))).bind("r", entry.recipient()).bind("rid", entry.requestId()).bind("shown", entry.shownSha256())
+          .execute();
+    }
     return new Entry(entry.id(), seq, entry.purpose(), entry.recipient(), entry.granted(), entry.policyVersion(), entry.channel(), entry.by(),
         entry.at(), entry.requestId(), entry.shownSha256(), hash);
   }
 
+  private static String linkHash(long seq, String recordId, String subjectId, String digest, String prev) {
+    return sha256(String.join("\u001f", String.valueOf(seq), recordId, subjectId, digest, prev));
+  }
+
   private static String link(Handle h, long seq, String recordId, String subjectId, String digest, String prev) {
-    String hash = sha256(String.join("\u001f", String.valueOf(seq), recordId, subjectId, digest, prev));
+    String hash = linkHash(seq, recordId, subjectId, digest, prev);
     h.createUpdate("INSERT INTO consent_link (seq, record_id, subject_id, digest, prev_hash, hash) VALUES (:seq, :id, :s, :d, :prev, :hash)")
         .bind("seq", seq).bind("id", recordId).bind("s", subjectId).bind("d", digest).bind("prev", prev).bind("hash", hash).execute();
     return hash;

@@ -114,12 +114,7 @@ final class JdbcAggregates implements AggregateRecords {
   public BigDecimal lockBudget(String holder, String period) {
     // two first queries of one holder in a month may both find no row: PostgreSQL lets the second wait for the first's row
     // (ON CONFLICT) instead of failing on the primary key; H2 takes the insert under its table lock
-    boolean postgres;
-    try {
-      postgres = h.getConnection().getMetaData().getDatabaseProductName().equals("PostgreSQL");
-    } catch (SQLException e) {
-      throw new StoreException("the database did not say what it is", e);
-    }
+    boolean postgres = SqlLists.postgres(h);
     h.createUpdate(postgres
             ? "INSERT INTO aggregate_budget (holder, period, spent) VALUES (:holder, :period, 0) ON CONFLICT (holder, period) DO NOTHING"
             : "INSERT INTO aggregate_budget (holder, period, spent) SELECT :holder, :period, 0 FROM (VALUES (1)) AS one (x) "

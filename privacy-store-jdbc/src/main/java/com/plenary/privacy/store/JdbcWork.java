@@ -126,23 +126,29 @@ final class JdbcWork implements Work {
       // a person being registered: no row of theirs exists yet (no consent, no unsubscription), and they accept the version in force
       return Facts.at(now).subjectPolicyVersion(accepting).staff(staffFacts).build();
     }
-    int version = h.createQuery("SELECT policy_version FROM subject WHERE id = :id").bind("id", subject).mapTo(Integer.class).findOne().orElse(0);
-    List<Facts.Consent> consents = h.createQuery("SELECT purpose, recipient, policy_version FROM consent_state WHERE subject_id = :s AND granted")
-        .bind("s", subject).map((rs, ctx) -> new Facts.Consent(rs.getString(1), rs.getString(2), rs.getInt(3))).list();
-    // the conditions of the message gateway's prohibitions (C16): unsubscribed from marketing, on the suppression list
+    // one statement: the person's accepted version, the gateway's conditions (C16: unsubscribed from marketing, suppressed) and
+    // their consents in force from the derived state, a row for each (or one row with none)
+    int[] version = {0};
     EnumSet<Condition> conditions = EnumSet.noneOf(Condition.class);
-    h.createQuery("SELECT (SELECT COUNT(*) FROM message_unsubscription WHERE subject_id = :s AND kind = 'marketing'), "
-            + "(SELECT COUNT(*) FROM message_suppression WHERE subject_id = :s)")
-        .bind("s", subject).map((rs, ctx) -> {
-          if (rs.getInt(1) > 0) {
+    List<Facts.Consent> consents = new ArrayList<>();
+    h.createQuery("SELECT s.policy_version, "
+            + "EXISTS (SELECT 1 FROM message_unsubscription u WHERE u.subject_id = s.id AND u.kind = 'marketing'), "
+            + "EXISTS (SELECT 1 FROM message_suppression m WHERE m.subject_id = s.id), c.purpose, c.recipient, c.policy_version "
+            + "FROM subject s LEFT JOIN consent_state c ON c.subject_id = s.id AND c.granted WHERE s.id = :id")
+        .bind("id", subject).map((rs, ctx) -> {
+          version[0] = rs.getInt(1);
+          if (rs.getBoolean(2)) {
             conditions.add(Condition.UNSUBSCRIBED);
           }
-          if (rs.getInt(2) > 0) {
+          if (rs.getBoolean(3)) {
             conditions.add(Condition.SUPPRESSED);
           }
+          if (rs.getString(4) != null) {
+            consents.add(new Facts.Consent(rs.getString(4), rs.getString(5), rs.getInt(6)));
+          }
           return 0;
-        }).one();
-    return Facts.at(now).consents(consents).subjectPolicyVersion(version).conditions(conditions).staff(staffFacts).build();
+        }).forEach(x -> {});
+    return Facts.at(now).consents(consents).subjectPolicyVersion(version[0]).conditions(conditions).staff(staffFacts).build();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import java.sql.SQLException;
 import java.util.Collection;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.ParsedSql;
@@ -21,6 +22,15 @@ final class SqlLists {
   private SqlLists() {}
 
   /** Whether {@code v} may be written into a statement: 1 to 100 ASCII letters, digits, {@code . _ : -}. */
+  /** Whether {@code h} speaks to PostgreSQL (else H2), for the few statements the two write differently. */
+  static boolean postgres(Handle h) {
+    try {
+      return h.getConnection().getMetaData().getDatabaseProductName().equals("PostgreSQL");
+    } catch (SQLException e) {
+      throw new StoreException("the database did not say what it is", e);
+    }
+  }
+
   static boolean plain(String v) {
     if (v == null || v.isEmpty() || v.length() > 100) {
       return false;
