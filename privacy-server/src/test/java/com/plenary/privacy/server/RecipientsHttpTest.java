@@ -63,6 +63,12 @@ class RecipientsHttpTest {
         + "\"security\":\"Encrypted at rest and in transit\",\"data_centres\":[\"fra-1\"]}";
   }
 
+  private String decide(String question, String key) throws Exception {
+    HttpResponse<String> r = post("/api/v1/decisions", question, key);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return json.readTree(r.body()).get("effect").asText();
+  }
+
   private String disclose(String recipient, String category) throws Exception {
     HttpResponse<String> r = post("/api/v1/decisions", "{\"action\":\"disclose\",\"purpose\":\"communicate\",\"categories\":[\"" + category + "\"],"
         + "\"recipient\":\"" + recipient + "\"}", mail);
@@ -147,5 +153,39 @@ class RecipientsHttpTest {
     assertThat(post("/api/v1/recipients/carrier/agreements", agreement(today.minusDays(1), today.plusDays(1), "[\"user.contact\"]"), officer)
         .statusCode()).isEqualTo(201);
     assertThat(disclose("carrier", "user.contact.email")).isEqualTo("permit");
+  }
+
+  @Test
+  void C19_C25_aRegisteredRecipientThatIsNoProcessorIsOfferedForSharingInThePrivacyCenterAndTheConsentGivenThereCounts() throws Exception {
+    String gazette = "gazette-" + database;
+    String northwind = "northwind-offer-" + database;
+    assertThat(post("/api/v1/recipients", "{\"id\":\"" + gazette + "\",\"kind\":\"third-party\",\"name\":\"The Harbour Gazette\"}", officer).statusCode())
+        .isEqualTo(201);
+    assertThat(post("/api/v1/recipients", "{\"id\":\"" + northwind + "\",\"kind\":\"processor\",\"name\":\"Northwind Offer Mail\"}", officer)
+        .statusCode()).isEqualTo(201);
+    String shop = running.serviceKey("shop");
+    String email = "gazette." + System.nanoTime() + "@example.org";
+    HttpResponse<String> made = post("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ada\",\"address\":\"1 Analytical Way\"},"
+        + "\"password\":\"a long passphrase of theirs\"}", shop);
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+    String person = json.readTree(made.body()).get("id").asText();
+    HttpResponse<String> signIn = post("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"a long passphrase of theirs\"}", null);
+    assertThat(signIn.statusCode()).as(signIn.body()).isEqualTo(200);
+    String cookie = signIn.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+    String csrf = json.readTree(signIn.body()).get("csrf").asText();
+
+    String home = running.get("/account", "Cookie", cookie).body();
+    // offered by its registered name; a processor acts under its agreement, so it is never offered for consent
+    assertThat(home).contains("<option value=\"" + gazette + "\">The Harbour Gazette</option>").doesNotContain(northwind);
+    String ask = "{\"action\":\"disclose\",\"purpose\":\"communicate\",\"categories\":[\"user.contact.email\"],\"recipient\":\"" + gazette
+        + "\",\"subject\":\"" + person + "\"}";
+    assertThat(decide(ask, shop)).isEqualTo("deny");
+
+    HttpResponse<String> given = running.send("POST", "/account/consents", "application/x-www-form-urlencoded",
+        "csrf=" + csrf + "&granted=true&recipient=" + gazette + "&purpose=communicate", "Cookie", cookie);
+    assertThat(given.statusCode()).as(given.body()).isEqualTo(303);
+    assertThat(decide(ask, shop)).isEqualTo("permit");
+    // and the page now lists the sharing consent by the recipient's name, with a way to withdraw it
+    assertThat(running.get("/account", "Cookie", cookie).body()).contains("The Harbour Gazette");
   }
 }

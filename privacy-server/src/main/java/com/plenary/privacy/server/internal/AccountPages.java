@@ -14,13 +14,13 @@ import com.plenary.privacy.domain.consent.ConsentRequests;
 import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.domain.messages.Messages;
+import com.plenary.privacy.domain.sharing.Recipients;
 import com.plenary.privacy.domain.subjects.Passwords;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.policy.Field;
 import com.plenary.privacy.policy.Purpose;
 import com.plenary.privacy.policy.Recipient;
-import com.plenary.privacy.policy.RecipientKind;
 import com.plenary.privacy.policy.Service;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.store.Vault;
@@ -34,7 +34,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -153,6 +153,8 @@ public final class AccountPages {
           String.join(", ", u.missing().stream().map(f -> fieldLabel(t, f)).toList())));
     }
     var consents = platform.domain().consents().of(me, id);
+    List<Recipients.View> known = platform.domain().recipients().list();
+    Map<String, String> recipientNames = recipientNames(t, known);
     List<Pages.ConsentRow> consentRows = new ArrayList<>();
     for (Purpose p : platform.policy().purposes()) {
       if (p.listed()) {
@@ -162,8 +164,9 @@ public final class AccountPages {
     }
     consents.stream().filter(c -> c.recipient() != null && c.withdrawnAt() == null).map(c -> List.of(c.purpose(), c.recipient())).distinct()
         .forEach(pr -> consentRows.add(new Pages.ConsentRow(pr.get(0), pr.get(1),
-            t.format("sharing.row", recipientText(t, pr.get(1)), purposeText(t, pr.get(0))), true)));
-    List<Pages.Row> recipients = consentableRecipients().stream().map(r -> new Pages.Row(r.id(), recipientText(t, r.id()))).toList();
+            t.format("sharing.row", recipientNames.getOrDefault(pr.get(1), pr.get(1)), purposeText(t, pr.get(0))), true)));
+    // sharing is offered with the recipients the policy names and those the privacy officer registered, never processors (they act under agreement, not consent)
+    List<Pages.Row> recipients = known.stream().filter(r -> !r.processor()).map(r -> new Pages.Row(r.id(), recipientNames.get(r.id()))).toList();
     List<Pages.Row> sharingPurposes = platform.policy().purposes().stream().filter(Purpose::listed).map(p -> new Pages.Row(p.id(), purposeText(t, p.id()))).toList();
     List<Pages.ConsentAsk> asks = platform.domain().consentRequests().of(me, id).stream()
         .filter(r -> r.request().status().equals(ConsentRequests.PENDING)).map(r -> new Pages.ConsentAsk(r.request().id(), r.text(), r.textSha256())).toList();
@@ -201,15 +204,14 @@ public final class AccountPages {
     return off;
   }
 
-  /** Recipients a person may allow sharing with: those the policy names that are not processors (processors act under agreement, not consent). */
-  private List<Recipient> consentableRecipients() {
-    Set<String> processors = new HashSet<>();
-    for (RecipientKind k : platform.policy().recipientKinds()) {
-      if (k.processor()) {
-        processors.add(k.id());
-      }
+  /** Every recipient's name as a person reads it: the translation of a policy's recipient where there is one, the registered name otherwise. */
+  private Map<String, String> recipientNames(Texts t, List<Recipients.View> known) {
+    Map<String, String> out = new HashMap<>();
+    for (Recipients.View r : known) {
+      Recipient declared = platform.policy().recipient(r.id());
+      out.put(r.id(), declared != null ? t.policy("recipient", declared.id(), declared.text()) : r.name());
     }
-    return platform.policy().recipients().stream().filter(r -> !processors.contains(r.kind())).toList();
+    return out;
   }
 
   private Pages.RequestRow requestRow(Texts t, Map<String, Object> r, Instant now) {
@@ -552,11 +554,6 @@ public final class AccountPages {
   private String purposeText(Texts t, String purpose) {
     Purpose p = platform.policy().purpose(purpose);
     return p == null ? purpose : t.policy("purpose", p.id(), p.text());
-  }
-
-  private String recipientText(Texts t, String recipient) {
-    Recipient r = platform.policy().recipient(recipient);
-    return r == null ? recipient : t.policy("recipient", r.id(), r.text());
   }
 
   private static String fieldLabel(Texts t, String name) {
