@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -102,6 +103,40 @@ public final class ConsentLedger {
         entry.at(), entry.requestId(), entry.shownSha256(), hash);
   }
 
+  /**
+   * Records {@code subjectId}'s acceptance of policy {@code version} as a link of the chain, within
+   * {@code h}'s transaction and under the head's lock, unless one is recorded already; answers whether
+   * it was recorded now. The acceptance's evidence — when, through which channel, the hash of the text
+   * the person was shown, the request — is covered by the link's digest.
+   */
+  static boolean accept(Handle h, String subjectId, int version, Instant at, String channel, String shownSha256, String requestId) {
+    Object[] head = head(h);
+    if (h.createQuery("SELECT 1 FROM policy_acceptance WHERE subject_id = :s AND version = :v").bind("s", subjectId).bind("v", version)
+        .mapTo(Integer.class).findOne().isPresent()) {
+      return false;
+    }
+    Instant when = at.truncatedTo(ChronoUnit.MICROS);
+    long seq = (Long) head[0] + 1;
+    h.createUpdate("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel, shown_sha256, request_id, seq) "
+            + "VALUES (:s, :v, :at, :ch, :sha, :rid, :seq)")
+        .bind("s", subjectId).bind("v", version).bind("at", when.atOffset(ZoneOffset.UTC)).bind("ch", channel).bind("sha", shownSha256)
+        .bind("rid", requestId).bind("seq", seq).execute();
+    String hash = link(h, seq, acceptanceId(version), subjectId, acceptanceDigest(subjectId, version, when, channel, shownSha256, requestId), (String) head[1]);
+    h.createUpdate("UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", hash).execute();
+    return true;
+  }
+
+  /** The id an acceptance goes by in its link: unique for its person, whose id the link holds beside it. */
+  private static String acceptanceId(int version) {
+    return "policy-version-" + version;
+  }
+
+  /** The SHA-256 of an acceptance's every value, its person's id among them. */
+  static String acceptanceDigest(String subjectId, int version, Instant at, String channel, String shownSha256, String requestId) {
+    return sha256(String.join("\u001f", "acceptance", subjectId, String.valueOf(version), at.truncatedTo(ChronoUnit.MICROS).toString(), channel,
+        shownSha256 == null ? "\u0000" : shownSha256, requestId == null ? "\u0000" : requestId));
+  }
+
   private static String linkHash(long seq, String recordId, String subjectId, String digest, String prev) {
     return sha256(String.join("\u001f", String.valueOf(seq), recordId, subjectId, digest, prev));
   }
@@ -142,6 +177,34 @@ public final class ConsentLedger {
   }
 
   /**
+   * Gives the policy acceptances recorded before they were chained their links, once (the head
+   * records that it happened): an acceptance without a link after that was written behind the
+   * ledger's back, and {@link #verify} says so.
+   */
+  void chainAcceptances() {
+    jdbi.useTransaction(h -> {
+      Object[] head = head(h);
+      if (h.createQuery("SELECT acceptances_linked FROM consent_head WHERE id = 1").mapTo(Boolean.class).one()) {
+        return;
+      }
+      long seq = (Long) head[0];
+      String prev = (String) head[1];
+      record Legacy(String subject, int version, Instant at, String channel, String shown, String requestId) {}
+      List<Legacy> legacy = h.createQuery("SELECT * FROM policy_acceptance WHERE seq IS NULL ORDER BY accepted_at, subject_id, version")
+          .map((rs, ctx) -> new Legacy(rs.getString("subject_id"), rs.getInt("version"), rs.getObject("accepted_at", OffsetDateTime.class).toInstant(),
+              rs.getString("channel"), rs.getString("shown_sha256"), rs.getString("request_id"))).list();
+      for (Legacy a : legacy) {
+        seq++;
+        prev = link(h, seq, acceptanceId(a.version()), a.subject(), acceptanceDigest(a.subject(), a.version(), a.at(), a.channel(), a.shown(), a.requestId()), prev);
+        h.createUpdate("UPDATE policy_acceptance SET seq = :seq WHERE subject_id = :s AND version = :v").bind("seq", seq).bind("s", a.subject())
+            .bind("v", a.version()).execute();
+      }
+      h.createUpdate("UPDATE consent_head SET seq = :seq, hash = :hash, acceptances_linked = TRUE WHERE id = 1").bind("seq", seq).bind("hash", prev)
+          .execute();
+    });
+  }
+
+  /**
    * Walks the chain up to the head it reads first and checks every link, every entry against its link,
    * and every entry missing against the erasures recorded. Read-only.
    */
@@ -150,9 +213,18 @@ public final class ConsentLedger {
       var head = h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1").mapToMap().one();
       long headSeq = ((Number) head.get("seq")).longValue();
       String headHash = (String) head.get("hash");
-      Map<Long, Object[]> records = new HashMap<>();
-      h.createQuery("SELECT * FROM consent_record WHERE seq <= :head").bind("head", headSeq)
-          .map((rs, ctx) -> new Object[] {rs.getString("subject_id"), read(rs, null)}).forEach(r -> records.put(((Entry) r[1]).seq(), r));
+      // every entry and acceptance up to the head by its sequence number: {person, id in the link, digest}
+      Map<Long, String[]> records = new HashMap<>();
+      h.createQuery("SELECT * FROM consent_record WHERE seq <= :head").bind("head", headSeq).map((rs, ctx) -> {
+        Entry e = read(rs, null);
+        return records.put(e.seq(), new String[] {rs.getString("subject_id"), e.id(), digest(rs.getString("subject_id"), e)});
+      }).forEach(r -> {});
+      h.createQuery("SELECT * FROM policy_acceptance WHERE seq <= :head").bind("head", headSeq).map((rs, ctx) -> {
+        String subject = rs.getString("subject_id");
+        int version = rs.getInt("version");
+        return records.put(rs.getLong("seq"), new String[] {subject, acceptanceId(version), acceptanceDigest(subject, version,
+            rs.getObject("accepted_at", OffsetDateTime.class).toInstant(), rs.getString("channel"), rs.getString("shown_sha256"), rs.getString("request_id"))});
+      }).forEach(r -> {});
       Set<String> erased = new HashSet<>(h.createQuery("SELECT subject_id FROM erasure_record").mapTo(String.class).list());
       String prev = ZERO;
       long expected = 1;
@@ -170,15 +242,14 @@ public final class ConsentLedger {
           if (!prev.equals(l.get("prev_hash")) || !sha256(String.join("\u001f", String.valueOf(seq), recordId, subject, digest, prev)).equals(l.get("hash"))) {
             return broken(seq - 1, erasedEntries, seq, headHash, "the link of entry " + seq + " was altered, or does not follow the one before it");
           }
-          Object[] r = records.remove(seq);
+          String[] r = records.remove(seq);
           if (r == null) {
             if (!erased.contains(subject)) {
               return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was deleted, and its person was not erased");
             }
             erasedEntries++;
           } else {
-            Entry e = (Entry) r[1];
-            if (!e.id().equals(recordId) || !r[0].equals(subject) || !digest((String) r[0], e).equals(digest)) {
+            if (!r[1].equals(recordId) || !r[0].equals(subject) || !r[2].equals(digest)) {
               return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was altered or moved after it was written");
             }
           }
@@ -199,6 +270,11 @@ public final class ConsentLedger {
           .mapTo(Long.class).one();
       if (unlinked != null) {
         return broken(count, erasedEntries, unlinked, headHash, "entry " + unlinked + " has no link: it was written behind the ledger's back");
+      }
+      Long unlinkedAcceptance = h.createQuery("SELECT MIN(COALESCE(a.seq, 0)) FROM policy_acceptance a WHERE a.seq IS NULL "
+          + "OR NOT EXISTS (SELECT 1 FROM consent_link l WHERE l.seq = a.seq)").mapTo(Long.class).one();
+      if (unlinkedAcceptance != null) {
+        return broken(count, erasedEntries, unlinkedAcceptance, headHash, "a policy acceptance has no link: it was written behind the ledger's back");
       }
       Long newest = h.createQuery("SELECT MAX(seq) FROM consent_link").mapTo(Long.class).one();
       long headNow = ((Number) h.createQuery("SELECT seq FROM consent_head WHERE id = 1").mapToMap().one().get("seq")).longValue();

@@ -62,11 +62,8 @@ final class JdbcPolicies implements PolicyRecords {
 
   @Override
   public boolean accept(String subjectId, int version, Instant at, String channel, String shownSha256, String requestId) {
-    return h.createUpdate("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel, shown_sha256, request_id) "
-            + "SELECT :s, :v, :at, :ch, :sha, :rid FROM (VALUES (1)) AS one (x) "
-            + "WHERE NOT EXISTS (SELECT 1 FROM policy_acceptance WHERE subject_id = :s AND version = :v)")
-        .bind("s", subjectId).bind("v", version).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ch", channel).bind("sha", shownSha256)
-        .bind("rid", requestId).execute() > 0;
+    // evidence like a consent: a link of the consent ledger's chain
+    return ConsentLedger.accept(h, subjectId, version, at, channel, shownSha256, requestId);
   }
 
   @Override

@@ -63,6 +63,7 @@ public final class Store implements AutoCloseable {
       Flyway.configure().dataSource(ds).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(ds)).load().migrate();
       Store store = new Store(ds, clock);
       store.consentLedger.chainMigrated(); // the consents of earlier versions, migrated into the ledger, get their links once
+      store.consentLedger.chainAcceptances(); // and so do the policy acceptances recorded before they were chained
       return store;
     } catch (FlywayException | StoreException e) {
       ds.close();

@@ -77,4 +77,48 @@ class ConsentLedgerMigrationTest {
       assertThat(store.consentLedger().verify().entries()).isEqualTo(4);
     }
   }
+
+  @Test
+  void C36_onH2ThePolicyAcceptancesOfEarlierVersionsAreLinkedOnceAndAForgedOneIsNot() throws Exception {
+    acceptances("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "h2");
+  }
+
+  @Test
+  void C36_onPostgresThePolicyAcceptancesOfEarlierVersionsAreLinkedOnceAndAForgedOneIsNot() throws Exception {
+    try (Postgres pg = Postgres.freshSchema()) {
+      acceptances(pg.url(), pg.user(), "postgresql");
+    }
+  }
+
+  private static void acceptances(String url, String user, String vendor) throws Exception {
+    MutableClock clock = MutableClock.startingNow();
+    String id = "s-" + UUID.randomUUID();
+    try (var v31 = Store.pool(url, user, "", 2, "v31", "the database")) {
+      Flyway.configure().dataSource(v31).locations("classpath:db/migration", "classpath:db/vendor/" + vendor).target("31").load().migrate();
+      try (Connection c = v31.getConnection(); var st = c.createStatement()) {
+        // a ledger whose chain was made (empty), and two acceptances recorded before they were chained
+        st.executeUpdate("UPDATE consent_head SET seq = 0, hash = '" + "0".repeat(64) + "' WHERE id = 1");
+        st.executeUpdate("INSERT INTO subject (id, home_region, policy_version, created_at) VALUES ('" + id + "', 'eu', 1, CURRENT_TIMESTAMP)");
+        st.executeUpdate("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel, shown_sha256) VALUES ('" + id
+            + "', 2, TIMESTAMP WITH TIME ZONE '2026-11-02 10:00:00+00', 'prompt', '" + "a".repeat(64) + "')");
+        st.executeUpdate("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel) VALUES ('" + id
+            + "', 3, TIMESTAMP WITH TIME ZONE '2026-11-05 10:00:00+00', 'prompt')");
+      }
+    }
+    try (Store store = Store.open(url, user, "", 2, clock)) {
+      var v = store.consentLedger().verify();
+      assertThat(v.intact()).as(v.detail()).isTrue();
+      assertThat(v.entries()).isEqualTo(2);
+    }
+    // an acceptance written behind the ledger's back after that is not adopted when the store opens again
+    try (var pool = Store.pool(url, user, "", 1, "forger", "the database"); Connection c = pool.getConnection(); var st = c.createStatement()) {
+      st.executeUpdate("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel) VALUES ('" + id + "', 4, CURRENT_TIMESTAMP, 'prompt')");
+    }
+    try (Store store = Store.open(url, user, "", 2, clock)) {
+      var v = store.consentLedger().verify();
+      assertThat(v.intact()).isFalse();
+      assertThat(v.detail()).contains("no link");
+      assertThat(v.entries()).isEqualTo(2);
+    }
+  }
 }

@@ -554,6 +554,60 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void C36_aPolicyAcceptanceIsALinkOfTheChainAndEditingDeletingOrForgingOneIsDetected() {
+    String id = registerAda();
+    String shown = "b".repeat(64);
+    long before = store().consentLedger().verify().entries();
+    boolean recorded = vault().storage().inTransaction(w -> w.policies().accept(id, 2, Instant.now(), "prompt", shown, "rq-accept"));
+    assertThat(recorded).isTrue();
+    // once per person and version: a second answer records nothing and adds no link
+    boolean again = vault().storage().inTransaction(w -> w.policies().accept(id, 2, Instant.now(), "prompt", shown, "rq-again"));
+    assertThat(again).isFalse();
+    var v = store().consentLedger().verify();
+    assertThat(v.intact()).as(v.detail()).isTrue();
+    assertThat(v.entries()).isEqualTo(before + 1);
+    int accepted = vault().storage().inTransaction(w -> w.policies().accepted(id));
+    assertThat(accepted).isEqualTo(2);
+
+    // the evidence edited: another text shown
+    tamper("UPDATE policy_acceptance SET shown_sha256 = '" + "c".repeat(64) + "' WHERE subject_id = '" + id + "'");
+    try {
+      var edited = store().consentLedger().verify();
+      assertThat(edited.intact()).isFalse();
+      assertThat(edited.detail()).contains("altered");
+    } finally {
+      tamper("UPDATE policy_acceptance SET shown_sha256 = '" + shown + "' WHERE subject_id = '" + id + "'");
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+    // deleted, the person not erased
+    tamper("CREATE TABLE acceptance_saved AS SELECT * FROM policy_acceptance WHERE subject_id = '" + id + "'");
+    tamper("DELETE FROM policy_acceptance WHERE subject_id = '" + id + "'");
+    try {
+      var deleted = store().consentLedger().verify();
+      assertThat(deleted.intact()).isFalse();
+      assertThat(deleted.detail()).contains("deleted");
+    } finally {
+      tamper("INSERT INTO policy_acceptance SELECT * FROM acceptance_saved");
+      tamper("DROP TABLE acceptance_saved");
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+    // forged: an acceptance of a later version written behind the ledger's back
+    tamper("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel) VALUES ('" + id + "', 3, CURRENT_TIMESTAMP, 'prompt')");
+    try {
+      var forged = store().consentLedger().verify();
+      assertThat(forged.intact()).isFalse();
+      assertThat(forged.detail()).contains("no link");
+    } finally {
+      tamper("DELETE FROM policy_acceptance WHERE subject_id = '" + id + "' AND version = 3");
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
+    // the erasure of the person takes their acceptance with their data, and the chain still verifies
+    domain().subjects().erase(Access.subject(id, null), id);
+    var after = store().consentLedger().verify();
+    assertThat(after.intact()).as(after.detail()).isTrue();
+  }
+
+  @Test
   void C19_reorderingOrInsertingEntriesOfTheLedgerIsDetected() {
     String id = registerAda();
     domain().consents().grant(Access.subject(id, null), id, "develop", null);
