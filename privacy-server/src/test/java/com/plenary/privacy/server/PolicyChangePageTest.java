@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.testkit.MutableClock;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -76,6 +77,9 @@ class PolicyChangePageTest {
     String page = browser.findElement(By.tagName("main")).getText();
     assertThat(page).contains("Our privacy policy changed").contains("Version 2").contains("Personalising what our services show you")
         .doesNotContain("personalise").doesNotContain("C36");
+    // the prompt is a page of the privacy center like the others: axe-core finds no serious or critical violation on it
+    assertThat(PrivacyCenterAccessibilityTest.seriousViolations(browser, Files.readString(PrivacyCenterAccessibilityTest.AXE))).as("axe-core on the prompt")
+        .isEmpty();
 
     // putting it off changes nothing: the purpose stays denied
     browser.findElement(By.cssSelector("button[value=later]")).click();

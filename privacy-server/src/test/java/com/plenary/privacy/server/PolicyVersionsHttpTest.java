@@ -17,6 +17,10 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import com.plenary.privacy.server.internal.Texts;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.regex.Matcher;
 import java.util.Map;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -161,6 +165,7 @@ class PolicyVersionsHttpTest {
   @Order(3)
   void C36_newPurposeIsDeniedUntilReconsentAndTheVersionComesIntoForceOnEveryNodeAtItsDate() throws Exception {
     Person p = person();
+    Person q = person();
     assertThat(consent(p, "{\"purpose\":\"develop\"}").statusCode()).isEqualTo(201);
     assertThat(read(p, "develop")).isEqualTo(200);
 
@@ -191,6 +196,28 @@ class PolicyVersionsHttpTest {
       // uses whose terms did not change keep working, on the consent given under version 1
       assertThat(read(p, "provide")).isEqualTo(200);
       assertThat(read(p, "develop")).isEqualTo(200);
+
+      // a person whose browser asks for German reads the change in German and answers it there; the
+      // evidence recorded is the hash of the German text they read, which the English one is not
+      q = signIn(q);
+      String cookie = q.session()[1];
+      HttpResponse<String> prompt = running.get("/account/policy-changes", "Cookie", cookie, "Accept-Language", "de-DE,de;q=0.9,en;q=0.5");
+      assertThat(prompt.statusCode()).isEqualTo(200);
+      assertThat(prompt.body()).contains("<html lang=\"de\"", "Unsere Datenschutzerklärung hat sich geändert", "Ein neuer Zweck", "Meine Antwort speichern")
+          .doesNotContain("A new purpose");
+      Matcher shown = Pattern.compile("name=\"shown\" value=\"([0-9a-f]{64})\"").matcher(prompt.body());
+      assertThat(shown.find()).isTrue();
+      Access asQ = Access.subject(q.id(), null);
+      assertThat(shown.group(1)).isEqualTo(running.platform.domain().versions().promptFor(asQ, q.id(), Texts.of(Locale.GERMAN)).orElseThrow().textSha256())
+          .isNotEqualTo(running.platform.domain().versions().promptFor(asQ, q.id()).orElseThrow().textSha256());
+      HttpResponse<String> answered = running.send("POST", "/account/policy-changes", "application/x-www-form-urlencoded",
+          "csrf=" + q.session()[3] + "&shown=" + shown.group(1) + "&purpose=personalise&answer=agree", "Cookie", cookie, "Accept-Language", "de");
+      assertThat(answered.statusCode()).as(answered.body()).isEqualTo(303);
+      assertThat(read(q, "personalise")).isEqualTo(200);
+      assertThat(running.platform.domain().versions().promptFor(asQ, q.id())).isEmpty();
+      // the policy's own pages in German too
+      assertThat(running.get("/policy", "Accept-Language", "de").body()).contains("Unsere Datenschutzerklärung", "Fassung 2", "in Kraft", "E-Mail-Adresse");
+      assertThat(running.get("/api/v1/policy/versions/2/diff", "Accept", "text/html", "Accept-Language", "de").body()).contains("Was sich in dieser Fassung geändert hat");
 
       p = signIn(p); // a day later: their session of yesterday has ended
       HttpResponse<String> given = consent(p, "{\"purpose\":\"personalise\"}");

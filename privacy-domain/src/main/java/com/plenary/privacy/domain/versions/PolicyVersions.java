@@ -234,8 +234,13 @@ public final class PolicyVersions {
    */
   public record Prompt(int version, int accepted, List<Purpose> purposes, List<String> changes, String text, String textSha256) {}
 
-  /** The prompt the person should answer, if a version they have not accepted changed something that needs their consent. */
+  /** The prompt the person should answer, in English; see {@link #promptFor(Access, String, PromptWords)}. */
   public Optional<Prompt> promptFor(Access by, String subjectId) {
+    return promptFor(by, subjectId, PromptWords.ENGLISH);
+  }
+
+  /** The prompt the person should answer, in {@code words}, if a version they have not accepted changed something that needs their consent. */
+  public Optional<Prompt> promptFor(Access by, String subjectId, PromptWords words) {
     Policy now = enforcer.policy();
     int accepted = storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "read", Vocabulary.PROVIDE);
@@ -252,29 +257,29 @@ public final class PolicyVersions {
       Purpose p = now.purpose(id);
       if (p != null && p.listed()) {
         purposes.add(p);
-        changes.add("A new purpose: " + p.text() + ".");
+        changes.add(words.sentence("prompt.new-purpose", words.policy("purpose", p.id(), p.text())));
       }
     }
     for (String id : diff.changes().get("purposes").removed()) {
       Purpose p = before.purpose(id);
       if (p != null && p.listed()) {
-        changes.add("We no longer use your data for: " + p.text() + ".");
+        changes.add(words.sentence("prompt.dropped-purpose", words.policy("purpose", p.id(), p.text())));
       }
     }
     for (String id : diff.changes().get("recipients").added()) {
       Recipient r = now.recipient(id);
-      changes.add("A new recipient we may share data with, only with your consent: " + (r == null ? id : r.text()) + ".");
+      changes.add(words.sentence("prompt.new-recipient", r == null ? id : words.policy("recipient", r.id(), r.text())));
     }
     Set<String> categories = new LinkedHashSet<>(diff.changes().get("categories").added());
     for (String id : categories) {
       Category c = now.categories().stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
-      changes.add("A new kind of data: " + (c == null ? id : c.text()) + ".");
+      changes.add(words.sentence("prompt.new-category", c == null ? id : words.policy("category", c.id(), c.text())));
     }
     if (purposes.isEmpty() && diff.changes().get("recipients").added().isEmpty() && categories.isEmpty()) {
       return Optional.empty();
     }
-    String text = "Our privacy policy changed (version " + now.version() + ", in force since " + now.effective() + "). " + String.join(" ", changes)
-        + " Nothing new applies to you until you agree; you can withdraw any consent later.";
+    String text = words.sentence("prompt.changed", String.valueOf(now.version()), String.valueOf(now.effective())) + " " + String.join(" ", changes)
+        + " " + words.sentence("prompt.closing");
     return Optional.of(new Prompt(now.version(), accepted, List.copyOf(purposes), List.copyOf(changes), text, sha256(text)));
   }
 
@@ -285,7 +290,12 @@ public final class PolicyVersions {
    * A prompt that changed since it was shown (another hash) is a 400 and nothing is recorded.
    */
   public void answer(Access by, String subjectId, String shownSha256, List<String> purposes) {
-    Prompt prompt = promptFor(by, subjectId).orElseThrow(() -> new Conflict("there is no change of the policy for you to answer"));
+    answer(by, subjectId, shownSha256, purposes, PromptWords.ENGLISH);
+  }
+
+  /** The person's answer to the prompt they were shown in {@code words}; see {@link #answer(Access, String, String, List)}. */
+  public void answer(Access by, String subjectId, String shownSha256, List<String> purposes, PromptWords words) {
+    Prompt prompt = promptFor(by, subjectId, words).orElseThrow(() -> new Conflict("there is no change of the policy for you to answer"));
     if (shownSha256 == null || !shownSha256.equals(prompt.textSha256())) {
       throw new InvalidInputException("shown_sha256", "the changes shown are not those in force now; read them again");
     }

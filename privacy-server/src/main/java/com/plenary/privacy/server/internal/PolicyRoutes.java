@@ -178,7 +178,7 @@ public final class PolicyRoutes {
     String accept = accept(ctx);
     if (accept.equals("text/plain")) {
       ctx.contentType("text/plain; charset=utf-8").result("Policy version " + d.fromVersion() + " -> " + d.toVersion() + "\n"
-          + String.join("\n", changesInWords(n)) + "\n");
+          + String.join("\n", changesInWords(Texts.of(ctx), n)) + "\n");
     } else if (accept.equals("text/html")) {
       versionPage(ctx);
     } else {
@@ -236,63 +236,68 @@ public final class PolicyRoutes {
   public record PurposeChoice(String id, String text) {}
 
   private void policyPage(Context ctx) {
+    Texts t = Texts.of(ctx);
     Policy p = platform.domain().policy();
     List<VersionRow> history = platform.domain().versions().list().stream()
-        .map(v -> new VersionRow(v.version(), v.effective() == null ? "" : v.effective().toString(), words(v.status()), v.version() == p.version())).toList();
+        .map(v -> new VersionRow(v.version(), v.effective() == null ? "" : v.effective().toString(), words(t, v.status()), v.version() == p.version())).toList();
     Pages.render(ctx, 200, "policy.jte", Map.of("page", new PolicyPage(p.version(), p.effective() == null ? "" : p.effective().toString(),
-        p.purposes().stream().filter(Purpose::listed).map(Purpose::text).toList(), p.categories().stream().map(Category::text).toList(),
-        p.recipients().stream().map(Recipient::text).toList(), history)));
+        purposes(t, p), p.categories().stream().map(c -> t.policy("category", c.id(), c.text())).toList(),
+        p.recipients().stream().map(r -> t.policy("recipient", r.id(), r.text())).toList(), history)));
+  }
+
+  private static List<String> purposes(Texts t, Policy p) {
+    return p.purposes().stream().filter(Purpose::listed).map(x -> t.policy("purpose", x.id(), x.text())).toList();
   }
 
   private void versionPage(Context ctx) {
+    Texts t = Texts.of(ctx);
     int n = number(ctx);
     PolicyVersions.Version v = platform.domain().versions().get(n).version();
     Policy p = platform.domain().versions().policy(n);
-    Pages.render(ctx, 200, "policy-version.jte", Map.of("page", new VersionPage(n, v.effective() == null ? "" : v.effective().toString(), words(v.status()),
-        changesInWords(n), p.purposes().stream().filter(Purpose::listed).map(Purpose::text).toList())));
+    Pages.render(ctx, 200, "policy-version.jte", Map.of("page", new VersionPage(n, v.effective() == null ? "" : v.effective().toString(),
+        words(t, v.status()), changesInWords(t, n), purposes(t, p))));
   }
 
-  private static String words(String status) {
-    return switch (status) {
-      case "in-force" -> "in force";
-      case "scheduled" -> "comes into force later";
-      default -> "replaced";
-    };
+  private static String words(Texts t, String status) {
+    return t.get(switch (status) {
+      case "in-force" -> "policy-page.status.in-force";
+      case "scheduled" -> "policy-page.status.scheduled";
+      default -> "policy-page.status.replaced";
+    });
   }
 
   /** What changed in version {@code n}, in sentences people read: texts, never ids. */
-  private List<String> changesInWords(int n) {
+  private List<String> changesInWords(Texts t, int n) {
     PolicyDiff d = platform.domain().versions().diff(n);
     Policy to = platform.domain().versions().policy(n);
     Policy from = d.fromVersion() == d.toVersion() ? to : platform.domain().versions().policy(d.fromVersion());
     List<String> out = new ArrayList<>();
-    section(out, d, "purposes", "A new purpose: ", "No longer a purpose: ", id -> text(to.purpose(id), from.purpose(id), Purpose::text));
-    section(out, d, "categories", "A new kind of data: ", "No longer collected: ",
-        id -> text(category(to, id), category(from, id), Category::text));
-    section(out, d, "recipients", "A new recipient (only with your consent, or on our behalf): ", "No longer a recipient: ",
-        id -> text(to.recipient(id), from.recipient(id), Recipient::text));
-    section(out, d, "services", "A new service: ", "A service that ended: ", id -> text(to.service(id), from.service(id), Service::text));
-    section(out, d, "cookies", "A new cookie: ", "A cookie no longer set: ", id -> id);
+    section(t, out, d, "purposes", "purpose", id -> text(t, "purpose", id, to.purpose(id), from.purpose(id), Purpose::text));
+    section(t, out, d, "categories", "category", id -> text(t, "category", id, category(to, id), category(from, id), Category::text));
+    section(t, out, d, "recipients", "recipient", id -> text(t, "recipient", id, to.recipient(id), from.recipient(id), Recipient::text));
+    section(t, out, d, "services", "service", id -> text(t, "service", id, to.service(id), from.service(id), Service::text));
+    section(t, out, d, "cookies", "cookie", id -> id);
     int rules = d.changes().get("rules").added().size() + d.changes().get("rules").removed().size()
         + d.changes().get("prohibitions").added().size() + d.changes().get("prohibitions").removed().size();
     if (rules > 0) {
-      out.add("The rules that decide how your data may be used changed (" + rules + (rules == 1 ? " change" : " changes") + ").");
+      out.add(t.format("changes.rules", rules));
     }
     if (out.isEmpty()) {
-      out.add(d.fromVersion() == d.toVersion() ? "The first version." : "Nothing that concerns your data changed.");
+      out.add(t.get(d.fromVersion() == d.toVersion() ? "changes.first" : "changes.none"));
     }
     return out;
   }
 
-  private static void section(List<String> out, PolicyDiff d, String name, String added, String removed, Function<String, String> text) {
+  /** The sentences of one section of the diff: {@code changes.new-KIND} for each added, {@code changes.dropped-KIND} for each removed. */
+  private static void section(Texts t, List<String> out, PolicyDiff d, String name, String kind, Function<String, String> text) {
     PolicyDiff.Change c = d.changes().get(name);
-    c.added().forEach(id -> out.add(added + text.apply(id) + "."));
-    c.removed().forEach(id -> out.add(removed + text.apply(id) + "."));
+    c.added().forEach(id -> out.add(t.format("changes.new-" + kind, text.apply(id))));
+    c.removed().forEach(id -> out.add(t.format("changes.dropped-" + kind, text.apply(id))));
   }
 
-  private static <T> String text(T now, T before, Function<T, String> text) {
-    T t = now != null ? now : before;
-    return t == null ? "(unnamed)" : text.apply(t);
+  private static <T> String text(Texts t, String kind, String id, T now, T before, Function<T, String> text) {
+    T x = now != null ? now : before;
+    return x == null ? id : t.policy(kind, id, text.apply(x));
   }
 
   private static Category category(Policy p, String id) {
@@ -321,14 +326,14 @@ public final class PolicyRoutes {
 
   private void prompt(Context ctx, int status, Vault.Session s, String error) {
     Access me = Access.subject(s.subjectId(), ctx.attribute("request-id"));
-    Optional<PolicyVersions.Prompt> prompt = platform.domain().versions().promptFor(me, s.subjectId());
+    Optional<PolicyVersions.Prompt> prompt = platform.domain().versions().promptFor(me, s.subjectId(), Texts.of(ctx));
     if (prompt.isEmpty()) {
       ctx.redirect("/account", HttpStatus.SEE_OTHER);
       return;
     }
     PolicyVersions.Prompt p = prompt.get();
     Pages.render(ctx, status, "account/policy-changes.jte", Map.of("page", new PromptPage(s.csrf(), p.version(), p.changes(),
-        p.purposes().stream().map(x -> new PurposeChoice(x.id(), x.text())).toList(), p.textSha256(), error)));
+        p.purposes().stream().map(x -> new PurposeChoice(x.id(), Texts.of(ctx).policy("purpose", x.id(), x.text()))).toList(), p.textSha256(), error)));
   }
 
   private void answer(Context ctx) {
@@ -343,10 +348,10 @@ public final class PolicyRoutes {
     }
     try {
       platform.domain().versions().answer(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(), ctx.formParam("shown"),
-          ctx.formParams("purpose"));
+          ctx.formParams("purpose"), Texts.of(ctx));
       ctx.redirect("/account?done=policy", HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
-      prompt(ctx, 400, s, "The changes shown were not the latest; please read them again.");
+      prompt(ctx, 400, s, Texts.of(ctx).get("prompt.stale"));
     }
   }
 

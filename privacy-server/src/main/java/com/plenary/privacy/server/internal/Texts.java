@@ -1,5 +1,6 @@
 package com.plenary.privacy.server.internal;
 
+import com.plenary.privacy.domain.versions.PromptWords;
 import io.javalin.http.Context;
 import java.text.MessageFormat;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.ResourceBundle;
  * cookie classes, fields) are the policy's English unless the translation has them under
  * {@code policy.<kind>.<id>}. Immutable and thread-safe.
  */
-public final class Texts {
+public final class Texts implements PromptWords {
   /** The languages there is a translation for; the first is the default. */
   public static final List<Locale> LANGUAGES = List.of(Locale.ENGLISH, Locale.GERMAN);
 
@@ -76,12 +77,18 @@ public final class Texts {
     return new MessageFormat(get(key), locale).format(args);
   }
 
+  @Override
+  public String sentence(String key, Object... args) {
+    return format(key, args);
+  }
+
   /** Whether there is a sentence under {@code key}. */
   public boolean has(String key) {
     return bundle.containsKey(key);
   }
 
-  /** A text of the policy ({@code kind}: purpose, service, field, cookie, cookie-class, recipient): the translation's when it has one, else the policy's own. */
+  /** A text of the policy ({@code kind}: purpose, service, field, cookie, cookie-class, recipient, category): the translation's when it has one, else the policy's own. */
+  @Override
   public String policy(String kind, String id, String text) {
     String key = "policy." + kind + "." + id;
     return bundle.containsKey(key) ? bundle.getString(key) : text;
