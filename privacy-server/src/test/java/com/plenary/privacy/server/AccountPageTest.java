@@ -86,7 +86,10 @@ class AccountPageTest {
 
     browser.get(running.uri("/account/export").toString());
     String export = browser.findElement(By.tagName("main")).getText();
-    assertThat(export).contains("Margaret H. Hamilton").contains("\"purpose\" : \"communicate\"").contains("correction");
+    // a readable page: tables in words, the policy's purposes by their names, no JSON
+    assertThat(export).contains("Margaret H. Hamilton").contains("Communicating with you").contains("correction").doesNotContain("\"purpose\"")
+        .doesNotContain("{");
+    assertThat(browser.findElements(By.cssSelector("main section table")).size()).isGreaterThan(3);
 
     browser.get(running.uri("/account/erase").toString());
     browser.findElement(By.name("confirm")).click();

@@ -1,8 +1,5 @@
 package com.plenary.privacy.server.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Conflict;
@@ -34,8 +31,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -257,10 +256,8 @@ public final class AccountPages {
     }
     Texts t = Texts.of(ctx);
     var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
-    var json = new ObjectMapper().registerModule(new JavaTimeModule())
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writerWithDefaultPrettyPrinter();
     List<Pages.Row> profile = new ArrayList<>();
-    List<Pages.Row> sections = new ArrayList<>();
+    List<Pages.Section> sections = new ArrayList<>();
     if (out.permitted()) {
       for (var e : out.value().entrySet()) {
         if (e.getKey().equals("profile") && e.getValue() instanceof Map<?, ?> fields) {
@@ -269,10 +266,78 @@ public final class AccountPages {
           continue;
         }
         String key = "export.section." + e.getKey();
-        sections.add(new Pages.Row(t.has(key) ? t.get(key) : label(e.getKey()), json.writeValueAsString(e.getValue())));
+        sections.add(section(t, t.has(key) ? t.get(key) : label(e.getKey()), e.getValue()));
       }
     }
     Pages.render(ctx, 200, "account/export.jte", Map.of("profile", profile, "sections", sections));
+  }
+
+  /**
+   * A section of the export as people read it: a list of records is a table with a column for every
+   * name any of them has (headed in words), one record is a table of one row, a single value a
+   * sentence, and an empty list says that nothing is recorded.
+   */
+  private Pages.Section section(Texts t, String title, Object value) {
+    if (value instanceof Map<?, ?> one) {
+      return section(t, title, List.of(one));
+    }
+    if (!(value instanceof List<?> list)) {
+      return new Pages.Section(title, cell(t, null, value), List.of(), List.of());
+    }
+    if (list.isEmpty()) {
+      return new Pages.Section(title, t.get("export.nothing"), List.of(), List.of());
+    }
+    Set<String> names = new LinkedHashSet<>();
+    list.forEach(r -> {
+      if (r instanceof Map<?, ?> m) {
+        m.keySet().forEach(k -> names.add(String.valueOf(k)));
+      }
+    });
+    if (names.isEmpty()) {
+      return new Pages.Section(title, String.join(", ", list.stream().map(x -> cell(t, null, x)).toList()), List.of(), List.of());
+    }
+    List<String> columns = names.stream().map(n -> column(t, n)).toList();
+    List<List<String>> rows = list.stream().map(r -> r instanceof Map<?, ?> m
+        ? names.stream().map(n -> cell(t, n, m.get(n))).toList() : List.of(cell(t, null, r))).toList();
+    return new Pages.Section(title, null, columns, rows);
+  }
+
+  /**
+   * One value in a cell: a nested record as "name: value; …", a list joined with commas, nothing as
+   * empty, yes or no in words, and the policy's ids under {@code name} (purpose, recipient, service,
+   * category) as the names people read.
+   */
+  private String cell(Texts t, String name, Object v) {
+    if (v == null) {
+      return "";
+    }
+    if (v instanceof Map<?, ?> m) {
+      return String.join("; ", m.entrySet().stream().map(e -> column(t, String.valueOf(e.getKey())) + ": " + cell(t, String.valueOf(e.getKey()), e.getValue()))
+          .toList());
+    }
+    if (v instanceof Collection<?> c) {
+      return String.join(", ", c.stream().map(x -> cell(t, name, x)).toList());
+    }
+    if (v instanceof Boolean b) {
+      return t.get(b ? "export.yes" : "export.no");
+    }
+    String text = String.valueOf(v);
+    if (name == null) {
+      return text;
+    }
+    return switch (name) {
+      case "purpose", "purposes" -> platform.policy().purpose(text) != null ? purposeText(t, text) : text;
+      case "recipient" -> Optional.ofNullable(platform.policy().recipient(text)).map(r -> t.policy("recipient", r.id(), r.text())).orElse(text);
+      case "service", "services" -> Optional.ofNullable(platform.policy().service(text)).map(x -> t.policy("service", x.id(), x.text())).orElse(text);
+      case "category", "categories" -> platform.policy().categories().stream().filter(c -> c.id().equals(text)).findFirst()
+          .map(c -> t.policy("category", c.id(), c.text())).orElse(text);
+      default -> text;
+    };
+  }
+
+  /** A record's name in words: the page's translation where there is one, else the name itself with spaces. */
+  private static String column(Texts t, String name) {
+    return t.has("export.col." + name) ? t.get("export.col." + name) : label(name);
   }
 
   private void erasePage(Context ctx) {

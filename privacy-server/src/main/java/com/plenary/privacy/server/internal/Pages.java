@@ -51,6 +51,17 @@ public final class Pages {
   /** A label and a value. */
   public record Row(String label, String value) {}
 
+  /**
+   * One section of the readable export: a title and either a sentence ({@code text}: a single value, or
+   * that nothing is recorded) or a table (its {@code columns} and {@code rows}, one cell a column).
+   */
+  public record Section(String title, String text, List<String> columns, List<List<String>> rows) {
+    public Section {
+      columns = List.copyOf(columns);
+      rows = rows.stream().map(List::copyOf).toList();
+    }
+  }
+
   /** A purpose a person can consent to, and whether they have. */
   public record ConsentRow(String purpose, String recipient, String text, boolean given) {}
 
