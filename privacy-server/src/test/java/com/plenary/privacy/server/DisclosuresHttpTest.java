@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -227,6 +229,21 @@ class DisclosuresHttpTest {
     List<String> lines = r.body().lines().toList();
     assertThat(lines).hasSize(4);
     assertThat(json.readTree(lines.get(3)).get("summary").get("released").asInt()).isEqualTo(3);
+    // each line is one of the kinds the OpenAPI document gives for the stream (x-item-schema), and nothing else
+    JsonNode itemSchema = json.readTree(running.get("/openapi.json").body()).path("paths").path("/api/v1/disclosures").path("post")
+        .path("responses").path("201").path("content").path("application/x-ndjson").path("x-item-schema");
+    List<Set<String>> kinds = new ArrayList<>();
+    itemSchema.path("oneOf").forEach(k -> {
+      Set<String> names = new TreeSet<>();
+      k.path("properties").fieldNames().forEachRemaining(names::add);
+      kinds.add(names);
+    });
+    assertThat(kinds).hasSize(2);
+    for (String line : lines) {
+      Set<String> names = new TreeSet<>();
+      json.readTree(line).fieldNames().forEachRemaining(names::add);
+      assertThat(kinds).as(line).contains(names);
+    }
     for (Callers.Person p : people) {
       assertThat(export(p).get("disclosures").get(0).get("recipient").asText()).isEqualTo(proc);
     }

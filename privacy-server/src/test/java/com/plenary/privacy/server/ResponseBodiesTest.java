@@ -204,6 +204,25 @@ class ResponseBodiesTest {
     }
   }
 
+  @Test
+  void everyStreamedAnswerDocumentsItsLinesAsTheRecordsJacksonWrites() {
+    int streamed = 0;
+    for (Route r : running.server.routes()) {
+      for (var e : r.lines().entrySet()) {
+        streamed++;
+        JsonNode ndjson = paths.path(r.path()).path(r.method()).path("responses").path(String.valueOf(e.getKey())).path("content").path(Route.NDJSON);
+        assertThat(ndjson.isMissingNode()).as("%s %s: the document names the NDJSON answer", operation(r), e.getKey()).isFalse();
+        List<JsonNode> documented = alternatives(ndjson.path("x-item-schema"));
+        assertThat(documented).as("%s %s: one schema per kind of line", operation(r), e.getKey()).hasSameSizeAs(e.getValue());
+        for (int i = 0; i < documented.size(); i++) {
+          assertSameShape(operation(r) + " " + e.getKey() + " (a line)", documented.get(i), json.constructType(e.getValue().get(i)));
+        }
+      }
+    }
+    // the disclosures stream their packages; a route that stops saying so fails here
+    assertThat(streamed).isGreaterThanOrEqualTo(2);
+  }
+
   private void assertSameShape(String where, JsonNode schema, JavaType type) {
     // what Jackson writes, asked of Jackson itself
     BeanDescription d = json.getSerializationConfig().introspect(type);

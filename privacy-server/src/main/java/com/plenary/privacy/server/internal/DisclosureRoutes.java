@@ -31,7 +31,7 @@ import java.util.Set;
  */
 public final class DisclosureRoutes {
   /** The media type of a streamed package: one person a line, then one line of summary. */
-  public static final String NDJSON = "application/x-ndjson";
+  public static final String NDJSON = Route.NDJSON;
   /** The most people a JSON (not streamed) answer holds. */
   public static final int MAX_JSON_PEOPLE = 10_000;
 
@@ -110,12 +110,13 @@ public final class DisclosureRoutes {
                 + "each person decided and audited; answers the package of only the permitted fields, or with Accept: " + NDJSON
                 + " streams one person a line and a summary line (up to " + Disclosures.MAX_PEOPLE + " people; JSON up to " + MAX_JSON_PEOPLE
                 + "); nothing leaves when no one is permitted (C17, C23–C28)",
-            EnumSet.of(Caller.Kind.SERVICE), Set.of(), List.of(201), DisclosureBody.class, Route.json(201, DisclosurePackage.class), this::disclose),
+            EnumSet.of(Caller.Kind.SERVICE), Set.of(), List.of(201), DisclosureBody.class, Route.json(201, DisclosurePackage.class), this::disclose)
+            .streaming(201, List.of(PackageItem.class, StreamSummary.class)),
         new Route("post", "/api/v1/disclosures/audience", "sharing",
             "Disclose the data of the members of one of your saved audiences, as POST /api/v1/disclosures does for ids: {recipient, audience, categories, "
                 + "purpose, ground} (C23–C28)",
             EnumSet.of(Caller.Kind.SERVICE), Set.of(), List.of(201), AudienceDisclosureBody.class, Route.json(201, DisclosurePackage.class),
-            this::discloseToAudience),
+            this::discloseToAudience).streaming(201, List.of(PackageItem.class, StreamSummary.class)),
         new Route("post", "/api/v1/recipients/{id}/webhook", "recipients",
             "Set where a recipient takes correction notices: {url}; answers the signing secret once (HMAC-SHA256 of the body, header "
                 + Webhooks.SIGNATURE_HEADER + ") (C35)",

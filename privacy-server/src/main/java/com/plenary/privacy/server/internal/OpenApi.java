@@ -55,9 +55,20 @@ public final class OpenApi {
       for (int s : r.statuses()) {
         List<Class<? extends Record>> answer = r.responses().get(s);
         String text = r.texts().get(s);
-        responses.put(String.valueOf(s), answer != null ? Map.of("description", "success", "content", Map.of("application/json", Map.of("schema", Schemas.response(answer))))
-            : text != null ? Map.of("description", "success", "content", Map.of(text, Map.of("schema", Map.of("type", "string"))))
-            : Map.of("description", "success"));
+        Map<String, Object> content = new LinkedHashMap<>();
+        if (answer != null) {
+          content.put("application/json", Map.of("schema", Schemas.response(answer)));
+        }
+        if (text != null) {
+          content.put(text, Map.of("schema", Map.of("type", "string")));
+        }
+        List<Class<? extends Record>> lines = r.lines().get(s);
+        if (lines != null) {
+          // OpenAPI 3.1 has no schema for a sequence of JSON values; each line's is given as an extension (3.2 calls it itemSchema)
+          content.put(Route.NDJSON, Map.of("schema", Map.of("type", "string", "description", "one JSON object a line, each as x-item-schema describes"),
+              "x-item-schema", Schemas.response(lines)));
+        }
+        responses.put(String.valueOf(s), content.isEmpty() ? Map.of("description", "success") : Map.of("description", "success", "content", content));
       }
       Map<String, Object> problem = Map.of("description", "a problem (RFC 9457)", "content", Map.of("application/problem+json", Map.of("schema", Map.of("$ref", "#/components/schemas/Problem"))));
       if (!r.isPublic()) {

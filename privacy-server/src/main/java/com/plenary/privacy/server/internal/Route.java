@@ -20,6 +20,9 @@ import java.util.Set;
  *     status not named here answers no JSON (204, a redirect, a page, a script, a problem).
  * @param texts for each status answered with a body that is not JSON, its media type (a signed note is
  *     {@code text/plain}); the document describes it as a string of that type
+ * @param lines for each status that can also be streamed as NDJSON (asked for with {@code Accept:
+ *     application/x-ndjson}), the records one of which each line is; the document describes them
+ *     under {@code x-item-schema} of that media type
  */
 public record Route(
     String method,
@@ -32,7 +35,11 @@ public record Route(
     Class<? extends Record> body,
     Map<Integer, List<Class<? extends Record>>> responses,
     Handler handler,
-    Map<Integer, String> texts) {
+    Map<Integer, String> texts,
+    Map<Integer, List<Class<? extends Record>>> lines) {
+
+  /** The media type of a stream of JSON objects, one a line. */
+  public static final String NDJSON = "application/x-ndjson";
 
   /** No JSON answer. */
   public static final Map<Integer, List<Class<? extends Record>>> NO_JSON = Map.of();
@@ -41,6 +48,12 @@ public record Route(
     statuses = List.copyOf(statuses);
     responses = Map.copyOf(responses);
     texts = Map.copyOf(texts);
+    lines = Map.copyOf(lines);
+    for (var e : lines.entrySet()) {
+      if (!statuses.contains(e.getKey()) || e.getValue().isEmpty()) {
+        throw new IllegalArgumentException(method + " " + path + ": NDJSON lines of status " + e.getKey() + " that the route does not list, or of no record");
+      }
+    }
     for (var e : texts.entrySet()) {
       if (!statuses.contains(e.getKey()) || responses.containsKey(e.getKey())) {
         throw new IllegalArgumentException(method + " " + path + ": a text answer of status " + e.getKey() + " that the route does not list, or that is JSON too");
@@ -51,6 +64,17 @@ public record Route(
         throw new IllegalArgumentException(method + " " + path + ": a JSON answer of status " + e.getKey() + " that the route does not list, or of no record");
       }
     }
+  }
+
+  /** A route whose answers are JSON, text of the media types in {@code texts}, or none. */
+  public Route(String method, String path, String tag, String summary, Set<Caller.Kind> callers, Set<String> staffRoles, List<Integer> statuses,
+      Class<? extends Record> body, Map<Integer, List<Class<? extends Record>>> responses, Handler handler, Map<Integer, String> texts) {
+    this(method, path, tag, summary, callers, staffRoles, statuses, body, responses, handler, texts, Map.of());
+  }
+
+  /** This route, whose answer of {@code status} can also be streamed as NDJSON, each line one of {@code oneOf}. */
+  public Route streaming(int status, List<Class<? extends Record>> oneOf) {
+    return new Route(method, path, tag, summary, callers, staffRoles, statuses, body, responses, handler, texts, Map.of(status, oneOf));
   }
 
   /** A route whose answers are JSON or none. */
