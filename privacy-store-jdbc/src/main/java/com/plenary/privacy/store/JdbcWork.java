@@ -98,7 +98,12 @@ final class JdbcWork implements Work {
     this.aggregates = new JdbcAggregates(h, usage, people);
     this.policies = new JdbcPolicies(h);
     this.disclosures = new JdbcDisclosures(h);
-    this.legal = new JdbcLegalRequests(h);
+    this.legal = new JdbcLegalRequests(h, this::key, id -> {
+      DataKey key = keys.newDataKey(id);
+      keyStore.put(id, key.wrapped(), key.version());
+      opened.put(id, key);
+      return key;
+    });
   }
 
   @Override
@@ -1314,6 +1319,11 @@ final class JdbcWork implements Work {
       return h.createUpdate("DELETE FROM message_audience WHERE owner = :o AND name = :n").bind("o", owner).bind("n", name).execute() > 0;
     }
   };
+
+  /** Seals the free text of legal requests written before it was sealed (see {@link JdbcLegalRequests}). */
+  void sealLegalRequestTexts() {
+    legal.sealPlainTexts();
+  }
 
   // ---- internals ----
 

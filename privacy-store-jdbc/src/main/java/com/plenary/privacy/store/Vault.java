@@ -42,6 +42,8 @@ public final class Vault {
     this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
     this.staff = new StaffMembers(jdbi, clock, keys, keyStore, audit);
     this.storage = new JdbcStorage(jdbi, audit, keys, keyStore, usage);
+    // legal requests written before their free text was sealed are sealed now, once
+    jdbi.useTransaction(h -> new JdbcWork(h, audit, keys, keyStore, usage).sealLegalRequestTexts());
     this.jdbi = jdbi;
     this.keys = keys;
     this.keyStore = keyStore;

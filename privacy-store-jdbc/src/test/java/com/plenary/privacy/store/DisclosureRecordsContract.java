@@ -37,6 +37,15 @@ abstract class DisclosureRecordsContract {
 
   abstract Domain domain();
 
+  /** The rows a query finds, read behind the platform's back: a line a row, its values separated by |. */
+  abstract String sql(String query);
+
+  /** Runs a statement behind the platform's back. */
+  abstract void update(String statement);
+
+  /** Opens the vault on the same database again, as a restart does. */
+  abstract void openVaultAgain();
+
   private String person() {
     var out = domain().subjects().register(SHOP, "shop", Map.of("email", "d." + System.nanoTime() + "@example.org", "name", "Ada", "address", "1 Road"),
         null, null);
@@ -130,5 +139,34 @@ abstract class DisclosureRecordsContract {
         .contains(new LegalRequestRecords.Count("a", authority, 1, 0, 0, 1));
     assertThat(storage().<List<LegalRequestRecords.Count>>inTransaction(w -> w.legalRequests().report(T0.plusSeconds(1), T0.plusSeconds(2)))).noneMatch(c -> c.authority().equals(authority));
     assertThat(storage().<Facts.LegalRequest>inTransaction(w -> w.legalRequest("lr-nothing"))).isNull();
+  }
+
+  @Test
+  void C26_aLegalRequestsFreeTextIsSealedAtRestAndReadBackWhole() {
+    String a = person();
+    String id = "lr-" + UUID.randomUUID();
+    LegalRequestRecords.Request r = new LegalRequestRecords.Request(id, "b", "Harbour Police", "Case of Grace Hopper 42/26",
+        "Suspected fraud by Grace Hopper", List.of("user.contact"), LocalDate.of(2099, 1, 1), "pending", "st-1", T0, null, null, null, null, null, null,
+        null, 1);
+    storage().useTransaction(w -> w.legalRequests().add(r, List.of(a)));
+    storage().useTransaction(w -> w.legalRequests().update(new LegalRequestRecords.Request(id, "b", "Harbour Police", r.reference(), r.justification(),
+        r.categories(), r.deadline(), "rejected", "st-1", T0, null, null, "st-2", "Grace Hopper is not named in the order", T0.plusSeconds(1), null, null, 1)));
+    String raw = sql("SELECT * FROM legal_request WHERE id = '" + id + "'");
+    assertThat(raw).contains("Harbour Police").doesNotContain("Grace").doesNotContain("Hopper").doesNotContain("fraud");
+    LegalRequestRecords.Request stored = storage().inTransaction(w -> w.legalRequests().find(id)).orElseThrow();
+    assertThat(stored.reference()).isEqualTo("Case of Grace Hopper 42/26");
+    assertThat(stored.justification()).isEqualTo("Suspected fraud by Grace Hopper");
+    assertThat(stored.rejection()).isEqualTo("Grace Hopper is not named in the order");
+
+    // a request written in plain text before the texts were sealed is sealed when the vault opens again, and reads the same
+    String old = "lr-" + UUID.randomUUID();
+    update("INSERT INTO legal_request (id, ground, authority, reference, justification, categories, deadline, status, created_by, created_at, people) "
+        + "VALUES ('" + old + "', 'a', 'Old Court', 'Old case of Ada', 'Ada owes a fine', 'user.contact', DATE '2099-01-01', 'pending', 'st-1', "
+        + "TIMESTAMP WITH TIME ZONE '2026-01-01 10:00:00+00', 0)");
+    openVaultAgain();
+    assertThat(sql("SELECT * FROM legal_request WHERE id = '" + old + "'")).contains("Old Court").doesNotContain("Ada");
+    LegalRequestRecords.Request migrated = storage().inTransaction(w -> w.legalRequests().find(old)).orElseThrow();
+    assertThat(migrated.reference()).isEqualTo("Old case of Ada");
+    assertThat(migrated.justification()).isEqualTo("Ada owes a fine");
   }
 }

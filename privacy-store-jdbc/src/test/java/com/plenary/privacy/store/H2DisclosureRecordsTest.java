@@ -18,6 +18,7 @@ class H2DisclosureRecordsTest extends DisclosureRecordsContract {
   private Store store;
   private SubjectKeys keyStore;
   private Vault vault;
+  private Keys keys;
   private Domain domain;
 
   @BeforeAll
@@ -25,7 +26,8 @@ class H2DisclosureRecordsTest extends DisclosureRecordsContract {
     MutableClock clock = MutableClock.startingNow();
     store = Store.open(url, "sa", "", 4, clock);
     keyStore = SubjectKeys.open("jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "", clock);
-    vault = store.vault(Keys.local(Files.createTempDirectory("plenary-keys")), keyStore);
+    keys = Keys.local(Files.createTempDirectory("plenary-keys"));
+    vault = store.vault(keys, keyStore);
     domain = new Domain(Enforcer.create(Policy.bundled(), clock), vault.storage(), null);
   }
 
@@ -43,5 +45,36 @@ class H2DisclosureRecordsTest extends DisclosureRecordsContract {
   @Override
   Domain domain() {
     return domain;
+  }
+
+  @Override
+  String sql(String query) {
+    try (var c = java.sql.DriverManager.getConnection(url, "sa", ""); var rs = c.createStatement().executeQuery(query)) { // qualified: a test's raw look
+      StringBuilder out = new StringBuilder();
+      while (rs.next()) {
+        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+          Object v = rs.getObject(i);
+          out.append(v instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.ISO_8859_1) : v).append('|'); // qualified: as above
+        }
+        out.append('\n');
+      }
+      return out.toString();
+    } catch (java.sql.SQLException e) { // qualified: as above
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  void update(String statement) {
+    try (var c = java.sql.DriverManager.getConnection(url, "sa", "")) { // qualified: a test's raw write
+      c.createStatement().executeUpdate(statement);
+    } catch (java.sql.SQLException e) { // qualified: as above
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  void openVaultAgain() {
+    store.vault(keys, keyStore);
   }
 }
