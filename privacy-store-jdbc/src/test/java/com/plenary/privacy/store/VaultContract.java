@@ -8,6 +8,7 @@ import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.consent.Consents;
+import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.store.crypto.CryptoException;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.MutableClock;
@@ -279,6 +280,8 @@ abstract class VaultContract extends StoreContract {
       assertThat(r.get("kind")).isEqualTo("export");
       assertThat(r.get("deadline")).isNotNull();
       assertThat(r.get("served_at")).isNotNull();
+      // due one calendar month after it was made
+      assertThat(r.get("deadline")).isEqualTo(Subjects.deadline((Instant) r.get("requested_at")));
     });
     assertThat(out.toString()).doesNotContain("Someone Else").doesNotContain(other);
   }

@@ -29,7 +29,6 @@ import com.plenary.privacy.policy.Field;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Retention;
 import com.plenary.privacy.policy.Service;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
 import java.time.ZoneOffset;
@@ -54,8 +53,14 @@ import java.util.stream.Collectors;
  * is audited in the use's transaction, and only what it permits is touched.
  */
 public final class Subjects {
-  /** How long the platform has to serve a person's request. */
-  public static final Duration REQUEST_DEADLINE = Duration.ofDays(30);
+  /**
+   * When a person's request received at {@code received} must be answered: one calendar month later
+   * (GDPR Art. 12(3)), counted in UTC; a day the next month does not have is its last day (a request
+   * of 31 January is due on the last day of February).
+   */
+  public static Instant deadline(Instant received) {
+    return received.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
+  }
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
@@ -454,7 +459,7 @@ public final class Subjects {
   }
 
   private static Request served(String kind, Instant now) {
-    return new Request(kind, now, now.plus(REQUEST_DEADLINE), now);
+    return new Request(kind, now, deadline(now), now);
   }
 
   private static Map<String, Object> describe(DisclosureRecords.Received r) {
