@@ -10,13 +10,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.result.ResultIterator;
 import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.core.Jdbi;
 
@@ -213,25 +211,28 @@ public final class ConsentLedger {
       var head = h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1").mapToMap().one();
       long headSeq = ((Number) head.get("seq")).longValue();
       String headHash = (String) head.get("hash");
-      // every entry and acceptance up to the head by its sequence number: {person, id in the link, digest}
-      Map<Long, String[]> records = new HashMap<>();
-      h.createQuery("SELECT * FROM consent_record WHERE seq <= :head").bind("head", headSeq).map((rs, ctx) -> {
-        Entry e = read(rs, null);
-        return records.put(e.seq(), new String[] {rs.getString("subject_id"), e.id(), digest(rs.getString("subject_id"), e)});
-      }).forEach(r -> {});
-      h.createQuery("SELECT * FROM policy_acceptance WHERE seq <= :head").bind("head", headSeq).map((rs, ctx) -> {
-        String subject = rs.getString("subject_id");
-        int version = rs.getInt("version");
-        return records.put(rs.getLong("seq"), new String[] {subject, acceptanceId(version), acceptanceDigest(subject, version,
-            rs.getObject("accepted_at", OffsetDateTime.class).toInstant(), rs.getString("channel"), rs.getString("shown_sha256"), rs.getString("request_id"))});
-      }).forEach(r -> {});
-      Set<String> erased = new HashSet<>(h.createQuery("SELECT subject_id FROM erasure_record").mapTo(String.class).list());
+      // the links, the entries and the acceptances up to the head, each read in the order of the chain and
+      // walked side by side, so that memory stays flat whatever the ledger's length (rows are fetched in pages)
       String prev = ZERO;
       long expected = 1;
       long erasedEntries = 0;
-      try (var it = h.createQuery("SELECT * FROM consent_link WHERE seq <= :head ORDER BY seq").bind("head", headSeq).mapToMap().iterator()) {
-        while (it.hasNext()) {
-          Map<String, Object> l = it.next();
+      try (var links = h.createQuery("SELECT * FROM consent_link WHERE seq <= :head ORDER BY seq").bind("head", headSeq).setFetchSize(FETCH)
+              .mapToMap().iterator();
+          Cursor entries = new Cursor(h.createQuery("SELECT * FROM consent_record WHERE seq <= :head ORDER BY seq").bind("head", headSeq)
+              .setFetchSize(FETCH).map((rs, ctx) -> {
+                Entry e = read(rs, null);
+                return new Linked(e.seq(), rs.getString("subject_id"), e.id(), digest(rs.getString("subject_id"), e));
+              }).iterator());
+          Cursor acceptances = new Cursor(h.createQuery("SELECT * FROM policy_acceptance WHERE seq <= :head ORDER BY seq").bind("head", headSeq)
+              .setFetchSize(FETCH).map((rs, ctx) -> {
+                String subject = rs.getString("subject_id");
+                int version = rs.getInt("version");
+                return new Linked(rs.getLong("seq"), subject, acceptanceId(version), acceptanceDigest(subject, version,
+                    rs.getObject("accepted_at", OffsetDateTime.class).toInstant(), rs.getString("channel"), rs.getString("shown_sha256"),
+                    rs.getString("request_id")));
+              }).iterator())) {
+        while (links.hasNext()) {
+          Map<String, Object> l = links.next();
           long seq = ((Number) l.get("seq")).longValue();
           String recordId = (String) l.get("record_id");
           String subject = (String) l.get("subject_id");
@@ -242,28 +243,38 @@ public final class ConsentLedger {
           if (!prev.equals(l.get("prev_hash")) || !sha256(String.join("\u001f", String.valueOf(seq), recordId, subject, digest, prev)).equals(l.get("hash"))) {
             return broken(seq - 1, erasedEntries, seq, headHash, "the link of entry " + seq + " was altered, or does not follow the one before it");
           }
-          String[] r = records.remove(seq);
-          if (r == null) {
-            if (!erased.contains(subject)) {
+          for (Cursor c : List.of(entries, acceptances)) {
+            if (c.peek() != null && c.peek().seq() < seq) {
+              // a row at a place in the chain whose link names another row
+              return broken(seq - 1, erasedEntries, c.peek().seq(), headHash, "entry " + c.peek().seq() + " has no link: it was written behind the ledger's back");
+            }
+          }
+          Linked r = entries.takeAt(seq);
+          Linked a = acceptances.takeAt(seq);
+          if (r != null && a != null) {
+            return broken(seq - 1, erasedEntries, seq, headHash, "two entries claim the link of entry " + seq + ": one was written behind the ledger's back");
+          }
+          Linked found = r != null ? r : a;
+          if (found == null) {
+            if (!erased(h, subject)) {
               return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was deleted, and its person was not erased");
             }
             erasedEntries++;
-          } else {
-            if (!r[1].equals(recordId) || !r[0].equals(subject) || !r[2].equals(digest)) {
-              return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was altered or moved after it was written");
-            }
+          } else if (!found.recordId().equals(recordId) || !found.subject().equals(subject) || !found.digest().equals(digest)) {
+            return broken(seq - 1, erasedEntries, seq, headHash, "entry " + seq + " was altered or moved after it was written");
           }
           prev = (String) l.get("hash");
           expected++;
+        }
+        for (Cursor c : List.of(entries, acceptances)) {
+          if (c.peek() != null) {
+            return broken(expected - 1, erasedEntries, c.peek().seq(), headHash, "entry " + c.peek().seq() + " has no link: it was written behind the ledger's back");
+          }
         }
       }
       long count = expected - 1;
       if (count != headSeq || !prev.equals(headHash)) {
         return broken(count, erasedEntries, count + 1, headHash, "the newest links were removed or the head was altered: the head names entry " + headSeq);
-      }
-      if (!records.isEmpty()) {
-        long first = records.keySet().stream().mapToLong(Long::longValue).min().orElse(0);
-        return broken(count, erasedEntries, first, headHash, "entry " + first + " has no link: it was written behind the ledger's back");
       }
       // one statement, so an append committing meanwhile (its entry and link together) is seen whole or not at all
       Long unlinked = h.createQuery("SELECT MIN(r.seq) FROM consent_record r WHERE NOT EXISTS (SELECT 1 FROM consent_link l WHERE l.seq = r.seq)")
@@ -283,6 +294,47 @@ public final class ConsentLedger {
       }
       return new Verification(true, count, erasedEntries, 0, headHash, count + " entries (" + erasedEntries + " of erased people), chain intact; head " + headHash);
     });
+  }
+
+  /** How many rows a verification reads from the database at a time. */
+  private static final int FETCH = 10_000;
+
+  /** A row of the ledger (an entry or an acceptance) as its link should name it. */
+  private record Linked(long seq, String subject, String recordId, String digest) {}
+
+  /** Rows in the order of the chain, one looked ahead. Closes the query with it. */
+  private static final class Cursor implements AutoCloseable {
+    private final ResultIterator<Linked> rows;
+    private Linked next;
+
+    Cursor(ResultIterator<Linked> rows) {
+      this.rows = rows;
+      this.next = rows.hasNext() ? rows.next() : null;
+    }
+
+    Linked peek() {
+      return next;
+    }
+
+    /** The row at {@code seq}, taken, or null when the next row is not at {@code seq}. */
+    Linked takeAt(long seq) {
+      if (next == null || next.seq() != seq) {
+        return null;
+      }
+      Linked out = next;
+      next = rows.hasNext() ? rows.next() : null;
+      return out;
+    }
+
+    @Override
+    public void close() {
+      rows.close();
+    }
+  }
+
+  /** Whether {@code subject}'s erasure is recorded: asked only of a row missing behind its link, which is rare. */
+  private static boolean erased(Handle h, String subject) {
+    return h.createQuery("SELECT 1 FROM erasure_record WHERE subject_id = :s").bind("s", subject).mapTo(Integer.class).findFirst().isPresent();
   }
 
   private static Verification broken(long entries, long erased, long seq, String head, String detail) {

@@ -604,6 +604,18 @@ abstract class VaultContract extends StoreContract {
       tamper("DELETE FROM policy_acceptance WHERE subject_id = '" + id + "' AND version = 3");
     }
     assertThat(store().consentLedger().verify().intact()).isTrue();
+    // a consent entry forged at the place in the chain that the acceptance holds
+    long place = store().consentLedger().verify().entries();
+    tamper("INSERT INTO consent_record (id, seq, subject_id, purpose, granted, policy_version, channel, actor, at) "
+        + "VALUES ('cn-twin', " + place + ", '" + id + "', 'develop', TRUE, 1, 'api', 'subject:" + id + "', CURRENT_TIMESTAMP)");
+    try {
+      var twin = store().consentLedger().verify();
+      assertThat(twin.intact()).isFalse();
+      assertThat(twin.firstBrokenSeq()).isEqualTo(place);
+    } finally {
+      tamper("DELETE FROM consent_record WHERE id = 'cn-twin'");
+    }
+    assertThat(store().consentLedger().verify().intact()).isTrue();
     // the erasure of the person takes their acceptance with their data, and the chain still verifies
     domain().subjects().erase(Access.subject(id, null), id);
     var after = store().consentLedger().verify();
