@@ -103,4 +103,29 @@ class SignInThrottleHttpTest {
     assertThat(formSignIn(running, email, "the right passphrase").statusCode()).isEqualTo(303);
     assertThat(apiSignIn(email, "the right passphrase")).isEqualTo(200);
   }
+
+  @Test
+  void C6_guessingTheCurrentPasswordOnThePasswordFormMeetsTheThrottleToo() throws Exception {
+    String email = "ida." + System.nanoTime() + "@example.org";
+    register(email, "the right passphrase");
+    HttpResponse<String> signedIn = running.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"the right passphrase\"}", null);
+    assertThat(signedIn.statusCode()).isEqualTo(200);
+    String cookie = signedIn.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+    String csrf = json.readTree(signedIn.body()).get("csrf").asText();
+    Map<Integer, Long> statuses = new TreeMap<>();
+    for (int i = 0; i < 8; i++) {
+      HttpResponse<String> r = running.send("POST", "/account/password", "application/x-www-form-urlencoded",
+          "csrf=" + enc(csrf) + "&current_password=" + enc("guess number " + i) + "&password=" + enc("a brand new passphrase"), "Cookie", cookie);
+      statuses.merge(r.statusCode(), 1L, Long::sum);
+      if (r.statusCode() == 429) {
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+      }
+    }
+    // as many wrong guesses as a sign-in allows, then refusals without a check
+    assertThat(statuses).containsEntry(400, 5L).containsEntry(429, 3L);
+    // the right one is refused too while the limit holds: no guess gets through by being right
+    HttpResponse<String> right = running.send("POST", "/account/password", "application/x-www-form-urlencoded",
+        "csrf=" + enc(csrf) + "&current_password=" + enc("the right passphrase") + "&password=" + enc("a brand new passphrase"), "Cookie", cookie);
+    assertThat(right.statusCode()).isEqualTo(429);
+  }
 }

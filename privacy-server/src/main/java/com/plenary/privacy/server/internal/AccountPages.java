@@ -536,14 +536,26 @@ public final class AccountPages {
   private void changePassword(Context ctx) {
     Vault.Session s = sessionWithCsrf(ctx);
     Texts t = Texts.of(ctx);
+    // the current password is checked here too: a stolen session must not become a way to guess it, so
+    // these checks meet the sign-in throttle, counted for the person and for the client address
+    var attempt = platform.signInThrottle().reserve("subject:" + s.subjectId(), ctx.ip());
+    if (!attempt.admitted()) {
+      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
+      Pages.render(ctx, 429, "account/password.jte", Map.of("page", new Pages.Simple(s.csrf(), t.get("error.too-many"))));
+      return;
+    }
     try {
       var out = platform.domain().passwords().change(Access.subject(s.subjectId(), ctx.attribute("request-id")), s.subjectId(),
           ctx.formParam("current_password"), ctx.formParam("password"));
+      attempt.succeeded();
       if (!out.permitted()) {
         Pages.render(ctx, 403, "account/password.jte", Map.of("page", new Pages.Simple(s.csrf(), t.get("error.password-denied"))));
         return;
       }
     } catch (InvalidInputException e) {
+      if (!"current_password".equals(e.field())) {
+        attempt.succeeded(); // the current password was not what failed: no guess was made
+      }
       String error = "current_password".equals(e.field()) ? t.get("error.current-password") : t.get("error.password");
       Pages.render(ctx, 400, "account/password.jte", Map.of("page", new Pages.Simple(s.csrf(), error)));
       return;
