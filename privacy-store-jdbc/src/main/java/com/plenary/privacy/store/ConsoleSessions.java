@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -61,10 +62,11 @@ public final class ConsoleSessions {
     }
     String token = random();
     String csrf = random();
-    Instant now = clock.instant();
+    // to the millisecond, as both databases keep it, so the session read back is the one started
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     Instant expires = now.plus(LIFETIME);
     if (until != null && until.isBefore(expires)) {
-      expires = until;
+      expires = until.truncatedTo(ChronoUnit.MILLIS);
     }
     Session s = new Session(staffId, roles, staffType == null ? "employee" : staffType, source, tokenIssuedAt, csrf, expires);
     jdbi.useTransaction(h -> {
