@@ -562,9 +562,6 @@ public final class ConsolePages {
     List<Grant> grants = all ? platform.domain().staff().grants(null, 200) : platform.domain().staff().grants(s.id());
     List<Item> items = new ArrayList<>();
     for (Grant g : grants) {
-      if (g.justification() == null && !all) {
-        continue;
-      }
       List<Form> forms = new ArrayList<>();
       if (decides && StaffRecords.REQUESTED.equals(g.status()) && !g.staffId().equals(s.id())) {
         forms.add(new Form("approve-" + g.id(), PATH + "/grants/" + g.id() + "/approve", t.get("console.grants.approve"), "primary", List.of()));
