@@ -389,7 +389,8 @@ public final class ConsolePages {
     }
     Staff s = signed.get();
     Texts t = Texts.of(ctx);
-    List<Link> shortcuts = new ArrayList<>(frame(ctx, s, PATH).nav().subList(1, frame(ctx, s, PATH).nav().size()));
+    List<Link> nav = frame(ctx, s, PATH).nav();
+    List<Link> shortcuts = List.copyOf(nav.subList(1, nav.size())); // the home itself is first
     if (!may(s, "get /api/v1/dashboard")) {
       render(ctx, 200, "console/home.jte", s, PATH, t.get("console.home.title"), new ConsoleViews.Home(false, List.of(), List.of(), List.of(), "", shortcuts));
       return;
