@@ -321,6 +321,13 @@ class ConsoleHttpTest {
   }
 
   @Test
+  void theConsoleSpeaksGermanToABrowserThatAsksForIt() throws Exception {
+    HttpResponse<String> page = running.get("/console/sign-in", "Accept-Language", "de-DE,de;q=0.9");
+    assertThat(page.body()).contains("<html lang=\"de\">").contains("Bei der Konsole anmelden").doesNotContain("Sign in to the console");
+    assertThat(page.headers().firstValue("Content-Language")).hasValue("de");
+  }
+
+  @Test
   void theChartingLibraryIsServedFromTheJar() throws Exception {
     HttpResponse<String> js = running.get("/assets/uplot.js");
     assertThat(js.statusCode()).isEqualTo(200);
