@@ -91,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
     if (config.demo()) {
       loadDemo(platform, out, base);
     }
-    out.println("Health: " + base + "/health/ready   API: " + base + "/openapi.json   Stop: Ctrl-C");
+    out.println("Health: " + base + "/health/ready   API: " + base + "/openapi.json   Staff console: " + base + "/console   Stop: Ctrl-C");
     out.flush();
     stopRequested.await();
     stop.run();

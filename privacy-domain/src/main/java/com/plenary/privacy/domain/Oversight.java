@@ -1,6 +1,7 @@
 package com.plenary.privacy.domain;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,32 @@ public interface Oversight {
   Map<String, Long> denialsSince(Instant since);
 
   ChainCheck verifyChain();
+
+  /** A count on a day (UTC), under a key: a source of events, a rule that denied, a kind of request. */
+  record DayCount(LocalDate day, String key, long count) {}
+
+  /** How many people have given and withdrawn a purpose's own consent (not one for sharing with a recipient), as it stands. */
+  record PurposeConsents(String purpose, long given, long withdrawn) {}
+
+  /**
+   * The figures of the admin console's home: events collected a day by source, denials a day by rule,
+   * people's requests still open by deadline day and kind (and how many are overdue), consents per purpose
+   * out of the people registered, and the message outbox by status with the oldest message still waiting.
+   * Counts only: no person, no value.
+   */
+  record Dashboard(long people, List<DayCount> events, List<DayCount> denials, List<DayCount> due, long overdue, List<PurposeConsents> consents,
+      Map<String, Long> outbox, Instant oldestWaiting) {
+    public Dashboard {
+      events = List.copyOf(events);
+      denials = List.copyOf(denials);
+      due = List.copyOf(due);
+      consents = List.copyOf(consents);
+      outbox = Map.copyOf(outbox);
+    }
+  }
+
+  /** The figures since {@code since} (requests due: from {@code now} on, those overdue apart). */
+  Dashboard dashboard(Instant since, Instant now);
 
   /** The stores personal data is kept in: name, kind and data centre of each; never credentials or paths. */
   List<Map<String, Object>> dataMap();

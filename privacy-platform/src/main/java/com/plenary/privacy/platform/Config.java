@@ -97,6 +97,8 @@ public final class Config {
     AUTH_OIDC_JWKS_URL("auth.oidc.jwks_url", "url"),
     AUTH_OIDC_AUDIENCE("auth.oidc.audience", "text"),
     AUTH_OIDC_ROLES_CLAIM("auth.oidc.roles_claim", "text"),
+    AUTH_OIDC_CLIENT_ID("auth.oidc.client_id", "text"),
+    AUTH_OIDC_CLIENT_SECRET("auth.oidc.client_secret", "secret"),
     MAIL_SMTP_HOST("mail.smtp.host", "text"),
     MAIL_SMTP_PORT("mail.smtp.port", "port"),
     MAIL_SMTP_STARTTLS("mail.smtp.starttls", "boolean"),
@@ -337,6 +339,12 @@ public final class Config {
     }
     if ((values.get(Key.AUTH_OIDC_ISSUER) == null) != (values.get(Key.AUTH_OIDC_JWKS_URL) == null)) {
       throw new ConfigException("auth.oidc.issuer and auth.oidc.jwks_url go together: set both to accept tokens from an OIDC issuer, or neither");
+    }
+    if (values.get(Key.AUTH_OIDC_CLIENT_ID) != null && values.get(Key.AUTH_OIDC_ISSUER) == null) {
+      throw new ConfigException("auth.oidc.client_id signs staff in to the console through the OIDC issuer: set auth.oidc.issuer and auth.oidc.jwks_url too");
+    }
+    if (values.get(Key.AUTH_OIDC_CLIENT_SECRET) != null && values.get(Key.AUTH_OIDC_CLIENT_ID) == null) {
+      throw new ConfigException("auth.oidc.client_secret goes with auth.oidc.client_id: set the client id too, or leave the secret out");
     }
     validateMail();
     String dataDir = text(Key.DATA_DIR, DEFAULT_DATA_DIR);
@@ -759,6 +767,16 @@ public final class Config {
     return text(Key.AUTH_OIDC_ROLES_CLAIM, DEFAULT_ROLES_CLAIM);
   }
 
+  /** The console's client id at the OIDC issuer: staff sign in to /console there (authorization code with PKCE); null when they do not. */
+  public String oidcClientId() {
+    return values.get(Key.AUTH_OIDC_CLIENT_ID);
+  }
+
+  /** The console client's secret, for an issuer that wants a confidential client; null for a public client (PKCE alone). */
+  public String oidcClientSecret() {
+    return values.get(Key.AUTH_OIDC_CLIENT_SECRET);
+  }
+
   /** Every key with its value in force, secrets masked: for the one start-up log line and `plenary config`. */
   public Map<String, String> describe() {
     Map<String, String> out = new TreeMap<>();
@@ -798,6 +816,8 @@ public final class Config {
         case AUTH_OIDC_JWKS_URL -> nullToEmpty(oidcJwksUrl());
         case AUTH_OIDC_AUDIENCE -> nullToEmpty(oidcAudience());
         case AUTH_OIDC_ROLES_CLAIM -> oidcRolesClaim();
+        case AUTH_OIDC_CLIENT_ID -> nullToEmpty(oidcClientId());
+        case AUTH_OIDC_CLIENT_SECRET -> oidcClientSecret() == null ? "" : "****";
         case MAIL_SMTP_HOST -> smtpHost() == null ? "(none: the mail drop folder)" : smtpHost();
         case MAIL_SMTP_PORT -> String.valueOf(smtpPort());
         case MAIL_SMTP_STARTTLS -> String.valueOf(smtpStartTls());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,22 @@ class ConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("auth.sign_in.per_account").hasMessageContaining("PLENARY_AUTH_SIGN_IN_PER_ACCOUNT");
     assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("auth.sign_in.window", "PT0S")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("auth.sign_in.window");
+  }
+
+  @Test
+  void theConsolesOidcClientNeedsTheIssuerAndItsSecretIsMasked() {
+    Map<String, String> issuer = Map.of("auth.oidc.issuer", "https://id.example/realms/plenary", "auth.oidc.jwks_url", "https://id.example/jwks");
+    assertThat(Config.load(null, Map.of(), issuer).oidcClientId()).isNull();
+    Map<String, String> client = new HashMap<>(issuer);
+    client.put("auth.oidc.client_id", "console");
+    Config set = Config.load(null, Map.of("PLENARY_AUTH_OIDC_CLIENT_SECRET", "s3cret"), client);
+    assertThat(set.oidcClientId()).isEqualTo("console");
+    assertThat(set.oidcClientSecret()).isEqualTo("s3cret");
+    assertThat(set.describe()).containsEntry("auth.oidc.client_id", "console").containsEntry("auth.oidc.client_secret", "****");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("auth.oidc.client_id", "console")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("auth.oidc.client_id").hasMessageContaining("auth.oidc.issuer");
+    assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_AUTH_OIDC_CLIENT_SECRET", "s3cret"), issuer))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("auth.oidc.client_secret");
   }
 
   @Test

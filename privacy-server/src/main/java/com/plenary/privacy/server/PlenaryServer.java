@@ -32,6 +32,8 @@ import com.plenary.privacy.server.internal.AuditRoutes;
 import com.plenary.privacy.server.internal.Authenticator;
 import com.plenary.privacy.server.internal.Bodies;
 import com.plenary.privacy.server.internal.CollectRoutes;
+import com.plenary.privacy.server.internal.ConsoleOidc;
+import com.plenary.privacy.server.internal.ConsolePages;
 import com.plenary.privacy.server.internal.Collector;
 import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
@@ -121,6 +123,7 @@ public final class PlenaryServer implements Server {
   private final Platform platform;
   private final ObjectMapper json;
   private final Authenticator authenticator;
+  private final OidcVerifier oidc;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -153,7 +156,7 @@ public final class PlenaryServer implements Server {
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    OidcVerifier oidc = config.oidcIssuer() == null ? null
+    this.oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc, config.demo());
     if (config.collectorJournal()) {
@@ -425,6 +428,11 @@ public final class PlenaryServer implements Server {
     routes.addAll(new MessageRoutes(platform, bodies, unsubscribeTokens, this::senderPoke, metrics).routes());
     routes.addAll(new TemplateRoutes(platform, bodies, this::senderPoke, metrics).routes());
     routes.addAll(new AudienceRoutes(platform, bodies, this::senderPoke, metrics).routes());
+    routes.add(new Route("get", "/api/v1/dashboard", "reviews",
+        "The figures of the console's home: events a day by source, denials a day by rule, open requests by deadline, consents per purpose, the outbox "
+            + "(query: days, 1 to 90, default 14); counts only (C29-C33)",
+        EnumSet.of(Caller.Kind.STAFF), Set.of("privacy-officer", "auditor"), List.of(200), null, Route.json(200, Dashboard.class), this::dashboard));
+    routes.addAll(new ConsolePages(platform, authenticator, this::route, ConsoleOidc.of(platform.config(), oidc, json, platform.clock()), json).routes());
     routes.add(new Route("get", "/api/v1/datamap", "operations", "Every store of personal data with its data centre, operator, region and attestation (C12, C13, C31)",
         EnumSet.of(Caller.Kind.STAFF), Set.of(), List.of(200), null, Route.json(200, DataMap.class), ctx -> ctx.json(new DataMap(platform.region(),
             platform.dataMap().stream().map(Place::of).toList(), open(platform.policy().dataCentres())))));
@@ -436,7 +444,53 @@ public final class PlenaryServer implements Server {
         ctx -> ctx.json(new Partners(credentials(Credentials.Kind.PARTNER)))));
   }
 
+  /** The API route listed as "method path", or null. */
+  private Route route(String methodAndPath) {
+    for (Route r : routes) {
+      if ((r.method() + " " + r.path()).equals(methodAndPath)) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private void dashboard(Context ctx) {
+    String days = ctx.queryParam("days");
+    int n = 14;
+    if (days != null) {
+      if (!days.matches("[0-9]{1,3}")) {
+        throw new InvalidInputException("days", "days must be a whole number from 1 to 90");
+      }
+      n = Integer.parseInt(days);
+    }
+    var d = platform.domain().reviews().dashboard(n);
+    ctx.json(new Dashboard(d.people(), d.events().stream().map(DayCount::of).toList(), d.denials().stream().map(DayCount::of).toList(),
+        d.due().stream().map(DayCount::of).toList(), d.overdue(),
+        d.consents().stream().map(c -> new PurposeConsents(c.purpose(), c.given(), c.withdrawn())).toList(), d.outbox(), d.oldestWaiting()));
+  }
+
   // ---- the answers ----
+
+  /** A count on a day (UTC) under a key: a source of events, a rule that denied, a kind of request. */
+  record DayCount(LocalDate day, String key, long count) {
+    static DayCount of(com.plenary.privacy.domain.Oversight.DayCount c) { // qualified: the answer's record shares the domain's name
+      return new DayCount(c.day(), c.key(), c.count());
+    }
+  }
+
+  /** How many people have given and withdrawn a purpose's own consent, as it stands. */
+  record PurposeConsents(String purpose, long given, long withdrawn) {}
+
+  /** The console home's figures; counts only, no person and no value. */
+  record Dashboard(
+      long people,
+      List<DayCount> events,
+      List<DayCount> denials,
+      @JsonProperty("requests_due") List<DayCount> requestsDue,
+      @JsonProperty("requests_overdue") long requestsOverdue,
+      List<PurposeConsents> consents,
+      Map<String, Long> outbox,
+      @JsonProperty("oldest_waiting") @Schemas.Nullable Instant oldestWaiting) {}
 
   /** The process is up. */
   record Live(String status) {}

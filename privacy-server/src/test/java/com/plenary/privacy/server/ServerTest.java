@@ -163,7 +163,14 @@ class ServerTest {
       "post /api/v1/disclosures", "post /api/v1/disclosures/audience", "post /api/v1/recipients/{id}/webhook", "get /api/v1/me/correction-notices",
       "post /api/v1/legal-requests", "get /api/v1/legal-requests", "get /api/v1/legal-requests/report", "post /api/v1/legal-requests/{id}/approve",
       "post /api/v1/legal-requests/{id}/reject", "post /api/v1/legal-requests/{id}/narrow", "post /api/v1/legal-requests/{id}/release",
-      "post /api/v1/aggregates");
+      "post /api/v1/aggregates",
+      // the admin console (issue 17) and the figures of its home
+      "get /api/v1/dashboard", "get /console", "get /console/sign-in", "post /console/sign-in", "post /console/sign-out", "get /console/oidc",
+      "get /console/oidc/callback", "get /console/audit", "get /console/audit/proof", "get /console/grants", "post /console/grants",
+      "post /console/grants/{id}/approve", "post /console/grants/{id}/reject", "get /console/incidents", "post /console/incidents/{id}/close",
+      "get /console/reviews", "post /console/reviews", "get /console/reviews/{id}", "post /console/reviews/{id}/sign-off", "get /console/legal-requests",
+      "post /console/legal-requests/{id}/approve", "post /console/legal-requests/{id}/reject", "get /console/data-map", "get /console/recipients",
+      "get /assets/uplot.js", "get /assets/uplot.css", "get /assets/console.js");
 
   @Test
   void theOpenApiDocumentHoldsExactlyTheDocumentedEndpoints() throws Exception {

@@ -16,6 +16,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -254,6 +255,59 @@ public final class AuditLog {
     }
     return jdbi.withHandle(h -> h.createQuery("SELECT * FROM audit_log_entry ORDER BY at DESC, entry_id DESC LIMIT :limit")
         .bind("limit", limit).map((rs, ctx) -> read(rs)).list());
+  }
+
+  /**
+   * What an audit search asks for; every part may be left out (null). {@code rule} matches an entry
+   * that names that rule among its rules; {@code since} is inclusive, {@code until} exclusive;
+   * {@code beforeSeq} pages back through sealed entries.
+   */
+  public record Search(String subject, String actor, String action, String rule, String effect, Instant since, Instant until, Long beforeSeq, int limit) {}
+
+  /** The entries that match {@code q}, newest first; at most {@code q.limit()}. Values are bound, never spliced into the SQL. */
+  public List<Entry> search(Search q) {
+    StringBuilder sql = new StringBuilder("SELECT * FROM audit_log_entry WHERE 1 = 1");
+    Map<String, Object> binds = new HashMap<>();
+    if (q.subject() != null) {
+      sql.append(" AND subject_id = :subject");
+      binds.put("subject", q.subject());
+    }
+    if (q.actor() != null) {
+      sql.append(" AND actor_id = :actor");
+      binds.put("actor", q.actor());
+    }
+    if (q.action() != null) {
+      sql.append(" AND action = :action");
+      binds.put("action", q.action());
+    }
+    if (q.effect() != null) {
+      sql.append(" AND effect = :effect");
+      binds.put("effect", q.effect());
+    }
+    if (q.rule() != null) {
+      // rules are stored comma-joined: match one whole rule, not a part of one
+      sql.append(" AND (rules = :rule OR rules LIKE :first ESCAPE '!' OR rules LIKE :last ESCAPE '!' OR rules LIKE :middle ESCAPE '!')");
+      String r = q.rule().replace("!", "!!").replace("%", "!%").replace("_", "!_");
+      binds.put("rule", q.rule());
+      binds.put("first", r + ",%");
+      binds.put("last", "%," + r);
+      binds.put("middle", "%," + r + ",%");
+    }
+    if (q.since() != null) {
+      sql.append(" AND at >= :since");
+      binds.put("since", q.since().atOffset(ZoneOffset.UTC));
+    }
+    if (q.until() != null) {
+      sql.append(" AND at < :until");
+      binds.put("until", q.until().atOffset(ZoneOffset.UTC));
+    }
+    if (q.beforeSeq() != null) {
+      sql.append(" AND seq < :before");
+      binds.put("before", q.beforeSeq());
+    }
+    sql.append(" ORDER BY at DESC, entry_id DESC LIMIT :limit");
+    binds.put("limit", q.limit());
+    return jdbi.withHandle(h -> h.createQuery(sql.toString()).bindMap(binds).map((rs, ctx) -> read(rs)).list());
   }
 
   /** Sealed entries from sequence number {@code fromSeq} on, in order; at most {@code limit}. */

@@ -33,6 +33,7 @@ public final class Store implements AutoCloseable {
   private final Clock clock;
   private final AuditLog audit;
   private final ConsentLedger consentLedger;
+  private final ConsoleSessions consoleSessions;
 
   private Store(HikariDataSource dataSource, Clock clock) {
     this.dataSource = dataSource;
@@ -41,6 +42,7 @@ public final class Store implements AutoCloseable {
     this.audit = new AuditLog(jdbi, clock);
     this.consentLedger = new ConsentLedger(jdbi);
     this.credentials = new Credentials(jdbi, clock);
+    this.consoleSessions = new ConsoleSessions(jdbi, clock);
     this.product = jdbi.withHandle(h -> {
       try {
         return h.getConnection().getMetaData().getDatabaseProductName();
@@ -85,6 +87,11 @@ public final class Store implements AutoCloseable {
     return audit;
   }
 
+  /** The admin console's staff sessions. */
+  public ConsoleSessions consoleSessions() {
+    return consoleSessions;
+  }
+
   /**
    * What review reports read about the platform as a whole, over this store and the vault's events:
    * counts, denials, the audit chain's check, and the data map the platform describes.
@@ -115,6 +122,11 @@ public final class Store implements AutoCloseable {
       @Override
       public List<Map<String, Object>> dataMap() {
         return dataMap.get();
+      }
+
+      @Override
+      public Dashboard dashboard(Instant since, Instant now) {
+        return Figures.read(jdbi, since, now);
       }
     };
   }

@@ -236,6 +236,33 @@ abstract class StaffAccountabilityContract {
   }
 
   @Test
+  void C32_C33_onlyAPrivacyOfficerDecidesRequestsAndClosesIncidentsAndAnyoneElseIsRefusedAndAudited() {
+    String ada = person();
+    StaffMember m = support(true, false);
+    StaffMember other = support(true, false);
+    Instant now = clock().instant();
+    var asked = domain().staff().request(m.id(), "support", List.of("user.contact"), List.of("communicate.respond"), null, now, now.plus(Duration.ofHours(2)),
+        "to answer a complaint", "rq-ask");
+    assertThatThrownBy(() -> domain().staff().approve(asked.id(), other.id(), List.of("support"), "rq-other")).isInstanceOf(Refused.class)
+        .satisfies(e -> assertThat(((Refused) e).rule()).isEqualTo("grants-decided-by-privacy-officers"));
+    assertThatThrownBy(() -> domain().staff().reject(asked.id(), other.id(), List.of("auditor"), "rq-other")).isInstanceOf(Refused.class);
+    assertThat(domain().staff().grant(asked.id()).status()).isEqualTo("requested");
+    assertThat(trailOf(other)).anySatisfy(e -> {
+      assertThat(e.effect()).isEqualTo("deny");
+      assertThat(e.rules()).containsExactly("grants-decided-by-privacy-officers");
+    });
+    assertThat(domain().staff().approve(asked.id(), "st-officer", List.of("privacy-officer"), "rq-ok").status()).isEqualTo("approved");
+
+    StaffMember careless = support(true, false);
+    reads(careless, ada);
+    Incident i = incidentsOf(careless).get(0);
+    assertThatThrownBy(() -> domain().incidents().close(i.id(), "training", "x", other.id(), List.of("support", "auditor"), "rq")).isInstanceOf(Refused.class)
+        .satisfies(e -> assertThat(((Refused) e).rule()).isEqualTo("incidents-closed-by-privacy-officers"));
+    assertThat(domain().incidents().find(i.id()).status()).isEqualTo("open");
+    assertThat(domain().incidents().close(i.id(), "no-action", "fine", "st-officer", List.of("privacy-officer"), "rq").status()).isEqualTo("closed");
+  }
+
+  @Test
   void C29_justificationsAndNotesAreSealedAtRest() throws SQLException {
     String ada = person();
     StaffMember m = support(true, false);

@@ -6,6 +6,7 @@ import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.Oversight;
 import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.subjects.Subjects;
@@ -19,6 +20,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -713,5 +716,79 @@ abstract class VaultContract extends StoreContract {
       }
     }
     assertThat(store().consentLedger().verify().intact()).isTrue();
+  }
+
+  // ---- the admin console: sessions, audit search, the home's figures ----
+
+  @Test
+  void aConsoleSessionIsFoundByItsCookieOnlyUntilItEndsAndKeepsNoCredential() {
+    ConsoleSessions sessions = store().consoleSessions();
+    Instant now = clock().instant();
+    var started = sessions.start("st-console-1", List.of("privacy-officer", "auditor"), "employee", ConsoleSessions.Source.LOCAL, now.minusSeconds(5),
+        now.plus(Duration.ofMinutes(30)));
+    String cookie = started.getKey();
+    assertThat(cookie).hasSize(43);
+    ConsoleSessions.Session s = sessions.find(cookie).orElseThrow();
+    assertThat(s.staffId()).isEqualTo("st-console-1");
+    assertThat(s.roles()).containsExactly("privacy-officer", "auditor");
+    assertThat(s.source()).isEqualTo(ConsoleSessions.Source.LOCAL);
+    assertThat(s.csrf()).isEqualTo(started.getValue().csrf()).hasSize(43).isNotEqualTo(cookie);
+    assertThat(s.expiresAt()).as("no longer than the token it began with").isEqualTo(started.getValue().expiresAt());
+    assertThat(s.expiresAt()).isBeforeOrEqualTo(now.plus(Duration.ofMinutes(30)));
+    assertThat(sessions.find(cookie + "x")).isEmpty();
+    assertThat(sessions.find(cookie.substring(1) + "A")).isEmpty();
+    assertThat(sessions.find(null)).isEmpty();
+
+    var lasting = sessions.start("st-console-2", List.of("auditor"), null, ConsoleSessions.Source.OIDC, null, null);
+    assertThat(lasting.getValue().expiresAt()).as("at most the lifetime").isBetween(now.plus(ConsoleSessions.LIFETIME).minusMillis(1),
+        now.plus(ConsoleSessions.LIFETIME));
+    assertThat(lasting.getValue().staffType()).isEqualTo("employee");
+
+    sessions.end(cookie);
+    assertThat(sessions.find(cookie)).isEmpty();
+    clock().advance(ConsoleSessions.LIFETIME.plusSeconds(1));
+    assertThat(sessions.find(lasting.getKey())).as("ended by time").isEmpty();
+    assertThat(sessions.endAll("st-console-2")).isBetween(0, 1);
+  }
+
+  @Test
+  void theAuditSearchFindsEntriesByPersonActorActionRuleEffectAndTime() {
+    var out = domain().subjects().register(MAIL, "mail", Map.of("email", "search." + System.nanoTime() + "@example.org", "name", "Sea Rch"), null, null);
+    String id = out.value().id();
+    domain().subjects().read(MAIL, id, "develop", List.of("email"));
+    AuditLog audit = store().audit();
+    audit.seal();
+    List<AuditLog.Entry> about = audit.search(new AuditLog.Search(id, null, null, null, null, null, null, null, 100));
+    assertThat(about).isNotEmpty().allMatch(e -> id.equals(e.subject()));
+    assertThat(about).isSortedAccordingTo((a, b) -> b.at().compareTo(a.at()));
+    List<AuditLog.Entry> denied = audit.search(new AuditLog.Search(id, "mail", null, null, "deny", null, null, null, 100));
+    assertThat(denied).isNotEmpty().allMatch(e -> e.actorId().equals("mail") && e.effect().equals("deny"));
+    String rule = denied.get(0).rules().get(0);
+    assertThat(audit.search(new AuditLog.Search(id, null, null, rule, null, null, null, null, 100))).isNotEmpty()
+        .allMatch(e -> e.rules().contains(rule));
+    assertThat(audit.search(new AuditLog.Search(id, null, null, rule.substring(0, rule.length() - 1), null, null, null, null, 100)))
+        .as("a rule is matched whole, never a part of it").noneMatch(e -> !e.rules().contains(rule.substring(0, rule.length() - 1)));
+    assertThat(audit.search(new AuditLog.Search(id, null, null, "%", null, null, null, null, 100))).as("a wildcard is a character").isEmpty();
+    Instant at = about.get(0).at();
+    assertThat(audit.search(new AuditLog.Search(id, null, null, null, null, at.plusSeconds(1), null, null, 100))).isEmpty();
+    assertThat(audit.search(new AuditLog.Search(id, null, null, null, null, null, at.minusSeconds(3600), null, 100))).isEmpty();
+    assertThat(audit.search(new AuditLog.Search(id, null, null, null, null, at.minusSeconds(3600), at.plusSeconds(1), null, 1))).hasSize(1);
+  }
+
+  @Test
+  void theConsoleFiguresCountByDayWithoutReadingARow() {
+    Instant now = clock().instant();
+    var out = domain().subjects().register(MAIL, "mail", Map.of("email", "figures." + System.nanoTime() + "@example.org", "name", "Fig Ures"), null, null);
+    domain().subjects().read(MAIL, out.value().id(), "develop", List.of("email"));
+    store().audit().seal();
+    Oversight.Dashboard d = store().oversight(vault(), List::of).dashboard(now.minus(Duration.ofDays(1)), now.plusSeconds(1));
+    assertThat(d.people()).isPositive();
+    assertThat(d.denials()).isNotEmpty().allSatisfy(c -> {
+      assertThat(c.day()).isBetween(LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(1), LocalDate.ofInstant(now, ZoneOffset.UTC));
+      assertThat(c.key()).doesNotContain(",");
+      assertThat(c.count()).isPositive();
+    });
+    assertThat(d.overdue()).isNotNegative();
+    assertThat(d.outbox()).isNotNull();
   }
 }

@@ -21,6 +21,7 @@ import com.plenary.privacy.policy.Service;
 import com.plenary.privacy.policy.StaffRole;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +65,22 @@ public final class Reviews {
       w.audit(AuditRecord.recorded("staff", by, "review").purpose("improve").rules(List.of("review-created")).clauses(List.of("C30")).build());
     });
     return r;
+  }
+
+  /** The most days the console's figures look back. */
+  public static final int MOST_DAYS = 90;
+
+  /**
+   * The figures an overseer's console shows on its home (C29–C33): counts by day over the last
+   * {@code days} days (1 to {@value #MOST_DAYS}), today included; no person and no value.
+   */
+  public Oversight.Dashboard dashboard(int days) {
+    if (days < 1 || days > MOST_DAYS) {
+      throw new InvalidInputException("days", "days must be a whole number from 1 to " + MOST_DAYS);
+    }
+    Instant now = enforcer.clock().instant();
+    Instant since = now.atOffset(ZoneOffset.UTC).toLocalDate().minusDays(days - 1L).atStartOfDay().toInstant(ZoneOffset.UTC);
+    return oversight.dashboard(since, now);
   }
 
   /** The records of processing activities (GDPR Art. 30), generated from the policy in force. */

@@ -13,6 +13,7 @@ import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.policy.ActorKind;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -58,6 +59,19 @@ public final class Incidents {
   }
 
   /** Closes an open incident with an outcome of {@link IncidentRecords#OUTCOMES} and a note; recorded in the audit trail. */
+  /**
+   * Closes an incident as a staff member holding {@code roles}: only a privacy officer closes incidents;
+   * anyone else is refused, and the refusal is audited as a denial (C33). Otherwise as {@link #close(String, String, String, String, String)}.
+   */
+  public Incident close(String id, String outcome, String note, String closedBy, Collection<String> roles, String requestId) {
+    if (!roles.contains(StaffAccess.PRIVACY_OFFICER)) {
+      Access by = new Access(ActorKind.STAFF, closedBy, requestId, null);
+      throw storage.inOwnTransaction(own -> enforcer.refuse(own, by, "close-incident", Vocabulary.PROTECT, null, "incidents-closed-by-privacy-officers",
+          List.of("C33"), "incidents are closed by a privacy officer"));
+    }
+    return close(id, outcome, note, closedBy, requestId);
+  }
+
   public Incident close(String id, String outcome, String note, String closedBy, String requestId) {
     if (outcome == null || !IncidentRecords.OUTCOMES.contains(outcome)) {
       throw new InvalidInputException("outcome", "outcome must be one of " + String.join(", ", IncidentRecords.OUTCOMES));

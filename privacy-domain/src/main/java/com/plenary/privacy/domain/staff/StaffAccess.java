@@ -20,6 +20,7 @@ import com.plenary.privacy.policy.ActorKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -155,6 +156,31 @@ public final class StaffAccess {
    */
   public Grant approve(String grantId, String approvedBy, String requestId) {
     return decide(grantId, approvedBy, requestId, StaffRecords.APPROVED);
+  }
+
+  /** The staff role that decides grant requests and closes incidents (C32, C33). */
+  public static final String PRIVACY_OFFICER = "privacy-officer";
+
+  /**
+   * Approves a requested grant as a staff member holding {@code roles}: only a privacy officer decides
+   * grant requests; anyone else is refused, and the refusal is audited as a denial (C32).
+   */
+  public Grant approve(String grantId, String approvedBy, Collection<String> roles, String requestId) {
+    officerOnly(approvedBy, roles, requestId, "approve");
+    return approve(grantId, approvedBy, requestId);
+  }
+
+  /** Rejects a requested grant as a staff member holding {@code roles}; as {@link #approve(String, String, Collection, String)}. */
+  public Grant reject(String grantId, String rejectedBy, Collection<String> roles, String requestId) {
+    officerOnly(rejectedBy, roles, requestId, "grant-reject");
+    return reject(grantId, rejectedBy, requestId);
+  }
+
+  private void officerOnly(String by, Collection<String> roles, String requestId, String operation) {
+    if (!roles.contains(PRIVACY_OFFICER)) {
+      throw refuse(by, requestId, operation, Vocabulary.PROTECT, "grants-decided-by-privacy-officers",
+          "grant requests are approved or rejected by a privacy officer");
+    }
   }
 
   /** Rejects a requested grant; as {@link #approve}, never by its requester. */

@@ -235,7 +235,7 @@ public final class AccountabilityRoutes {
     Caller c = ctx.attribute("caller");
     String id = ctx.pathParam("request");
     var staff = platform.domain().staff();
-    var g = approve ? staff.approve(id, c.id(), ctx.attribute("request-id")) : staff.reject(id, c.id(), ctx.attribute("request-id"));
+    var g = approve ? staff.approve(id, c.id(), c.roles(), ctx.attribute("request-id")) : staff.reject(id, c.id(), c.roles(), ctx.attribute("request-id"));
     ctx.json(GrantRequestView.of(g, platform.clock().instant()));
   }
 
@@ -268,7 +268,7 @@ public final class AccountabilityRoutes {
   private void close(Context ctx) throws IOException {
     Caller c = ctx.attribute("caller");
     CloseBody b = bodies.read(ctx, CloseBody.class);
-    ctx.json(IncidentView.of(platform.domain().incidents().close(ctx.pathParam("incident"), b.outcome(), b.note(), c.id(), ctx.attribute("request-id"))));
+    ctx.json(IncidentView.of(platform.domain().incidents().close(ctx.pathParam("incident"), b.outcome(), b.note(), c.id(), c.roles(), ctx.attribute("request-id"))));
   }
 
   private static String blank(String s) {

@@ -22,6 +22,9 @@ import io.javalin.http.SameSite;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -211,7 +214,8 @@ public final class VaultRoutes {
         new Route("get", "/api/v1/me/consents", "people", "My consents", person, Set.of(), List.of(200), null, Route.json(200, Consents.class), this::myConsents),
         new Route("post", "/api/v1/me/consents", "people", "Give or withdraw a consent (C19, C24); needs X-CSRF-Token", person, Set.of(), List.of(201, 200), ConsentBody.class,
             GIVEN_OR_WITHDRAWN, this::myConsent),
-        new Route("get", "/api/v1/audit", "audit", "The newest audit entries (query: limit, before), or the sealed ones in sequence order after a sequence number (query: after, limit)",
+        new Route("get", "/api/v1/audit", "audit", "The newest audit entries, newest first (query: limit, before; search by subject, actor, action, rule, effect, since, until), "
+            + "or the sealed ones in sequence order after a sequence number (query: after, limit) (C29)",
             EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200), null,
             Route.json(200, AuditEntries.class), this::audit),
         new Route("get", "/api/v1/audit/verify", "audit", "Check the audit chain end to end (C29)", EnumSet.of(Caller.Kind.STAFF), Set.of("auditor", "privacy-officer"), List.of(200, 409), null,
@@ -392,7 +396,38 @@ public final class VaultRoutes {
       ctx.json(new AuditEntries(platform.store().audit().sealedFrom(after + 1, limit).stream().map(AuditEntry::of).toList()));
       return;
     }
-    ctx.json(new AuditEntries(platform.store().audit().recent(limit, beforeSeq).stream().map(AuditEntry::of).toList()));
+    String effect = filter(ctx, "effect", 8);
+    if (effect != null && !effect.equals("permit") && !effect.equals("deny")) {
+      throw new InvalidInputException("effect", "effect must be permit or deny");
+    }
+    var q = new AuditLog.Search(filter(ctx, "subject", 40), filter(ctx, "actor", 100), filter(ctx, "action", 16), filter(ctx, "rule", 200), effect,
+        time(ctx, "since"), time(ctx, "until"), beforeSeq, limit);
+    ctx.json(new AuditEntries(platform.store().audit().search(q).stream().map(AuditEntry::of).toList()));
+  }
+
+  /** A search term from the query: null when left out or blank; a 400 naming it when longer than the column it searches. */
+  private static String filter(Context ctx, String name, int max) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    if (v.length() > max) {
+      throw new InvalidInputException(name, name + " is at most " + max + " characters");
+    }
+    return v;
+  }
+
+  /** A time from the query (an instant, or a day meaning its start, UTC); null when left out. */
+  private static Instant time(Context ctx, String name) {
+    String v = ctx.queryParam(name);
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      return v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(v);
+    } catch (DateTimeParseException e) {
+      throw new InvalidInputException(name, name + " must be a day such as 2026-12-01 or an instant such as 2026-12-01T09:00:00Z");
+    }
   }
 
   private void verify(Context ctx) {
