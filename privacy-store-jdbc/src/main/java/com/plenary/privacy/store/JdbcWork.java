@@ -46,6 +46,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -798,13 +799,35 @@ final class JdbcWork implements Work {
   // ---- incidents ----
 
   @Override
-  public void openIncident(IncidentRecords.Incident i) {
-    h.createUpdate("INSERT INTO incident (id, kind, staff_id, opened_at, operation, purpose, subject_id, categories, rules, clauses, request_id, status) "
-            + "VALUES (:id, :kind, :staff, :at, :op, :purpose, :subject, :c, :rules, :clauses, :rid, 'open')")
-        .bind("id", i.id()).bind("kind", i.kind()).bind("staff", i.staffId()).bind("at", utc(i.openedAt())).bind("op", clip(i.operation(), 64))
-        .bind("purpose", clip(i.purpose(), 64)).bind("subject", i.subject() == null || i.subject().length() > 40 ? null : i.subject())
-        .bind("c", clip(String.join(",", i.categories()), 2000)).bind("rules", clip(String.join(",", i.rules()), 2000))
+  public String openIncident(IncidentRecords.Incident i, Instant joinSince) {
+    String subject = i.subject() == null || i.subject().length() > 40 ? null : i.subject();
+    String operation = clip(i.operation(), 64);
+    String purpose = clip(i.purpose(), 64);
+    String rules = clip(String.join(",", i.rules()), 2000);
+    if (joinSince != null) {
+      var open = h.createQuery("SELECT id, categories FROM incident WHERE staff_id = :staff AND status = 'open' AND last_seen_at >= :since AND kind = :kind "
+              + "AND operation = :op AND purpose = :purpose AND rules = :rules AND " + (subject == null ? "subject_id IS NULL" : "subject_id = :subject")
+              + " ORDER BY last_seen_at DESC, id DESC LIMIT 1")
+          .bind("staff", i.staffId()).bind("since", utc(joinSince)).bind("kind", i.kind()).bind("op", operation).bind("purpose", purpose).bind("rules", rules)
+          .bind("subject", subject).map((rs, ctx) -> new String[] {rs.getString("id"), rs.getString("categories")}).findOne();
+      if (open.isPresent()) {
+        Set<String> categories = new LinkedHashSet<>(split(open.get()[1]));
+        categories.addAll(i.categories());
+        // a row closed since it was read takes no attempt: the attempt then opens an incident of its own
+        boolean joined = h.createUpdate("UPDATE incident SET attempts = attempts + 1, last_seen_at = :at, categories = :c WHERE id = :id AND status = 'open'")
+            .bind("at", utc(i.openedAt())).bind("c", clip(String.join(",", categories), 2000)).bind("id", open.get()[0]).execute() > 0;
+        if (joined) {
+          return open.get()[0];
+        }
+      }
+    }
+    h.createUpdate("INSERT INTO incident (id, kind, staff_id, opened_at, operation, purpose, subject_id, categories, rules, clauses, request_id, status, attempts, "
+            + "last_seen_at) VALUES (:id, :kind, :staff, :at, :op, :purpose, :subject, :c, :rules, :clauses, :rid, 'open', 1, :at)")
+        .bind("id", i.id()).bind("kind", i.kind()).bind("staff", i.staffId()).bind("at", utc(i.openedAt())).bind("op", operation)
+        .bind("purpose", purpose).bind("subject", subject)
+        .bind("c", clip(String.join(",", i.categories()), 2000)).bind("rules", rules)
         .bind("clauses", clip(String.join(",", i.clauses()), 400)).bind("rid", i.requestId() == null ? null : clip(i.requestId(), 100)).execute();
+    return i.id();
   }
 
   private static String clip(String s, int max) {
@@ -870,7 +893,8 @@ final class JdbcWork implements Work {
       return new Incident(id, rs.getString("kind"), staffId, rs.getObject("opened_at", OffsetDateTime.class).toInstant(), rs.getString("operation"),
           rs.getString("purpose"), rs.getString("subject_id"), split(rs.getString("categories")), split(rs.getString("rules")), split(rs.getString("clauses")),
           rs.getString("request_id"), rs.getString("status"), rs.getString("outcome"), note == null ? null : key(staffId).open("incident-note:" + id, note),
-          rs.getString("closed_by"), closed == null ? null : closed.toInstant());
+          rs.getString("closed_by"), closed == null ? null : closed.toInstant(), rs.getInt("attempts"),
+          rs.getObject("last_seen_at", OffsetDateTime.class).toInstant());
     }
   };
 

@@ -108,6 +108,57 @@ abstract class StaffAccountabilityContract {
   }
 
   @Test
+  void C33_repeatedDenialsOfOnePersonJoinOneIncidentWithACountAndTheLastAttempt() {
+    String ada = person();
+    String bob = person();
+    StaffMember m = support(true, false);
+    Instant first = clock().instant();
+    for (int i = 0; i < 200; i++) {
+      assertThat(reads(m, ada)).isFalse();
+      clock().advance(Duration.ofSeconds(1));
+    }
+    var name = domain().subjects().read(as(m), ada, "communicate.respond", List.of("name"));
+    assertThat(name.permitted()).isFalse();
+    assertThat(incidentsOf(m)).singleElement().satisfies(i -> {
+      assertThat(i.attempts()).isEqualTo(201);
+      assertThat(i.openedAt()).isBetween(first.minusMillis(1), first.plusMillis(1));
+      assertThat(i.lastSeenAt()).isAfter(i.openedAt().plus(Duration.ofSeconds(199)));
+      assertThat(i.categories()).containsExactly("user.contact.email", "user.name");
+    });
+    assertThat(trailOf(m).stream().filter(e -> e.effect().equals("deny")).count()).as("every attempt is audited").isEqualTo(201);
+    assertThat(reads(m, bob)).isFalse();
+    assertThat(incidentsOf(m)).as("another person: another incident").hasSize(2);
+  }
+
+  @Test
+  void C33_aDenialAfterAPauseOrAfterTheIncidentWasClosedOpensANewOne() {
+    String ada = person();
+    StaffMember m = support(true, false);
+    reads(m, ada);
+    clock().advance(IncidentRecords.REPEAT_WINDOW.plusSeconds(1));
+    reads(m, ada);
+    assertThat(incidentsOf(m)).hasSize(2).allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1));
+    reads(m, ada);
+    Incident latest = incidentsOf(m).get(0);
+    assertThat(latest.attempts()).isEqualTo(2);
+    domain().incidents().close(latest.id(), "training", "talked it through", "st-officer", "rq");
+    reads(m, ada);
+    assertThat(incidentsOf(m)).hasSize(3);
+    assertThat(domain().incidents().list(new IncidentRecords.Filter("open", null, m.id(), null, null, 10))).as("the first, and the one after the closing")
+        .hasSize(2).allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1)).noneSatisfy(i -> assertThat(i.id()).isEqualTo(latest.id()));
+  }
+
+  @Test
+  void C33_breakGlassOpeningsNeverJoin() {
+    String ada = person();
+    StaffMember m = support(true, false);
+    var one = domain().staff().breakGlass(as(m), ada, "support", List.of("user.contact"), "communicate.respond", Duration.ofMinutes(5), "first");
+    var two = domain().staff().breakGlass(as(m), ada, "support", List.of("user.contact"), "communicate.respond", Duration.ofMinutes(5), "second");
+    assertThat(one.incidentId()).isNotEqualTo(two.incidentId());
+    assertThat(domain().incidents().find(two.incidentId()).attempts()).isEqualTo(1);
+  }
+
+  @Test
   void C32_staffWithoutAGrantOrWithAnExpiredOneAreDeniedWithAnIncident() {
     String ada = person();
     StaffMember none = support(true, false);

@@ -231,6 +231,8 @@ public final class Reviews {
     m.put("kind", i.kind());
     m.put("staff", i.staffId());
     m.put("opened_at", i.openedAt().toString());
+    m.put("attempts", i.attempts());
+    m.put("last_seen_at", i.lastSeenAt().toString());
     m.put("operation", i.operation());
     m.put("purpose", i.purpose());
     m.put("categories", i.categories());

@@ -33,7 +33,8 @@ final class ReviewDocuments {
         List.of("id", "staff", "role", "categories", "purposes", "people", "status", "from", "until", "granted_by", "in_force"), (row, col) -> text(row.get(col))));
     tables.add(counts("Denied attempts (30 days)", "Denials in the audit trail by actor kind and rule.", report.get("recent_denials_30_days"), "actor:rule"));
     tables.add(table("Incidents", "Staff attempts the policy denied and break-glass uses of the period, with their outcomes (C33).", report.get("incidents"),
-        List.of("id", "kind", "staff", "opened_at", "operation", "purpose", "categories", "rules", "status", "outcome", "closed_by", "closed_at"),
+        List.of("id", "kind", "staff", "opened_at", "attempts", "last_seen_at", "operation", "purpose", "categories", "rules", "status", "outcome", "closed_by",
+            "closed_at"),
         (row, col) -> text(row.get(col))));
     tables.add(counts("Incident outcomes", "", report.get("incident_outcomes"), "outcome"));
     Object disclosures = report.get("disclosures_by_ground");
