@@ -1,8 +1,12 @@
 package com.plenary.privacy.cli;
 
+import com.plenary.privacy.Ids;
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.NotFound;
+import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.platform.Platform;
+import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -19,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "staff", mixinStandardHelpOptions = true,
-    description = "Manage staff (C32, C33): add, list, issue a token, record an agreement, grant need-to-know access, revoke.")
+    description = "Manage staff (C32, C33): add, list, issue a token, record an agreement, grant need-to-know access, break the glass, revoke.")
 final class StaffCommand {
   @ParentCommand
   Plenary root;
@@ -220,6 +224,47 @@ final class StaffCommand {
         Output.json(spec.commandLine().getOut(), g.view(platform.clock().instant()));
       } else {
         spec.commandLine().getOut().println("Ended " + g.id() + ".");
+      }
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "break-glass", mixinStandardHelpOptions = true,
+      description = {"Break the glass for a staff member (C32, C33): open one person's data without a grant, in one of the member's roles, for at most 60"
+          + " minutes, on a justification. It opens an incident at once; every read through it is decided and audited as any read, and needs the"
+          + " member's confidentiality agreement in force.",
+          "For when the member cannot reach the API (POST /api/v1/break-glass); the operator records it on their behalf, in their name."})
+  int breakGlass(@Parameters(paramLabel = "ID") String id,
+      @Option(names = "--person", required = true, paramLabel = "SUBJECT", description = "The person's id (s-...).") String person,
+      @Option(names = "--role", required = true, description = "One of the member's roles.") String role,
+      @Option(names = "--category", required = true, description = "A data category within what the role may open; repeat for several.") List<String> categories,
+      @Option(names = "--purpose", required = true, description = "One purpose within what the role may open.") String purpose,
+      @Option(names = "--minutes", defaultValue = "60", description = "How long it stays open: 1 to 60 (default 60).") int minutes,
+      @Option(names = "--justification", required = true, description = "Why, at most 1000 characters (sealed at rest).") String justification,
+      @Option(names = "--json", description = "Print one JSON object.") boolean json) {
+    if (minutes < 1 || minutes > 60) {
+      throw new InvalidInputException("minutes", "--minutes must be from 1 to 60");
+    }
+    try (Platform platform = root.openPlatform()) {
+      Access by = new Access(ActorKind.STAFF, id, "cli-" + Ids.timeOrdered(), null);
+      StaffRecords.BreakGlass b = platform.domain().staff().breakGlass(by, person, role, categories, purpose, Duration.ofMinutes(minutes), justification);
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("id", b.id());
+        o.put("staff", b.staffId());
+        o.put("subject", b.subjectId());
+        o.put("role", b.role());
+        o.put("categories", b.categories());
+        o.put("purpose", b.purpose());
+        o.put("opened_at", b.openedAt());
+        o.put("until", b.until());
+        o.put("incident", b.incidentId());
+        Output.json(out, o);
+      } else {
+        out.println("Opened " + b.id() + " for " + id + ": " + String.join(", ", b.categories()) + " of " + b.subjectId() + " for " + b.purpose()
+            + ", until " + b.until() + ".");
+        out.println("Incident " + b.incidentId() + " is open for the privacy officers: plenary incidents list --kind break-glass");
       }
     }
     return Main.OK;
