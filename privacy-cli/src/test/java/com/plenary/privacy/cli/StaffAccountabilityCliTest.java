@@ -138,13 +138,54 @@ class StaffAccountabilityCliTest {
     String id = run("staff", "add", "--name", "Nia", "--type", "contractor", "--role", "support", "--no-agreement", "--json").json().get("id").asText();
     Result half = run("staff", "agreement", id, "--document", "nda-2026.1");
     assertThat(half.code()).isEqualTo(2);
-    assertThat(half.err()).contains("--document and --expires go together");
+    assertThat(half.err()).contains("--expires");
+    Result undated = run("staff", "agreement", id);
+    assertThat(undated.code()).as("no agreement is filed without its expiry any more").isEqualTo(2);
     Result past = run("staff", "agreement", id, "--document", "nda-2026.1", "--signed", "2026-01-05", "--expires", "2026-01-06");
     assertThat(past.code()).isEqualTo(2);
     Result filed = run("staff", "agreement", id, "--document", "nda-2026.1", "--signed", "2026-01-05", "--expires", "2099-01-01", "--json");
     assertThat(filed.code()).as(filed.err()).isZero();
     assertThat(filed.json().get("document_version").asText()).isEqualTo("nda-2026.1");
     assertThat(filed.json().get("in_force").asBoolean()).isTrue();
+  }
+
+  @Test
+  void C33_agreementsWithNoExpiryOnFileAreFlaggedInTheListingAndNewOnesNeedAnExpiry() throws Exception {
+    String legacy;
+    try (Platform platform = platform()) {
+      // as filed before expiries were kept (and as migration V30 carried them over): no document version, no expiry
+      legacy = platform.vault().staff().add("Lea", "employee", List.of("support"), platform.clock().instant().minus(Duration.ofDays(400))).id();
+    }
+    Result dated = run("staff", "add", "--name", "Dan", "--type", "employee", "--role", "support", "--agreement-document", "nda-2026.1",
+        "--agreement-signed", "2026-01-05", "--agreement-expires", "2099-01-01", "--json");
+    assertThat(dated.code()).as(dated.err()).isZero();
+    assertThat(dated.json().get("agreement").get("status").asText()).isEqualTo("in force");
+    String dan = dated.json().get("id").asText();
+    Result none = run("staff", "add", "--name", "Nel", "--type", "employee", "--role", "support", "--json");
+    assertThat(none.json().get("agreement").get("status").asText()).isEqualTo("none");
+    Result noneText = run("staff", "add", "--name", "Ned", "--type", "employee", "--role", "support");
+    assertThat(noneText.out()).contains("no confidentiality agreement on file yet").contains("plenary staff agreement");
+    assertThat(run("staff", "add", "--name", "Sig", "--type", "employee", "--role", "support", "--agreement-signed", "2026-01-05").code())
+        .as("a signature without its document and expiry").isEqualTo(2);
+    Result pastExpiry = run("staff", "add", "--name", "Pat", "--type", "employee", "--role", "support", "--agreement-document", "nda-2026.1",
+        "--agreement-expires", "2020-01-01");
+    assertThat(pastExpiry.code()).isEqualTo(2);
+    assertThat(run("staff", "list", "--json").json().get("staff").toString()).as("nothing half-added").doesNotContain("\"Pat\"");
+
+    Result list = run("staff", "list");
+    assertThat(list.out().lines().filter(l -> l.startsWith(legacy)).findFirst().orElseThrow()).contains("NO EXPIRY ON FILE").contains("active");
+    assertThat(list.out().lines().filter(l -> l.startsWith(dan)).findFirst().orElseThrow()).contains("until 2099-01-01");
+    JsonNode staff = run("staff", "list", "--json").json().get("staff");
+    for (JsonNode m : staff) {
+      if (m.get("id").asText().equals(legacy)) {
+        assertThat(m.get("agreement").get("status").asText()).isEqualTo("no expiry on file");
+        assertThat(m.get("agreement").get("document_version").asText()).isEqualTo("unrecorded");
+        assertThat(m.get("agreement").get("expires_at").isNull()).isTrue();
+      }
+    }
+    // once the real agreement is on file it decides, and the flag goes
+    assertThat(run("staff", "agreement", legacy, "--document", "nda-2026.1", "--signed", "2026-01-05", "--expires", "2099-01-01").code()).isZero();
+    assertThat(run("staff", "list").out().lines().filter(l -> l.startsWith(legacy)).findFirst().orElseThrow()).contains("until 2099-01-01");
   }
 
   @Test
@@ -173,7 +214,8 @@ class StaffAccountabilityCliTest {
 
   @Test
   void C33_incidentsAreListedAndClosedWithAnOutcome() throws Exception {
-    String staff = run("staff", "add", "--name", "Ida", "--type", "employee", "--role", "support", "--json").json().get("id").asText();
+    String staff = run("staff", "add", "--name", "Ida", "--type", "employee", "--role", "support", "--agreement-document", "nda-2026.1", "--agreement-expires",
+        "2099-01-01", "--json").json().get("id").asText();
     try (Platform platform = platform()) {
       String ada = platform.domain().subjects().register(Access.service("mail", null), "mail", Map.of("email", "ada.cli@example.org", "name", "Ada"), null, null)
           .value().id();

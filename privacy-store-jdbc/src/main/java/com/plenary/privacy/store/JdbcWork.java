@@ -762,6 +762,14 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public List<StaffRecords.Agreement> agreementsWithoutExpiry(Instant now, int limit) {
+      return h.createQuery("SELECT staff_agreement.* FROM staff_agreement JOIN staff_member m ON m.id = staff_agreement.staff_id WHERE m.revoked_at IS NULL "
+              + "AND staff_agreement.expires_at IS NULL AND staff_agreement.signed_at <= :now AND " + StaffMembers.AGREEMENT_COUNTS
+              + " ORDER BY staff_agreement.staff_id, staff_agreement.signed_at DESC LIMIT :n")
+          .bind("now", utc(now)).bind("n", limit).map((rs, ctx) -> StaffMembers.agreement(rs)).list();
+    }
+
+    @Override
     public void addBreakGlass(StaffRecords.BreakGlass b) {
       h.createUpdate("INSERT INTO break_glass (id, staff_id, subject_id, role, categories, purpose, justification_sealed, opened_at, until_at, incident_id) "
               + "VALUES (:id, :s, :subject, :role, :c, :p, :j, :at, :until, :incident)")
@@ -927,8 +935,8 @@ final class JdbcWork implements Work {
       return new Facts.Staff(by.id(), null, null, List.of());
     }
     OffsetDateTime t = utc(now);
-    Instant signed = h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :s AND signed_at <= :now AND (expires_at IS NULL OR expires_at > :now) "
-            + "ORDER BY signed_at DESC").bind("s", by.id()).bind("now", t).map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()
+    Instant signed = h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :s AND signed_at <= :now AND " + StaffMembers.AGREEMENT_COUNTS
+            + " ORDER BY signed_at DESC").bind("s", by.id()).bind("now", t).map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()
         .orElse(null);
     List<Facts.Grant> grants = new ArrayList<>();
     h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND status = 'approved' AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now "

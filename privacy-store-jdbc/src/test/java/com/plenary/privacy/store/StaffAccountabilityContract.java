@@ -10,6 +10,7 @@ import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.domain.IncidentRecords.Incident;
 import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
 import com.plenary.privacy.testkit.MutableClock;
@@ -156,6 +157,33 @@ abstract class StaffAccountabilityContract {
     var two = domain().staff().breakGlass(as(m), ada, "support", List.of("user.contact"), "communicate.respond", Duration.ofMinutes(5), "second");
     assertThat(one.incidentId()).isNotEqualTo(two.incidentId());
     assertThat(domain().incidents().find(two.incidentId()).attempts()).isEqualTo(1);
+  }
+
+  private List<StaffRecords.Agreement> undated() {
+    Instant now = clock().instant();
+    return vault().storage().inTransaction(w -> w.staff().agreementsWithoutExpiry(now, 1000));
+  }
+
+  @Test
+  void C33_anAgreementWithNoExpiryOnFileCountsAndIsFlaggedUntilADatedOneIsSigned() {
+    String ada = person();
+    Instant now = clock().instant();
+    // filed as before expiries were kept: no document version, no expiry
+    StaffMember m = vault().staff().add("Lea Legacy " + System.nanoTime(), "employee", List.of("support"), now.minus(Duration.ofDays(400)));
+    domain().staff().grant(m.id(), "support", List.of("user.contact"), List.of("communicate.respond"), now, now.plus(Duration.ofDays(30)), "st-officer", "rq");
+    assertThat(reads(m, ada)).as("in force: refusing it would lock out everyone filed before").isTrue();
+    assertThat(domain().staff().standing(m.id()).status()).isEqualTo(StaffRecords.Standing.NO_EXPIRY);
+    assertThat(undated()).anySatisfy(a -> {
+      assertThat(a.staffId()).isEqualTo(m.id());
+      assertThat(a.documentVersion()).isEqualTo("unrecorded");
+    });
+    domain().staff().recordAgreement(m.id(), "nda-2026.1", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(2)), "st-officer", "rq");
+    assertThat(domain().staff().standing(m.id()).status()).isEqualTo(StaffRecords.Standing.IN_FORCE);
+    assertThat(undated()).noneSatisfy(a -> assertThat(a.staffId()).isEqualTo(m.id()));
+    clock().advance(Duration.ofDays(3));
+    assertThat(domain().staff().standing(m.id()).status()).isEqualTo(StaffRecords.Standing.EXPIRED);
+    assertThat(reads(m, ada)).as("the old undated record does not outlive the dated agreement").isFalse();
+    assertThat(incidentsOf(m)).singleElement().satisfies(i -> assertThat(i.rules()).isNotEmpty());
   }
 
   @Test

@@ -157,6 +157,7 @@ public final class Reviews {
     out.put("inventory", inventory(p, stores));
     storage.useTransaction(w -> {
       out.put("grants", w.staff().grants(null, MOST_ROWS).stream().map(g -> grantRow(g, now)).toList());
+      out.put("agreements_without_expiry", w.staff().agreementsWithoutExpiry(now, MOST_ROWS).stream().map(Reviews::undatedAgreementRow).toList());
       List<Incident> incidents = w.incidents().list(new IncidentRecords.Filter(null, null, null, now.minus(PERIOD), null, MOST_ROWS));
       out.put("incidents", incidents.stream().map(Reviews::incidentRow).toList());
       out.put("incident_outcomes", incidents.stream().collect(Collectors.groupingBy(i -> i.outcome() == null ? "open" : i.outcome(), TreeMap::new,
@@ -221,6 +222,17 @@ public final class Reviews {
     m.put("until", g.until().toString());
     m.put("granted_by", g.grantedBy());
     m.put("in_force", g.inForce(now));
+    return m;
+  }
+
+  /** An agreement in force with no expiry on file: a finding (C33) until the real agreement is recorded with its expiry. */
+  private static Map<String, Object> undatedAgreementRow(StaffRecords.Agreement a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("staff", a.staffId());
+    m.put("document_version", a.documentVersion());
+    m.put("signed_at", a.signedAt().toString());
+    m.put("recorded_by", a.recordedBy());
+    m.put("finding", "no expiry on file: record the agreement signed, with its document version and expiry");
     return m;
   }
 
