@@ -384,7 +384,8 @@ public final class AuditLog {
         e.requestId() == null ? "" : e.requestId()).getBytes(StandardCharsets.UTF_8);
   }
 
-  static String hash(Entry e) {
+  /** The chain hash of a sealed entry: SHA-256 over its leaf bytes ({@link #leaf}) and the hash of the entry before it, in hex. */
+  public static String hash(Entry e) {
     String canonical = String.join("\u001f", String.valueOf(e.seq()), e.at().toString(), e.actorKind(), e.actorId(), e.action(),
         e.purpose(), e.subject() == null ? "" : e.subject(), String.join(",", e.categories()), e.effect(), String.join(",", e.rules()),
         String.join(",", e.clauses()), e.requestId() == null ? "" : e.requestId(), e.prevHash());
