@@ -17,10 +17,13 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -180,7 +183,7 @@ public final class AuditLogScale {
       s.setFetchSize(10_000); // PostgreSQL streams only inside a transaction, as here (autocommit off)
       try (ResultSet rs = s.executeQuery("SELECT seq, " + COLUMNS + " FROM audit_log_entry WHERE seq IS NOT NULL ORDER BY seq")) {
         while (rs.next()) {
-          String bytes = String.join("\u001f", String.valueOf(rs.getLong(1)), rs.getObject(3, java.time.OffsetDateTime.class).toInstant().toString(),
+          String bytes = String.join("\u001f", String.valueOf(rs.getLong(1)), rs.getObject(3, OffsetDateTime.class).toInstant().toString(),
               rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), nonNull(rs.getString(8)), rs.getString(9), rs.getString(10),
               rs.getString(11), rs.getString(12), nonNull(rs.getString(13)));
           byte[] d = sha.digest(bytes.getBytes(StandardCharsets.UTF_8));
@@ -260,7 +263,7 @@ public final class AuditLogScale {
           nodes.setLong(2, index);
           nodes.setString(3, HEX.formatHex(hash));
           nodes.addBatch();
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
           throw new IllegalStateException(e);
         }
       };
@@ -273,7 +276,7 @@ public final class AuditLogScale {
         entries.setString(2, prev);
         entries.setString(3, hash);
         entries.setString(4, "b-" + seq);
-        entries.setObject(5, e.at().atOffset(java.time.ZoneOffset.UTC));
+        entries.setObject(5, e.at().atOffset(ZoneOffset.UTC));
         entries.setString(6, e.actorKind());
         entries.setString(7, e.actorId());
         entries.setString(8, e.action());
