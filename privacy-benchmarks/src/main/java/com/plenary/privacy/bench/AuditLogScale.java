@@ -9,6 +9,7 @@ import com.plenary.privacy.store.AuditLog;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.crypto.Keys;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +28,13 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The verifiable audit log (C29, issue 17) against its baselines, each in the same run and the same database:
@@ -128,6 +131,20 @@ public final class AuditLogScale {
         throw new IllegalStateException("the log of " + entries + " entries did not verify: " + v.detail() + " (raw pass read " + hashed + ")");
       }
       report("verification", "AuditLog.verify (chain, tree, checkpoints)", verifyRate, "read + one SHA-256 per entry", rawRate, "entries/s");
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /** Removes a temporary directory and everything in it. */
+  static void deleteTree(Path dir) throws IOException {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -318,7 +335,7 @@ public final class AuditLogScale {
   }
 
   /** A fresh database: an H2 file in a temporary directory, or a fresh PostgreSQL schema dropped on close. */
-  private record Db(String url, String user, String adminUrl, String schema) implements AutoCloseable {
+  private record Db(String url, String user, String adminUrl, String schema, Path dir) implements AutoCloseable {
     static Db fresh(String database, String name) throws Exception {
       if (database.equals("postgresql")) {
         String base = System.getenv().getOrDefault("PLENARY_BENCH_PG_URL", "jdbc:postgresql://127.0.0.1:5432/test");
@@ -328,10 +345,10 @@ public final class AuditLogScale {
           s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
           s.execute("CREATE SCHEMA " + schema);
         }
-        return new Db(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema, user, base, schema);
+        return new Db(base + (base.contains("?") ? "&" : "?") + "currentSchema=" + schema, user, base, schema, null);
       }
       Path dir = Files.createTempDirectory(name);
-      return new Db("jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0", "sa", null, null);
+      return new Db("jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0", "sa", null, null, dir);
     }
 
     /** The URL for bulk loading: PostgreSQL's driver rewrites a batch of inserts into multi-row statements. */
@@ -341,6 +358,7 @@ public final class AuditLogScale {
 
     @Override
     public void close() throws Exception {
+      deleteTree(dir);
       if (schema != null) {
         try (Connection c = DriverManager.getConnection(adminUrl, user, ""); Statement s = c.createStatement()) {
           s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
