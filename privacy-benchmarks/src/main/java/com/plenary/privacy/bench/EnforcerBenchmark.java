@@ -75,8 +75,9 @@ public class EnforcerBenchmark {
     }
 
     @Override
-    public void openIncident(IncidentRecords.Incident incident) {
+    public String openIncident(IncidentRecords.Incident incident, Instant joinSince) {
       lastIncident = incident;
+      return incident.id();
     }
 
     @Override

@@ -38,9 +38,10 @@ final class IncidentsCommand {
       if (json) {
         Output.json(out, Map.of("incidents", all.stream().map(IncidentsCommand::describe).toList()));
       } else {
-        out.printf("%-40s %-12s %-18s %-25s %-8s %s%n", "INCIDENT", "KIND", "STAFF", "OPENED", "STATUS", "WHAT / RULES");
+        out.printf("%-40s %-12s %-18s %-25s %-8s %-8s %s%n", "INCIDENT", "KIND", "STAFF", "OPENED", "ATTEMPTS", "STATUS", "WHAT / RULES");
         for (Incident i : all) {
-          out.printf("%-40s %-12s %-18s %-25s %-8s %s %s for %s / %s%n", i.id(), i.kind(), i.staffId(), i.openedAt(),
+          out.printf("%-40s %-12s %-18s %-25s %-8s %-8s %s %s for %s / %s%n", i.id(), i.kind(), i.staffId(), i.openedAt(),
+              i.attempts() == 1 ? "1" : i.attempts() + ", last " + i.lastSeenAt(),
               i.status().equals(IncidentRecords.CLOSED) ? i.outcome() : i.status(), i.operation(), String.join(",", i.categories()), i.purpose(),
               String.join(",", i.rules()));
         }
@@ -90,6 +91,8 @@ final class IncidentsCommand {
     o.put("note", i.note());
     o.put("closed_by", i.closedBy());
     o.put("closed_at", i.closedAt());
+    o.put("attempts", i.attempts());
+    o.put("last_seen_at", i.lastSeenAt());
     return o;
   }
 }

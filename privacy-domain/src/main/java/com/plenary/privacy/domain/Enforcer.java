@@ -291,11 +291,12 @@ public final class Enforcer {
     return by.kind() == ActorKind.STAFF && !by.id().startsWith("system:");
   }
 
+  /** Opens an incident, or, for a denial repeated within {@link IncidentRecords#REPEAT_WINDOW}, counts it as another attempt of the open one. */
   private static String openIncident(Tx tx, Access by, Use use, List<String> rules, List<String> clauses, String kind, Instant now) {
     String id = "in-" + Ids.timeOrdered();
-    tx.openIncident(new IncidentRecords.Incident(id, kind, by.id(), now, use.operation(), use.purpose(), use.subject(), use.categories(), rules, clauses,
-        by.requestId(), IncidentRecords.OPEN, null, null, null, null));
-    return id;
+    Instant joinSince = IncidentRecords.DENIED.equals(kind) ? now.minus(IncidentRecords.REPEAT_WINDOW) : null;
+    return tx.openIncident(new IncidentRecords.Incident(id, kind, by.id(), now, use.operation(), use.purpose(), use.subject(), use.categories(), rules,
+        clauses, by.requestId(), IncidentRecords.OPEN, null, null, null, null, 1, now), joinSince);
   }
 
   private static AuditRecord.Builder decisionBuilder(Access by, Use use, Decision d) {

@@ -59,11 +59,67 @@ public interface StaffRecords {
     }
   }
 
-  /** A confidentiality agreement on file (C33): the document's version, signed at, running out at (null: no expiry was recorded). */
+  /**
+   * A confidentiality agreement on file (C33): the document's version, signed at, running out at (null: no
+   * expiry was recorded — an agreement filed before expiries were kept, see {@link #standing}).
+   */
   record Agreement(String id, String staffId, String documentVersion, Instant signedAt, Instant expiresAt, String recordedBy, Instant recordedAt) {
+    /** Whether this agreement, taken alone, is in force at {@code now}; {@link #standing} says whether it still counts beside the member's others. */
     public boolean inForce(Instant now) {
       return !now.isBefore(signedAt) && (expiresAt == null || now.isBefore(expiresAt));
     }
+
+    /** Whether no expiry is on file for it. */
+    public boolean noExpiryOnFile() {
+      return expiresAt == null;
+    }
+  }
+
+  /** How a member stands on their agreements (C33); {@code counting} is the agreement that counts, null for {@link #NONE} and {@link #EXPIRED}. */
+  record Standing(String status, Agreement counting) {
+    /** In force, with an expiry on file. */
+    public static final String IN_FORCE = "in force";
+    /** In force on an agreement with no expiry on file: flagged until the real one is recorded. */
+    public static final String NO_EXPIRY = "no expiry on file";
+    public static final String EXPIRED = "expired";
+    public static final String NONE = "none";
+
+    public boolean inForce() {
+      return counting != null;
+    }
+  }
+
+  /**
+   * Which of a member's agreements counts at {@code now} (C33), the rule the enforcer's facts follow: the
+   * newest signed one with an expiry on file, while it runs; an agreement with no expiry on file (filed
+   * before expiries were kept) stays in force — refusing it would lock every member out on upgrade — but
+   * is flagged, and only until any agreement with an expiry is signed: from then on that one decides, so
+   * an old undated record never outlives a real agreement that ran out.
+   */
+  static Standing standing(List<Agreement> agreements, Instant now) {
+    Agreement dated = null;
+    Agreement undated = null;
+    boolean anyDated = false;
+    for (Agreement a : agreements) {
+      if (a.signedAt().isAfter(now)) {
+        continue;
+      }
+      if (a.expiresAt() != null) {
+        anyDated = true;
+        if (now.isBefore(a.expiresAt()) && (dated == null || a.signedAt().isAfter(dated.signedAt()))) {
+          dated = a;
+        }
+      } else if (undated == null || a.signedAt().isAfter(undated.signedAt())) {
+        undated = a;
+      }
+    }
+    if (dated != null) {
+      return new Standing(Standing.IN_FORCE, dated);
+    }
+    if (anyDated) {
+      return new Standing(Standing.EXPIRED, null);
+    }
+    return undated == null ? new Standing(Standing.NONE, null) : new Standing(Standing.NO_EXPIRY, undated);
   }
 
   /** A break-glass opening: one person's data, in one of the member's roles, for one purpose, until a time at most an hour on. */
@@ -101,6 +157,12 @@ public interface StaffRecords {
 
   /** The member's agreements, newest signature first. */
   List<Agreement> agreementsOf(String staffId);
+
+  /**
+   * The agreements with no expiry on file that still count at {@code now} for active members (see
+   * {@link #standing}), by member; at most {@code limit}. The review report lists them as findings.
+   */
+  List<Agreement> agreementsWithoutExpiry(Instant now, int limit);
 
   void addBreakGlass(BreakGlass opening);
 

@@ -88,10 +88,13 @@ public interface Tx {
   }
 
   /**
-   * Opens an incident within this transaction (C33), beside the audit entry of what caused it; only the
-   * enforcer calls this.
+   * Opens an incident within this transaction (C33), beside the audit entry of what caused it, and answers
+   * its id; only the enforcer calls this. With {@code joinSince}, an open incident of the same kind, staff
+   * member, operation, purpose, person and rules last seen at or after it takes the attempt instead (one
+   * more attempt, seen at the incident's {@code openedAt}, its categories added) and its id is answered.
+   * Two first attempts committed at the same moment may still open two incidents; none is ever lost.
    */
-  default void openIncident(IncidentRecords.Incident incident) {
+  default String openIncident(IncidentRecords.Incident incident, Instant joinSince) {
     throw new UnsupportedOperationException("this transaction keeps no incidents");
   }
 

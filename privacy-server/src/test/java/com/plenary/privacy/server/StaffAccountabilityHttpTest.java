@@ -108,6 +108,12 @@ class StaffAccountabilityHttpTest {
     assertThat(incident.get("subject").asText()).isEqualTo(ada);
     assertThat(incident.get("rules").toString()).contains("staff-need-to-know");
     assertThat(incident.toString()).as("an incident holds no personal value").doesNotContain(EMAIL_PREFIX).doesNotContain("Secretname");
+    assertThat(incident.get("attempts").asInt()).isEqualTo(1);
+    assertThat(read(samToken, ada).statusCode()).isEqualTo(403);
+    JsonNode repeated = incidents("?staff=" + sam);
+    assertThat(repeated).as("a repeat joins the open incident").hasSize(1);
+    assertThat(repeated.get(0).get("attempts").asInt()).isEqualTo(2);
+    assertThat(Instant.parse(repeated.get(0).get("last_seen_at").asText())).isAfterOrEqualTo(Instant.parse(incident.get("opened_at").asText()));
 
     HttpResponse<String> bad = call(officer, "POST", "/api/v1/staff/" + sam + "/agreements", "{\"document_version\":\"nda 1\",\"signed\":\"2026-01-05\",\"expires\":\"2099-01-01\"}");
     assertThat(bad.statusCode()).isEqualTo(400);
@@ -242,13 +248,15 @@ class StaffAccountabilityHttpTest {
     assertThat(report.get("requests").get("by_kind").get("export").get("met").asInt()).isPositive();
     assertThat(report.get("disclosures_by_ground").get("recorded").asBoolean()).isTrue();
     assertThat(report.get("disclosures_by_ground").get("rows")).as("no disclosure was made here").isEmpty();
+    // sam's agreement was filed as before expiries were kept: in force, and a finding
+    assertThat(report.get("agreements_without_expiry").toString()).contains(sam).contains("unrecorded").contains("no expiry on file");
     String id = json.readTree(created.body()).get("id").asText();
 
     HttpResponse<String> html = call(auditor, "GET", "/api/v1/reviews/" + id + "/report.html", null);
     assertThat(html.statusCode()).isEqualTo(200);
     assertThat(html.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
     assertThat(html.body()).contains("Data inventory", "Grants", "Incidents", "Access and correction requests", "Disclosures by ground", grant, "staff-need-to-know",
-        "fra-1").doesNotContain(EMAIL_PREFIX).doesNotContain("Secretname");
+        "fra-1", "Confidentiality agreements with no expiry on file").doesNotContain(EMAIL_PREFIX).doesNotContain("Secretname");
     HttpResponse<String> csv = call(auditor, "GET", "/api/v1/reviews/" + id + "/report.csv", null);
     assertThat(csv.statusCode()).isEqualTo(200);
     assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");

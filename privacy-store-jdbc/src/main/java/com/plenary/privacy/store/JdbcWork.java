@@ -46,6 +46,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -766,6 +767,14 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public List<StaffRecords.Agreement> agreementsWithoutExpiry(Instant now, int limit) {
+      return h.createQuery("SELECT staff_agreement.* FROM staff_agreement JOIN staff_member m ON m.id = staff_agreement.staff_id WHERE m.revoked_at IS NULL "
+              + "AND staff_agreement.expires_at IS NULL AND staff_agreement.signed_at <= :now AND " + StaffMembers.AGREEMENT_COUNTS
+              + " ORDER BY staff_agreement.staff_id, staff_agreement.signed_at DESC LIMIT :n")
+          .bind("now", utc(now)).bind("n", limit).map((rs, ctx) -> StaffMembers.agreement(rs)).list();
+    }
+
+    @Override
     public void addBreakGlass(StaffRecords.BreakGlass b) {
       h.createUpdate("INSERT INTO break_glass (id, staff_id, subject_id, role, categories, purpose, justification_sealed, opened_at, until_at, incident_id) "
               + "VALUES (:id, :s, :subject, :role, :c, :p, :j, :at, :until, :incident)")
@@ -803,13 +812,35 @@ final class JdbcWork implements Work {
   // ---- incidents ----
 
   @Override
-  public void openIncident(IncidentRecords.Incident i) {
-    h.createUpdate("INSERT INTO incident (id, kind, staff_id, opened_at, operation, purpose, subject_id, categories, rules, clauses, request_id, status) "
-            + "VALUES (:id, :kind, :staff, :at, :op, :purpose, :subject, :c, :rules, :clauses, :rid, 'open')")
-        .bind("id", i.id()).bind("kind", i.kind()).bind("staff", i.staffId()).bind("at", utc(i.openedAt())).bind("op", clip(i.operation(), 64))
-        .bind("purpose", clip(i.purpose(), 64)).bind("subject", i.subject() == null || i.subject().length() > 40 ? null : i.subject())
-        .bind("c", clip(String.join(",", i.categories()), 2000)).bind("rules", clip(String.join(",", i.rules()), 2000))
+  public String openIncident(IncidentRecords.Incident i, Instant joinSince) {
+    String subject = i.subject() == null || i.subject().length() > 40 ? null : i.subject();
+    String operation = clip(i.operation(), 64);
+    String purpose = clip(i.purpose(), 64);
+    String rules = clip(String.join(",", i.rules()), 2000);
+    if (joinSince != null) {
+      var open = h.createQuery("SELECT id, categories FROM incident WHERE staff_id = :staff AND status = 'open' AND last_seen_at >= :since AND kind = :kind "
+              + "AND operation = :op AND purpose = :purpose AND rules = :rules AND " + (subject == null ? "subject_id IS NULL" : "subject_id = :subject")
+              + " ORDER BY last_seen_at DESC, id DESC LIMIT 1")
+          .bind("staff", i.staffId()).bind("since", utc(joinSince)).bind("kind", i.kind()).bind("op", operation).bind("purpose", purpose).bind("rules", rules)
+          .bind("subject", subject).map((rs, ctx) -> new String[] {rs.getString("id"), rs.getString("categories")}).findOne();
+      if (open.isPresent()) {
+        Set<String> categories = new LinkedHashSet<>(split(open.get()[1]));
+        categories.addAll(i.categories());
+        // a row closed since it was read takes no attempt: the attempt then opens an incident of its own
+        boolean joined = h.createUpdate("UPDATE incident SET attempts = attempts + 1, last_seen_at = :at, categories = :c WHERE id = :id AND status = 'open'")
+            .bind("at", utc(i.openedAt())).bind("c", clip(String.join(",", categories), 2000)).bind("id", open.get()[0]).execute() > 0;
+        if (joined) {
+          return open.get()[0];
+        }
+      }
+    }
+    h.createUpdate("INSERT INTO incident (id, kind, staff_id, opened_at, operation, purpose, subject_id, categories, rules, clauses, request_id, status, attempts, "
+            + "last_seen_at) VALUES (:id, :kind, :staff, :at, :op, :purpose, :subject, :c, :rules, :clauses, :rid, 'open', 1, :at)")
+        .bind("id", i.id()).bind("kind", i.kind()).bind("staff", i.staffId()).bind("at", utc(i.openedAt())).bind("op", operation)
+        .bind("purpose", purpose).bind("subject", subject)
+        .bind("c", clip(String.join(",", i.categories()), 2000)).bind("rules", rules)
         .bind("clauses", clip(String.join(",", i.clauses()), 400)).bind("rid", i.requestId() == null ? null : clip(i.requestId(), 100)).execute();
+    return i.id();
   }
 
   private static String clip(String s, int max) {
@@ -875,7 +906,8 @@ final class JdbcWork implements Work {
       return new Incident(id, rs.getString("kind"), staffId, rs.getObject("opened_at", OffsetDateTime.class).toInstant(), rs.getString("operation"),
           rs.getString("purpose"), rs.getString("subject_id"), split(rs.getString("categories")), split(rs.getString("rules")), split(rs.getString("clauses")),
           rs.getString("request_id"), rs.getString("status"), rs.getString("outcome"), note == null ? null : key(staffId).open("incident-note:" + id, note),
-          rs.getString("closed_by"), closed == null ? null : closed.toInstant());
+          rs.getString("closed_by"), closed == null ? null : closed.toInstant(), rs.getInt("attempts"),
+          rs.getObject("last_seen_at", OffsetDateTime.class).toInstant());
     }
   };
 
@@ -908,8 +940,8 @@ final class JdbcWork implements Work {
       return new Facts.Staff(by.id(), null, null, List.of());
     }
     OffsetDateTime t = utc(now);
-    Instant signed = h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :s AND signed_at <= :now AND (expires_at IS NULL OR expires_at > :now) "
-            + "ORDER BY signed_at DESC").bind("s", by.id()).bind("now", t).map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()
+    Instant signed = h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :s AND signed_at <= :now AND " + StaffMembers.AGREEMENT_COUNTS
+            + " ORDER BY signed_at DESC").bind("s", by.id()).bind("now", t).map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()
         .orElse(null);
     List<Facts.Grant> grants = new ArrayList<>();
     h.createQuery("SELECT * FROM staff_grant WHERE staff_id = :s AND status = 'approved' AND revoked_at IS NULL AND valid_from <= :now AND valid_until > :now "

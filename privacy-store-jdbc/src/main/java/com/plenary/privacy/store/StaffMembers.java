@@ -175,6 +175,14 @@ public final class StaffMembers {
         .bind("id", "ag-" + UUID.randomUUID()).bind("s", staffId).bind("signed", signed).bind("at", stored(now)).execute();
   }
 
+  /**
+   * The condition on a {@code staff_agreement} row, signed by {@code :now}, that it counts at {@code :now}
+   * ({@code StaffRecords.standing}): it runs past now, or it has no expiry on file and the member has
+   * signed no agreement with one.
+   */
+  static final String AGREEMENT_COUNTS = "(staff_agreement.expires_at > :now OR (staff_agreement.expires_at IS NULL AND NOT EXISTS (SELECT 1 FROM "
+      + "staff_agreement dated WHERE dated.staff_id = staff_agreement.staff_id AND dated.expires_at IS NOT NULL AND dated.signed_at <= :now)))";
+
   static StaffRecords.Agreement agreement(ResultSet rs) throws SQLException {
     OffsetDateTime expires = rs.getObject("expires_at", OffsetDateTime.class);
     return new StaffRecords.Agreement(rs.getString("id"), rs.getString("staff_id"), rs.getString("document_version"),
@@ -204,8 +212,8 @@ public final class StaffMembers {
    * up itself, with the grants that name the person and break-glass openings.) The name stays sealed: opening it would cost a key-store read per request.
    */
   public Facts.Staff facts(String staffId, String type) {
-    Instant agreement = jdbi.withHandle(h -> h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :id AND signed_at <= :now "
-            + "AND (expires_at IS NULL OR expires_at > :now) ORDER BY signed_at DESC").bind("id", staffId).bind("now", clock.instant())
+    Instant agreement = jdbi.withHandle(h -> h.createQuery("SELECT signed_at FROM staff_agreement WHERE staff_id = :id AND signed_at <= :now AND "
+            + AGREEMENT_COUNTS + " ORDER BY signed_at DESC").bind("id", staffId).bind("now", clock.instant())
         .map((rs, ctx) -> rs.getObject(1, OffsetDateTime.class).toInstant()).findFirst()).orElse(null);
     return new Facts.Staff(staffId, type, agreement, grantsInForce(staffId));
   }

@@ -18,7 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +73,39 @@ abstract class AuditTamperContract {
             .categories(List.of("user.contact")).requestId("rq-" + tag + i).build());
       }
     });
+  }
+
+  @Test
+  void C29_aProofAtAnySizeReadsItsNodesInOneQueryAndVerifies() {
+    append(37, "one-query");
+    store.audit().seal();
+    AtomicInteger statements = new AtomicInteger();
+    Jdbi counting = Jdbi.create(url(), user(), "");
+    counting.setSqlLogger(new SqlLogger() {
+      @Override
+      public void logAfterExecution(StatementContext context) {
+        statements.incrementAndGet();
+      }
+    });
+    AuditLog audit = new AuditLog(counting, clock);
+    long size = audit.treeHead().size();
+    List<byte[]> leaves = store.audit().sealedFrom(1, (int) size).stream().map(e -> MerkleTree.leafHash(AuditLog.leaf(e))).toList();
+    for (long n = Math.max(1, size - 20); n <= size; n++) {
+      byte[] root = MerkleTree.root(leaves.subList(0, (int) n));
+      for (long seq = 1; seq <= n; seq++) {
+        statements.set(0);
+        var p = audit.inclusionProof(seq, n);
+        assertThat(statements.get()).as("the head's size, then every node at once").isEqualTo(2);
+        assertThat(p.root()).isEqualTo(root);
+        assertThat(p.start()).isEqualTo(leaves.get((int) seq - 1));
+        assertThat(MerkleTree.verifyInclusion(seq - 1, n, p.start(), p.hashes(), root)).as("entry %d of %d", seq, n).isTrue();
+      }
+      statements.set(0);
+      var c = audit.consistencyProof(Math.max(1, n / 2), size);
+      assertThat(statements.get()).isEqualTo(2);
+      assertThat(MerkleTree.verifyConsistency(Math.max(1, n / 2), size, c.hashes(), MerkleTree.root(leaves.subList(0, (int) Math.max(1, n / 2))),
+          MerkleTree.root(leaves))).isTrue();
+    }
   }
 
   @Test

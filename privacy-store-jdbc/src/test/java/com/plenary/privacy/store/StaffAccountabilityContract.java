@@ -10,6 +10,7 @@ import com.plenary.privacy.domain.Domain;
 import com.plenary.privacy.domain.IncidentRecords;
 import com.plenary.privacy.domain.IncidentRecords.Incident;
 import com.plenary.privacy.domain.Refused;
+import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.store.StaffMembers.StaffMember;
 import com.plenary.privacy.testkit.MutableClock;
@@ -105,6 +106,84 @@ abstract class StaffAccountabilityContract {
     assertThat(reads(m, ada)).isFalse();
     assertThat(incidentsOf(m)).hasSize(1);
     assertThat(domain().staff().agreements(m.id())).singleElement().satisfies(a -> assertThat(a.inForce(clock().instant())).isFalse());
+  }
+
+  @Test
+  void C33_repeatedDenialsOfOnePersonJoinOneIncidentWithACountAndTheLastAttempt() {
+    String ada = person();
+    String bob = person();
+    StaffMember m = support(true, false);
+    Instant first = clock().instant();
+    for (int i = 0; i < 200; i++) {
+      assertThat(reads(m, ada)).isFalse();
+      clock().advance(Duration.ofSeconds(1));
+    }
+    var name = domain().subjects().read(as(m), ada, "communicate.respond", List.of("name"));
+    assertThat(name.permitted()).isFalse();
+    assertThat(incidentsOf(m)).singleElement().satisfies(i -> {
+      assertThat(i.attempts()).isEqualTo(201);
+      assertThat(i.openedAt()).isBetween(first.minusMillis(1), first.plusMillis(1));
+      assertThat(i.lastSeenAt()).isAfter(i.openedAt().plus(Duration.ofSeconds(199)));
+      assertThat(i.categories()).containsExactly("user.contact.email", "user.name");
+    });
+    assertThat(trailOf(m).stream().filter(e -> e.effect().equals("deny")).count()).as("every attempt is audited").isEqualTo(201);
+    assertThat(reads(m, bob)).isFalse();
+    assertThat(incidentsOf(m)).as("another person: another incident").hasSize(2);
+  }
+
+  @Test
+  void C33_aDenialAfterAPauseOrAfterTheIncidentWasClosedOpensANewOne() {
+    String ada = person();
+    StaffMember m = support(true, false);
+    reads(m, ada);
+    clock().advance(IncidentRecords.REPEAT_WINDOW.plusSeconds(1));
+    reads(m, ada);
+    assertThat(incidentsOf(m)).hasSize(2).allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1));
+    reads(m, ada);
+    Incident latest = incidentsOf(m).get(0);
+    assertThat(latest.attempts()).isEqualTo(2);
+    domain().incidents().close(latest.id(), "training", "talked it through", "st-officer", "rq");
+    reads(m, ada);
+    assertThat(incidentsOf(m)).hasSize(3);
+    assertThat(domain().incidents().list(new IncidentRecords.Filter("open", null, m.id(), null, null, 10))).as("the first, and the one after the closing")
+        .hasSize(2).allSatisfy(i -> assertThat(i.attempts()).isEqualTo(1)).noneSatisfy(i -> assertThat(i.id()).isEqualTo(latest.id()));
+  }
+
+  @Test
+  void C33_breakGlassOpeningsNeverJoin() {
+    String ada = person();
+    StaffMember m = support(true, false);
+    var one = domain().staff().breakGlass(as(m), ada, "support", List.of("user.contact"), "communicate.respond", Duration.ofMinutes(5), "first");
+    var two = domain().staff().breakGlass(as(m), ada, "support", List.of("user.contact"), "communicate.respond", Duration.ofMinutes(5), "second");
+    assertThat(one.incidentId()).isNotEqualTo(two.incidentId());
+    assertThat(domain().incidents().find(two.incidentId()).attempts()).isEqualTo(1);
+  }
+
+  private List<StaffRecords.Agreement> undated() {
+    Instant now = clock().instant();
+    return vault().storage().inTransaction(w -> w.staff().agreementsWithoutExpiry(now, 1000));
+  }
+
+  @Test
+  void C33_anAgreementWithNoExpiryOnFileCountsAndIsFlaggedUntilADatedOneIsSigned() {
+    String ada = person();
+    Instant now = clock().instant();
+    // filed as before expiries were kept: no document version, no expiry
+    StaffMember m = vault().staff().add("Lea Legacy " + System.nanoTime(), "employee", List.of("support"), now.minus(Duration.ofDays(400)));
+    domain().staff().grant(m.id(), "support", List.of("user.contact"), List.of("communicate.respond"), now, now.plus(Duration.ofDays(30)), "st-officer", "rq");
+    assertThat(reads(m, ada)).as("in force: refusing it would lock out everyone filed before").isTrue();
+    assertThat(domain().staff().standing(m.id()).status()).isEqualTo(StaffRecords.Standing.NO_EXPIRY);
+    assertThat(undated()).anySatisfy(a -> {
+      assertThat(a.staffId()).isEqualTo(m.id());
+      assertThat(a.documentVersion()).isEqualTo("unrecorded");
+    });
+    domain().staff().recordAgreement(m.id(), "nda-2026.1", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(2)), "st-officer", "rq");
+    assertThat(domain().staff().standing(m.id()).status()).isEqualTo(StaffRecords.Standing.IN_FORCE);
+    assertThat(undated()).noneSatisfy(a -> assertThat(a.staffId()).isEqualTo(m.id()));
+    clock().advance(Duration.ofDays(3));
+    assertThat(domain().staff().standing(m.id()).status()).isEqualTo(StaffRecords.Standing.EXPIRED);
+    assertThat(reads(m, ada)).as("the old undated record does not outlive the dated agreement").isFalse();
+    assertThat(incidentsOf(m)).singleElement().satisfies(i -> assertThat(i.rules()).isNotEmpty());
   }
 
   @Test

@@ -174,6 +174,7 @@ public final class Reviews {
     out.put("inventory", inventory(p, stores));
     storage.useTransaction(w -> {
       out.put("grants", w.staff().grants(null, MOST_ROWS).stream().map(g -> grantRow(g, now)).toList());
+      out.put("agreements_without_expiry", w.staff().agreementsWithoutExpiry(now, MOST_ROWS).stream().map(Reviews::undatedAgreementRow).toList());
       List<Incident> incidents = w.incidents().list(new IncidentRecords.Filter(null, null, null, now.minus(PERIOD), null, MOST_ROWS));
       out.put("incidents", incidents.stream().map(Reviews::incidentRow).toList());
       out.put("incident_outcomes", incidents.stream().collect(Collectors.groupingBy(i -> i.outcome() == null ? "open" : i.outcome(), TreeMap::new,
@@ -241,6 +242,17 @@ public final class Reviews {
     return m;
   }
 
+  /** An agreement in force with no expiry on file: a finding (C33) until the real agreement is recorded with its expiry. */
+  private static Map<String, Object> undatedAgreementRow(StaffRecords.Agreement a) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("staff", a.staffId());
+    m.put("document_version", a.documentVersion());
+    m.put("signed_at", a.signedAt().toString());
+    m.put("recorded_by", a.recordedBy());
+    m.put("finding", "no expiry on file: record the agreement signed, with its document version and expiry");
+    return m;
+  }
+
   /** An incident as a report holds it: no note (a note may mention a person; the report is kept in plain text). */
   private static Map<String, Object> incidentRow(Incident i) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -248,6 +260,8 @@ public final class Reviews {
     m.put("kind", i.kind());
     m.put("staff", i.staffId());
     m.put("opened_at", i.openedAt().toString());
+    m.put("attempts", i.attempts());
+    m.put("last_seen_at", i.lastSeenAt().toString());
     m.put("operation", i.operation());
     m.put("purpose", i.purpose());
     m.put("categories", i.categories());

@@ -63,16 +63,8 @@ public final class StaffAccess {
    * newest signature in force counts.
    */
   public Agreement recordAgreement(String staffId, String documentVersion, Instant signedAt, Instant expiresAt, String recordedBy, String requestId) {
-    if (documentVersion == null || !VERSION.matcher(documentVersion).matches()) {
-      throw new InvalidInputException("document_version", "document_version must be 1 to 64 letters, digits, dots, dashes or underscores");
-    }
     Instant now = enforcer.clock().instant();
-    if (signedAt == null || signedAt.isAfter(now)) {
-      throw new InvalidInputException("signed", "signed must be a day no later than today");
-    }
-    if (expiresAt == null || !expiresAt.isAfter(signedAt) || !expiresAt.isAfter(now)) {
-      throw new InvalidInputException("expires", "expires must be a day after the signature and after today");
-    }
+    checkAgreement(documentVersion, signedAt, expiresAt, now);
     Agreement a = new Agreement("ag-" + Ids.timeOrdered(), staffId, documentVersion, stored(signedAt), stored(expiresAt), recordedBy, stored(now));
     return storage.inTransaction(w -> {
       w.staff().activeRoles(staffId).orElseThrow(() -> new NotFound("no active staff member has the id '" + staffId + "'"));
@@ -83,6 +75,22 @@ public final class StaffAccess {
     });
   }
 
+  /**
+   * Refuses an agreement without a document version, signed after {@code now}, or without an expiry after
+   * the signature and after now — an agreement is never filed without the day it runs out.
+   */
+  public static void checkAgreement(String documentVersion, Instant signedAt, Instant expiresAt, Instant now) {
+    if (documentVersion == null || !VERSION.matcher(documentVersion).matches()) {
+      throw new InvalidInputException("document_version", "document_version must be 1 to 64 letters, digits, dots, dashes or underscores");
+    }
+    if (signedAt == null || signedAt.isAfter(now)) {
+      throw new InvalidInputException("signed", "signed must be a day no later than today");
+    }
+    if (expiresAt == null || !expiresAt.isAfter(signedAt) || !expiresAt.isAfter(now)) {
+      throw new InvalidInputException("expires", "expires must be a day after the signature and after today");
+    }
+  }
+
   /** The member's agreements, newest signature first. */
   public List<Agreement> agreements(String staffId) {
     return storage.inTransaction(w -> {
@@ -91,6 +99,11 @@ public final class StaffAccess {
       }
       return w.staff().agreementsOf(staffId);
     });
+  }
+
+  /** How the member stands on their agreements now (C33): in force, in force with no expiry on file (flagged), expired, or none. */
+  public StaffRecords.Standing standing(String staffId) {
+    return StaffRecords.standing(agreements(staffId), enforcer.clock().instant());
   }
 
   // ---- grants (C32) ----

@@ -140,7 +140,7 @@ public final class AccountabilityRoutes {
   /** Break-glass openings, newest first. */
   record BreakGlassList(@JsonProperty("break_glass") List<BreakGlassView> breakGlass) {}
 
-  /** An incident (C33): who, what, when, which rules; never a personal value. */
+  /** An incident (C33): who, what, when, which rules, how many attempts and the last one; never a personal value. */
   record IncidentView(
       String id,
       String kind,
@@ -157,10 +157,12 @@ public final class AccountabilityRoutes {
       @Schemas.Nullable String outcome,
       @Schemas.Nullable String note,
       @JsonProperty("closed_by") @Schemas.Nullable String closedBy,
-      @JsonProperty("closed_at") @Schemas.Nullable Instant closedAt) {
+      @JsonProperty("closed_at") @Schemas.Nullable Instant closedAt,
+      int attempts,
+      @JsonProperty("last_seen_at") Instant lastSeenAt) {
     static IncidentView of(Incident i) {
       return new IncidentView(i.id(), i.kind(), i.staffId(), i.openedAt(), i.operation(), i.purpose(), i.subject(), i.categories(), i.rules(), i.clauses(),
-          i.requestId(), i.status(), i.outcome(), i.note(), i.closedBy(), i.closedAt());
+          i.requestId(), i.status(), i.outcome(), i.note(), i.closedBy(), i.closedAt(), i.attempts(), i.lastSeenAt());
     }
   }
 

@@ -31,9 +31,14 @@ final class ReviewDocuments {
         List.of("category", "collected_by", "accessible_by", "retention"), (row, col) -> text(row.get(col))));
     tables.add(table("Grants", "Every need-to-know grant and grant request, newest first (C32).", report.get("grants"),
         List.of("id", "staff", "role", "categories", "purposes", "people", "status", "from", "until", "granted_by", "in_force"), (row, col) -> text(row.get(col))));
+    tables.add(table("Confidentiality agreements with no expiry on file",
+        "Active staff whose agreement in force was filed without an expiry (before expiries were kept): in force, but a finding until the agreement "
+            + "signed is recorded with its document version and expiry (C33).", report.get("agreements_without_expiry"),
+        List.of("staff", "document_version", "signed_at", "recorded_by", "finding"), (row, col) -> text(row.get(col))));
     tables.add(counts("Denied attempts (30 days)", "Denials in the audit trail by actor kind and rule.", report.get("recent_denials_30_days"), "actor:rule"));
     tables.add(table("Incidents", "Staff attempts the policy denied and break-glass uses of the period, with their outcomes (C33).", report.get("incidents"),
-        List.of("id", "kind", "staff", "opened_at", "operation", "purpose", "categories", "rules", "status", "outcome", "closed_by", "closed_at"),
+        List.of("id", "kind", "staff", "opened_at", "attempts", "last_seen_at", "operation", "purpose", "categories", "rules", "status", "outcome", "closed_by",
+            "closed_at"),
         (row, col) -> text(row.get(col))));
     tables.add(counts("Incident outcomes", "", report.get("incident_outcomes"), "outcome"));
     Object disclosures = report.get("disclosures_by_ground");
