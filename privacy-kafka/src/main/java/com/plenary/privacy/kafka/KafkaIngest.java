@@ -83,6 +83,8 @@ final class KafkaIngest implements EventStream.Ingest {
         try {
           write(records);
           backoff = 100;
+        } catch (WakeupException stopping) {
+          throw stopping; // close() woke the commit: the rows are stored, the next owner finds them
         } catch (RuntimeException e) {
           failures.incrementAndGet();
           LOG.error("a batch of {} events could not be written into the store; reading it again in {} ms", records.count(), backoff, e);

@@ -399,8 +399,9 @@ public final class Config {
       throw bad(Key.KAFKA_GROUP_ID, "a consumer group name: 1 to 249 letters, digits, '.', '_' or '-'");
     }
     Duration ack = duration(Key.KAFKA_ACK_TIMEOUT, DEFAULT_KAFKA_ACK_TIMEOUT);
-    if (ack.compareTo(Duration.ofMillis(100)) < 0 || ack.compareTo(Duration.ofMinutes(2)) > 0) {
-      throw bad(Key.KAFKA_ACK_TIMEOUT, "a duration from PT0.1S to PT2M, such as PT5S");
+    if (ack.compareTo(Duration.ofMillis(100)) < 0 || ack.compareTo(Duration.ofSeconds(8)) > 0) {
+      // a beacon waits at most ten seconds for its answer in all; the acknowledgement must come within it
+      throw bad(Key.KAFKA_ACK_TIMEOUT, "a duration from PT0.1S to PT8S, such as PT5S");
     }
     int batch = integer(Key.KAFKA_INGEST_BATCH, DEFAULT_KAFKA_INGEST_BATCH);
     if (batch < 1 || batch > 50_000) {
