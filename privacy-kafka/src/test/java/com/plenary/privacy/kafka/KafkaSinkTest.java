@@ -171,6 +171,47 @@ class KafkaSinkTest {
   }
 
   @Test
+  void aConsumerKilledAndRestartedLosesNothingAndStoresNothingTwice() throws Exception {
+    try (Deployment d = new Deployment(broker, Map.of("kafka.ingest_batch", "100"))) {
+      List<String> acknowledged = publish(d, 3_000, "kill");
+      assertThat(acknowledged).hasSize(3_000);
+      Process consumer = ingestProcess(d);
+      long before = Deployment.await(d::rows, 400, Duration.ofSeconds(90));
+      consumer.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL, between or inside batches
+      assertThat(before).isGreaterThanOrEqualTo(400);
+      long atKill = d.rows();
+      Process again = ingestProcess(d);
+      try {
+        assertThat(Deployment.await(d::rows, 3_000, Duration.ofSeconds(120))).isEqualTo(3_000);
+        Thread.sleep(1000);
+      } finally {
+        again.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      assertThat(atKill).as("killed part-way").isLessThan(3_000);
+      Map<String, Integer> rows = d.rowsByRequest();
+      assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(acknowledged);
+      assertThat(rows.values()).allMatch(c -> c == 1);
+      assertThat(d.auditedCollected()).isEqualTo(3_000);
+    }
+  }
+
+  /** {@link IngestProcess} on the deployment's settings, once it has joined the group. */
+  private static Process ingestProcess(Deployment d) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-cp",
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), IngestProcess.class.getName()));
+    d.settings.forEach((k, v) -> cmd.add(k + "=" + v));
+    Path log = Files.createTempFile(d.dir, "ingest", ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.readString(log).contains("ingesting")) {
+      assertThat(p.isAlive()).as("the consumer process runs: %s", Files.readString(log)).isTrue();
+      assertThat(System.nanoTime()).as("the consumer process starts").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    return p;
+  }
+
+  @Test
   void anEventDeliveredAgainIsStoredOnce() throws Exception {
     try (Deployment d = new Deployment(broker, Map.of())) {
       UsageEvents.Prepared p = d.usage().prepare(List.of(Deployment.pageView("r-again", "cookie-again", "again"))).get(0);
