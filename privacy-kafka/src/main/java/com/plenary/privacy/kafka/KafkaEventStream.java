@@ -5,7 +5,9 @@ import com.plenary.privacy.store.UsageEvents;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -57,6 +60,7 @@ final class KafkaEventStream implements EventStream {
     AtomicInteger n = new AtomicInteger();
     this.acks = Executors.newFixedThreadPool(2, r -> daemon(r, "plenary-kafka-ack-" + n.getAndIncrement()));
     this.lagTimer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "plenary-kafka-lag"));
+    lagTimer.execute(this::prepareTopic);
     lagTimer.scheduleWithFixedDelay(this::measureLag, 0, LAG_EVERY.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -96,14 +100,41 @@ final class KafkaEventStream implements EventStream {
     return lag;
   }
 
+  /**
+   * Creates the topic when it does not exist yet, with the brokers' defaults for partitions and
+   * replication (set {@code default.replication.factor} and {@code min.insync.replicas} on the brokers,
+   * or create it beforehand: see operations.md), and fetches its metadata so the first beacon does not
+   * wait for it.
+   */
+  private void prepareTopic() {
+    try {
+      Admin a = admin();
+      if (!a.listTopics().names().get(10, TimeUnit.SECONDS).contains(settings.topic())) {
+        a.createTopics(List.of(new NewTopic(settings.topic(), Optional.empty(), Optional.empty()))).all().get(10, TimeUnit.SECONDS);
+        LOG.info("created the topic {} with the brokers' default partitions and replication", settings.topic());
+      }
+      producer.partitionsFor(settings.topic());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // another node created it meanwhile, or the brokers are away: the first publish finds out
+      LOG.debug("preparing the topic {}: {}", settings.topic(), e.toString());
+    }
+  }
+
+  private Admin admin() {
+    Admin a = admin;
+    if (a == null) {
+      a = Admin.create(settings.admin(clientId + "-admin"));
+      admin = a;
+    }
+    return a;
+  }
+
   /** Sums, over the topic's partitions, the log end offset less the group's committed offset (the earliest offset where it has none). */
   private void measureLag() {
     try {
-      Admin a = admin;
-      if (a == null) {
-        a = Admin.create(settings.admin(clientId + "-admin"));
-        admin = a;
-      }
+      Admin a = admin();
       Map<String, TopicDescription> topics = a.describeTopics(Set.of(settings.topic())).allTopicNames().get(5, TimeUnit.SECONDS);
       Set<TopicPartition> partitions = topics.get(settings.topic()).partitions().stream()
           .map(p -> new TopicPartition(settings.topic(), p.partition())).collect(Collectors.toSet());
