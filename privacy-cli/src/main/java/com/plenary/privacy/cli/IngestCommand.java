@@ -3,6 +3,7 @@ package com.plenary.privacy.cli;
 import com.plenary.privacy.platform.Config;
 import com.plenary.privacy.platform.ConfigException;
 import com.plenary.privacy.platform.EventStream;
+import com.plenary.privacy.platform.EventStreamProvider;
 import com.plenary.privacy.platform.Platform;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -46,6 +47,7 @@ final class IngestCommand implements Callable<Integer> {
       throw new ConfigException("plenary ingest reads the Kafka topic of collected events: set collector.sink to kafka (and kafka.bootstrap_servers)");
     }
     LOG.info("configuration: {}", config.describe());
+    EventStreamProvider.installed(config.collectorSink()); // before any data is opened: names what is missing
     Platform platform = Platform.open(config, Clock.systemUTC());
     EventStream.Ingest ingest;
     try {
