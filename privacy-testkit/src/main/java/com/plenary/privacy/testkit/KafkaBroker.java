@@ -46,8 +46,10 @@ public final class KafkaBroker implements AutoCloseable {
   /** Formats a fresh log directory and starts the broker; returns once it accepts connections. */
   public static KafkaBroker start() {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    if (!classPath.contains("kafka_2.13")) {
-      throw new IllegalStateException("kafka_2.13 is not on the test class path: declare org.apache.kafka:kafka_2.13 in test scope to start a broker");
+    try {
+      Class.forName("kafka.Kafka", false, KafkaBroker.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException("kafka_2.13 is not on the class path: declare org.apache.kafka:kafka_2.13 in test scope to start a broker", e);
     }
     try {
       Path dir = Files.createTempDirectory("plenary-kafka-");
