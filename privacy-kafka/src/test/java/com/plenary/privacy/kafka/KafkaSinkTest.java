@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -218,6 +221,19 @@ class KafkaSinkTest {
       assertThat(d.usage().ingest(List.of(p, p))).isEqualTo(1);
       assertThat(d.usage().ingest(List.of(UsageEvents.Prepared.decode(p.encode())))).isZero();
       assertThat(d.rowsByRequest()).containsEntry("r-again", 1);
+    }
+  }
+
+  @Test
+  void anEventWhoseOwnerWasErasedWhileInTheTopicIsNotWritten() throws Exception {
+    try (Deployment d = new Deployment(broker, Map.of())) {
+      UsageEvents.Prepared p = d.usage().prepare(List.of(Deployment.pageView("r-erased", "cookie-erased", "erased"))).get(0);
+      // an erasure deletes the person's browsers with their keys (UsageEvents.eraseFor); here only the browser's row goes
+      try (Connection c = DriverManager.getConnection(d.data.url(), d.data.user(), ""); Statement st = c.createStatement()) {
+        st.execute("DELETE FROM browser WHERE id = '" + p.streamKey() + "'");
+      }
+      assertThat(d.usage().ingest(List.of(p))).isZero();
+      assertThat(d.rowsByRequest()).doesNotContainKey("r-erased");
     }
   }
 }

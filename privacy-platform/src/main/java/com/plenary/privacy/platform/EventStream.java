@@ -42,7 +42,10 @@ public interface EventStream extends AutoCloseable {
     /** Events this consumer wrote that were new to the table. */
     long ingested();
 
-    /** Events it was given that the table already held (delivered again after a rebalance or a restart). */
+    /**
+     * Events it was given and did not write: the table held them already (delivered again after a
+     * rebalance or a restart), or their owner was erased while they waited in the stream.
+     */
     long duplicates();
 
     /** Batches whose writing failed (each is tried again from the last committed position). */

@@ -181,7 +181,7 @@ public final class PlenaryServer implements Server {
       FunctionCounter.builder("plenary_kafka_ingested_events", ingest, EventStream.Ingest::ingested)
           .description("Events this node's consumer wrote into the database").register(metrics);
       FunctionCounter.builder("plenary_kafka_duplicate_events", ingest, EventStream.Ingest::duplicates)
-          .description("Events delivered again (after a rebalance or a restart) and found stored").register(metrics);
+          .description("Events delivered again (after a rebalance or a restart) and found stored, or whose owner was erased meanwhile: not written").register(metrics);
       FunctionCounter.builder("plenary_kafka_ingest_failures", ingest, EventStream.Ingest::failures)
           .description("Batches whose writing failed; each is read again").register(metrics);
     }

@@ -44,6 +44,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.Handle;
@@ -297,7 +298,10 @@ public final class UsageEvents {
    * hands a partition over while the old owner still writes): in one transaction, those whose ids are
    * not yet in the table, with one audit entry per source and purpose for them. Two writers of the
    * same ids at once: the second's unique violation rolls it back and it tries again, finding them
-   * stored. Returns how many events were new. When this returns, they are durable.
+   * stored. An event whose owner — person, browser or partner record — no longer exists (erased while
+   * the event waited in the stream) is dropped: nothing of an erased person is written after the
+   * erasure, and its key is gone anyway. Returns how many events were written. When this returns,
+   * they are durable.
    */
   public int ingest(List<Prepared> rows) {
     Map<String, Prepared> byId = new LinkedHashMap<>();
@@ -316,7 +320,11 @@ public final class UsageEvents {
             stored.addAll(h.createQuery("SELECT id FROM usage_event WHERE id IN (<ids>)").bindList("ids", ids.subList(i, Math.min(ids.size(), i + 1000)))
                 .mapTo(String.class).list());
           }
-          List<Prepared> fresh = byId.values().stream().filter(p -> !stored.contains(p.id())).toList();
+          Set<String> gone = goneOwners(h, byId.values());
+          List<Prepared> fresh = byId.values().stream()
+              .filter(p -> !stored.contains(p.id()) && !gone.contains(p.row.subjectId()) && !gone.contains(p.row.browserId())
+                  && !gone.contains(p.row.partnerRecordId()))
+              .toList();
           if (fresh.isEmpty()) {
             return 0;
           }
@@ -334,6 +342,25 @@ public final class UsageEvents {
         }
       }
     }
+  }
+
+  /** The persons, browsers and partner records the events name that are not (or no longer) in the store. */
+  private static Set<String> goneOwners(Handle h, Collection<Prepared> events) {
+    Set<String> gone = new HashSet<>();
+    Map<String, Function<Prepared, String>> owners = new LinkedHashMap<>();
+    owners.put("subject", p -> p.row.subjectId());
+    owners.put("browser", p -> p.row.browserId());
+    owners.put("partner_record", p -> p.row.partnerRecordId());
+    for (var owner : owners.entrySet()) {
+      List<String> named = events.stream().map(owner.getValue()).filter(o -> o != null).distinct().toList();
+      Set<String> found = new HashSet<>();
+      for (int i = 0; i < named.size(); i += 1000) {
+        found.addAll(h.createQuery("SELECT id FROM " + owner.getKey() + " WHERE id IN (<ids>)").bindList("ids", named.subList(i, Math.min(named.size(), i + 1000)))
+            .mapTo(String.class).list());
+      }
+      named.stream().filter(o -> !found.contains(o)).forEach(gone::add);
+    }
+    return gone;
   }
 
   private static boolean uniqueViolation(Throwable e) {
