@@ -22,6 +22,8 @@ record KafkaSettings(String bootstrapServers, String topic, String groupId, Dura
 
   /** The producer's wait for more events to share a request: short, since each beacon waits for its acknowledgement. */
   static final int LINGER_MS = 2;
+  /** How long the group waits for a silent consumer before its partitions go to the others. */
+  static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   static KafkaSettings of(Config c) {
     return new KafkaSettings(c.kafkaBootstrapServers(), c.kafkaTopic(), c.kafkaGroupId(), c.kafkaAckTimeout(), c.kafkaIngestBatch(),
@@ -56,6 +58,9 @@ record KafkaSettings(String bootstrapServers, String topic, String groupId, Dura
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ingestBatch);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // a killed consumer's partitions go to the others after 10 s, not the client's default of 45
+    p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+    p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis() / 3);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return p;
