@@ -42,9 +42,15 @@ class KafkaCollectorTest {
   }
 
   private static Running node(String ackTimeout) throws Exception {
+    return node(ackTimeout, Map.of());
+  }
+
+  private static Running node(String ackTimeout, Map<String, String> extra) throws Exception {
     String name = UUID.randomUUID().toString().substring(0, 8);
-    return Running.on("postgresql", Map.of("collector.sink", "kafka", "kafka.bootstrap_servers", broker.bootstrapServers(),
+    Map<String, String> settings = new HashMap<>(Map.of("collector.sink", "kafka", "kafka.bootstrap_servers", broker.bootstrapServers(),
         "kafka.topic", "collect-" + name, "kafka.group_id", "ingest-" + name, "kafka.ack_timeout", ackTimeout));
+    settings.putAll(extra);
+    return Running.on("postgresql", settings);
   }
 
   private static CompletableFuture<HttpResponse<String>> beacon(Running running, String requestId, int browser) {
@@ -115,6 +121,44 @@ class KafkaCollectorTest {
       } finally {
         broker.restart();
       }
+    }
+  }
+
+  @Test
+  void C7_beaconsBeyondTheCapacityWaitingForTheBrokerAre503AndEveryAcknowledgedOneIsStoredOnce() throws Exception {
+    try (Running running = node("PT5S", Map.of("collector.queue_capacity", "1"))) {
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (beacon(running, "kc-warm", 1).get().statusCode() != 204) {
+        assertThat(System.nanoTime()).as("a first beacon is acknowledged once the topic exists").isLessThan(deadline);
+      }
+      Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+      acknowledged.add("kc-warm");
+      List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        String id = "kc-full-" + i;
+        all.add(beacon(running, id, i).thenApply(r -> {
+          if (r.statusCode() == 204) {
+            acknowledged.add(id);
+          }
+          return r;
+        }));
+      }
+      List<HttpResponse<String>> refused = new ArrayList<>();
+      for (var f : all) {
+        HttpResponse<String> r = f.get();
+        assertThat(r.statusCode()).isIn(204, 503);
+        if (r.statusCode() == 503) {
+          refused.add(r);
+        }
+      }
+      assertThat(refused).as("some beacons find one already waiting for the broker").isNotEmpty();
+      assertThat(refused).allSatisfy(r -> assertThat(r.headers().firstValue("Retry-After")).isPresent());
+      while (rowsByRequest(running).size() < acknowledged.size() && System.nanoTime() < deadline + 30_000_000_000L) {
+        Thread.sleep(100);
+      }
+      Map<String, Integer> rows = rowsByRequest(running);
+      assertThat(rows.keySet()).containsAll(acknowledged);
+      assertThat(rows.values()).allMatch(n -> n == 1);
     }
   }
 }
