@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,8 @@ public final class Collector implements AutoCloseable {
   private final EventStream stream;
   private final int capacity;
   private final AtomicInteger unacknowledged = new AtomicInteger();
+  private final AtomicLong unacknowledgedTotal = new AtomicLong();
+  private final AtomicLong lastWarned = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
   private final BlockingQueue<Pending> queue;
   private final List<Thread> writers = new ArrayList<>();
   private volatile boolean running = true;
@@ -145,7 +148,13 @@ public final class Collector implements AutoCloseable {
         return;
       }
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      LOG.warn("an event was not acknowledged by the event stream: {}", cause.toString());
+      long refused = unacknowledgedTotal.incrementAndGet();
+      long now = System.nanoTime();
+      long last = lastWarned.get();
+      if (now - last > TimeUnit.SECONDS.toNanos(10) && lastWarned.compareAndSet(last, now)) {
+        // one line per ten seconds, not one per beacon, while the brokers are away
+        LOG.warn("events not acknowledged by the event stream: {} so far, the latest because of {}", refused, cause.toString());
+      }
       done.completeExceptionally(cause instanceof TimeoutException
           ? new HttpProblem(503, "unavailable", "Unavailable", "the event stream did not acknowledge the event in time; it is not recorded, retry")
           : new HttpProblem(503, "unavailable", "Unavailable", "the event stream refused the event; it is not recorded, retry"));
