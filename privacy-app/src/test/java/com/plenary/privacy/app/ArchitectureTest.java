@@ -107,6 +107,18 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyTheKafkaAdapterTouchesKafka() {
+    noClasses().that().resideOutsideOfPackage("com.plenary.privacy.kafka..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.kafka..", "org.apache.kafka..")
+        .because("Kafka is an optional integration: the platform finds it through EventStreamProvider, and the embedded default needs no Kafka client")
+        .check(classes);
+    noClasses().that().resideInAPackage("com.plenary.privacy.kafka..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.server..", "com.plenary.privacy.cli..", "com.plenary.privacy.decision..")
+        .because("an adapter sits below the front ends and decides nothing")
+        .check(classes);
+  }
+
+  @Test
   void theCommandLineNeverDependsOnTheServer() {
     noClasses().that().resideInAPackage("com.plenary.privacy.cli..")
         .should().dependOnClassesThat().resideInAnyPackage("com.plenary.privacy.server..", "io.javalin..")

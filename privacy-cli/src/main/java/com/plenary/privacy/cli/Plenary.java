@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
     description = "The Plenary Privacy Platform: makes the privacy policy true at run time.",
     subcommands = {ServeCommand.class, ServiceCommand.class, PartnerCommand.class, StaffCommand.class, RecipientCommand.class, AggregateCommand.class,
         LegalRequestCommand.class, PolicyCommand.class, KeysCommand.class, RetentionCommand.class, ErasureCommand.class, MessagesCommand.class, AuditCommand.class, ConsentCommand.class,
-        DbCommand.class, ConfigCommand.class, GrantsCommand.class, IncidentsCommand.class},
+        DbCommand.class, ConfigCommand.class, GrantsCommand.class, IncidentsCommand.class, IngestCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure", "2:bad usage or bad configuration"})
 public final class Plenary implements Runnable {

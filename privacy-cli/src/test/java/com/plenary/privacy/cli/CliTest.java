@@ -173,6 +173,21 @@ class CliTest {
   }
 
   @Test
+  void ingestNeedsTheKafkaSinkAndItsIntegrationOnTheClassPath() throws Exception {
+    Result noSink = run("ingest");
+    assertThat(noSink.code()).isEqualTo(2);
+    assertThat(noSink.err()).contains("collector.sink").contains("kafka");
+    Path cfg = dir.resolve("kafka.yaml");
+    Files.writeString(cfg, "collector:\n  sink: kafka\nkafka:\n  bootstrap_servers: 127.0.0.1:9\n");
+    // this module's tests run without privacy-kafka, as a class path without it would
+    Result noIntegration = run("--config", cfg.toString(), "ingest");
+    assertThat(noIntegration.code()).isEqualTo(2);
+    assertThat(noIntegration.err().strip().lines()).hasSize(1);
+    assertThat(noIntegration.err()).contains("privacy-kafka").contains("not on the class path");
+    assertThat(dir.resolve("data")).doesNotExist();
+  }
+
+  @Test
   void C16_messagesAreSentDecidedListedWithoutPersonalDataAndSuppressed() throws Exception {
     String person;
     try (Platform platform = Platform.open(Config.load(null, Map.of(), Map.of("data_dir", dir.resolve("data").toString())), Clock.systemUTC())) {

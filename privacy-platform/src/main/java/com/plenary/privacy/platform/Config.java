@@ -60,6 +60,18 @@ public final class Config {
   public static final Duration DEFAULT_WEBHOOKS_RETRY_BASE = Duration.ofSeconds(30);
   /** Deliveries of a correction notice tried before it is given up as failed. */
   public static final int DEFAULT_WEBHOOKS_MAX_ATTEMPTS = 12;
+  /** Where collected events go by default: straight into the database. */
+  public static final String SINK_DATABASE = "database";
+  /** Where they go with {@code collector.sink: kafka}: a Kafka topic, and from there into the database by a consumer group. */
+  public static final String SINK_KAFKA = "kafka";
+  public static final String DEFAULT_KAFKA_TOPIC = "plenary.usage-events";
+  public static final String DEFAULT_KAFKA_GROUP = "plenary-ingest";
+  /** How long a beacon waits for the broker's acknowledgement before it is answered 503. */
+  public static final Duration DEFAULT_KAFKA_ACK_TIMEOUT = Duration.ofSeconds(5);
+  /** Events the consumer writes in one transaction at most. */
+  public static final int DEFAULT_KAFKA_INGEST_BATCH = 2_000;
+  public static final String DEFAULT_KAFKA_SECURITY_PROTOCOL = "PLAINTEXT";
+  public static final String DEFAULT_KAFKA_SASL_MECHANISM = "SCRAM-SHA-512";
 
   /** Every key, its kind, and whether it is a secret. The order is the order of {@link #describe}. */
   private enum Key {
@@ -84,6 +96,17 @@ public final class Config {
     COLLECTOR_DNT("collector.honour_dnt", "boolean"),
     COLLECTOR_JOURNAL("collector.journal", "text"),
     COLLECTOR_JOURNAL_SYNC("collector.journal_sync", "boolean"),
+    COLLECTOR_SINK("collector.sink", "text"),
+    KAFKA_BOOTSTRAP_SERVERS("kafka.bootstrap_servers", "text"),
+    KAFKA_TOPIC("kafka.topic", "text"),
+    KAFKA_GROUP_ID("kafka.group_id", "text"),
+    KAFKA_CONSUME("kafka.consume", "boolean"),
+    KAFKA_ACK_TIMEOUT("kafka.ack_timeout", "duration"),
+    KAFKA_INGEST_BATCH("kafka.ingest_batch", "count"),
+    KAFKA_SECURITY_PROTOCOL("kafka.security_protocol", "text"),
+    KAFKA_SASL_MECHANISM("kafka.sasl_mechanism", "text"),
+    KAFKA_USER("kafka.user", "text"),
+    KAFKA_PASSWORD("kafka.password", "secret"),
     BENCH_ROUTES("server.benchmark_routes", "boolean"),
     SERVER_DEMO("server.demo", "boolean"),
     POLICY_FILE("policy.file", "text"),
@@ -314,7 +337,8 @@ public final class Config {
     if (journal != null && !List.of("auto", "on", "off", "true", "false").contains(journal)) {
       throw bad(Key.COLLECTOR_JOURNAL, "auto (on for an embedded H2 file), on or off");
     }
-    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC, Key.SERVER_DEMO)) {
+    validateKafka();
+    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC, Key.SERVER_DEMO, Key.KAFKA_CONSUME)) {
       String b = values.get(k);
       if (b != null && !b.equals("true") && !b.equals("false")) {
         throw bad(k, "true or false");
@@ -355,6 +379,110 @@ public final class Config {
     if (policy != null && !Files.isRegularFile(Path.of(policy))) {
       throw bad(Key.POLICY_FILE, "the path of a readable policy file (none at " + policy + ")");
     }
+  }
+
+  private void validateKafka() {
+    String sink = text(Key.COLLECTOR_SINK, SINK_DATABASE);
+    if (!sink.equals(SINK_DATABASE) && !sink.equals(SINK_KAFKA)) {
+      throw bad(Key.COLLECTOR_SINK, "database (events go straight into the database) or kafka (through a Kafka topic)");
+    }
+    String servers = values.get(Key.KAFKA_BOOTSTRAP_SERVERS);
+    if (sink.equals(SINK_KAFKA) && servers == null) {
+      throw bad(Key.KAFKA_BOOTSTRAP_SERVERS, "the brokers to start from, such as kafka-1:9092,kafka-2:9092, when collector.sink is kafka");
+    }
+    if (servers != null) {
+      for (String server : servers.split(",", -1)) {
+        if (!server.trim().matches("[A-Za-z0-9.\\-]+:[0-9]{1,5}|\\[[0-9A-Fa-f:.]+\\]:[0-9]{1,5}")
+            || Integer.parseInt(server.trim().substring(server.trim().lastIndexOf(':') + 1)) > 65535) {
+          throw bad(Key.KAFKA_BOOTSTRAP_SERVERS, "a comma-separated list of host:port, such as kafka-1:9092,kafka-2:9092");
+        }
+      }
+    }
+    String topic = text(Key.KAFKA_TOPIC, DEFAULT_KAFKA_TOPIC);
+    if (!topic.matches("[A-Za-z0-9._\\-]{1,249}") || topic.equals(".") || topic.equals("..")) {
+      throw bad(Key.KAFKA_TOPIC, "a Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-'");
+    }
+    String group = text(Key.KAFKA_GROUP_ID, DEFAULT_KAFKA_GROUP);
+    if (!group.matches("[A-Za-z0-9._\\-]{1,249}")) {
+      throw bad(Key.KAFKA_GROUP_ID, "a consumer group name: 1 to 249 letters, digits, '.', '_' or '-'");
+    }
+    Duration ack = duration(Key.KAFKA_ACK_TIMEOUT, DEFAULT_KAFKA_ACK_TIMEOUT);
+    if (ack.compareTo(Duration.ofMillis(100)) < 0 || ack.compareTo(Duration.ofSeconds(8)) > 0) {
+      // a beacon waits at most ten seconds for its answer in all; the acknowledgement must come within it
+      throw bad(Key.KAFKA_ACK_TIMEOUT, "a duration from PT0.1S to PT8S, such as PT5S");
+    }
+    int batch = integer(Key.KAFKA_INGEST_BATCH, DEFAULT_KAFKA_INGEST_BATCH);
+    if (batch < 1 || batch > 50_000) {
+      throw bad(Key.KAFKA_INGEST_BATCH, "a whole number from 1 to 50000");
+    }
+    String protocol = text(Key.KAFKA_SECURITY_PROTOCOL, DEFAULT_KAFKA_SECURITY_PROTOCOL);
+    if (!List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL").contains(protocol)) {
+      throw bad(Key.KAFKA_SECURITY_PROTOCOL, "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+    }
+    if (!List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512").contains(text(Key.KAFKA_SASL_MECHANISM, DEFAULT_KAFKA_SASL_MECHANISM))) {
+      throw bad(Key.KAFKA_SASL_MECHANISM, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+    }
+    if (protocol.startsWith("SASL_") && (values.get(Key.KAFKA_USER) == null || values.get(Key.KAFKA_PASSWORD) == null)) {
+      throw bad(Key.KAFKA_USER, "set, with kafka.password, when kafka.security_protocol is " + protocol);
+    }
+    String journal = values.get(Key.COLLECTOR_JOURNAL);
+    if (sink.equals(SINK_KAFKA) && ("on".equals(journal) || "true".equals(journal))) {
+      throw bad(Key.COLLECTOR_JOURNAL, "off or auto when collector.sink is kafka: the topic is what makes collected events durable");
+    }
+  }
+
+  /** {@link #SINK_DATABASE} or {@link #SINK_KAFKA}: where the collector makes events durable before it answers. */
+  public String collectorSink() {
+    return text(Key.COLLECTOR_SINK, SINK_DATABASE);
+  }
+
+  /** The brokers the Kafka clients start from ({@code host:port,…}); null unless set. */
+  public String kafkaBootstrapServers() {
+    return values.get(Key.KAFKA_BOOTSTRAP_SERVERS);
+  }
+
+  /** The topic collected events are published to. */
+  public String kafkaTopic() {
+    return text(Key.KAFKA_TOPIC, DEFAULT_KAFKA_TOPIC);
+  }
+
+  /** The consumer group that writes the topic's events into the database. */
+  public String kafkaGroupId() {
+    return text(Key.KAFKA_GROUP_ID, DEFAULT_KAFKA_GROUP);
+  }
+
+  /** Whether each server also runs a consumer of the group (on by default); off when {@code plenary ingest} processes do it. */
+  public boolean kafkaConsume() {
+    return !"false".equals(values.get(Key.KAFKA_CONSUME));
+  }
+
+  /** How long a beacon waits for the broker's acknowledgement before it is answered 503 (and not acknowledged). */
+  public Duration kafkaAckTimeout() {
+    return duration(Key.KAFKA_ACK_TIMEOUT, DEFAULT_KAFKA_ACK_TIMEOUT);
+  }
+
+  /** Events the consumer writes into the database in one transaction at most. */
+  public int kafkaIngestBatch() {
+    return integer(Key.KAFKA_INGEST_BATCH, DEFAULT_KAFKA_INGEST_BATCH);
+  }
+
+  /** {@code PLAINTEXT}, {@code SSL}, {@code SASL_PLAINTEXT} or {@code SASL_SSL}. */
+  public String kafkaSecurityProtocol() {
+    return text(Key.KAFKA_SECURITY_PROTOCOL, DEFAULT_KAFKA_SECURITY_PROTOCOL);
+  }
+
+  /** The SASL mechanism with a {@code SASL_} protocol: {@code PLAIN}, {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}. */
+  public String kafkaSaslMechanism() {
+    return text(Key.KAFKA_SASL_MECHANISM, DEFAULT_KAFKA_SASL_MECHANISM);
+  }
+
+  public String kafkaUser() {
+    return values.get(Key.KAFKA_USER);
+  }
+
+  /** Secret: never logged. */
+  public String kafkaPassword() {
+    return values.getOrDefault(Key.KAFKA_PASSWORD, "");
   }
 
   private void validateMail() {
@@ -668,6 +796,9 @@ public final class Config {
     if (!"auto".equals(v)) {
       return "on".equals(v) || "true".equals(v); // YAML reads a bare on/off as true/false
     }
+    if (SINK_KAFKA.equals(collectorSink())) {
+      return false; // the topic makes collected events durable
+    }
     String url = databaseUrl();
     return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:") && !url.startsWith("jdbc:h2:tcp:") && !url.startsWith("jdbc:h2:ssl:");
   }
@@ -802,6 +933,17 @@ public final class Config {
         case COLLECTOR_DNT -> String.valueOf(honourDnt());
         case COLLECTOR_JOURNAL -> values.getOrDefault(Key.COLLECTOR_JOURNAL, "auto") + " (" + (collectorJournal() ? "on" : "off") + ")";
         case COLLECTOR_JOURNAL_SYNC -> String.valueOf(collectorJournalSync());
+        case COLLECTOR_SINK -> collectorSink();
+        case KAFKA_BOOTSTRAP_SERVERS -> nullToEmpty(kafkaBootstrapServers());
+        case KAFKA_TOPIC -> kafkaTopic();
+        case KAFKA_GROUP_ID -> kafkaGroupId();
+        case KAFKA_CONSUME -> String.valueOf(kafkaConsume());
+        case KAFKA_ACK_TIMEOUT -> kafkaAckTimeout().toString();
+        case KAFKA_INGEST_BATCH -> String.valueOf(kafkaIngestBatch());
+        case KAFKA_SECURITY_PROTOCOL -> kafkaSecurityProtocol();
+        case KAFKA_SASL_MECHANISM -> kafkaSaslMechanism();
+        case KAFKA_USER -> nullToEmpty(kafkaUser());
+        case KAFKA_PASSWORD -> kafkaPassword().isEmpty() ? "" : "****";
         case BENCH_ROUTES -> String.valueOf(benchmarkRoutes());
         case SERVER_DEMO -> String.valueOf(demo());
         case POLICY_FILE -> policyFile() == null ? "(bundled)" : policyFile().toString();

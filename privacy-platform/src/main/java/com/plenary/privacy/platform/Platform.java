@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything a running platform holds, opened from one {@link Config}: the checked policy and its
@@ -42,6 +43,7 @@ public final class Platform implements AutoCloseable {
   private final SignInThrottle signIns;
 
   private int resumedErasures;
+  private EventStream eventStream;
 
   private final DataCentre dataCentre;
   private final DataCentre keyCentre;
@@ -283,8 +285,30 @@ public final class Platform implements AutoCloseable {
     return vault;
   }
 
+  /**
+   * The event stream collected events go through, when {@code collector.sink} is not the database;
+   * opened on first use (its provider must be on the class path) and closed with the platform.
+   *
+   * @throws ConfigException when the sink's integration is not on the class path
+   */
+  public synchronized Optional<EventStream> eventStream() {
+    if (Config.SINK_DATABASE.equals(config.collectorSink())) {
+      return Optional.empty();
+    }
+    if (eventStream == null) {
+      eventStream = EventStreamProvider.installed(config.collectorSink()).open(config);
+    }
+    return Optional.of(eventStream);
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      if (eventStream != null) {
+        eventStream.close();
+        eventStream = null;
+      }
+    }
     store.close();
     keyStore.close();
   }

@@ -89,4 +89,39 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("mail.unsubscribe.imap.tls", "yes")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("mail.unsubscribe.imap.tls");
   }
+
+  @Test
+  void theCollectorWritesToTheDatabaseByDefaultAndKafkaNeedsItsBrokers() {
+    Config none = Config.defaults(Path.of("data"));
+    assertThat(none.collectorSink()).isEqualTo(Config.SINK_DATABASE);
+    assertThat(none.describe()).containsEntry("collector.sink", "database").containsEntry("kafka.bootstrap_servers", "");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("collector.sink", "kafka")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.bootstrap_servers").hasMessageContaining("PLENARY_KAFKA_BOOTSTRAP_SERVERS");
+    Config kafka = Config.load(null, Map.of("PLENARY_KAFKA_PASSWORD", "broker secret"), Map.of("collector.sink", "kafka",
+        "kafka.bootstrap_servers", "kafka-1:9092, kafka-2:9092", "kafka.security_protocol", "SASL_SSL", "kafka.user", "plenary"));
+    assertThat(kafka.kafkaTopic()).isEqualTo(Config.DEFAULT_KAFKA_TOPIC);
+    assertThat(kafka.kafkaGroupId()).isEqualTo(Config.DEFAULT_KAFKA_GROUP);
+    assertThat(kafka.kafkaAckTimeout()).isEqualTo(Config.DEFAULT_KAFKA_ACK_TIMEOUT);
+    assertThat(kafka.kafkaConsume()).isTrue();
+    assertThat(kafka.kafkaPassword()).isEqualTo("broker secret");
+    assertThat(kafka.collectorJournal()).as("the topic, not the journal, makes events durable").isFalse();
+    assertThat(kafka.describe()).containsEntry("collector.sink", "kafka").containsEntry("kafka.password", "****")
+        .containsEntry("kafka.bootstrap_servers", "kafka-1:9092, kafka-2:9092");
+    assertThat(kafka.toString()).doesNotContain("broker secret");
+  }
+
+  @Test
+  void aBadKafkaSettingNamesItsKey() {
+    Map<String, String> kafka = Map.of("collector.sink", "kafka", "kafka.bootstrap_servers", "kafka-1:9092");
+    for (var bad : Map.of("collector.sink", "queue", "kafka.bootstrap_servers", "kafka-1", "kafka.topic", "events/all", "kafka.ack_timeout", "PT9S",
+        "kafka.ingest_batch", "0", "kafka.security_protocol", "TLS", "kafka.consume", "yes", "collector.journal", "on").entrySet()) {
+      Map<String, String> settings = new HashMap<>(kafka);
+      settings.put(bad.getKey(), bad.getValue());
+      assertThatThrownBy(() -> Config.load(null, Map.of(), settings)).as(bad.getKey())
+          .isInstanceOf(ConfigException.class).hasMessageContaining(bad.getKey());
+    }
+    assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_KAFKA_PASSWORD", "broker secret"),
+        Map.of("collector.sink", "kafka", "kafka.bootstrap_servers", "kafka-1:9092", "kafka.security_protocol", "SASL_SSL")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.user").hasMessageNotContaining("broker secret");
+  }
 }

@@ -22,6 +22,7 @@ import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.domain.messages.MailTransport;
 import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.EventStream;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.platform.Server;
 import com.plenary.privacy.policy.Action;
@@ -141,6 +142,8 @@ public final class PlenaryServer implements Server {
   private volatile UnsubscribeMailbox unsubscribeMailbox;
   private final Javalin app;
   private final Collector collector;
+  /** This node's consumer of the event stream's group (collector.sink: kafka with kafka.consume), or null. */
+  private final EventStream.Ingest ingest;
   private final ScheduledExecutorService jobs = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "plenary-jobs");
     t.setDaemon(true);
@@ -170,7 +173,21 @@ public final class PlenaryServer implements Server {
         .description("Collected events moved from the journal into the table").register(metrics);
     FunctionCounter.builder("plenary_collector_journal_transactions", platform.vault().usage(), u -> u.journalTransactions())
         .description("Transactions that moved journaled events into the table (events over transactions: their mean size)").register(metrics);
-    this.collector = new Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
+    Optional<EventStream> stream = platform.eventStream();
+    this.collector = stream.isPresent()
+        ? new Collector(platform.vault().usage(), stream.get(), config.collectorQueueCapacity(), metrics)
+        : new Collector(platform.vault().usage(), config.collectorQueueCapacity(), config.collectorWriters(), metrics);
+    this.ingest = stream.isPresent() && config.kafkaConsume() ? stream.get().ingest(platform.vault().usage()) : null;
+    stream.ifPresent(s -> Gauge.builder("plenary_kafka_consumer_lag", s, EventStream::lag)
+        .description("Collected events in the topic not yet written into the database by the consumer group (-1: not measured)").register(metrics));
+    if (ingest != null) {
+      FunctionCounter.builder("plenary_kafka_ingested_events", ingest, EventStream.Ingest::ingested)
+          .description("Events this node's consumer wrote into the database").register(metrics);
+      FunctionCounter.builder("plenary_kafka_duplicate_events", ingest, EventStream.Ingest::duplicates)
+          .description("Events delivered again (after a rebalance or a restart) and found stored, or whose owner was erased meanwhile: not written").register(metrics);
+      FunctionCounter.builder("plenary_kafka_ingest_failures", ingest, EventStream.Ingest::failures)
+          .description("Batches whose writing failed; each is read again").register(metrics);
+    }
     Gauge.builder("plenary_collector_backlog", collector, c -> c.backlog()).register(metrics);
     // embedded H2 only: the file's size and how much of it is live (see operations.md, "H2 file size")
     fileGauges("data", platform.store()::fileUse);
@@ -380,6 +397,9 @@ public final class PlenaryServer implements Server {
     }
     webhooks.stop(platform.config().shutdownGrace());
     collector.close();
+    if (ingest != null) {
+      ingest.close();
+    }
     platform.vault().usage().stopJournal(Duration.ofSeconds(10));
     sealAudit();
     LOG.info("stopped");

@@ -10,6 +10,9 @@ import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
 import com.plenary.privacy.store.crypto.Keys;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -29,16 +32,19 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.jdbi.v3.core.Handle;
@@ -172,12 +178,89 @@ public final class UsageEvents {
    * the collector's single writer does per group.
    */
   public static final class Prepared {
+    private static final byte FORMAT = 1;
     final Row row;
     final String group;
 
     Prepared(Row row, String group) {
       this.row = row;
       this.group = group;
+    }
+
+    /** The event's id: the key by which storing it twice stores it once ({@link #ingest}). */
+    public String id() {
+      return row.id();
+    }
+
+    /**
+     * What keeps one visitor's events in order on an event stream: the person when known, else the
+     * browser, else the partner record. A pseudonymous id, never a value.
+     */
+    public String streamKey() {
+      return row.subjectId() != null ? row.subjectId() : row.browserId() != null ? row.browserId() : row.partnerRecordId();
+    }
+
+    /**
+     * The event as bytes for an event stream: exactly the row the table takes, so the details are
+     * sealed with their owner's key (AEAD, associated data {@code event:<id>}) and the browser and
+     * partner record appear only as the ids the table holds. Nothing in it is plaintext personal data.
+     */
+    public byte[] encode() {
+      try {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + row.sealed().length);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeByte(FORMAT);
+        out.writeUTF(group);
+        for (String t : new String[] {row.id(), row.requestId(), row.source(), row.sourceName(), row.purpose(), row.kind(), row.keyOwner(),
+            row.browserId(), row.subjectId(), row.partnerRecordId()}) {
+          if (t == null) {
+            out.writeBoolean(false);
+          } else {
+            out.writeBoolean(true);
+            out.writeUTF(t);
+          }
+        }
+        out.writeLong(row.receivedAt().getEpochSecond());
+        out.writeInt(row.receivedAt().getNano());
+        out.writeInt(row.sealed().length);
+        out.write(row.sealed());
+        out.flush();
+        return bytes.toByteArray();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /**
+     * An event {@link #encode}d by any node.
+     *
+     * @throws InvalidInputException when the bytes are not an encoded event
+     */
+    public static Prepared decode(byte[] bytes) {
+      try {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        byte format = in.readByte();
+        if (format != FORMAT) {
+          throw new InvalidInputException("event", "an encoded event of format " + format + ", not " + FORMAT);
+        }
+        String group = in.readUTF();
+        String[] t = new String[10];
+        for (int i = 0; i < t.length; i++) {
+          t[i] = in.readBoolean() ? in.readUTF() : null;
+        }
+        Instant at = Instant.ofEpochSecond(in.readLong(), in.readInt());
+        int length = in.readInt();
+        if (length < 0 || length > bytes.length) {
+          throw new InvalidInputException("event", "an encoded event with a sealed part of " + length + " bytes");
+        }
+        byte[] sealed = in.readNBytes(length);
+        if (sealed.length != length || t[0] == null) {
+          throw new InvalidInputException("event", "an encoded event cut short");
+        }
+        return new Prepared(new Row(t[0], t[1], at, t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], sealed), group);
+      } catch (IOException e) {
+        throw new InvalidInputException("event", "an encoded event cut short");
+      }
     }
   }
 
@@ -207,6 +290,86 @@ public final class UsageEvents {
       return rows.size();
     }
     return inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)));
+  }
+
+  /**
+   * Stores events that come from an event stream, where one event may arrive more than once (a
+   * consumer that stopped after its rows committed and before its position did, a rebalance that
+   * hands a partition over while the old owner still writes): in one transaction, those whose ids are
+   * not yet in the table, with one audit entry per source and purpose for them. Two writers of the
+   * same ids at once: the second's unique violation rolls it back and it tries again, finding them
+   * stored. An event whose owner — person, browser or partner record — no longer exists (erased while
+   * the event waited in the stream) is dropped: nothing of an erased person is written after the
+   * erasure, and its key is gone anyway. Returns how many events were written. When this returns,
+   * they are durable.
+   */
+  public int ingest(List<Prepared> rows) {
+    Map<String, Prepared> byId = new LinkedHashMap<>();
+    for (Prepared p : rows) {
+      byId.putIfAbsent(p.id(), p);
+    }
+    if (byId.isEmpty()) {
+      return 0;
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return jdbi.inTransaction(h -> {
+          List<String> ids = new ArrayList<>(byId.keySet());
+          Set<String> stored = new HashSet<>();
+          for (int i = 0; i < ids.size(); i += 1000) {
+            stored.addAll(h.createQuery("SELECT id FROM usage_event WHERE id IN (<ids>)").bindList("ids", ids.subList(i, Math.min(ids.size(), i + 1000)))
+                .mapTo(String.class).list());
+          }
+          Set<String> gone = goneOwners(h, byId.values());
+          List<Prepared> fresh = byId.values().stream()
+              .filter(p -> !stored.contains(p.id()) && !gone.contains(p.row.subjectId()) && !gone.contains(p.row.browserId())
+                  && !gone.contains(p.row.partnerRecordId()))
+              .toList();
+          if (fresh.isEmpty()) {
+            return 0;
+          }
+          Map<String, Integer> groups = new TreeMap<>();
+          write(h, sink -> fresh.forEach(p -> {
+            sink.add(p.row);
+            groups.merge(p.group, 1, Integer::sum);
+          }));
+          audit(h, groups);
+          return fresh.size();
+        });
+      } catch (RuntimeException e) {
+        if (attempt >= 3 || !uniqueViolation(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The persons, browsers and partner records the events name that are not (or no longer) in the store. */
+  private static Set<String> goneOwners(Handle h, Collection<Prepared> events) {
+    Set<String> gone = new HashSet<>();
+    Map<String, Function<Prepared, String>> owners = new LinkedHashMap<>();
+    owners.put("subject", p -> p.row.subjectId());
+    owners.put("browser", p -> p.row.browserId());
+    owners.put("partner_record", p -> p.row.partnerRecordId());
+    for (var owner : owners.entrySet()) {
+      List<String> named = events.stream().map(owner.getValue()).filter(o -> o != null).distinct().toList();
+      Set<String> found = new HashSet<>();
+      for (int i = 0; i < named.size(); i += 1000) {
+        found.addAll(h.createQuery("SELECT id FROM " + owner.getKey() + " WHERE id IN (<ids>)").bindList("ids", named.subList(i, Math.min(named.size(), i + 1000)))
+            .mapTo(String.class).list());
+      }
+      named.stream().filter(o -> !found.contains(o)).forEach(gone::add);
+    }
+    return gone;
+  }
+
+  private static boolean uniqueViolation(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- the collector's journal ----

@@ -1,5 +1,6 @@
 package com.plenary.privacy.server.internal;
 
+import com.plenary.privacy.platform.EventStream;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.store.UsageEvents;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -10,11 +11,14 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * so a request that arrives while one group waits for its commit is taken by the next writer at once
  * instead of waiting for that commit too. The queue is bounded: when the store falls behind,
  * {@link #submit} refuses with 503 and Retry-After instead of queueing without bound.
+ *
+ * <p>With {@code collector.sink: kafka} there are no writers: each event is sealed on the request's
+ * thread and published to the {@link EventStream}, and its request is answered once the broker has
+ * acknowledged it (every in-sync replica); the stream's consumer group writes it into the table.
+ * At most {@code capacity} events wait for an acknowledgement at once; beyond that, and when no
+ * acknowledgement comes within {@code kafka.ack_timeout}, the answer is 503 and the event is not
+ * acknowledged.
  */
 public final class Collector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
@@ -37,6 +48,12 @@ public final class Collector implements AutoCloseable {
   private record Pending(UsageEvents.Prepared event, CompletableFuture<Void> done, long queuedAt) {}
 
   private final UsageEvents usage;
+  /** The event stream events are published to, or null: then the writers store them. */
+  private final EventStream stream;
+  private final int capacity;
+  private final AtomicInteger unacknowledged = new AtomicInteger();
+  private final AtomicLong unacknowledgedTotal = new AtomicLong();
+  private final AtomicLong lastWarned = new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(1));
   private final BlockingQueue<Pending> queue;
   private final List<Thread> writers = new ArrayList<>();
   private volatile boolean running = true;
@@ -54,7 +71,18 @@ public final class Collector implements AutoCloseable {
 
   /** Metrics: how long beacons wait for a writer, how long each group takes to commit, and how large groups are. */
   public Collector(UsageEvents usage, int capacity, int writers, MeterRegistry metrics) {
+    this(usage, null, capacity, writers, metrics);
+  }
+
+  /** Publishing to {@code stream}: answers wait for the broker's acknowledgement, at most {@code capacity} at once. */
+  public Collector(UsageEvents usage, EventStream stream, int capacity, MeterRegistry metrics) {
+    this(usage, stream, capacity, 0, metrics);
+  }
+
+  private Collector(UsageEvents usage, EventStream stream, int capacity, int writers, MeterRegistry metrics) {
     this.usage = usage;
+    this.stream = stream;
+    this.capacity = capacity;
     this.waited = Timer.builder("plenary_collector_wait").description("Time a beacon waits in the queue for a writer")
         .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
     this.committed = Timer.builder("plenary_collector_commit").description("Time to store and commit one group of events")
@@ -85,6 +113,9 @@ public final class Collector implements AutoCloseable {
     if (!running) {
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the collector is stopping; retry shortly");
     }
+    if (stream != null) {
+      return publish(event);
+    }
     if (queue.remainingCapacity() == 0) {
       throw new HttpProblem(503, "overloaded", "Overloaded", "the store is behind; retry after the time Retry-After gives");
     }
@@ -95,8 +126,45 @@ public final class Collector implements AutoCloseable {
     return p.done();
   }
 
+  private CompletableFuture<Void> publish(UsageEvents.Event event) {
+    if (unacknowledged.incrementAndGet() > capacity) {
+      unacknowledged.decrementAndGet();
+      throw new HttpProblem(503, "overloaded", "Overloaded", "the event stream is behind; retry after the time Retry-After gives");
+    }
+    long start = System.nanoTime();
+    CompletableFuture<Void> acknowledged;
+    try {
+      acknowledged = stream.publish(usage.prepare(List.of(event)).get(0));
+    } catch (RuntimeException e) {
+      unacknowledged.decrementAndGet();
+      throw e;
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    acknowledged.whenComplete((ok, failure) -> {
+      unacknowledged.decrementAndGet();
+      if (failure == null) {
+        committed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        done.complete(null);
+        return;
+      }
+      Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      long refused = unacknowledgedTotal.incrementAndGet();
+      long now = System.nanoTime();
+      long last = lastWarned.get();
+      if (now - last > TimeUnit.SECONDS.toNanos(10) && lastWarned.compareAndSet(last, now)) {
+        // one line per ten seconds, not one per beacon, while the brokers are away
+        LOG.warn("events not acknowledged by the event stream: {} so far, the latest because of {}", refused, cause.toString());
+      }
+      done.completeExceptionally(cause instanceof TimeoutException
+          ? new HttpProblem(503, "unavailable", "Unavailable", "the event stream did not acknowledge the event in time; it is not recorded, retry")
+          : new HttpProblem(503, "unavailable", "Unavailable", "the event stream refused the event; it is not recorded, retry"));
+    });
+    return done;
+  }
+
+  /** Beacons waiting: for a writer, or with an event stream for the broker's acknowledgement. */
   public int backlog() {
-    return queue.size();
+    return stream != null ? unacknowledged.get() : queue.size();
   }
 
   private void run() {
@@ -167,6 +235,14 @@ public final class Collector implements AutoCloseable {
   public void close() {
     running = false;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (stream != null && unacknowledged.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10); // acknowledgements still to come answer their requests
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
     for (Thread writer : writers) {
       try {
         writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
