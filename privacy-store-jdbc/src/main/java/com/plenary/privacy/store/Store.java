@@ -33,6 +33,9 @@ public final class Store implements AutoCloseable {
   private final Clock clock;
   private final AuditLog audit;
   private final ConsentLedger consentLedger;
+  private final Schedule schedule;
+  private final RateWindows rateWindows;
+  private final Nodes nodes;
 
   private Store(HikariDataSource dataSource, Clock clock) {
     this.dataSource = dataSource;
@@ -41,6 +44,9 @@ public final class Store implements AutoCloseable {
     this.audit = new AuditLog(jdbi, clock);
     this.consentLedger = new ConsentLedger(jdbi);
     this.credentials = new Credentials(jdbi, clock);
+    this.schedule = new Schedule(jdbi, clock);
+    this.rateWindows = new RateWindows(jdbi);
+    this.nodes = new Nodes(jdbi, clock);
     this.product = jdbi.withHandle(h -> {
       try {
         return h.getConnection().getMetaData().getDatabaseProductName();
@@ -82,6 +88,26 @@ public final class Store implements AutoCloseable {
 
   public AuditLog audit() {
     return audit;
+  }
+
+  /** The periods of the scheduled jobs, shared by every node on this database. */
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  /** Sliding windows of counted attempts (sign-in throttling, message rates), shared by every node on this database. */
+  public RateWindows rateWindows() {
+    return rateWindows;
+  }
+
+  /** The nodes serving from this database and the fingerprints of the keys they share. */
+  public Nodes nodes() {
+    return nodes;
+  }
+
+  /** Whether this is the embedded H2 database, which one node only may serve from. */
+  public boolean embedded() {
+    return product.equals("H2");
   }
 
   /**
@@ -128,7 +154,7 @@ public final class Store implements AutoCloseable {
 
   /** The vault over this store's database, sealing with {@code keys}; the domain's use cases work through its {@link Vault#storage()}. */
   public Vault vault(Keys keys, SubjectKeys keyStore) {
-    return new Vault(jdbi, keys, keyStore, audit, clock);
+    return new Vault(jdbi, keys, keyStore, audit, rateWindows, clock);
   }
 
   private static String vendor(DataSource ds) {
