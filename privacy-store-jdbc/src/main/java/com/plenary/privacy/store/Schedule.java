@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import java.sql.SQLIntegrityConstraintViolationException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * The periods of the platform's scheduled jobs (retention, the audit sealer, policy-version notices…),
@@ -89,21 +91,28 @@ public final class Schedule {
   }
 
   /**
-   * Inserts a row of a key and one value unless the key is there: {@code ON CONFLICT DO NOTHING} on
-   * PostgreSQL, {@code MERGE … KEY} on H2, so that two nodes inserting at once never fail on the key.
+   * Inserts a row of a key and one value unless the key is there, so that two nodes (or threads) inserting
+   * at once never fail on the key: {@code ON CONFLICT DO NOTHING} on PostgreSQL; on H2, whose statement
+   * failure leaves the transaction usable, the insert that loses the race is ignored.
    */
   static void insertIfAbsent(Handle h, String table, String keyColumn, String key, String column, Object value) {
     String columns = column == null ? keyColumn : keyColumn + ", " + column;
     String values = column == null ? ":k" : ":k, :v";
-    String sql = SqlLists.postgres(h)
-        ? "INSERT INTO " + table + " (" + columns + ") VALUES (" + values + ") ON CONFLICT (" + keyColumn + ") DO NOTHING"
-        : "MERGE INTO " + table + " t USING (VALUES (" + values + ")) AS s (" + columns + ") ON t." + keyColumn + " = s." + keyColumn
-            + " WHEN NOT MATCHED THEN INSERT (" + columns + ") VALUES (" + values + ")";
+    boolean postgres = SqlLists.postgres(h);
+    String sql = "INSERT INTO " + table + " (" + columns + ") " + (postgres ? "VALUES (" + values + ") ON CONFLICT (" + keyColumn + ") DO NOTHING"
+        : "SELECT " + values + " FROM (VALUES (1)) AS one (x) WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE " + keyColumn + " = :k)");
     var update = h.createUpdate(sql).bind("k", key);
     if (column != null) {
       update.bind("v", value);
     }
-    update.execute();
+    try {
+      update.execute();
+    } catch (UnableToExecuteStatementException e) {
+      if (postgres || !(e.getCause() instanceof SQLIntegrityConstraintViolationException)) {
+        throw e;
+      }
+      // H2: another thread inserted the same key between the check and the insert; its row serves
+    }
   }
 
   private static OffsetDateTime utc(Instant i) {
