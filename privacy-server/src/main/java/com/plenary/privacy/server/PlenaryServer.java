@@ -37,7 +37,7 @@ import com.plenary.privacy.server.internal.Collector;
 import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
 import com.plenary.privacy.server.internal.JsonBodies;
-import com.plenary.privacy.server.internal.KeyFiles;
+import com.plenary.privacy.server.internal.SharedKeys;
 import com.plenary.privacy.server.internal.DisclosureRoutes;
 import com.plenary.privacy.server.internal.LegalRequestRoutes;
 import com.plenary.privacy.server.internal.MailSender;
@@ -154,10 +154,11 @@ public final class PlenaryServer implements Server {
   /** How often the audit trail is sealed (C29): once a period across all nodes. */
   static final Duration SEAL_EVERY = Duration.ofMillis(250);
   /** This process among the nodes serving from the database. */
-  private final String node = "n-" + UUID.randomUUID().toString().substring(0, 8);
+  private final String node;
 
-  private PlenaryServer(Platform platform) {
+  private PlenaryServer(Platform platform, String node) {
     this.platform = platform;
+    this.node = node;
     Config config = platform.config();
     this.json = new ObjectMapper().registerModule(new JavaTimeModule())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -242,7 +243,9 @@ public final class PlenaryServer implements Server {
    *     another live node, or key files that differ from the other nodes'
    */
   public static PlenaryServer start(Platform platform) {
-    PlenaryServer server = new PlenaryServer(platform);
+    String node = "n-" + UUID.randomUUID().toString().substring(0, 8);
+    refuseSecondOnEmbedded(platform, node); // before the collector's journal or anything else of this data directory is opened
+    PlenaryServer server = new PlenaryServer(platform, node);
     server.join();
     try {
       server.app.start();
@@ -270,23 +273,33 @@ public final class PlenaryServer implements Server {
   private void join() {
     var nodes = platform.store().nodes();
     Config config = platform.config();
-    if (platform.store().embedded() || config.keystoreUrl().startsWith("jdbc:h2:")) {
-      var others = nodes.othersAlive(node);
-      if (!others.isEmpty()) {
-        var other = others.get(0);
-        throw new ConfigException("another plenary serve (node " + other.id() + " on " + other.host() + ", started " + other.started()
-            + ") is serving from this " + (platform.store().embedded() ? "embedded H2 database" : "embedded H2 key store")
-            + ", which serves one node only; to run several nodes, give each the same PostgreSQL database (database.url and keystore.url) "
-            + "and the same key files (data_dir/keys), see operations.md, \"Running several nodes\"");
-      }
-    } else {
-      nodes.checkKeys(KeyFiles.fingerprints(config.keyDir()), node).ifPresent(m -> {
+    if (!embedded(platform)) {
+      nodes.checkKeys(SharedKeys.fingerprints(config.keyDir()), node).ifPresent(m -> {
         throw new ConfigException("this node's key file " + m.name() + " (in " + config.keyDir() + ") differs from the one node " + m.recordedBy()
             + " recorded in the database: every node must use the same key files; copy data_dir/keys from a running node"
             + " (see operations.md, \"Running several nodes\")");
       });
     }
     nodes.register(node, hostName());
+  }
+
+  private static boolean embedded(Platform platform) {
+    return platform.store().embedded() || platform.config().keystoreUrl().startsWith("jdbc:h2:");
+  }
+
+  /** On the embedded H2 database (or key store), refuses to serve while another node is alive on it. */
+  private static void refuseSecondOnEmbedded(Platform platform, String node) {
+    if (!embedded(platform)) {
+      return;
+    }
+    var others = platform.store().nodes().othersAlive(node);
+    if (!others.isEmpty()) {
+      var other = others.get(0);
+      throw new ConfigException("another plenary serve (node " + other.id() + " on " + other.host() + ", started " + other.started()
+          + ") is serving from this " + (platform.store().embedded() ? "embedded H2 database" : "embedded H2 key store")
+          + ", which serves one node only; to run several nodes, give each the same PostgreSQL database (database.url and keystore.url) "
+          + "and the same key files (data_dir/keys), see operations.md, \"Running several nodes\"");
+    }
   }
 
   private static String hostName() {

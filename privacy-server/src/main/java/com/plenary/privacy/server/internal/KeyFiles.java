@@ -1,45 +1,51 @@
 package com.plenary.privacy.server.internal;
 
 import com.plenary.privacy.PlenaryException;
+import com.plenary.privacy.store.OwnerOnly;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.util.Base64;
 
-/**
- * The fingerprints of the key files every node must share (the blind-index, token-issuer, form-token,
- * audit-checkpoint, unsubscribe and webhook keys): the SHA-256 of each file in the key directory, by
- * name. Left out: the master key's keyset ({@code master.json}, which {@code plenary keys rotate}
- * changes in place and whose mismatch the other keys, made with it, reveal), the embedded key store's
- * database files and temporary files. A SHA-256 of a random key says nothing of the key.
- */
-public final class KeyFiles {
+/** The server's own 256-bit keys, one owner-only file each in the key directory, made the first time they are needed. */
+final class KeyFiles {
   private KeyFiles() {}
 
-  public static Map<String, String> fingerprints(Path keyDir) {
-    Map<String, String> out = new TreeMap<>();
-    if (!Files.isDirectory(keyDir)) {
-      return out;
-    }
-    try (var files = Files.list(keyDir)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        String name = p.getFileName().toString();
-        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) || name.equals("master.json") || name.startsWith("keystore") || name.endsWith(".tmp")
-            || name.endsWith(".lock")) {
-          continue;
+  /**
+   * The key in {@code keyDir/name}, made the first time. A key another process made meanwhile wins: what
+   * it signed (links in people's mail, tokens on pages) is already out, so it is never written over.
+   */
+  static byte[] loadOrCreate(Path keyDir, String name, String what) {
+    Path file = keyDir.resolve(name);
+    try {
+      if (!Files.isRegularFile(file)) {
+        OwnerOnly.directory(keyDir);
+        byte[] raw = new byte[32];
+        new SecureRandom().nextBytes(raw);
+        Path tmp = Files.createTempFile(keyDir, name, ".tmp", OwnerOnly.fileAttributes());
+        Files.writeString(tmp, Base64.getEncoder().encodeToString(raw), StandardCharsets.US_ASCII);
+        try {
+          Files.createLink(file, tmp);
+        } catch (FileAlreadyExistsException made) {
+          // theirs is the key
+        } catch (UnsupportedOperationException | FileSystemException noLinks) {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(tmp);
         }
-        out.put(name, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
       }
-    } catch (IOException e) {
-      throw new PlenaryException("cannot read the key files in " + keyDir + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      byte[] key = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
+      if (key.length < 32) {
+        throw new PlenaryException("the " + what + " key at " + file + " is shorter than 256 bits");
+      }
+      return key;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new PlenaryException("cannot load or create the " + what + " key at " + file + ": " + e.getMessage(), e);
     }
-    return out;
   }
 }
