@@ -95,7 +95,7 @@ public final class Schedule {
    * at once never fail on the key: {@code ON CONFLICT DO NOTHING} on PostgreSQL; on H2, whose statement
    * failure leaves the transaction usable, the insert that loses the race is ignored.
    */
-  static void insertIfAbsent(Handle h, String table, String keyColumn, String key, String column, Object value) {
+  static void insertIfAbsent(Handle h, String table, String keyColumn, Object key, String column, Object value) {
     String columns = column == null ? keyColumn : keyColumn + ", " + column;
     String values = column == null ? ":k" : ":k, :v";
     boolean postgres = SqlLists.postgres(h);
