@@ -99,6 +99,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpException;
@@ -310,6 +311,15 @@ public final class PlenaryServer implements Server {
     }
   }
 
+  /**
+   * Whether this node claims the current period of {@code job}, which a thread of its own looks at every
+   * {@code every}: the period is half that, so a single node that looks a little late still gets its turn.
+   */
+  private BooleanSupplier turn(String job, Duration every) {
+    Duration period = every.dividedBy(2).isZero() ? Duration.ofMillis(1) : every.dividedBy(2);
+    return () -> platform.store().schedule().claim(job, period, node).isPresent();
+  }
+
   /** Runs {@code job} once a period of {@code period} across every node: each node looks twice a period and runs it when it claims the period. */
   private void scheduled(String name, Duration period, Runnable job) {
     Duration look = period.dividedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : period.dividedBy(2);
@@ -341,8 +351,9 @@ public final class PlenaryServer implements Server {
     LOG.info("messages go out {}", config.smtpHost() == null ? "to the mail drop folder " + MailSender.mailDrop(config) : "over SMTP");
     // correction notices to recipients' webhooks (C35): looked for at least every second, sooner when retries are quick
     Duration every = config.webhooksRetryBase().compareTo(Duration.ofSeconds(1)) < 0 ? config.webhooksRetryBase() : Duration.ofSeconds(1);
-    webhooks.start(platform.domain().correctionNotices(), every, config.webhooksRetryBase(), config.webhooksMaxAttempts());
-    this.unsubscribeMailbox = UnsubscribeMailbox.start(config, platform.domain().messages(), unsubscribeTokens, metrics).orElse(null);
+    webhooks.start(platform.domain().correctionNotices(), every, config.webhooksRetryBase(), config.webhooksMaxAttempts(), turn("webhooks", every));
+    this.unsubscribeMailbox = UnsubscribeMailbox.start(config, platform.domain().messages(), unsubscribeTokens, metrics,
+        turn("unsubscribe-mailbox", config.unsubscribePollInterval())).orElse(null);
     if (unsubscribeMailbox != null) {
       LOG.info("the unsubscribe mailbox is read over IMAP every {}", config.unsubscribePollInterval());
     }
