@@ -22,11 +22,15 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
  * that gets it and finds the period due moves the row on to the next period and commits, and runs the job;
  * a node that finds the row locked or not yet due does nothing. A node that dies while it runs the job
  * leaves that period done; the next period runs as usual (every job here is safe to run again). Each claim
- * is written to {@code job_run} (kept a day) with the node's id. Thread-safe.
+ * is written to {@code job_run} (kept a day) with the node's id. Periods follow the machine's clock: the
+ * nodes' clocks may differ by up to {@link #SKEW}; a clock set back further claims the period it is in.
+ * Thread-safe.
  */
 public final class Schedule {
   /** How long the history of runs is kept. */
   static final Duration KEPT = Duration.ofDays(1);
+  /** How far apart the nodes' clocks may be without a period running twice. */
+  static final Duration SKEW = Duration.ofMinutes(1);
 
   /** A claimed period: the job runs now, on this node. */
   public record Claim(String job, Instant period, String node) {}
@@ -61,7 +65,9 @@ public final class Schedule {
     return jdbi.inTransaction(h -> {
       Optional<OffsetDateTime> due = h.createQuery("SELECT due_at FROM scheduled_job WHERE job = :job FOR UPDATE SKIP LOCKED").bind("job", job)
           .mapTo(OffsetDateTime.class).findOne();
-      if (due.isEmpty() || due.get().toInstant().isAfter(period)) {
+      // a due time far ahead (more than two periods and a minute) is a clock that was set back: the period is claimed anew
+      boolean setBack = due.isPresent() && due.get().toInstant().isAfter(next.plus(every.multipliedBy(2)).plus(SKEW));
+      if (due.isEmpty() || due.get().toInstant().isAfter(period) && !setBack) {
         return Optional.empty();
       }
       h.createUpdate("UPDATE scheduled_job SET due_at = :next WHERE job = :job").bind("next", utc(next)).bind("job", job).execute();

@@ -44,9 +44,10 @@ public final class Store implements AutoCloseable {
     this.audit = new AuditLog(jdbi, clock);
     this.consentLedger = new ConsentLedger(jdbi);
     this.credentials = new Credentials(jdbi, clock);
-    this.schedule = new Schedule(jdbi, clock);
+    // periods and heartbeats follow the machine's clock, not the platform's (which tests may stop)
+    this.schedule = new Schedule(jdbi, Clock.systemUTC());
     this.rateWindows = new RateWindows(jdbi);
-    this.nodes = new Nodes(jdbi, clock);
+    this.nodes = new Nodes(jdbi, Clock.systemUTC());
     this.product = jdbi.withHandle(h -> {
       try {
         return h.getConnection().getMetaData().getDatabaseProductName();
@@ -93,6 +94,15 @@ public final class Store implements AutoCloseable {
   /** The periods of the scheduled jobs, shared by every node on this database. */
   public Schedule schedule() {
     return schedule;
+  }
+
+  /** The schedule and the node list on {@code clock} instead of the machine's: for tests that move time. */
+  Schedule schedule(Clock at) {
+    return new Schedule(jdbi, at);
+  }
+
+  Nodes nodes(Clock at) {
+    return new Nodes(jdbi, at);
   }
 
   /** Sliding windows of counted attempts (sign-in throttling, message rates), shared by every node on this database. */

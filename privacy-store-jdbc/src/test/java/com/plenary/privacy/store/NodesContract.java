@@ -78,11 +78,11 @@ abstract class NodesContract {
     Instant start = clock.instant();
     Duration every = Duration.ofMinutes(10);
     for (int period = 0; period < 3; period++) {
-      var claims = atOnce(4, s -> s.schedule().claim("test-job", every, "node-" + stores.indexOf(s)));
+      var claims = atOnce(4, s -> s.schedule(clock).claim("test-job", every, "node-" + stores.indexOf(s)));
       assertThat(claims.stream().filter(Optional::isPresent).count()).as("period %d", period).isEqualTo(1);
       clock.advance(every);
     }
-    var runs = stores.get(0).schedule().runs("test-job", start.minus(every));
+    var runs = stores.get(0).schedule(clock).runs("test-job", start.minus(every));
     assertThat(runs).hasSize(3);
     assertThat(runs.stream().map(Schedule.Run::period).distinct()).hasSize(3);
   }
@@ -90,11 +90,11 @@ abstract class NodesContract {
   @Test
   void aPeriodAlreadyClaimedIsNotClaimedAgainLaterInTheSamePeriod() {
     Duration every = Duration.ofHours(1);
-    assertThat(stores.get(0).schedule().claim("hourly", every, "a")).isPresent();
+    assertThat(stores.get(0).schedule(clock).claim("hourly", every, "a")).isPresent();
     clock.advance(Duration.ofMinutes(1));
-    assertThat(stores.get(1).schedule().claim("hourly", every, "b")).isEmpty();
+    assertThat(stores.get(1).schedule(clock).claim("hourly", every, "b")).isEmpty();
     clock.advance(Duration.ofHours(1));
-    assertThat(stores.get(1).schedule().claim("hourly", every, "b")).isPresent();
+    assertThat(stores.get(1).schedule(clock).claim("hourly", every, "b")).isPresent();
   }
 
   @Test
@@ -133,24 +133,33 @@ abstract class NodesContract {
   }
 
   @Test
+  void aClockSetBackFarClaimsAgainInsteadOfWaitingForTheOldDueTime() {
+    Duration every = Duration.ofSeconds(1);
+    assertThat(stores.get(0).schedule(clock).claim("set-back", every, "a")).isPresent();
+    clock.advance(Duration.ofHours(-1));
+    assertThat(stores.get(1).schedule(clock).claim("set-back", every, "b")).isPresent();
+    assertThat(stores.get(0).schedule(clock).claim("set-back", every, "a")).isEmpty();
+  }
+
+  @Test
   void nodesSeeEachOtherWhileTheirHeartbeatIsFresh() {
-    Nodes nodes = stores.get(0).nodes();
+    Nodes nodes = stores.get(0).nodes(clock);
     nodes.register("n-one", "host-a");
-    stores.get(1).nodes().register("n-two", "host-b");
+    stores.get(1).nodes(clock).register("n-two", "host-b");
     assertThat(nodes.othersAlive("n-one")).extracting(Nodes.Node::id).containsExactly("n-two");
     clock.advance(Nodes.ALIVE.plusSeconds(1));
-    stores.get(1).nodes().heartbeat("n-two");
-    assertThat(stores.get(1).nodes().othersAlive("n-two")).isEmpty();
+    stores.get(1).nodes(clock).heartbeat("n-two");
+    assertThat(stores.get(1).nodes(clock).othersAlive("n-two")).isEmpty();
     assertThat(nodes.othersAlive("n-one")).extracting(Nodes.Node::id).containsExactly("n-two");
-    stores.get(1).nodes().leave("n-two");
+    stores.get(1).nodes(clock).leave("n-two");
     assertThat(nodes.othersAlive("n-one")).isEmpty();
   }
 
   @Test
   void aNodeWhoseKeysDifferFromTheFirstRecordedIsToldWhichFile() {
-    assertThat(stores.get(0).nodes().checkKeys(Map.of("token-issuer.jwk", "aa", "blind-index.json", "bb"), "n-first")).isEmpty();
-    assertThat(stores.get(1).nodes().checkKeys(Map.of("token-issuer.jwk", "aa", "blind-index.json", "bb", "webhooks.key", "cc"), "n-second")).isEmpty();
-    var mismatch = stores.get(2).nodes().checkKeys(Map.of("token-issuer.jwk", "aa", "blind-index.json", "XX"), "n-third");
+    assertThat(stores.get(0).nodes(clock).checkKeys(Map.of("token-issuer.jwk", "aa", "blind-index.json", "bb"), "n-first")).isEmpty();
+    assertThat(stores.get(1).nodes(clock).checkKeys(Map.of("token-issuer.jwk", "aa", "blind-index.json", "bb", "webhooks.key", "cc"), "n-second")).isEmpty();
+    var mismatch = stores.get(2).nodes(clock).checkKeys(Map.of("token-issuer.jwk", "aa", "blind-index.json", "XX"), "n-third");
     assertThat(mismatch).hasValueSatisfying(m -> {
       assertThat(m.name()).isEqualTo("blind-index.json");
       assertThat(m.recordedBy()).isEqualTo("n-first");
