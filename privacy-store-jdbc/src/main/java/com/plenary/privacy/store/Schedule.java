@@ -9,6 +9,8 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
@@ -40,6 +42,8 @@ public final class Schedule {
 
   private final Jdbi jdbi;
   private final Clock clock;
+  /** The jobs whose row this process has seen made; rows are never deleted. */
+  private final Set<String> known = ConcurrentHashMap.newKeySet();
 
   Schedule(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
@@ -88,12 +92,16 @@ public final class Schedule {
 
   /** Makes the job's row the first time it is claimed; two nodes doing so at once make one. */
   private void ensure(String job, Instant period) {
+    if (known.contains(job)) {
+      return;
+    }
     jdbi.useHandle(h -> {
       if (h.createQuery("SELECT COUNT(*) FROM scheduled_job WHERE job = :job").bind("job", job).mapTo(Integer.class).one() > 0) {
         return;
       }
       insertIfAbsent(h, "scheduled_job", "job", job, "due_at", utc(period));
     });
+    known.add(job);
   }
 
   /**
