@@ -100,8 +100,12 @@ class RemoteAuditVerifyTest {
       platform.store().audit().seal();
     }
 
-    /** ... and, holding the server's files, throws away its checkpoints, as a restart on a wiped data directory would. */
+    /**
+     * ... and, holding the server's files, throws away its checkpoints, as a restart on a wiped data
+     * directory would, with those the nodes signed into the database.
+     */
     void forgetCheckpoints() throws Exception {
+      sql("DELETE FROM audit_checkpoint");
       Files.delete(dir.resolve("data").resolve(AuditCheckpoints.LOG_FILE));
       platform.store().audit().keepCheckpoints(AuditCheckpoints.open(platform.config().keyDir(), platform.config().dataDir()));
       platform.store().audit().seal();

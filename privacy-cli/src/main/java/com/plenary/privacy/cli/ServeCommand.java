@@ -64,6 +64,9 @@ final class ServeCommand implements Callable<Integer> {
     Server server;
     try {
       server = http.start(platform);
+    } catch (ConfigException e) {
+      platform.close();
+      throw e; // this node may not join the others (operations.md, "Running several nodes")
     } catch (RuntimeException e) {
       platform.close();
       throw new ConfigException("cannot listen on " + config.host() + ":" + config.port()

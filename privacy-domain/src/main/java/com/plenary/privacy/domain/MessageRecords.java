@@ -77,7 +77,8 @@ public interface MessageRecords {
 
   /**
    * {@link #claim} for a group: locks those of {@code ids} that are still queued and answers them, in
-   * the order of {@code ids}; the others (taken by another sender, or gone) are left out.
+   * the order of {@code ids}; the others (taken by another sender, being claimed by one on any node right
+   * now, or gone) are left out without waiting for them.
    */
   List<Entry> claimAll(List<String> ids);
 

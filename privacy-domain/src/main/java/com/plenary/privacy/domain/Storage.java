@@ -1,5 +1,7 @@
 package com.plenary.privacy.domain;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -36,6 +38,16 @@ public interface Storage {
    * caller what a wrong password does.
    */
   boolean checkPassword(String password, String hash);
+
+  /**
+   * Takes up to {@code wanted} of what is left of {@code limit} within the sliding {@code window} of
+   * {@code key}, atomically and for every node on the database at once; answers how many it took. Runs
+   * in a short transaction of its own.
+   */
+  int takeRate(String key, int wanted, int limit, Duration window, Instant now);
+
+  /** Gives back {@code n} that {@link #takeRate} took and did not use. */
+  void giveBackRate(String key, int n);
 
   /** Waits until every usage event acknowledged so far is in the table, so a use case sees them all. */
   void settleEvents();

@@ -90,6 +90,7 @@ public final class Config {
     KEYSTORE_URL("keystore.url", "jdbc"),
     KEYSTORE_USER("keystore.user", "text"),
     KEYSTORE_PASSWORD("keystore.password", "secret"),
+    CLUSTER("cluster", "boolean"),
     RETENTION_INTERVAL("retention.interval", "duration"),
     COLLECTOR_QUEUE("collector.queue_capacity", "count"),
     COLLECTOR_WRITERS("collector.writers", "count"),
@@ -338,7 +339,7 @@ public final class Config {
       throw bad(Key.COLLECTOR_JOURNAL, "auto (on for an embedded H2 file), on or off");
     }
     validateKafka();
-    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC, Key.SERVER_DEMO, Key.KAFKA_CONSUME)) {
+    for (Key k : List.of(Key.COLLECTOR_DNT, Key.BENCH_ROUTES, Key.COLLECTOR_JOURNAL_SYNC, Key.SERVER_DEMO, Key.KAFKA_CONSUME, Key.CLUSTER)) {
       String b = values.get(k);
       if (b != null && !b.equals("true") && !b.equals("false")) {
         throw bad(k, "true or false");
@@ -369,6 +370,11 @@ public final class Config {
     }
     if (values.get(Key.AUTH_OIDC_CLIENT_SECRET) != null && values.get(Key.AUTH_OIDC_CLIENT_ID) == null) {
       throw new ConfigException("auth.oidc.client_secret goes with auth.oidc.client_id: set the client id too, or leave the secret out");
+    }
+    if (cluster() && (embeddedDatabase() || keystoreUrl().startsWith("jdbc:h2:"))) {
+      throw new ConfigException("configuration key 'cluster' is true, but " + (embeddedDatabase() ? "database.url" : "keystore.url")
+          + " names the embedded H2 database, which serves one node only: several nodes share one PostgreSQL database; set database.url and "
+          + "keystore.url to it (see operations.md, \"Running several nodes\")");
     }
     validateMail();
     String dataDir = text(Key.DATA_DIR, DEFAULT_DATA_DIR);
@@ -723,6 +729,14 @@ public final class Config {
     return "jdbc:h2:file:" + dataDir().toAbsolutePath().normalize().resolve("plenary") + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
   }
 
+  /**
+   * Whether this node is meant to be one of several behind a load balancer: then the database and the
+   * key store must be PostgreSQL (checked at start).
+   */
+  public boolean cluster() {
+    return "true".equals(values.get(Key.CLUSTER));
+  }
+
   public boolean embeddedDatabase() {
     return databaseUrl().startsWith("jdbc:h2:");
   }
@@ -869,7 +883,10 @@ public final class Config {
     return duration(Key.AUTH_PASSWORD_RESET_LIFETIME, DEFAULT_PASSWORD_RESET_LIFETIME);
   }
 
-  /** How many accounts and addresses the sign-in throttle remembers at most; beyond it the least recently seen are forgotten. */
+  /**
+   * No longer used: the sign-in throttle counts in the database (shared by every node), swept once a
+   * minute; the key is still accepted so that existing configuration files keep working.
+   */
   public int signInTracked() {
     return integer(Key.AUTH_SIGN_IN_TRACKED, DEFAULT_SIGN_IN_TRACKED);
   }
@@ -927,6 +944,7 @@ public final class Config {
         case KEYSTORE_URL -> Store.redact(keystoreUrl());
         case KEYSTORE_USER -> keystoreUser();
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";
+        case CLUSTER -> String.valueOf(cluster());
         case RETENTION_INTERVAL -> retentionInterval().toString();
         case COLLECTOR_QUEUE -> String.valueOf(collectorQueueCapacity());
         case COLLECTOR_WRITERS -> String.valueOf(collectorWriters());

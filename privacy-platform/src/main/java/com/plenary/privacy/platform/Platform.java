@@ -62,7 +62,7 @@ public final class Platform implements AutoCloseable {
     this.vault = store.vault(keys, keyStore);
     this.domain = new Domain(enforcer, vault.storage(), dataCentre.region(), config.messageLimits(), store.oversight(vault, this::dataMap),
         config.aggregateLimits());
-    this.signIns = new SignInThrottle(config.signInPerAccount(), config.signInPerAddress(), config.signInWindow(), config.signInTracked(), clock);
+    this.signIns = new SignInThrottle(store.rateWindows(), config.signInPerAccount(), config.signInPerAddress(), config.signInWindow(), clock);
   }
 
   /**

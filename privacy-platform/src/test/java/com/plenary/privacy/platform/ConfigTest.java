@@ -27,6 +27,19 @@ class ConfigTest {
   }
 
   @Test
+  void aClusterOnTheEmbeddedDatabaseOrKeyStoreIsRefusedNamingTheKey() {
+    assertThat(Config.defaults(Path.of("data")).cluster()).isFalse();
+    assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_CLUSTER", "true"), Map.of("data_dir", "data")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'cluster'").hasMessageContaining("database.url").hasMessageContaining("serves one node only");
+    assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_CLUSTER", "true", "PLENARY_DATABASE_URL", "jdbc:postgresql://db/plenary"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("keystore.url");
+    Config both = Config.load(null, Map.of("PLENARY_CLUSTER", "true", "PLENARY_DATABASE_URL", "jdbc:postgresql://db/plenary",
+        "PLENARY_KEYSTORE_URL", "jdbc:postgresql://keys/plenary_keys"), Map.of());
+    assertThat(both.cluster()).isTrue();
+    assertThat(both.describe()).containsEntry("cluster", "true");
+  }
+
+  @Test
   void aSignInLimitOutOfRangeNamesItsKey() {
     assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_AUTH_SIGN_IN_PER_ACCOUNT", "0"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("auth.sign_in.per_account").hasMessageContaining("PLENARY_AUTH_SIGN_IN_PER_ACCOUNT");

@@ -22,6 +22,7 @@ import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
 import com.plenary.privacy.domain.messages.MailTransport;
 import com.plenary.privacy.platform.Config;
+import com.plenary.privacy.platform.ConfigException;
 import com.plenary.privacy.platform.EventStream;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.platform.Server;
@@ -39,6 +40,7 @@ import com.plenary.privacy.server.internal.Collector;
 import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
 import com.plenary.privacy.server.internal.JsonBodies;
+import com.plenary.privacy.server.internal.SharedKeys;
 import com.plenary.privacy.server.internal.DisclosureRoutes;
 import com.plenary.privacy.server.internal.LegalRequestRoutes;
 import com.plenary.privacy.server.internal.MailSender;
@@ -59,6 +61,8 @@ import com.plenary.privacy.server.internal.UnsubscribeTokens;
 import com.plenary.privacy.server.internal.VaultRoutes;
 import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.store.H2Files;
+import com.plenary.privacy.store.Nodes;
+import com.plenary.privacy.store.Schedule;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -78,6 +82,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.UUID;
+import java.net.InetAddress;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -96,6 +102,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpException;
@@ -151,9 +158,14 @@ public final class PlenaryServer implements Server {
   });
 
   private static final Duration QUIET = Duration.ofMillis(200);
+  /** How often the audit trail is sealed (C29): once a period across all nodes. */
+  static final Duration SEAL_EVERY = Duration.ofMillis(250);
+  /** This process among the nodes serving from the database. */
+  private final String node;
 
-  private PlenaryServer(Platform platform) {
+  private PlenaryServer(Platform platform, String node) {
     this.platform = platform;
+    this.node = node;
     Config config = platform.config();
     this.json = new ObjectMapper().registerModule(new JavaTimeModule())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -243,18 +255,110 @@ public final class PlenaryServer implements Server {
     });
   }
 
-  /** Starts serving on the configured host and port (0 picks a free one). */
+  /**
+   * Starts serving on the configured host and port (0 picks a free one), as one node among any number
+   * on the same PostgreSQL database: it registers itself, checks that its keys are those the other nodes
+   * use, and runs each scheduled job only for the periods it claims (see {@link Schedule}).
+   *
+   * @throws ConfigException when this node may not join: the embedded H2 database already served by
+   *     another live node, or key files that differ from the other nodes'
+   */
   public static PlenaryServer start(Platform platform) {
-    PlenaryServer server = new PlenaryServer(platform);
-    server.app.start();
-    long every = platform.config().retentionInterval().toMillis();
-    server.jobs.scheduleWithFixedDelay(server::runRetention, every, every, TimeUnit.MILLISECONDS);
-    server.jobs.scheduleWithFixedDelay(server::sealAudit, 250, 250, TimeUnit.MILLISECONDS);
-    server.jobs.scheduleWithFixedDelay(server::notifyPolicyVersions, 1000, 1000, TimeUnit.MILLISECONDS);
+    String node = "n-" + UUID.randomUUID().toString().substring(0, 8);
+    refuseSecondOnEmbedded(platform, node); // before the collector's journal or anything else of this data directory is opened
+    PlenaryServer server = new PlenaryServer(platform, node);
+    server.join();
+    try {
+      server.app.start();
+    } catch (RuntimeException e) {
+      platform.store().nodes().leave(server.node);
+      throw e;
+    }
+    Config config = platform.config();
+    server.every(server.jobs, Nodes.HEARTBEAT, () -> platform.store().nodes().heartbeat(server.node), "the heartbeat");
+    server.scheduled("retention", config.retentionInterval(), server::runRetention);
+    server.scheduled("audit-seal", SEAL_EVERY, server::sealAudit);
+    server.scheduled("policy-notice", Duration.ofSeconds(1), server::notifyPolicyVersions);
+    server.scheduled("rate-sweep", Duration.ofMinutes(1), () -> platform.signInThrottle().sweep());
     server.startSender();
-    LOG.info("serving on port {} with policy '{}' version {} and {} (pool {})", server.port(), platform.policy().name(),
+    LOG.info("serving on port {} as node {} with policy '{}' version {} and {} (pool {})", server.port(), server.node, platform.policy().name(),
         platform.policy().version(), platform.store().product(), platform.store().poolState());
     return server;
+  }
+
+  /**
+   * Registers this node; refuses to serve beside another live node on the embedded H2 database (which
+   * one node only may use: its journal, key store and key files are this machine's), and refuses key
+   * files that differ from those the nodes on a PostgreSQL database recorded first.
+   */
+  private void join() {
+    var nodes = platform.store().nodes();
+    Config config = platform.config();
+    if (!embedded(platform)) {
+      nodes.checkKeys(SharedKeys.fingerprints(config.keyDir()), node).ifPresent(m -> {
+        throw new ConfigException("this node's key file " + m.name() + " (in " + config.keyDir() + ") differs from the one node " + m.recordedBy()
+            + " recorded in the database: every node must use the same key files; copy data_dir/keys from a running node"
+            + " (see operations.md, \"Running several nodes\")");
+      });
+    }
+    nodes.register(node, hostName());
+  }
+
+  private static boolean embedded(Platform platform) {
+    return platform.store().embedded() || platform.config().keystoreUrl().startsWith("jdbc:h2:");
+  }
+
+  /** On the embedded H2 database (or key store), refuses to serve while another node is alive on it. */
+  private static void refuseSecondOnEmbedded(Platform platform, String node) {
+    if (!embedded(platform)) {
+      return;
+    }
+    var others = platform.store().nodes().othersAlive(node);
+    if (!others.isEmpty()) {
+      var other = others.get(0);
+      throw new ConfigException("another plenary serve (node " + other.id() + " on " + other.host() + ", started " + other.started()
+          + ") is serving from this " + (platform.store().embedded() ? "embedded H2 database" : "embedded H2 key store")
+          + ", which serves one node only; to run several nodes, give each the same PostgreSQL database (database.url and keystore.url) "
+          + "and the same key files (data_dir/keys), see operations.md, \"Running several nodes\"");
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown host";
+    }
+  }
+
+  /**
+   * Whether this node claims the current period of {@code job}, which a thread of its own looks at every
+   * {@code every}: the period is half that, so a single node that looks a little late still gets its turn.
+   */
+  private BooleanSupplier turn(String job, Duration every) {
+    Duration period = every.dividedBy(2).isZero() ? Duration.ofMillis(1) : every.dividedBy(2);
+    return () -> platform.store().schedule().claim(job, period, node).isPresent();
+  }
+
+  /** Runs {@code job} once a period of {@code period} across every node: each node looks twice a period and runs it when it claims the period. */
+  private void scheduled(String name, Duration period, Runnable job) {
+    Duration look = period.dividedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : period.dividedBy(2);
+    every(jobs, look, () -> {
+      if (platform.store().schedule().claim(name, period, node).isPresent()) {
+        job.run();
+      }
+    }, "the " + name + " job");
+  }
+
+  private void every(ScheduledExecutorService on, Duration every, Runnable task, String what) {
+    long ms = Math.max(1, every.toMillis());
+    on.scheduleWithFixedDelay(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.error("{} failed; it is tried again in {}", what, every, e);
+      }
+    }, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   /** Starts the message sender (C16) on the configured transport; links in messages point at this server. */
@@ -267,8 +371,9 @@ public final class PlenaryServer implements Server {
     LOG.info("messages go out {}", config.smtpHost() == null ? "to the mail drop folder " + MailSender.mailDrop(config) : "over SMTP");
     // correction notices to recipients' webhooks (C35): looked for at least every second, sooner when retries are quick
     Duration every = config.webhooksRetryBase().compareTo(Duration.ofSeconds(1)) < 0 ? config.webhooksRetryBase() : Duration.ofSeconds(1);
-    webhooks.start(platform.domain().correctionNotices(), every, config.webhooksRetryBase(), config.webhooksMaxAttempts());
-    this.unsubscribeMailbox = UnsubscribeMailbox.start(config, platform.domain().messages(), unsubscribeTokens, metrics).orElse(null);
+    webhooks.start(platform.domain().correctionNotices(), every, config.webhooksRetryBase(), config.webhooksMaxAttempts(), turn("webhooks", every));
+    this.unsubscribeMailbox = UnsubscribeMailbox.start(config, platform.domain().messages(), unsubscribeTokens, metrics,
+        turn("unsubscribe-mailbox", config.unsubscribePollInterval())).orElse(null);
     if (unsubscribeMailbox != null) {
       LOG.info("the unsubscribe mailbox is read over IMAP every {}", config.unsubscribePollInterval());
     }
@@ -343,6 +448,11 @@ public final class PlenaryServer implements Server {
     }
   }
 
+  /** This node's id among the nodes serving from the database. */
+  public String node() {
+    return node;
+  }
+
   @Override
   public int port() {
     return app.port();
@@ -402,6 +512,11 @@ public final class PlenaryServer implements Server {
     }
     platform.vault().usage().stopJournal(Duration.ofSeconds(10));
     sealAudit();
+    try {
+      platform.store().nodes().leave(node);
+    } catch (RuntimeException e) {
+      LOG.warn("could not take this node off the list of nodes; it is dropped when its heartbeat is old", e);
+    }
     LOG.info("stopped");
   }
 

@@ -79,7 +79,12 @@ final class Running implements AutoCloseable {
     Map<String, String> own = new HashMap<>(config);
     own.put("collector.journal", "false"); // the first node holds the embedded database's journal
     Platform other = Platform.open(Config.load(null, Map.of(), own), clock);
-    return new Node(other, PlenaryServer.start(other));
+    try {
+      return new Node(other, PlenaryServer.start(other));
+    } catch (RuntimeException e) {
+      other.close();
+      throw e;
+    }
   }
 
   /** Another node of the same deployment. */

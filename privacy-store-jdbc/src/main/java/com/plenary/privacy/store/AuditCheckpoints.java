@@ -157,6 +157,21 @@ public final class AuditCheckpoints {
     }
   }
 
+  /** A checkpoint of the tree of {@code size} entries with root {@code root}, signed, as its note; nothing is written. */
+  public String sign(long size, byte[] root) {
+    return signer.sign(new Checkpoint(origin(), size, root).body());
+  }
+
+  /** Opens a signed note of this log: the checkpoint, or why it is not one this key signed. */
+  public Signed open(int position, String note) {
+    try {
+      Checkpoint c = Checkpoint.parse(verifier().open(note));
+      return c.origin().equals(origin()) ? new Signed(position, c, null) : new Signed(position, null, "it names another log (" + c.origin() + ")");
+    } catch (NoteException e) {
+      return new Signed(position, null, e.getMessage());
+    }
+  }
+
   /** Whether the newest checkpoint is of a smaller tree than {@code size} entries (or there is none). */
   public boolean behind(long size) {
     latest();

@@ -173,6 +173,13 @@ public final class AuditLog {
       nodes.execute();
       h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash, tree_size = :size WHERE id = 1").bind("seq", seq).bind("hash", prev)
           .bind("size", tree.size()).execute();
+      AuditCheckpoints signing = checkpoints;
+      if (signing != null && tree.size() > treeSize) {
+        // under the head's lock, so the checkpoints of all nodes form one sequence; a size already signed is kept as it was
+        Schedule.insertIfAbsent(h, "audit_checkpoint", "tree_size", tree.size(), "note", signing.sign(tree.size(), tree.root()));
+        h.createUpdate("UPDATE audit_checkpoint SET signed_at = :at WHERE tree_size = :size AND signed_at IS NULL").bind("at", clock.instant().atOffset(ZoneOffset.UTC))
+            .bind("size", tree.size()).execute();
+      }
       return new Object[] {pending.size(), new TreeHead(tree.size(), tree.root())};
     });
     AuditCheckpoints kept = checkpoints;
@@ -186,6 +193,22 @@ public final class AuditLog {
       }
     }
     return (Integer) out[0];
+  }
+
+  /**
+   * The newest checkpoint signed by any node, as its signed note: from the database's sequence, else
+   * from this node's checkpoint file; empty before the first seal.
+   */
+  public Optional<String> latestCheckpoint() {
+    Optional<String> shared = jdbi.withHandle(h -> h.createQuery("SELECT note FROM audit_checkpoint ORDER BY tree_size DESC LIMIT 1").mapTo(String.class)
+        .findOne());
+    AuditCheckpoints kept = checkpoints;
+    return shared.isPresent() || kept == null ? shared : kept.latest();
+  }
+
+  /** Every checkpoint in the database's sequence, smallest tree first, as signed notes. */
+  public List<String> sharedCheckpoints() {
+    return jdbi.withHandle(h -> h.createQuery("SELECT note FROM audit_checkpoint ORDER BY tree_size").mapTo(String.class).list());
   }
 
   private long treeSize() {
@@ -376,10 +399,21 @@ public final class AuditLog {
       return new Verification(false, 0, 0, "the audit log cannot be sealed: " + e.getMessage());
     }
     AuditCheckpoints kept = checkpoints;
-    List<AuditCheckpoints.Signed> signed = kept == null ? List.of() : kept.all();
+    List<AuditCheckpoints.Signed> signed = new ArrayList<>(kept == null ? List.of() : kept.all());
     for (AuditCheckpoints.Signed s : signed) {
       if (s.problem() != null) {
         return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the checkpoint file is not one this server signed: " + s.problem());
+      }
+    }
+    if (kept != null) {
+      // the sequence every node signed into the database: checked with the same key, held to the same tree
+      List<String> shared = sharedCheckpoints();
+      for (int i = 0; i < shared.size(); i++) {
+        AuditCheckpoints.Signed s = kept.open(i + 1, shared.get(i));
+        if (s.problem() != null) {
+          return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the database is not one this log's key signed: " + s.problem());
+        }
+        signed.add(s);
       }
     }
     TreeMap<Long, List<byte[]>> bySize = new TreeMap<>();

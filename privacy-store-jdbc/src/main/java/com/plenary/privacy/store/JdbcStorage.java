@@ -4,6 +4,8 @@ import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Passwords;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -15,8 +17,10 @@ final class JdbcStorage implements Storage {
   private final Keys keys;
   private final SubjectKeys keyStore;
   private final UsageEvents usage;
+  private final RateWindows rates;
 
-  JdbcStorage(Jdbi jdbi, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage) {
+  JdbcStorage(Jdbi jdbi, AuditLog audit, Keys keys, SubjectKeys keyStore, UsageEvents usage, RateWindows rates) {
+    this.rates = rates;
     this.jdbi = jdbi;
     this.audit = audit;
     this.keys = keys;
@@ -49,6 +53,16 @@ final class JdbcStorage implements Storage {
       return false;
     }
     return Passwords.verify(password, hash);
+  }
+
+  @Override
+  public int takeRate(String key, int wanted, int limit, Duration window, Instant now) {
+    return rates.take(key, wanted, limit, window, now);
+  }
+
+  @Override
+  public void giveBackRate(String key, int n) {
+    rates.giveBack(key, n);
   }
 
   @Override

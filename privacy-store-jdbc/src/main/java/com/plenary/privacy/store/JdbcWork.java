@@ -1136,7 +1136,8 @@ final class JdbcWork implements Work {
         return List.of();
       }
       Map<String, Entry> found = new HashMap<>();
-      SqlLists.query(h, ENTRY + "WHERE id IN (<ids>) AND status = 'queued' ORDER BY id FOR UPDATE", "ids", ids)
+      // SKIP LOCKED: a message another sender (on this node or another) is claiming right now is theirs; no waiting for it
+      SqlLists.query(h, ENTRY + "WHERE id IN (<ids>) AND status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED", "ids", ids)
           .map((rs, ctx) -> entry(rs)).forEach(e -> found.put(e.id(), e));
       return ids.stream().map(found::get).filter(Objects::nonNull).toList();
     }

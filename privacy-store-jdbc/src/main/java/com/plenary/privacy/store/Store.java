@@ -34,6 +34,9 @@ public final class Store implements AutoCloseable {
   private final AuditLog audit;
   private final ConsentLedger consentLedger;
   private final ConsoleSessions consoleSessions;
+  private final Schedule schedule;
+  private final RateWindows rateWindows;
+  private final Nodes nodes;
 
   private Store(HikariDataSource dataSource, Clock clock) {
     this.dataSource = dataSource;
@@ -43,6 +46,10 @@ public final class Store implements AutoCloseable {
     this.consentLedger = new ConsentLedger(jdbi);
     this.credentials = new Credentials(jdbi, clock);
     this.consoleSessions = new ConsoleSessions(jdbi, clock);
+    // periods and heartbeats follow the machine's clock, not the platform's (which tests may stop)
+    this.schedule = new Schedule(jdbi, Clock.systemUTC());
+    this.rateWindows = new RateWindows(jdbi);
+    this.nodes = new Nodes(jdbi, Clock.systemUTC());
     this.product = jdbi.withHandle(h -> {
       try {
         return h.getConnection().getMetaData().getDatabaseProductName();
@@ -90,6 +97,35 @@ public final class Store implements AutoCloseable {
   /** The admin console's staff sessions. */
   public ConsoleSessions consoleSessions() {
     return consoleSessions;
+  }
+
+  /** The periods of the scheduled jobs, shared by every node on this database. */
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  /** The schedule and the node list on {@code clock} instead of the machine's: for tests that move time. */
+  Schedule schedule(Clock at) {
+    return new Schedule(jdbi, at);
+  }
+
+  Nodes nodes(Clock at) {
+    return new Nodes(jdbi, at);
+  }
+
+  /** Sliding windows of counted attempts (sign-in throttling, message rates), shared by every node on this database. */
+  public RateWindows rateWindows() {
+    return rateWindows;
+  }
+
+  /** The nodes serving from this database and the fingerprints of the keys they share. */
+  public Nodes nodes() {
+    return nodes;
+  }
+
+  /** Whether this is the embedded H2 database, which one node only may serve from. */
+  public boolean embedded() {
+    return product.equals("H2");
   }
 
   /**
@@ -141,7 +177,7 @@ public final class Store implements AutoCloseable {
 
   /** The vault over this store's database, sealing with {@code keys}; the domain's use cases work through its {@link Vault#storage()}. */
   public Vault vault(Keys keys, SubjectKeys keyStore) {
-    return new Vault(jdbi, keys, keyStore, audit, clock);
+    return new Vault(jdbi, keys, keyStore, audit, rateWindows, clock);
   }
 
   private static String vendor(DataSource ds) {

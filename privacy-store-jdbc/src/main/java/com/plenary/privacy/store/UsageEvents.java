@@ -151,6 +151,20 @@ public final class UsageEvents {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEY_CACHE = 10_000;
+  /** How long an unwrapped key or a browser id is kept in memory: what another node erased is forgotten here within it. */
+  static final Duration CACHED_FOR = Duration.ofSeconds(5);
+
+  /** A value kept in memory since {@code at} (System.nanoTime). */
+  private record Cached<T>(T value, long at) {
+    static <T> Cached<T> now(T value) {
+      return new Cached<>(value, System.nanoTime());
+    }
+
+    /** The value while it is fresh, else null. */
+    T fresh() {
+      return System.nanoTime() - at < CACHED_FOR.toNanos() ? value : null;
+    }
+  }
   /** Journaled events not yet in the table beyond which the collector waits (and, after ten seconds, answers 503). */
   private static final long MAX_JOURNAL_LAG = 200_000;
 
@@ -159,9 +173,13 @@ public final class UsageEvents {
   private final SubjectKeys keyStore;
   private final AuditLog audit;
   private final Clock clock;
-  /** Unwrapped owner keys, briefly and in memory only; never written anywhere. */
-  private final Map<String, DataKey> keyCache = new ConcurrentHashMap<>();
-  private final Map<String, String> browserByCookie = new ConcurrentHashMap<>();
+  /**
+   * Unwrapped owner keys, briefly ({@link #CACHED_FOR}) and in memory only; never written anywhere. Brief
+   * because another node may erase the owner: its key then outlives the key-store row here by at most that.
+   */
+  private final Map<String, Cached<DataKey>> keyCache = new ConcurrentHashMap<>();
+  /** Browser ids by cookie, as briefly: another node may erase the browser with its person. */
+  private final Map<String, Cached<String>> browserByCookie = new ConcurrentHashMap<>();
   private volatile EventJournal journal;
 
   UsageEvents(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, Clock clock) {
@@ -831,7 +849,7 @@ public final class UsageEvents {
       keyCache.remove(owner);
       keysToDestroy.add(owner);
     }
-    browserByCookie.values().removeAll(browsers);
+    browserByCookie.values().removeIf(c -> browsers.contains(c.value()));
     if (events > 0) {
       counts.put("usage_events", events);
     }
@@ -890,7 +908,8 @@ public final class UsageEvents {
   // ---- owners and keys ----
 
   private String browser(String cookie, Instant now) {
-    String cached = browserByCookie.get(cookie);
+    Cached<String> c = browserByCookie.get(cookie);
+    String cached = c == null ? null : c.fresh();
     if (cached != null) {
       return cached;
     }
@@ -903,7 +922,7 @@ public final class UsageEvents {
     if (browserByCookie.size() > KEY_CACHE) {
       browserByCookie.clear();
     }
-    browserByCookie.put(cookie, id);
+    browserByCookie.put(cookie, Cached.now(id));
     return id;
   }
 
@@ -943,11 +962,12 @@ public final class UsageEvents {
   private void newKey(String owner) {
     DataKey key = keys.newDataKey(owner);
     keyStore.put(owner, key.wrapped(), key.version());
-    keyCache.put(owner, key);
+    keyCache.put(owner, Cached.now(key));
   }
 
   private DataKey key(String owner) {
-    DataKey k = keyCache.get(owner);
+    Cached<DataKey> c = keyCache.get(owner);
+    DataKey k = c == null ? null : c.fresh();
     if (k != null) {
       return k;
     }
@@ -956,7 +976,7 @@ public final class UsageEvents {
     if (keyCache.size() > KEY_CACHE) {
       keyCache.clear();
     }
-    keyCache.put(owner, k);
+    keyCache.put(owner, Cached.now(k));
     return k;
   }
 

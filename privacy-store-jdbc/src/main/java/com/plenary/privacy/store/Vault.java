@@ -38,10 +38,10 @@ public final class Vault {
   private final UsageEvents usage;
   private final JdbcStorage storage;
 
-  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, Clock clock) {
+  Vault(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, RateWindows rates, Clock clock) {
     this.usage = new UsageEvents(jdbi, keys, keyStore, audit, clock);
     this.staff = new StaffMembers(jdbi, clock, keys, keyStore, audit);
-    this.storage = new JdbcStorage(jdbi, audit, keys, keyStore, usage);
+    this.storage = new JdbcStorage(jdbi, audit, keys, keyStore, usage, rates);
     // legal requests written before their free text was sealed are sealed now, once
     jdbi.useTransaction(h -> new JdbcWork(h, audit, keys, keyStore, usage).sealLegalRequestTexts());
     this.jdbi = jdbi;

@@ -155,7 +155,7 @@ abstract class AuditTamperContract {
     Path savedCheckpoints = Files.createTempFile(dataDir, "saved", ".log");
     Files.copy(checkpointFile, savedCheckpoints, StandardCopyOption.REPLACE_EXISTING);
     sql("CREATE TABLE audit_entry_saved AS SELECT * FROM audit_log_entry", "CREATE TABLE audit_node_saved AS SELECT * FROM audit_tree_node",
-        "CREATE TABLE audit_head_saved AS SELECT * FROM audit_head");
+        "CREATE TABLE audit_head_saved AS SELECT * FROM audit_head", "CREATE TABLE audit_checkpoint_saved AS SELECT * FROM audit_checkpoint");
     long seed = Long.getLong("tamper.seed", System.nanoTime());
     Random random = new Random(seed);
     List<String> undetected = new ArrayList<>();
@@ -171,7 +171,9 @@ abstract class AuditTamperContract {
       }
       // back to the untouched log, which must still verify: no false alarm
       sql("DELETE FROM audit_log_entry", "INSERT INTO audit_log_entry SELECT * FROM audit_entry_saved", "DELETE FROM audit_tree_node",
-          "INSERT INTO audit_tree_node SELECT * FROM audit_node_saved", "DELETE FROM audit_head", "INSERT INTO audit_head SELECT * FROM audit_head_saved");
+          "INSERT INTO audit_tree_node SELECT * FROM audit_node_saved", "DELETE FROM audit_head", "INSERT INTO audit_head SELECT * FROM audit_head_saved",
+          // the rebuilding seal (the test's stand-in for an attacker's tools) signed into the database too
+          "DELETE FROM audit_checkpoint", "INSERT INTO audit_checkpoint SELECT * FROM audit_checkpoint_saved");
       Files.copy(savedCheckpoints, checkpointFile, StandardCopyOption.REPLACE_EXISTING);
       store.audit().keepCheckpoints(AuditCheckpoints.open(keyDir, dataDir));
       if (round % 50 == 0) {

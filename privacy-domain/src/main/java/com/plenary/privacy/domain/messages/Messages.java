@@ -128,7 +128,7 @@ public final class Messages {
     this.visibility = visibility;
     this.limits = Objects.requireNonNull(limits, "limits == null");
     this.templates = new Templates(storage, enforcer);
-    this.serviceRate = new ServiceRate(limits.perServicePerMinute());
+    this.serviceRate = new ServiceRate(storage, limits.perServicePerMinute());
   }
 
   /** The templates a message can be made from. */

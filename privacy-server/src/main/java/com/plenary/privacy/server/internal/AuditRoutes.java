@@ -60,11 +60,12 @@ public final class AuditRoutes {
   }
 
   private void checkpoint(Context ctx) {
-    AuditCheckpoints kept = checkpoints();
-    String note = kept.latest().orElse(null);
+    checkpoints();
+    AuditLog audit = platform.store().audit();
+    String note = audit.latestCheckpoint().orElse(null); // the newest of any node's
     if (note == null) {
-      platform.store().audit().seal(); // the first seal signs the tree as it is
-      note = kept.latest().orElseThrow(() -> new HttpProblem(503, "no-checkpoints", "No checkpoint yet", "the audit log has not been sealed yet; try again shortly"));
+      audit.seal(); // the first seal signs the tree as it is
+      note = audit.latestCheckpoint().orElseThrow(() -> new HttpProblem(503, "no-checkpoints", "No checkpoint yet", "the audit log has not been sealed yet; try again shortly"));
     }
     ctx.contentType("text/plain; charset=utf-8").result(note);
   }

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -84,13 +85,25 @@ public final class UnsubscribeMailbox implements AutoCloseable {
   }
 
   /** Starts reading the mailbox the configuration names; answers empty, and reads nothing, when none is configured. */
-  public static Optional<UnsubscribeMailbox> start(Config config, Messages messages, UnsubscribeTokens tokens, MeterRegistry metrics) {
+  public static Optional<UnsubscribeMailbox> start(Config config, Messages messages, UnsubscribeTokens tokens, MeterRegistry metrics,
+      BooleanSupplier ourTurn) {
     if (config.unsubscribeImapHost() == null) {
       return Optional.empty();
     }
     UnsubscribeMailbox m = new UnsubscribeMailbox(config, messages, tokens, metrics);
     long every = config.unsubscribePollInterval().toMillis();
-    m.thread.scheduleWithFixedDelay(m::poll, 0, every, TimeUnit.MILLISECONDS);
+    // with several nodes one of them reads the mailbox a period: the one that claimed it
+    m.thread.scheduleWithFixedDelay(() -> {
+      try {
+        if (!ourTurn.getAsBoolean()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("cannot tell whether this node reads the unsubscribe mailbox now; it looks again next time: {}", e.getClass().getSimpleName());
+        return;
+      }
+      m.poll();
+    }, 0, every, TimeUnit.MILLISECONDS);
     return Optional.of(m);
   }
 

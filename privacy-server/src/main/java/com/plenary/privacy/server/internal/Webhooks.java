@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
@@ -64,8 +65,12 @@ public final class Webhooks {
     return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 
-  /** Starts delivering the due notices every {@code interval}; the first round at once. */
-  public void start(CorrectionNotices notices, Duration interval, Duration retryBase, int maxAttempts) {
+  /**
+   * Starts delivering the due notices every {@code interval}, the first round at once; a round runs only
+   * when {@code ourTurn} says so (with several nodes, the one that claimed the period), so that a notice
+   * is not posted by every node at once.
+   */
+  public void start(CorrectionNotices notices, Duration interval, Duration retryBase, int maxAttempts, BooleanSupplier ourTurn) {
     ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread th = new Thread(r, "plenary-webhooks");
       th.setDaemon(true);
@@ -74,6 +79,9 @@ public final class Webhooks {
     thread = t;
     t.scheduleWithFixedDelay(() -> {
       try {
+        if (!ourTurn.getAsBoolean()) {
+          return;
+        }
         int n;
         do {
           n = notices.deliverDue(this::post, BATCH, retryBase, maxAttempts);
