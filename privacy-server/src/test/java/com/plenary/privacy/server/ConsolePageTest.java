@@ -233,7 +233,7 @@ class ConsolePageTest {
     Setting s = setting();
     browser.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", 360, "height", 740, "deviceScaleFactor", 2, "mobile", true));
     tour(s, page -> {
-      assertThat(((Number) ((JavascriptExecutor) browser).executeScript("return window.innerWidth;")).intValue()).isEqualTo(360);
+      assertThat(((Number) ((JavascriptExecutor) browser).executeScript("return window.innerWidth;")).intValue()).as("%s is laid out wider than the screen", page).isEqualTo(360);
       Object wider = browser.executeScript("return document.documentElement.scrollWidth > window.innerWidth || document.body.scrollWidth > window.innerWidth;");
       assertThat(wider).as("%s scrolls sideways at 360 px", page).isEqualTo(false);
       @SuppressWarnings("unchecked")
