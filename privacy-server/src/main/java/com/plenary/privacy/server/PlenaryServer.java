@@ -301,7 +301,7 @@ public final class PlenaryServer implements Server {
             + " (see operations.md, \"Running several nodes\")");
       });
     }
-    nodes.register(node, hostName());
+    nodes.register(node, hostName() + " (pid " + ProcessHandle.current().pid() + ")");
   }
 
   private static boolean embedded(Platform platform) {
@@ -313,7 +313,8 @@ public final class PlenaryServer implements Server {
     if (!embedded(platform)) {
       return;
     }
-    var others = platform.store().nodes().othersAlive(node);
+    // a node killed on this machine (kill -9, a crash) left its heartbeat behind: its process is gone, so it serves nothing
+    var others = platform.store().nodes().othersAlive(node).stream().filter(PlenaryServer::mayBeRunning).toList();
     if (!others.isEmpty()) {
       var other = others.get(0);
       throw new ConfigException("another plenary serve (node " + other.id() + " on " + other.host() + ", started " + other.started()
@@ -321,6 +322,18 @@ public final class PlenaryServer implements Server {
           + ", which serves one node only; to run several nodes, give each the same PostgreSQL database (database.url and keystore.url) "
           + "and the same key files (data_dir/keys), see operations.md, \"Running several nodes\"");
     }
+  }
+
+  /** How a node names where it runs: its host and its process id. */
+  private static final Pattern NODE_HOST = Pattern.compile("^(.*) \\(pid (\\d+)\\)$");
+
+  /** Whether a node's process may still run: false only for one registered on this machine whose process is gone. */
+  private static boolean mayBeRunning(Nodes.Node other) {
+    var m = NODE_HOST.matcher(other.host());
+    if (!m.matches() || !m.group(1).equals(hostName())) {
+      return true;
+    }
+    return ProcessHandle.of(Long.parseLong(m.group(2))).map(ProcessHandle::isAlive).orElse(false);
   }
 
   private static String hostName() {
