@@ -326,14 +326,15 @@ public final class PolicyRoutes {
 
   private void prompt(Context ctx, int status, Vault.Session s, String error) {
     Access me = Access.subject(s.subjectId(), ctx.attribute("request-id"));
-    Optional<PolicyVersions.Prompt> prompt = platform.domain().versions().promptFor(me, s.subjectId(), Texts.of(ctx));
+    Texts t = Texts.of(ctx);
+    Optional<PolicyVersions.Prompt> prompt = platform.domain().versions().promptFor(me, s.subjectId(), t);
     if (prompt.isEmpty()) {
       ctx.redirect("/account", HttpStatus.SEE_OTHER);
       return;
     }
     PolicyVersions.Prompt p = prompt.get();
     Pages.render(ctx, status, "account/policy-changes.jte", Map.of("page", new PromptPage(s.csrf(), p.version(), p.changes(),
-        p.purposes().stream().map(x -> new PurposeChoice(x.id(), Texts.of(ctx).policy("purpose", x.id(), x.text()))).toList(), p.textSha256(), error)));
+        p.purposes().stream().map(x -> new PurposeChoice(x.id(), t.policy("purpose", x.id(), x.text()))).toList(), p.textSha256(), error)));
   }
 
   private void answer(Context ctx) {
