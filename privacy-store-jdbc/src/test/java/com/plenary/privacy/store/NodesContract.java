@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.plenary.privacy.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,9 @@ abstract class NodesContract {
   @Test
   void aPeriodAlreadyClaimedIsNotClaimedAgainLaterInTheSamePeriod() {
     Duration every = Duration.ofHours(1);
+    // start five minutes into an hour, so that the minute below never crosses into the next period
+    Instant now = clock.instant();
+    clock.advance(Duration.between(now, now.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofMinutes(65))));
     assertThat(stores.get(0).schedule(clock).claim("hourly", every, "a")).isPresent();
     clock.advance(Duration.ofMinutes(1));
     assertThat(stores.get(1).schedule(clock).claim("hourly", every, "b")).isEmpty();
