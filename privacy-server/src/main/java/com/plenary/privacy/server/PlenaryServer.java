@@ -838,6 +838,11 @@ public final class PlenaryServer implements Server {
       ctx.header("Retry-After", "5");
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
     }
+    // a body declared larger than any route accepts is refused before anything reads it: reading would answer
+    // "100 Continue" to a client that asked, which then sends the whole body into a connection about to close
+    if (ctx.req().getContentLengthLong() > platform.config().maxRequestBytes()) {
+      throw new HttpProblem(413, "too-large", "Request too large", "the body may be at most " + platform.config().maxRequestBytes() + " bytes");
+    }
     PolicyRoutes.globalPrivacyControl(platform, ctx);
   }
 
