@@ -36,6 +36,7 @@ import com.plenary.privacy.server.internal.Bodies;
 import com.plenary.privacy.server.internal.CollectRoutes;
 import com.plenary.privacy.server.internal.ConsoleOidc;
 import com.plenary.privacy.server.internal.ConsolePages;
+import com.plenary.privacy.server.internal.Pages;
 import com.plenary.privacy.server.internal.Collector;
 import com.plenary.privacy.server.internal.ConsentRoutes;
 import com.plenary.privacy.server.internal.JettyProblems;
@@ -246,7 +247,7 @@ public final class PlenaryServer implements Server {
       cfg.routes.exception(Exception.class, (e, ctx) -> renderProblem(e, ctx));
       for (int status : new int[] {404, 405, 413, 415, 500, 503}) {
         cfg.routes.error(status, "*", ctx -> {
-          if (!isProblem(ctx)) {
+          if (!isProblem(ctx) && ctx.attribute(Pages.RENDERED) == null) {
             renderProblem(new HttpResponseException(status, "", Map.of()), ctx);
           }
         });
@@ -938,6 +939,10 @@ public final class PlenaryServer implements Server {
     String id = ctx.attribute("request-id");
     if (problem.status() == 503 && ctx.res().getHeader("Retry-After") == null) {
       ctx.header("Retry-After", "1");
+    }
+    if (Pages.wantsPage(ctx)) {
+      Pages.renderError(ctx, problem.status(), id == null ? "unknown" : id);
+      return;
     }
     try {
       ctx.status(problem.status()).contentType("application/problem+json")

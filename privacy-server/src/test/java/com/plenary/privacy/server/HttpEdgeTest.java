@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -56,6 +57,12 @@ class HttpEdgeTest {
     return RawHttp.exchange(running.server.port(), head, body);
   }
 
+  private void assertProblem(HttpResponse<String> r, int status) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(json.readTree(r.body()).get("status").asInt()).isEqualTo(status);
+  }
+
   private void assertProblem(RawHttp.Response r, int status) throws Exception {
     assertThat(r.status()).as(r.head()).isEqualTo(status);
     assertThat(r.contentType()).as(r.head()).startsWith("application/problem+json");
@@ -77,6 +84,27 @@ class HttpEdgeTest {
       assertThat(e.getThrowableProxy()).as("a stack trace with: " + e.getFormattedMessage()).isNull();
       assertThat(e.getFormattedMessage()).doesNotContain("\n");
     }).hasSizeLessThanOrEqualTo(warns);
+  }
+
+  @Test
+  void aBrowserAskingForAPageThatDoesNotExistGetsAPageInItsLanguageAndAProgramGetsAProblem() throws Exception {
+    String html = "text/html,application/xhtml+xml,*/*;q=0.8";
+    HttpResponse<String> page = running.get("/account/no-such-page", "Accept", html);
+    assertThat(page.statusCode()).isEqualTo(404);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.body()).contains("Page not found").contains("<a href=\"/account\">")
+        .contains(page.headers().firstValue("X-Request-Id").orElseThrow()).doesNotContain("/problems/");
+    HttpResponse<String> german = running.get("/console/no-such-page", "Accept", html, "Accept-Language", "de-DE,de;q=0.9");
+    assertThat(german.statusCode()).isEqualTo(404);
+    assertThat(german.body()).contains("Seite nicht gefunden").contains("lang=\"de\"");
+    // a page of its own stays as it is: an unsubscribe link that is not valid says so
+    HttpResponse<String> link = running.get("/unsubscribe/not-a-token", "Accept", html);
+    assertThat(link.statusCode()).isEqualTo(404);
+    assertThat(link.body()).contains("This unsubscribe link is not valid");
+    // programs get problem+json: the API whatever they accept, and anything without text/html in Accept
+    assertProblem(running.get("/api/v1/no-such-thing", "Accept", html), 404);
+    assertProblem(running.get("/account/no-such-page"), 404);
+    assertProblem(running.send("POST", "/account/no-such-page", "application/x-www-form-urlencoded", "a=b", "Accept", html), 404);
   }
 
   @Test

@@ -184,6 +184,9 @@ final class PrivacyCenter {
     check.accept("the policy in force and its versions");
     open("/policy/versions/1");
     check.accept("one version of the policy");
+    open("/account/no-such-page");
+    assertThat(browser.findElement(By.tagName("h1")).getText()).isNotBlank();
+    check.accept("a page that does not exist");
 
     signIn(p.email(), p.password());
     running.get("/api/v1/me/export", "Cookie", "pl_session=" + browser.manage().getCookieNamed("pl_session").getValue());

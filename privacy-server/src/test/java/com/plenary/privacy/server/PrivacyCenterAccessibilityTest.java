@@ -75,7 +75,7 @@ class PrivacyCenterAccessibilityTest {
         seen.add(page);
         assertThat(seriousViolations(browser, axe)).as("axe-core on '%s' (%s) at %s", page, languages, browser.getCurrentUrl()).isEmpty();
       });
-      assertThat(seen).hasSize(13);
+      assertThat(seen).hasSize(14);
     } finally {
       browser.quit();
       browser = null;

@@ -278,7 +278,7 @@ class PrivacyCenterPageTest {
     } finally {
       browser.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
     }
-    assertThat(seen).hasSize(13);
+    assertThat(seen).hasSize(14);
   }
 
   @Test

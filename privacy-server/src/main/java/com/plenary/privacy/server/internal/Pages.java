@@ -22,11 +22,15 @@ public final class Pages {
    * Renders {@code template} with {@code params} as the response, with {@code status}, in the language
    * the request asks for ({@link Texts#of(Context)}, the templates' {@code t}) unless {@code params} name one.
    */
+  /** The request attribute that says a page was rendered for this request. */
+  public static final String RENDERED = "page-rendered";
+
   static void render(Context ctx, int status, String template, Map<String, Object> params) {
     Map<String, Object> all = new HashMap<>(params);
     Texts t = (Texts) all.computeIfAbsent("t", k -> Texts.of(ctx));
     StringOutput out = new StringOutput();
     ENGINE.render(template, all, out);
+    ctx.attribute(RENDERED, Boolean.TRUE); // an error status of a page of its own (an invalid link's page) is not replaced by the error page
     ctx.status(status).header("Content-Language", t.lang()).header("Vary", "Accept-Language").html(out.toString());
   }
 
@@ -129,4 +133,32 @@ public final class Pages {
 
   /** The unsubscribe page of a one-click link: asks to confirm (a GET changes nothing), or says it is done, or that the link is not valid. */
   public record Unsubscribe(String title, String token, String what, boolean valid, boolean done) {}
+
+  /** A page in place of an error a browser asked for: its title, one plain sentence, and the request's reference for support. */
+  public record ErrorPage(String title, String sentence, String reference) {}
+
+  /**
+   * Whether the request is a browser's, for a page: a GET or HEAD that accepts HTML, outside the API, the
+   * collector, health and metrics. Such a request is answered with a page, not with problem+json.
+   */
+  public static boolean wantsPage(Context ctx) {
+    String method = ctx.method().name();
+    String accept = ctx.header("Accept");
+    String path = ctx.path();
+    return (method.equals("GET") || method.equals("HEAD")) && accept != null && accept.contains("text/html") && !path.startsWith("/api/")
+        && !path.startsWith("/c/") && !path.startsWith("/health") && !path.equals("/metrics") && !path.startsWith("/openapi")
+        && !path.startsWith("/assets/");
+  }
+
+  /** The error page for {@code status}, in the browser's language. */
+  public static void renderError(Context ctx, int status, String requestId) {
+    Texts t = Texts.of(ctx);
+    String kind = switch (status) {
+      case 401, 403 -> "forbidden";
+      case 404, 405, 410 -> "not-found";
+      case 429 -> "too-many";
+      default -> status >= 500 ? "server" : "request";
+    };
+    render(ctx, status, "error.jte", Map.of("t", t, "page", new ErrorPage(t.get("error." + kind + ".title"), t.get("error." + kind), requestId)));
+  }
 }
