@@ -58,6 +58,8 @@ public final class Enforcer {
   private volatile List<InForce> timeline;
   private volatile Storage followed;
   private volatile long readAt;
+  /** Where people live; null until {@link #placeIn}: then every person's id is checked before anything about them is decided or audited. */
+  private volatile Regions regions;
 
   /**
    * One version of the policy, compiled: in force from {@code from}, its engine and names, and the
@@ -203,6 +205,35 @@ public final class Enforcer {
   }
 
   /**
+   * Places the enforcer in a region (C13, issue 18): from now on a use that names a person whose home
+   * region is another is refused with {@link InAnotherRegion} before anything about them is read,
+   * decided or audited here — their rows, audit entries included, belong to their region's database.
+   */
+  public void placeIn(Regions regions) {
+    this.regions = Objects.requireNonNull(regions, "regions == null");
+  }
+
+  /** The regions the enforcer was placed in, if any. */
+  public Optional<Regions> regions() {
+    return Optional.ofNullable(regions);
+  }
+
+  /** Refuses a person of another region (see {@link #placeIn}); null names no one. */
+  private void here(String subject) {
+    Regions r = regions;
+    if (r != null && subject != null) {
+      r.requireHere(subject);
+    }
+  }
+
+  private void here(List<String> subjects) {
+    Regions r = regions;
+    if (r != null) {
+      subjects.forEach(this::here);
+    }
+  }
+
+  /**
    * Decides a use inside the use case's transaction and audits the decision there, permit or deny.
    * The caller acts on the answer: on a denial it touches nothing; on a partial answer only the
    * {@link Decision#permitted() permitted} categories.
@@ -210,6 +241,7 @@ public final class Enforcer {
    * @throws InvalidInputException when the use names a purpose, category or recipient the policy does not know
    */
   public Decision decide(Tx tx, Access by, Use use) {
+    here(use.subject());
     InForce in = current();
     Decision removed = removed(in, use.purpose());
     if (removed != null) {
@@ -277,6 +309,7 @@ public final class Enforcer {
    * and audited by {@link #decide}, naming the opening. Answers the incident's id.
    */
   public String openBreakGlass(Tx tx, Access by, Use use, String breakGlassId) {
+    here(use.subject());
     if (!isStaff(by) || use.subject() == null) {
       throw new IllegalArgumentException("break-glass is opened by a staff member on one person");
     }
@@ -358,6 +391,7 @@ public final class Enforcer {
    * @throws InvalidInputException when the use names a purpose, category or recipient the policy does not know
    */
   public Map<String, Decision> decideEach(Tx tx, Access by, Use use, List<String> subjects) {
+    here(subjects);
     if (use.subject() != null) {
       throw new IllegalArgumentException("use names one person; name them in subjects");
     }
@@ -422,6 +456,7 @@ public final class Enforcer {
    */
   public void refuseEach(Tx tx, Access by, String operation, String purpose, List<Map.Entry<String, String>> ruleBySubject,
       Map<String, List<String>> clausesByRule, List<String> clauses) {
+    ruleBySubject.forEach(e -> here(e.getKey()));
     if (ruleBySubject.isEmpty()) {
       return;
     }
@@ -437,6 +472,7 @@ public final class Enforcer {
    * committed: the same answer whether the person does not exist or may not be seen.
    */
   public NotFound refuseInvisible(Tx tx, Access by, String operation, String purpose, String probedSubject) {
+    here(probedSubject);
     refuse(tx, by, operation, purpose, probedSubject, NOT_VISIBLE, List.of("C14", "C29"));
     return new NotFound("no person with this id is visible to you");
   }
@@ -447,6 +483,7 @@ public final class Enforcer {
    * the caller to throw once {@code tx} has committed.
    */
   public Refused refuse(Tx tx, Access by, String operation, String purpose, String subject, String rule, List<String> clauses, String message) {
+    here(subject);
     refuse(tx, by, operation, purpose, subject, rule, clauses);
     return new Refused(rule, clauses, message);
   }
@@ -534,6 +571,7 @@ public final class Enforcer {
    * @throws InvalidInputException for an unknown name or recipient, or a ground that is not decided per person
    */
   public Map<String, Decision> decideDisclosure(Tx tx, Access by, Use use, List<String> subjects, Ground ground, String legalRequestId) {
+    here(subjects);
     if (use.subject() != null || use.action() != Action.DISCLOSE) {
       throw new IllegalArgumentException("a disclosure names its people in subjects, and its action is disclose");
     }
@@ -600,6 +638,7 @@ public final class Enforcer {
    * transaction that stores permitted events records each batch.
    */
   public Decision decideCollection(Access by, Use use, List<Facts.Consent> bannerConsents) {
+    here(use.subject());
     if (use.action() != Action.COLLECT) {
       throw new IllegalArgumentException("use is not a collection");
     }

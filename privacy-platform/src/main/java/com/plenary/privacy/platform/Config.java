@@ -87,6 +87,7 @@ public final class Config {
     DATABASE_POOL_SIZE("database.pool_size", "pool"),
     DATABASE_DATA_CENTRE("database.data_centre", "text"),
     KEYSTORE_DATA_CENTRE("keystore.data_centre", "text"),
+    REGIONS_PEERS("regions.peers", "text"),
     KEYSTORE_URL("keystore.url", "jdbc"),
     KEYSTORE_USER("keystore.user", "text"),
     KEYSTORE_PASSWORD("keystore.password", "secret"),
@@ -376,6 +377,7 @@ public final class Config {
           + " names the embedded H2 database, which serves one node only: several nodes share one PostgreSQL database; set database.url and "
           + "keystore.url to it (see operations.md, \"Running several nodes\")");
     }
+    regionPeers();
     validateMail();
     String dataDir = text(Key.DATA_DIR, DEFAULT_DATA_DIR);
     if (dataDir.isBlank()) {
@@ -753,6 +755,38 @@ public final class Config {
     return integer(Key.DATABASE_POOL_SIZE, DEFAULT_POOL_SIZE);
   }
 
+  /**
+   * The other regions' deployments (issue 18), from {@code regions.peers}: {@code region=url} pairs
+   * separated by commas, such as {@code us=https://us.plenary.example}; empty when none. A request about
+   * a person of one of them is answered with its URL. Whether each region is the policy's is checked at start-up.
+   */
+  public Map<String, URI> regionPeers() {
+    String v = values.get(Key.REGIONS_PEERS);
+    Map<String, URI> out = new LinkedHashMap<>();
+    if (v == null || v.isBlank()) {
+      return out;
+    }
+    String allowed = "region=url pairs separated by commas, each URL http(s) with a host, such as us=https://us.plenary.example";
+    for (String pair : v.split(",", -1)) {
+      int eq = pair.indexOf('=');
+      if (eq < 1) {
+        throw bad(Key.REGIONS_PEERS, allowed);
+      }
+      String region = pair.substring(0, eq).trim();
+      URI url;
+      try {
+        url = new URI(pair.substring(eq + 1).trim());
+      } catch (URISyntaxException e) {
+        throw bad(Key.REGIONS_PEERS, allowed);
+      }
+      if (region.isEmpty() || !"https".equals(url.getScheme()) && !"http".equals(url.getScheme()) || url.getHost() == null
+          || out.put(region, url) != null) {
+        throw bad(Key.REGIONS_PEERS, allowed + "; each region once");
+      }
+    }
+    return out;
+  }
+
   /** The data centre (from the policy's registry, C12) where the database runs; null means the policy's first. */
   public String databaseDataCentre() {
     return values.get(Key.DATABASE_DATA_CENTRE);
@@ -941,6 +975,7 @@ public final class Config {
         case DATABASE_POOL_SIZE -> String.valueOf(databasePoolSize());
         case DATABASE_DATA_CENTRE -> nullToEmpty(databaseDataCentre());
         case KEYSTORE_DATA_CENTRE -> nullToEmpty(keystoreDataCentre());
+        case REGIONS_PEERS -> nullToEmpty(values.get(Key.REGIONS_PEERS));
         case KEYSTORE_URL -> Store.redact(keystoreUrl());
         case KEYSTORE_USER -> keystoreUser();
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";

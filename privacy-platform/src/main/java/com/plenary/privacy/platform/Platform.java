@@ -1,6 +1,7 @@
 package com.plenary.privacy.platform;
 
 import com.plenary.privacy.domain.Domain;
+import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.domain.Enforcer;
 import com.plenary.privacy.platform.internal.LocalIssuer;
 import com.plenary.privacy.platform.internal.SignInThrottle;
@@ -47,6 +48,7 @@ public final class Platform implements AutoCloseable {
 
   private final DataCentre dataCentre;
   private final DataCentre keyCentre;
+  private final Regions regions;
 
   private Platform(Config config, Policy policy, Store store, LocalIssuer issuer, Keys keys, SubjectKeys keyStore, Clock clock,
       DataCentre dataCentre, DataCentre keyCentre) {
@@ -54,6 +56,8 @@ public final class Platform implements AutoCloseable {
     this.keyCentre = keyCentre;
     this.config = config;
     this.enforcer = Enforcer.create(policy, clock);
+    this.regions = regions(config, policy, dataCentre);
+    enforcer.placeIn(regions);
     this.store = store;
     this.issuer = issuer;
     this.clock = clock;
@@ -241,6 +245,20 @@ public final class Platform implements AutoCloseable {
     m.put("site", dc.location());
     m.put("attestation", dc.attestation());
     return m;
+  }
+
+  /** Where people live: this deployment's region and the other regions' deployments (C13, issue 18). */
+  public Regions regions() {
+    return regions;
+  }
+
+  private static Regions regions(Config config, Policy policy, DataCentre dataCentre) {
+    try {
+      return Regions.of(dataCentre.region(), policy.regions(), config.regionPeers());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("configuration key 'regions.peers': " + e.getMessage() + " (this deployment's region, '" + dataCentre.region()
+          + "', is that of database.data_centre " + dataCentre.id() + ")", e);
+    }
   }
 
   /** The region whose people this deployment holds (C13). */

@@ -3,6 +3,7 @@ package com.plenary.privacy.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,6 +38,19 @@ class ConfigTest {
         "PLENARY_KEYSTORE_URL", "jdbc:postgresql://keys/plenary_keys"), Map.of());
     assertThat(both.cluster()).isTrue();
     assertThat(both.describe()).containsEntry("cluster", "true");
+  }
+
+  @Test
+  void theOtherRegionsAreReadAsRegionUrlPairsAndABadListNamesItsKey() {
+    assertThat(Config.defaults(Path.of("data")).regionPeers()).isEmpty();
+    Config set = Config.load(null, Map.of("PLENARY_REGIONS_PEERS", "us=https://us.plenary.example, apac=http://apac.internal:8080"), Map.of());
+    assertThat(set.regionPeers()).containsExactly(Map.entry("us", URI.create("https://us.plenary.example")),
+        Map.entry("apac", URI.create("http://apac.internal:8080")));
+    assertThat(set.describe()).containsEntry("regions.peers", "us=https://us.plenary.example, apac=http://apac.internal:8080");
+    for (String bad : new String[] {"us", "=https://us.example", "us=ftp://us.example", "us=https://us.example,us=https://other.example", "us=not a url"}) {
+      assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("regions.peers", bad))).as(bad)
+          .isInstanceOf(ConfigException.class).hasMessageContaining("'regions.peers'").hasMessageContaining("PLENARY_REGIONS_PEERS");
+    }
   }
 
   @Test

@@ -17,6 +17,7 @@ import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.decision.Reason;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.Conflict;
+import com.plenary.privacy.domain.InAnotherRegion;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Refused;
 import com.plenary.privacy.domain.Use;
@@ -124,6 +125,8 @@ public final class PlenaryServer implements Server {
   /** One line per request (method, route, status, time): its own logger, so operators can turn it down at high rates. */
   private static final Logger ACCESS = LoggerFactory.getLogger("com.plenary.privacy.access");
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  /** Routes about one person, whose {id} names their home region (issue 18). */
+  private static final String SUBJECT_PATH = "/api/v1/subjects/{id}";
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
   /** The headers every response carries, Jetty's own error responses included. */
@@ -879,6 +882,10 @@ public final class PlenaryServer implements Server {
       }
       ctx.attribute("caller", caller);
     }
+    if (route.path().startsWith(SUBJECT_PATH)) {
+      // a person of another region: answered with where to go before anything about them is touched here (issue 18)
+      platform.regions().requireHere(ctx.pathParam("id"));
+    }
     if (route.jsonBody()) {
       String type = ctx.contentType();
       if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
@@ -930,6 +937,10 @@ public final class PlenaryServer implements Server {
   /** The one place where errors become problem documents. */
   private void renderProblem(Exception e, Context ctx) {
     HttpProblem problem = toProblem(e);
+    if (e instanceof InAnotherRegion elsewhere) {
+      // the same path on the deployment of the person's region; the caller sends it there with its credential of that region
+      elsewhere.url().ifPresent(url -> ctx.header("Location", url.resolve(ctx.path()).toString()));
+    }
     if (problem.status() >= 500) {
       LOG.error("request failed", e);
     } else if (protocolError(e) != null) {
@@ -968,6 +979,12 @@ public final class PlenaryServer implements Server {
     }
     if (e instanceof Refused r) {
       return new HttpProblem(403, "policy-denied", "Denied by the privacy policy", r.getMessage(), Map.of("clauses", r.clauses(), "rules", List.of(r.rule())));
+    }
+    if (e instanceof InAnotherRegion r) {
+      Map<String, Object> where = new LinkedHashMap<>();
+      where.put("region", r.region());
+      r.url().ifPresent(url -> where.put("location", url.toString()));
+      return new HttpProblem(421, "another-region", "The person lives in another region", r.getMessage(), where);
     }
     if (e instanceof Conflict c) {
       return new HttpProblem(409, "conflict", "Conflict", c.getMessage());

@@ -73,12 +73,22 @@ class DataMapTest {
   }
 
   @Test
+  void C13_aRegionThePolicyDoesNotListOrThisDeploymentsOwnAmongThePeersStopsStartUp() throws Exception {
+    for (String peers : new String[] {"mars=https://mars.example", "us=https://us.example"}) {
+      Path dir = Files.createTempDirectory("plenary-dc");
+      ConfigException e = catchThrowableOfType(ConfigException.class, () -> Platform.open(Config.load(null, Map.of(),
+          Map.of("data_dir", dir.toString(), "database.data_centre", "iad-1", "regions.peers", peers)), Clock.systemUTC()));
+      assertThat(e).as(peers).hasMessageContaining("'regions.peers'").hasMessageContaining(peers.substring(0, peers.indexOf('=')));
+    }
+  }
+
+  @Test
   void C13_aPersonOfAnotherRegionIsNotRegisteredHereAndNothingIsStored() throws Exception {
     try (Running running = new Running(Map.of("database.data_centre", "iad-1"))) {
       String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
       var refused = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"eu@example.org\",\"name\":\"E\"},\"region\":\"eu\"}", key);
-      assertThat(refused.statusCode()).isEqualTo(400);
-      assertThat(json.readTree(refused.body()).get("field").asText()).isEqualTo("region");
+      assertThat(refused.statusCode()).isEqualTo(421);
+      assertThat(json.readTree(refused.body()).get("region").asText()).isEqualTo("eu");
       assertThat(running.platform.keyStore().count()).isZero();
       var ok = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"us@example.org\",\"name\":\"U\"}}", key);
       assertThat(ok.statusCode()).isEqualTo(201);

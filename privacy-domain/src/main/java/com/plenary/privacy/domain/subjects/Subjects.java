@@ -10,6 +10,8 @@ import com.plenary.privacy.domain.DisclosureRecords;
 import com.plenary.privacy.domain.sharing.CorrectionNotices;
 import com.plenary.privacy.domain.ContentRecords;
 import com.plenary.privacy.domain.Enforcer;
+import com.plenary.privacy.domain.InAnotherRegion;
+import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.domain.EventRecords;
 import com.plenary.privacy.domain.Outcome;
 import com.plenary.privacy.domain.PersonRecords.PasswordOnFile;
@@ -147,8 +149,8 @@ public final class Subjects {
       throw new InvalidInputException("region", "region must be one of " + policy().regions());
     }
     if (this.region != null && !this.region.equals(home)) {
-      throw new InvalidInputException("region", "this deployment holds the data of people whose home region is '" + this.region
-          + "'; register people of '" + home + "' with the deployment of their region (C13)");
+      // nothing about them is written here, not even an audit entry: their region's deployment registers them
+      throw new InAnotherRegion(this.region, home, enforcer.regions().flatMap(r -> r.url(home)).orElse(null));
     }
     Set<String> declared = declared(s);
     Map<String, String> values = new TreeMap<>();
@@ -166,7 +168,7 @@ public final class Subjects {
     }
     checkPassword(password);
     List<String> categories = values.keySet().stream().map(f -> policy().field(f).category()).distinct().toList();
-    String id = "s-" + UUID.randomUUID();
+    String id = Regions.mint(home); // the id names the home region, so that any node can route by it (issue 18)
     String passwordHash = password == null ? null : storage.hashPassword(password); // slow on purpose: before the transaction
     return storage.inTransaction(w -> {
       Decision d = enforcer.decide(w.accepting(policy().version()), by,
