@@ -51,6 +51,24 @@ record KafkaSettings(String bootstrapServers, String topic, String groupId, Dura
     return p;
   }
 
+  /**
+   * A producer of batches: the producer's settings with a transactional id. Its transaction times out
+   * (and is aborted by the brokers) after {@link #transactionTimeout}, so a node killed inside a batch
+   * holds the group back on that batch's partitions for that long at most.
+   */
+  Map<String, Object> transactional(String transactionalId) {
+    Map<String, Object> p = producer(transactionalId);
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout().toMillis());
+    return p;
+  }
+
+  /** Ten seconds, or three acknowledgement waits when that is longer. */
+  Duration transactionTimeout() {
+    Duration three = ackTimeout.multipliedBy(3);
+    return three.compareTo(Duration.ofSeconds(10)) > 0 ? three : Duration.ofSeconds(10);
+  }
+
   Map<String, Object> consumer(String clientId) {
     Map<String, Object> p = common(clientId);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);

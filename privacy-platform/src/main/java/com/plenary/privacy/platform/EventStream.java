@@ -1,6 +1,7 @@
 package com.plenary.privacy.platform;
 
 import com.plenary.privacy.store.UsageEvents;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,6 +19,22 @@ public interface EventStream extends AutoCloseable {
    * its sender.
    */
   CompletableFuture<Void> publish(UsageEvents.Prepared event);
+
+  /**
+   * Publishes a batch as one (a service's or a partner's batch of events): the consumer group is
+   * given all of its events or none of them (for Kafka: one transaction of a transactional producer,
+   * read by a {@code read_committed} group). The future completes once the whole batch is durable and
+   * fails as {@link #publish}'s does otherwise, its events then withdrawn — unless only the answer to
+   * the commit was lost, when they may still arrive: a sender told to retry may send them twice, as
+   * with a single event.
+   */
+  CompletableFuture<Void> publishAll(List<UsageEvents.Prepared> events);
+
+  /**
+   * Whether the stream's brokers answer, as last found: one check, bounded by a short timeout, every
+   * few seconds whoever asks, so that a readiness probe calling this stays cheap.
+   */
+  boolean reachable();
 
   /**
    * Joins the consumer group and writes what it is given into {@code usage} ({@link UsageEvents#ingest}:

@@ -548,7 +548,7 @@ public final class PlenaryServer implements Server {
     Set<Caller.Kind> servicesAndStaff = EnumSet.of(Caller.Kind.SERVICE, Caller.Kind.STAFF);
     Set<Caller.Kind> anyCaller = EnumSet.allOf(Caller.Kind.class);
     routes.add(Route.publicGet("/health/live", "operations", "The process is up", Live.class, ctx -> ctx.json(new Live("up"))));
-    routes.add(Route.publicGet("/health/ready", "operations", "The platform can serve: the database answers", Ready.class, this::ready));
+    routes.add(Route.publicGet("/health/ready", "operations", "The platform can serve: the database answers, and with collector.sink kafka the event broker; 503 problem naming what does not", Ready.class, this::ready));
     routes.add(Route.publicGet("/metrics", "operations", "Prometheus metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape())));
     routes.add(Route.publicGet("/openapi.json", "operations", "This document", ctx -> ctx.json(OpenApi.document(routes, VERSION))));
     routes.add(Route.publicGet("/api/v1/policy", "policy", "The policy in force: version, purposes, categories, services, cookies, recipients", PolicyDocument.class,
@@ -734,9 +734,31 @@ public final class PlenaryServer implements Server {
     return json.convertValue(values, OPEN_LIST);
   }
 
+  /**
+   * 200 when the node can serve; else a 503 problem naming what does not answer — the database, or
+   * with {@code collector.sink: kafka} the event broker (checked at most every few seconds, each
+   * check bounded by a short timeout), so that a load balancer sends no beacon to a node that could
+   * only refuse it.
+   */
   private void ready(Context ctx) {
-    boolean up = platform.store().ready();
-    ctx.status(up ? 200 : 503).json(new Ready(up ? "ready" : "unavailable", platform.store().product(), platform.policy().version()));
+    boolean database = platform.store().ready();
+    Optional<EventStream> stream = platform.eventStream();
+    boolean broker = stream.isEmpty() || stream.get().reachable();
+    if (database && broker) {
+      ctx.json(new Ready("ready", platform.store().product(), platform.policy().version()));
+      return;
+    }
+    List<String> down = new ArrayList<>();
+    if (!database) {
+      down.add("the database does not answer");
+    }
+    if (!broker) {
+      down.add("the event broker cannot be reached");
+    }
+    Map<String, Object> checks = new LinkedHashMap<>();
+    checks.put("database", database ? "up" : "down");
+    stream.ifPresent(s -> checks.put("event_broker", broker ? "up" : "down"));
+    throw new HttpProblem(503, "not-ready", "Not ready", "this node cannot serve: " + String.join(", and ", down), Map.of("checks", checks));
   }
 
   private void policy(Context ctx) {

@@ -2,6 +2,10 @@ package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.platform.EventStream;
+import com.plenary.privacy.store.Credentials;
 import com.plenary.privacy.testkit.KafkaBroker;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,7 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code collector.sink: kafka} over real HTTP: a beacon is answered 2xx only after the broker's
  * acknowledgement, the node's consumer puts it in PostgreSQL exactly once, a broker that does not
- * acknowledge in time makes it a 503 problem, and the group's lag is in {@code /metrics}.
+ * acknowledge in time makes it a 503 problem, and the group's lag is in {@code /metrics}. Service and
+ * partner batches go through the broker too, all of a batch or none; and a node whose broker cannot
+ * be reached says it is not ready.
  */
 class KafkaCollectorTest {
   private static KafkaBroker broker;
@@ -40,6 +46,8 @@ class KafkaCollectorTest {
       broker.close();
     }
   }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static Running node(String ackTimeout) throws Exception {
     return node(ackTimeout, Map.of());
@@ -159,6 +167,107 @@ class KafkaCollectorTest {
       Map<String, Integer> rows = rowsByRequest(running);
       assertThat(rows.keySet()).containsAll(acknowledged);
       assertThat(rows.values()).allMatch(n -> n == 1);
+    }
+  }
+
+  /** Asks /health/ready until it answers {@code status} (or 30 s pass); answers the last answer. */
+  private static HttpResponse<String> readyUntil(Running running, int status) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    HttpResponse<String> r = running.get("/health/ready");
+    while (r.statusCode() != status && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      r = running.get("/health/ready");
+    }
+    return r;
+  }
+
+  @Test
+  void aNodeWhoseBrokerCannotBeReachedIsNotReadyAndIsReadyAgainOnceItIsBack() throws Exception {
+    try (Running running = node("PT1S")) {
+      assertThat(readyUntil(running, 200).statusCode()).isEqualTo(200);
+      broker.stop();
+      try {
+        HttpResponse<String> r = readyUntil(running, 503);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
+        JsonNode problem = JSON.readTree(r.body());
+        assertThat(problem.get("detail").asText()).contains("the event broker cannot be reached").doesNotContain("database does not");
+        assertThat(problem.get("checks").get("event_broker").asText()).isEqualTo("down");
+        assertThat(problem.get("checks").get("database").asText()).isEqualTo("up");
+        assertThat(running.get("/health/live").statusCode()).as("alive all the same").isEqualTo(200);
+      } finally {
+        broker.restart();
+      }
+      assertThat(readyUntil(running, 200).statusCode()).as("ready once the broker is back").isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aNodeOnTheDatabaseAloneDoesNotAskForABroker() throws Exception {
+    try (Running running = Running.on("postgresql", Map.of())) {
+      HttpResponse<String> r = running.get("/health/ready");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(running.platform.eventStream()).isEmpty();
+    }
+  }
+
+  /** Posts {@code body} to {@code path} until it is answered 200 (the topic is created with the first events), at most 30 s. */
+  private static HttpResponse<String> postUntilStored(Running running, String path, String body, String key, String requestId) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    HttpResponse<String> r;
+    do {
+      r = running.send("POST", path, "application/json", body, "Authorization", "Bearer " + key, "X-Request-Id", requestId);
+    } while (r.statusCode() != 200 && System.nanoTime() < deadline);
+    return r;
+  }
+
+  @Test
+  void C3_C4_serviceAndPartnerBatchesGoThroughTheBrokerAndAreStoredOnceByTheConsumer() throws Exception {
+    // this node does not consume: what a batch's 200 promises is in the topic, and only a consumer writes it
+    try (Running running = node("PT5S", Map.of("kafka.consume", "false"))) {
+      String mail = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
+      String partner = running.platform.store().credentials().issue(Credentials.Kind.PARTNER, "acme-ads").key();
+      HttpResponse<String> reg = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"batch." + System.nanoTime() + "@example.org\",\"name\":\"Bea\"}}", mail);
+      String subject = JSON.readTree(reg.body()).get("id").asText();
+      List<String> events = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        events.add(i % 2 == 0 ? "{\"subject\":\"" + subject + "\",\"type\":\"open\",\"page\":\"https://mail.example/inbox/" + i + "\"}"
+            : "{\"browser\":\"BBBBBBBBBBBBBBBBBBBBB" + (i % 10) + "\",\"page\":\"https://mail.example/web/" + i + "\"}");
+      }
+      HttpResponse<String> services = postUntilStored(running, "/api/v1/events", "{\"events\":[" + String.join(",", events) + "]}", mail, "kb-service");
+      assertThat(services.statusCode()).as(services.body()).isEqualTo(200);
+      assertThat(JSON.readTree(services.body()).get("stored").asInt()).isEqualTo(40);
+      HttpResponse<String> partners = postUntilStored(running, "/api/v1/partner-events",
+          "{\"events\":[{\"identifier\":\"visitor-1@acme\",\"page\":\"https://acme.example/a\"},{\"identifier\":\"visitor-2@acme\",\"page\":\"https://acme.example/b\"}]}",
+          partner, "kb-partner");
+      assertThat(partners.statusCode()).as(partners.body()).isEqualTo(200);
+      assertThat(JSON.readTree(partners.body()).get("partner").asText()).isEqualTo("acme-ads");
+      Thread.sleep(500);
+      assertThat(rowsByRequest(running)).as("not written by the request: only the consumer writes").doesNotContainKeys("kb-service", "kb-partner");
+
+      // a batch refused while the broker is down is not stored, then or later
+      broker.kill();
+      try {
+        HttpResponse<String> refused = running.send("POST", "/api/v1/events", "application/json", "{\"events\":[" + String.join(",", events) + "]}",
+            "Authorization", "Bearer " + mail, "X-Request-Id", "kb-refused");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
+        assertThat(refused.body()).contains("not recorded").doesNotContain("mail.example");
+      } finally {
+        broker.restart();
+      }
+
+      try (EventStream.Ingest ingest = running.platform.eventStream().orElseThrow().ingest(running.platform.vault().usage())) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while ((rowsByRequest(running).getOrDefault("kb-service", 0) < 40 || rowsByRequest(running).getOrDefault("kb-partner", 0) < 2)
+            && System.nanoTime() < deadline) {
+          Thread.sleep(100);
+        }
+        Thread.sleep(1_000); // nothing more arrives
+        assertThat(ingest.ingested()).as("the two batches, nothing of the refused one").isEqualTo(42);
+      }
+      Map<String, Integer> rows = rowsByRequest(running);
+      assertThat(rows).containsEntry("kb-service", 40).containsEntry("kb-partner", 2).doesNotContainKey("kb-refused");
     }
   }
 }

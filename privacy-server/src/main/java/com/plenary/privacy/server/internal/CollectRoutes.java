@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -308,13 +309,28 @@ public final class CollectRoutes {
 
   // ---- service and partner events ----
 
-  /** Reads every event of the batch first, so a bad one stores nothing, then stores them in one transaction. */
-  private <E> int storeBatch(List<E> events, BiFunction<E, String, UsageEvents.Event> reader) {
+  /**
+   * Reads every event of the batch first, so a bad one stores nothing, then stores them all or none
+   * (the collector: one transaction, or one batch through the event stream), and answers the request
+   * with {@code answer} of how many were stored once they are durable.
+   */
+  private <E> void storeBatch(Context ctx, List<E> events, BiFunction<E, String, UsageEvents.Event> reader, Function<Integer, Record> answer) {
     List<UsageEvents.Event> out = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
       out.add(reader.apply(events.get(i), "events[" + i + "]"));
     }
-    return platform.vault().usage().append(out);
+    CompletableFuture<Integer> stored = collector.submitBatch(out);
+    if (stored.isDone() && !stored.isCompletedExceptionally()) {
+      ctx.json(answer.apply(stored.join())); // stored in the database already
+      return;
+    }
+    ctx.future(() -> stored.orTimeout(30, TimeUnit.SECONDS).handle((n, failure) -> {
+      if (failure != null) {
+        throw storeFailure(failure);
+      }
+      ctx.json(answer.apply(n));
+      return null;
+    }));
   }
 
   /** The page attributes of an event, as a beacon sends them, for {@link #pageDetails}. */
@@ -335,7 +351,7 @@ public final class CollectRoutes {
     // who of the people the batch names is registered with this service: one look-up for the batch
     Set<String> registered = platform.domain().subjects().registeredWith(
         body.events().stream().map(ServiceEvent::subject).filter(Objects::nonNull).toList(), caller.name());
-    int stored = storeBatch(body.events(), (e, at) -> {
+    storeBatch(ctx, body.events(), (e, at) -> {
       String subject = optional(e.subject(), at + ".subject");
       String browser = optional(e.browser(), at + ".browser");
       if (subject == null && browser == null) {
@@ -358,21 +374,19 @@ public final class CollectRoutes {
         details.putAll(userAgents.parse(e.userAgent()));
       }
       return UsageEvents.Event.builder(ctx.attribute("request-id")).source("service", caller.name()).purpose(purpose).kind(kind(e.type())).browser(browser).subject(subject).details(details).build();
-    });
-    ctx.json(new Stored(stored));
+    }, Stored::new);
   }
 
   private void partnerEvents(Context ctx) throws IOException {
     Caller caller = ctx.attribute("caller");
     PartnerEvents body = bodies.read(ctx, PartnerEvents.class);
-    int stored = storeBatch(body.events(), (e, at) -> {
+    storeBatch(ctx, body.events(), (e, at) -> {
       String identifier = optional(e.identifier(), at + ".identifier");
       String purpose = e.purpose() == null ? Vocabulary.IMPROVE : optional(e.purpose(), at + ".purpose");
       requireCollect(Access.partner(caller.name(), ctx.attribute("request-id")), purpose, null, List.of("user.partner", "user.device", "user.behavior"), at);
       Map<String, Object> details = pageDetails(page(e.page(), e.referrer(), e.language(), e.screen()));
       return UsageEvents.Event.builder(ctx.attribute("request-id")).source("partner", caller.name()).purpose(purpose).kind(kind(e.type())).partnerIdentifier(identifier).details(details).build();
-    });
-    ctx.json(new PartnerStored(stored, caller.name()));
+    }, n -> new PartnerStored(n, caller.name()));
   }
 
   /** Asks the enforcer whether this event may be collected; a denial or an unknown name names the event's index. */

@@ -139,16 +139,56 @@ public final class Collector implements AutoCloseable {
       unacknowledged.decrementAndGet();
       throw e;
     }
+    return acknowledged(acknowledged, start);
+  }
+
+  /**
+   * Stores a batch of a service or a partner, all of it or none, and answers how many events it
+   * stored. On the database, in one transaction before this returns; with an event stream, published
+   * as one batch ({@link EventStream#publishAll}), the future completing once the broker has
+   * acknowledged all of it. Counts towards the events waiting for acknowledgement by its size (a batch
+   * larger than the capacity passes when nothing else waits).
+   */
+  public CompletableFuture<Integer> submitBatch(List<UsageEvents.Event> events) {
+    if (!running) {
+      throw new HttpProblem(503, "shutting-down", "Shutting down", "the collector is stopping; retry shortly");
+    }
+    if (stream == null) {
+      return CompletableFuture.completedFuture(usage.append(events));
+    }
+    int n = events.size();
+    int waiting = unacknowledged.addAndGet(n);
+    if (waiting > capacity && waiting != n) {
+      unacknowledged.addAndGet(-n);
+      throw new HttpProblem(503, "overloaded", "Overloaded", "the event stream is behind; retry after the time Retry-After gives");
+    }
+    long start = System.nanoTime();
+    CompletableFuture<Void> acknowledged;
+    try {
+      acknowledged = stream.publishAll(usage.prepare(events));
+    } catch (RuntimeException e) {
+      unacknowledged.addAndGet(-n);
+      throw e;
+    }
+    return acknowledged(acknowledged, start, n).thenApply(ok -> n);
+  }
+
+  private CompletableFuture<Void> acknowledged(CompletableFuture<Void> acknowledged, long start) {
+    return acknowledged(acknowledged, start, 1);
+  }
+
+  /** What the request waits for: the stream's acknowledgement of {@code events} events, a failure turned into the 503 its sender is told. */
+  private CompletableFuture<Void> acknowledged(CompletableFuture<Void> acknowledged, long start, int events) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     acknowledged.whenComplete((ok, failure) -> {
-      unacknowledged.decrementAndGet();
+      unacknowledged.addAndGet(-events);
       if (failure == null) {
         committed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         done.complete(null);
         return;
       }
       Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      long refused = unacknowledgedTotal.incrementAndGet();
+      long refused = unacknowledgedTotal.addAndGet(events);
       long now = System.nanoTime();
       long last = lastWarned.get();
       if (now - last > TimeUnit.SECONDS.toNanos(10) && lastWarned.compareAndSet(last, now)) {
