@@ -172,8 +172,8 @@ public final class Aggregates {
    * cells are counted from the released cells of that table only, so whatever a recipient asks — coarser,
    * finer, other dimensions, other or overlapping periods — every figure is a sum (of people, distinct) of
    * the same released finest cells, and no difference of figures reaches into a withheld one. Last, the
-   * query's own table is suppressed as before (primary, differencing against earlier tables of the same
-   * dimensions, complementary).
+   * query's own table is checked once more (primary, for bounded counts; differencing against earlier
+   * tables of the same dimensions).
    */
   private Table tabulate(Work w, List<Dimension> dims, Query q, boolean events, boolean bounded, int k, String unit, List<String> dimIds,
       Map<List<String>, Long> finestReleased) {
@@ -260,7 +260,10 @@ public final class Aggregates {
       }
     }
     List<Map<List<String>, Long>> earlier = w.aggregates().overlapping(unit, dimIds, q.from(), q.to());
-    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier);
+    // no complementary step here: every cell is a sum of released finest cells already, which any finer query shows, so
+    // withholding more would only make the figures of two queries disagree; primary (for bounded counts) and differencing
+    // against earlier tables of the same dimensions stay
+    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier, false);
     List<Cell> released = new ArrayList<>();
     counts.forEach((values, n) -> {
       if (!withheld.containsKey(values)) {
