@@ -129,7 +129,7 @@ public final class DecisionEngine {
     // Prohibitions first: they override every permission and every consent.
     Set<Condition> conditions = conditions(request);
     for (CompiledProhibition p : prohibitions) {
-      if (p.matches(action, purposeUp, catIds, categoryAncestors, conditions)) {
+      if (p.matches(action, purpose, purposeUp, catIds, categoryAncestors, conditions)) {
         return deny(List.of(), p.reason);
       }
     }
@@ -507,7 +507,14 @@ public final class DecisionEngine {
     }
     EnumSet<Condition> when = EnumSet.noneOf(Condition.class);
     p.when().forEach(w -> when.add(Condition.of(w)));
-    return new CompiledProhibition(p.actions().isEmpty() ? -1 : actions, mask(p.purposes(), purposeIndex),
+    long named = mask(p.purposes(), purposeIndex);
+    long above = 0;
+    for (int i = 0; i < purposeAncestors.length; i++) {
+      if ((named & (1L << i)) != 0) {
+        above |= purposeAncestors[i];
+      }
+    }
+    return new CompiledProhibition(p.actions().isEmpty() ? -1 : actions, named, above,
         mask(p.categories(), categoryIndex), when, new Reason(p.id(), p.clauses(), p.text()));
   }
 
@@ -533,12 +540,18 @@ public final class DecisionEngine {
 
   private record CompiledService(Service service, long purposes, long categories, Set<String> sharing) {}
 
-  private record CompiledProhibition(int actions, long purposes, long categories, Set<Condition> when, Reason reason) {
-    boolean matches(Action action, long purposeUp, int[] catIds, long[] catAncestors, Set<Condition> conditions) {
+  /**
+   * A prohibition compiled: {@code purposes} the ones it names, {@code above} those and every purpose above
+   * them. It matches a request for a named purpose, one under it, and one above it: a use for a parent
+   * ({@code communicate}) would cover the forbidden child ({@code communicate.marketing}), so a disclosure for
+   * the parent is forbidden as much as one for the child (C17).
+   */
+  private record CompiledProhibition(int actions, long purposes, long above, long categories, Set<Condition> when, Reason reason) {
+    boolean matches(Action action, int purpose, long purposeUp, int[] catIds, long[] catAncestors, Set<Condition> conditions) {
       if ((actions & (1 << action.ordinal())) == 0) {
         return false;
       }
-      if (purposes != 0 && (purposes & purposeUp) == 0) {
+      if (purposes != 0 && (purposes & purposeUp) == 0 && (above & (1L << purpose)) == 0) {
         return false;
       }
       if (!when.isEmpty() && !conditions.containsAll(when)) {

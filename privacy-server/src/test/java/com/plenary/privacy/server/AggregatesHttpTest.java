@@ -62,11 +62,17 @@ class AggregatesHttpTest {
 
   /** Registers {@code n} people of {@code country} with the shop on {@code on}, and sends one view of {@code page} by each; answers their ids. */
   private List<String> visitors(Running on, String key, int n, String country, String page) throws Exception {
+    return visitors(on, key, n, country, null, page);
+  }
+
+  /** As {@link #visitors(Running, String, int, String, String)}, the people born on {@code born} (none given when null). */
+  private List<String> visitors(Running on, String key, int n, String country, LocalDate born, String page) throws Exception {
     List<String> made = new ArrayList<>();
     StringBuilder events = new StringBuilder("{\"events\":[");
+    String birth = born == null ? "" : ",\"birth_date\":\"" + born + "\"";
     for (int i = 0; i < n; i++) {
       HttpResponse<String> r = on.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"v-" + System.nanoTime() + "@example.org\",\"name\":\"Visitor\","
-          + "\"address\":\"1 Road\",\"country\":\"" + country + "\"}}", key);
+          + "\"address\":\"1 Road\",\"country\":\"" + country + "\"" + birth + "}}", key);
       assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
       String id = json.readTree(r.body()).get("id").asText();
       made.add(id);
@@ -162,6 +168,69 @@ class AggregatesHttpTest {
     // once k more have come, the change counts a group of k and the cell is shown again
     visitors(running, shop, 10, "BE", "https://" + page);
     assertThat(cells(released(running, byPageAndCountry(""), shop), "diff-" + database)).containsEntry(page + "|BE", 21L);
+  }
+
+  /** Every released cell of a query by {@code dimensions} over {@code from}..{@code to}: "v1|v2" to count. */
+  private Map<String, Long> query(LocalDate from, LocalDate to, String... dimensions) throws Exception {
+    String dims = String.join("\",\"", dimensions);
+    return cells(released(running, "{\"dimensions\":[\"" + dims + "\"],\"from\":\"" + from + "\",\"to\":\"" + to + "\",\"purpose\":\"improve\"}", shop), "");
+  }
+
+  /** The sum of the released cells of {@code table} whose value at {@code axis} is {@code value}. */
+  private static long sum(Map<String, Long> table, int axis, String value) {
+    return table.entrySet().stream().filter(e -> e.getKey().split("\\|")[axis].equals(value)).mapToLong(Map.Entry::getValue).sum();
+  }
+
+  private static void assertNoSmallDifference(Long before, Long after, String what) {
+    if (before != null && after != null) {
+      long d = Math.abs(after - before);
+      assertThat(d == 0 || d >= 10).as("%s changed by %d", what, d).isTrue();
+    }
+  }
+
+  @Test
+  void C27_aDifferencingAttackAcrossTwoDimensionSetsAndTwoOverlappingPeriodsRevealsNothingAboutTheTarget() throws Exception {
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    String page = "https://cross-" + database + ".example/p";
+    // Luxembourg: 10 people in their thirties, 12 in their fifties, and the target, the one in their seventies;
+    // Switzerland: 15 people in their seventies (so that the seventies as a whole are a group of k and more)
+    visitors(running, shop, 10, "LU", today.minusYears(35), page);
+    visitors(running, shop, 12, "LU", today.minusYears(55), page);
+    visitors(running, shop, 1, "LU", today.minusYears(75), page);
+    visitors(running, shop, 15, "CH", today.minusYears(75), page + "2");
+
+    Map<String, Long> byCountry = query(today, today, "country");
+    Map<String, Long> byCountryAndAge = query(today, today, "country", "age_band");
+    Map<String, Long> byAge = query(today, today, "age_band");
+    // the target's own group is never shown
+    assertThat(byCountryAndAge).doesNotContainKey("LU|70-79");
+    // every coarser figure is the sum of the finer released figures: nothing is left over to be someone withheld
+    for (String country : List.of("LU", "CH")) {
+      assertThat(byCountry.getOrDefault(country, 0L)).as("%s by country against by country and age", country).isEqualTo(sum(byCountryAndAge, 0, country));
+    }
+    for (String band : List.of("30-39", "50-59", "70-79")) {
+      assertThat(byAge.getOrDefault(band, 0L)).as("%s by age against by country and age", band).isEqualTo(sum(byCountryAndAge, 1, band));
+    }
+    // the attack: Luxembourg's count, less its fifties shown by country and age, less the thirties shown by age, would be the target alone
+    long target = byCountry.getOrDefault("LU", 0L) - byCountryAndAge.getOrDefault("LU|50-59", 0L) - byAge.getOrDefault("30-39", 0L);
+    assertThat(target).as("what the attacker computes for the target").isNotEqualTo(1L);
+    // likewise LU's seventies by age less Switzerland's
+    assertThat(byAge.getOrDefault("70-79", 0L) - byCountryAndAge.getOrDefault("CH|70-79", 0L)).isZero();
+
+    // across two overlapping periods: a second target from Luxembourg in their fifties arrives; the attacker asks
+    // again by country over a different period that overlaps the first, and by country and age over a third
+    visitors(running, shop, 1, "LU", today.minusYears(55), page);
+    Map<String, Long> wider = query(today.minusDays(1), today, "country");
+    Map<String, Long> widerFine = query(today.minusDays(2), today, "country", "age_band");
+    assertNoSmallDifference(byCountry.get("LU"), wider.get("LU"), "LU by country");
+    assertNoSmallDifference(byCountryAndAge.get("LU|50-59"), widerFine.get("LU|50-59"), "LU's fifties");
+    assertThat(widerFine).doesNotContainKey("LU|70-79");
+    // a figure is withheld when it differs from the same figure asked before by fewer than k; otherwise it is the finer figures' sum
+    if (wider.containsKey("LU")) {
+      assertThat(wider.get("LU")).as("%s %s", wider, widerFine).isEqualTo(sum(widerFine, 0, "LU"));
+    }
+    long after = wider.getOrDefault("LU", 0L) - widerFine.getOrDefault("LU|50-59", 0L) - query(today, today, "age_band").getOrDefault("30-39", 0L);
+    assertThat(after - target).as("the change the attacker sees").isNotEqualTo(1L);
   }
 
   @Test

@@ -189,6 +189,9 @@ class DisclosuresHttpTest {
     assertRefused(byShop("adbroker", p, "[\"user.contact.email\"]", "communicate.marketing", "consent"), 403, "no-contact-data-for-third-party-marketing",
         "C17");
     assertRefused(byShop("adbroker", p, "[\"user.contact.email\",\"user.name\"]", "sale", "consent"), 403, "no-sale-of-contact-data", "C17");
+    // the parent purpose covers the marketing under it: consent to 'communicate' does not open that door either
+    consent(p, "communicate", "adbroker", true);
+    assertRefused(byShop("adbroker", p, "[\"user.contact.email\"]", "communicate", "consent"), 403, "no-contact-data-for-third-party-marketing", "C17");
     assertThat(export(p).get("disclosures")).isEmpty();
   }
 

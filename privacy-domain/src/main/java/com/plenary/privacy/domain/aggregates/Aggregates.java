@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -111,8 +112,9 @@ public final class Aggregates {
         }
       }
       Table[] table = new Table[1];
+      Map<List<String>, Long> finestReleased = new HashMap<>();
       Decision d = enforcer.decideAggregate(w, by, use, () -> {
-        table[0] = tabulate(w, dims, q, events, epsilon != null, k, unit, dimIds);
+        table[0] = tabulate(w, dims, q, events, epsilon != null, k, unit, dimIds, finestReleased);
         return table[0].smallest();
       });
       if (!d.permits()) {
@@ -135,6 +137,9 @@ public final class Aggregates {
       String id = "agg-" + UUID.randomUUID();
       Map<List<String>, Long> trueCounts = new LinkedHashMap<>();
       table[0].released.forEach(c -> trueCounts.put(c.values(), c.count()));
+      // the finest table's released cells, for the differencing of later queries of any dimensions over overlapping periods
+      w.aggregates().record(new AggregateRecords.Release("agf-" + id.substring(4), now, by.kind().name().toLowerCase(Locale.ROOT) + ":" + by.id(), q.recipient(),
+          unit, FINEST_IDS, q.from(), q.to(), epsilon, finestReleased));
       w.aggregates().record(new AggregateRecords.Release(id, now, by.kind().name().toLowerCase(Locale.ROOT) + ":" + by.id(), q.recipient(), unit,
           dimIds, q.from(), q.to(), epsilon, trueCounts));
       long total = cells.stream().mapToLong(Cell::count).sum();
@@ -155,35 +160,110 @@ public final class Aggregates {
     }
   }
 
-  private Table tabulate(Work w, List<Dimension> dims, Query q, boolean events, boolean bounded, int k, String unit, List<String> dimIds) {
+  /** The finest table: every dimension, in this order; every query is answered from its released cells only. */
+  static final List<Dimension> FINEST = List.of(Dimension.values());
+  static final List<String> FINEST_IDS = FINEST.stream().map(Dimension::id).toList();
+  private static final int DAY_AXIS = FINEST.indexOf(Dimension.DAY);
+
+  /**
+   * Counts by the query's dimensions from one consistent suppressed finest table (C27). First the table
+   * by every dimension, day by day, is suppressed on its own (primary, differencing against the earlier
+   * finest tables of overlapping periods, complementary along every line within the day); then the query's
+   * cells are counted from the released cells of that table only, so whatever a recipient asks — coarser,
+   * finer, other dimensions, other or overlapping periods — every figure is a sum (of people, distinct) of
+   * the same released finest cells, and no difference of figures reaches into a withheld one. Last, the
+   * query's own table is checked once more (primary, for bounded counts; differencing against earlier
+   * tables of the same dimensions).
+   */
+  private Table tabulate(Work w, List<Dimension> dims, Query q, boolean events, boolean bounded, int k, String unit, List<String> dimIds,
+      Map<List<String>, Long> finestReleased) {
     Instant from = q.from().atStartOfDay(ZoneOffset.UTC).toInstant();
     Instant until = q.to().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    // the finest table: for each cell, each unit (person) in it with their number of events there
+    Map<List<String>, Map<String, Integer>> finest = new HashMap<>();
+    w.aggregates().scan(FINEST, from, until, (person, values) -> finest.computeIfAbsent(values, v -> new HashMap<>()).merge(person, 1, Integer::sum));
+    Map<String, Map<List<String>, Long>> byDay = new TreeMap<>();
+    finest.forEach((values, members) -> byDay.computeIfAbsent(values.get(DAY_AXIS), d -> new HashMap<>())
+        .put(values, events ? members.values().stream().mapToLong(Integer::longValue).sum() : members.size()));
+    List<Map<List<String>, Long>> earlierFinest = w.aggregates().overlapping(unit, FINEST_IDS, q.from(), q.to());
+    Set<List<String>> finestWithheld = new HashSet<>();
+    for (Map<List<String>, Long> day : byDay.values()) {
+      finestWithheld.addAll(Suppression.withheld(day, k, earlierFinest).keySet());
+      day.forEach((values, n) -> {
+        if (!finestWithheld.contains(values)) {
+          finestReleased.put(values, n);
+        }
+      });
+    }
+    // the query's cells, from the released finest cells only, in a stable order (so that bounding is too)
+    int[] axes = dims.stream().mapToInt(FINEST::indexOf).toArray();
+    List<List<String>> order = new ArrayList<>(finest.keySet());
+    order.sort(Comparator.comparing((List<String> v) -> String.join("\u0000", v)));
     Map<List<String>, Long> counts = new HashMap<>();
+    Set<List<String>> present = new HashSet<>();
     // distinct people: each (person, cell) once; bounded: each person in their first few cells, each cell at most a few of their events
     Map<String, Set<List<String>>> cellsOf = new HashMap<>();
-    Map<List<Object>, Integer> eventsOf = new HashMap<>();
-    w.aggregates().scan(dims, from, until, (person, values) -> {
-      Set<List<String>> mine = cellsOf.computeIfAbsent(person, p -> new HashSet<>());
-      boolean seen = mine.contains(values);
-      if (!seen) {
-        if (bounded && mine.size() >= limits.maxCellsPerPerson()) {
-          return;
-        }
-        mine.add(values);
+    for (List<String> values : order) {
+      List<String> cell = new ArrayList<>(axes.length);
+      for (int axis : axes) {
+        cell.add(values.get(axis));
       }
-      if (!events) {
+      List<String> key = List.copyOf(cell);
+      present.add(key);
+      if (finestWithheld.contains(values)) {
+        continue;
+      }
+      List<Map.Entry<String, Integer>> members = new ArrayList<>(finest.get(values).entrySet());
+      members.sort(Map.Entry.comparingByKey());
+      for (Map.Entry<String, Integer> m : members) {
+        Set<List<String>> mine = cellsOf.computeIfAbsent(m.getKey(), p -> new HashSet<>());
+        boolean seen = mine.contains(key);
         if (!seen) {
-          counts.merge(values, 1L, Long::sum);
+          if (bounded && mine.size() >= limits.maxCellsPerPerson()) {
+            continue;
+          }
+          mine.add(key);
         }
-        return;
+        if (!events) {
+          if (!seen) {
+            counts.merge(key, 1L, Long::sum);
+          }
+        } else {
+          counts.merge(key, (long) m.getValue(), Long::sum);
+        }
       }
-      if (bounded && eventsOf.merge(List.of(person, values), 1, Integer::sum) > limits.maxEventsPerCell()) {
-        return;
+    }
+    if (events && bounded) {
+      // each person's events in a cell of the query count at most maxEventsPerCell
+      Map<List<Object>, Long> perPersonCell = new HashMap<>();
+      counts.clear();
+      for (List<String> values : order) {
+        if (finestWithheld.contains(values)) {
+          continue;
+        }
+        List<String> cell = new ArrayList<>(axes.length);
+        for (int axis : axes) {
+          cell.add(values.get(axis));
+        }
+        List<String> key = List.copyOf(cell);
+        for (Map.Entry<String, Integer> m : finest.get(values).entrySet()) {
+          if (!cellsOf.getOrDefault(m.getKey(), Set.of()).contains(key)) {
+            continue;
+          }
+          long before = perPersonCell.getOrDefault(List.of(m.getKey(), key), 0L);
+          long take = Math.max(0, Math.min(m.getValue(), limits.maxEventsPerCell() - before));
+          perPersonCell.put(List.of(m.getKey(), key), before + take);
+          if (take > 0) {
+            counts.merge(key, take, Long::sum);
+          }
+        }
       }
-      counts.merge(values, 1L, Long::sum);
-    });
+    }
     List<Map<List<String>, Long>> earlier = w.aggregates().overlapping(unit, dimIds, q.from(), q.to());
-    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier);
+    // no complementary step here: every cell is a sum of released finest cells already, which any finer query shows, so
+    // withholding more would only make the figures of two queries disagree; primary (for bounded counts) and differencing
+    // against earlier tables of the same dimensions stay
+    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier, false);
     List<Cell> released = new ArrayList<>();
     counts.forEach((values, n) -> {
       if (!withheld.containsKey(values)) {
@@ -191,7 +271,8 @@ public final class Aggregates {
       }
     });
     released.sort(Comparator.comparing((Cell c) -> String.join("\u0000", c.values())));
-    return new Table(List.copyOf(released), withheld.size());
+    // withheld: the query's cells that hold data but are not shown, whether for the finest table or their own
+    return new Table(List.copyOf(released), present.size() - released.size());
   }
 
   private static boolean unit(String count) {

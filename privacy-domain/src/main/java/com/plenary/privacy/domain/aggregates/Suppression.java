@@ -41,6 +41,14 @@ public final class Suppression {
    * cells in earlier releases over overlapping periods (each map one release).
    */
   public static Map<List<String>, Reason> withheld(Map<List<String>, Long> counts, int k, List<Map<List<String>, Long>> earlier) {
+    return withheld(counts, k, earlier, true);
+  }
+
+  /**
+   * As {@link #withheld(Map, int, List)}; without {@code complementary}, only the primary and differencing
+   * steps (for a table whose every cell is already a sum of cells released from a suppressed finer table).
+   */
+  public static Map<List<String>, Reason> withheld(Map<List<String>, Long> counts, int k, List<Map<List<String>, Long>> earlier, boolean complementary) {
     Map<List<String>, Reason> out = new LinkedHashMap<>();
     for (var c : counts.entrySet()) {
       if (c.getValue() < k) {
@@ -57,6 +65,9 @@ public final class Suppression {
           }
         }
       }
+    }
+    if (!complementary) {
+      return out;
     }
     // cells by index, lines as arrays of indexes, made once; a line is checked again only when a cell of it is newly withheld
     List<List<String>> cells = new ArrayList<>(counts.keySet());

@@ -13,6 +13,7 @@ import com.plenary.privacy.domain.Visibility;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.domain.messages.Messages;
+import com.plenary.privacy.domain.messages.NoticeWords;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Purpose;
@@ -108,8 +109,9 @@ public final class ConsentRequests {
       return shown(r);
     });
     try {
-      messages.notice(subjectId, null, Kind.SERVICE, service.text() + " asks for your consent",
-          shown.text() + "\n\nNothing changes unless you agree. Sign in to your privacy center to grant or decline it.", by.requestId());
+      // in the person's own language where there is a translation; the request's own text is the service's, as the person is shown it
+      messages.notice(subjectId, null, Kind.SERVICE, language -> NoticeWords.of(language).text("consent-request", new Object[] {service.text()}, shown.text()),
+          by.requestId());
     } catch (Conflict noAddress) {
       // a person with no address on file is not told by mail; the request waits in their privacy center all the same
     }

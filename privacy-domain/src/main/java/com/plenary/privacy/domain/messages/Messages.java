@@ -27,6 +27,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.function.Function;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -398,14 +400,32 @@ public final class Messages {
    * registered (registration), and tell the address's owner instead.
    */
   public boolean notice(String subjectId, String email, Kind kind, String subject, String body, String requestId) {
-    Kind k = check(new Request(subjectId, kind.id(), Vocabulary.PROVIDE, subject, body, null));
+    return notice(subjectId, email, kind, language -> new Text(subject, body), requestId);
+  }
+
+  /**
+   * A notice's subject and body, in one language. {@link #notice(String, String, Kind, Function, String)}
+   * asks for it in the person's own language.
+   */
+  public record Text(String subject, String body) {}
+
+  /**
+   * As {@link #notice(String, String, Kind, String, String, String)}, with the words in the person's own
+   * language: {@code text} is given the language of the person's {@code language} field (read as a use of
+   * the platform's own service, decided and audited), or null when they gave none or it cannot be read;
+   * it answers the words in that language where there is a translation and its fallback otherwise.
+   */
+  public boolean notice(String subjectId, String email, Kind kind, Function<Locale, Text> text, String requestId) {
     Access by = Access.service(PLATFORM_SERVICE, requestId);
-    Request r = new Request(subjectId, k.id(), Vocabulary.PROVIDE, subject, body, null);
     return storage.inTransaction(w -> {
       String to = subjectId != null ? subjectId : email == null ? null : w.people().idByEmail(email).orElse(null);
       if (to == null || !w.people().exists(to)) {
+        // nobody to tell; the words are still checked, so that a bad text fails alike either way
+        check(request(subjectId, kind, text.apply(null), null));
         return false;
       }
+      Request r = request(to, kind, text.apply(language(w, by, to)), null);
+      Kind k = check(r);
       return queue(w, by, to, k, r, null).accepted() != null;
     });
   }
@@ -416,15 +436,62 @@ public final class Messages {
    * answers true. Answers false when it was refused (audited) or the person has no address or no longer exists.
    */
   public boolean noticeOnce(String subjectId, Kind kind, String subject, String body, String requestId, String key) {
-    Kind k = check(new Request(subjectId, kind.id(), Vocabulary.PROVIDE, subject, body, key));
+    return noticeOnce(subjectId, kind, language -> new Text(subject, body), requestId, key);
+  }
+
+  /** As {@link #noticeOnce(String, Kind, String, String, String, String)}, with the words in the person's own language (see {@link #notice(String, String, Kind, Function, String)}). */
+  public boolean noticeOnce(String subjectId, Kind kind, Function<Locale, Text> text, String requestId, String key) {
     Access by = Access.service(PLATFORM_SERVICE, requestId);
-    Request r = new Request(subjectId, k.id(), Vocabulary.PROVIDE, subject, body, key);
     return storage.inTransaction(w -> {
       if (!w.people().exists(subjectId) || !w.people().fieldCategories(subjectId).containsKey("email")) {
         return false;
       }
+      Request r = request(subjectId, kind, text.apply(language(w, by, subjectId)), key);
+      Kind k = check(r);
       return queue(w, by, subjectId, k, r, hashKey(key)).accepted() != null;
     });
+  }
+
+  private static Request request(String subjectId, Kind kind, Text text, String key) {
+    return new Request(subjectId, kind.id(), Vocabulary.PROVIDE, text.subject(), text.body(), key);
+  }
+
+  private static final Set<String> ISO_LANGUAGES = Set.of(Locale.getISOLanguages());
+
+  /** The field in which a person names the language they want to be written to in. */
+  public static final String LANGUAGE_FIELD = "language";
+
+  /**
+   * The language the person asked to be written to in, from their {@code language} field: a language tag
+   * ({@code de}, {@code de-AT}) or the language's name in English or in itself; null when they gave none, it
+   * names no language, or the platform may not read it (the read is decided and audited).
+   */
+  private Locale language(Work w, Access by, String subjectId) {
+    var field = enforcer.policy().field(LANGUAGE_FIELD);
+    if (field == null || !w.people().fieldCategories(subjectId).containsKey(LANGUAGE_FIELD)) {
+      return null;
+    }
+    Decision d = enforcer.decide(w, by, Use.of("language", Action.READ, Vocabulary.PROVIDE, subjectId, List.of(field.category())));
+    if (!d.permits()) {
+      return null;
+    }
+    return languageOf(w.people().open(subjectId, LANGUAGE_FIELD));
+  }
+
+  /** The language a person's {@code language} field names, or null: a tag's primary subtag, or a language's name in English or in itself. */
+  public static Locale languageOf(String given) {
+    if (given == null || given.isBlank()) {
+      return null;
+    }
+    String v = given.trim().toLowerCase(Locale.ROOT);
+    for (String code : Locale.getISOLanguages()) {
+      Locale l = Locale.forLanguageTag(code);
+      if (v.equals(l.getDisplayLanguage(Locale.ENGLISH).toLowerCase(Locale.ROOT)) || v.equals(l.getDisplayLanguage(l).toLowerCase(Locale.ROOT))) {
+        return l;
+      }
+    }
+    String primary = v.split("[-_]", 2)[0];
+    return ISO_LANGUAGES.contains(primary) ? Locale.forLanguageTag(primary) : null;
   }
 
   /** The platform's own service, in whose name it sends its notices. */

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.Locale;
+import java.util.function.BiFunction;
 
 /**
  * A person's password: changed by them (knowing the current one), or reset through a link mailed to
@@ -101,6 +103,15 @@ public final class Passwords {
    * whether an address is registered.
    */
   public void requestReset(String email, Duration lifetime, Function<String, Mail> mail, String requestId) {
+    requestReset(email, lifetime, (token, language) -> mail.apply(token), requestId);
+  }
+
+  /**
+   * As {@link #requestReset(String, Duration, Function, String)}, with the mail made in the person's own
+   * language: {@code mail} is given the token and the language of the person's {@code language} field, or
+   * null when they gave none (the front end then writes in its own choice, the browser's language or English).
+   */
+  public void requestReset(String email, Duration lifetime, BiFunction<String, Locale, Mail> mail, String requestId) {
     if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(MAX_RESET_LIFETIME) > 0) {
       throw new IllegalArgumentException("lifetime must be more than zero and at most " + MAX_RESET_LIFETIME);
     }
@@ -128,8 +139,10 @@ public final class Passwords {
       return id;
     });
     if (person.isPresent()) {
-      Mail m = mail.apply(token);
-      messages.notice(person.get(), null, Kind.TRANSACTIONAL, m.subject(), m.body(), requestId);
+      messages.notice(person.get(), null, Kind.TRANSACTIONAL, language -> {
+        Mail m = mail.apply(token, language);
+        return new Messages.Text(m.subject(), m.body());
+      }, requestId);
     }
   }
 

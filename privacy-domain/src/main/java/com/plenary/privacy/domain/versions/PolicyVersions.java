@@ -14,6 +14,7 @@ import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.messages.Kind;
 import com.plenary.privacy.domain.messages.Messages;
+import com.plenary.privacy.domain.messages.NoticeWords;
 import com.plenary.privacy.policy.Category;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.PolicyDiff;
@@ -31,6 +32,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Policy versions (C36): the privacy officer publishes a new version with its effective date; it is
@@ -195,14 +198,13 @@ public final class PolicyVersions {
         storage.useTransaction(w -> w.policies().notified(v.version(), v.notifiedThrough(), enforcer.clock().instant()));
         continue;
       }
-      String subject = "Our privacy policy is changing";
-      String body = "We are changing our privacy policy. Version " + v.version() + " comes into force on " + v.effective()
-          + ". You can read the new version and what changed on our privacy policy page and in your privacy center. Anything new that needs your "
-          + "consent will not apply to you until you give it.";
+      // each person is told in the language they asked for, where there is a translation (English otherwise)
+      Function<Locale, Messages.Text> text = language -> NoticeWords.of(language).text("policy-change", new Object[0],
+          String.valueOf(v.version()), String.valueOf(v.effective()));
       int queued = 0;
       for (String id : people) {
         try {
-          if (messages.noticeOnce(id, Kind.SERVICE, subject, body, "policy-version-" + v.version(), "policy-version-" + v.version() + "\n" + id)) {
+          if (messages.noticeOnce(id, Kind.SERVICE, text, "policy-version-" + v.version(), "policy-version-" + v.version() + "\n" + id)) {
             queued++;
           }
         } catch (NotFound | Conflict e) {

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The privacy center's pages for people (/account): register, sign in and out, see and correct their
@@ -395,16 +396,22 @@ public final class AccountPages {
         return;
       }
       // the same answer whether or not the address was registered before (issue 13, defect 6): the owner of the address learns which it was, by mail
-      platform.domain().messages().notice(out.value().id(), null, Kind.TRANSACTIONAL, t.get("mail.welcome.subject"), t.get("mail.welcome.body"),
-          ctx.attribute("request-id"));
+      platform.domain().messages().notice(out.value().id(), null, Kind.TRANSACTIONAL, mail(t, "mail.welcome"), ctx.attribute("request-id"));
       ctx.redirect("/account?done=check-mail", HttpStatus.SEE_OTHER);
     } catch (Conflict e) {
-      platform.domain().messages().notice(null, String.valueOf(fields.get("email")), Kind.TRANSACTIONAL, t.get("mail.taken.subject"),
-          t.get("mail.taken.body"), ctx.attribute("request-id"));
+      platform.domain().messages().notice(null, String.valueOf(fields.get("email")), Kind.TRANSACTIONAL, mail(t, "mail.taken"), ctx.attribute("request-id"));
       ctx.redirect("/account?done=check-mail", HttpStatus.SEE_OTHER);
     } catch (InvalidInputException e) {
       anonymous(ctx, 400, t.get("register.title"), null, inputError(t, e), "", entered);
     }
+  }
+
+  /** A mail's words under {@code key}: in the person's own language where they gave one (and there is a translation), else in {@code browser}'s. */
+  private static Function<Locale, Messages.Text> mail(Texts browser, String key) {
+    return language -> {
+      Texts m = language == null ? browser : Texts.of(language);
+      return new Messages.Text(m.get(key + ".subject"), m.get(key + ".body"));
+    };
   }
 
   private void signIn(Context ctx) {
@@ -577,7 +584,11 @@ public final class AccountPages {
     }
     String base = linkBase(ctx);
     platform.domain().passwords().requestReset(email, platform.config().passwordResetLifetime(),
-        token -> new Passwords.Mail(t.get("mail.reset.subject"), t.format("mail.reset.body", base + "/account/reset/" + token, minutes)),
+        // in the person's own language where they gave one, else the browser's
+        (token, language) -> {
+          Texts m = language == null ? t : Texts.of(language);
+          return new Passwords.Mail(m.get("mail.reset.subject"), m.format("mail.reset.body", base + "/account/reset/" + token, minutes));
+        },
         ctx.attribute("request-id"));
     ctx.redirect("/account/forgot?sent=1", HttpStatus.SEE_OTHER);
   }
