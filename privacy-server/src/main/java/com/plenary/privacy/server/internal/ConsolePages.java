@@ -76,7 +76,10 @@ import java.util.regex.Pattern;
  * <p>Sessions: a cookie ({@code pl_console}: HttpOnly, SameSite=Strict, Secure over TLS, path /console)
  * whose SHA-256 finds the session in {@link ConsoleSessions}; at most eight hours, and no longer than the
  * token it began with. A session begun with a local token ends when the member's tokens are revoked or the
- * member is, since every request asks the staff register again. Every form carries the session's CSRF
+ * member is, since every request asks the staff register again. A session begun at the OIDC issuer carries
+ * the roles of its token, and the platform keeps no record of the issuer's staff, so it lasts at most
+ * {@link #OIDC_RECHECK}: then the next page sends the browser back to the issuer, which signs a member still
+ * known there straight back in with the roles it gives now (and a member removed there not at all). Every form carries the session's CSRF
  * token (the sign-in form one bound to the browser, {@link FormTokens}).
  */
 public final class ConsolePages {
@@ -85,6 +88,9 @@ public final class ConsolePages {
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
   private static final int DAYS = 14;
+  /** How long the roles an OIDC sign-in proved are trusted before the issuer is asked again. */
+  static final Duration OIDC_RECHECK = Duration.ofMinutes(5);
+  private static final String RECHECK = "console.oidc.recheck";
   private static final int AUDIT_PAGE = 50;
   private static final Set<String> DONE = Set.of("approved", "rejected", "requested", "closed", "created", "signed-off", "signed-out");
 
@@ -259,6 +265,13 @@ public final class ConsolePages {
     }
     ConsoleSessions.Session s = found.get();
     if (s.source() == ConsoleSessions.Source.OIDC) {
+      // The platform keeps no record of the issuer's staff: their roles are the issuer's, so they are
+      // asked for again every few minutes (a browser still signed in at the issuer comes straight back).
+      if (!platform.clock().instant().isBefore(s.startedAt().plus(OIDC_RECHECK))) {
+        platform.store().consoleSessions().end(cookie);
+        ctx.attribute(RECHECK, Boolean.TRUE);
+        return Optional.empty();
+      }
       return Optional.of(new Staff(s.staffId(), s.staffId(), s.roles(), s.staffType(), s.csrf()));
     }
     var member = platform.vault().staff().tokenHolder(s.staffId(), s.tokenIssuedAt(), platform.config().demo());
@@ -273,7 +286,7 @@ public final class ConsolePages {
   private Optional<Staff> signedIn(Context ctx) {
     Optional<Staff> s = staff(ctx);
     if (s.isEmpty()) {
-      ctx.redirect(PATH + "/sign-in", HttpStatus.SEE_OTHER);
+      ctx.redirect(PATH + (oidc != null && ctx.attribute(RECHECK) != null ? "/oidc" : "/sign-in"), HttpStatus.SEE_OTHER);
     }
     return s;
   }
