@@ -418,10 +418,11 @@ public final class ConsolePages {
     for (int i = 0; i < DAYS; i++) {
       ahead.add(today.plusDays(i));
     }
+    RuleTexts rules = RuleTexts.of(platform.policy());
     List<Chart> charts = List.of(
-        chart(t, "events", t.get("console.chart.events"), "lines", days, d.events(), k -> t.get("console.source." + k)),
-        chart(t, "denials", t.get("console.chart.denials"), "lines", days, d.denials(), k -> k),
-        chart(t, "due", t.get("console.chart.due"), "bars", ahead, d.due(), k -> t.get("console.request." + k)));
+        chart(t, "events", t.get("console.chart.events"), "lines", days, d.events(), k -> t.has("console.source." + k) ? t.get("console.source." + k) : k),
+        chart(t, "denials", t.get("console.chart.denials"), "lines", days, d.denials(), rules::text),
+        chart(t, "due", t.get("console.chart.due"), "bars", ahead, d.due(), k -> t.has("console.request." + k) ? t.get("console.request." + k) : k));
     List<Share> consents = new ArrayList<>();
     for (Oversight.PurposeConsents p : d.consents()) {
       var purpose = platform.policy().purpose(p.purpose());
@@ -460,7 +461,7 @@ public final class ConsolePages {
     header.add(t.get("console.chart.day"));
     List<String> names = new ArrayList<>();
     for (String k : keys) {
-      String name = t.has("console.source." + k) || t.has("console.request." + k) ? label.apply(k) : k;
+      String name = label.apply(k);
       names.add(name);
       header.add(name);
     }
@@ -665,7 +666,7 @@ public final class ConsolePages {
         : t.format("console.incidents.closed", t.get("console.outcome." + i.outcome()), i.closedBy(), i.note() == null ? "" : i.note());
     return new Item(i.id(), List.of(WHEN.format(i.openedAt()), t.get("console.incident-kind." + i.kind()), i.staffId(),
         i.operation() + " · " + i.purpose() + (i.categories().isEmpty() ? "" : " · " + String.join(", ", i.categories())),
-        i.subject() == null ? "" : i.subject(), String.join(", ", i.rules()), status), null, forms);
+        i.subject() == null ? "" : i.subject(), RuleTexts.of(platform.policy()).texts(i.rules()), status), null, forms);
   }
 
   private void closeIncident(Context ctx) {
@@ -725,7 +726,7 @@ public final class ConsolePages {
       return;
     }
     try {
-      Pages.render(ctx, 200, "staff/document.jte", Map.of("doc", ReviewDocuments.review(platform.domain().reviews().find(ctx.pathParam("id")))));
+      Pages.render(ctx, 200, "staff/document.jte", Map.of("doc", ReviewDocuments.review(platform.domain().reviews().find(ctx.pathParam("id")), RuleTexts.of(platform.policy()))));
     } catch (NotFound e) {
       message(ctx, 404, "console.not-found.title", "console.not-found.text", new Link(PATH + "/reviews", Texts.of(ctx).get("console.back")));
     }
