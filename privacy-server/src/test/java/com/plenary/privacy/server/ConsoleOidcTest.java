@@ -20,8 +20,10 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import com.plenary.privacy.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
@@ -51,6 +53,9 @@ class ConsoleOidcTest {
   /** code → the challenge and redirect it was issued for. */
   private final Map<String, String[]> codes = new ConcurrentHashMap<>();
   private volatile List<String> roles = List.of("privacy-officer");
+  /** Whether the issuer still knows the member (a member removed there is refused at its sign-in). */
+  private volatile boolean known = true;
+  private final MutableClock clock = MutableClock.startingNow();
   private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
   @BeforeAll
@@ -66,6 +71,12 @@ class ConsoleOidcTest {
       Map<String, String> q = params(ex.getRequestURI().getRawQuery());
       if (!"S256".equals(q.get("code_challenge_method")) || q.get("code_challenge") == null || !"console".equals(q.get("client_id"))) {
         send(ex, 400, "{\"error\":\"invalid_request\"}");
+        return;
+      }
+      if (!known) {
+        ex.getResponseHeaders().add("Location", q.get("redirect_uri") + "?error=access_denied&state=" + URLEncoder.encode(q.get("state"), StandardCharsets.UTF_8));
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
         return;
       }
       String code = UUID.randomUUID().toString();
@@ -85,8 +96,8 @@ class ConsoleOidcTest {
       send(ex, 200, "{\"access_token\":\"" + token() + "\",\"token_type\":\"Bearer\",\"expires_in\":600}");
     });
     idp.start();
-    running = new Running(Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwks_url", base + "/jwks", "auth.oidc.audience", "plenary",
-        "auth.oidc.client_id", "console"));
+    running = Running.on("h2", Map.of("auth.oidc.issuer", issuer, "auth.oidc.jwks_url", base + "/jwks", "auth.oidc.audience", "plenary",
+        "auth.oidc.client_id", "console"), clock);
   }
 
   @AfterAll
@@ -191,5 +202,41 @@ class ConsoleOidcTest {
     assertThat(right.statusCode()).isEqualTo(303);
     HttpResponse<String> replay = get(URI.create(callback), cookies);
     assertThat(replay.statusCode()).as("the flow's cookie is spent").isEqualTo(401);
+  }
+
+  /** Goes through the issuer's sign-in from {@code /console/oidc}; answers the callback's response. */
+  private HttpResponse<String> throughTheIssuer(Map<String, String> cookies) throws Exception {
+    HttpResponse<String> start = get(running.uri("/console/oidc"), cookies);
+    HttpResponse<String> atIssuer = get(URI.create(start.headers().firstValue("Location").orElseThrow()), new LinkedHashMap<>());
+    return get(URI.create(atIssuer.headers().firstValue("Location").orElseThrow()), cookies);
+  }
+
+  @Test
+  void aRoleTakenAwayOrAMemberRemovedAtTheIssuerTakesEffectInTheConsoleWithinMinutes() throws Exception {
+    try {
+      Map<String, String> cookies = new LinkedHashMap<>();
+      assertThat(throughTheIssuer(cookies).statusCode()).isEqualTo(303);
+      assertThat(get(running.uri("/console/incidents"), cookies).statusCode()).isEqualTo(200);
+
+      roles = List.of(); // the privacy officer's role is taken away at the issuer
+      clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+      HttpResponse<String> due = get(running.uri("/console/incidents"), cookies);
+      assertThat(due.statusCode()).as("the roles are asked for again").isEqualTo(303);
+      assertThat(due.headers().firstValue("Location")).hasValue("/console/oidc");
+      assertThat(throughTheIssuer(cookies).statusCode()).isEqualTo(303);
+      assertThat(get(running.uri("/console/incidents"), cookies).statusCode()).as("the role is gone").isEqualTo(403);
+      assertThat(get(running.uri("/console"), cookies).statusCode()).as("still signed in, without the role").isEqualTo(200);
+
+      known = false; // the member is removed at the issuer
+      clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+      assertThat(get(running.uri("/console"), cookies).headers().firstValue("Location")).hasValue("/console/oidc");
+      assertThat(throughTheIssuer(cookies).statusCode()).as("the issuer signs nobody in").isEqualTo(401);
+      HttpResponse<String> after = get(running.uri("/console"), cookies);
+      assertThat(after.statusCode()).isEqualTo(303);
+      assertThat(after.headers().firstValue("Location")).hasValue("/console/sign-in");
+    } finally {
+      roles = List.of("privacy-officer");
+      known = true;
+    }
   }
 }

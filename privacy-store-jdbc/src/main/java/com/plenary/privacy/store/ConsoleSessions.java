@@ -36,9 +36,10 @@ public final class ConsoleSessions {
 
   /**
    * A console session: the staff id, the roles and staff type the sign-in proved, how, the issue time
-   * of the local token it began with (null for OIDC), its CSRF token and its end.
+   * of the local token it began with (null for OIDC), its CSRF token, its end, and when it began.
    */
-  public record Session(String staffId, List<String> roles, String staffType, Source source, Instant tokenIssuedAt, String csrf, Instant expiresAt) {
+  public record Session(String staffId, List<String> roles, String staffType, Source source, Instant tokenIssuedAt, String csrf, Instant expiresAt,
+      Instant startedAt) {
     public Session {
       roles = List.copyOf(roles);
     }
@@ -68,7 +69,7 @@ public final class ConsoleSessions {
     if (until != null && until.isBefore(expires)) {
       expires = until.truncatedTo(ChronoUnit.MILLIS);
     }
-    Session s = new Session(staffId, roles, staffType == null ? "employee" : staffType, source, tokenIssuedAt, csrf, expires);
+    Session s = new Session(staffId, roles, staffType == null ? "employee" : staffType, source, tokenIssuedAt, csrf, expires, now);
     jdbi.useTransaction(h -> {
       h.createUpdate("DELETE FROM console_session WHERE expires_at <= :now").bind("now", utc(now)).execute();
       h.createUpdate("INSERT INTO console_session (id_hash, staff_id, roles, staff_type, source, token_issued_at, csrf, created_at, expires_at) "
@@ -92,7 +93,7 @@ public final class ConsoleSessions {
           OffsetDateTime issued = rs.getObject("token_issued_at", OffsetDateTime.class);
           return new Session(rs.getString("staff_id"), roles.isEmpty() ? List.of() : Arrays.asList(roles.split(",")), rs.getString("staff_type"),
               Source.valueOf(rs.getString("source").toUpperCase(Locale.ROOT)), issued == null ? null : issued.toInstant(), rs.getString("csrf"),
-              rs.getObject("expires_at", OffsetDateTime.class).toInstant());
+              rs.getObject("expires_at", OffsetDateTime.class).toInstant(), rs.getObject("created_at", OffsetDateTime.class).toInstant());
         })
         .findOne());
   }

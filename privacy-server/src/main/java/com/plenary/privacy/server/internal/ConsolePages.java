@@ -76,7 +76,10 @@ import java.util.regex.Pattern;
  * <p>Sessions: a cookie ({@code pl_console}: HttpOnly, SameSite=Strict, Secure over TLS, path /console)
  * whose SHA-256 finds the session in {@link ConsoleSessions}; at most eight hours, and no longer than the
  * token it began with. A session begun with a local token ends when the member's tokens are revoked or the
- * member is, since every request asks the staff register again. Every form carries the session's CSRF
+ * member is, since every request asks the staff register again. A session begun at the OIDC issuer carries
+ * the roles of its token, and the platform keeps no record of the issuer's staff, so it lasts at most
+ * {@link #OIDC_RECHECK}: then the next page sends the browser back to the issuer, which signs a member still
+ * known there straight back in with the roles it gives now (and a member removed there not at all). Every form carries the session's CSRF
  * token (the sign-in form one bound to the browser, {@link FormTokens}).
  */
 public final class ConsolePages {
@@ -85,6 +88,9 @@ public final class ConsolePages {
   private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
   private static final int DAYS = 14;
+  /** How long the roles an OIDC sign-in proved are trusted before the issuer is asked again. */
+  static final Duration OIDC_RECHECK = Duration.ofMinutes(5);
+  private static final String RECHECK = "console.oidc.recheck";
   private static final int AUDIT_PAGE = 50;
   private static final Set<String> DONE = Set.of("approved", "rejected", "requested", "closed", "created", "signed-off", "signed-out");
 
@@ -259,6 +265,13 @@ public final class ConsolePages {
     }
     ConsoleSessions.Session s = found.get();
     if (s.source() == ConsoleSessions.Source.OIDC) {
+      // The platform keeps no record of the issuer's staff: their roles are the issuer's, so they are
+      // asked for again every few minutes (a browser still signed in at the issuer comes straight back).
+      if (!platform.clock().instant().isBefore(s.startedAt().plus(OIDC_RECHECK))) {
+        platform.store().consoleSessions().end(cookie);
+        ctx.attribute(RECHECK, Boolean.TRUE);
+        return Optional.empty();
+      }
       return Optional.of(new Staff(s.staffId(), s.staffId(), s.roles(), s.staffType(), s.csrf()));
     }
     var member = platform.vault().staff().tokenHolder(s.staffId(), s.tokenIssuedAt(), platform.config().demo());
@@ -273,7 +286,7 @@ public final class ConsolePages {
   private Optional<Staff> signedIn(Context ctx) {
     Optional<Staff> s = staff(ctx);
     if (s.isEmpty()) {
-      ctx.redirect(PATH + "/sign-in", HttpStatus.SEE_OTHER);
+      ctx.redirect(PATH + (oidc != null && ctx.attribute(RECHECK) != null ? "/oidc" : "/sign-in"), HttpStatus.SEE_OTHER);
     }
     return s;
   }
@@ -405,10 +418,11 @@ public final class ConsolePages {
     for (int i = 0; i < DAYS; i++) {
       ahead.add(today.plusDays(i));
     }
+    RuleTexts rules = RuleTexts.of(platform.policy());
     List<Chart> charts = List.of(
-        chart(t, "events", t.get("console.chart.events"), "lines", days, d.events(), k -> t.get("console.source." + k)),
-        chart(t, "denials", t.get("console.chart.denials"), "lines", days, d.denials(), k -> k),
-        chart(t, "due", t.get("console.chart.due"), "bars", ahead, d.due(), k -> t.get("console.request." + k)));
+        chart(t, "events", t.get("console.chart.events"), "lines", days, d.events(), k -> t.has("console.source." + k) ? t.get("console.source." + k) : k),
+        chart(t, "denials", t.get("console.chart.denials"), "lines", days, d.denials(), rules::text),
+        chart(t, "due", t.get("console.chart.due"), "bars", ahead, d.due(), k -> t.has("console.request." + k) ? t.get("console.request." + k) : k));
     List<Share> consents = new ArrayList<>();
     for (Oversight.PurposeConsents p : d.consents()) {
       var purpose = platform.policy().purpose(p.purpose());
@@ -447,7 +461,7 @@ public final class ConsolePages {
     header.add(t.get("console.chart.day"));
     List<String> names = new ArrayList<>();
     for (String k : keys) {
-      String name = t.has("console.source." + k) || t.has("console.request." + k) ? label.apply(k) : k;
+      String name = label.apply(k);
       names.add(name);
       header.add(name);
     }
@@ -652,7 +666,7 @@ public final class ConsolePages {
         : t.format("console.incidents.closed", t.get("console.outcome." + i.outcome()), i.closedBy(), i.note() == null ? "" : i.note());
     return new Item(i.id(), List.of(WHEN.format(i.openedAt()), t.get("console.incident-kind." + i.kind()), i.staffId(),
         i.operation() + " · " + i.purpose() + (i.categories().isEmpty() ? "" : " · " + String.join(", ", i.categories())),
-        i.subject() == null ? "" : i.subject(), String.join(", ", i.rules()), status), null, forms);
+        i.subject() == null ? "" : i.subject(), RuleTexts.of(platform.policy()).texts(i.rules()), status), null, forms);
   }
 
   private void closeIncident(Context ctx) {
@@ -712,7 +726,7 @@ public final class ConsolePages {
       return;
     }
     try {
-      Pages.render(ctx, 200, "staff/document.jte", Map.of("doc", ReviewDocuments.review(platform.domain().reviews().find(ctx.pathParam("id")))));
+      Pages.render(ctx, 200, "staff/document.jte", Map.of("doc", ReviewDocuments.review(platform.domain().reviews().find(ctx.pathParam("id")), RuleTexts.of(platform.policy()))));
     } catch (NotFound e) {
       message(ctx, 404, "console.not-found.title", "console.not-found.text", new Link(PATH + "/reviews", Texts.of(ctx).get("console.back")));
     }

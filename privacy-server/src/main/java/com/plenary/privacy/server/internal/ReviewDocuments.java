@@ -6,6 +6,7 @@ import com.plenary.privacy.server.internal.Pages.Document;
 import com.plenary.privacy.server.internal.Pages.Table;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,28 +19,28 @@ import java.util.Objects;
 final class ReviewDocuments {
   private ReviewDocuments() {}
 
-  /** The review report's sections as tables. */
-  static Document review(Review r) {
+  /** The review report's sections as tables; rule ids become the sentences {@code rules} gives, and no clause id is shown. */
+  static Document review(Review r, RuleTexts rules) {
     Map<String, Object> report = r.report();
     List<Table> tables = new ArrayList<>();
     String signed = r.signedOffBy() == null ? "not signed off yet" : "signed off by " + r.signedOffBy() + " at " + r.signedOffAt();
     tables.add(new Table("Review", "", List.of("id", "generated at", "made by", "policy", "sign-off"),
         List.of(List.of(r.id(), text(report.get("generated_at")), r.createdBy(), text(report.get("policy")), signed))));
-    tables.add(table("Data inventory", "Each category of personal data, the stores that hold it, their data centres and its retention (C12, C13, C30).",
+    tables.add(table("Data inventory", "Each category of personal data, the stores that hold it, their data centres and its retention.",
         report.get("inventory"), List.of("category", "text", "stores", "retention"), (row, col) -> col.equals("stores") ? stores(row.get("stores")) : text(row.get(col))));
     tables.add(table("Who may access what", "Each category with who collects it and which staff roles a grant can open it to.", report.get("categories"),
         List.of("category", "collected_by", "accessible_by", "retention"), (row, col) -> text(row.get(col))));
-    tables.add(table("Grants", "Every need-to-know grant and grant request, newest first (C32).", report.get("grants"),
+    tables.add(table("Grants", "Every need-to-know grant and grant request, newest first.", report.get("grants"),
         List.of("id", "staff", "role", "categories", "purposes", "people", "status", "from", "until", "granted_by", "in_force"), (row, col) -> text(row.get(col))));
     tables.add(table("Confidentiality agreements with no expiry on file",
         "Active staff whose agreement in force was filed without an expiry (before expiries were kept): in force, but a finding until the agreement "
-            + "signed is recorded with its document version and expiry (C33).", report.get("agreements_without_expiry"),
+            + "signed is recorded with its document version and expiry.", report.get("agreements_without_expiry"),
         List.of("staff", "document_version", "signed_at", "recorded_by", "finding"), (row, col) -> text(row.get(col))));
-    tables.add(counts("Denied attempts (30 days)", "Denials in the audit trail by actor kind and rule.", report.get("recent_denials_30_days"), "actor:rule"));
-    tables.add(table("Incidents", "Staff attempts the policy denied and break-glass uses of the period, with their outcomes (C33).", report.get("incidents"),
-        List.of("id", "kind", "staff", "opened_at", "attempts", "last_seen_at", "operation", "purpose", "categories", "rules", "status", "outcome", "closed_by",
+    tables.add(denials(report.get("recent_denials_30_days"), rules));
+    tables.add(table("Incidents", "Staff attempts the policy denied and break-glass uses of the period, with their outcomes.", report.get("incidents"),
+        List.of("id", "kind", "staff", "opened_at", "attempts", "last_seen_at", "operation", "purpose", "categories", "why", "status", "outcome", "closed_by",
             "closed_at"),
-        (row, col) -> text(row.get(col))));
+        (row, col) -> col.equals("why") ? (row.get("rules") instanceof List<?> l ? rules.texts(l) : "") : text(row.get(col))));
     tables.add(counts("Incident outcomes", "", report.get("incident_outcomes"), "outcome"));
     Object disclosures = report.get("disclosures_by_ground");
     tables.add(disclosures instanceof Map<?, ?> d && d.get("rows") != null
@@ -53,7 +54,31 @@ final class ReviewDocuments {
     Object chain = report.get("audit_chain");
     tables.add(new Table("Audit chain", "", List.of("intact", "entries", "detail"),
         chain instanceof Map<?, ?> c ? List.of(List.of(text(c.get("intact")), text(c.get("entries")), text(c.get("detail")))) : List.of()));
-    return new Document("Internal review " + r.id(), "Generated " + text(report.get("generated_at")) + " from live data; " + signed + ".", tables);
+    return plain(new Document("Internal review " + r.id(), "Generated " + text(report.get("generated_at")) + " from live data; " + signed + ".", tables));
+  }
+
+  /** Denials by who was denied and the plain sentence of the rule that denied them (the report counts them by "actor:rule"). */
+  private static Table denials(Object counts, RuleTexts rules) {
+    Map<List<String>, Long> rows = new LinkedHashMap<>();
+    if (counts instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> {
+        String key = text(k);
+        int colon = key.indexOf(':');
+        List<String> row = List.of(colon < 0 ? "" : key.substring(0, colon), rules.text(colon < 0 ? key : key.substring(colon + 1)));
+        rows.merge(row, v instanceof Number n ? n.longValue() : 0L, Long::sum);
+      });
+    }
+    List<List<String>> out = new ArrayList<>();
+    rows.forEach((row, n) -> out.add(List.of(row.get(0), row.get(1), Long.toString(n))));
+    return new Table("Denied attempts (30 days)", "Denials in the audit trail by who was denied and why.", List.of("who", "why", "count"), out);
+  }
+
+  /** The document with every clause id taken out of its texts (a report stored by an earlier version may carry some). */
+  private static Document plain(Document doc) {
+    return new Document(RuleTexts.withoutClauseIds(doc.title()), RuleTexts.withoutClauseIds(doc.subtitle()), doc.tables().stream()
+        .map(t -> new Table(RuleTexts.withoutClauseIds(t.title()), RuleTexts.withoutClauseIds(t.note()), t.header(),
+            t.rows().stream().map(row -> row.stream().map(RuleTexts::withoutClauseIds).toList()).toList()))
+        .toList());
   }
 
   /** The records of processing activities as tables: one row per activity, then the measures. */
@@ -67,8 +92,8 @@ final class ReviewDocuments {
         new Table("Processing activities", "One activity per purpose of the policy (GDPR Art. 30(1)); a category without a stated retention is kept until the person erases it or closes the account.",
             List.of("purpose", "description", "controller", "services", "data subjects", "categories of data", "recipients", "storage (data centres)", "retention"), rows),
         new Table("Technical and organisational measures", "Art. 30(1)(g), Art. 32.", List.of("measure"), records.measures().stream().map(List::of).toList()));
-    return new Document("Records of processing activities", RecordsOfProcessing.CONTROLLER + " — generated from the policy " + records.policyVersion()
-        + ", effective " + records.effective() + ".", tables);
+    return plain(new Document("Records of processing activities", RecordsOfProcessing.CONTROLLER + " — generated from the policy " + records.policyVersion()
+        + ", effective " + records.effective() + ".", tables));
   }
 
   /** The tables as CSV (RFC 4180): per section a header line starting with {@code section}, then its rows, each starting with the section's title. */

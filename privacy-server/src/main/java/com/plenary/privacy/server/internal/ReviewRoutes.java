@@ -110,7 +110,7 @@ public final class ReviewRoutes {
   }
 
   private Pages.Document review(Context ctx) {
-    return ReviewDocuments.review(platform.domain().reviews().find(ctx.pathParam("id")));
+    return ReviewDocuments.review(platform.domain().reviews().find(ctx.pathParam("id")), RuleTexts.of(platform.policy()));
   }
 
   private static void csv(Context ctx, String body, String name) {
