@@ -24,7 +24,6 @@ import com.plenary.privacy.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -110,7 +109,7 @@ class ConsoleOidcTest {
     try {
       SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("console-key").build(),
           new JWTClaimsSet.Builder().issuer(issuer).subject("kc-7").audience("plenary").claim("roles", roles).claim("name", "Kim Keycloak")
-              .expirationTime(Date.from(Instant.now().plusSeconds(600))).build());
+              .expirationTime(Date.from(clock.instant().plusSeconds(600))).build()); // exp by the server's clock, which the tests move forward
       jwt.sign(new RSASSASigner(key));
       return jwt.serialize();
     } catch (Exception e) {

@@ -177,7 +177,8 @@ class RecipientsHttpTest {
     String home = running.get("/account", "Cookie", cookie).body();
     // offered by its registered name; a processor acts under its agreement, so it is never offered for consent
     assertThat(home).contains("<option value=\"" + gazette + "\">The Harbour Gazette</option>").doesNotContain(northwind);
-    String ask = "{\"action\":\"disclose\",\"purpose\":\"communicate\",\"categories\":[\"user.contact.email\"],\"recipient\":\"" + gazette
+    // (their name: contact data to a third party under "communicate", which takes in marketing, is refused whatever the consent, C17)
+    String ask = "{\"action\":\"disclose\",\"purpose\":\"communicate\",\"categories\":[\"user.name\"],\"recipient\":\"" + gazette
         + "\",\"subject\":\"" + person + "\"}";
     assertThat(decide(ask, shop)).isEqualTo("deny");
 
