@@ -9,7 +9,6 @@ import com.plenary.privacy.testkit.Postgres;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -95,28 +94,13 @@ class ClusterKillTest {
   }
 
   private Path nodeDir(String name, Path keysFrom) throws Exception {
-    Path d = Files.createDirectories(dir.resolve(name));
-    if (keysFrom != null) {
-      Path keys = Files.createDirectories(d.resolve("keys"));
-      try (var files = Files.list(keysFrom.resolve("keys"))) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          if (Files.isRegularFile(p)) {
-            Files.copy(p, keys.resolve(p.getFileName()));
-          }
-        }
-      }
-    }
-    return d;
+    return ServerProcess.nodeDir(dir, name, keysFrom);
   }
 
   private ServerProcess node(Path d, Map<String, String> env) throws Exception {
-    try {
-      ServerProcess s = ServerProcess.start(d, "node.log", env, http);
-      started.add(s);
-      return s;
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + ":\n" + Files.readString(d.resolve("node.log")), e);
-    }
+    ServerProcess s = ServerProcess.startNode(d, env, http);
+    started.add(s);
+    return s;
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +61,31 @@ record ServerProcess(Process process, int port) {
       Thread.sleep(100);
     }
     throw new AssertionError("the server did not become ready on port " + port);
+  }
+
+  /** A node's data directory {@code root/name}, with a copy of {@code keysFrom}'s key files when given (the key store itself is in PostgreSQL). */
+  static Path nodeDir(Path root, String name, Path keysFrom) throws IOException {
+    Path d = Files.createDirectories(root.resolve(name));
+    if (keysFrom != null) {
+      Path keys = Files.createDirectories(d.resolve("keys"));
+      try (var files = Files.list(keysFrom.resolve("keys"))) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          if (Files.isRegularFile(p)) {
+            Files.copy(p, keys.resolve(p.getFileName()));
+          }
+        }
+      }
+    }
+    return d;
+  }
+
+  /** Starts a node in {@code d} and waits until it is ready; when it exits first, the failure carries its log. */
+  static ServerProcess startNode(Path d, Map<String, String> env, HttpClient http) throws Exception {
+    try {
+      return start(d, "node.log", env, http);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + ":\n" + Files.readString(d.resolve("node.log")), e);
+    }
   }
 
   private static int freePort() throws Exception {

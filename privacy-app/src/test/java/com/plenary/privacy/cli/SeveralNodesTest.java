@@ -73,31 +73,14 @@ class SeveralNodesTest {
     return env;
   }
 
-  /** A node's data directory, with a copy of {@code keysFrom}'s key files when given (the key store itself is in PostgreSQL). */
   private Path nodeDir(String name, Path keysFrom) throws Exception {
-    Path d = Files.createDirectories(dir.resolve(name));
-    if (keysFrom != null) {
-      Path keys = Files.createDirectories(d.resolve("keys"));
-      try (var files = Files.list(keysFrom.resolve("keys"))) {
-        for (Path p : (Iterable<Path>) files::iterator) {
-          if (Files.isRegularFile(p)) {
-            Files.copy(p, keys.resolve(p.getFileName()));
-          }
-        }
-      }
-    }
-    return d;
+    return ServerProcess.nodeDir(dir, name, keysFrom);
   }
 
-  /** Starts a node and waits until it is ready; when it exits first, the failure carries its log. */
   private ServerProcess node(Path d, Map<String, String> env) throws Exception {
-    try {
-      ServerProcess s = ServerProcess.start(d, "node.log", env, http);
-      started.add(s);
-      return s;
-    } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + ":\n" + Files.readString(d.resolve("node.log")), e);
-    }
+    ServerProcess s = ServerProcess.startNode(d, env, http);
+    started.add(s);
+    return s;
   }
 
   private HttpResponse<String> post(ServerProcess node, String path, String json, Map<String, String> headers) throws Exception {
