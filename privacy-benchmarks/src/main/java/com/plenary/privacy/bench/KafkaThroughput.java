@@ -13,7 +13,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,7 +34,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <ol>
  *   <li>events per second through Kafka into PostgreSQL — published through the platform's event
- *       stream (idempotent, {@code acks=all}, each awaited) and written by one consumer of the group,
+ *       stream (idempotent, {@code acks=all}, each awaited) and written by the consumers of the group,
  *       from the first publish until the last row is in the table — against a bare Kafka producer's
  *       own throughput (same settings, same encoded events, to a topic of its own);
  *   <li>the consumer's rows per second (a fresh group reading the whole topic, idempotent by event
@@ -40,8 +42,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       batches of the same size.
  * </ol>
  *
- * <p>Run: {@code java -cp privacy-benchmarks/target/benchmarks.jar com.plenary.privacy.bench.KafkaThroughput [events] [batch]}
- * (defaults 200000 and 2000). It starts a KRaft broker on loopback from the kafka_2.13 classes on its
+ * <p>Run: {@code java -cp privacy-benchmarks/target/benchmarks.jar com.plenary.privacy.bench.KafkaThroughput [events] [batch] [nodes]}
+ * (defaults 200000, 2000 and 1,2,3: the first figure is taken once for each number of nodes, each node a
+ * platform of its own in this process — its own producer, connection pool and member of the consumer
+ * group, on a fresh topic of four partitions). It starts a KRaft broker on loopback from the kafka_2.13 classes on its
  * class path (or uses {@code PLENARY_BENCH_KAFKA}, bootstrap servers), works in fresh PostgreSQL
  * schemas at 127.0.0.1:5432 ({@code PLENARY_BENCH_PG_URL}) and drops them afterwards.
  */
@@ -53,6 +57,7 @@ public final class KafkaThroughput {
   public static void main(String[] args) throws Exception {
     int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
     int batch = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+    int[] nodes = Arrays.stream((args.length > 2 ? args[2] : "1,2,3").split(",")).mapToInt(Integer::parseInt).toArray();
     String external = System.getenv("PLENARY_BENCH_KAFKA");
     KafkaBroker broker = external == null ? KafkaBroker.start() : null;
     String bootstrap = external != null ? external : broker.bootstrapServers();
@@ -71,7 +76,6 @@ public final class KafkaThroughput {
     try (Platform platform = Platform.open(Config.load(null, Map.of(), settings), Clock.systemUTC());
         Connection c = DriverManager.getConnection(BASE + "?currentSchema=" + schema, "postgres", "")) {
       UsageEvents usage = platform.vault().usage();
-      EventStream stream = platform.eventStream().orElseThrow();
 
       long t0 = System.nanoTime();
       List<UsageEvents.Prepared> rows = prepare(usage, events);
@@ -80,24 +84,57 @@ public final class KafkaThroughput {
       // baseline 1: a bare producer, same settings, same bytes, its own topic
       double bare = bareProducer(bootstrap, "bench-bare-" + name, rows);
 
-      // 1: through the event stream into PostgreSQL, one consumer of the group
-      long start = System.nanoTime();
-      try (EventStream.Ingest ingest = stream.ingest(usage)) {
-        List<CompletableFuture<Void>> acks = new ArrayList<>(rows.size());
-        for (UsageEvents.Prepared p : rows) {
-          acks.add(stream.publish(p));
+      // 1: through the event stream into PostgreSQL, with 1, 2, 3 … nodes: each node publishes its share of the
+      // events through its own stream and consumes with its own member of the group (the topic has four partitions)
+      Map<Integer, Double> curve = new LinkedHashMap<>();
+      for (int n : nodes) {
+        truncate(c);
+        String topic = "bench-" + name + "-" + n;
+        List<Platform> extra = new ArrayList<>();
+        List<EventStream> streams = new ArrayList<>();
+        List<EventStream.Ingest> ingests = new ArrayList<>();
+        try {
+          for (int i = 0; i < n; i++) {
+            Map<String, String> node = new HashMap<>(settings);
+            node.put("kafka.topic", topic);
+            node.put("kafka.group_id", topic);
+            node.put("data_dir", Files.createTempDirectory("kafka-bench-node").toString());
+            Platform p = Platform.open(Config.load(null, Map.of(), node), Clock.systemUTC());
+            extra.add(p);
+            streams.add(p.eventStream().orElseThrow());
+          }
+          for (int i = 0; i < n; i++) {
+            ingests.add(streams.get(i).ingest(extra.get(i).vault().usage()));
+          }
+          long start = System.nanoTime();
+          List<CompletableFuture<Void>> acks = new ArrayList<>(rows.size());
+          for (int i = 0; i < rows.size(); i++) {
+            acks.add(streams.get(i % n).publish(rows.get(i)));
+          }
+          for (CompletableFuture<Void> a : acks) {
+            a.get(60, TimeUnit.SECONDS);
+          }
+          double published = events / ((System.nanoTime() - start) / 1e9);
+          waitForRows(c, events);
+          double endToEnd = events / ((System.nanoTime() - start) / 1e9);
+          curve.put(n, endToEnd);
+          long written = ingests.stream().mapToLong(EventStream.Ingest::ingested).sum();
+          long again = ingests.stream().mapToLong(EventStream.Ingest::duplicates).sum();
+          System.out.printf("%d node(s): publish, every ack awaited     %,12.0f events/s  (%.2f of bare)%n", n, published, published / bare);
+          System.out.printf("%d node(s): through Kafka into PostgreSQL  %,12.0f events/s  (%.2f of bare)%n", n, endToEnd, endToEnd / bare);
+          System.out.printf("  (consumers wrote %,d, found %,d stored already)%n", written, again);
+        } finally {
+          for (EventStream.Ingest i : ingests) {
+            i.close();
+          }
+          for (Platform p : extra) {
+            p.close();
+          }
         }
-        for (CompletableFuture<Void> a : acks) {
-          a.get(60, TimeUnit.SECONDS);
-        }
-        double published = events / ((System.nanoTime() - start) / 1e9);
-        waitForRows(c, events);
-        double endToEnd = events / ((System.nanoTime() - start) / 1e9);
-        System.out.printf("bare producer (acks=all, idempotent)        %,12.0f events/s%n", bare);
-        System.out.printf("event stream publish, every ack awaited     %,12.0f events/s  (%.2f of bare)%n", published, published / bare);
-        System.out.printf("through Kafka into PostgreSQL (1 consumer)  %,12.0f events/s  (%.2f of bare)%n", endToEnd, endToEnd / bare);
-        System.out.printf("  (consumer wrote %,d, found %,d stored already, %d failed batches)%n", ingest.ingested(), ingest.duplicates(), ingest.failures());
       }
+      System.out.printf("bare producer (acks=all, idempotent)        %,12.0f events/s%n", bare);
+      curve.forEach((n, rate) -> System.out.printf("scaling: %d node(s) %,12.0f events/s  (%.2f of one node, %.2f of bare)%n", n, rate,
+          rate / curve.values().iterator().next(), rate / bare));
 
       // 2: the consumer alone, a fresh group reading the whole topic into an empty table
       truncate(c);
