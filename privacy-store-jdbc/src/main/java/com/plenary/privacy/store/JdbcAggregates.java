@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.domain.AggregateRecords;
 import com.plenary.privacy.domain.PersonRecords;
 import com.plenary.privacy.domain.aggregates.Dimension;
+import com.plenary.privacy.store.crypto.Keys;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,6 +30,8 @@ final class JdbcAggregates implements AggregateRecords {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<List<Map<String, Object>>> CELLS = new TypeReference<>() {};
   private static final int FETCH = 2_000;
+  /** Owners' keys a scan keeps at most (a chunk's are read again after the set is cleared). */
+  private static final int KEYS_KEPT = 200_000;
 
   private final Handle h;
   private final UsageEvents usage;
@@ -44,7 +47,7 @@ final class JdbcAggregates implements AggregateRecords {
   public void scan(List<Dimension> dimensions, Instant from, Instant until, Sink sink) {
     boolean eventDims = dimensions.stream().anyMatch(d -> !d.ofPerson());
     LocalDate day = LocalDate.ofInstant(until.minusMillis(1), ZoneOffset.UTC);
-    Map<String, List<String>> personValues = new HashMap<>();
+    Scan scan = new Scan(dimensions, eventDims, day, sink);
     String columns = "SELECT id, received_at, key_owner, browser_id, subject_id, partner_record_id" + (eventDims ? ", sealed" : "") + " FROM usage_event ";
     // time-ordered ids: the primary key bounds the period; the exact condition on received_at follows
     String range = "WHERE id >= :low AND id < :high AND received_at >= :from AND received_at < :until ORDER BY id";
@@ -54,44 +57,96 @@ final class JdbcAggregates implements AggregateRecords {
           .bind("low", UsageEvents.idsBefore(from.minusMillis(1))).bind("high", UsageEvents.idsBefore(until.minusMillis(1)))
           .bind("from", from.atOffset(ZoneOffset.UTC)).bind("until", until.atOffset(ZoneOffset.UTC))
           .map((rs, ctx) -> {
-            accept(rs, dimensions, eventDims, day, personValues, sink);
+            scan.add(rs);
             return 0;
           }).forEach(x -> { });
+      scan.flush();
     }
   }
 
-  private void accept(ResultSet rs, List<Dimension> dimensions, boolean eventDims, LocalDate day, Map<String, List<String>> personValues, Sink sink)
-      throws SQLException {
-    String subject = rs.getString("subject_id");
-    String unit = subject != null ? subject : rs.getString("browser_id") != null ? "b:" + rs.getString("browser_id") : "p:" + rs.getString("partner_record_id");
-    Instant at = rs.getObject("received_at", OffsetDateTime.class).toInstant();
-    Map<String, Object> details = eventDims ? usage.open(rs.getString("key_owner"), rs.getString("id"), rs.getBytes("sealed")) : Map.of();
-    List<String> person = subject == null ? null : personValues.computeIfAbsent(subject, s -> personDimensions(s, dimensions, day));
-    List<String> values = new ArrayList<>(dimensions.size());
-    for (int i = 0; i < dimensions.size(); i++) {
-      Dimension d = dimensions.get(i);
-      if (d.ofPerson()) {
-        values.add(person == null ? Dimension.UNKNOWN : person.get(i));
-      } else {
-        values.add(d.ofEvent(details, at));
-      }
-    }
-    sink.accept(unit, List.copyOf(values));
-  }
+  /** One event as read, before it is opened. */
+  private record Read(String id, String unit, String subject, Instant at, String owner, byte[] sealed) {}
 
-  /** The person's dimensions, opened once: only the registration fields the dimensions asked read. */
-  private List<String> personDimensions(String subject, List<Dimension> dimensions, LocalDate day) {
-    List<String> out = new ArrayList<>(dimensions.size());
-    for (Dimension d : dimensions) {
-      if (!d.ofPerson()) {
-        out.add(null);
-        continue;
-      }
-      boolean held = h.createQuery("SELECT COUNT(*) FROM subject_field WHERE subject_id = :s AND field = :f").bind("s", subject).bind("f", d.field())
-          .mapTo(Integer.class).one() > 0;
-      out.add(d.ofPerson(held ? people.open(subject, d.field()) : null, day));
+  /**
+   * A scan's events, taken a chunk at a time: the owners' data keys of a chunk are read from the key
+   * store in one look-up, and the person dimensions of its new people opened in one look-up a
+   * dimension, rather than one round trip an owner or a person.
+   */
+  private final class Scan {
+    private final List<Dimension> dimensions;
+    private final boolean eventDims;
+    private final LocalDate day;
+    private final Sink sink;
+    private final Map<String, Keys.DataKey> keys = new HashMap<>();
+    private final Map<String, List<String>> personValues = new HashMap<>();
+    private final List<Read> chunk = new ArrayList<>(FETCH);
+
+    Scan(List<Dimension> dimensions, boolean eventDims, LocalDate day, Sink sink) {
+      this.dimensions = dimensions;
+      this.eventDims = eventDims;
+      this.day = day;
+      this.sink = sink;
     }
-    return out;
+
+    void add(ResultSet rs) throws SQLException {
+      String subject = rs.getString("subject_id");
+      String unit = subject != null ? subject : rs.getString("browser_id") != null ? "b:" + rs.getString("browser_id") : "p:" + rs.getString("partner_record_id");
+      chunk.add(new Read(rs.getString("id"), unit, subject, rs.getObject("received_at", OffsetDateTime.class).toInstant(), rs.getString("key_owner"),
+          eventDims ? rs.getBytes("sealed") : null));
+      if (chunk.size() >= FETCH) {
+        flush();
+      }
+    }
+
+    void flush() {
+      if (chunk.isEmpty()) {
+        return;
+      }
+      if (eventDims) {
+        if (keys.size() > KEYS_KEPT) {
+          keys.clear();
+        }
+        usage.keysFor(chunk.stream().map(Read::owner).toList(), keys);
+      }
+      openPeople(chunk.stream().map(Read::subject).filter(sj -> sj != null && !personValues.containsKey(sj)).distinct().toList());
+      for (Read r : chunk) {
+        Map<String, Object> details = eventDims ? UsageEvents.open(keys.get(r.owner()), r.id(), r.sealed()) : Map.of();
+        if (details == null) {
+          continue; // its owner was erased while the scan ran: the event is being deleted with them
+        }
+        List<String> person = r.subject() == null ? null : personValues.get(r.subject());
+        List<String> values = new ArrayList<>(dimensions.size());
+        for (int i = 0; i < dimensions.size(); i++) {
+          Dimension d = dimensions.get(i);
+          if (d.ofPerson()) {
+            values.add(person == null ? Dimension.UNKNOWN : person.get(i));
+          } else {
+            values.add(d.ofEvent(details, r.at()));
+          }
+        }
+        sink.accept(r.unit(), List.copyOf(values));
+      }
+      chunk.clear();
+    }
+
+    /** The person dimensions of {@code subjects}: only the registration fields the dimensions ask read, one look-up a field. */
+    private void openPeople(List<String> subjects) {
+      if (subjects.isEmpty()) {
+        return;
+      }
+      List<Map<String, String>> fields = new ArrayList<>(dimensions.size());
+      for (Dimension d : dimensions) {
+        fields.add(d.ofPerson() ? people.openAll(subjects, d.field()) : Map.of());
+      }
+      for (String subject : subjects) {
+        List<String> out = new ArrayList<>(dimensions.size());
+        for (int i = 0; i < dimensions.size(); i++) {
+          Dimension d = dimensions.get(i);
+          out.add(d.ofPerson() ? d.ofPerson(fields.get(i).get(subject), day) : null);
+        }
+        personValues.put(subject, out);
+      }
+    }
   }
 
   @Override

@@ -985,6 +985,24 @@ public final class UsageEvents {
     return parse(key(keyOwner).open("event:" + id, sealed));
   }
 
+  /**
+   * The data keys of many owners for one scan, read from the key store in one look-up ({@code into}
+   * keeps them for the scan; the shared cache is neither read nor filled, so a scan of many owners
+   * does not push out the collector's). An owner whose key is gone (erased meanwhile) is left out.
+   */
+  void keysFor(Collection<String> owners, Map<String, DataKey> into) {
+    List<String> missing = owners.stream().filter(o -> !into.containsKey(o)).distinct().toList();
+    if (missing.isEmpty()) {
+      return;
+    }
+    keyStore.getAll(missing).forEach((owner, w) -> into.put(owner, keys.open(owner, w.wrapped(), w.version())));
+  }
+
+  /** One event's details, opened with its owner's key from {@link #keysFor}; null when that key is gone. */
+  static Map<String, Object> open(DataKey key, String id, byte[] sealed) {
+    return key == null ? null : parse(key.open("event:" + id, sealed));
+  }
+
   /** Forgets cached keys of the person (on erasure) so none outlives their key-store row. */
   void forget(String owner) {
     keyCache.remove(owner);

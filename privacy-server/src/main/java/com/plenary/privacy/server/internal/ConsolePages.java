@@ -508,6 +508,7 @@ public final class ConsolePages {
     List<AuditRow> rows = List.of();
     String error = null;
     String more = null;
+    RuleTexts texts = RuleTexts.of(platform.policy());
     try {
       if (effect != null && !effect.equals("permit") && !effect.equals("deny")) {
         throw new InvalidInputException("effect", "effect");
@@ -518,7 +519,7 @@ public final class ConsolePages {
           before == null ? null : number(before, "before"), AUDIT_PAGE);
       List<AuditLog.Entry> found = platform.store().audit().search(q);
       rows = found.stream().map(e -> new AuditRow(e.seq(), WHEN.format(e.at()), e.actorKind() + ":" + e.actorId(), e.action(), e.purpose(),
-          e.subject() == null ? "" : e.subject(), String.join(", ", e.categories()), e.effect(), String.join(", ", e.rules()))).toList();
+          e.subject() == null ? "" : e.subject(), String.join(", ", e.categories()), e.effect(), texts.texts(e.rules()))).toList();
       long last = found.isEmpty() ? 0 : found.get(found.size() - 1).seq();
       if (found.size() == AUDIT_PAGE && last > 1) {
         more = query(ctx, "before", String.valueOf(last));
@@ -528,7 +529,7 @@ public final class ConsolePages {
       error = t.get("console.audit.error." + e.field());
     }
     render(ctx, error == null ? 200 : 400, "console/audit.jte", s, PATH + "/audit", t.get("console.audit.title"),
-        new ConsoleViews.AuditSearch(blank(subject), blank(actor), blank(action), blank(rule), blank(effect), blank(since), blank(until), rows, more, error));
+        new ConsoleViews.AuditSearch(blank(subject), blank(actor), blank(action), blank(rule), texts.choices(), blank(effect), blank(since), blank(until), rows, more, error));
   }
 
   private void proof(Context ctx) {

@@ -1,6 +1,7 @@
 package com.plenary.privacy.server.internal;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The values the admin console's templates take ({@code src/main/jte/console}). A list page is a
@@ -76,9 +77,10 @@ public final class ConsoleViews {
   }
 
   /** The audit search: what was asked (as typed) and the entries found. */
-  public record AuditSearch(String subject, String actor, String action, String rule, String effect, String since, String until, List<AuditRow> rows,
-      String more, String error) {
+  public record AuditSearch(String subject, String actor, String action, String rule, List<Map.Entry<String, String>> rules, String effect, String since,
+      String until, List<AuditRow> rows, String more, String error) {
     public AuditSearch {
+      rules = List.copyOf(rules);
       rows = List.copyOf(rows);
     }
   }

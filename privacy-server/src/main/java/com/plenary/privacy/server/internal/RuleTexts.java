@@ -68,6 +68,11 @@ final class RuleTexts {
     return texts.getOrDefault(rule, UNKNOWN);
   }
 
+  /** Every rule id a decision can record, with its sentence, in the order of the sentences: the choices of a search by rule. */
+  List<Map.Entry<String, String>> choices() {
+    return texts.entrySet().stream().sorted(Map.Entry.<String, String>comparingByValue().thenComparing(Map.Entry.comparingByKey())).toList();
+  }
+
   /** The sentences for several rule ids, each once, in order. */
   String texts(List<?> rules) {
     return String.join(" ", rules.stream().map(r -> text(String.valueOf(r))).distinct().toList());
