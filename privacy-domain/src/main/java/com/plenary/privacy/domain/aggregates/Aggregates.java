@@ -197,8 +197,10 @@ public final class Aggregates {
     }
     // the query's cells, from the released finest cells only, in a stable order (so that bounding is too)
     int[] axes = dims.stream().mapToInt(FINEST::indexOf).toArray();
+    Map<List<String>, String> sortKey = new HashMap<>(); // each cell's key made once, not at every comparison
+    finest.keySet().forEach(v -> sortKey.put(v, String.join("\u0000", v)));
     List<List<String>> order = new ArrayList<>(finest.keySet());
-    order.sort(Comparator.comparing((List<String> v) -> String.join("\u0000", v)));
+    order.sort(Comparator.comparing(sortKey::get));
     Map<List<String>, Long> counts = new HashMap<>();
     Set<List<String>> present = new HashSet<>();
     // distinct people: each (person, cell) once; bounded: each person in their first few cells, each cell at most a few of their events

@@ -79,6 +79,10 @@ public final class Suppression {
       count[i] = counts.get(cells.get(i));
       held[i] = out.containsKey(cells.get(i));
     }
+    String[] names = new String[size]; // the tie-break of equal counts, made once a cell rather than at every comparison
+    for (int i = 0; i < size; i++) {
+      names[i] = cells.get(i).toString();
+    }
     int[][] lineOf = new int[width][size];
     List<List<int[]>> lines = new ArrayList<>(width);
     for (int axis = 0; axis < width; axis++) {
@@ -95,7 +99,7 @@ public final class Suppression {
         lineOf[axis][i] = line;
       }
       // each line's cells from the smallest count up (ties by the cell's values, so the choice is stable)
-      Comparator<Integer> smallest = Comparator.<Integer>comparingLong(i -> count[i]).thenComparing(i -> cells.get(i).toString());
+      Comparator<Integer> smallest = Comparator.<Integer>comparingLong(i -> count[i]).thenComparing(i -> names[i]);
       List<int[]> sorted = new ArrayList<>(members.size());
       for (List<Integer> m : members) {
         m.sort(smallest);
