@@ -259,6 +259,8 @@ class StaffAccountabilityHttpTest {
     assertThat(html.body()).contains("Data inventory", "Grants", "Incidents", "Access and correction requests", "Disclosures by ground", grant, needToKnow,
         "fra-1", "Confidentiality agreements with no expiry on file").doesNotContain(EMAIL_PREFIX).doesNotContain("Secretname");
     PlainText.assertNoClauseOrRuleIds("the review report", PlainText.visible(html.body()), running.platform.policy());
+    assertThat(PlainText.visible(html.body())).as("the stored records are counted in words, not by the tables' names")
+        .contains("usage events", "audit log entries").doesNotContain("usage_event").doesNotContain("audit_log_entry");
     HttpResponse<String> csv = call(auditor, "GET", "/api/v1/reviews/" + id + "/report.csv", null);
     assertThat(csv.statusCode()).isEqualTo(200);
     assertThat(csv.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");

@@ -50,7 +50,7 @@ final class ReviewDocuments {
     Object requests = report.get("requests");
     tables.add(table("Access and correction requests", "Each request of the period with its deadline and whether it was met (met, late, open, overdue); no person named.",
         requests instanceof Map<?, ?> m ? m.get("each") : null, List.of("kind", "requested_at", "deadline", "served_at", "deadline_met"), (row, col) -> text(row.get(col))));
-    tables.add(counts("Stored records", "", report.get("counts"), "table"));
+    tables.add(counts("Stored records", "", report.get("counts"), "records", RECORDS));
     Object chain = report.get("audit_chain");
     tables.add(new Table("Audit chain", "", List.of("intact", "entries", "detail"),
         chain instanceof Map<?, ?> c ? List.of(List.of(text(c.get("intact")), text(c.get("entries")), text(c.get("detail")))) : List.of()));
@@ -145,12 +145,27 @@ final class ReviewDocuments {
   }
 
   private static Table counts(String title, String note, Object counts, String key) {
+    return counts(title, note, counts, key, Map.of());
+  }
+
+  /** As {@link #counts(String, String, Object, String)}, each key shown as {@code names} words it (as it is when not named). */
+  private static Table counts(String title, String note, Object counts, String key, Map<String, String> names) {
     List<List<String>> rows = new ArrayList<>();
     if (counts instanceof Map<?, ?> m) {
-      m.forEach((k, v) -> rows.add(List.of(text(k), text(v))));
+      m.forEach((k, v) -> rows.add(List.of(names.getOrDefault(text(k), text(k)), text(v))));
     }
     return new Table(title, note, List.of(key, "count"), rows);
   }
+
+  /** What the stores' record counts count, in words rather than by the tables' names. */
+  private static final Map<String, String> RECORDS = Map.of(
+      "subject", "people registered",
+      "usage_event", "usage events",
+      "content_item", "messages and content",
+      "consent_record", "consent records",
+      "partner_link", "links to partners' records",
+      "browser", "browsers known by their cookie",
+      "audit_log_entry", "audit log entries");
 
   private static String stores(Object stores) {
     List<String> out = new ArrayList<>();
