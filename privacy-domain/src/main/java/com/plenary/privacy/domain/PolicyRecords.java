@@ -33,7 +33,10 @@ public interface PolicyRecords {
   /** The versions whose notice is not finished, oldest first. */
   List<Stored> unnotified();
 
-  /** Records that everyone up to {@code through} (in id order) was told of {@code version}; with {@code done}, that everyone was. */
+  /**
+   * Records that everyone up to {@code through} (in id order) was told of {@code version}; with {@code done}, that everyone was.
+   * Never backwards: a position before the one stored, from a run of another node, changes nothing, and a finished notice stays finished.
+   */
   void notified(int version, String through, Instant done);
 
   /** The next people to tell after {@code after} (null: from the start), in id order, at most {@code limit}. */

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The mails the platform writes to a person are in the language of their {@code language} field
  * (German and English exist; any other language, or none, gets English): the notice of a new policy
- * version (C36), a service's request for consent (C19) and the reset link. Through the real API and a
+ * version (C36), a service's request for consent (C19), the reset link, and the mail to the owner of an
+ * address a service registered someone with. Through the real API and a
  * real SMTP server (GreenMail).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -121,6 +122,21 @@ class MailLanguageTest {
         .startsWith("Plenary Mail bittet um Ihre Einwilligung").contains("Ohne Ihre Zustimmung ändert sich nichts");
     assertThat(arrived(english, "Plenary Mail bittet um Ihre Einwilligung", "Plenary Mail asks for your consent"))
         .startsWith("Plenary Mail asks for your consent").contains("Nothing changes unless you agree");
+  }
+
+  @Test
+  void theMailToAnAddressAServiceRegisteredAgainIsInItsOwnersLanguage() throws Exception {
+    Person german = person("de");
+    Person none = person(null);
+    for (Person p : List.of(german, none)) {
+      // a service registers someone with an address that is taken: it is answered as for a new one, and the owner is told
+      HttpResponse<String> again = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + p.email() + "\",\"name\":\"Someone\"}}", mail);
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+    }
+    String de = "Ihre Adresse wurde bei Plenary Mail zur Registrierung angegeben";
+    String en = "Your address was given to register with Plenary Mail";
+    assertThat(arrived(german, de, en)).startsWith(de).contains("Der Dienst Plenary Mail hat jemanden mit Ihrer E-Mail-Adresse registriert");
+    assertThat(arrived(none, de, en)).startsWith(en).contains("The service Plenary Mail registered someone with your email address");
   }
 
   @Test

@@ -24,6 +24,10 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.regex.Matcher;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -310,6 +314,35 @@ class PolicyVersionsHttpTest {
     Thread.sleep(1500);
     for (Person p : people) {
       assertThat(notices(p.id())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void C36_twoNoticeRunsAtOnceAndThenARestartTellEachPersonOnce() throws Exception {
+    awaitNotified(4);
+    List<Person> people = List.of(person(), person(), person(), person(), person());
+    running.server.stop();
+    running.platform.domain().versions().publish(Access.system("cli"), PolicyTexts.same(5), "plenary-v5.yaml", today());
+    // two nodes' runs over the same database at once, in groups of two: the people's locks order them, the keys dedupe them
+    ExecutorService nodes = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<Integer>> runs = List.of(nodes.submit(() -> running.platform.domain().versions().notifyAll(2)),
+          nodes.submit(() -> running.platform.domain().versions().notifyAll(2)));
+      for (Future<Integer> run : runs) {
+        assertThat(run.get(60, TimeUnit.SECONDS)).isNotNegative();
+      }
+    } finally {
+      nodes.shutdownNow();
+    }
+    for (Person p : people) {
+      assertThat(notices(p.id())).as("notices to %s", p.id()).isEqualTo(1);
+    }
+    running.restart();
+    awaitNotified(5);
+    assertThat(running.platform.domain().versions().notifyAll(100)).isZero();
+    for (Person p : people) {
+      assertThat(notices(p.id())).as("notices to %s after the restart", p.id()).isEqualTo(1);
     }
   }
 }

@@ -50,7 +50,9 @@ final class JdbcPolicies implements PolicyRecords {
 
   @Override
   public void notified(int version, String through, Instant done) {
-    h.createUpdate("UPDATE policy_version SET notified_through = :t, notified_at = :at WHERE version = :v")
+    // never backwards: a run of another node that read an older position, or finished before this one, is not undone
+    h.createUpdate("UPDATE policy_version SET notified_through = :t, notified_at = COALESCE(notified_at, :at) "
+            + "WHERE version = :v AND (notified_through IS NULL OR notified_through <= :t)")
         .bind("t", through).bind("at", done == null ? null : done.atOffset(ZoneOffset.UTC)).bind("v", version).execute();
   }
 

@@ -2,6 +2,7 @@ package com.plenary.privacy.store;
 
 import com.fasterxml.jackson.databind.util.RawValue;
 import com.plenary.privacy.InvalidInputException;
+import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.Domain;
@@ -10,6 +11,7 @@ import com.plenary.privacy.domain.Oversight;
 import com.plenary.privacy.domain.StaffRecords;
 import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.subjects.Subjects;
+import com.plenary.privacy.policy.Condition;
 import com.plenary.privacy.store.crypto.CryptoException;
 import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.testkit.MutableClock;
@@ -803,5 +805,37 @@ abstract class VaultContract extends StoreContract {
     });
     assertThat(d.overdue()).isNotNegative();
     assertThat(d.outbox()).isNotNull();
+  }
+
+  @Test
+  void theEnginesFactsAreTheConsentsInForceTheVersionAndTheConditionsEachOnce() {
+    String id = registerAda();
+    var storage = vault().storage();
+    Instant at = clock().instant();
+    storage.useTransaction(w -> {
+      w.consents().lock();
+      for (var e : List.of(new Object[] {"develop", null, true}, new Object[] {"improve", null, true}, new Object[] {"improve", null, false},
+          new Object[] {"develop", "acme-ads", true})) {
+        w.consents().append(id, new ConsentRecords.Entry("cn-" + System.nanoTime(), 0, (String) e[0], (String) e[1], (Boolean) e[2], 1, "api", "subject:" + id, at,
+            null, null, null));
+      }
+    });
+    Facts facts = storage.inTransaction(w -> w.facts(MAIL, id, at));
+    assertThat(facts.consents()).containsExactlyInAnyOrder(new Facts.Consent("develop", null, 1), new Facts.Consent("develop", "acme-ads", 1));
+    assertThat(facts.conditions()).isEmpty();
+    assertThat(facts.subjectPolicyVersion()).isPositive();
+    // the conditions join on their keys: each is one fact, and the consents are not repeated beside them
+    storage.useTransaction(w -> {
+      w.messages().unsubscribe(id, "marketing", at);
+      w.messages().suppress(id, "bounce", at);
+    });
+    Facts after = storage.inTransaction(w -> w.facts(MAIL, id, at));
+    assertThat(after.conditions()).containsExactlyInAnyOrder(Condition.UNSUBSCRIBED, Condition.SUPPRESSED);
+    assertThat(after.consents()).hasSize(2);
+    assertThat(after.subjectPolicyVersion()).isEqualTo(facts.subjectPolicyVersion());
+    Facts nobody = storage.inTransaction(w -> w.facts(MAIL, "s-nobody", at));
+    assertThat(nobody.consents()).isEmpty();
+    assertThat(nobody.conditions()).isEmpty();
+    assertThat(nobody.subjectPolicyVersion()).isZero();
   }
 }

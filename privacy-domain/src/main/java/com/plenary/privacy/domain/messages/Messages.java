@@ -254,10 +254,14 @@ public final class Messages {
 
   /** Decides and queues one group of a bulk send in {@code w}; answers counts by rule, and {@link #QUEUED}. */
   private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Kind kind, Request r) {
+    return queueGroup(w, by, group, visibility.visibleAmong(w, by, group), kind, r);
+  }
+
+  /** As {@link #queueGroup(Work, Access, List, Kind, Request)} to those of {@code group} in {@code visible} (a platform notice reaches everyone registered). */
+  private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Set<String> visible, Kind kind, Request r) {
     MessageRecords out = w.messages();
     Map<String, Integer> counts = new TreeMap<>();
     Map<String, String> refusals = new LinkedHashMap<>();
-    Set<String> visible = visibility.visibleAmong(w, by, group);
     Set<String> present = out.lockPeople(visible);
     for (String id : group) {
       if (!present.contains(id)) {
@@ -450,6 +454,62 @@ public final class Messages {
       Kind k = check(r);
       return queue(w, by, subjectId, k, r, hashKey(key)).accepted() != null;
     });
+  }
+
+  /**
+   * A notice the platform itself sends each of {@code subjectIds} at most once under {@code key}, as
+   * {@link #noticeOnce(String, Kind, Function, String, String)} does one by one, but set-wise as a bulk send:
+   * {@link #BULK_GROUP} people a transaction, locked in the order of their ids, and their notices under
+   * the key, the suppression list, unsubscriptions, addresses and languages each looked up once for the
+   * group; each person's language field is read as a use of its own (decided and audited, one entry a
+   * person), and the notice is decided for each language's people at once and queued in one batch. A
+   * person whose notice under the key is queued already (by a run that was cut short, here or on another
+   * node) gets none again: the key of each is the one {@code noticeOnce} gives ({@code key}, a line break,
+   * their id), and the two runs of two nodes wait on each other's locks. People erased meanwhile, or with
+   * no address, are left out. Answers how many were queued now and how many refused, by rule.
+   */
+  public Bulk noticeEach(List<String> subjectIds, Kind kind, Function<Locale, Text> text, String requestId, String key) {
+    Access by = Access.service(PLATFORM_SERVICE, requestId);
+    check(request(null, kind, text.apply(null), Objects.requireNonNull(key, "key == null")));
+    List<String> people = new ArrayList<>(new TreeSet<>(subjectIds));
+    int queued = 0;
+    Map<String, Integer> refused = new TreeMap<>();
+    for (int from = 0; from < people.size(); from += BULK_GROUP) {
+      List<String> group = people.subList(from, Math.min(people.size(), from + BULK_GROUP));
+      Map<String, Integer> counts = storage.inTransaction(w -> {
+        // every lock of the group first, in the order of the ids, before it is split by language
+        Set<String> present = w.messages().lockPeople(group);
+        Map<String, Integer> c = new TreeMap<>();
+        languages(w, by, group.stream().filter(present::contains).toList()).forEach((language, those) -> {
+          Request r = request(null, kind, text.apply(language), key);
+          queueGroup(w, by, those, Set.copyOf(those), check(r), r).forEach((rule, n) -> c.merge(rule, n, Integer::sum));
+        });
+        return c;
+      });
+      queued += counts.getOrDefault(QUEUED, 0);
+      counts.remove(QUEUED);
+      counts.remove(NO_ADDRESS);
+      counts.forEach((rule, n) -> refused.merge(rule, n, Integer::sum));
+    }
+    return new Bulk(queued, refused);
+  }
+
+  /**
+   * {@code people} by the language each asked to be written in ({@link #language}, null for none), read for
+   * them all at once: who gave the field in one query, the reads decided together, one audit entry a person.
+   */
+  private Map<Locale, List<String>> languages(Work w, Access by, List<String> people) {
+    Map<Locale, List<String>> out = new LinkedHashMap<>();
+    var field = enforcer.policy().field(LANGUAGE_FIELD);
+    List<String> gave = field == null || people.isEmpty() ? List.of() : people.stream().filter(w.people().havingField(people, LANGUAGE_FIELD)::contains).toList();
+    Map<String, Decision> may = gave.isEmpty() ? Map.of()
+        : enforcer.decideEach(w, by, Use.of("language", Action.READ, Vocabulary.PROVIDE, null, List.of(field.category())), gave);
+    for (String id : people) {
+      Decision d = may.get(id);
+      Locale language = d != null && d.permits() ? languageOf(w.people().open(id, LANGUAGE_FIELD)) : null;
+      out.computeIfAbsent(language, l -> new ArrayList<>()).add(id);
+    }
+    return out;
   }
 
   private static Request request(String subjectId, Kind kind, Text text, String key) {

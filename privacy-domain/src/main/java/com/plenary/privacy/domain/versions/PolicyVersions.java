@@ -186,10 +186,11 @@ public final class PolicyVersions {
   /**
    * Tells everyone registered of each version whose notice is not finished, through the message gateway,
    * as a service notice of the platform's own service — at most {@code limit} people a run, so that a
-   * background job stays short. Each person is told at most once a version: the message is keyed by the
-   * version and the person, so a run that a crash cut short and is run again, here or on another node,
-   * repeats nobody. Nobody is left out: how far the notice has gone is stored after each group, and a
-   * version counts as notified only once a run finds nobody left. Answers how many were queued.
+   * background job stays short, the group queued set-wise in one transaction ({@link Messages#noticeEach}).
+   * Each person is told at most once a version: the message is keyed by the version and the person, so a
+   * run that a crash cut short and is run again, here or on another node, repeats nobody. Nobody is left
+   * out: how far the notice has gone is stored after each group, and a version counts as notified only once
+   * a run finds nobody left. Answers how many were queued.
    */
   public int notifyPending(int limit) {
     for (PolicyRecords.Stored v : storage.inTransaction(w -> w.policies().unnotified())) {
@@ -201,16 +202,9 @@ public final class PolicyVersions {
       // each person is told in the language they asked for, where there is a translation (English otherwise)
       Function<Locale, Messages.Text> text = language -> NoticeWords.of(language).text("policy-change", new Object[0],
           String.valueOf(v.version()), String.valueOf(v.effective()));
-      int queued = 0;
-      for (String id : people) {
-        try {
-          if (messages.noticeOnce(id, Kind.SERVICE, text, "policy-version-" + v.version(), "policy-version-" + v.version() + "\n" + id)) {
-            queued++;
-          }
-        } catch (NotFound | Conflict e) {
-          // erased meanwhile, or no address on file: nobody to tell
-        }
-      }
+      // one transaction for the group (Messages.noticeEach), each person keyed by the version and their id
+      String key = "policy-version-" + v.version();
+      int queued = messages.noticeEach(people, Kind.SERVICE, text, key, key).queued();
       String last = people.get(people.size() - 1);
       storage.useTransaction(w -> w.policies().notified(v.version(), last, null));
       return queued;

@@ -10,6 +10,7 @@ import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.ConsentRecords;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.messages.Kind;
+import com.plenary.privacy.domain.messages.Messages;
 import com.plenary.privacy.domain.subjects.Subjects;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
@@ -235,11 +236,14 @@ public final class VaultRoutes {
       throw denied(out.decision());
     }
     if (out.value().addressInUse()) {
-      platform.domain().messages().notice(null, String.valueOf(body.fields().get("email")), Kind.TRANSACTIONAL,
-          "Your address was given to register with " + platform.policy().service(caller.name()).text(),
-          "The service " + platform.policy().service(caller.name()).text() + " registered someone with your email address. Your own account is "
-              + "unchanged, and the service sees none of it. If it was you, sign in to your account to use the service; if not, you need do nothing.",
-          ctx.attribute("request-id"));
+      // in the language of the address's owner where they gave one (and there is a translation), else the request's, else English
+      Texts browser = Texts.of(ctx);
+      var service = platform.policy().service(caller.name());
+      platform.domain().messages().notice(null, String.valueOf(body.fields().get("email")), Kind.TRANSACTIONAL, language -> {
+        Texts t = language == null ? browser : Texts.of(language);
+        String name = t.policy("service", service.id(), service.text());
+        return new Messages.Text(t.format("mail.taken-by-service.subject", name), t.format("mail.taken-by-service.body", name));
+      }, ctx.attribute("request-id"));
     }
     ctx.status(201).header("Location", "/api/v1/subjects/" + out.value().id()).json(Registered.of(out.value()));
   }
