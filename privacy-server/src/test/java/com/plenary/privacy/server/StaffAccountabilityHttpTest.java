@@ -10,6 +10,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
@@ -172,6 +177,34 @@ class StaffAccountabilityHttpTest {
     assertThat(read(samToken, person()).statusCode()).as("only the people the grant names").isEqualTo(403);
     Thread.sleep(Math.max(0, Duration.between(Instant.now(), until).toMillis()) + 200);
     assertThat(read(samToken, ada).statusCode()).as("the grant ended on its own").isEqualTo(403);
+  }
+
+  @Test
+  void C33_manyDenialsOfOneStaffMemberAtOnceOpenOneIncident() throws Exception {
+    String ada = person();
+    String sam = member(false);
+    String samToken = token(sam);
+    int n = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        answers.add(pool.submit(() -> {
+          go.await();
+          return read(samToken, ada).statusCode();
+        }));
+      }
+      go.countDown();
+      for (Future<Integer> a : answers) {
+        assertThat(a.get(60, TimeUnit.SECONDS)).isEqualTo(403);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    JsonNode opened = incidents("?staff=" + sam);
+    assertThat(opened).as("denials of one person's read at once join one incident").hasSize(1);
+    assertThat(opened.get(0).get("attempts").asInt()).isEqualTo(n);
   }
 
   @Test

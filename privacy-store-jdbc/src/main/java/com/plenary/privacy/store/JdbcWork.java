@@ -835,6 +835,9 @@ final class JdbcWork implements Work {
     String purpose = clip(i.purpose(), 64);
     String rules = clip(String.join(",", i.rules()), 2000);
     if (joinSince != null) {
+      // the staff member's row, locked to the end of the transaction: two denials of theirs at once take turns here, so the second
+      // finds the incident the first opened and joins it rather than opening a second (a staff id with no row locks nothing)
+      h.createQuery("SELECT id FROM staff_member WHERE id = :staff FOR UPDATE").bind("staff", i.staffId()).mapTo(String.class).findOne();
       var open = h.createQuery("SELECT id, categories FROM incident WHERE staff_id = :staff AND status = 'open' AND last_seen_at >= :since AND kind = :kind "
               + "AND operation = :op AND purpose = :purpose AND rules = :rules AND " + (subject == null ? "subject_id IS NULL" : "subject_id = :subject")
               + " ORDER BY last_seen_at DESC, id DESC LIMIT 1")
