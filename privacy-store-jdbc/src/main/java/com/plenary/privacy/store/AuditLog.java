@@ -212,6 +212,7 @@ public final class AuditLog {
     MessageDigest sha = sha256();
     // entries sealed before the tree existed (migration V24) join it first, in order
     while (tree.size() < seq) {
+      long from = tree.size();
       try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 10000")) {
         ps.setLong(1, tree.size());
         ps.setLong(2, seq);
@@ -221,6 +222,9 @@ public final class AuditLog {
             tree.append(sha.digest(AuditRows.read(rs).leaf()), store);
           }
         }
+      }
+      if (tree.size() == from) {
+        throw new IllegalStateException("entry " + (from + 1) + " is missing: the sealed entries cannot join the Merkle tree");
       }
     }
     // the entries written by audited operations: numbered, chained and added to the tree here, then
@@ -507,22 +511,25 @@ public final class AuditLog {
       return new Verification(false, 0, 0, "the audit log cannot be sealed: " + e.getMessage());
     }
     AuditCheckpoints kept = checkpoints;
-    List<AuditCheckpoints.Signed> signed = new ArrayList<>(kept == null ? List.of() : kept.all());
+    List<String> fileNotes = kept == null ? List.of() : kept.notes();
+    List<String> shared = kept == null ? List.of() : sharedCheckpoints();
+    // both sequences opened at once: the database's notes are mostly the file's, each checked once
+    List<String> every = new ArrayList<>(fileNotes);
+    every.addAll(shared);
+    List<AuditCheckpoints.Signed> opened = kept == null ? List.of() : kept.openAll(every);
+    List<AuditCheckpoints.Signed> signed = new ArrayList<>(opened.subList(0, fileNotes.size()));
     for (AuditCheckpoints.Signed s : signed) {
       if (s.problem() != null) {
         return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the checkpoint file is not one this server signed: " + s.problem());
       }
     }
-    if (kept != null) {
-      // the sequence every node signed into the database: checked with the same key, held to the same tree
-      List<String> shared = sharedCheckpoints();
-      for (int i = 0; i < shared.size(); i++) {
-        AuditCheckpoints.Signed s = kept.open(i + 1, shared.get(i));
-        if (s.problem() != null) {
-          return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the database is not one this log's key signed: " + s.problem());
-        }
-        signed.add(s);
+    // the sequence every node signed into the database: checked with the same key, held to the same tree
+    for (int i = 0; i < shared.size(); i++) {
+      AuditCheckpoints.Signed s = opened.get(fileNotes.size() + i);
+      if (s.problem() != null) {
+        return new Verification(false, 0, 0, "checkpoint " + (i + 1) + " in the database is not one this log's key signed: " + s.problem());
       }
+      signed.add(s);
     }
     TreeMap<Long, List<byte[]>> bySize = new TreeMap<>();
     signed.forEach(s -> bySize.computeIfAbsent(s.checkpoint().size(), k -> new ArrayList<>()).add(s.checkpoint().root()));

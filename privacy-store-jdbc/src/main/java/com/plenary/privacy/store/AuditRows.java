@@ -46,6 +46,8 @@ final class AuditRows {
   static final String SELECT = "SELECT entry_id, seq, prev_hash, hash, " + CONTENT + " FROM audit_log_entry";
 
   private static final int ROWS_A_STATEMENT = 100;
+  /** Fewer rows go in one insert: a COPY costs a round trip more than an insert (the enforcer appends one entry a decision). */
+  private static final int COPY_FROM = 16;
   private static final HexFormat HEX = HexFormat.of();
 
   private AuditRows() {}
@@ -69,14 +71,14 @@ final class AuditRows {
 
   /**
    * Writes {@code rows}: sealed (with their numbers and hashes) or not. On PostgreSQL one binary COPY
-   * stream; elsewhere inserts of a hundred rows a statement. A failure leaves the transaction to roll back.
+   * stream (from 16 rows on); otherwise inserts of a hundred rows a statement. A failure leaves the transaction to roll back.
    */
   static void insert(Connection c, List<Row> rows, boolean sealed) throws SQLException {
     if (rows.isEmpty()) {
       return;
     }
     String columns = "entry_id, " + (sealed ? "seq, prev_hash, hash, " : "") + CONTENT;
-    if (postgres(c)) {
+    if (rows.size() >= COPY_FROM && postgres(c)) {
       copy(c, rows, sealed, columns);
       return;
     }
