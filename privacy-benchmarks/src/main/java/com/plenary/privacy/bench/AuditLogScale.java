@@ -1,6 +1,5 @@
 package com.plenary.privacy.bench;
 
-import com.plenary.privacy.audit.MerkleFrontier;
 import com.plenary.privacy.audit.MerkleTree;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Storage;
@@ -18,13 +17,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,9 +46,10 @@ import java.util.stream.Stream;
  *       the recomputed tree against the stored root and every checkpoint) against reading the same rows
  *       in order and computing one SHA-256 over each entry's bytes ({@link AuditLog#leaf});</li>
  *   <li><b>inclusion proofs</b> at {@code proof-size} entries (10 million by default): a log of that size
- *       is loaded directly, already sealed (its chain and tree computed here, rows and nodes batch-inserted),
- *       then {@code proofs} inclusion proofs of random entries in the full tree are timed through
- *       {@link AuditLog#inclusionProof}; each is checked against the root outside the timing.</li>
+ *       is built through {@link AuditLog#appendSealed} in batches of 20,000 (no checkpoints kept), then
+ *       {@code proofs} inclusion proofs of random entries in the full tree are timed through
+ *       {@link AuditLog#inclusionProof}; outside the timing each is checked to start at its entry's leaf
+ *       as stored and to lead to the tree's root.</li>
  * </ol>
  *
  * Goals (issue 17): at least 100,000 appends a second, verification at least 0.8 of the raw hashing
@@ -234,15 +232,16 @@ public final class AuditLogScale {
   // ---- inclusion proofs at scale ----
 
   private static void proofs(Db db, long size, int proofs) throws Exception {
-    try (Store store = Store.open(db.url, db.user, "", 4, Clock.systemUTC()); Connection c = DriverManager.getConnection(db.loadUrl(), db.user, "")) {
-      long t0 = System.nanoTime();
-      byte[] root = load(c, size);
-      System.out.printf(Locale.ROOT, "  loaded %,d sealed entries and their tree in %.1f s%n", size, seconds(t0));
+    try (Store store = Store.open(db.url, db.user, "", 4, Clock.systemUTC())) {
       AuditLog audit = store.audit();
+      long t0 = System.nanoTime();
+      load(audit, size);
+      System.out.printf(Locale.ROOT, "  loaded %,d sealed entries and their tree in %.1f s%n", size, seconds(t0));
       AuditLog.TreeHead head = audit.treeHead();
-      if (head.size() != size || !Arrays.equals(head.root(), root)) {
-        throw new IllegalStateException("the loaded tree is not the one computed: size " + head.size());
+      if (head.size() != size) {
+        throw new IllegalStateException("the loaded tree holds " + head.size() + " entries, not " + size);
       }
+      byte[] root = head.root();
       SplittableRandom random = new SplittableRandom(42);
       long[] seqs = new long[proofs];
       for (int i = 0; i < proofs; i++) {
@@ -260,7 +259,9 @@ public final class AuditLogScale {
       }
       for (int i = 0; i < proofs; i++) {
         AuditLog.Proof p = out.get(i);
-        if (!MerkleTree.verifyInclusion(seqs[i] - 1, size, p.start(), p.hashes(), root)) {
+        // the proof leads from the entry as stored to the root: its leaf is that entry's, and the path verifies
+        byte[] leaf = MerkleTree.leafHash(AuditLog.leaf(audit.sealedFrom(seqs[i], 1).get(0)));
+        if (!Arrays.equals(leaf, p.start()) || !MerkleTree.verifyInclusion(seqs[i] - 1, size, p.start(), p.hashes(), root)) {
           throw new IllegalStateException("the inclusion proof of entry " + seqs[i] + " does not verify");
         }
       }
@@ -272,70 +273,21 @@ public final class AuditLogScale {
   }
 
   /**
-   * Writes {@code size} sealed entries straight into the store's tables — chained, numbered, their Merkle
-   * tree's completed subtrees stored, the head moved — as {@link AuditLog#seal} would have left them;
-   * answers the root.
+   * Builds a log of {@code size} entries through the store's bulk path, {@link AuditLog#appendSealed}, in
+   * batches of 20,000: each batch numbered, chained, written in one stream (binary COPY on PostgreSQL,
+   * multi-row inserts on H2) with its Merkle tiles, the head moved, one transaction.
    */
-  private static byte[] load(Connection c, long size) throws Exception {
-    c.setAutoCommit(false);
-    Instant base = Instant.parse("2026-01-01T00:00:00Z");
-    MerkleFrontier tree = MerkleFrontier.empty();
-    String prev = "0".repeat(64);
+  private static void load(AuditLog audit, long size) {
     SplittableRandom random = new SplittableRandom(7);
-    try (PreparedStatement entries = c.prepareStatement("INSERT INTO audit_log_entry (seq, prev_hash, hash, " + COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        PreparedStatement nodes = c.prepareStatement("INSERT INTO audit_tree_node (level, idx, hash) VALUES (?, ?, ?)")) {
-      MerkleFrontier.Completed keep = (level, index, hash) -> {
-        if (level < 4) {
-          return; // as the store keeps it: tiles of 16 entries and up (migration V41)
-        }
-        try {
-          nodes.setInt(1, level);
-          nodes.setLong(2, index);
-          nodes.setString(3, HEX.formatHex(hash));
-          nodes.addBatch();
-        } catch (SQLException e) {
-          throw new IllegalStateException(e);
-        }
-      };
-      for (long seq = 1; seq <= size; seq++) {
-        AuditRecord r = record(random);
-        AuditLog.Entry e = new AuditLog.Entry(seq, base.plus(seq, ChronoUnit.MICROS), r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(),
-            r.categories(), r.effect(), r.rules(), r.clauses(), r.requestId(), prev, "");
-        String hash = AuditLog.hash(e);
-        entries.setLong(1, seq);
-        entries.setString(2, prev);
-        entries.setString(3, hash);
-        entries.setString(4, "b-" + seq);
-        entries.setObject(5, e.at().atOffset(ZoneOffset.UTC));
-        entries.setString(6, e.actorKind());
-        entries.setString(7, e.actorId());
-        entries.setString(8, e.action());
-        entries.setString(9, e.purpose());
-        entries.setString(10, e.subject());
-        entries.setString(11, String.join(",", e.categories()));
-        entries.setString(12, e.effect());
-        entries.setString(13, String.join(",", e.rules()));
-        entries.setString(14, String.join(",", e.clauses()));
-        entries.setString(15, e.requestId());
-        entries.addBatch();
-        tree.append(MerkleTree.leafHash(AuditLog.leaf(e)), keep);
-        prev = hash;
-        if (seq % 10_000 == 0 || seq == size) {
-          entries.executeBatch();
-          nodes.executeBatch();
-          c.commit();
-        }
+    for (long done = 0; done < size; ) {
+      int n = (int) Math.min(20_000, size - done);
+      List<AuditRecord> records = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        records.add(record(random));
       }
+      audit.appendSealed(records);
+      done += n;
     }
-    try (PreparedStatement head = c.prepareStatement("UPDATE audit_head SET seq = ?, hash = ?, tree_size = ? WHERE id = 1")) {
-      head.setLong(1, size);
-      head.setString(2, prev);
-      head.setLong(3, size);
-      head.executeUpdate();
-    }
-    c.commit();
-    return tree.root();
   }
 
   // ---- reporting and databases ----
@@ -363,11 +315,6 @@ public final class AuditLogScale {
       }
       Path dir = Files.createTempDirectory(name);
       return new Db("jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0", "sa", null, null, dir);
-    }
-
-    /** The URL for bulk loading: PostgreSQL's driver rewrites a batch of inserts into multi-row statements. */
-    String loadUrl() {
-      return schema == null ? url : url + "&reWriteBatchedInserts=true";
     }
 
     @Override

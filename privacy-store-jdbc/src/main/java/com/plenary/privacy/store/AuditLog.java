@@ -8,6 +8,7 @@ import com.plenary.privacy.domain.AuditRecord;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -91,30 +92,38 @@ public final class AuditLog {
    */
   public Entry append(Handle h, AuditRecord r) {
     Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
-    h.createUpdate("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id) "
-            + "VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)")
-        .bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", r.actorKind()).bind("ai", r.actorId()).bind("action", r.action())
-        .bind("purpose", r.purpose()).bind("subject", r.subject()).bind("cats", String.join(",", r.categories())).bind("effect", r.effect())
-        .bind("rules", String.join(",", r.rules())).bind("clauses", String.join(",", r.clauses())).bind("rid", r.requestId()).execute();
+    write(h, List.of(row(at, r)));
     return new Entry(0, at, r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(), r.categories(), r.effect(), r.rules(), r.clauses(),
         r.requestId(), "", "");
   }
 
-  /** Writes entries within {@code h}'s transaction in one batch, as {@link #append(Handle, AuditRecord)} writes one. */
+  /**
+   * Writes entries within {@code h}'s transaction at once (binary COPY on PostgreSQL, multi-row inserts
+   * elsewhere), as {@link #append(Handle, AuditRecord)} writes one.
+   */
   public void append(Handle h, List<AuditRecord> records) {
     if (records.isEmpty()) {
       return;
     }
-    var batch = h.prepareBatch("INSERT INTO audit_log_entry (entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, "
-        + "request_id) VALUES (:id, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)");
+    List<AuditRows.Row> rows = new ArrayList<>(records.size());
     for (AuditRecord r : records) {
-      Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
-      batch.bind("id", "a-" + Ids.timeOrdered()).bind("at", at.atOffset(ZoneOffset.UTC)).bind("ak", r.actorKind()).bind("ai", r.actorId())
-          .bind("action", r.action()).bind("purpose", r.purpose()).bind("subject", r.subject()).bind("cats", String.join(",", r.categories()))
-          .bind("effect", r.effect()).bind("rules", String.join(",", r.rules())).bind("clauses", String.join(",", r.clauses())).bind("rid", r.requestId())
-          .add();
+      rows.add(row(clock.instant().truncatedTo(ChronoUnit.MICROS), r));
     }
-    batch.execute();
+    write(h, rows);
+  }
+
+  private static void write(Handle h, List<AuditRows.Row> rows) {
+    try {
+      AuditRows.insert(h.getConnection(), rows, false);
+    } catch (SQLException e) {
+      throw new StoreException("cannot write the audit trail: " + e.getMessage(), e);
+    }
+  }
+
+  /** A record as an unsealed row written at {@code at}. */
+  private static AuditRows.Row row(Instant at, AuditRecord r) {
+    return new AuditRows.Row("a-" + Ids.timeOrdered(), 0, null, null, at, r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(),
+        String.join(",", r.categories()), r.effect(), String.join(",", r.rules()), String.join(",", r.clauses()), r.requestId());
   }
 
   /**
@@ -137,7 +146,7 @@ public final class AuditLog {
    * last one). Safe to run from several nodes at once.
    */
   public int seal() {
-    return (Integer) signed(jdbi.inTransaction(h -> sealWithin(h, List.of())))[0];
+    return (Integer) signed(jdbi.inTransaction(h -> sealing(h, List.of())))[0];
   }
 
   /**
@@ -150,7 +159,7 @@ public final class AuditLog {
    * does); the log is the same either way. Returns how many entries were sealed in all.
    */
   public int appendSealed(List<AuditRecord> records) {
-    return (Integer) signed(jdbi.inTransaction(h -> sealWithin(h, records)))[0];
+    return (Integer) signed(jdbi.inTransaction(h -> sealing(h, records)))[0];
   }
 
   /** Records a seal's checkpoint in the file, once the seal has committed; answers {@code out}. */
@@ -168,66 +177,85 @@ public final class AuditLog {
     return out;
   }
 
-  private Object[] sealWithin(Handle h, List<AuditRecord> fresh) {
+  private Object[] sealing(Handle h, List<AuditRecord> fresh) {
+    try {
+      return sealWithin(h, fresh);
+    } catch (SQLException e) {
+      throw new StoreException("cannot seal the audit trail: " + e.getMessage(), e);
+    }
+  }
+
+  private Object[] sealWithin(Handle h, List<AuditRecord> fresh) throws SQLException {
     h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
     var head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
     long seq = ((Number) head.get("seq")).longValue();
     String prev = (String) head.get("hash");
     long treeSize = ((Number) head.get("tree_size")).longValue();
-    List<Object[]> pending = new ArrayList<>();
-    h.createQuery("SELECT * FROM audit_log_entry WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000")
-        .map((rs, ctx) -> new Object[] {rs.getString("entry_id"), read(rs)}).forEach(pending::add);
+    Connection c = h.getConnection();
+    List<AuditRows.Row> pending = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        pending.add(AuditRows.read(rs));
+      }
+    }
     if (pending.isEmpty() && fresh.isEmpty() && treeSize == seq) {
       return new Object[] {0, null};
     }
-    var nodes = h.prepareBatch("INSERT INTO audit_tree_node (level, idx, hash) VALUES (:level, :idx, :hash)");
+    List<Object[]> nodes = new ArrayList<>();
     MerkleFrontier.Completed store = (level, index, hash) -> {
       if (level >= TILE) { // the levels below are computed from the entries when asked for
-        nodes.bind("level", level).bind("idx", index).bind("hash", HEX.formatHex(hash)).add();
+        nodes.add(new Object[] {level, index, hash});
       }
     };
     MerkleFrontier tree = withNodes(h, stored -> MerkleFrontier.of(treeSize, stored));
+    MessageDigest sha = sha256();
     // entries sealed before the tree existed (migration V24) join it first, in order
     while (tree.size() < seq) {
-      h.createQuery("SELECT * FROM audit_log_entry WHERE seq > :from AND seq <= :to ORDER BY seq LIMIT 10000")
-          .bind("from", tree.size()).bind("to", seq).map((rs, ctx) -> read(rs)).forEach(e -> tree.append(MerkleTree.leafHash(leaf(e)), store));
-    }
-    if (!pending.isEmpty()) {
-      var update = h.prepareBatch("UPDATE audit_log_entry SET seq = :seq, prev_hash = :prev, hash = :hash WHERE entry_id = :id AND seq IS NULL");
-      for (Object[] p : pending) {
-        Entry e = (Entry) p[1];
-        seq++;
-        Entry chained = new Entry(seq, e.at(), e.actorKind(), e.actorId(), e.action(), e.purpose(), e.subject(), e.categories(), e.effect(),
-            e.rules(), e.clauses(), e.requestId(), prev, "");
-        String hash = hash(chained);
-        update.bind("seq", seq).bind("prev", prev).bind("hash", hash).bind("id", (String) p[0]).add();
-        tree.append(MerkleTree.leafHash(leaf(chained)), store);
-        prev = hash;
+      long from = tree.size();
+      try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 10000")) {
+        ps.setLong(1, tree.size());
+        ps.setLong(2, seq);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            sha.update((byte) 0x00);
+            tree.append(sha.digest(AuditRows.read(rs).leaf()), store);
+          }
+        }
       }
-      update.execute();
-    }
-    if (!fresh.isEmpty()) {
-      var insert = h.prepareBatch("INSERT INTO audit_log_entry (entry_id, seq, prev_hash, hash, at, actor_kind, actor_id, action, purpose, subject_id, categories, "
-          + "effect, rules, clauses, request_id) VALUES (:id, :seq, :prev, :hash, :at, :ak, :ai, :action, :purpose, :subject, :cats, :effect, :rules, :clauses, :rid)");
-      MessageDigest sha = sha256();
-      for (AuditRecord r : fresh) {
-        Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        seq++;
-        Entry e = new Entry(seq, at, r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(), r.categories(), r.effect(), r.rules(),
-            r.clauses(), r.requestId(), prev, "");
-        byte[] leaf = leaf(e); // built once: the chain hashes the same bytes, then the link
-        String hash = HEX.formatHex(chainHash(sha, leaf, prev));
-        insert.bind("id", "a-" + Ids.timeOrdered()).bind("seq", seq).bind("prev", prev).bind("hash", hash).bind("at", at.atOffset(ZoneOffset.UTC))
-            .bind("ak", r.actorKind()).bind("ai", r.actorId()).bind("action", r.action()).bind("purpose", r.purpose()).bind("subject", r.subject())
-            .bind("cats", String.join(",", r.categories())).bind("effect", r.effect()).bind("rules", String.join(",", r.rules()))
-            .bind("clauses", String.join(",", r.clauses())).bind("rid", r.requestId()).add();
-        sha.update((byte) 0x00);
-        tree.append(sha.digest(leaf), store);
-        prev = hash;
+      if (tree.size() == from) {
+        throw new IllegalStateException("entry " + (from + 1) + " is missing: the sealed entries cannot join the Merkle tree");
       }
-      insert.execute();
     }
-    nodes.execute();
+    // the entries written by audited operations: numbered, chained and added to the tree here, then
+    // given their numbers and hashes in one statement
+    List<AuditRows.Row> chained = new ArrayList<>(pending.size());
+    for (AuditRows.Row p : pending) {
+      seq++;
+      AuditRows.Row numbered = p.sealed(seq, prev, null);
+      byte[] leaf = numbered.leaf(); // built once: the chain hashes the same bytes, then the link
+      String hash = HEX.formatHex(chainHash(sha, leaf, prev));
+      chained.add(p.sealed(seq, prev, hash));
+      sha.update((byte) 0x00);
+      tree.append(sha.digest(leaf), store);
+      prev = hash;
+    }
+    AuditRows.seal(c, chained);
+    // the entries written sealed: numbered and chained here, then written in one stream
+    List<AuditRows.Row> written = new ArrayList<>(fresh.size());
+    for (AuditRecord r : fresh) {
+      Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
+      seq++;
+      AuditRows.Row row = row(at, r).sealed(seq, prev, null);
+      byte[] leaf = row.leaf();
+      String hash = HEX.formatHex(chainHash(sha, leaf, prev));
+      written.add(row.sealed(seq, prev, hash));
+      sha.update((byte) 0x00);
+      tree.append(sha.digest(leaf), store);
+      prev = hash;
+    }
+    AuditRows.insert(c, written, true);
+    AuditRows.insertNodes(c, nodes);
     h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash, tree_size = :size WHERE id = 1").bind("seq", seq).bind("hash", prev)
         .bind("size", tree.size()).execute();
     AuditCheckpoints signing = checkpoints;
@@ -306,7 +334,8 @@ public final class AuditLog {
    * it runs again on them. Only subtrees of {@code 2^TILE} leaves and more are stored (a tile's bottom
    * levels would double the rows written per entry); a node below is hashed from its at most
    * {@code 2^TILE} entries, read by their sequence numbers in the same way. A proof at 10 million entries
-   * reads some 40 nodes and a block or two of 16 entries: two round trips.
+   * reads some 40 nodes and a block or two of 16 entries: two statements, each by an array of keys, so
+   * their text is the same for every proof and the database plans them once.
    */
   private static <T> T withNodes(Handle h, Function<MerkleTree.Nodes, T> computation) {
     Set<Long> wanted = new LinkedHashSet<>();
@@ -327,31 +356,29 @@ public final class AuditLog {
         blocks.add(first >>> TILE);
       }
     }
-    for (int from = 0; from < keys.size(); from += 200) {
-      List<Long> part = keys.subList(from, Math.min(keys.size(), from + 200));
-      StringBuilder sql = new StringBuilder();
-      for (int i = 0; i < part.size(); i++) {
-        sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT level, idx, hash FROM audit_tree_node WHERE level = :l").append(i).append(" AND idx = :i").append(i);
-      }
-      var q = h.createQuery(sql.toString());
-      for (int i = 0; i < part.size(); i++) {
-        q.bind("l" + i, (int) (part.get(i) >>> 58)).bind("i" + i, part.get(i) & INDEX_MASK);
-      }
-      q.map((rs, ctx) -> Map.entry(key(rs.getInt(1), rs.getLong(2)), HEX.parseHex(rs.getString(3)))).forEach(e -> found.put(e.getKey(), e.getValue()));
-    }
     Map<Long, byte[]> leaves = new HashMap<>(); // leaf index (seq - 1) → leaf hash
-    List<Long> blockList = new ArrayList<>(blocks);
-    for (int from = 0; from < blockList.size(); from += 100) {
-      List<Long> part = blockList.subList(from, Math.min(blockList.size(), from + 100));
-      StringBuilder sql = new StringBuilder();
-      for (int i = 0; i < part.size(); i++) {
-        sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT * FROM audit_log_entry WHERE seq >= :a").append(i).append(" AND seq <= :b").append(i);
+    try {
+      int[] levels = new int[keys.size()];
+      long[] indexes = new long[keys.size()];
+      for (int i = 0; i < levels.length; i++) {
+        levels[i] = (int) (keys.get(i) >>> 58);
+        indexes[i] = keys.get(i) & INDEX_MASK;
       }
-      var q = h.createQuery(sql.toString());
-      for (int i = 0; i < part.size(); i++) {
-        q.bind("a" + i, (part.get(i) << TILE) + 1).bind("b" + i, (part.get(i) + 1) << TILE);
+      AuditRows.nodes(h, levels, indexes, found, AuditLog::key);
+      long[] seqs = new long[blocks.size() << TILE];
+      int n = 0;
+      for (long block : blocks) {
+        for (long s = (block << TILE) + 1; s <= (block + 1) << TILE; s++) {
+          seqs[n++] = s;
+        }
       }
-      q.map((rs, ctx) -> read(rs)).forEach(e -> leaves.put(e.seq() - 1, MerkleTree.leafHash(leaf(e))));
+      MessageDigest sha = sha256();
+      for (AuditRows.Row e : AuditRows.bySeq(h, seqs)) {
+        sha.update((byte) 0x00);
+        leaves.put(e.seq() - 1, sha.digest(e.leaf()));
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the audit log's Merkle tree: " + e.getMessage(), e);
     }
     return computation.apply((level, index) -> level >= TILE ? found.get(key(level, index)) : below(leaves, level, index));
   }
@@ -484,22 +511,25 @@ public final class AuditLog {
       return new Verification(false, 0, 0, "the audit log cannot be sealed: " + e.getMessage());
     }
     AuditCheckpoints kept = checkpoints;
-    List<AuditCheckpoints.Signed> signed = new ArrayList<>(kept == null ? List.of() : kept.all());
+    List<String> fileNotes = kept == null ? List.of() : kept.notes();
+    List<String> shared = kept == null ? List.of() : sharedCheckpoints();
+    // both sequences opened at once: the database's notes are mostly the file's, each checked once
+    List<String> every = new ArrayList<>(fileNotes);
+    every.addAll(shared);
+    List<AuditCheckpoints.Signed> opened = kept == null ? List.of() : kept.openAll(every);
+    List<AuditCheckpoints.Signed> signed = new ArrayList<>(opened.subList(0, fileNotes.size()));
     for (AuditCheckpoints.Signed s : signed) {
       if (s.problem() != null) {
         return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the checkpoint file is not one this server signed: " + s.problem());
       }
     }
-    if (kept != null) {
-      // the sequence every node signed into the database: checked with the same key, held to the same tree
-      List<String> shared = sharedCheckpoints();
-      for (int i = 0; i < shared.size(); i++) {
-        AuditCheckpoints.Signed s = kept.open(i + 1, shared.get(i));
-        if (s.problem() != null) {
-          return new Verification(false, 0, 0, "checkpoint " + s.position() + " in the database is not one this log's key signed: " + s.problem());
-        }
-        signed.add(s);
+    // the sequence every node signed into the database: checked with the same key, held to the same tree
+    for (int i = 0; i < shared.size(); i++) {
+      AuditCheckpoints.Signed s = opened.get(fileNotes.size() + i);
+      if (s.problem() != null) {
+        return new Verification(false, 0, 0, "checkpoint " + (i + 1) + " in the database is not one this log's key signed: " + s.problem());
       }
+      signed.add(s);
     }
     TreeMap<Long, List<byte[]>> bySize = new TreeMap<>();
     signed.forEach(s -> bySize.computeIfAbsent(s.checkpoint().size(), k -> new ArrayList<>()).add(s.checkpoint().root()));
@@ -514,59 +544,22 @@ public final class AuditLog {
     { // PostgreSQL streams a result (fetch size) only inside a transaction, as here
       var head = head(h);
       long headSeq = ((Number) head.get("seq")).longValue();
-      String prev = ZERO;
-      long expectedSeq = 1;
-      long count = 0;
-      MerkleFrontier tree = MerkleFrontier.empty();
-      MerkleFrontier.Completed none = (level, index, hash) -> { };
-      MessageDigest sha = sha256();
-      // a tight loop over the rows: each entry's leaf bytes are built straight from its columns (the same
-      // bytes as leaf(Entry)), hashed for its chain link and its leaf, and nothing else is made per entry
+      AuditWalk.Outcome walked;
+      // reading and hashing at once (AuditWalk): every link and chain hash, the tree and the checkpoints
       try (PreparedStatement ps = h.getConnection().prepareStatement("SELECT seq, prev_hash, hash, at, actor_kind, actor_id, action, purpose, subject_id, "
           + "categories, effect, rules, clauses, request_id FROM audit_log_entry WHERE seq IS NOT NULL AND seq <= ? ORDER BY seq")) {
         ps.setFetchSize(10_000);
         ps.setLong(1, headSeq);
-        StringBuilder bytes = new StringBuilder(512);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            long seq = rs.getLong(1);
-            String prevHash = orEmpty(rs.getString(2));
-            String hash = orEmpty(rs.getString(3));
-            count++;
-            if (seq != expectedSeq) {
-              return new Verification(false, count, expectedSeq, "entry " + expectedSeq + " is missing");
-            }
-            if (!prevHash.equals(prev)) {
-              return new Verification(false, count, seq, "entry " + seq + " does not link to the entry before it");
-            }
-            bytes.setLength(0);
-            bytes.append(seq).append('\u001f').append(rs.getObject(4, OffsetDateTime.class).toInstant()).append('\u001f');
-            for (int c = 5; c <= 14; c++) {
-              String v = rs.getString(c);
-              if (c == 9 || c == 10 || c == 12 || c == 13 || c == 14) {
-                v = orEmpty(v);
-              }
-              bytes.append(v);
-              if (c < 14) {
-                bytes.append('\u001f');
-              }
-            }
-            byte[] leaf = bytes.toString().getBytes(StandardCharsets.UTF_8); // built once: the chain hashes the same bytes, then the link
-            if (!HEX.formatHex(chainHash(sha, leaf, prevHash)).equals(hash)) {
-              return new Verification(false, count, seq, "entry " + seq + " was altered after it was written");
-            }
-            sha.update((byte) 0x00);
-            tree.append(sha.digest(leaf), none);
-            List<byte[]> signedHere = bySize.get(count);
-            String broken = signedHere == null ? null : againstCheckpoints(signedHere, tree.root(), count); // the root only where a checkpoint was signed
-            if (broken != null) {
-              return new Verification(false, count, count, broken);
-            }
-            prev = hash;
-            expectedSeq++;
-          }
+          walked = AuditWalk.walk(rs, bySize, ZERO);
         }
       }
+      if (walked.failure() != null) {
+        return walked.failure();
+      }
+      long count = walked.count();
+      String prev = walked.lastHash();
+      MerkleFrontier tree = walked.tree();
       if (headSeq != count || !head.get("hash").equals(prev)) {
         return new Verification(false, count, count + 1, "the newest entries were removed: the head names entry " + headSeq);
       }

@@ -134,6 +134,35 @@ abstract class AuditTamperContract {
   }
 
   @Test
+  void C29_aBatchAppendedInTheOperationsTransactionIsWrittenAtOnceAndSealedIntoTheChainAndTheTree() {
+    store.audit().seal();
+    long before = store.audit().treeHead().size();
+    List<AuditRecord> batch = new ArrayList<>();
+    List<String> subjects = new ArrayList<>();
+    for (int i = 0; i < 120; i++) { // past the 16 rows from which PostgreSQL gets a COPY, and over a full multi-row insert and a shorter one on H2
+      clock.advance(Duration.ofMillis(1));
+      subjects.add("s-batch-" + i);
+      batch.add(AuditRecord.recorded("service", "batch", "read").purpose("provide").subject("s-batch-" + i).categories(List.of("user.contact", "user.name"))
+          .rules(List.of("service-declared-use")).clauses(List.of("C14")).requestId(i % 2 == 0 ? null : "rq-batch-" + i).build());
+    }
+    Jdbi.create(url(), user(), "").useTransaction(h -> store.audit().append(h, batch));
+    assertThat(store.audit().seal()).as("every entry of the batch, in one seal").isEqualTo(120);
+    var head = store.audit().treeHead();
+    assertThat(head.size()).isEqualTo(before + 120);
+    var entries = store.audit().sealedFrom(1, (int) head.size());
+    assertThat(entries.subList((int) before, entries.size())).extracting(AuditLog.Entry::subject).containsExactlyInAnyOrderElementsOf(subjects);
+    assertThat(entries.get(entries.size() - 1).categories()).containsExactly("user.contact", "user.name");
+    assertThat(head.root()).isEqualTo(MerkleTree.root(entries.stream().map(e -> MerkleTree.leafHash(AuditLog.leaf(e))).toList()));
+    for (long seq = before + 1; seq <= head.size(); seq += 7) {
+      var p = store.audit().inclusionProof(seq, head.size());
+      assertThat(MerkleTree.verifyInclusion(seq - 1, head.size(), p.start(), p.hashes(), head.root())).as("entry %d", seq).isTrue();
+    }
+    var v = store.audit().verify();
+    assertThat(v.intact()).as(v.detail()).isTrue();
+    assertThat(v.entries()).isEqualTo(head.size());
+  }
+
+  @Test
   void C29_theTreeGrowsAtEverySealAndItsProofsVerifyAgainstTheSignedCheckpoints() {
     List<Checkpoint> seen = new ArrayList<>();
     for (int batch = 0; batch < 5; batch++) {
