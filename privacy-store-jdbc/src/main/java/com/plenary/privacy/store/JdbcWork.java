@@ -1068,6 +1068,55 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public void addAllShared(List<Queued> batch, Instant firstAttempt) {
+      if (batch.isEmpty()) {
+        return;
+      }
+      Queued first = batch.get(0);
+      for (Queued m : batch) {
+        if (!m.subject().equals(first.subject()) || !m.body().equals(first.body())) {
+          throw new IllegalArgumentException("the messages of a shared text must all have its subject and body");
+        }
+      }
+      // the text's own key, in the key store under the text's id as a person's is under theirs: sealed once for the group
+      String textId = "mtx-" + Ids.timeOrdered();
+      DataKey key = keys.newDataKey(textId);
+      keyStore.put(textId, key.wrapped(), key.version());
+      opened.put(textId, key);
+      h.createUpdate("INSERT INTO message_text (id, subject_sealed, body_sealed, created_at) VALUES (:id, :subj, :body, :at)").bind("id", textId)
+          .bind("subj", key.seal("message-subject:" + textId, first.subject())).bind("body", key.seal("message-body:" + textId, first.body()))
+          .bind("at", utc(first.queuedAt())).execute();
+      var insert = h.prepareBatch("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, text_id, status, "
+          + "attempts, queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :t, 'queued', 0, :at, :next)");
+      OffsetDateTime next = utc(firstAttempt);
+      for (Queued m : batch) {
+        insert.bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
+            .bind("t", textId).bind("at", utc(m.queuedAt())).bind("next", next).add();
+      }
+      insert.execute();
+    }
+
+    @Override
+    public List<String> forgetUnusedTexts(Instant before, int limit) {
+      List<String> unused = h.createQuery("SELECT id FROM message_text t WHERE created_at < :before "
+              + "AND NOT EXISTS (SELECT 1 FROM message_outbox o WHERE o.text_id = t.id) ORDER BY id LIMIT :n")
+          .bind("before", utc(before)).bind("n", limit).mapTo(String.class).list();
+      if (unused.isEmpty()) {
+        return unused;
+      }
+      var delete = h.prepareBatch("DELETE FROM message_text WHERE id = :id AND NOT EXISTS (SELECT 1 FROM message_outbox o WHERE o.text_id = :id)");
+      unused.forEach(id -> delete.bind("id", id).add());
+      int[] deleted = delete.execute();
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < unused.size(); i++) {
+        if (deleted[i] > 0) {
+          out.add(unused.get(i));
+        }
+      }
+      return out;
+    }
+
+    @Override
     public Set<String> unsubscribed(Collection<String> subjectIds, String kind) {
       return subjectIds.isEmpty() ? Set.of() : SqlLists.query(h, "SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)", "ids", subjectIds)
           .bind("k", kind).mapTo(String.class).collect(Collectors.toSet());
@@ -1124,10 +1173,7 @@ final class JdbcWork implements Work {
 
     @Override
     public Map.Entry<String, String> open(Entry m) {
-      DataKey key = key(m.subjectId());
-      return h.createQuery("SELECT subject_sealed, body_sealed FROM message_outbox WHERE id = :id").bind("id", m.id())
-          .map((rs, ctx) -> (Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(key.open("message-subject:" + m.id(), rs.getBytes(1)),
-              key.open("message-body:" + m.id(), rs.getBytes(2)))).one();
+      return openAll(List.of(m)).get(m.id());
     }
 
     @Override
@@ -1148,16 +1194,24 @@ final class JdbcWork implements Work {
       if (batch.isEmpty()) {
         return out;
       }
-      Map<String, DataKey> dataKeys = keys(batch.stream().map(Entry::subjectId).distinct().toList());
       Map<String, String> people = new HashMap<>();
       batch.forEach(m -> people.put(m.id(), m.subjectId()));
-      SqlLists.query(h, "SELECT id, subject_sealed, body_sealed FROM message_outbox WHERE id IN (<ids>)", "ids", people.keySet())
-          .map((rs, ctx) -> {
-            String id = rs.getString(1);
-            DataKey key = dataKeys.get(people.get(id));
-            return Map.entry(id, (Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(key.open("message-subject:" + id, rs.getBytes(2)),
-                key.open("message-body:" + id, rs.getBytes(3))));
-          }).forEach(e -> out.put(e.getKey(), e.getValue()));
+      record Sealed(String id, String textId, byte[] subject, byte[] body) {}
+      // a message holds its own text sealed with its person's key, or names a shared text sealed with the text's key
+      List<Sealed> rows = SqlLists.query(h, "SELECT o.id, o.text_id, COALESCE(o.subject_sealed, t.subject_sealed), COALESCE(o.body_sealed, t.body_sealed) "
+              + "FROM message_outbox o LEFT JOIN message_text t ON t.id = o.text_id WHERE o.id IN (<ids>)", "ids", people.keySet())
+          .map((rs, ctx) -> new Sealed(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4))).list();
+      Map<String, String> owners = new HashMap<>();
+      rows.forEach(r -> owners.put(r.id(), r.textId() != null ? r.textId() : people.get(r.id())));
+      Map<String, DataKey> dataKeys = keys(owners.values().stream().distinct().toList());
+      Map<String, Map.Entry<String, String>> texts = new HashMap<>();
+      for (Sealed r : rows) {
+        String owner = owners.get(r.id());
+        // the additional data names what the text was sealed as: the message, or the shared text
+        String as = r.textId() != null ? r.textId() : r.id();
+        out.put(r.id(), texts.computeIfAbsent(owner + "\n" + as, k -> new AbstractMap.SimpleImmutableEntry<>(
+            dataKeys.get(owner).open("message-subject:" + as, r.subject()), dataKeys.get(owner).open("message-body:" + as, r.body()))));
+      }
       return out;
     }
 

@@ -70,6 +70,12 @@ public final class Messages {
   public static final int MAX_BULK = 10_000;
   /** People decided and queued in one transaction of a bulk send: its commit is paid once for them all. */
   static final int BULK_GROUP = 1_000;
+  /**
+   * The fewest messages of one group of a bulk send that share one sealed text ({@link
+   * MessageRecords#addAllShared}) when their text names no person's field; fewer are sealed each with
+   * its person's key, as a single send is, so that words written for one person are always theirs.
+   */
+  static final int SHARED_TEXT_FROM = 2;
   private static final String QUEUED = " queued";
   private static final String KEY_REUSED = "idempotency-key-reused";
   private static final String NO_ADDRESS = "no-address";
@@ -324,10 +330,13 @@ public final class Messages {
     if (!by.id().equals(PLATFORM_SERVICE) && batch.size() < toDecide.size()) {
       serviceRate.giveBack(by.id(), toDecide.size() - batch.size());
     }
-    if (!batch.isEmpty()) {
+    if (batch.size() >= SHARED_TEXT_FROM && r.fields().isEmpty()) {
+      // the same words for everyone of the group, naming none of their fields: sealed once (see addAllShared)
+      out.addAllShared(batch, now);
+    } else {
       out.addAll(batch, now);
-      counts.merge(QUEUED, batch.size(), Integer::sum);
     }
+    counts.merge(QUEUED, batch.size(), Integer::sum);
     return counts;
   }
 
@@ -794,6 +803,24 @@ public final class Messages {
    */
   public int sweepInterrupted(Instant before) {
     return storage.inTransaction(w -> w.messages().markInterruptedUncertain(before));
+  }
+
+  /**
+   * Deletes the shared texts of bulk sends written before {@code before} that no message names any
+   * more (everyone they were sent to was erased) and destroys their keys, so that nothing of them can
+   * be opened again, a copy in a backup included. Returns how many.
+   */
+  public int forgetUnusedTexts(Instant before) {
+    int n = 0;
+    while (true) {
+      List<String> gone = storage.inTransaction(w -> w.messages().forgetUnusedTexts(before, 100));
+      // the rows have committed: only now the keys go (a key destroyed for a row that stayed would lose a text still named)
+      gone.forEach(storage::destroyKey);
+      n += gone.size();
+      if (gone.size() < 100) {
+        return n;
+      }
+    }
   }
 
   // ---- unsubscribing and the suppression list ----

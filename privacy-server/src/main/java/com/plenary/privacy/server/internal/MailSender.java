@@ -180,6 +180,14 @@ public final class MailSender implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("sweeping interrupted messages failed", e);
     }
+    try {
+      int n = messages.forgetUnusedTexts(clock.instant().minus(INTERRUPTED_AFTER));
+      if (n > 0) {
+        LOG.info("mail: {} texts of bulk sends that no message names any more were deleted with their keys", n);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("deleting the unused texts of bulk sends failed", e);
+    }
   }
 
   /** {@code read}, asked again only once its last answer is older than a second. */
