@@ -57,6 +57,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
  * The domain's {@link Work} over one Jdbi transaction: the enforcer's facts and audit entries and every
@@ -1086,25 +1087,53 @@ final class JdbcWork implements Work {
       h.createUpdate("INSERT INTO message_text (id, subject_sealed, body_sealed, created_at) VALUES (:id, :subj, :body, :at)").bind("id", textId)
           .bind("subj", key.seal("message-subject:" + textId, first.subject())).bind("body", key.seal("message-body:" + textId, first.body()))
           .bind("at", utc(first.queuedAt())).execute();
-      var insert = h.prepareBatch("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, text_id, status, "
-          + "attempts, queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :t, 'queued', 0, :at, :next)");
+      // multi-row statements of ROWS_AT_ONCE rows: one statement's work for them all (H2 runs a JDBC batch a row at a time, and
+      // PostgreSQL's driver sends each row of one as a statement of its own); what all rows share is bound once
       OffsetDateTime next = utc(firstAttempt);
-      for (Queued m : batch) {
-        insert.bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
-            .bind("t", textId).bind("at", utc(m.queuedAt())).bind("next", next).add();
+      for (int from = 0; from < batch.size(); from += ROWS_AT_ONCE) {
+        List<Queued> rows = batch.subList(from, Math.min(batch.size(), from + ROWS_AT_ONCE));
+        var insert = h.createUpdate(sharedInsert(rows.size())).configure(SqlStatements.class, c -> c.setSqlParser(SqlLists.PARSER))
+            .bind("svc", first.service()).bind("k", first.kind()).bind("p", first.purpose()).bind("t", textId).bind("next", next);
+        for (int i = 0; i < rows.size(); i++) {
+          Queued m = rows.get(i);
+          if (!m.service().equals(first.service()) || !m.kind().equals(first.kind()) || !m.purpose().equals(first.purpose())) {
+            throw new IllegalArgumentException("the messages of a shared text must all have its service, kind and purpose");
+          }
+          insert.bind("id" + i, m.id()).bind("s" + i, m.subjectId()).bind("ik" + i, m.idempotencyKey()).bind("at" + i, utc(m.queuedAt()));
+        }
+        insert.execute();
       }
-      insert.execute();
+    }
+
+    /** The rows of one multi-row insert of {@link #addAllShared}. */
+    private static final int ROWS_AT_ONCE = 200;
+
+    /** An insert of {@code n} messages naming one shared text. */
+    private String sharedInsert(int n) {
+      StringBuilder sql = new StringBuilder(120 + n * 60).append("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, ")
+          .append("text_id, status, attempts, queued_at, next_attempt_at) VALUES ");
+      for (int i = 0; i < n; i++) {
+        sql.append(i == 0 ? "" : ", ").append("(:id").append(i).append(", :s").append(i).append(", :svc, :k, :p, :ik").append(i)
+            .append(", :t, 'queued', 0, :at").append(i).append(", :next)");
+      }
+      return sql.toString();
     }
 
     @Override
     public List<String> forgetUnusedTexts(Instant before, int limit) {
-      List<String> unused = h.createQuery("SELECT id FROM message_text t WHERE created_at < :before "
-              + "AND NOT EXISTS (SELECT 1 FROM message_outbox o WHERE o.text_id = t.id) ORDER BY id LIMIT :n")
-          .bind("before", utc(before)).bind("n", limit).mapTo(String.class).list();
+      // the texts first, then the ids the outbox names: a text seen here committed with its rows, so the
+      // second read sees them; and no row ever comes to name a text later. One pass over the outbox, no index
+      List<String> old = h.createQuery("SELECT id FROM message_text WHERE created_at < :before ORDER BY id").bind("before", utc(before))
+          .mapTo(String.class).list();
+      if (old.isEmpty()) {
+        return List.of();
+      }
+      Set<String> named = h.createQuery("SELECT DISTINCT text_id FROM message_outbox WHERE text_id IS NOT NULL").mapTo(String.class).collect(Collectors.toSet());
+      List<String> unused = old.stream().filter(id -> !named.contains(id)).limit(limit).toList();
       if (unused.isEmpty()) {
         return unused;
       }
-      var delete = h.prepareBatch("DELETE FROM message_text WHERE id = :id AND NOT EXISTS (SELECT 1 FROM message_outbox o WHERE o.text_id = :id)");
+      var delete = h.prepareBatch("DELETE FROM message_text WHERE id = :id");
       unused.forEach(id -> delete.bind("id", id).add());
       int[] deleted = delete.execute();
       List<String> out = new ArrayList<>();

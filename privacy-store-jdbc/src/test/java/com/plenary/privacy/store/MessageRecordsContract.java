@@ -136,6 +136,21 @@ abstract class MessageRecordsContract {
   }
 
   @Test
+  void aKeyIsOneMessageOfAServiceAndMayBeAnotherServicesToo() {
+    String s = person();
+    String key = "k" + System.nanoTime();
+    queue(s, "service", key, T0, T0);
+    assertThatThrownBy(() -> queue(s, "service", key, T0, T0)).as("the same service, the same key").isInstanceOf(RuntimeException.class);
+    tx(m -> {
+      m.add(new Queued(newId(), s, "other-service", "service", "provide", key, "S", "B", T0), T0);
+      return null;
+    });
+    assertThat(opt(m -> m.byIdempotencyKey("other-service", key))).isPresent();
+    Map<String, Entry> byKey = tx(m -> m.byIdempotencyKeys("shop", List.of(key)));
+    assertThat(byKey).hasSize(1);
+  }
+
+  @Test
   void C16_countSinceCountsAKindFromATimeOnAndLeavesOutWithdrawnMessages() {
     String s = person();
     queue(s, "marketing", null, T0.minus(Duration.ofDays(8)), T0);

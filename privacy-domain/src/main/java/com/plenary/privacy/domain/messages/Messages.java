@@ -77,6 +77,8 @@ public final class Messages {
    */
   static final int SHARED_TEXT_FROM = 2;
   private static final String QUEUED = " queued";
+  /** Unused shared texts deleted a transaction. */
+  private static final int FORGET_AT_ONCE = 1_000;
   private static final String KEY_REUSED = "idempotency-key-reused";
   private static final String NO_ADDRESS = "no-address";
   /** The rule of a refusal for an address on the suppression list. */
@@ -813,11 +815,11 @@ public final class Messages {
   public int forgetUnusedTexts(Instant before) {
     int n = 0;
     while (true) {
-      List<String> gone = storage.inTransaction(w -> w.messages().forgetUnusedTexts(before, 100));
+      List<String> gone = storage.inTransaction(w -> w.messages().forgetUnusedTexts(before, FORGET_AT_ONCE));
       // the rows have committed: only now the keys go (a key destroyed for a row that stayed would lose a text still named)
       gone.forEach(storage::destroyKey);
       n += gone.size();
-      if (gone.size() < 100) {
+      if (gone.size() < FORGET_AT_ONCE) {
         return n;
       }
     }
