@@ -27,6 +27,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.HashMap;
@@ -751,12 +752,15 @@ public final class Messages {
     Map<String, Map.Entry<String, String>> texts = out.openAll(going);
     List<MessageRecords.Mark> marks = new ArrayList<>(claimed.size());
     List<Claimed> result = new ArrayList<>(claimed.size());
+    // the messages of a bulk send's shared text share one opened text: its fields are looked for once
+    Map<Map.Entry<String, String>, List<String>> fieldsOf = new IdentityHashMap<>();
     for (Entry e : claimed) {
       String stop = stops.get(e.id());
       Map.Entry<String, String> text = stop == null ? texts.get(e.id()) : null;
       if (text != null) {
         Access by = Access.service(e.service(), null);
-        List<String> fields = Templates.fieldsIn(text.getKey() + "\n" + text.getValue()).stream().filter(f -> enforcer.policy().field(f) != null).toList();
+        List<String> fields = fieldsOf.computeIfAbsent(text, t -> Templates.fieldsIn(t.getKey() + "\n" + t.getValue()).stream()
+            .filter(f -> enforcer.policy().field(f) != null).toList());
         if (!fields.isEmpty()) {
           // a message made from a template: the person's fields are opened now, and only when this purpose may read them
           Decision d = enforcer.decide(w, by, Use.of("fill", Action.MESSAGE, e.purpose(), e.subjectId(),
