@@ -1249,12 +1249,28 @@ final class JdbcWork implements Work {
       if (marks.isEmpty()) {
         return;
       }
+      // the marks of a batch are mostly alike (every message sent at one moment, on its first attempt): each set of alike marks is
+      // one statement over the ids' IN list instead of a statement a message; a mark unlike the others, or an id that could not be
+      // written as a literal, goes in the batch
+      Map<Mark, List<String>> alike = new LinkedHashMap<>();
       var update = h.prepareBatch("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id");
+      int batched = 0;
       for (Mark m : marks) {
-        update.bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
-            .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", shortError(m.error())).bind("id", m.id()).add();
+        if (SqlLists.plain(m.id())) {
+          alike.computeIfAbsent(new Mark(null, m.status(), m.attempts(), m.next(), m.sentAt(), shortError(m.error())), k -> new ArrayList<>()).add(m.id());
+        } else {
+          update.bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
+              .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", shortError(m.error())).bind("id", m.id()).add();
+          batched++;
+        }
       }
-      update.execute();
+      alike.forEach((m, ids) -> SqlLists.update(h, "UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, "
+              + "last_error = :err WHERE id IN (<ids>)", "ids", ids)
+          .bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
+          .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", m.error()).execute());
+      if (batched > 0) {
+        update.execute();
+      }
     }
 
     @Override

@@ -273,6 +273,28 @@ abstract class MessageRecordsContract {
   }
 
   @Test
+  void alikeMarksOfABatchMoveEachOfTheirMessagesAndNoOther() {
+    String s = person();
+    String one = queue(s, "service", null, T0, T0);
+    String two = queue(s, "service", null, T0, T0);
+    String other = queue(s, "service", null, T0, T0);
+    String untouched = queue(s, "service", null, T0, T0);
+    tx(m -> {
+      m.markAll(List.of(new MessageRecords.Mark(one, Status.SENT, 1, T0.plusSeconds(7), T0.plusSeconds(7), null),
+          new MessageRecords.Mark(other, Status.WITHDRAWN, 0, T0.plusSeconds(7), null, "no-address"),
+          new MessageRecords.Mark(two, Status.SENT, 1, T0.plusSeconds(7), T0.plusSeconds(7), null)));
+      return null;
+    });
+    for (String id : List.of(one, two)) {
+      assertThat(opt(m -> m.entry(id))).get().isEqualTo(new Entry(id, s, "shop", "service", "provide", Status.SENT, 1, T0, T0.plusSeconds(7),
+          T0.plusSeconds(7), null));
+    }
+    assertThat(opt(m -> m.entry(other))).get().isEqualTo(new Entry(other, s, "shop", "service", "provide", Status.WITHDRAWN, 0, T0, T0.plusSeconds(7),
+        null, "no-address"));
+    assertThat(opt(m -> m.entry(untouched))).map(Entry::status).contains(Status.QUEUED);
+  }
+
+  @Test
   void aClaimLocksTheMessageSoASecondSenderDoesNotGetIt() throws Exception {
     String s = person();
     String id = queue(s, "service", null, T0, T0);
