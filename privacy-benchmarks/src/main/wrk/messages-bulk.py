@@ -19,12 +19,21 @@ def post(path, body):
         return json.loads(r.read())
 
 
-ids = [post('/api/v1/subjects', {"fields": {"email": "b%d@example.org" % i, "name": "B%d" % i}})['id'] for i in range(n)]
+drop = os.path.join(data, 'mail-drop')
+
+
+def dropped():
+    # the mail drop's folder is made with its first message; a second run on the same server counts on from the first's
+    return len(os.listdir(drop)) if os.path.isdir(drop) else 0
+
+
+run = '%x' % int(time.time())
+ids = [post('/api/v1/subjects', {"fields": {"email": "b%s-%d@example.org" % (run, i), "name": "B%d" % i}})['id'] for i in range(n)]
+before = dropped()
 t = time.time()
 answer = post('/api/v1/messages/bulk', {"subject_ids": ids, "kind": "transactional", "purpose": "provide", "subject": "Receipt", "body": "Thanks."})
 queued = time.time() - t
 print('bulk %s in %.2f s: %.0f messages/s queued' % (answer, queued, n / queued))
-drop = os.path.join(data, 'mail-drop')
-while len(os.listdir(drop)) < n and time.time() - t < 300:
+while dropped() - before < n and time.time() - t < 300:
     time.sleep(0.1)
-print('%d in the mail drop %.1f s after the bulk request began: %.0f messages/s delivered' % (len(os.listdir(drop)), time.time() - t, n / (time.time() - t)))
+print('%d in the mail drop %.1f s after the bulk request began: %.0f messages/s delivered' % (dropped() - before, time.time() - t, n / (time.time() - t)))

@@ -9,8 +9,10 @@ import java.util.Set;
 
 /**
  * The outbox of messages to people, their unsubscriptions and the suppression list (C16). Subjects
- * and bodies cross this port in plain text; the store seals them with the person's own data key. No
- * address is ever stored here: the sender opens it from the person's fields at send time.
+ * and bodies cross this port in plain text; the store seals them with the person's own data key (or,
+ * for the one text of a bulk send that names nobody's field, once with a key of the text's own:
+ * {@link #addAllShared}). No address is ever stored here: the sender opens it from the person's
+ * fields at send time.
  */
 public interface MessageRecords {
   /** Where a message is: queued (waiting or backing off), sending (handed to the mail server), sent, failed, withdrawn, uncertain. */
@@ -44,6 +46,24 @@ public interface MessageRecords {
 
   /** Queues {@code messages} in one batch, each sealed with its person's key (the keys read in one batch). */
   void addAll(List<Queued> messages, Instant firstAttempt);
+
+  /**
+   * {@link #addAll} for a group of messages with one and the same subject and body, a text that names
+   * no field of any person (the words of a bulk send, given once by the caller): the text is sealed
+   * once, with a data key of its own, and each message names it instead of holding a copy sealed with
+   * its person's key. Only for such a text: what ties a person to it is their message, deleted with
+   * them; the text goes once no message names it ({@link #forgetUnusedTexts}).
+   *
+   * @throws IllegalArgumentException when the messages do not all have the same subject and body
+   */
+  void addAllShared(List<Queued> messages, Instant firstAttempt);
+
+  /**
+   * Deletes the shared texts ({@link #addAllShared}) written before {@code before} that no message
+   * names any more (all their people were erased), at most {@code limit}; answers their ids, whose
+   * data keys the caller destroys once this has committed.
+   */
+  List<String> forgetUnusedTexts(Instant before, int limit);
 
   /** Which of {@code subjectIds} have unsubscribed from {@code kind}. */
   Set<String> unsubscribed(Collection<String> subjectIds, String kind);

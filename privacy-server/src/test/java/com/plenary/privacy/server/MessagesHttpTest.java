@@ -264,6 +264,11 @@ class MessagesHttpTest {
         List<MimeMessage> got = arrived(p);
         assertThat(got).hasSize(1);
         assertThat(got.get(0).getMessageID()).isEqualTo("<" + e.id() + "@plenary.test>");
+        // the bulk send's one text, sealed once for the group, reaches everyone and opens for each person's own view
+        assertThat(got.get(0).getSubject()).isEqualTo("Your batch receipt");
+        var own = running.platform.domain().messages().own(Access.subject(p.id(), null), p.id(), 1, null, true).value().messages().get(0);
+        assertThat(own.subject()).isEqualTo("Your batch receipt");
+        assertThat(own.body()).isEqualTo("Thanks.");
       }
     }
   }

@@ -58,6 +58,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
  * The domain's {@link Work} over one Jdbi transaction: the enforcer's facts and audit entries and every
@@ -1088,6 +1089,83 @@ final class JdbcWork implements Work {
     }
 
     @Override
+    public void addAllShared(List<Queued> batch, Instant firstAttempt) {
+      if (batch.isEmpty()) {
+        return;
+      }
+      Queued first = batch.get(0);
+      for (Queued m : batch) {
+        if (!m.subject().equals(first.subject()) || !m.body().equals(first.body())) {
+          throw new IllegalArgumentException("the messages of a shared text must all have its subject and body");
+        }
+      }
+      // the text's own key, in the key store under the text's id as a person's is under theirs: sealed once for the group
+      String textId = "mtx-" + Ids.timeOrdered();
+      DataKey key = keys.newDataKey(textId);
+      keyStore.put(textId, key.wrapped(), key.version());
+      opened.put(textId, key);
+      h.createUpdate("INSERT INTO message_text (id, subject_sealed, body_sealed, created_at) VALUES (:id, :subj, :body, :at)").bind("id", textId)
+          .bind("subj", key.seal("message-subject:" + textId, first.subject())).bind("body", key.seal("message-body:" + textId, first.body()))
+          .bind("at", utc(first.queuedAt())).execute();
+      // multi-row statements of ROWS_AT_ONCE rows: one statement's work for them all (H2 runs a JDBC batch a row at a time, and
+      // PostgreSQL's driver sends each row of one as a statement of its own); what all rows share is bound once
+      OffsetDateTime next = utc(firstAttempt);
+      for (int from = 0; from < batch.size(); from += ROWS_AT_ONCE) {
+        List<Queued> rows = batch.subList(from, Math.min(batch.size(), from + ROWS_AT_ONCE));
+        var insert = h.createUpdate(sharedInsert(rows.size())).configure(SqlStatements.class, c -> c.setSqlParser(SqlLists.PARSER))
+            .bind("svc", first.service()).bind("k", first.kind()).bind("p", first.purpose()).bind("t", textId).bind("next", next);
+        for (int i = 0; i < rows.size(); i++) {
+          Queued m = rows.get(i);
+          if (!m.service().equals(first.service()) || !m.kind().equals(first.kind()) || !m.purpose().equals(first.purpose())) {
+            throw new IllegalArgumentException("the messages of a shared text must all have its service, kind and purpose");
+          }
+          insert.bind("id" + i, m.id()).bind("s" + i, m.subjectId()).bind("ik" + i, m.idempotencyKey()).bind("at" + i, utc(m.queuedAt()));
+        }
+        insert.execute();
+      }
+    }
+
+    /** The rows of one multi-row insert of {@link #addAllShared}. */
+    private static final int ROWS_AT_ONCE = 200;
+
+    /** An insert of {@code n} messages naming one shared text. */
+    private String sharedInsert(int n) {
+      StringBuilder sql = new StringBuilder(120 + n * 60).append("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, ")
+          .append("text_id, status, attempts, queued_at, next_attempt_at) VALUES ");
+      for (int i = 0; i < n; i++) {
+        sql.append(i == 0 ? "" : ", ").append("(:id").append(i).append(", :s").append(i).append(", :svc, :k, :p, :ik").append(i)
+            .append(", :t, 'queued', 0, :at").append(i).append(", :next)");
+      }
+      return sql.toString();
+    }
+
+    @Override
+    public List<String> forgetUnusedTexts(Instant before, int limit) {
+      // the texts first, then the ids the outbox names: a text seen here committed with its rows, so the
+      // second read sees them; and no row ever comes to name a text later. One pass over the outbox, no index
+      List<String> old = h.createQuery("SELECT id FROM message_text WHERE created_at < :before ORDER BY id").bind("before", utc(before))
+          .mapTo(String.class).list();
+      if (old.isEmpty()) {
+        return List.of();
+      }
+      Set<String> named = h.createQuery("SELECT DISTINCT text_id FROM message_outbox WHERE text_id IS NOT NULL").mapTo(String.class).collect(Collectors.toSet());
+      List<String> unused = old.stream().filter(id -> !named.contains(id)).limit(limit).toList();
+      if (unused.isEmpty()) {
+        return unused;
+      }
+      var delete = h.prepareBatch("DELETE FROM message_text WHERE id = :id");
+      unused.forEach(id -> delete.bind("id", id).add());
+      int[] deleted = delete.execute();
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < unused.size(); i++) {
+        if (deleted[i] > 0) {
+          out.add(unused.get(i));
+        }
+      }
+      return out;
+    }
+
+    @Override
     public Set<String> unsubscribed(Collection<String> subjectIds, String kind) {
       return subjectIds.isEmpty() ? Set.of() : SqlLists.query(h, "SELECT subject_id FROM message_unsubscription WHERE kind = :k AND subject_id IN (<ids>)", "ids", subjectIds)
           .bind("k", kind).mapTo(String.class).collect(Collectors.toSet());
@@ -1144,10 +1222,7 @@ final class JdbcWork implements Work {
 
     @Override
     public Map.Entry<String, String> open(Entry m) {
-      DataKey key = key(m.subjectId());
-      return h.createQuery("SELECT subject_sealed, body_sealed FROM message_outbox WHERE id = :id").bind("id", m.id())
-          .map((rs, ctx) -> (Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(key.open("message-subject:" + m.id(), rs.getBytes(1)),
-              key.open("message-body:" + m.id(), rs.getBytes(2)))).one();
+      return openAll(List.of(m)).get(m.id());
     }
 
     @Override
@@ -1168,16 +1243,24 @@ final class JdbcWork implements Work {
       if (batch.isEmpty()) {
         return out;
       }
-      Map<String, DataKey> dataKeys = keys(batch.stream().map(Entry::subjectId).distinct().toList());
       Map<String, String> people = new HashMap<>();
       batch.forEach(m -> people.put(m.id(), m.subjectId()));
-      SqlLists.query(h, "SELECT id, subject_sealed, body_sealed FROM message_outbox WHERE id IN (<ids>)", "ids", people.keySet())
-          .map((rs, ctx) -> {
-            String id = rs.getString(1);
-            DataKey key = dataKeys.get(people.get(id));
-            return Map.entry(id, (Map.Entry<String, String>) new AbstractMap.SimpleImmutableEntry<>(key.open("message-subject:" + id, rs.getBytes(2)),
-                key.open("message-body:" + id, rs.getBytes(3))));
-          }).forEach(e -> out.put(e.getKey(), e.getValue()));
+      record Sealed(String id, String textId, byte[] subject, byte[] body) {}
+      // a message holds its own text sealed with its person's key, or names a shared text sealed with the text's key
+      List<Sealed> rows = SqlLists.query(h, "SELECT o.id, o.text_id, COALESCE(o.subject_sealed, t.subject_sealed), COALESCE(o.body_sealed, t.body_sealed) "
+              + "FROM message_outbox o LEFT JOIN message_text t ON t.id = o.text_id WHERE o.id IN (<ids>)", "ids", people.keySet())
+          .map((rs, ctx) -> new Sealed(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4))).list();
+      Map<String, String> owners = new HashMap<>();
+      rows.forEach(r -> owners.put(r.id(), r.textId() != null ? r.textId() : people.get(r.id())));
+      Map<String, DataKey> dataKeys = keys(owners.values().stream().distinct().toList());
+      Map<String, Map.Entry<String, String>> texts = new HashMap<>();
+      for (Sealed r : rows) {
+        String owner = owners.get(r.id());
+        // the additional data names what the text was sealed as: the message, or the shared text
+        String as = r.textId() != null ? r.textId() : r.id();
+        out.put(r.id(), texts.computeIfAbsent(owner + "\n" + as, k -> new AbstractMap.SimpleImmutableEntry<>(
+            dataKeys.get(owner).open("message-subject:" + as, r.subject()), dataKeys.get(owner).open("message-body:" + as, r.body()))));
+      }
       return out;
     }
 
@@ -1186,12 +1269,28 @@ final class JdbcWork implements Work {
       if (marks.isEmpty()) {
         return;
       }
+      // the marks of a batch are mostly alike (every message sent at one moment, on its first attempt): each set of alike marks is
+      // one statement over the ids' IN list instead of a statement a message; a mark unlike the others, or an id that could not be
+      // written as a literal, goes in the batch
+      Map<Mark, List<String>> alike = new LinkedHashMap<>();
       var update = h.prepareBatch("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id");
+      int batched = 0;
       for (Mark m : marks) {
-        update.bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
-            .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", shortError(m.error())).bind("id", m.id()).add();
+        if (SqlLists.plain(m.id())) {
+          alike.computeIfAbsent(new Mark(null, m.status(), m.attempts(), m.next(), m.sentAt(), shortError(m.error())), k -> new ArrayList<>()).add(m.id());
+        } else {
+          update.bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
+              .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", shortError(m.error())).bind("id", m.id()).add();
+          batched++;
+        }
       }
-      update.execute();
+      alike.forEach((m, ids) -> SqlLists.update(h, "UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, "
+              + "last_error = :err WHERE id IN (<ids>)", "ids", ids)
+          .bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
+          .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", m.error()).execute());
+      if (batched > 0) {
+        update.execute();
+      }
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlParser;
 import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.Update;
 import java.util.stream.Collectors;
 
 /**
@@ -51,6 +52,11 @@ final class SqlLists {
    */
   static Query query(Handle h, String sql, String name, Collection<String> values) {
     return h.createQuery(sql).define(name, literals(values)).configure(SqlStatements.class, c -> c.setSqlParser(PARSER));
+  }
+
+  /** {@link #query} for an update: its {@code <name>} the IN list of {@code values} written as literals. */
+  static Update update(Handle h, String sql, String name, Collection<String> values) {
+    return h.createUpdate(sql).define(name, literals(values)).configure(SqlStatements.class, c -> c.setSqlParser(PARSER));
   }
 
   /**

@@ -41,6 +41,11 @@ class H2MessageRecordsTest extends MessageRecordsContract {
   }
 
   @Override
+  SubjectKeys keyStore() {
+    return keyStore;
+  }
+
+  @Override
   Domain domain() {
     return domain;
   }

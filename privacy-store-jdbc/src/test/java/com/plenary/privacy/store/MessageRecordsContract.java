@@ -1,6 +1,7 @@
 package com.plenary.privacy.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.plenary.privacy.Ids;
 import com.plenary.privacy.domain.Access;
@@ -42,6 +43,9 @@ abstract class MessageRecordsContract {
   abstract Storage storage();
 
   abstract Domain domain();
+
+  /** The key store behind {@link #storage()}, for looking at which keys exist. */
+  abstract SubjectKeys keyStore();
 
   /** The data database's JDBC URL and user, for looking at the rows behind the platform's back. */
   abstract String url();
@@ -129,6 +133,21 @@ abstract class MessageRecordsContract {
     assertThat(opt(m -> m.byIdempotencyKey("shop", key))).map(Entry::id).contains(id);
     assertThat(opt(m -> m.byIdempotencyKey("other-service", key))).isEmpty();
     assertThat(opt(m -> m.byIdempotencyKey("shop", key + "x"))).isEmpty();
+  }
+
+  @Test
+  void aKeyIsOneMessageOfAServiceAndMayBeAnotherServicesToo() {
+    String s = person();
+    String key = "k" + System.nanoTime();
+    queue(s, "service", key, T0, T0);
+    assertThatThrownBy(() -> queue(s, "service", key, T0, T0)).as("the same service, the same key").isInstanceOf(RuntimeException.class);
+    tx(m -> {
+      m.add(new Queued(newId(), s, "other-service", "service", "provide", key, "S", "B", T0), T0);
+      return null;
+    });
+    assertThat(opt(m -> m.byIdempotencyKey("other-service", key))).isPresent();
+    Map<String, Entry> byKey = tx(m -> m.byIdempotencyKeys("shop", List.of(key)));
+    assertThat(byKey).hasSize(1);
   }
 
   @Test
@@ -251,6 +270,28 @@ abstract class MessageRecordsContract {
     assertThat(deferred.nextAttemptAt()).isEqualTo(T0.plusSeconds(40));
     assertThat(deferred.lastError()).startsWith("SMTP 451").hasSize(200);
     assertThat(entries(m -> m.claimAll(List.of(a)))).isEmpty();
+  }
+
+  @Test
+  void alikeMarksOfABatchMoveEachOfTheirMessagesAndNoOther() {
+    String s = person();
+    String one = queue(s, "service", null, T0, T0);
+    String two = queue(s, "service", null, T0, T0);
+    String other = queue(s, "service", null, T0, T0);
+    String untouched = queue(s, "service", null, T0, T0);
+    tx(m -> {
+      m.markAll(List.of(new MessageRecords.Mark(one, Status.SENT, 1, T0.plusSeconds(7), T0.plusSeconds(7), null),
+          new MessageRecords.Mark(other, Status.WITHDRAWN, 0, T0.plusSeconds(7), null, "no-address"),
+          new MessageRecords.Mark(two, Status.SENT, 1, T0.plusSeconds(7), T0.plusSeconds(7), null)));
+      return null;
+    });
+    for (String id : List.of(one, two)) {
+      assertThat(opt(m -> m.entry(id))).get().isEqualTo(new Entry(id, s, "shop", "service", "provide", Status.SENT, 1, T0, T0.plusSeconds(7),
+          T0.plusSeconds(7), null));
+    }
+    assertThat(opt(m -> m.entry(other))).get().isEqualTo(new Entry(other, s, "shop", "service", "provide", Status.WITHDRAWN, 0, T0, T0.plusSeconds(7),
+        null, "no-address"));
+    assertThat(opt(m -> m.entry(untouched))).map(Entry::status).contains(Status.QUEUED);
   }
 
   @Test
@@ -420,6 +461,106 @@ abstract class MessageRecordsContract {
         }
       }
     }
+  }
+
+  private String textIdOf(String messageId) throws SQLException {
+    try (var c = DriverManager.getConnection(url(), user(), "");
+        var ps = c.prepareStatement("SELECT text_id, subject_sealed, body_sealed FROM message_outbox WHERE id = ?")) {
+      ps.setString(1, messageId);
+      try (var rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getBytes(2)).as("no copy of a shared text in the message").isNull();
+        assertThat(rs.getBytes(3)).isNull();
+        return rs.getString(1);
+      }
+    }
+  }
+
+  private List<String> shared(List<String> people, String subject, String body) {
+    List<Queued> batch = new ArrayList<>();
+    for (String s : people) {
+      batch.add(new Queued(newId(), s, "shop", "service", "provide", null, subject, body, T0));
+    }
+    tx(m -> {
+      m.addAllShared(batch, T0);
+      return null;
+    });
+    return batch.stream().map(Queued::id).toList();
+  }
+
+  @Test
+  void C16_aSharedTextIsSealedOnceWithItsOwnKeyAndOpensForEachOfItsMessages() throws SQLException {
+    String a = person();
+    String b = person();
+    String subject = "News " + System.nanoTime();
+    List<String> ids = shared(List.of(a, b), subject, "The same words for all of you");
+    String textId = textIdOf(ids.get(0));
+    assertThat(textIdOf(ids.get(1))).isEqualTo(textId);
+    try (var c = DriverManager.getConnection(url(), user(), "");
+        var ps = c.prepareStatement("SELECT subject_sealed, body_sealed FROM message_text WHERE id = ?")) {
+      ps.setString(1, textId);
+      try (var rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(new String(rs.getBytes(1), StandardCharsets.ISO_8859_1)).doesNotContain(subject);
+        assertThat(new String(rs.getBytes(2), StandardCharsets.ISO_8859_1)).doesNotContain("The same words");
+      }
+    }
+    assertThat(keyStore().get(textId)).as("the text's own key").isPresent();
+    List<Entry> entries = ids.stream().map(id -> tx(m -> m.entry(id)).orElseThrow()).toList();
+    Map<String, Map.Entry<String, String>> opened = tx(m -> m.openAll(entries));
+    assertThat(opened).hasSize(2);
+    opened.values().forEach(t -> assertThat(t).isEqualTo(Map.entry(subject, "The same words for all of you")));
+    Map.Entry<String, String> one = tx(m -> m.open(entries.get(1)));
+    assertThat(one).isEqualTo(Map.entry(subject, "The same words for all of you"));
+    // a message sealed with its person's key opens beside them, in one call
+    String own = queue(a, "service", null, T0, T0);
+    List<Entry> mixed = new ArrayList<>(entries);
+    mixed.add(tx(m -> m.entry(own)).orElseThrow());
+    Map<String, Map.Entry<String, String>> both = tx(m -> m.openAll(mixed));
+    assertThat(both.get(own)).isEqualTo(Map.entry("Subject " + own, "Body " + own));
+  }
+
+  @Test
+  void aSharedTextIsOneTextForAllItsMessages() {
+    String a = person();
+    String b = person();
+    List<Queued> batch = List.of(new Queued(newId(), a, "shop", "service", "provide", null, "One", "Body", T0),
+        new Queued(newId(), b, "shop", "service", "provide", null, "Another", "Body", T0));
+    assertThatThrownBy(() -> tx(m -> {
+      m.addAllShared(batch, T0);
+      return null;
+    })).isInstanceOf(IllegalArgumentException.class);
+    assertThat(opt(m -> m.entry(batch.get(0).id()))).isEmpty();
+  }
+
+  @Test
+  void C16_aSharedTextGoesWithItsKeyOnlyOnceEveryoneItWasSentToIsErased() throws SQLException {
+    String a = person();
+    String b = person();
+    List<String> ids = shared(List.of(a, b), "Erase " + System.nanoTime(), "Body");
+    String textId = textIdOf(ids.get(0));
+    Instant later = Instant.now().plusSeconds(60);
+    assertThat(domain().subjects().erase(Access.subject(a, "rq-test"), a).permitted()).isTrue();
+    domain().messages().forgetUnusedTexts(later);
+    assertThat(keyStore().get(textId)).as("b's message still names the text").isPresent();
+    Entry left = tx(m -> m.entry(ids.get(1))).orElseThrow();
+    Map.Entry<String, String> still = tx(m -> m.open(left));
+    assertThat(still.getValue()).isEqualTo("Body");
+    assertThat(domain().subjects().erase(Access.subject(b, "rq-test"), b).permitted()).isTrue();
+    // a text written after the cut-off is left alone, whatever names it
+    domain().messages().forgetUnusedTexts(T0.minusSeconds(3600));
+    assertThat(keyStore().get(textId)).isPresent();
+    assertThat(domain().messages().forgetUnusedTexts(later)).isGreaterThanOrEqualTo(1);
+    assertThat(keyStore().get(textId)).as("the text's key is destroyed").isEmpty();
+    try (var c = DriverManager.getConnection(url(), user(), "");
+        var ps = c.prepareStatement("SELECT COUNT(*) FROM message_text WHERE id = ?")) {
+      ps.setString(1, textId);
+      try (var rs = ps.executeQuery()) {
+        rs.next();
+        assertThat(rs.getInt(1)).isZero();
+      }
+    }
+    assertThat(names(m -> m.forgetUnusedTexts(later, 100))).doesNotContain(textId);
   }
 
   private static void await(CountDownLatch latch) {

@@ -54,6 +54,11 @@ class PostgresMessageRecordsTest extends MessageRecordsContract {
   }
 
   @Override
+  SubjectKeys keyStore() {
+    return keyStore;
+  }
+
+  @Override
   Domain domain() {
     return domain;
   }

@@ -27,6 +27,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.HashMap;
@@ -70,7 +71,15 @@ public final class Messages {
   public static final int MAX_BULK = 10_000;
   /** People decided and queued in one transaction of a bulk send: its commit is paid once for them all. */
   static final int BULK_GROUP = 1_000;
+  /**
+   * The fewest messages of one group of a bulk send that share one sealed text ({@link
+   * MessageRecords#addAllShared}) when their text names no person's field; fewer are sealed each with
+   * its person's key, as a single send is, so that words written for one person are always theirs.
+   */
+  static final int SHARED_TEXT_FROM = 2;
   private static final String QUEUED = " queued";
+  /** Unused shared texts deleted a transaction. */
+  private static final int FORGET_AT_ONCE = 1_000;
   private static final String KEY_REUSED = "idempotency-key-reused";
   private static final String NO_ADDRESS = "no-address";
   /** The rule of a refusal for an address on the suppression list. */
@@ -328,10 +337,13 @@ public final class Messages {
     if (!by.id().equals(PLATFORM_SERVICE) && batch.size() < toDecide.size()) {
       serviceRate.giveBack(by.id(), toDecide.size() - batch.size());
     }
-    if (!batch.isEmpty()) {
+    if (batch.size() >= SHARED_TEXT_FROM && r.fields().isEmpty()) {
+      // the same words for everyone of the group, naming none of their fields: sealed once (see addAllShared)
+      out.addAllShared(batch, now);
+    } else {
       out.addAll(batch, now);
-      counts.merge(QUEUED, batch.size(), Integer::sum);
     }
+    counts.merge(QUEUED, batch.size(), Integer::sum);
     return counts;
   }
 
@@ -800,12 +812,15 @@ public final class Messages {
     Map<String, Map.Entry<String, String>> texts = out.openAll(going);
     List<MessageRecords.Mark> marks = new ArrayList<>(claimed.size());
     List<Claimed> result = new ArrayList<>(claimed.size());
+    // the messages of a bulk send's shared text share one opened text: its fields are looked for once
+    Map<Map.Entry<String, String>, List<String>> fieldsOf = new IdentityHashMap<>();
     for (Entry e : claimed) {
       String stop = stops.get(e.id());
       Map.Entry<String, String> text = stop == null ? texts.get(e.id()) : null;
       if (text != null) {
         Access by = Access.service(e.service(), null);
-        List<String> fields = Templates.fieldsIn(text.getKey() + "\n" + text.getValue()).stream().filter(f -> enforcer.policy().field(f) != null).toList();
+        List<String> fields = fieldsOf.computeIfAbsent(text, t -> Templates.fieldsIn(t.getKey() + "\n" + t.getValue()).stream()
+            .filter(f -> enforcer.policy().field(f) != null).toList());
         if (!fields.isEmpty()) {
           // a message made from a template: the person's fields are opened now, and only when this purpose may read them
           Decision d = enforcer.decide(w, by, Use.of("fill", Action.MESSAGE, e.purpose(), e.subjectId(),
@@ -854,6 +869,24 @@ public final class Messages {
    */
   public int sweepInterrupted(Instant before) {
     return storage.inTransaction(w -> w.messages().markInterruptedUncertain(before));
+  }
+
+  /**
+   * Deletes the shared texts of bulk sends written before {@code before} that no message names any
+   * more (everyone they were sent to was erased) and destroys their keys, so that nothing of them can
+   * be opened again, a copy in a backup included. Returns how many.
+   */
+  public int forgetUnusedTexts(Instant before) {
+    int n = 0;
+    while (true) {
+      List<String> gone = storage.inTransaction(w -> w.messages().forgetUnusedTexts(before, FORGET_AT_ONCE));
+      // the rows have committed: only now the keys go (a key destroyed for a row that stayed would lose a text still named)
+      gone.forEach(storage::destroyKey);
+      n += gone.size();
+      if (gone.size() < FORGET_AT_ONCE) {
+        return n;
+      }
+    }
   }
 
   // ---- unsubscribing and the suppression list ----

@@ -108,6 +108,8 @@ public final class MailSender implements AutoCloseable {
       s.thread.scheduleWithFixedDelay(() -> s.run(shard), 0, 250, TimeUnit.MILLISECONDS);
     }
     s.thread.scheduleWithFixedDelay(s::sweep, 0, 60, TimeUnit.SECONDS);
+    // one pass over the outbox's text ids an hour (it has no index for them: every message queued would pay for one)
+    s.thread.scheduleWithFixedDelay(s::forgetTexts, 5, 60, TimeUnit.MINUTES);
     return s;
   }
 
@@ -179,6 +181,19 @@ public final class MailSender implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       LOG.error("sweeping interrupted messages failed", e);
+    }
+
+  }
+
+  /** Deletes the texts of bulk sends that no message names any more (their people were erased), with their keys. */
+  private void forgetTexts() {
+    try {
+      int n = messages.forgetUnusedTexts(clock.instant().minus(INTERRUPTED_AFTER));
+      if (n > 0) {
+        LOG.info("mail: {} texts of bulk sends that no message names any more were deleted with their keys", n);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("deleting the unused texts of bulk sends failed; it is tried again in an hour", e);
     }
   }
 
