@@ -431,7 +431,9 @@ public final class Config {
       throw bad(Key.KAFKA_SASL_MECHANISM, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
     }
     if (protocol.startsWith("SASL_") && (values.get(Key.KAFKA_USER) == null || values.get(Key.KAFKA_PASSWORD) == null)) {
-      throw bad(Key.KAFKA_USER, "set, with kafka.password, when kafka.security_protocol is " + protocol);
+      // name the one that is missing (the password, a secret, is never shown)
+      Key missing = values.get(Key.KAFKA_USER) == null ? Key.KAFKA_USER : Key.KAFKA_PASSWORD;
+      throw bad(missing, "set, with " + (missing == Key.KAFKA_USER ? "kafka.password" : "kafka.user") + ", when kafka.security_protocol is " + protocol);
     }
     String journal = values.get(Key.COLLECTOR_JOURNAL);
     if (sink.equals(SINK_KAFKA) && ("on".equals(journal) || "true".equals(journal))) {

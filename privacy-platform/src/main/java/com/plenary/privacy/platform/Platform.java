@@ -193,7 +193,7 @@ public final class Platform implements AutoCloseable {
     List<Map<String, Object>> out = new ArrayList<>();
     out.add(place("database", "people's sealed fields, content, consents, usage events, audit trail", describeStore(config.databaseUrl()), dataCentre));
     out.add(place("key store", "people's data keys, wrapped by the master key", describeStore(config.keystoreUrl()), keyCentre));
-    out.add(place("key files", "master, blind-index, token-issuer, form-token and audit-checkpoint keys", Map.of("name", "keys", "kind", "key files"), keyCentre));
+    out.add(place("key files", "master, blind-index, token-issuer, form-token, unsubscribe-link, webhook-signing, console sign-in and audit-checkpoint keys", Map.of("name", "keys", "kind", "key files"), keyCentre));
     return out;
   }
 

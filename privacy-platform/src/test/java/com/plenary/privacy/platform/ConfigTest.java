@@ -150,5 +150,9 @@ class ConfigTest {
     assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_KAFKA_PASSWORD", "broker secret"),
         Map.of("collector.sink", "kafka", "kafka.bootstrap_servers", "kafka-1:9092", "kafka.security_protocol", "SASL_SSL")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.user").hasMessageNotContaining("broker secret");
+    assertThatThrownBy(() -> Config.load(null, Map.of(),
+        Map.of("collector.sink", "kafka", "kafka.bootstrap_servers", "kafka-1:9092", "kafka.security_protocol", "SASL_SSL", "kafka.user", "plenary")))
+        .as("the user set and no password: the password is what is named as missing")
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("configuration key 'kafka.password' must be set").hasMessageContaining("PLENARY_KAFKA_PASSWORD");
   }
 }

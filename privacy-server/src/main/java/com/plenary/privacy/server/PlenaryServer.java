@@ -892,8 +892,10 @@ public final class PlenaryServer implements Server {
       Caller caller = bySession.or(() -> authenticator.authenticate(ctx.header("Authorization"))).orElseThrow(() -> {
         ctx.header("WWW-Authenticate", "Bearer realm=\"plenary\"");
         return HttpProblem.unauthorized(ctx.header("Authorization") == null
-            ? (route.callers().contains(Caller.Kind.SUBJECT) ? "sign in first: this endpoint needs your session"
-                : "this endpoint needs an Authorization: Bearer credential (a service key, partner key or staff token)")
+            ? (route.callers().equals(Set.of(Caller.Kind.SUBJECT)) ? "sign in first: this endpoint needs your session"
+                : route.callers().contains(Caller.Kind.SUBJECT)
+                    ? "this endpoint needs your session (sign in first) or an Authorization: Bearer credential (a service key, partner key or staff token)"
+                    : "this endpoint needs an Authorization: Bearer credential (a service key, partner key or staff token)")
             : "the credential is not valid: it is unknown, revoked or expired");
       });
       if (!route.callers().contains(caller.kind())) {

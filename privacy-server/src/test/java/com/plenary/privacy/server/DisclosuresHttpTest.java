@@ -145,7 +145,10 @@ class DisclosuresHttpTest {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     String contact = "[\"user.contact\"]";
     String communicate = "[\"communicate\"]";
-    assertRefused(byShop(proc, p, "[\"user.contact.email\"]", "communicate", "processor"), 403, "disclose-to-processor", "C25");
+    HttpResponse<String> noAgreement = byShop(proc, p, "[\"user.contact.email\"]", "communicate", "processor");
+    assertRefused(noAgreement, 403, "disclose-to-processor", "C25");
+    assertThat(new ObjectMapper().readTree(noAgreement.body()).get("detail").asText()).as("the refusal names the processor ground's own reason")
+        .startsWith("no agreement in force with the recipient").doesNotContain("consent").doesNotContain(".;");
     agreement(proc, today.plusDays(1), today.plusDays(30), contact, communicate);
     assertRefused(byShop(proc, p, "[\"user.contact.email\"]", "communicate", "processor"), 403, "disclose-to-processor");
     agreement(proc, today, today.plusDays(30), contact, communicate);

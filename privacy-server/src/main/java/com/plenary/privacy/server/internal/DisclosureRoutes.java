@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
+import com.plenary.privacy.decision.Reason;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.DisclosureRecords;
+import com.plenary.privacy.domain.Ground;
 import com.plenary.privacy.domain.sharing.Disclosures;
 import com.plenary.privacy.platform.Platform;
 import com.plenary.privacy.server.Caller;
@@ -183,8 +185,24 @@ public final class DisclosureRoutes {
     ext.put("clauses", d == null ? List.of("C23") : d.clauses());
     ext.put("rules", d == null ? List.of("default-deny") : d.rules());
     ext.put("withheld", made.withheld());
-    String detail = d == null || d.reasons().isEmpty() ? "the policy permits this disclosure for no one named" : d.reasons().get(0).detail();
-    return new HttpProblem(403, "policy-denied", "Denied by the privacy policy", detail + "; nothing was disclosed", ext);
+    String detail = d == null || d.reasons().isEmpty() ? "the policy permits this disclosure for no one named" : groundReason(d, made.ground()).detail();
+    return new HttpProblem(403, "policy-denied", "Denied by the privacy policy", detail.strip().replaceAll("[.;]+$", "") + "; nothing was disclosed", ext);
+  }
+
+  /**
+   * The reason to tell: the one of the ground claimed (a processor ground refused for want of an agreement says so, not that no
+   * consent covers it), else the first.
+   */
+  private static Reason groundReason(Decision d, String groundId) {
+    Ground ground = Ground.of(groundId);
+    if (ground != null) {
+      for (Reason r : d.reasons()) {
+        if (r.clauses().stream().anyMatch(c -> !c.equals("C23") && ground.clauses().contains(c))) {
+          return r;
+        }
+      }
+    }
+    return d.reasons().get(0);
   }
 
   private void webhook(Context ctx) throws IOException {
