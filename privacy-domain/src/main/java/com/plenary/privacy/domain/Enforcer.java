@@ -234,6 +234,22 @@ public final class Enforcer {
   }
 
   /**
+   * Writes an entry that records an event rather than a decision (a consent given, an unsubscription, a
+   * message retried) into {@code tx}, after the same region check as every decision: an entry naming a
+   * person of another region is {@link InAnotherRegion} and nothing is written (C13). Every entry of the
+   * platform that names a person goes through the enforcer, decided or recorded.
+   *
+   * @throws IllegalArgumentException for an entry that claims a decision: only the enforcer's own decisions are written as such
+   */
+  public void record(Tx tx, AuditRecord entry) {
+    if (!AuditRecord.RECORDED.equals(entry.effect())) {
+      throw new IllegalArgumentException("only recorded entries are written through record(); decisions are the enforcer's");
+    }
+    here(entry.subject());
+    tx.audit(entry);
+  }
+
+  /**
    * Decides a use inside the use case's transaction and audits the decision there, permit or deny.
    * The caller acts on the answer: on a denial it touches nothing; on a partial answer only the
    * {@link Decision#permitted() permitted} categories.
