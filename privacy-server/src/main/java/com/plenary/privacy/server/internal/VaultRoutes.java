@@ -445,12 +445,16 @@ public final class VaultRoutes {
     return access(platform, ctx);
   }
 
-  /** Who the request's caller is to the domain, with the request's id. */
+  /** The request attribute naming the data centre a forwarded read goes to (issue 18); unset for any other request. */
+  public static final String TRANSFER_TO = "transfer-to";
+
+  /** Who the request's caller is to the domain, with the request's id; a service served for another region's node reads as a transfer there. */
   static Access access(Platform platform, Context ctx) {
     Caller c = ctx.attribute("caller");
     String rid = ctx.attribute("request-id");
+    String transferTo = ctx.attribute(TRANSFER_TO);
     return switch (c.kind()) {
-      case SERVICE -> Access.service(c.name(), rid);
+      case SERVICE -> transferTo == null ? Access.service(c.name(), rid) : Access.service(c.name(), rid).transferringTo(transferTo);
       case SUBJECT -> Access.subject(c.id(), rid);
       case STAFF -> Access.staff(platform.vault().staff().facts(c.id(), c.staffType()), rid);
       case PARTNER -> throw HttpProblem.forbidden("a partner may not call this endpoint");
