@@ -6,18 +6,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,8 +38,11 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegionsTest {
-  private static final String EU_URL = "https://eu.plenary.example";
   private static final String US_URL = "https://us.plenary.example";
+  /** The secret both regions' nodes share to sign the reads they forward to one another. */
+  private static final String SECRET = "a secret the regions share, long enough to sign with";
+  /** The EU node's URL: the US node forwards reads of the EU's people there. */
+  private String euUrl;
   private final ObjectMapper json = new ObjectMapper();
   private Database euDb;
   private Database usDb;
@@ -45,7 +55,8 @@ class RegionsTest {
     euDb = Database.create();
     usDb = Database.create();
     eu = new Running(euDb.config("fra-1", "us=" + US_URL));
-    us = new Running(usDb.config("iad-1", "eu=" + EU_URL));
+    euUrl = eu.uri("").toString();
+    us = new Running(usDb.config("iad-1", "eu=" + euUrl));
   }
 
   @AfterAll
@@ -67,7 +78,7 @@ class RegionsTest {
 
     // registration: the US node sends her to the EU's; the EU's registers her, and her id names her region
     HttpResponse<String> elsewhere = us.postJson("/api/v1/subjects", registration, usMail);
-    assertMisdirected(elsewhere, EU_URL + "/api/v1/subjects");
+    assertMisdirected(elsewhere, euUrl + "/api/v1/subjects");
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", registration, euMail);
     assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
     String id = body(registered).get("id").asText();
@@ -76,7 +87,7 @@ class RegionsTest {
 
     // events
     String events = "{\"events\":[{\"subject\":\"" + id + "\",\"type\":\"open\",\"page\":\"https://shop.example/\"}]}";
-    assertMisdirected(us.postJson("/api/v1/events", events, usMail), EU_URL + "/api/v1/events");
+    assertMisdirected(us.postJson("/api/v1/events", events, usMail), euUrl + "/api/v1/events");
     HttpResponse<String> stored = eu.postJson("/api/v1/events", events, euMail);
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
 
@@ -85,24 +96,151 @@ class RegionsTest {
     HttpResponse<String> given = asPerson(eu, session, "POST", "/api/v1/me/consents", "{\"purpose\":\"develop\"}");
     assertThat(given.statusCode()).as(given.body()).isEqualTo(201);
     String withdraw = "{\"purpose\":\"develop\",\"granted\":false}";
-    assertMisdirected(as(us, usMail, "POST", "/api/v1/subjects/" + id + "/consents", withdraw), EU_URL + "/api/v1/subjects/" + id + "/consents");
-    assertMisdirected(as(us, usMail, "GET", "/api/v1/subjects/" + id + "/consents", null), EU_URL + "/api/v1/subjects/" + id + "/consents");
+    assertMisdirected(as(us, usMail, "POST", "/api/v1/subjects/" + id + "/consents", withdraw), euUrl + "/api/v1/subjects/" + id + "/consents");
+    assertMisdirected(as(us, usMail, "GET", "/api/v1/subjects/" + id + "/consents", null), euUrl + "/api/v1/subjects/" + id + "/consents");
 
     // a correction
     String correction = "{\"fields\":{\"name\":\"Ada L.\"}}";
-    assertMisdirected(as(us, usMail, "PATCH", "/api/v1/subjects/" + id, correction), EU_URL + "/api/v1/subjects/" + id);
+    assertMisdirected(as(us, usMail, "PATCH", "/api/v1/subjects/" + id, correction), euUrl + "/api/v1/subjects/" + id);
     HttpResponse<String> corrected = as(eu, euMail, "PATCH", "/api/v1/subjects/" + id, correction);
     assertThat(corrected.statusCode()).as(corrected.body()).isEqualTo(200);
 
-    // an export (hers, at home) and a read at the US node
+    // a read at the US node is forwarded to the EU's, which answers it; an export (hers, at home)
+    HttpResponse<String> read = as(us, usMail, "GET", "/api/v1/subjects/" + id + "?purpose=provide", null);
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
     HttpResponse<String> export = asPerson(eu, session, "GET", "/api/v1/me/export", null);
     assertThat(export.statusCode()).as(export.body()).isEqualTo(200);
     assertThat(body(export).get("subject").get("home_region").asText()).isEqualTo("eu");
-    assertMisdirected(as(us, usMail, "GET", "/api/v1/subjects/" + id + "?purpose=provide", null), EU_URL + "/api/v1/subjects/" + id);
 
     // the EU's database holds her, so the search below can find her; the US's holds nothing about her
     assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
     assertThat(euDb.rowsNaming(id.substring(2))).contains("subject", "usage_event");
+  }
+
+  @Test
+  void C13_aReadOfAPersonOfTheEuAtTheUsNodeIsForwardedAnsweredLikeTheEuAndRecordedThereAsATransfer() throws Exception {
+    String email = "grace" + System.nanoTime() + "@example.org";
+    String password = "another long passphrase";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Grace\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    String id = body(registered).get("id").asText();
+    String path = "/api/v1/subjects/" + id + "?purpose=provide&fields=email,name";
+
+    HttpResponse<String> atHome = as(eu, eu.serviceKey("mail"), "GET", path, null);
+    HttpResponse<String> forwarded = as(us, us.serviceKey("mail"), "GET", path, null);
+    assertThat(forwarded.statusCode()).as(forwarded.body()).isEqualTo(200);
+    assertThat(forwarded.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    assertThat(forwarded.headers().firstValue("X-Plenary-Served-By-Region")).contains("eu");
+    assertThat(body(forwarded).get("fields")).isEqualTo(body(atHome).get("fields")).hasSize(2);
+    assertThat(body(forwarded).get("fields").get("name").asText()).isEqualTo("Grace");
+    assertThat(body(forwarded).get("decision").get("rules").toString()).contains("data-centre-transfer");
+    assertThat(body(atHome).get("decision").get("rules").toString()).doesNotContain("data-centre-transfer");
+
+    // the EU's answers of any kind pass through as they are: a denial, bad input, a person the service may not see
+    HttpResponse<String> denied = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=develop", null);
+    assertThat(denied.statusCode()).as(denied.body()).isEqualTo(403);
+    assertThat(denied.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(body(denied).get("type").asText()).isEqualTo("/problems/policy-denied");
+    HttpResponse<String> bad = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + id, null);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(body(bad).get("field").asText()).isEqualTo("purpose");
+    HttpResponse<String> nobody = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + Regions.mint("eu") + "?purpose=provide", null);
+    assertThat(nobody.statusCode()).isEqualTo(404);
+    assertThat(body(nobody).get("type").asText()).isEqualTo("/problems/not-found");
+    // writes are not forwarded: the caller is sent to the EU
+    assertMisdirected(as(us, us.serviceKey("mail"), "PATCH", "/api/v1/subjects/" + id, "{\"fields\":{\"name\":\"G\"}}"), euUrl + "/api/v1/subjects/" + id);
+
+    // nothing about her in the US; the EU's audit trail names the transfer to iad-1, and so does her export, in plain words
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+    assertThat(usDb.rowsNaming("transfer-to:")).isEmpty();
+    assertThat(euDb.rowsNaming("transfer-to:iad-1")).isNotEmpty();
+    JsonNode export = body(asPerson(eu, signIn(eu, email, password), "GET", "/api/v1/me/export", null));
+    JsonNode transfers = export.get("transfers");
+    assertThat(transfers).as(export.toString()).hasSize(1);
+    assertThat(transfers.get(0).get("data_centre").asText()).isEqualTo("iad-1");
+    assertThat(transfers.get(0).get("location").asText()).isEqualTo("Ashburn");
+    assertThat(transfers.get(0).get("text").asText()).contains("transferred to the data centre iad-1 in Ashburn").contains("Plenary Mail")
+        .doesNotContain("C13").doesNotContain("transfer-to");
+    assertThat(export.get("accesses").toString()).contains("\"transferred_to\":\"iad-1\"");
+  }
+
+  @Test
+  void aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"h" + System.nanoTime()
+        + "@example.org\",\"name\":\"Hedy\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+    String path = "/api/v1/subjects/" + id + "?purpose=provide";
+    long now = Instant.now().getEpochSecond();
+    String statement = "region=us;dc=iad-1;actor=service:mail;at=" + now + ";request=r-1";
+
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement));
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+        sign("another secret the attacker guessed, long enough", "GET", path, statement)));
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement.replace("service:mail", "service:shop"),
+        "X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, statement)));
+    String stale = statement.replace("at=" + now, "at=" + (now - 600));
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", stale, "X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, stale)));
+    String own = statement.replace("region=us;dc=iad-1", "region=eu;dc=fra-1");
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", own, "X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, own)));
+    String patch = "/api/v1/subjects/" + id;
+    assertForwardingRefused(eu.send("PATCH", patch, "application/json", "{\"fields\":{\"name\":\"X\"}}", "X-Plenary-Forwarded", statement,
+        "X-Plenary-Forwarded-Signature", sign(SECRET, "PATCH", patch, statement)));
+
+    // the same statement, rightly signed, is served: the refusals above were for their faults alone
+    HttpResponse<String> signed = eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+        sign(SECRET, "GET", path, statement));
+    assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+    assertThat(body(signed).get("fields").get("name").asText()).isEqualTo("Hedy");
+  }
+
+  @Test
+  void aRegionThatDoesNotAnswerInTimeIs504AndOneThatCannotBeReachedIs502() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Running slow = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.forward_timeout", "PT0.5S",
+            "regions.peers", "eu=http://127.0.0.1:" + silent.getLocalPort()))) {
+      HttpResponse<String> r = as(slow, slow.serviceKey("mail"), "GET", "/api/v1/subjects/" + Regions.mint("eu") + "?purpose=provide", null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
+      assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+      assertThat(body(r).get("type").asText()).isEqualTo("/problems/region-timeout");
+    }
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    try (Running gone = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.peers", "eu=http://127.0.0.1:" + closed))) {
+      String id = Regions.mint("eu");
+      HttpResponse<String> r = as(gone, gone.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide", null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+      assertThat(body(r).get("type").asText()).isEqualTo("/problems/region-unreachable");
+      assertThat(r.body()).doesNotContain(id.substring(2));
+    }
+  }
+
+  @Test
+  void withoutTheSharedSecretANodeForwardsNothingAndAnswersWithWhereToGo() throws Exception {
+    try (Running plain = new Running(Map.of("database.data_centre", "iad-1", "regions.peers", "eu=" + euUrl))) {
+      String id = Regions.mint("eu");
+      assertMisdirected(as(plain, plain.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide", null), euUrl + "/api/v1/subjects/" + id);
+      String statement = "region=eu;dc=fra-1;actor=service:mail;at=" + Instant.now().getEpochSecond() + ";request=r-2";
+      String path = "/api/v1/subjects/" + Regions.mint("us") + "?purpose=provide";
+      assertForwardingRefused(plain.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+          sign(SECRET, "GET", path, statement)));
+    }
+  }
+
+  private void assertForwardingRefused(HttpResponse<String> r) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(body(r).get("type").asText()).isEqualTo("/problems/forwarding-refused");
+  }
+
+  /** The node-to-node signature, computed here independently of the server's code: HMAC-SHA-256 of method, path with query and statement. */
+  private static String sign(String secret, String method, String pathAndQuery, String statement) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement).getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -131,7 +269,7 @@ class RegionsTest {
     JsonNode problem = body(r);
     assertThat(problem.get("type").asText()).isEqualTo("/problems/another-region");
     assertThat(problem.get("region").asText()).isEqualTo("eu");
-    assertThat(problem.get("location").asText()).isEqualTo(EU_URL);
+    assertThat(problem.get("location").asText()).isEqualTo(euUrl);
   }
 
   private JsonNode body(HttpResponse<String> r) throws Exception {
@@ -180,7 +318,7 @@ class RegionsTest {
 
     Map<String, String> config(String dataCentre, String peers) {
       return Map.of("database.url", SERVER + name, "database.user", "postgres", "keystore.url", SERVER + name + "?currentSchema=keys",
-          "keystore.user", "postgres", "database.data_centre", dataCentre, "regions.peers", peers);
+          "keystore.user", "postgres", "database.data_centre", dataCentre, "regions.peers", peers, "regions.secret", SECRET);
     }
 
     /** The tables of either schema with a row whose text (every column) contains {@code text}. */
