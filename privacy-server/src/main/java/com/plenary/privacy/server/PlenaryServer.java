@@ -561,10 +561,10 @@ public final class PlenaryServer implements Server {
         Route.json(200, WhoAmI.class), this::whoami));
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class,
         Route.json(200, List.of(Decided.class, Decisions.class)), this::decide));
-    routes.addAll(new VaultRoutes(platform, json, bodies).routes());
+    routes.addAll(new VaultRoutes(platform, json, bodies, forwarding).routes());
     routes.addAll(new AuditRoutes(platform).routes());
     routes.addAll(new ConsentRoutes(platform, bodies).routes());
-    routes.addAll(new AccountPages(platform).routes());
+    routes.addAll(new AccountPages(platform, forwarding).routes());
     routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -235,12 +236,63 @@ class RegionsTest {
     assertThat(body(r).get("type").asText()).isEqualTo("/problems/forwarding-refused");
   }
 
-  /** The node-to-node signature, computed here independently of the server's code: HMAC-SHA-256 of method, path with query and statement. */
+  /** The node-to-node signature of a request without a body. */
   private static String sign(String secret, String method, String pathAndQuery, String statement) throws Exception {
+    return sign(secret, method, pathAndQuery, statement, "");
+  }
+
+  /**
+   * The node-to-node signature, computed here independently of the server's code: HMAC-SHA-256 of the
+   * method, the path with its query, the statement and the base64url SHA-256 of the body, one a line.
+   */
+  private static String sign(String secret, String method, String pathAndQuery, String statement, String body) throws Exception {
+    String bodyHash = Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8)));
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement).getBytes(StandardCharsets.UTF_8)));
+        .encodeToString(mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement + "\n" + bodyHash).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void C6_aPersonOfTheEuWhoSignsInAtTheUsNodeIsSentToTheEuWithNoPersonalValueInTheUrl() throws Exception {
+    String email = "ida" + System.nanoTime() + "@example.org";
+    String password = "her long passphrase";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ida\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+
+    // the API: 421 with where to continue; the URL holds a single-use token, not her address or id
+    HttpResponse<String> api = us.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", null);
+    assertThat(api.statusCode()).as(api.body()).isEqualTo(421);
+    assertThat(body(api).get("type").asText()).isEqualTo("/problems/another-region");
+    String there = api.headers().firstValue("Location").orElseThrow();
+    assertThat(there).startsWith(euUrl + "/account/continue?handoff=").doesNotContain(email).doesNotContain(id.substring(2));
+    assertThat(api.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("pl_session=") && !c.startsWith("pl_session=;"));
+    String path = there.substring(euUrl.length());
+    HttpResponse<String> taken = eu.get(path);
+    assertThat(taken.statusCode()).as(taken.body()).isEqualTo(303);
+    assertThat(taken.headers().firstValue("Location")).hasValue("/account?done=signed-in");
+    String cookie = taken.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("pl_session=")).findFirst().orElseThrow();
+    HttpResponse<String> me = eu.get("/api/v1/me", "Cookie", cookie.substring(0, cookie.indexOf(';')));
+    assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
+    assertThat(me.body()).contains("Ida");
+    assertThat(eu.get(path).statusCode()).as("a hand-off is taken once").isEqualTo(400);
+
+    // the privacy center's form: the browser is sent on to the EU in the same way
+    HttpResponse<String> form = SignInThrottleHttpTest.formSignIn(us, email, password);
+    assertThat(form.statusCode()).as(form.body()).isEqualTo(303);
+    assertThat(form.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).startsWith(euUrl + "/account/continue?handoff=").doesNotContain(email));
+    assertThat(eu.get(form.headers().firstValue("Location").orElseThrow().substring(euUrl.length())).statusCode()).isEqualTo(303);
+
+    // a wrong password is wrong in every region, and a node that is not a region's cannot ask the EU
+    HttpResponse<String> wrong = us.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"not hers at all\"}", null);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    String direct = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\",\"address\":\"203.0.113.9\"}";
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct));
+    String statement = "region=us;dc=iad-1;actor=person;at=" + Instant.now().getEpochSecond() + ";request=r-3";
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct, "X-Plenary-Forwarded", statement,
+        "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", "/api/v1/regions/sign-in", statement, direct.replace(password, "another"))));
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
   }
 
   @Test

@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -60,9 +61,11 @@ public final class AccountPages {
 
   private final Platform platform;
   private final FormTokens formTokens;
+  private final RegionForwarding forwarding;
 
-  public AccountPages(Platform platform) {
+  public AccountPages(Platform platform, RegionForwarding forwarding) {
     this.platform = platform;
+    this.forwarding = forwarding;
     this.formTokens = FormTokens.open(platform.config().keyDir());
   }
 
@@ -72,6 +75,8 @@ public final class AccountPages {
         Route.publicGet("/account/export", "pages", "My data, as a readable page (C34)", this::exportPage),
         form("/account/register", "Register (C2, C22)", this::register),
         form("/account/sign-in", "Sign in (C6)", this::signIn),
+        Route.publicGet(RegionForwarding.CONTINUE_PATH, "pages", "Continue a sign-in made at another region's node: takes the single-use hand-off (query: handoff)",
+            this::continueSignIn),
         form("/account/sign-out", "Sign out", this::signOut),
         form("/account/correct", "Correct my data (C35)", this::correct),
         form("/account/consents", "Give or withdraw a consent, for a purpose or for sharing with a recipient (C19, C24)", this::consent),
@@ -427,10 +432,29 @@ public final class AccountPages {
     }
     var subject = platform.domain().subjects().signIn(email, ctx.formParam("password"), ctx.attribute("request-id"));
     if (subject.isEmpty()) {
+      // the person may live in another region: their region checks it and the browser continues there, with no personal value in the URL
+      Optional<URI> there = forwarding.signInElsewhere(email, ctx.formParam("password"), ctx.ip(), ctx.attribute("request-id"));
+      if (there.isPresent()) {
+        attempt.succeeded();
+        ctx.redirect(there.get().toString(), HttpStatus.SEE_OTHER);
+        return;
+      }
       anonymous(ctx, 401, t.get("signin.title"), null, t.get("error.sign-in"), kept, Map.of());
       return;
     }
     attempt.succeeded();
+    startSession(ctx, subject.get());
+    ctx.redirect("/account?done=signed-in", HttpStatus.SEE_OTHER);
+  }
+
+  /** Takes the hand-off of a sign-in checked here for another region's node (issue 18), once, within its time, and starts the session. */
+  private void continueSignIn(Context ctx) {
+    Optional<String> subject = platform.vault().takeHandOff(ctx.queryParam("handoff"));
+    if (subject.isEmpty()) {
+      Texts t = Texts.of(ctx);
+      anonymous(ctx, 400, t.get("signin.title"), null, t.get("error.handoff"), "", Map.of());
+      return;
+    }
     startSession(ctx, subject.get());
     ctx.redirect("/account?done=signed-in", HttpStatus.SEE_OTHER);
   }

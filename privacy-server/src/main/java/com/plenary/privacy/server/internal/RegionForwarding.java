@@ -5,6 +5,7 @@ import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.net.URI;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -59,11 +59,19 @@ public final class RegionForwarding {
   public static final String SERVED_BY = "X-Plenary-Served-By-Region";
   /** How far a statement's time may be from the serving node's clock. */
   public static final Duration MAX_AGE = Duration.ofSeconds(30);
-  /** The routes whose requests are forwarded: service reads that the enforcer decides as a transfer. */
-  public static final Set<String> FORWARDED_ROUTES = Set.of("get /api/v1/subjects/{id}");
+  /** The route where a person's home region checks a sign-in made at another region's node. */
+  public static final String SIGN_IN_PATH = "/api/v1/regions/sign-in";
+  /**
+   * The routes served to another region's node, and the kind of actor each is forwarded for: service
+   * reads, which the enforcer decides as a transfer, and a person's sign-in.
+   */
+  public static final Map<String, String> FORWARDED_ROUTES = Map.of("get /api/v1/subjects/{id}", "service", "post " + SIGN_IN_PATH, "person");
 
   private static final Pattern STATEMENT = Pattern.compile(
-      "region=([a-z0-9-]{1,32});dc=([a-z0-9-]{1,32});actor=service:([a-z0-9][a-z0-9-]{0,63});at=([0-9]{1,12});request=([A-Za-z0-9-]{1,64})");
+      "region=([a-z0-9-]{1,32});dc=([a-z0-9-]{1,32});actor=(service:[a-z0-9][a-z0-9-]{0,63}|person);at=([0-9]{1,12});request=([A-Za-z0-9-]{1,64})");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern HANDOFF = Pattern.compile("[A-Za-z0-9_-]{43}");
 
   private final Regions regions;
   private final Supplier<Policy> policy;
@@ -92,7 +100,7 @@ public final class RegionForwarding {
 
   /** Whether a request to {@code routeKey} ("get /path") by {@code caller} about a person of {@code home} is forwarded there. */
   public boolean forwards(String routeKey, Caller caller, String home) {
-    return secret != null && caller != null && caller.kind() == Caller.Kind.SERVICE && FORWARDED_ROUTES.contains(routeKey)
+    return secret != null && caller != null && caller.kind() == Caller.Kind.SERVICE && "service".equals(FORWARDED_ROUTES.get(routeKey))
         && regions.url(home).isPresent();
   }
 
@@ -107,7 +115,7 @@ public final class RegionForwarding {
     String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=service:" + caller.name() + ";at=" + clock.instant().getEpochSecond()
         + ";request=" + ctx.<String>attribute("request-id");
     HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout).GET()
-        .header(HEADER, statement).header(SIGNATURE, sign("GET", pathAndQuery, statement))
+        .header(HEADER, statement).header(SIGNATURE, sign("GET", pathAndQuery, statement, new byte[0]))
         .header("X-Request-Id", ctx.<String>attribute("request-id"));
     String accept = ctx.header("Accept");
     if (accept != null) {
@@ -134,6 +142,56 @@ public final class RegionForwarding {
   }
 
   /**
+   * Asks the other regions' nodes, one after another, whether {@code email} and {@code password} sign a
+   * person in there (issue 18): a person signs in at any region's node, and their home region checks it.
+   * Answers where to send the person's browser — their region's hand-off page with a single-use token
+   * that names no one — or empty when no region signs them in (or forwarding is off). The address and
+   * password go only to the regions' nodes, signed, and are kept by none of them; {@code clientAddress}
+   * counts the attempt in the home region's throttle as it would count there.
+   */
+  public Optional<URI> signInElsewhere(String email, String password, String clientAddress, String requestId) {
+    if (secret == null || email == null || password == null) {
+      return Optional.empty();
+    }
+    for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
+      String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=person;at=" + clock.instant().getEpochSecond() + ";request=" + requestId;
+      byte[] body;
+      try {
+        body = JSON.writeValueAsBytes(Map.of("email", email, "password", password, "address", clientAddress == null ? "" : clientAddress));
+      } catch (IOException e) {
+        throw new IllegalStateException("a sign-in could not be written as JSON", e);
+      }
+      HttpRequest request = HttpRequest.newBuilder(peer.getValue().resolve(SIGN_IN_PATH)).timeout(timeout)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/json")
+          .header(HEADER, statement).header(SIGNATURE, sign("POST", SIGN_IN_PATH, statement, body)).header("X-Request-Id", requestId).build();
+      try {
+        HttpResponse<byte[]> answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (answer.statusCode() == 200) {
+          String token = JSON.readTree(answer.body()).path("handoff").asText("");
+          if (HANDOFF.matcher(token).matches()) {
+            return Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token));
+          }
+        }
+      } catch (IOException e) {
+        // that region is not reachable now: the person is not signed in there, and is told that the address or password is not right
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The page of the person's home region that takes a hand-off and starts their session there. */
+  public static final String CONTINUE_PATH = "/account/continue";
+
+  /** The answer of the home region to a sign-in it checked: the hand-off's token. */
+  public record HandOff(String handoff) {}
+
+  /** A sign-in made at another region's node, as that node forwards it. */
+  public record SignInThere(String email, String password, String address) {}
+
+  /**
    * The caller a forwarded request was made for, when it carries {@value #HEADER}; empty when it does
    * not. A statement that is not signed with the shared secret, is too old or from the future, names a
    * region or data centre not of the policy (or this one), comes with a credential of its own, or asks
@@ -152,7 +210,7 @@ public final class RegionForwarding {
       throw refused("a forwarded request carries the statement and its signature, and no credential of its own");
     }
     String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
-    byte[] expected = sign(ctx.method().name(), pathAndQuery, statement).getBytes(StandardCharsets.US_ASCII);
+    byte[] expected = sign(ctx.method().name(), pathAndQuery, statement, ctx.bodyAsBytes()).getBytes(StandardCharsets.US_ASCII);
     if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
       throw refused("the signature of the forwarded request is not right");
     }
@@ -169,24 +227,29 @@ public final class RegionForwarding {
     if (region.equals(regions.here()) || !policy.get().regions().contains(region) || dc == null || !dc.region().equals(region)) {
       throw refused("the forwarded request names a region or data centre that is not another of the policy's");
     }
-    if (!FORWARDED_ROUTES.contains(routeKey)) {
-      throw refused("this endpoint is not served to another region's node");
+    String actor = m.group(3);
+    String kind = FORWARDED_ROUTES.get(routeKey);
+    if (kind == null || !actor.startsWith(kind)) {
+      throw refused("this endpoint is not served to another region's node for this caller");
     }
-    return Optional.of(new Forwarded(region, dc.id(), new Caller(Caller.Kind.SERVICE, "forwarded:" + region, m.group(3), List.of(), null)));
+    Caller caller = actor.startsWith("service:") ? new Caller(Caller.Kind.SERVICE, "forwarded:" + region, actor.substring(8), List.of(), null) : null;
+    return Optional.of(new Forwarded(region, dc.id(), caller));
   }
 
-  /** A request forwarded by a node of {@code region} in {@code dataCentre}, made there by {@code caller}. */
+  /** A request forwarded by a node of {@code region} in {@code dataCentre}, made there by {@code caller} (null: a person signing in). */
   public record Forwarded(String region, String dataCentre, Caller caller) {}
 
   private static HttpProblem refused(String detail) {
     return new HttpProblem(401, "forwarding-refused", "Forwarded request refused", detail);
   }
 
-  private String sign(String method, String pathAndQuery, String statement) {
+  /** HMAC-SHA-256 of the method, the path with its query, the statement and the SHA-256 of the body (base64url), one a line. */
+  private String sign(String method, String pathAndQuery, String statement, byte[] body) {
     try {
+      String bodyHash = Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body));
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      byte[] h = mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement).getBytes(StandardCharsets.UTF_8));
+      byte[] h = mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement + "\n" + bodyHash).getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
       throw new IllegalStateException("HMAC-SHA-256 is missing from this Java runtime", e);
