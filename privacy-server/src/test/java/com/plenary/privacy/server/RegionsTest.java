@@ -8,6 +8,7 @@ import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -293,6 +294,29 @@ class RegionsTest {
     assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct, "X-Plenary-Forwarded", statement,
         "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", "/api/v1/regions/sign-in", statement, direct.replace(password, "another"))));
     assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+  }
+
+  @Test
+  void C6_aPersonOfTheEuWhoForgotHerPasswordAtTheUsNodeIsMailedTheEusLinkAndTheUsLearnsNothing() throws Exception {
+    String email = "joan" + System.nanoTime() + "@example.org";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Joan\"},\"password\":\"her long passphrase\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+    assertThat(euDb.rowsNaming(id.substring(2))).doesNotContain("password_reset");
+
+    HttpResponse<String> page = us.get("/account/forgot");
+    String cookies = String.join("; ", page.headers().allValues("Set-Cookie").stream().map(c -> c.substring(0, c.indexOf(';'))).toList());
+    String csrf = page.body().replaceAll("(?s).*name=\"csrf\" value=\"([^\"]+)\".*", "$1");
+    String form = "csrf=" + URLEncoder.encode(csrf, StandardCharsets.UTF_8) + "&email=" + URLEncoder.encode(email, StandardCharsets.UTF_8);
+    HttpResponse<String> asked = us.send("POST", "/account/forgot", "application/x-www-form-urlencoded", form, "Cookie", cookies);
+    assertThat(asked.statusCode()).as(asked.body()).isEqualTo(303);
+    assertThat(asked.headers().firstValue("Location")).hasValue("/account/forgot?sent=1");
+
+    // her region keeps the reset and mails its own link; the US holds nothing about her
+    assertThat(euDb.rowsNaming(id.substring(2))).contains("password_reset");
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+    // the node-to-node route serves only the regions' nodes
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/password-reset", "application/json", "{\"email\":\"" + email + "\",\"language\":\"en\"}"));
   }
 
   @Test

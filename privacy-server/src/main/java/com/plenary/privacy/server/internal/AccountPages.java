@@ -24,13 +24,14 @@ import com.plenary.privacy.store.Vault;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -62,10 +63,12 @@ public final class AccountPages {
   private final Platform platform;
   private final FormTokens formTokens;
   private final RegionForwarding forwarding;
+  private final JsonBodies bodies;
 
-  public AccountPages(Platform platform, RegionForwarding forwarding) {
+  public AccountPages(Platform platform, RegionForwarding forwarding, JsonBodies bodies) {
     this.platform = platform;
     this.forwarding = forwarding;
+    this.bodies = bodies;
     this.formTokens = FormTokens.open(platform.config().keyDir());
   }
 
@@ -75,6 +78,9 @@ public final class AccountPages {
         Route.publicGet("/account/export", "pages", "My data, as a readable page (C34)", this::exportPage),
         form("/account/register", "Register (C2, C22)", this::register),
         form("/account/sign-in", "Sign in (C6)", this::signIn),
+        Route.publicPost(RegionForwarding.RESET_PATH, "people", "A password reset asked for at another region's node: the link is mailed from here if "
+            + "this region holds the address; for the regions' nodes only, signed with their shared secret (C6, C13)", ResetThere.class, ResetAsked.class,
+            this::resetForAnotherRegion),
         Route.publicGet(RegionForwarding.CONTINUE_PATH, "pages", "Continue a sign-in made at another region's node: takes the single-use hand-off (query: handoff)",
             this::continueSignIn),
         form("/account/sign-out", "Sign out", this::signOut),
@@ -614,7 +620,37 @@ public final class AccountPages {
           return new Passwords.Mail(m.get("mail.reset.subject"), m.format("mail.reset.body", base + "/account/reset/" + token, minutes));
         },
         ctx.attribute("request-id"));
+    // the person may live in another region: its node mails its own link if it holds the address (issue 18)
+    forwarding.passwordResetElsewhere(email, t.locale().toLanguageTag(), ctx.attribute("request-id"));
     ctx.redirect("/account/forgot?sent=1", HttpStatus.SEE_OTHER);
+  }
+
+  /** A password reset asked for at another region's node, as that node forwards it. */
+  record ResetThere(@JsonBodies.Max(320) String email, @JsonBodies.Max(35) String language) {}
+
+  /** The same answer whether or not the address is held here. */
+  record ResetAsked(String status) {}
+
+  /** Mails this region's reset link for a request made at another region's node, if this region holds the address (issue 18). */
+  private void resetForAnotherRegion(Context ctx) throws IOException {
+    if (forwarding.verify(ctx, "post " + RegionForwarding.RESET_PATH).isEmpty()) {
+      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused",
+          "this endpoint serves the regions' nodes: a person asks for a new password at /account/forgot");
+    }
+    ResetThere body = bodies.read(ctx, ResetThere.class);
+    if (body.email() == null || body.email().isBlank() || body.email().length() > 254 || !body.email().contains("@")) {
+      throw new InvalidInputException("email", "name the address to send the link to");
+    }
+    Texts t = body.language() == null || body.language().isBlank() ? Texts.of(Locale.ENGLISH) : Texts.of(Locale.forLanguageTag(body.language()));
+    String base = linkBase(ctx);
+    long minutes = platform.config().passwordResetLifetime().toMinutes();
+    platform.domain().passwords().requestReset(body.email(), platform.config().passwordResetLifetime(),
+        (token, language) -> {
+          Texts m = language == null ? t : Texts.of(language);
+          return new Passwords.Mail(m.get("mail.reset.subject"), m.format("mail.reset.body", base + "/account/reset/" + token, minutes));
+        },
+        ctx.attribute("request-id"));
+    ctx.json(new ResetAsked("sent if held"));
   }
 
   private void reset(Context ctx) {

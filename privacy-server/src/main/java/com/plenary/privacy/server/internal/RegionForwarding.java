@@ -65,7 +65,8 @@ public final class RegionForwarding {
    * The routes served to another region's node, and the kind of actor each is forwarded for: service
    * reads, which the enforcer decides as a transfer, and a person's sign-in.
    */
-  public static final Map<String, String> FORWARDED_ROUTES = Map.of("get /api/v1/subjects/{id}", "service", "post " + SIGN_IN_PATH, "person");
+  public static final Map<String, String> FORWARDED_ROUTES = Map.of("get /api/v1/subjects/{id}", "service", "post " + SIGN_IN_PATH, "person",
+      "post /api/v1/regions/password-reset", "person");
 
   private static final Pattern STATEMENT = Pattern.compile(
       "region=([a-z0-9-]{1,32});dc=([a-z0-9-]{1,32});actor=(service:[a-z0-9][a-z0-9-]{0,63}|person);at=([0-9]{1,12});request=([A-Za-z0-9-]{1,64})");
@@ -154,18 +155,9 @@ public final class RegionForwarding {
       return Optional.empty();
     }
     for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
-      String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=person;at=" + clock.instant().getEpochSecond() + ";request=" + requestId;
-      byte[] body;
       try {
-        body = JSON.writeValueAsBytes(Map.of("email", email, "password", password, "address", clientAddress == null ? "" : clientAddress));
-      } catch (IOException e) {
-        throw new IllegalStateException("a sign-in could not be written as JSON", e);
-      }
-      HttpRequest request = HttpRequest.newBuilder(peer.getValue().resolve(SIGN_IN_PATH)).timeout(timeout)
-          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/json")
-          .header(HEADER, statement).header(SIGNATURE, sign("POST", SIGN_IN_PATH, statement, body)).header("X-Request-Id", requestId).build();
-      try {
-        HttpResponse<byte[]> answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> answer = postAsPerson(peer.getValue(), SIGN_IN_PATH,
+            Map.of("email", email, "password", password, "address", clientAddress == null ? "" : clientAddress), requestId);
         if (answer.statusCode() == 200) {
           String token = JSON.readTree(answer.body()).path("handoff").asText("");
           if (HANDOFF.matcher(token).matches()) {
@@ -180,6 +172,40 @@ public final class RegionForwarding {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * Asks every other region's node to mail its password-reset link to {@code email} if it holds a person
+   * with that address (issue 18): a person who forgot their password at another region's node gets the
+   * link of their home region, which alone can reset it. Answers nothing, so that no node learns, or
+   * tells, where an address is held; a region that cannot be reached is passed over.
+   */
+  public void passwordResetElsewhere(String email, String language, String requestId) {
+    if (secret == null || email == null) {
+      return;
+    }
+    for (URI peer : regions.elsewhere().values()) {
+      try {
+        postAsPerson(peer, RESET_PATH, Map.of("email", email, "language", language == null ? "" : language), requestId);
+      } catch (IOException e) {
+        // that region is not reachable now; the person may ask again
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** The route where a person's home region mails its reset link for a request made at another region's node. */
+  public static final String RESET_PATH = "/api/v1/regions/password-reset";
+
+  private HttpResponse<byte[]> postAsPerson(URI peer, String path, Map<String, String> fields, String requestId) throws IOException, InterruptedException {
+    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=person;at=" + clock.instant().getEpochSecond() + ";request=" + requestId;
+    byte[] body = JSON.writeValueAsBytes(fields);
+    HttpRequest request = HttpRequest.newBuilder(peer.resolve(path)).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .header("Content-Type", "application/json").header(HEADER, statement).header(SIGNATURE, sign("POST", path, statement, body))
+        .header("X-Request-Id", requestId).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /** The page of the person's home region that takes a hand-off and starts their session there. */
