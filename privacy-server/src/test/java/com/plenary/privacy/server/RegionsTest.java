@@ -130,10 +130,11 @@ class RegionsTest {
     String path = "/api/v1/subjects/" + id + "?purpose=provide&fields=email,name";
 
     HttpResponse<String> atHome = as(eu, eu.serviceKey("mail"), "GET", path, null);
-    HttpResponse<String> forwarded = as(us, us.serviceKey("mail"), "GET", path, null);
+    HttpResponse<String> forwarded = us.send("GET", path, null, "", "Authorization", "Bearer " + us.serviceKey("mail"), "X-Request-Id", "trace.42_a");
     assertThat(forwarded.statusCode()).as(forwarded.body()).isEqualTo(200);
     assertThat(forwarded.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
     assertThat(forwarded.headers().firstValue("X-Plenary-Served-By-Region")).contains("eu");
+    assertThat(forwarded.headers().firstValue("X-Request-Id")).contains("trace.42_a");
     assertThat(body(forwarded).get("fields")).isEqualTo(body(atHome).get("fields")).hasSize(2);
     assertThat(body(forwarded).get("fields").get("name").asText()).isEqualTo("Grace");
     assertThat(body(forwarded).get("decision").get("rules").toString()).contains("data-centre-transfer");

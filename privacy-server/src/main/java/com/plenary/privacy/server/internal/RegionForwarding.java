@@ -36,17 +36,19 @@ import javax.crypto.spec.SecretKeySpec;
  * credential of the caller — A's key is worth nothing in B — but with a statement of who A authenticated
  * ({@value #HEADER}: the region and data centre of A, the service, the time and request id), signed
  * with the secret every node of every region shares ({@code regions.secret}, HMAC-SHA-256 over the
- * method, the path with its query and the statement). B checks the signature and the time (at most
+ * method, the path with its query, the statement and the SHA-256 of the body). A person's sign-in and
+ * password-reset request at A are passed to the other regions the same way, for a person
+ * ({@code actor=person}), so that their home region checks them. B checks the signature and the time (at most
  * {@link #MAX_AGE} old or ahead), serves the read as that service, decides it and the transfer out of its
  * data centre in its enforcer and audits both in its own database; A passes B's answer through unchanged
  * (status, type, body: a problem document too) and keeps nothing of it.
  *
  * <p>Guarantee: with the secret kept to the regions' nodes, a request that B serves as forwarded was
  * authenticated by a node of a region of the policy in the last {@link #MAX_AGE}, for exactly this method,
- * path and query. A statement may be replayed within that window by whoever can read the traffic between
+ * path, query and body. A statement may be replayed within that window by whoever can read the traffic between
  * the nodes, which is why that traffic goes over TLS (operations.md, "Regions"). Only the reads in
- * {@link #FORWARDED_ROUTES} are forwarded; every other route, and every caller other than a service, is
- * answered with where to go (421).
+ * {@link #FORWARDED_ROUTES} are served this way; every other request about a person of another region
+ * is answered with where to go (421).
  *
  * <p>Thread-safe.
  */
@@ -69,7 +71,7 @@ public final class RegionForwarding {
       "post /api/v1/regions/password-reset", "person");
 
   private static final Pattern STATEMENT = Pattern.compile(
-      "region=([a-z0-9-]{1,32});dc=([a-z0-9-]{1,32});actor=(service:[a-z0-9][a-z0-9-]{0,63}|person);at=([0-9]{1,12});request=([A-Za-z0-9-]{1,64})");
+      "region=([A-Za-z0-9._-]{1,64});dc=([A-Za-z0-9._-]{1,64});actor=(service:[A-Za-z0-9._-]{1,64}|person);at=([0-9]{1,12});request=([A-Za-z0-9._-]{1,64})");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern HANDOFF = Pattern.compile("[A-Za-z0-9_-]{43}");
