@@ -1,9 +1,13 @@
 package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.InAnotherRegion;
 import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
 import java.net.InetAddress;
@@ -318,6 +322,27 @@ class RegionsTest {
     assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
     // the node-to-node route serves only the regions' nodes
     assertForwardingRefused(eu.send("POST", "/api/v1/regions/password-reset", "application/json", "{\"email\":\"" + email + "\",\"language\":\"en\"}"));
+  }
+
+  @Test
+  void C13_anAuditEntryThatRecordsAnEventAboutAPersonOfAnotherRegionIsRefusedLikeADecision() throws Exception {
+    String euPerson = Regions.mint("eu");
+    AuditRecord consent = AuditRecord.recorded(Access.subject(euPerson, "rq-record"), "consent").purpose("develop").subject(euPerson)
+        .rules(List.of("consent-granted")).clauses(List.of("C19")).build();
+    assertThatThrownBy(() -> us.platform.vault().storage().inTransaction(w -> {
+      us.platform.enforcer().record(w, consent);
+      return null;
+    })).isInstanceOf(InAnotherRegion.class);
+    assertThat(usDb.rowsNaming(euPerson.substring(2))).isEmpty();
+    assertThat(usDb.rowsNaming("rq-record")).isEmpty();
+    // the same entry about a person of its own region is written
+    String usPerson = Regions.mint("us");
+    us.platform.vault().storage().inTransaction(w -> {
+      us.platform.enforcer().record(w, AuditRecord.recorded(Access.subject(usPerson, "rq-record-here"), "consent").purpose("develop").subject(usPerson)
+          .rules(List.of("consent-granted")).clauses(List.of("C19")).build());
+      return null;
+    });
+    assertThat(usDb.rowsNaming("rq-record-here")).isNotEmpty();
   }
 
   @Test
