@@ -170,6 +170,11 @@ class RegionsTest {
     assertThat(transfers.get(0).get("text").asText()).contains("transferred to the data centre iad-1 in Ashburn").contains("Plenary Mail")
         .doesNotContain("C13").doesNotContain("transfer-to");
     assertThat(export.get("accesses").toString()).contains("\"transferred_to\":\"iad-1\"");
+    // and her privacy center's page of her data says it in words
+    HttpResponse<String> page = eu.get("/account/export", "Cookie", signIn(eu, email, password)[0]);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Your data sent to another data centre").contains("transferred to the data centre iad-1 in Ashburn")
+        .doesNotContain("transfer-to:");
   }
 
   @Test
