@@ -3,6 +3,7 @@ package com.plenary.privacy.decision;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Condition;
+import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Obligation;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Prohibition;
@@ -33,6 +34,8 @@ import java.util.Set;
  */
 public final class DecisionEngine {
   private static final List<String> C14 = List.of("C14");
+  /** The rule that permits an answer to leave its data centre for another of the registry (C12, C13, C31). */
+  public static final String TRANSFER_RULE = "data-centre-transfer";
   private static final int AUDIT = 1 << Obligation.AUDIT.ordinal();
   /** Every combination of obligations as an immutable set, indexed by its bit mask: no set is built per decision. */
   private static final List<Set<Obligation>> OBLIGATION_SETS = obligationSets();
@@ -53,6 +56,7 @@ public final class DecisionEngine {
   private final Set<String> legalGrounds = new HashSet<>();
   private final Set<String> recipientKinds = new HashSet<>();
   private final Set<String> processorKinds = new HashSet<>();
+  private final Map<String, DataCentre> dataCentres = new HashMap<>();
 
   private DecisionEngine(Policy policy) {
     this.policy = policy;
@@ -82,6 +86,7 @@ public final class DecisionEngine {
     policy.recipientKinds().forEach(k -> recipientKinds.add(k.id()));
     policy.recipientKinds().stream().filter(k -> k.processor()).forEach(k -> processorKinds.add(k.id()));
     staffTypes = Set.copyOf(policy.staffTypes());
+    policy.dataCentres().forEach(dc -> dataCentres.put(dc.id(), dc));
   }
 
   /** Compiles {@code policy}; do it once per policy version and share the engine. */
@@ -134,6 +139,21 @@ public final class DecisionEngine {
       }
     }
 
+    // an answer that leaves its data centre goes only to another of the registry, one with a physical-security attestation
+    Reason transfer = null;
+    if (facts.transferTo() != null) {
+      DataCentre to = dataCentres.get(facts.transferTo());
+      if (to == null) {
+        return deny(List.of(), new Reason("transfer-outside-registry", List.of("C12", "C13"),
+            "the data would be sent to a data centre that is not on the company's network of servers"));
+      }
+      if (to.attestation() == null || to.attestation().isBlank()) {
+        return deny(List.of(), new Reason("transfer-without-attestation", List.of("C31"),
+            "the data would be sent to a data centre without a physical-security attestation"));
+      }
+      transfer = new Reason(TRANSFER_RULE, List.of("C12", "C13", "C31"),
+          "the data is sent to the data centre " + to.id() + " in " + to.location() + ", on the company's network of servers");
+    }
     long full = catIds.length == 64 ? -1L : (1L << catIds.length) - 1;
     long permitted = 0;
     List<Reason> permits = null;
@@ -192,7 +212,8 @@ public final class DecisionEngine {
         obligations |= rule.obligations;
       }
       if (permitted == full) {
-        return new Decision(Effect.PERMIT, cats, permits, OBLIGATION_SETS.get(obligations), policy.version());
+        return new Decision(Effect.PERMIT, cats, transfer == null ? permits : add(new ArrayList<>(permits), transfer), OBLIGATION_SETS.get(obligations),
+            policy.version());
       }
     }
     List<String> partial = new ArrayList<>();
@@ -211,6 +232,9 @@ public final class DecisionEngine {
     }
     if (permits != null) {
       reasons.addAll(permits);
+      if (transfer != null) {
+        reasons.add(transfer);
+      }
       obligations |= 1 << Obligation.MASK_FIELDS.ordinal();
     }
     if (actor == ActorKind.STAFF) {

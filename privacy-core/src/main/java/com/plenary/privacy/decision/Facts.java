@@ -14,7 +14,9 @@ import java.util.Set;
  * member's agreement and grants, the recipient's agreements, a legal request, an aggregate's
  * smallest group, and the time of the decision. {@code recipients} are recipients the platform's
  * registry holds beside those the policy names (the policy declares their kinds); the engine knows a
- * recipient named in a request from either.
+ * recipient named in a request from either. {@code transferTo} names the data centre the answer is
+ * sent to when it leaves the data centre that holds the person's data (a read forwarded from another
+ * region's node, C12, C13): null when it does not leave.
  */
 public record Facts(
     Instant now,
@@ -25,7 +27,8 @@ public record Facts(
     List<Agreement> agreements,
     LegalRequest legal,
     int smallestGroup,
-    List<Recipient> recipients) {
+    List<Recipient> recipients,
+    String transferTo) {
 
   public static final Facts NONE = new Facts(Instant.EPOCH, List.of(), 0, Set.of(), null, List.of(), null, -1);
 
@@ -34,6 +37,12 @@ public record Facts(
     conditions = Set.copyOf(conditions);
     agreements = List.copyOf(agreements);
     recipients = List.copyOf(recipients);
+  }
+
+  /** Facts of a use whose answer stays in the data centre that holds the data. */
+  public Facts(Instant now, List<Consent> consents, int subjectPolicyVersion, Set<Condition> conditions, Staff staff, List<Agreement> agreements,
+      LegalRequest legal, int smallestGroup, List<Recipient> recipients) {
+    this(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup, recipients, null);
   }
 
   /** Facts that know no registered recipient beyond the policy's. */
@@ -58,6 +67,7 @@ public record Facts(
     b.legal = legal;
     b.smallestGroup = smallestGroup;
     b.recipients = recipients;
+    b.transferTo = transferTo;
     return b;
   }
 
@@ -72,6 +82,7 @@ public record Facts(
     private LegalRequest legal;
     private int smallestGroup = -1;
     private List<Recipient> recipients = List.of();
+    private String transferTo;
 
     private Builder(Instant now) {
       this.now = Objects.requireNonNull(now, "now == null");
@@ -118,8 +129,14 @@ public record Facts(
       return this;
     }
 
+    /** The data centre the answer is sent to, out of the one that holds the data (C12, C13); null: it stays. */
+    public Builder transferTo(String dataCentre) {
+      this.transferTo = dataCentre;
+      return this;
+    }
+
     public Facts build() {
-      return new Facts(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup, recipients);
+      return new Facts(now, consents, subjectPolicyVersion, conditions, staff, agreements, legal, smallestGroup, recipients, transferTo);
     }
   }
 

@@ -43,6 +43,35 @@ class DecisionEngineTest {
     assertThat(engine.decide(mailReads("provide", 1, List.of())).permits()).as("old purposes are unaffected").isTrue();
   }
 
+  private static DecisionRequest mailReadsInto(String dataCentre) {
+    return new DecisionRequest(ActorKind.SERVICE, "mail", Action.READ, "provide", "s-1", null, List.of("user.contact.email", "user.name"),
+        Facts.at(NOW).transferTo(dataCentre).build());
+  }
+
+  @Test
+  void C13_anAnswerLeavesItsDataCentreOnlyForAnotherOfTheRegistryWithAnAttestation() throws Exception {
+    DecisionEngine engine = DecisionEngine.compile(Policy.bundled());
+    Decision stays = engine.decide(mailReadsInto(null));
+    assertThat(stays.permits()).isTrue();
+    assertThat(stays.rules()).doesNotContain(DecisionEngine.TRANSFER_RULE);
+
+    Decision sent = engine.decide(mailReadsInto("iad-1"));
+    assertThat(sent.permits()).isTrue();
+    assertThat(sent.permitted()).containsExactly("user.contact.email", "user.name");
+    assertThat(sent.rules()).containsAll(stays.rules()).contains(DecisionEngine.TRANSFER_RULE);
+    assertThat(sent.clauses()).contains("C12", "C13", "C31");
+
+    Decision outside = engine.decide(mailReadsInto("lhr-9"));
+    assertThat(outside.permits()).isFalse();
+    assertThat(outside.permitted()).isEmpty();
+    assertThat(outside.rules()).containsExactly("transfer-outside-registry");
+
+    Decision partial = engine.decide(new DecisionRequest(ActorKind.SERVICE, "mail", Action.READ, "provide", "s-1", null,
+        List.of("user.contact.email", "user.authorization.password"), Facts.at(NOW).transferTo("iad-1").build()));
+    assertThat(partial.permitted()).as("what is read in part is sent in part, and says so").containsExactly("user.contact.email");
+    assertThat(partial.rules()).contains(DecisionEngine.TRANSFER_RULE);
+  }
+
   @Test
   void C33_aStaffDenialAsksForAnIncident() {
     Decision d = DecisionEngine.compile(Policy.bundled()).decide(new DecisionRequest(ActorKind.STAFF, "st-1", Action.READ, "provide", "s-1", null,

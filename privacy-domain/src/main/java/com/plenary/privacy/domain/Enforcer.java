@@ -48,6 +48,12 @@ public final class Enforcer {
   /** The operation name of a refusal made before the engine: the person is not visible to the caller. */
   public static final String NOT_VISIBLE = "not-visible";
 
+  /**
+   * The prefix of the rule in an audit entry that names the data centre a read was sent to, out of this
+   * one (issue 18): {@code transfer-to:iad-1}. The person's export shows it in plain words.
+   */
+  public static final String TRANSFERRED_TO = "transfer-to:";
+
   private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   /** How long a node trusts what it last read of the published policy versions before it reads them again (C36). */
@@ -234,6 +240,22 @@ public final class Enforcer {
   }
 
   /**
+   * Writes an entry that records an event rather than a decision (a consent given, an unsubscription, a
+   * message retried) into {@code tx}, after the same region check as every decision: an entry naming a
+   * person of another region is {@link InAnotherRegion} and nothing is written (C13). Every entry of the
+   * platform that names a person goes through the enforcer, decided or recorded.
+   *
+   * @throws IllegalArgumentException for an entry that claims a decision: only the enforcer's own decisions are written as such
+   */
+  public void record(Tx tx, AuditRecord entry) {
+    if (!AuditRecord.RECORDED.equals(entry.effect())) {
+      throw new IllegalArgumentException("only recorded entries are written through record(); decisions are the enforcer's");
+    }
+    here(entry.subject());
+    tx.audit(entry);
+  }
+
+  /**
    * Decides a use inside the use case's transaction and audits the decision there, permit or deny.
    * The caller acts on the answer: on a denial it touches nothing; on a partial answer only the
    * {@link Decision#permitted() permitted} categories.
@@ -251,20 +273,25 @@ public final class Enforcer {
     checkNames(in, use.purpose(), use.categories(), null);
     Tx.RecipientOnFile onFile = recipientOnFile(tx, use.recipient());
     Facts facts = onFile.into(tx.facts(by, use.subject(), clock.instant()));
+    // a read served to another region's node leaves this data centre: the engine decides the transfer with the read (C12, C13)
+    String transferTo = by.transferTo() != null && use.subject() != null && use.action() == Action.READ ? by.transferTo() : null;
+    if (transferTo != null) {
+      facts = facts.toBuilder().transferTo(transferTo).build();
+    }
     Decision d = newCategories(tx, in, by, use, facts);
     if (d == null) {
       d = in.engine().decide(request(by, use, facts));
     }
-    AuditRecord entry = AuditRecord.of(by, use, d);
+    List<String> rules = new ArrayList<>(d.rules());
+    if (transferTo != null && !d.permitted().isEmpty()) {
+      // what leaves is recorded as a transfer, in this region's audit trail, naming where it went
+      rules.add(TRANSFERRED_TO + transferTo);
+    }
     if (isStaff(by) && d.permits() && use.subject() != null) {
       // a read through break-glass says so in its audit entry (C33)
-      Optional<String> glass = tx.breakGlass(by, use.subject(), facts.now());
-      if (glass.isPresent()) {
-        List<String> rules = new ArrayList<>(d.rules());
-        rules.add("break-glass:" + glass.get());
-        entry = decisionBuilder(by, use, d).rules(rules).build();
-      }
+      tx.breakGlass(by, use.subject(), facts.now()).ifPresent(glass -> rules.add("break-glass:" + glass));
     }
+    AuditRecord entry = rules.size() == d.rules().size() ? AuditRecord.of(by, use, d) : decisionBuilder(by, use, d).rules(rules).build();
     tx.audit(entry);
     if (isStaff(by) && !d.permits()) {
       openIncident(tx, by, use, d.rules(), d.clauses(), IncidentRecords.DENIED, facts.now());

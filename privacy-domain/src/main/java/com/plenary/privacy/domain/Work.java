@@ -8,8 +8,14 @@ import java.util.List;
  * may touch once the enforcer has decided. Every record port works within this transaction.
  */
 public interface Work extends Tx {
-  /** An audit entry about a person, as their export shows it: who, what, why, and the answer. */
-  record Trail(Instant at, String by, String action, String purpose, List<String> categories, String decision, List<String> clauses) {}
+  /** An audit entry about a person, as their export shows it: who, what, why, the answer and the rules that gave it. */
+  record Trail(Instant at, String by, String action, String purpose, List<String> categories, String decision, List<String> clauses, List<String> rules) {
+    public Trail {
+      categories = List.copyOf(categories);
+      clauses = List.copyOf(clauses);
+      rules = List.copyOf(rules);
+    }
+  }
 
   /**
    * This transaction's facts for a registration: the person being registered accepts the policy version

@@ -66,6 +66,10 @@ public final class Config {
   public static final String SINK_KAFKA = "kafka";
   public static final String DEFAULT_KAFKA_TOPIC = "plenary.usage-events";
   public static final String DEFAULT_KAFKA_GROUP = "plenary-ingest";
+  /** How long a node waits for another region's node to answer a read it forwarded there before it answers 504. */
+  public static final Duration DEFAULT_REGIONS_FORWARD_TIMEOUT = Duration.ofSeconds(10);
+  /** The shortest secret the regions' nodes may share to sign what they forward to one another. */
+  public static final int MIN_REGIONS_SECRET = 32;
   /** How long a beacon waits for the broker's acknowledgement before it is answered 503. */
   public static final Duration DEFAULT_KAFKA_ACK_TIMEOUT = Duration.ofSeconds(5);
   /** Events the consumer writes in one transaction at most. */
@@ -88,6 +92,8 @@ public final class Config {
     DATABASE_DATA_CENTRE("database.data_centre", "text"),
     KEYSTORE_DATA_CENTRE("keystore.data_centre", "text"),
     REGIONS_PEERS("regions.peers", "text"),
+    REGIONS_SECRET("regions.secret", "secret"),
+    REGIONS_FORWARD_TIMEOUT("regions.forward_timeout", "duration"),
     KEYSTORE_URL("keystore.url", "jdbc"),
     KEYSTORE_USER("keystore.user", "text"),
     KEYSTORE_PASSWORD("keystore.password", "secret"),
@@ -378,6 +384,15 @@ public final class Config {
           + "keystore.url to it (see operations.md, \"Running several nodes\")");
     }
     regionPeers();
+    String secret = values.get(Key.REGIONS_SECRET);
+    if (secret != null && secret.length() < MIN_REGIONS_SECRET) {
+      throw new ConfigException("configuration key 'regions.secret' is too short: at least " + MIN_REGIONS_SECRET
+          + " characters, the same on every node of every region (such as the output of `openssl rand -base64 48`)");
+    }
+    Duration forward = duration(Key.REGIONS_FORWARD_TIMEOUT, DEFAULT_REGIONS_FORWARD_TIMEOUT);
+    if (forward.compareTo(Duration.ofMillis(100)) < 0 || forward.compareTo(Duration.ofMinutes(1)) > 0) {
+      throw bad(Key.REGIONS_FORWARD_TIMEOUT, "a duration from PT0.1S to PT1M, such as PT10S");
+    }
     validateMail();
     String dataDir = text(Key.DATA_DIR, DEFAULT_DATA_DIR);
     if (dataDir.isBlank()) {
@@ -789,6 +804,20 @@ public final class Config {
     return out;
   }
 
+  /**
+   * The secret the nodes of all regions share to sign the reads they forward to one another (issue 18),
+   * from {@code regions.secret}; null when unset: then a node forwards nothing and accepts nothing forwarded,
+   * and a request about a person of another region is answered with where to go (421).
+   */
+  public String regionsSecret() {
+    return values.get(Key.REGIONS_SECRET);
+  }
+
+  /** How long a forwarded read may take at the other region's node before it is answered 504 here. */
+  public Duration regionsForwardTimeout() {
+    return duration(Key.REGIONS_FORWARD_TIMEOUT, DEFAULT_REGIONS_FORWARD_TIMEOUT);
+  }
+
   /** The data centre (from the policy's registry, C12) where the database runs; null means the policy's first. */
   public String databaseDataCentre() {
     return values.get(Key.DATABASE_DATA_CENTRE);
@@ -978,6 +1007,8 @@ public final class Config {
         case DATABASE_DATA_CENTRE -> nullToEmpty(databaseDataCentre());
         case KEYSTORE_DATA_CENTRE -> nullToEmpty(keystoreDataCentre());
         case REGIONS_PEERS -> nullToEmpty(values.get(Key.REGIONS_PEERS));
+        case REGIONS_SECRET -> regionsSecret() == null ? "" : "****";
+        case REGIONS_FORWARD_TIMEOUT -> regionsForwardTimeout().toString();
         case KEYSTORE_URL -> Store.redact(keystoreUrl());
         case KEYSTORE_USER -> keystoreUser();
         case KEYSTORE_PASSWORD -> keystorePassword().isEmpty() ? "" : "****";

@@ -261,6 +261,11 @@ public final class Platform implements AutoCloseable {
     }
   }
 
+  /** The data centre of this deployment's database, from the policy's registry (C12). */
+  public DataCentre dataCentre() {
+    return dataCentre;
+  }
+
   /** The region whose people this deployment holds (C13). */
   public String region() {
     return dataCentre.region();

@@ -54,6 +54,21 @@ class ConfigTest {
   }
 
   @Test
+  void theRegionsSecretIsMaskedAndTooShortASecretNamesItsKey() {
+    assertThat(Config.defaults(Path.of("data")).regionsSecret()).isNull();
+    assertThat(Config.defaults(Path.of("data")).regionsForwardTimeout()).isEqualTo(Config.DEFAULT_REGIONS_FORWARD_TIMEOUT);
+    String secret = "s".repeat(Config.MIN_REGIONS_SECRET);
+    Config set = Config.load(null, Map.of("PLENARY_REGIONS_SECRET", secret), Map.of("regions.forward_timeout", "PT2S"));
+    assertThat(set.regionsSecret()).isEqualTo(secret);
+    assertThat(set.regionsForwardTimeout()).hasSeconds(2);
+    assertThat(set.describe()).containsEntry("regions.secret", "****").doesNotContainValue(secret);
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("regions.secret", "short"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'regions.secret'").hasMessageNotContaining("short\"");
+    assertThatThrownBy(() -> Config.load(null, Map.of(), Map.of("regions.forward_timeout", "PT5M"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("regions.forward_timeout");
+  }
+
+  @Test
   void aSignInLimitOutOfRangeNamesItsKey() {
     assertThatThrownBy(() -> Config.load(null, Map.of("PLENARY_AUTH_SIGN_IN_PER_ACCOUNT", "0"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("auth.sign_in.per_account").hasMessageContaining("PLENARY_AUTH_SIGN_IN_PER_ACCOUNT");

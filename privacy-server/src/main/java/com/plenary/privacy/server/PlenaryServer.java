@@ -55,6 +55,7 @@ import com.plenary.privacy.server.internal.Route;
 import com.plenary.privacy.server.internal.Schemas;
 import com.plenary.privacy.server.internal.AggregateRoutes;
 import com.plenary.privacy.server.internal.PolicyRoutes;
+import com.plenary.privacy.server.internal.RegionForwarding;
 import com.plenary.privacy.server.internal.RecipientRoutes;
 import com.plenary.privacy.server.internal.StaffRoutes;
 import com.plenary.privacy.server.internal.TemplateRoutes;
@@ -135,6 +136,7 @@ public final class PlenaryServer implements Server {
   private final Platform platform;
   private final ObjectMapper json;
   private final Authenticator authenticator;
+  private final RegionForwarding forwarding;
   private final OidcVerifier oidc;
   private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
@@ -178,6 +180,8 @@ public final class PlenaryServer implements Server {
     this.oidc = config.oidcIssuer() == null ? null
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc, config.demo());
+    this.forwarding = RegionForwarding.of(platform.regions(), platform::policy, platform.dataCentre(), config.regionsSecret(),
+        config.regionsForwardTimeout(), platform.clock());
     if (config.collectorJournal()) {
       platform.vault().usage().startJournal(config.collectorJournalDir(), config.collectorJournalSync());
     }
@@ -557,10 +561,10 @@ public final class PlenaryServer implements Server {
         Route.json(200, WhoAmI.class), this::whoami));
     routes.add(new Route("post", "/api/v1/decisions", "decisions", "Decide one request or a batch of up to 1000 (C14–C33)", servicesAndStaff, Set.of(), List.of(200), DecisionBody.class,
         Route.json(200, List.of(Decided.class, Decisions.class)), this::decide));
-    routes.addAll(new VaultRoutes(platform, json, bodies).routes());
+    routes.addAll(new VaultRoutes(platform, json, bodies, forwarding).routes());
     routes.addAll(new AuditRoutes(platform).routes());
     routes.addAll(new ConsentRoutes(platform, bodies).routes());
-    routes.addAll(new AccountPages(platform).routes());
+    routes.addAll(new AccountPages(platform, forwarding, bodies).routes());
     routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
@@ -873,7 +877,14 @@ public final class PlenaryServer implements Server {
   }
 
   private void guard(Route route, Context ctx) throws Exception {
-    if (!route.isPublic()) {
+    String routeKey = route.method() + " " + route.path();
+    // a read forwarded by another region's node: its caller is the one that node authenticated, proven by the shared secret
+    Optional<RegionForwarding.Forwarded> forwarded = route.isPublic() ? Optional.empty() : forwarding.verify(ctx, routeKey);
+    forwarded.ifPresent(f -> {
+      ctx.attribute("caller", f.caller());
+      ctx.attribute(VaultRoutes.TRANSFER_TO, f.dataCentre());
+    });
+    if (!route.isPublic() && forwarded.isEmpty()) {
       // a person's session counts where there is no bearer credential: on a route for people it is the
       // caller; on any other it is a caller of the wrong kind (403), as a key of the wrong kind would be
       String sessionCookie = ctx.header("Authorization") == null ? ctx.cookie(VaultRoutes.SESSION_COOKIE) : null;
@@ -907,7 +918,13 @@ public final class PlenaryServer implements Server {
       ctx.attribute("caller", caller);
     }
     if (route.path().startsWith(SUBJECT_PATH)) {
-      // a person of another region: answered with where to go before anything about them is touched here (issue 18)
+      // a person of another region: a service's read is forwarded to their region's node, any other request
+      // answered with where to go, before anything about them is touched here (issue 18)
+      String home = platform.regions().homeOf(ctx.pathParam("id")).orElse(platform.regions().here());
+      if (!home.equals(platform.regions().here()) && forwarded.isEmpty() && forwarding.forwards(routeKey, ctx.attribute("caller"), home)) {
+        forwarding.forward(ctx, ctx.attribute("caller"), home);
+        return;
+      }
       platform.regions().requireHere(ctx.pathParam("id"));
     }
     if (route.jsonBody()) {

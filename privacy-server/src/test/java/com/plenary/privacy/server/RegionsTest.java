@@ -1,23 +1,36 @@
 package com.plenary.privacy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.plenary.privacy.domain.Access;
+import com.plenary.privacy.domain.AuditRecord;
+import com.plenary.privacy.domain.InAnotherRegion;
 import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,8 +44,11 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegionsTest {
-  private static final String EU_URL = "https://eu.plenary.example";
   private static final String US_URL = "https://us.plenary.example";
+  /** The secret both regions' nodes share to sign the reads they forward to one another. */
+  private static final String SECRET = "a secret the regions share, long enough to sign with";
+  /** The EU node's URL: the US node forwards reads of the EU's people there. */
+  private String euUrl;
   private final ObjectMapper json = new ObjectMapper();
   private Database euDb;
   private Database usDb;
@@ -45,7 +61,8 @@ class RegionsTest {
     euDb = Database.create();
     usDb = Database.create();
     eu = new Running(euDb.config("fra-1", "us=" + US_URL));
-    us = new Running(usDb.config("iad-1", "eu=" + EU_URL));
+    euUrl = eu.uri("").toString();
+    us = new Running(usDb.config("iad-1", "eu=" + euUrl));
   }
 
   @AfterAll
@@ -67,7 +84,7 @@ class RegionsTest {
 
     // registration: the US node sends her to the EU's; the EU's registers her, and her id names her region
     HttpResponse<String> elsewhere = us.postJson("/api/v1/subjects", registration, usMail);
-    assertMisdirected(elsewhere, EU_URL + "/api/v1/subjects");
+    assertMisdirected(elsewhere, euUrl + "/api/v1/subjects");
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", registration, euMail);
     assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
     String id = body(registered).get("id").asText();
@@ -76,7 +93,7 @@ class RegionsTest {
 
     // events
     String events = "{\"events\":[{\"subject\":\"" + id + "\",\"type\":\"open\",\"page\":\"https://shop.example/\"}]}";
-    assertMisdirected(us.postJson("/api/v1/events", events, usMail), EU_URL + "/api/v1/events");
+    assertMisdirected(us.postJson("/api/v1/events", events, usMail), euUrl + "/api/v1/events");
     HttpResponse<String> stored = eu.postJson("/api/v1/events", events, euMail);
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
 
@@ -85,24 +102,252 @@ class RegionsTest {
     HttpResponse<String> given = asPerson(eu, session, "POST", "/api/v1/me/consents", "{\"purpose\":\"develop\"}");
     assertThat(given.statusCode()).as(given.body()).isEqualTo(201);
     String withdraw = "{\"purpose\":\"develop\",\"granted\":false}";
-    assertMisdirected(as(us, usMail, "POST", "/api/v1/subjects/" + id + "/consents", withdraw), EU_URL + "/api/v1/subjects/" + id + "/consents");
-    assertMisdirected(as(us, usMail, "GET", "/api/v1/subjects/" + id + "/consents", null), EU_URL + "/api/v1/subjects/" + id + "/consents");
+    assertMisdirected(as(us, usMail, "POST", "/api/v1/subjects/" + id + "/consents", withdraw), euUrl + "/api/v1/subjects/" + id + "/consents");
+    assertMisdirected(as(us, usMail, "GET", "/api/v1/subjects/" + id + "/consents", null), euUrl + "/api/v1/subjects/" + id + "/consents");
 
     // a correction
     String correction = "{\"fields\":{\"name\":\"Ada L.\"}}";
-    assertMisdirected(as(us, usMail, "PATCH", "/api/v1/subjects/" + id, correction), EU_URL + "/api/v1/subjects/" + id);
+    assertMisdirected(as(us, usMail, "PATCH", "/api/v1/subjects/" + id, correction), euUrl + "/api/v1/subjects/" + id);
     HttpResponse<String> corrected = as(eu, euMail, "PATCH", "/api/v1/subjects/" + id, correction);
     assertThat(corrected.statusCode()).as(corrected.body()).isEqualTo(200);
 
-    // an export (hers, at home) and a read at the US node
+    // a read at the US node is forwarded to the EU's, which answers it; an export (hers, at home)
+    HttpResponse<String> read = as(us, usMail, "GET", "/api/v1/subjects/" + id + "?purpose=provide", null);
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
     HttpResponse<String> export = asPerson(eu, session, "GET", "/api/v1/me/export", null);
     assertThat(export.statusCode()).as(export.body()).isEqualTo(200);
     assertThat(body(export).get("subject").get("home_region").asText()).isEqualTo("eu");
-    assertMisdirected(as(us, usMail, "GET", "/api/v1/subjects/" + id + "?purpose=provide", null), EU_URL + "/api/v1/subjects/" + id);
 
     // the EU's database holds her, so the search below can find her; the US's holds nothing about her
     assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
     assertThat(euDb.rowsNaming(id.substring(2))).contains("subject", "usage_event");
+  }
+
+  @Test
+  void C13_aReadOfAPersonOfTheEuAtTheUsNodeIsForwardedAnsweredLikeTheEuAndRecordedThereAsATransfer() throws Exception {
+    String email = "grace" + System.nanoTime() + "@example.org";
+    String password = "another long passphrase";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Grace\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    String id = body(registered).get("id").asText();
+    String path = "/api/v1/subjects/" + id + "?purpose=provide&fields=email,name";
+
+    HttpResponse<String> atHome = as(eu, eu.serviceKey("mail"), "GET", path, null);
+    HttpResponse<String> forwarded = us.send("GET", path, null, "", "Authorization", "Bearer " + us.serviceKey("mail"), "X-Request-Id", "trace.42_a");
+    assertThat(forwarded.statusCode()).as(forwarded.body()).isEqualTo(200);
+    assertThat(forwarded.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+    assertThat(forwarded.headers().firstValue("X-Plenary-Served-By-Region")).contains("eu");
+    assertThat(forwarded.headers().firstValue("X-Request-Id")).contains("trace.42_a");
+    assertThat(body(forwarded).get("fields")).isEqualTo(body(atHome).get("fields")).hasSize(2);
+    assertThat(body(forwarded).get("fields").get("name").asText()).isEqualTo("Grace");
+    assertThat(body(forwarded).get("decision").get("rules").toString()).contains("data-centre-transfer");
+    assertThat(body(atHome).get("decision").get("rules").toString()).doesNotContain("data-centre-transfer");
+
+    // the EU's answers of any kind pass through as they are: a denial, bad input, a person the service may not see
+    HttpResponse<String> denied = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=develop", null);
+    assertThat(denied.statusCode()).as(denied.body()).isEqualTo(403);
+    assertThat(denied.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(body(denied).get("type").asText()).isEqualTo("/problems/policy-denied");
+    HttpResponse<String> bad = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + id, null);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(body(bad).get("field").asText()).isEqualTo("purpose");
+    HttpResponse<String> nobody = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + Regions.mint("eu") + "?purpose=provide", null);
+    assertThat(nobody.statusCode()).isEqualTo(404);
+    assertThat(body(nobody).get("type").asText()).isEqualTo("/problems/not-found");
+    // writes are not forwarded: the caller is sent to the EU
+    assertMisdirected(as(us, us.serviceKey("mail"), "PATCH", "/api/v1/subjects/" + id, "{\"fields\":{\"name\":\"G\"}}"), euUrl + "/api/v1/subjects/" + id);
+
+    // nothing about her in the US; the EU's audit trail names the transfer to iad-1, and so does her export, in plain words
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+    assertThat(usDb.rowsNaming("transfer-to:")).isEmpty();
+    assertThat(euDb.rowsNaming("transfer-to:iad-1")).isNotEmpty();
+    JsonNode export = body(asPerson(eu, signIn(eu, email, password), "GET", "/api/v1/me/export", null));
+    JsonNode transfers = export.get("transfers");
+    assertThat(transfers).as(export.toString()).hasSize(1);
+    assertThat(transfers.get(0).get("data_centre").asText()).isEqualTo("iad-1");
+    assertThat(transfers.get(0).get("location").asText()).isEqualTo("Ashburn");
+    assertThat(transfers.get(0).get("text").asText()).contains("transferred to the data centre iad-1 in Ashburn").contains("Plenary Mail")
+        .doesNotContain("C13").doesNotContain("transfer-to");
+    assertThat(export.get("accesses").toString()).contains("\"transferred_to\":\"iad-1\"");
+    // and her privacy center's page of her data says it in words
+    HttpResponse<String> page = eu.get("/account/export", "Cookie", signIn(eu, email, password)[0]);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("Your data sent to another data centre").contains("transferred to the data centre iad-1 in Ashburn")
+        .doesNotContain("transfer-to:");
+  }
+
+  @Test
+  void aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"h" + System.nanoTime()
+        + "@example.org\",\"name\":\"Hedy\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+    String path = "/api/v1/subjects/" + id + "?purpose=provide";
+    long now = Instant.now().getEpochSecond();
+    String statement = "region=us;dc=iad-1;actor=service:mail;at=" + now + ";request=r-1";
+
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement));
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+        sign("another secret the attacker guessed, long enough", "GET", path, statement)));
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement.replace("service:mail", "service:shop"),
+        "X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, statement)));
+    String stale = statement.replace("at=" + now, "at=" + (now - 600));
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", stale, "X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, stale)));
+    String own = statement.replace("region=us;dc=iad-1", "region=eu;dc=fra-1");
+    assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", own, "X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, own)));
+    String patch = "/api/v1/subjects/" + id;
+    assertForwardingRefused(eu.send("PATCH", patch, "application/json", "{\"fields\":{\"name\":\"X\"}}", "X-Plenary-Forwarded", statement,
+        "X-Plenary-Forwarded-Signature", sign(SECRET, "PATCH", patch, statement)));
+
+    // the same statement, rightly signed, is served: the refusals above were for their faults alone
+    HttpResponse<String> signed = eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+        sign(SECRET, "GET", path, statement));
+    assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+    assertThat(body(signed).get("fields").get("name").asText()).isEqualTo("Hedy");
+  }
+
+  @Test
+  void aRegionThatDoesNotAnswerInTimeIs504AndOneThatCannotBeReachedIs502() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Running slow = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.forward_timeout", "PT0.5S",
+            "regions.peers", "eu=http://127.0.0.1:" + silent.getLocalPort()))) {
+      HttpResponse<String> r = as(slow, slow.serviceKey("mail"), "GET", "/api/v1/subjects/" + Regions.mint("eu") + "?purpose=provide", null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
+      assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+      assertThat(body(r).get("type").asText()).isEqualTo("/problems/region-timeout");
+    }
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    try (Running gone = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.peers", "eu=http://127.0.0.1:" + closed))) {
+      String id = Regions.mint("eu");
+      HttpResponse<String> r = as(gone, gone.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide", null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
+      assertThat(body(r).get("type").asText()).isEqualTo("/problems/region-unreachable");
+      assertThat(r.body()).doesNotContain(id.substring(2));
+    }
+  }
+
+  @Test
+  void withoutTheSharedSecretANodeForwardsNothingAndAnswersWithWhereToGo() throws Exception {
+    try (Running plain = new Running(Map.of("database.data_centre", "iad-1", "regions.peers", "eu=" + euUrl))) {
+      String id = Regions.mint("eu");
+      assertMisdirected(as(plain, plain.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide", null), euUrl + "/api/v1/subjects/" + id);
+      String statement = "region=eu;dc=fra-1;actor=service:mail;at=" + Instant.now().getEpochSecond() + ";request=r-2";
+      String path = "/api/v1/subjects/" + Regions.mint("us") + "?purpose=provide";
+      assertForwardingRefused(plain.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+          sign(SECRET, "GET", path, statement)));
+    }
+  }
+
+  private void assertForwardingRefused(HttpResponse<String> r) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
+    assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    assertThat(body(r).get("type").asText()).isEqualTo("/problems/forwarding-refused");
+  }
+
+  /** The node-to-node signature of a request without a body. */
+  private static String sign(String secret, String method, String pathAndQuery, String statement) throws Exception {
+    return sign(secret, method, pathAndQuery, statement, "");
+  }
+
+  /**
+   * The node-to-node signature, computed here independently of the server's code: HMAC-SHA-256 of the
+   * method, the path with its query, the statement and the base64url SHA-256 of the body, one a line.
+   */
+  private static String sign(String secret, String method, String pathAndQuery, String statement, String body) throws Exception {
+    String bodyHash = Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8)));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement + "\n" + bodyHash).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void C6_aPersonOfTheEuWhoSignsInAtTheUsNodeIsSentToTheEuWithNoPersonalValueInTheUrl() throws Exception {
+    String email = "ida" + System.nanoTime() + "@example.org";
+    String password = "her long passphrase";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ida\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+
+    // the API: 421 with where to continue; the URL holds a single-use token, not her address or id
+    HttpResponse<String> api = us.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", null);
+    assertThat(api.statusCode()).as(api.body()).isEqualTo(421);
+    assertThat(body(api).get("type").asText()).isEqualTo("/problems/another-region");
+    String there = api.headers().firstValue("Location").orElseThrow();
+    assertThat(there).startsWith(euUrl + "/account/continue?handoff=").doesNotContain(email).doesNotContain(id.substring(2));
+    assertThat(api.headers().allValues("Set-Cookie")).noneMatch(c -> c.startsWith("pl_session=") && !c.startsWith("pl_session=;"));
+    String path = there.substring(euUrl.length());
+    HttpResponse<String> taken = eu.get(path);
+    assertThat(taken.statusCode()).as(taken.body()).isEqualTo(303);
+    assertThat(taken.headers().firstValue("Location")).hasValue("/account?done=signed-in");
+    String cookie = taken.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("pl_session=")).findFirst().orElseThrow();
+    HttpResponse<String> me = eu.get("/api/v1/me", "Cookie", cookie.substring(0, cookie.indexOf(';')));
+    assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
+    assertThat(me.body()).contains("Ida");
+    assertThat(eu.get(path).statusCode()).as("a hand-off is taken once").isEqualTo(400);
+
+    // the privacy center's form: the browser is sent on to the EU in the same way
+    HttpResponse<String> form = SignInThrottleHttpTest.formSignIn(us, email, password);
+    assertThat(form.statusCode()).as(form.body()).isEqualTo(303);
+    assertThat(form.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).startsWith(euUrl + "/account/continue?handoff=").doesNotContain(email));
+    assertThat(eu.get(form.headers().firstValue("Location").orElseThrow().substring(euUrl.length())).statusCode()).isEqualTo(303);
+
+    // a wrong password is wrong in every region, and a node that is not a region's cannot ask the EU
+    HttpResponse<String> wrong = us.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"not hers at all\"}", null);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    String direct = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\",\"address\":\"203.0.113.9\"}";
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct));
+    String statement = "region=us;dc=iad-1;actor=person;at=" + Instant.now().getEpochSecond() + ";request=r-3";
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct, "X-Plenary-Forwarded", statement,
+        "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", "/api/v1/regions/sign-in", statement, direct.replace(password, "another"))));
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+  }
+
+  @Test
+  void C6_aPersonOfTheEuWhoForgotHerPasswordAtTheUsNodeIsMailedTheEusLinkAndTheUsLearnsNothing() throws Exception {
+    String email = "joan" + System.nanoTime() + "@example.org";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Joan\"},\"password\":\"her long passphrase\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+    assertThat(euDb.rowsNaming(id.substring(2))).doesNotContain("password_reset");
+
+    HttpResponse<String> page = us.get("/account/forgot");
+    String cookies = String.join("; ", page.headers().allValues("Set-Cookie").stream().map(c -> c.substring(0, c.indexOf(';'))).toList());
+    String csrf = page.body().replaceAll("(?s).*name=\"csrf\" value=\"([^\"]+)\".*", "$1");
+    String form = "csrf=" + URLEncoder.encode(csrf, StandardCharsets.UTF_8) + "&email=" + URLEncoder.encode(email, StandardCharsets.UTF_8);
+    HttpResponse<String> asked = us.send("POST", "/account/forgot", "application/x-www-form-urlencoded", form, "Cookie", cookies);
+    assertThat(asked.statusCode()).as(asked.body()).isEqualTo(303);
+    assertThat(asked.headers().firstValue("Location")).hasValue("/account/forgot?sent=1");
+
+    // her region keeps the reset and mails its own link; the US holds nothing about her
+    assertThat(euDb.rowsNaming(id.substring(2))).contains("password_reset");
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+    // the node-to-node route serves only the regions' nodes
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/password-reset", "application/json", "{\"email\":\"" + email + "\",\"language\":\"en\"}"));
+  }
+
+  @Test
+  void C13_anAuditEntryThatRecordsAnEventAboutAPersonOfAnotherRegionIsRefusedLikeADecision() throws Exception {
+    String euPerson = Regions.mint("eu");
+    AuditRecord consent = AuditRecord.recorded(Access.subject(euPerson, "rq-record"), "consent").purpose("develop").subject(euPerson)
+        .rules(List.of("consent-granted")).clauses(List.of("C19")).build();
+    assertThatThrownBy(() -> us.platform.vault().storage().inTransaction(w -> {
+      us.platform.enforcer().record(w, consent);
+      return null;
+    })).isInstanceOf(InAnotherRegion.class);
+    assertThat(usDb.rowsNaming(euPerson.substring(2))).isEmpty();
+    assertThat(usDb.rowsNaming("rq-record")).isEmpty();
+    // the same entry about a person of its own region is written
+    String usPerson = Regions.mint("us");
+    us.platform.vault().storage().inTransaction(w -> {
+      us.platform.enforcer().record(w, AuditRecord.recorded(Access.subject(usPerson, "rq-record-here"), "consent").purpose("develop").subject(usPerson)
+          .rules(List.of("consent-granted")).clauses(List.of("C19")).build());
+      return null;
+    });
+    assertThat(usDb.rowsNaming("rq-record-here")).isNotEmpty();
   }
 
   @Test
@@ -131,7 +376,7 @@ class RegionsTest {
     JsonNode problem = body(r);
     assertThat(problem.get("type").asText()).isEqualTo("/problems/another-region");
     assertThat(problem.get("region").asText()).isEqualTo("eu");
-    assertThat(problem.get("location").asText()).isEqualTo(EU_URL);
+    assertThat(problem.get("location").asText()).isEqualTo(euUrl);
   }
 
   private JsonNode body(HttpResponse<String> r) throws Exception {
@@ -180,7 +425,7 @@ class RegionsTest {
 
     Map<String, String> config(String dataCentre, String peers) {
       return Map.of("database.url", SERVER + name, "database.user", "postgres", "keystore.url", SERVER + name + "?currentSchema=keys",
-          "keystore.user", "postgres", "database.data_centre", dataCentre, "regions.peers", peers);
+          "keystore.user", "postgres", "database.data_centre", dataCentre, "regions.peers", peers, "regions.secret", SECRET);
     }
 
     /** The tables of either schema with a row whose text (every column) contains {@code text}. */

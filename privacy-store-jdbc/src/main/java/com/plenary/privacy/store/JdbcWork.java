@@ -220,7 +220,7 @@ final class JdbcWork implements Work {
   @Override
   public List<Trail> trailOf(String subjectId, int limit) {
     return audit.aboutWithin(h, subjectId, limit).stream()
-        .map(e -> new Trail(e.at(), e.actorKind() + ":" + e.actorId(), e.action(), e.purpose(), e.categories(), e.effect(), e.clauses())).toList();
+        .map(e -> new Trail(e.at(), e.actorKind() + ":" + e.actorId(), e.action(), e.purpose(), e.categories(), e.effect(), e.clauses(), e.rules())).toList();
   }
 
   @Override

@@ -102,6 +102,40 @@ public final class Vault {
     }
   }
 
+  /** How long a hand-off from a sign-in at another region's node may wait to be taken (issue 18). */
+  public static final Duration HANDOFF_LIFETIME = Duration.ofMinutes(2);
+
+  /**
+   * Keeps a single-use hand-off to a session for {@code subjectId}, who signed in at another region's
+   * node (issue 18); returns its token, random and naming no one, for the URL the person's browser is
+   * sent to. Only its hash is stored; hand-offs past their time are removed.
+   */
+  public String handOff(String subjectId) {
+    byte[] raw = new byte[32];
+    RANDOM.nextBytes(raw);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    Instant now = clock.instant();
+    jdbi.useTransaction(h -> {
+      h.createUpdate("DELETE FROM region_handoff WHERE expires_at <= :now").bind("now", utc(now)).execute();
+      h.createUpdate("INSERT INTO region_handoff (id_hash, subject_id, expires_at) VALUES (:h, :s, :exp)")
+          .bind("h", sha256(token)).bind("s", subjectId).bind("exp", utc(now.plus(HANDOFF_LIFETIME))).execute();
+    });
+    return token;
+  }
+
+  /** The person a hand-off was kept for, if {@code token} names one in its time; it is taken: a second try finds nothing. */
+  public Optional<String> takeHandOff(String token) {
+    if (token == null || token.length() != 43) {
+      return Optional.empty();
+    }
+    return jdbi.inTransaction(h -> {
+      Optional<String> subject = h.createQuery("SELECT subject_id FROM region_handoff WHERE id_hash = :h AND expires_at > :now FOR UPDATE")
+          .bind("h", sha256(token)).bind("now", utc(clock.instant())).mapTo(String.class).findOne();
+      h.createUpdate("DELETE FROM region_handoff WHERE id_hash = :h").bind("h", sha256(token)).execute();
+      return subject;
+    });
+  }
+
   // ---- keys (C29) ----
 
   /** Re-wraps every data key not yet under the master key's current version, in batches; returns how many. */

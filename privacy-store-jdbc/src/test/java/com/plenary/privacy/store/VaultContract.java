@@ -379,6 +379,25 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void aHandOffFromAnotherRegionsNodeIsTakenOnceWithinItsTimeAndGoesWithThePerson() {
+    String ada = registerAda();
+    String token = vault().handOff(ada);
+    assertThat(token).matches("[A-Za-z0-9_-]{43}").doesNotContain(ada.substring(2, 10));
+    assertThat(vault().takeHandOff(token)).contains(ada);
+    assertThat(vault().takeHandOff(token)).as("taken once").isEmpty();
+    assertThat(vault().takeHandOff("x".repeat(43))).isEmpty();
+    assertThat(vault().takeHandOff(null)).isEmpty();
+
+    String late = vault().handOff(ada);
+    clock().advance(Vault.HANDOFF_LIFETIME.plusSeconds(1));
+    assertThat(vault().takeHandOff(late)).as("past its time").isEmpty();
+
+    String erased = vault().handOff(ada);
+    domain().subjects().erase(Access.subject(ada, null), ada);
+    assertThat(vault().takeHandOff(erased)).as("gone with the person").isEmpty();
+  }
+
+  @Test
   void C29_theAuditChainVerifiesAndDetectsATamperedEntry() {
     String id = registerAda();
     domain().subjects().read(MAIL, id, "provide", List.of());

@@ -83,7 +83,7 @@ public final class Collection {
       if (!w.events().unlink(subjectId, linkId)) {
         throw new NotFound("no such link for a person visible to you");
       }
-      w.audit(AuditRecord.recorded(by, "unlink").purpose(Vocabulary.PROVIDE).subject(subjectId).categories(List.of(Vocabulary.PARTNER_RECORD))
+      enforcer.record(w, AuditRecord.recorded(by, "unlink").purpose(Vocabulary.PROVIDE).subject(subjectId).categories(List.of(Vocabulary.PARTNER_RECORD))
           .rules(List.of("partner-unlink")).clauses(List.of("C5")).build());
     });
   }

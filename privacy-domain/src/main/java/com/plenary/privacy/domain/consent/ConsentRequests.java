@@ -104,7 +104,7 @@ public final class ConsentRequests {
       }
       Request r = new Request("cr-" + UUID.randomUUID(), service.id(), purpose, recipient, reason, PENDING, enforcer.clock().instant(), null, null);
       w.consents().addRequest(subjectId, r);
-      w.audit(AuditRecord.recorded(by, "ask-consent").purpose(purpose).subject(subjectId).rules(List.of("consent-requested"))
+      enforcer.record(w, AuditRecord.recorded(by, "ask-consent").purpose(purpose).subject(subjectId).rules(List.of("consent-requested"))
           .clauses(List.of("C19")).build());
       return shown(r);
     });
@@ -156,7 +156,7 @@ public final class ConsentRequests {
         }
         consentId = consents.record(w, by, subjectId, r.purpose(), r.recipient(), channel, shownSha256, now).id();
       } else {
-        w.audit(AuditRecord.recorded(by, "decline").purpose(r.purpose()).subject(subjectId).rules(List.of("consent-declined")).clauses(List.of("C19")).build());
+        enforcer.record(w, AuditRecord.recorded(by, "decline").purpose(r.purpose()).subject(subjectId).rules(List.of("consent-declined")).clauses(List.of("C19")).build());
       }
       String status = grant ? GRANTED : DECLINED;
       if (!w.consents().answer(subjectId, requestId, status, consentId, now)) {

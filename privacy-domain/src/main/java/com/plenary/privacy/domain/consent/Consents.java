@@ -96,7 +96,7 @@ public final class Consents {
     w.consents().lock();
     Entry e = w.consents().append(subjectId, new Entry("cn-" + UUID.randomUUID(), 0, purpose, recipient, true, policy().version(), channel,
         actor(by), now, by.requestId(), shown, null));
-    w.audit(AuditRecord.recorded(by, "consent").purpose(purpose).subject(subjectId).rules(List.of("consent-granted", "channel:" + channel))
+    enforcer.record(w, AuditRecord.recorded(by, "consent").purpose(purpose).subject(subjectId).rules(List.of("consent-granted", "channel:" + channel))
         .clauses(List.of("C19", "C24")).build());
     return new Consent(e.id(), purpose, recipient, e.policyVersion(), e.by(), e.at(), null, channel, shown);
   }
@@ -115,7 +115,7 @@ public final class Consents {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "withdraw", purpose);
       int n = withdrawIn(w, by, subjectId, purpose, recipient, channel, policy().version(), enforcer.clock().instant());
-      w.audit(AuditRecord.recorded(by, "withdraw").purpose(purpose).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
+      enforcer.record(w, AuditRecord.recorded(by, "withdraw").purpose(purpose).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
           .clauses(List.of("C19")).build());
       return n;
     });
@@ -162,7 +162,7 @@ public final class Consents {
       for (State t : targets) {
         int one = withdrawIn(w, by, subjectId, t.purpose(), t.recipient(), channel, policy().version(), now);
         if (one > 0) {
-          w.audit(AuditRecord.recorded(by, "withdraw").purpose(t.purpose()).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
+          enforcer.record(w, AuditRecord.recorded(by, "withdraw").purpose(t.purpose()).subject(subjectId).rules(List.of("consent-withdrawn", "channel:" + channel))
               .clauses(List.of("C19", "C20")).build());
         }
         n += one;

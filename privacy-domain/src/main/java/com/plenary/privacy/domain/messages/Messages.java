@@ -916,7 +916,7 @@ public final class Messages {
       if (kind == Kind.MARKETING) {
         Consents.withdrawIn(w, by, subjectId, Vocabulary.MARKETING, null, channel.equals("one-click") ? Consents.UNSUBSCRIBE : Consents.PRIVACY_CENTER, enforcer.policy().version(), now);
       }
-      w.audit(AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId)
+      enforcer.record(w, AuditRecord.recorded(by, "unsubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId)
           .rules(List.of("unsubscribed:" + kind.id(), "channel:" + channel)).clauses(List.of("C16", "C19")).build());
       return true;
     });
@@ -927,7 +927,7 @@ public final class Messages {
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "resubscribe", Vocabulary.PROVIDE);
       boolean changed = w.messages().resubscribe(subjectId, kind.id());
-      w.audit(AuditRecord.recorded(by, "resubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId).rules(List.of("resubscribed:" + kind.id())).clauses(C16).build());
+      enforcer.record(w, AuditRecord.recorded(by, "resubscribe").purpose(kind == Kind.MARKETING ? Vocabulary.MARKETING : Vocabulary.PROVIDE).subject(subjectId).rules(List.of("resubscribed:" + kind.id())).clauses(C16).build());
       return changed;
     });
   }
@@ -940,10 +940,10 @@ public final class Messages {
     });
   }
 
-  private static boolean suppress(Work w, Access by, String subjectId, String reason, String purpose, Instant now) {
+  private boolean suppress(Work w, Access by, String subjectId, String reason, String purpose, Instant now) {
     boolean added = w.messages().suppress(subjectId, reason, now);
     if (added) {
-      w.audit(AuditRecord.recorded(by, "suppress").purpose(purpose).subject(subjectId).rules(List.of("suppressed:" + reason)).clauses(C16).build());
+      enforcer.record(w, AuditRecord.recorded(by, "suppress").purpose(purpose).subject(subjectId).rules(List.of("suppressed:" + reason)).clauses(C16).build());
     }
     return added;
   }
@@ -1038,7 +1038,7 @@ public final class Messages {
         return false;
       }
       w.messages().mark(messageId, Status.QUEUED, e.get().attempts(), enforcer.clock().instant(), null, null);
-      w.audit(AuditRecord.recorded(by, "retry").subject(e.get().subjectId()).purpose(e.get().purpose()).rules(List.of("retry")).clauses(C16).build());
+      enforcer.record(w, AuditRecord.recorded(by, "retry").subject(e.get().subjectId()).purpose(e.get().purpose()).rules(List.of("retry")).clauses(C16).build());
       return true;
     });
   }

@@ -139,7 +139,7 @@ public final class CorrectionNotices {
         delivered++;
         storage.useTransaction(w -> {
           w.disclosures().noticeAttempted(n.id(), DELIVERED, attempts, null, at);
-          w.audit(AuditRecord.recorded(Access.system("correction-notices"), "notice-delivered").subject(n.subjectId())
+          enforcer.record(w, AuditRecord.recorded(Access.system("correction-notices"), "notice-delivered").subject(n.subjectId())
               .purpose(Vocabulary.PROVIDE).rules(List.of("recipient:" + n.recipient(), "field:" + n.field())).clauses(List.of("C35")).build());
         });
       } else if (attempts >= maxAttempts) {

@@ -27,6 +27,8 @@ import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.consent.Receipt;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
+import com.plenary.privacy.policy.Category;
+import com.plenary.privacy.policy.DataCentre;
 import com.plenary.privacy.policy.Field;
 import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.policy.Retention;
@@ -39,6 +41,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -381,6 +384,7 @@ public final class Subjects {
       out.put("usage_events", w.events().of(subjectId));
       out.put("partner_links", w.events().links(subjectId).stream().map(Subjects::describe).toList());
       List<Map<String, Object>> accesses = new ArrayList<>();
+      List<Map<String, Object>> transfers = new ArrayList<>();
       for (Work.Trail e : w.trailOf(subjectId, 10_000)) {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("at", e.at());
@@ -390,9 +394,14 @@ public final class Subjects {
         a.put("categories", e.categories());
         a.put("decision", e.decision());
         a.put("clauses", e.clauses());
+        Optional<Map<String, Object>> transfer = transfer(e);
+        transfer.ifPresent(t -> a.put("transferred_to", t.get("data_centre")));
+        transfer.ifPresent(transfers::add);
         accesses.add(a);
       }
       out.put("accesses", accesses);
+      // what was read from another region's node left this data centre: where it went, in plain words (C12, C13, issue 18)
+      out.put("transfers", transfers);
       // what left the company through the gateway: to whom, why, on which ground, which fields (C23, C34)
       out.put("disclosures", w.disclosures().of(subjectId).stream().map(Subjects::describe).toList());
       out.put("correction_notices", w.disclosures().notices(subjectId).stream().map(Subjects::describe).toList());
@@ -403,6 +412,33 @@ public final class Subjects {
       sink.accept(out);
       return d;
     });
+  }
+
+  /** The transfer an audit entry records, if any: when, to which data centre, read by whom, and a sentence saying so. */
+  private Optional<Map<String, Object>> transfer(Work.Trail e) {
+    Optional<String> to = e.rules().stream().filter(r -> r.startsWith(Enforcer.TRANSFERRED_TO)).map(r -> r.substring(Enforcer.TRANSFERRED_TO.length()))
+        .findFirst();
+    if (to.isEmpty()) {
+      return Optional.empty();
+    }
+    DataCentre dc = policy().dataCentre(to.get());
+    String where = dc == null ? "the data centre " + to.get() : "the data centre " + dc.id() + " in " + dc.location();
+    String who = e.by().startsWith("service:") && policy().service(e.by().substring(8)) != null ? policy().service(e.by().substring(8)).text() : e.by();
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("at", e.at());
+    t.put("data_centre", to.get());
+    if (dc != null) {
+      t.put("location", dc.location());
+      t.put("operator", dc.operator());
+      t.put("region", dc.region());
+    }
+    t.put("by", e.by());
+    t.put("categories", e.categories());
+    Map<String, String> texts = policy().categories().stream().collect(Collectors.toMap(Category::id, Category::text));
+    List<String> what = e.categories().stream().map(c -> texts.getOrDefault(c, c).toLowerCase(Locale.ROOT)).toList();
+    t.put("text", "Your data (" + String.join(", ", what) + ") was read by " + who + " and transferred to " + where
+        + ", outside the data centre that holds it. It stays on the company's network of servers.");
+    return Optional.of(t);
   }
 
   /** The person's own requests (export, correction, erasure) with their deadlines and when they were served. */

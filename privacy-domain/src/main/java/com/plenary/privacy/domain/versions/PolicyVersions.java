@@ -307,7 +307,7 @@ public final class PolicyVersions {
       for (String p : purposes) {
         consents.record(w, by, subjectId, p, null, Consents.PRIVACY_CENTER, shownSha256, now);
       }
-      w.audit(AuditRecord.recorded(by, "accept-policy").purpose(Vocabulary.PROVIDE).subject(subjectId)
+      enforcer.record(w, AuditRecord.recorded(by, "accept-policy").purpose(Vocabulary.PROVIDE).subject(subjectId)
           .rules(List.of("policy-version:" + prompt.version())).clauses(List.of("C36")).build());
     });
   }

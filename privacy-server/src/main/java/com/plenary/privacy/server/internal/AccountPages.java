@@ -24,6 +24,8 @@ import com.plenary.privacy.store.Vault;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -60,9 +62,13 @@ public final class AccountPages {
 
   private final Platform platform;
   private final FormTokens formTokens;
+  private final RegionForwarding forwarding;
+  private final JsonBodies bodies;
 
-  public AccountPages(Platform platform) {
+  public AccountPages(Platform platform, RegionForwarding forwarding, JsonBodies bodies) {
     this.platform = platform;
+    this.forwarding = forwarding;
+    this.bodies = bodies;
     this.formTokens = FormTokens.open(platform.config().keyDir());
   }
 
@@ -72,6 +78,11 @@ public final class AccountPages {
         Route.publicGet("/account/export", "pages", "My data, as a readable page (C34)", this::exportPage),
         form("/account/register", "Register (C2, C22)", this::register),
         form("/account/sign-in", "Sign in (C6)", this::signIn),
+        Route.publicPost(RegionForwarding.RESET_PATH, "people", "A password reset asked for at another region's node: the link is mailed from here if "
+            + "this region holds the address; for the regions' nodes only, signed with their shared secret (C6, C13)", ResetThere.class, ResetAsked.class,
+            this::resetForAnotherRegion),
+        Route.publicGet(RegionForwarding.CONTINUE_PATH, "pages", "Continue a sign-in made at another region's node: takes the single-use hand-off (query: handoff)",
+            this::continueSignIn),
         form("/account/sign-out", "Sign out", this::signOut),
         form("/account/correct", "Correct my data (C35)", this::correct),
         form("/account/consents", "Give or withdraw a consent, for a purpose or for sharing with a recipient (C19, C24)", this::consent),
@@ -427,10 +438,29 @@ public final class AccountPages {
     }
     var subject = platform.domain().subjects().signIn(email, ctx.formParam("password"), ctx.attribute("request-id"));
     if (subject.isEmpty()) {
+      // the person may live in another region: their region checks it and the browser continues there, with no personal value in the URL
+      Optional<URI> there = forwarding.signInElsewhere(email, ctx.formParam("password"), ctx.ip(), ctx.attribute("request-id"));
+      if (there.isPresent()) {
+        attempt.succeeded();
+        ctx.redirect(there.get().toString(), HttpStatus.SEE_OTHER);
+        return;
+      }
       anonymous(ctx, 401, t.get("signin.title"), null, t.get("error.sign-in"), kept, Map.of());
       return;
     }
     attempt.succeeded();
+    startSession(ctx, subject.get());
+    ctx.redirect("/account?done=signed-in", HttpStatus.SEE_OTHER);
+  }
+
+  /** Takes the hand-off of a sign-in checked here for another region's node (issue 18), once, within its time, and starts the session. */
+  private void continueSignIn(Context ctx) {
+    Optional<String> subject = platform.vault().takeHandOff(ctx.queryParam("handoff"));
+    if (subject.isEmpty()) {
+      Texts t = Texts.of(ctx);
+      anonymous(ctx, 400, t.get("signin.title"), null, t.get("error.handoff"), "", Map.of());
+      return;
+    }
     startSession(ctx, subject.get());
     ctx.redirect("/account?done=signed-in", HttpStatus.SEE_OTHER);
   }
@@ -590,7 +620,37 @@ public final class AccountPages {
           return new Passwords.Mail(m.get("mail.reset.subject"), m.format("mail.reset.body", base + "/account/reset/" + token, minutes));
         },
         ctx.attribute("request-id"));
+    // the person may live in another region: its node mails its own link if it holds the address (issue 18)
+    forwarding.passwordResetElsewhere(email, t.locale().toLanguageTag(), ctx.attribute("request-id"));
     ctx.redirect("/account/forgot?sent=1", HttpStatus.SEE_OTHER);
+  }
+
+  /** A password reset asked for at another region's node, as that node forwards it. */
+  record ResetThere(@JsonBodies.Max(320) String email, @JsonBodies.Max(35) String language) {}
+
+  /** The same answer whether or not the address is held here. */
+  record ResetAsked(String status) {}
+
+  /** Mails this region's reset link for a request made at another region's node, if this region holds the address (issue 18). */
+  private void resetForAnotherRegion(Context ctx) throws IOException {
+    if (forwarding.verify(ctx, "post " + RegionForwarding.RESET_PATH).isEmpty()) {
+      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused",
+          "this endpoint serves the regions' nodes: a person asks for a new password at /account/forgot");
+    }
+    ResetThere body = bodies.read(ctx, ResetThere.class);
+    if (body.email() == null || body.email().isBlank() || body.email().length() > 254 || !body.email().contains("@")) {
+      throw new InvalidInputException("email", "name the address to send the link to");
+    }
+    Texts t = body.language() == null || body.language().isBlank() ? Texts.of(Locale.ENGLISH) : Texts.of(Locale.forLanguageTag(body.language()));
+    String base = linkBase(ctx);
+    long minutes = platform.config().passwordResetLifetime().toMinutes();
+    platform.domain().passwords().requestReset(body.email(), platform.config().passwordResetLifetime(),
+        (token, language) -> {
+          Texts m = language == null ? t : Texts.of(language);
+          return new Passwords.Mail(m.get("mail.reset.subject"), m.format("mail.reset.body", base + "/account/reset/" + token, minutes));
+        },
+        ctx.attribute("request-id"));
+    ctx.json(new ResetAsked("sent if held"));
   }
 
   private void reset(Context ctx) {

@@ -21,12 +21,14 @@ import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.SameSite;
 import java.io.IOException;
+import java.net.URI;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,8 +45,10 @@ public final class VaultRoutes {
   private final Platform platform;
   private final ObjectMapper json;
   private final JsonBodies bodies;
+  private final RegionForwarding forwarding;
 
-  public VaultRoutes(Platform platform, ObjectMapper json, JsonBodies bodies) {
+  public VaultRoutes(Platform platform, ObjectMapper json, JsonBodies bodies, RegionForwarding forwarding) {
+    this.forwarding = forwarding;
     this.platform = platform;
     this.json = json;
     this.bodies = bodies;
@@ -83,6 +87,9 @@ public final class VaultRoutes {
 
   /** A person's sign-in. */
   record SignInBody(@JsonBodies.Max(320) String email, @JsonBodies.Max(1000) String password) {}
+
+  /** A sign-in made at another region's node, as that node forwards it: the address of the person's browser counts in the throttle here. */
+  record SignInThere(@JsonBodies.Max(320) String email, @JsonBodies.Max(1000) String password, @JsonBodies.Max(64) String address) {}
 
   // ---- the answers ----
 
@@ -206,6 +213,8 @@ public final class VaultRoutes {
         new Route("post", "/api/v1/subjects/{id}/consents", "consents", "Withdraw a consent on the person's behalf; a grant by a service is refused (C19, C24)", service,
             Set.of(), List.of(200), ConsentBody.class, Route.json(200, Withdrawn.class), this::subjectConsent),
         Route.publicPost("/api/v1/session", "people", "Sign in with email and password; sets the session cookie (C6)", SignInBody.class, SignedIn.class, this::signIn),
+        Route.publicPost(RegionForwarding.SIGN_IN_PATH, "people", "A sign-in made at another region's node, checked here in the person's home region; "
+            + "for the regions' nodes only, signed with their shared secret (C6, C13)", SignInThere.class, RegionForwarding.HandOff.class, this::signInForAnotherRegion),
         new Route("delete", "/api/v1/session", "people", "Sign out", person, Set.of(), List.of(204), null, Route.NO_JSON, this::signOut),
         new Route("get", "/api/v1/me", "people", "My data: fields, services, what is unavailable (C34)", person, Set.of(), List.of(200), null, Route.json(200, Me.class), this::me),
         new Route("patch", "/api/v1/me", "people", "Correct my data (C35); needs X-CSRF-Token", person, Set.of(), List.of(200), CorrectBody.class, Route.json(200, Corrected.class), this::correctMe),
@@ -311,6 +320,14 @@ public final class VaultRoutes {
     }
     var subject = platform.domain().subjects().signIn(email, password, ctx.attribute("request-id"));
     if (subject.isEmpty()) {
+      // the person may live in another region: their region checks it, and they continue there (issue 18)
+      Optional<URI> there = forwarding.signInElsewhere(email, password, address, ctx.attribute("request-id"));
+      if (there.isPresent()) {
+        attempt.succeeded();
+        ctx.header("Location", there.get().toString());
+        throw new HttpProblem(421, "another-region", "Your account is kept in another region",
+            "continue at the address in Location within two minutes: it signs you in at your region's site", Map.of("location", there.get().toString()));
+      }
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
     attempt.succeeded();
@@ -318,6 +335,29 @@ public final class VaultRoutes {
     var session = platform.vault().startSession(subject.get());
     setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
     ctx.json(new SignedIn(subject.get(), session.getValue().csrf(), session.getValue().expiresAt()));
+  }
+
+  /**
+   * Checks a sign-in that another region's node forwarded (issue 18), as a sign-in here is checked and
+   * throttled; answers a single-use hand-off that the person's browser takes to {@link RegionForwarding#CONTINUE_PATH}.
+   */
+  private void signInForAnotherRegion(Context ctx) throws IOException {
+    if (forwarding.verify(ctx, "post " + RegionForwarding.SIGN_IN_PATH).isEmpty()) {
+      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused",
+          "this endpoint serves the regions' nodes: a person signs in with POST /api/v1/session");
+    }
+    SignInThere body = bodies.read(ctx, SignInThere.class);
+    var attempt = platform.signInThrottle().reserve(body.email(), body.address() == null || body.address().isBlank() ? ctx.ip() : body.address());
+    if (!attempt.admitted()) {
+      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
+      throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
+    }
+    var subject = platform.domain().subjects().signIn(body.email(), body.password(), ctx.attribute("request-id"));
+    if (subject.isEmpty()) {
+      throw HttpProblem.unauthorized("the email address or the password is not right");
+    }
+    attempt.succeeded();
+    ctx.json(new RegionForwarding.HandOff(platform.vault().handOff(subject.get())));
   }
 
   private void signOut(Context ctx) {
@@ -449,12 +489,16 @@ public final class VaultRoutes {
     return access(platform, ctx);
   }
 
-  /** Who the request's caller is to the domain, with the request's id. */
+  /** The request attribute naming the data centre a forwarded read goes to (issue 18); unset for any other request. */
+  public static final String TRANSFER_TO = "transfer-to";
+
+  /** Who the request's caller is to the domain, with the request's id; a service served for another region's node reads as a transfer there. */
   static Access access(Platform platform, Context ctx) {
     Caller c = ctx.attribute("caller");
     String rid = ctx.attribute("request-id");
+    String transferTo = ctx.attribute(TRANSFER_TO);
     return switch (c.kind()) {
-      case SERVICE -> Access.service(c.name(), rid);
+      case SERVICE -> transferTo == null ? Access.service(c.name(), rid) : Access.service(c.name(), rid).transferringTo(transferTo);
       case SUBJECT -> Access.subject(c.id(), rid);
       case STAFF -> Access.staff(platform.vault().staff().facts(c.id(), c.staffType()), rid);
       case PARTNER -> throw HttpProblem.forbidden("a partner may not call this endpoint");

@@ -1,0 +1,286 @@
+package com.plenary.privacy.server.internal;
+
+import com.plenary.privacy.domain.Regions;
+import com.plenary.privacy.policy.DataCentre;
+import com.plenary.privacy.policy.Policy;
+import com.plenary.privacy.server.Caller;
+import com.plenary.privacy.server.HttpProblem;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Reads about a person of another region, forwarded between the regions' nodes (issue 18). A node of
+ * region A that is asked by a service for a person of region B sends the same read to B's node with no
+ * credential of the caller — A's key is worth nothing in B — but with a statement of who A authenticated
+ * ({@value #HEADER}: the region and data centre of A, the service, the time and request id), signed
+ * with the secret every node of every region shares ({@code regions.secret}, HMAC-SHA-256 over the
+ * method, the path with its query, the statement and the SHA-256 of the body). A person's sign-in and
+ * password-reset request at A are passed to the other regions the same way, for a person
+ * ({@code actor=person}), so that their home region checks them. B checks the signature and the time (at most
+ * {@link #MAX_AGE} old or ahead), serves the read as that service, decides it and the transfer out of its
+ * data centre in its enforcer and audits both in its own database; A passes B's answer through unchanged
+ * (status, type, body: a problem document too) and keeps nothing of it.
+ *
+ * <p>Guarantee: with the secret kept to the regions' nodes, a request that B serves as forwarded was
+ * authenticated by a node of a region of the policy in the last {@link #MAX_AGE}, for exactly this method,
+ * path, query and body. A statement may be replayed within that window by whoever can read the traffic between
+ * the nodes, which is why that traffic goes over TLS (operations.md, "Regions"). Only the reads in
+ * {@link #FORWARDED_ROUTES} are served this way; every other request about a person of another region
+ * is answered with where to go (421).
+ *
+ * <p>Thread-safe.
+ */
+public final class RegionForwarding {
+  /** The statement of the forwarding node: who it authenticated, from where, when. */
+  public static final String HEADER = "X-Plenary-Forwarded";
+  /** Its signature, base64url of the HMAC-SHA-256. */
+  public static final String SIGNATURE = "X-Plenary-Forwarded-Signature";
+  /** The region whose node answered a forwarded read, on the answer. */
+  public static final String SERVED_BY = "X-Plenary-Served-By-Region";
+  /** How far a statement's time may be from the serving node's clock. */
+  public static final Duration MAX_AGE = Duration.ofSeconds(30);
+  /** The route where a person's home region checks a sign-in made at another region's node. */
+  public static final String SIGN_IN_PATH = "/api/v1/regions/sign-in";
+  /**
+   * The routes served to another region's node, and the kind of actor each is forwarded for: service
+   * reads, which the enforcer decides as a transfer, and a person's sign-in.
+   */
+  public static final Map<String, String> FORWARDED_ROUTES = Map.of("get /api/v1/subjects/{id}", "service", "post " + SIGN_IN_PATH, "person",
+      "post /api/v1/regions/password-reset", "person");
+
+  private static final Pattern STATEMENT = Pattern.compile(
+      "region=([A-Za-z0-9._-]{1,64});dc=([A-Za-z0-9._-]{1,64});actor=(service:[A-Za-z0-9._-]{1,64}|person);at=([0-9]{1,12});request=([A-Za-z0-9._-]{1,64})");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern HANDOFF = Pattern.compile("[A-Za-z0-9_-]{43}");
+
+  private final Regions regions;
+  private final Supplier<Policy> policy;
+  private final DataCentre here;
+  private final byte[] secret;
+  private final Duration timeout;
+  private final Clock clock;
+  private final HttpClient http;
+
+  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock) {
+    this.regions = regions;
+    this.policy = policy;
+    this.here = here;
+    this.secret = secret;
+    this.timeout = timeout;
+    this.clock = clock;
+    this.http = secret == null ? null : HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  /** Forwarding for a node in {@code here} (its data centre) with {@code secret}; null secret: none forwarded, none accepted. */
+  public static RegionForwarding of(Regions regions, Supplier<Policy> policy, DataCentre here, String secret, Duration timeout, Clock clock) {
+    Objects.requireNonNull(regions, "regions == null");
+    Objects.requireNonNull(here, "here == null");
+    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock);
+  }
+
+  /** Whether a request to {@code routeKey} ("get /path") by {@code caller} about a person of {@code home} is forwarded there. */
+  public boolean forwards(String routeKey, Caller caller, String home) {
+    return secret != null && caller != null && caller.kind() == Caller.Kind.SERVICE && "service".equals(FORWARDED_ROUTES.get(routeKey))
+        && regions.url(home).isPresent();
+  }
+
+  /**
+   * Sends the request to {@code home}'s node as {@code caller}'s and answers with what it answered: its
+   * status, content type and body. Writes nothing here. An answer that does not come within the
+   * timeout is a 504, a node that cannot be reached a 502, both as problem documents.
+   */
+  public void forward(Context ctx, Caller caller, String home) {
+    URI base = regions.url(home).orElseThrow();
+    String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
+    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=service:" + caller.name() + ";at=" + clock.instant().getEpochSecond()
+        + ";request=" + ctx.<String>attribute("request-id");
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout).GET()
+        .header(HEADER, statement).header(SIGNATURE, sign("GET", pathAndQuery, statement, new byte[0]))
+        .header("X-Request-Id", ctx.<String>attribute("request-id"));
+    String accept = ctx.header("Accept");
+    if (accept != null) {
+      b.header("Accept", accept);
+    }
+    HttpResponse<byte[]> answer;
+    try {
+      answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpTimeoutException e) {
+      throw new HttpProblem(504, "region-timeout", "The person's region did not answer in time",
+          "the deployment of the person's region did not answer within " + timeout.toSeconds() + " s; retry later", Map.of("region", home));
+    } catch (IOException e) {
+      throw new HttpProblem(502, "region-unreachable", "The person's region could not be reached",
+          "the deployment of the person's region could not be reached; retry later", Map.of("region", home));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
+    }
+    ctx.status(answer.statusCode());
+    answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+    answer.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+    ctx.header(SERVED_BY, home);
+    ctx.result(answer.body());
+  }
+
+  /**
+   * Asks the other regions' nodes, one after another, whether {@code email} and {@code password} sign a
+   * person in there (issue 18): a person signs in at any region's node, and their home region checks it.
+   * Answers where to send the person's browser — their region's hand-off page with a single-use token
+   * that names no one — or empty when no region signs them in (or forwarding is off). The address and
+   * password go only to the regions' nodes, signed, and are kept by none of them; {@code clientAddress}
+   * counts the attempt in the home region's throttle as it would count there.
+   */
+  public Optional<URI> signInElsewhere(String email, String password, String clientAddress, String requestId) {
+    if (secret == null || email == null || password == null) {
+      return Optional.empty();
+    }
+    for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
+      try {
+        HttpResponse<byte[]> answer = postAsPerson(peer.getValue(), SIGN_IN_PATH,
+            Map.of("email", email, "password", password, "address", clientAddress == null ? "" : clientAddress), requestId);
+        if (answer.statusCode() == 200) {
+          String token = JSON.readTree(answer.body()).path("handoff").asText("");
+          if (HANDOFF.matcher(token).matches()) {
+            return Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token));
+          }
+        }
+      } catch (IOException e) {
+        // that region is not reachable now: the person is not signed in there, and is told that the address or password is not right
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.empty();
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Asks every other region's node to mail its password-reset link to {@code email} if it holds a person
+   * with that address (issue 18): a person who forgot their password at another region's node gets the
+   * link of their home region, which alone can reset it. Answers nothing, so that no node learns, or
+   * tells, where an address is held; a region that cannot be reached is passed over.
+   */
+  public void passwordResetElsewhere(String email, String language, String requestId) {
+    if (secret == null || email == null) {
+      return;
+    }
+    for (URI peer : regions.elsewhere().values()) {
+      try {
+        postAsPerson(peer, RESET_PATH, Map.of("email", email, "language", language == null ? "" : language), requestId);
+      } catch (IOException e) {
+        // that region is not reachable now; the person may ask again
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** The route where a person's home region mails its reset link for a request made at another region's node. */
+  public static final String RESET_PATH = "/api/v1/regions/password-reset";
+
+  private HttpResponse<byte[]> postAsPerson(URI peer, String path, Map<String, String> fields, String requestId) throws IOException, InterruptedException {
+    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=person;at=" + clock.instant().getEpochSecond() + ";request=" + requestId;
+    byte[] body = JSON.writeValueAsBytes(fields);
+    HttpRequest request = HttpRequest.newBuilder(peer.resolve(path)).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .header("Content-Type", "application/json").header(HEADER, statement).header(SIGNATURE, sign("POST", path, statement, body))
+        .header("X-Request-Id", requestId).build();
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** The page of the person's home region that takes a hand-off and starts their session there. */
+  public static final String CONTINUE_PATH = "/account/continue";
+
+  /** The answer of the home region to a sign-in it checked: the hand-off's token. */
+  public record HandOff(String handoff) {}
+
+  /** A sign-in made at another region's node, as that node forwards it. */
+  public record SignInThere(String email, String password, String address) {}
+
+  /**
+   * The caller a forwarded request was made for, when it carries {@value #HEADER}; empty when it does
+   * not. A statement that is not signed with the shared secret, is too old or from the future, names a
+   * region or data centre not of the policy (or this one), comes with a credential of its own, or asks
+   * for a route that is not forwarded is refused with 401 before anything is read.
+   */
+  public Optional<Forwarded> verify(Context ctx, String routeKey) {
+    String statement = ctx.header(HEADER);
+    String signature = ctx.header(SIGNATURE);
+    if (statement == null && signature == null) {
+      return Optional.empty();
+    }
+    if (secret == null) {
+      throw refused("this deployment accepts no requests forwarded by another region's node");
+    }
+    if (statement == null || signature == null || ctx.header("Authorization") != null) {
+      throw refused("a forwarded request carries the statement and its signature, and no credential of its own");
+    }
+    String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
+    byte[] expected = sign(ctx.method().name(), pathAndQuery, statement, ctx.bodyAsBytes()).getBytes(StandardCharsets.US_ASCII);
+    if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
+      throw refused("the signature of the forwarded request is not right");
+    }
+    Matcher m = STATEMENT.matcher(statement);
+    if (!m.matches()) {
+      throw refused("the statement of the forwarded request is not well formed");
+    }
+    long at = Long.parseLong(m.group(4));
+    if (Math.abs(clock.instant().getEpochSecond() - at) > MAX_AGE.toSeconds()) {
+      throw refused("the forwarded request is too old, or its node's clock is off by more than " + MAX_AGE.toSeconds() + " s");
+    }
+    String region = m.group(1);
+    DataCentre dc = policy.get().dataCentre(m.group(2));
+    if (region.equals(regions.here()) || !policy.get().regions().contains(region) || dc == null || !dc.region().equals(region)) {
+      throw refused("the forwarded request names a region or data centre that is not another of the policy's");
+    }
+    String actor = m.group(3);
+    String kind = FORWARDED_ROUTES.get(routeKey);
+    if (kind == null || !actor.startsWith(kind)) {
+      throw refused("this endpoint is not served to another region's node for this caller");
+    }
+    Caller caller = actor.startsWith("service:") ? new Caller(Caller.Kind.SERVICE, "forwarded:" + region, actor.substring(8), List.of(), null) : null;
+    return Optional.of(new Forwarded(region, dc.id(), caller));
+  }
+
+  /** A request forwarded by a node of {@code region} in {@code dataCentre}, made there by {@code caller} (null: a person signing in). */
+  public record Forwarded(String region, String dataCentre, Caller caller) {}
+
+  private static HttpProblem refused(String detail) {
+    return new HttpProblem(401, "forwarding-refused", "Forwarded request refused", detail);
+  }
+
+  /** HMAC-SHA-256 of the method, the path with its query, the statement and the SHA-256 of the body (base64url), one a line. */
+  private String sign(String method, String pathAndQuery, String statement, byte[] body) {
+    try {
+      String bodyHash = Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body));
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      byte[] h = mac.doFinal((method + "\n" + pathAndQuery + "\n" + statement + "\n" + bodyHash).getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(h);
+    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+      throw new IllegalStateException("HMAC-SHA-256 is missing from this Java runtime", e);
+    }
+  }
+}
