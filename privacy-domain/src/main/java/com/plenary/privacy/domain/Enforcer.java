@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -64,6 +65,12 @@ public final class Enforcer {
   private volatile List<InForce> timeline;
   private volatile Storage followed;
   private volatile long readAt;
+  /**
+   * Whether a thread is reading the published versions. Only one reads; the others go on with the
+   * versions known, never waiting for it: a waiting thread would hold its transaction's connection
+   * while the reader needs one of its own, and a full pool would stall them all until its timeout.
+   */
+  private final AtomicBoolean reading = new AtomicBoolean();
   /** Where people live; null until {@link #placeIn}: then every person's id is checked before anything about them is decided or audited. */
   private volatile Regions regions;
 
@@ -121,7 +128,14 @@ public final class Enforcer {
   public void refresh() {
     Storage storage = followed;
     if (storage != null) {
-      read(storage);
+      while (!reading.compareAndSet(false, true)) {
+        Thread.onSpinWait(); // another thread is reading: read again after it, so what was just published is seen
+      }
+      try {
+        read(storage);
+      } finally {
+        reading.set(false);
+      }
     }
   }
 
@@ -136,8 +150,12 @@ public final class Enforcer {
 
   private InForce current() {
     Storage storage = followed;
-    if (storage != null && System.nanoTime() - readAt > POLICY_REFRESH.toNanos()) {
-      read(storage);
+    if (storage != null && System.nanoTime() - readAt > POLICY_REFRESH.toNanos() && reading.compareAndSet(false, true)) {
+      try {
+        read(storage);
+      } finally {
+        reading.set(false);
+      }
     }
     List<InForce> t = timeline;
     Instant now = clock.instant();
@@ -150,7 +168,7 @@ public final class Enforcer {
     return in;
   }
 
-  private synchronized void read(Storage storage) {
+  private void read(Storage storage) {
     List<InForce> t = timeline;
     int known = t.get(t.size() - 1).policy().version();
     List<PolicyRecords.Stored> stored = storage.inOwnTransaction(w -> w.policies().after(known));
