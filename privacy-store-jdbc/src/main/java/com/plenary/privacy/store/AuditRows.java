@@ -179,7 +179,8 @@ final class AuditRows {
     }
   }
 
-  private static void text(DataOutputStream out, String v) throws IOException {
+  /** One text field of a row in PostgreSQL's binary COPY format: its length and UTF-8 bytes, or -1 for null (the collector's rows too). */
+  static void text(DataOutputStream out, String v) throws IOException {
     if (v == null) {
       out.writeInt(-1);
       return;

@@ -739,13 +739,7 @@ public final class UsageEvents {
     }
 
     private void text(String v) throws IOException {
-      if (v == null) {
-        out.writeInt(-1);
-        return;
-      }
-      byte[] b = v.getBytes(StandardCharsets.UTF_8);
-      out.writeInt(b.length);
-      out.write(b);
+      AuditRows.text(out, v);
     }
 
     void finish() throws IOException {
