@@ -118,6 +118,12 @@ class ResponseBodiesTest {
 
   /** The JSON answers that are no record of a route: the document itself. */
   private static final Set<String> NOT_RECORDS = Set.of("get /openapi.json");
+  /**
+   * Routes that serve only another region's node, on a statement signed with the regions' shared secret: this
+   * test's single node has no other region, so they are driven (and their answers checked) in RegionsTest with
+   * two nodes. Their records are still checked inside out here.
+   */
+  private static final Set<String> NODE_TO_NODE = Set.of("post /api/v1/regions/sign-in", "post /api/v1/regions/password-reset");
 
   private final ObjectMapper json = new ObjectMapper();
   private Running running;
@@ -289,7 +295,8 @@ class ResponseBodiesTest {
   @Test
   void everyJsonSuccessOfEveryOperationIsAnAnswerItsDocumentedSchemaAccepts() throws Exception {
     Set<String> declared = new TreeSet<>();
-    for (Route r : withAnswers()) {
+    List<Route> reached = withAnswers().stream().filter(r -> !NODE_TO_NODE.contains(operation(r))).toList();
+    for (Route r : reached) {
       r.responses().forEach((status, records) -> {
         for (int i = 0; i < records.size(); i++) {
           declared.add(operation(r) + " " + status + " " + records.get(i).getSimpleName());
@@ -300,6 +307,9 @@ class ResponseBodiesTest {
     List<String> failures = new ArrayList<>();
     List<String> unhappy = new ArrayList<>();
     for (Route r : running.server.routes()) {
+      if (NODE_TO_NODE.contains(operation(r))) {
+        continue;
+      }
       for (Call c : calls(r)) {
         HttpResponse<String> answer = callers.send(c.caller(), c.method(), c.path(), c.body());
         int status = answer.statusCode();
@@ -351,7 +361,7 @@ class ResponseBodiesTest {
     assertThat(checked).as("every JSON success the route table declares is answered on a happy path and checked (answers that were not 2xx: %s)", unhappy)
         .isEqualTo(declared);
     assertThat(checked.stream().map(k -> k.substring(0, k.lastIndexOf(' ', k.lastIndexOf(' ') - 1))).distinct().count())
-        .as("every operation with a JSON answer").isEqualTo(withAnswers().size());
+        .as("every operation with a JSON answer").isEqualTo(reached.size());
   }
 
   /** The requests of an operation's happy path, each for a fresh person (an erasure or a sign-out spoils no other). */
