@@ -80,6 +80,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
@@ -121,6 +122,9 @@ import org.slf4j.MDC;
  * drains: new requests get 503 while those in flight finish.
  */
 public final class PlenaryServer implements Server {
+  /** A body declared too large, sent without asking first, is read and thrown away up to this many times the limit before the 413. */
+  private static final long DRAIN_FACTOR = 8;
+
   public static final String VERSION = "0.1.0";
   private static final Logger LOG = LoggerFactory.getLogger(PlenaryServer.class);
   /** One line per request (method, route, status, time): its own logger, so operators can turn it down at high rates. */
@@ -868,10 +872,21 @@ public final class PlenaryServer implements Server {
       ctx.header("Retry-After", "5");
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
     }
-    // a body declared larger than any route accepts is refused before anything reads it: reading would answer
-    // "100 Continue" to a client that asked, which then sends the whole body into a connection about to close
-    if (ctx.req().getContentLengthLong() > platform.config().maxRequestBytes()) {
-      throw new HttpProblem(413, "too-large", "Request too large", "the body may be at most " + platform.config().maxRequestBytes() + " bytes");
+    // a body declared larger than any route accepts is refused. A client that asked "Expect: 100-continue" is
+    // refused before anything reads the body (reading would answer "100 Continue", and the whole body would come).
+    // A client that did not ask sends the body whatever the answer: up to a few times the limit it is read off the
+    // connection and thrown away first, so the answer is not lost to the reset of a connection closed with unread bytes
+    long declared = ctx.req().getContentLengthLong();
+    long max = platform.config().maxRequestBytes();
+    if (declared > max) {
+      if (!"100-continue".equalsIgnoreCase(ctx.header("Expect")) && declared <= max * DRAIN_FACTOR) {
+        try {
+          ctx.req().getInputStream().transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+          // the client went away: nobody reads the answer either
+        }
+      }
+      throw new HttpProblem(413, "too-large", "Request too large", "the body may be at most " + max + " bytes");
     }
     PolicyRoutes.globalPrivacyControl(platform, ctx);
   }

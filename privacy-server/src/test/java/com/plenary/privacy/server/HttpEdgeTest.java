@@ -118,6 +118,17 @@ class HttpEdgeTest {
   }
 
   @Test
+  void aBodyJustOverTheLimitSentWithoutAskingFirstGetsThe413NotAReset() throws Exception {
+    // a client that does not ask "Expect: 100-continue" sends its whole body; the answer must reach it every time
+    String big = "{\"email\":\"" + "x".repeat(1_048_576 + 10) + "\"}";
+    for (int i = 0; i < 20; i++) {
+      HttpResponse<String> r = running.postJson("/api/v1/session", big, null);
+      assertThat(r.statusCode()).isEqualTo(413);
+      assertThat(json.readTree(r.body()).get("type").asText()).isEqualTo("/problems/too-large");
+    }
+  }
+
+  @Test
   void aBodyThatEndsBeforeItsLengthIsA400Problem() throws Exception {
     assertProblem(send("POST /api/v1/session HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100",
         "{\"email\":".getBytes(StandardCharsets.UTF_8)), 400);
