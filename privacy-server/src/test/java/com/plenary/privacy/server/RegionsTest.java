@@ -123,14 +123,19 @@ class RegionsTest {
     assertThat(euDb.rowsNaming(id.substring(2))).contains("subject", "usage_event");
   }
 
+  /** Registers a person of the EU with a password at the EU's node (as the mail service); answers her id. */
+  private String euPerson(String name, String email, String password) throws Exception {
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
+        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"" + name + "\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    return body(registered).get("id").asText();
+  }
+
   @Test
   void C13_aReadOfAPersonOfTheEuAtTheUsNodeIsForwardedAnsweredLikeTheEuAndRecordedThereAsATransfer() throws Exception {
     String email = "grace" + System.nanoTime() + "@example.org";
     String password = "another long passphrase";
-    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
-        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Grace\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
-    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
-    String id = body(registered).get("id").asText();
+    String id = euPerson("Grace", email, password);
     String path = "/api/v1/subjects/" + id + "?purpose=provide&fields=email,name";
 
     HttpResponse<String> atHome = as(eu, eu.serviceKey("mail"), "GET", path, null);
@@ -268,9 +273,7 @@ class RegionsTest {
   void C6_aPersonOfTheEuWhoSignsInAtTheUsNodeIsSentToTheEuWithNoPersonalValueInTheUrl() throws Exception {
     String email = "ida" + System.nanoTime() + "@example.org";
     String password = "her long passphrase";
-    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
-        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Ida\"},\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
-    String id = body(registered).get("id").asText();
+    String id = euPerson("Ida", email, password);
 
     // the API: 421 with where to continue; the URL holds a single-use token, not her address or id
     HttpResponse<String> api = us.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}", null);
@@ -309,9 +312,7 @@ class RegionsTest {
   @Test
   void C6_aPersonOfTheEuWhoForgotHerPasswordAtTheUsNodeIsMailedTheEusLinkAndTheUsLearnsNothing() throws Exception {
     String email = "joan" + System.nanoTime() + "@example.org";
-    HttpResponse<String> registered = eu.postJson("/api/v1/subjects",
-        "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Joan\"},\"password\":\"her long passphrase\",\"region\":\"eu\"}", eu.serviceKey("mail"));
-    String id = body(registered).get("id").asText();
+    String id = euPerson("Joan", email, "her long passphrase");
     assertThat(euDb.rowsNaming(id.substring(2))).doesNotContain("password_reset");
 
     HttpResponse<String> page = us.get("/account/forgot");
