@@ -100,8 +100,11 @@ public final class PlenaryClient {
     return call("POST", "/api/v1/events", Map.of("events", events), false).get("stored").asInt();
   }
 
-  /** Asks whether an action is permitted before taking it. */
-  public Decision decide(String action, String purpose, String subjectId, List<String> categories, Map<String, ?> facts) {
+  /**
+   * Asks whether an action is permitted before taking it. The platform decides on its own facts (the
+   * person's consents, the service's agreements, staff grants); a caller has none to give.
+   */
+  public Decision decide(String action, String purpose, String subjectId, List<String> categories) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("action", action);
     body.put("purpose", purpose);
@@ -109,9 +112,6 @@ public final class PlenaryClient {
       body.put("subject", subjectId);
     }
     body.put("categories", categories);
-    if (facts != null) {
-      body.put("facts", facts);
-    }
     JsonNode r = call("POST", "/api/v1/decisions", body, true);
     return new Decision(r.get("effect").asText(), strings(r.get("permitted")), strings(r.get("rules")), strings(r.get("clauses")), strings(r.get("obligations")));
   }

@@ -77,10 +77,10 @@ class PlenaryClientTest {
     long before = platform.vault().usage().count();
     assertThat(mail.recordEvents(List.of(Map.of("subject", reg.id(), "type", "open", "page", "https://mail.example/inbox")))).isEqualTo(1);
     assertThat(platform.vault().usage().count()).isEqualTo(before + 1);
-    var d = mail.decide("read", "provide", reg.id(), List.of("user.contact.email"), null);
+    var d = mail.decide("read", "provide", reg.id(), List.of("user.contact.email"));
     assertThat(d.permits()).isTrue();
     assertThat(d.rules()).containsExactly("service-declared-use");
-    assertThat(mail.decide("use", "develop", reg.id(), List.of("user.contact.email"), null).permits()).isFalse();
+    assertThat(mail.decide("use", "develop", reg.id(), List.of("user.contact.email")).permits()).isFalse();
   }
 
   @Test
@@ -109,7 +109,7 @@ class PlenaryClientTest {
     });
     starter.start();
     try {
-      assertThat(client.decide("read", "provide", null, List.of("user.name"), null).permits()).isTrue();
+      assertThat(client.decide("read", "provide", null, List.of("user.name")).permits()).isTrue();
     } finally {
       starter.join();
       late.stop(0);
