@@ -3,6 +3,7 @@ package com.plenary.privacy.domain;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,4 +48,7 @@ public interface RecipientRecords {
 
   /** Every version of the recipient's agreement, newest first. */
   List<Agreement> agreements(String recipientId);
+
+  /** The newest version of every recipient's agreement, by recipient id (recipients without one are absent), in one look-up. */
+  Map<String, Agreement> newestAgreements();
 }

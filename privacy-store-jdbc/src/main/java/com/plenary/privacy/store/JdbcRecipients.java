@@ -7,7 +7,9 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -58,6 +60,14 @@ final class JdbcRecipients implements RecipientRecords {
   public List<Agreement> agreements(String recipientId) {
     return h.createQuery("SELECT * FROM recipient_agreement WHERE recipient_id = :r ORDER BY version DESC").bind("r", recipientId)
         .map((rs, ctx) -> agreement(rs)).list();
+  }
+
+  @Override
+  public Map<String, Agreement> newestAgreements() {
+    Map<String, Agreement> out = new HashMap<>();
+    h.createQuery("SELECT a.* FROM recipient_agreement a JOIN (SELECT recipient_id, MAX(version) AS version FROM recipient_agreement GROUP BY recipient_id) n "
+        + "ON a.recipient_id = n.recipient_id AND a.version = n.version").map((rs, ctx) -> agreement(rs)).forEach(a -> out.put(a.recipientId(), a));
+    return out;
   }
 
   private static Registered registered(ResultSet rs) throws SQLException {

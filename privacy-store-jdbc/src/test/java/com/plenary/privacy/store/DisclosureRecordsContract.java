@@ -141,6 +141,11 @@ abstract class DisclosureRecordsContract {
     assertThat(both.agreement()).isEqualTo(new Facts.Agreement(id, List.of("user.contact"), List.of("provide"), LocalDate.of(2026, 1, 1),
         LocalDate.of(2027, 1, 2)));
     assertThat(storage().<Tx.RecipientOnFile>inTransaction(w -> w.recipient("carrier")).registered()).as("named by the policy, not the registry").isNull();
+    // the registry's listing reads every recipient's newest agreement in one look-up
+    Map<String, RecipientRecords.Agreement> newest = storage().inTransaction(w -> w.recipients().newestAgreements());
+    assertThat(newest.get(id).version()).isEqualTo(2);
+    assertThat(newest.get(id).end()).isEqualTo(LocalDate.of(2027, 1, 2));
+    assertThat(newest).doesNotContainKey("rcp-none-" + System.nanoTime());
   }
 
   @Test

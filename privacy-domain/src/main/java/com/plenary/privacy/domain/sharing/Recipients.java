@@ -19,6 +19,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -86,11 +87,12 @@ public final class Recipients {
   public List<View> list() {
     return storage.inTransaction(w -> {
       List<View> out = new ArrayList<>();
+      Map<String, Agreement> newest = w.recipients().newestAgreements();
       for (Recipient p : policy().recipients()) {
-        out.add(declared(p, newest(w.recipients().agreements(p.id()))));
+        out.add(declared(p, newest.get(p.id())));
       }
       for (Registered r : w.recipients().all()) {
-        out.add(view(r, newest(w.recipients().agreements(r.id()))));
+        out.add(view(r, newest.get(r.id())));
       }
       out.sort(Comparator.comparing(View::id));
       return out;
