@@ -183,6 +183,37 @@ class RegionsTest {
   }
 
   @Test
+  void C13_theTransferSentenceFollowsThePersonsLanguageInHerExportAndOnHerPageInEveryLanguageThePlatformShips() throws Exception {
+    String email = "hedwig" + System.nanoTime() + "@example.org";
+    String password = "ihre lange Passphrase";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Hedwig\",\"language\":\"Deutsch\"},"
+        + "\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    String id = body(registered).get("id").asText();
+    HttpResponse<String> read = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide&fields=email,name", null);
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+    String german = "wurden von Plenary Mail gelesen und an das Rechenzentrum iad-1 in Ashburn übertragen";
+    String english = "was read by Plenary Mail and transferred to the data centre iad-1 in Ashburn";
+
+    // the export: in her own language (her language field) when the request names none, else in the one it asks for
+    String[] session = signIn(eu, email, password);
+    JsonNode own = body(asPerson(eu, session, "GET", "/api/v1/me/export", null));
+    assertThat(own.get("transfers")).as(own.toString()).hasSize(1);
+    assertThat(own.get("transfers").get(0).get("text").asText()).contains(german).contains("E-Mail-Adresse").doesNotContain("Your data");
+    JsonNode asked = body(eu.send("GET", "/api/v1/me/export", null, "", "Cookie", session[0], "Accept-Language", "en-GB,en;q=0.8"));
+    assertThat(asked.get("transfers").get(0).get("text").asText()).startsWith("Your data (email address").contains(english).doesNotContain("Rechenzentrum");
+    JsonNode askedGerman = body(eu.send("GET", "/api/v1/me/export", null, "", "Cookie", session[0], "Accept-Language", "de-DE"));
+    assertThat(askedGerman.get("transfers").get(0).get("text").asText()).contains(german);
+
+    // her page of her data is in one language, the sentence too
+    HttpResponse<String> seite = eu.get("/account/export", "Cookie", session[0], "Accept-Language", "de");
+    assertThat(seite.statusCode()).isEqualTo(200);
+    assertThat(seite.body()).contains("Ihre Daten, an ein anderes Rechenzentrum gesendet").contains(german).doesNotContain(english);
+    HttpResponse<String> page = eu.get("/account/export", "Cookie", session[0], "Accept-Language", "en");
+    assertThat(page.body()).contains("Your data sent to another data centre").contains(english).doesNotContain(german);
+  }
+
+  @Test
   void aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"h" + System.nanoTime()
         + "@example.org\",\"name\":\"Hedy\"},\"region\":\"eu\"}", eu.serviceKey("mail"));

@@ -267,7 +267,7 @@ public final class AccountPages {
       return;
     }
     Texts t = Texts.of(ctx);
-    var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
+    var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId(), language -> t);
     List<Pages.Row> profile = new ArrayList<>();
     List<Pages.Section> sections = new ArrayList<>();
     if (out.permitted()) {

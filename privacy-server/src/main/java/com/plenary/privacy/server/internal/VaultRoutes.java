@@ -404,7 +404,9 @@ public final class VaultRoutes {
 
   private void export(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var d = platform.domain().subjects().exportTo(access(ctx), caller.id(), out -> {
+    // the sentences in the language the request asks for, else in the person's own (their language field), else English
+    boolean asked = ctx.header("Accept-Language") != null;
+    var d = platform.domain().subjects().exportTo(access(ctx), caller.id(), language -> asked ? Texts.of(ctx) : Texts.of(language), out -> {
       ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
       try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
         g.useDefaultPrettyPrinter();
