@@ -12,6 +12,7 @@ import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,6 +27,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -243,6 +245,48 @@ class RegionsTest {
   }
 
   @Test
+  void aForwardedStatementIsServedOnceInItsTimeByWhicheverNodeOfTheRegionSeesItFirst() throws Exception {
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"k" + System.nanoTime()
+        + "@example.org\",\"name\":\"Katherine\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+    String path = "/api/v1/subjects/" + id + "?purpose=provide";
+    String request = "replay-" + System.nanoTime();
+    String statement = "region=us;dc=iad-1;actor=service:mail;at=" + Instant.now().getEpochSecond() + ";request=" + request;
+    String signature = sign(SECRET, "GET", path, statement);
+
+    try (Running.Node second = eu.secondNode()) {
+      HttpResponse<String> first = eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature", signature);
+      assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+      // the same statement again, at the same node and at another node of the EU: refused, nothing read
+      assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature", signature));
+      HttpResponse<String> elsewhere = eu.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.server().port() + path))
+          .header("X-Plenary-Forwarded", statement).header("X-Plenary-Forwarded-Signature", signature).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertForwardingRefused(elsewhere);
+      assertThat(body(elsewhere).get("detail").asText()).contains("served already");
+      // a new statement (another request id) is served by the second node: the refusal above was for the replay alone
+      String fresh = statement.replace(request, request + "-2");
+      HttpResponse<String> again = eu.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.server().port() + path))
+          .header("X-Plenary-Forwarded", fresh).header("X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, fresh)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+    }
+    // what the region keeps names the forwarding region and its request id, no person; the US keeps nothing of it
+    assertThat(euDb.rowsNaming(request)).containsExactly("region_statement");
+    assertThat(usDb.rowsNaming(request)).isEmpty();
+    assertThat(euDb.rowsNaming(id.substring(2))).doesNotContain("region_statement");
+
+    // a statement's row lasts its time: past it, it is removed (and the statement itself is refused as stale by then)
+    Instant now = Instant.now();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expiring-" + request, now.plusSeconds(60))).isTrue();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expiring-" + request, now.plusSeconds(60))).isFalse();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expired-" + request, now.minusSeconds(1))).isTrue();
+    assertThat(euDb.rowsNaming("expired-" + request)).containsExactly("region_statement");
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "sweep-" + request, now.plusSeconds(60))).isTrue();
+    assertThat(euDb.rowsNaming("expired-" + request)).as("removed once past its time").isEmpty();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expired-" + request, now.plusSeconds(60))).isTrue();
+  }
+
+  @Test
   void aRegionThatDoesNotAnswerInTimeIs504AndOneThatCannotBeReachedIs502() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Running slow = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.forward_timeout", "PT0.5S",
@@ -338,6 +382,36 @@ class RegionsTest {
     assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct, "X-Plenary-Forwarded", statement,
         "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", "/api/v1/regions/sign-in", statement, direct.replace(password, "another"))));
     assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+  }
+
+  @Test
+  void C6_failedSignInsOfAPersonOfTheEuCountOnceInTheEusThrottleWhicheverRegionsNodeTheyAreMadeAt() throws Exception {
+    String email = "lise" + System.nanoTime() + "@example.org";
+    String password = "her own long passphrase";
+    euPerson("Lise", email, password);
+    String wrong = "{\"email\":\"" + email + "\",\"password\":\"a guess that is wrong\"}";
+
+    // five failures (the limit per account), made at both regions' nodes, by the API and the form
+    assertThat(us.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+    assertThat(eu.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+    assertThat(SignInThrottleHttpTest.formSignIn(us, email, "another wrong guess").statusCode()).isEqualTo(401);
+    assertThat(us.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+    assertThat(eu.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+
+    // the limit holds at both nodes, for the right password too, with the time to wait
+    String right = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+    HttpResponse<String> atUs = us.postJson("/api/v1/session", right, null);
+    assertThat(atUs.statusCode()).as(atUs.body()).isEqualTo(429);
+    assertThat(body(atUs).get("type").asText()).isEqualTo("/problems/too-many-attempts");
+    assertThat(atUs.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+    assertThat(SignInThrottleHttpTest.formSignIn(us, email, password).statusCode()).isEqualTo(429);
+    assertThat(eu.postJson("/api/v1/session", right, null).statusCode()).isEqualTo(429);
+
+    // counted once, at home: the US holds no counter for her address, the EU does
+    String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(email.getBytes(StandardCharsets.UTF_8)));
+    assertThat(usDb.rowsNaming(account)).isEmpty();
+    assertThat(euDb.rowsNaming(account)).contains("rate_key", "rate_step");
+    assertThat(euDb.count("SELECT coalesce(sum(n), 0) FROM rate_step WHERE rate_key = ?", account)).as("five failures, each counted once").isEqualTo(5);
   }
 
   @Test
@@ -458,6 +532,17 @@ class RegionsTest {
     Map<String, String> config(String dataCentre, String peers) {
       return Map.of("database.url", SERVER + name, "database.user", "postgres", "keystore.url", SERVER + name + "?currentSchema=keys",
           "keystore.user", "postgres", "database.data_centre", dataCentre, "regions.peers", peers, "regions.secret", SECRET);
+    }
+
+    /** The number {@code sql} (one {@code ?}, bound to {@code arg}) answers. */
+    long count(String sql, String arg) throws SQLException {
+      try (Connection c = connect(); PreparedStatement p = c.prepareStatement(sql)) {
+        p.setString(1, arg);
+        try (ResultSet rs = p.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
     }
 
     /** The tables of either schema with a row whose text (every column) contains {@code text}. */

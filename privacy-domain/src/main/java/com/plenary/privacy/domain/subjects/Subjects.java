@@ -509,6 +509,18 @@ public final class Subjects {
   }
 
   /**
+   * Whether a person who signs in with a password is registered here under {@code email} (issue 18): a
+   * sign-in for an address held in another region is counted by that region's throttle, not this one's.
+   * The address is looked up through its blind index; nothing about the person is read or told.
+   */
+  public boolean signsInHere(String email) {
+    if (email == null || email.length() > MAX_EMAIL) {
+      return false;
+    }
+    return storage.inTransaction(w -> w.people().passwordByEmail(email)).isPresent();
+  }
+
+  /**
    * Which of the people a batch of a service's events names are registered with the service: the one
    * thing a service's collector may know of a person it names, before collection is decided. Nothing
    * about the people is read; one look-up for the batch.
