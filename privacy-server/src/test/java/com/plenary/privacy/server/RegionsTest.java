@@ -216,6 +216,49 @@ class RegionsTest {
   }
 
   @Test
+  void C13_aPageViewOfAPersonOfTheEuSignedInThereThatReachesTheUsNodeIsStoredInTheEuAndAcknowledgedOnlyOnceItIsDurableThere() throws Exception {
+    String email = "rosalind" + System.nanoTime() + "@example.org";
+    String password = "her long passphrase too";
+    String id = euPerson("Rosalind", email, password);
+    String session = signIn(eu, email, password)[0];
+    assertThat(us.platform.regions().homeOfSession(session.substring(session.indexOf('=') + 1))).as("the token names her region").contains("eu");
+    String browser = "pl_bid=RRRRRRRRRRRRRRRRRRRRRR; pl_consent=v1.p1.a1";
+    long usEvents = usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
+
+    // the regions' nodes serve one host name here (a geo-routing load balancer): her browser's cookies reach the US node
+    HttpResponse<String> r = us.send("POST", "/collect", "text/plain;charset=UTF-8", CollectorHttpTest.BEACON.replace("/p/1", "/seen-in-the-us"),
+        "Cookie", browser + "; " + session, "User-Agent", CollectorHttpTest.CHROME_LINUX);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    assertThat(r.headers().firstValue("X-Plenary-Recorded")).hasValue("yes");
+    assertThat(r.headers().firstValue("X-Plenary-Served-By-Region")).hasValue("eu");
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).isEqualTo(1);
+    assertThat(usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nothing stored in the US").isEqualTo(usEvents);
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+    // her export at home has it, as the beacon declared it and no more
+    JsonNode events = body(eu.get("/api/v1/me/export", "Cookie", session)).get("usage_events");
+    assertThat(events.toString()).contains("/seen-in-the-us").contains("search.example").doesNotContain("leak@example.org").doesNotContain("tracking_pixel");
+
+    // the node-to-node route serves only the regions' nodes
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/collect", "application/json", "{\"session\":\"x\",\"browser\":\"RRRRRRRRRRRRRRRRRRRRRR\",\"page\":\"https://a.example/\"}"));
+
+    // without the secret the US node stores nothing and says where to go; a region that cannot be reached is a 502: neither acknowledges the event
+    try (Running plain = new Running(Map.of("database.data_centre", "iad-1", "regions.peers", "eu=" + euUrl))) {
+      HttpResponse<String> misdirected = plain.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", browser + "; " + session);
+      assertMisdirected(misdirected, euUrl + "/collect");
+    }
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    try (Running gone = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.peers", "eu=http://127.0.0.1:" + closed))) {
+      HttpResponse<String> unreachable = gone.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", browser + "; " + session);
+      assertThat(unreachable.statusCode()).as(unreachable.body()).isEqualTo(502);
+      assertThat(body(unreachable).get("type").asText()).isEqualTo("/problems/region-unreachable");
+    }
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).isEqualTo(1);
+  }
+
+  @Test
   void aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"h" + System.nanoTime()
         + "@example.org\",\"name\":\"Hedy\"},\"region\":\"eu\"}", eu.serviceKey("mail"));

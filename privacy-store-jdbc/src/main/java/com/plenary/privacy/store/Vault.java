@@ -1,5 +1,6 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.store.crypto.Keys;
 import java.nio.charset.StandardCharsets;
@@ -74,10 +75,20 @@ public final class Vault {
 
   // ---- people: sessions (C6); signing in is the domain's (Subjects.signIn) ----
 
-  /** Starts a session; returns the session id (for the cookie, never stored) and its CSRF token. */
+  /**
+   * Starts a session; returns the session id (for the cookie, never stored) and its CSRF token. The id is
+   * 256 bits, of which the first 16 are the tag of the person's home region ({@link Regions#sessionTag}) and
+   * the rest random.
+   */
   public Map.Entry<String, Session> startSession(String subjectId) {
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
+    // the token begins with the person's region's tag, as their id does: a node of another region tells where the session is held (issue 18)
+    byte[] tag = Regions.sessionTag(subjectId);
+    if (tag != null) {
+      raw[0] = tag[0];
+      raw[1] = tag[1];
+    }
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     RANDOM.nextBytes(raw);
     String csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);

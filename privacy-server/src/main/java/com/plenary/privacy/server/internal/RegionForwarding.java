@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,7 +42,8 @@ import javax.crypto.spec.SecretKeySpec;
  * with the secret every node of every region shares ({@code regions.secret}, HMAC-SHA-256 over the
  * method, the path with its query, the statement and the SHA-256 of the body). A person's sign-in and
  * password-reset request at A are passed to the other regions the same way, for a person
- * ({@code actor=person}), so that their home region checks them. B checks the signature and the time (at most
+ * ({@code actor=person}), so that their home region checks them, and a signed-in person's page view from
+ * their browser ({@code actor=browser}), so that their home region stores it. B checks the signature and the time (at most
  * {@link #MAX_AGE} old or ahead), serves the read as that service, decides it and the transfer out of its
  * data centre in its enforcer and audits both in its own database; A passes B's answer through unchanged
  * (status, type, body: a problem document too) and keeps nothing of it.
@@ -72,10 +75,12 @@ public final class RegionForwarding {
    * reads, which the enforcer decides as a transfer, and a person's sign-in.
    */
   public static final Map<String, String> FORWARDED_ROUTES = Map.of("get /api/v1/subjects/{id}", "service", "post " + SIGN_IN_PATH, "person",
-      "post /api/v1/regions/password-reset", "person");
+      "post /api/v1/regions/password-reset", "person", "post /api/v1/regions/collect", "browser");
+  /** The route where a person's home region stores a page view that another region's node received from their browser. */
+  public static final String COLLECT_PATH = "/api/v1/regions/collect";
 
   private static final Pattern STATEMENT = Pattern.compile(
-      "region=([A-Za-z0-9._-]{1,64});dc=([A-Za-z0-9._-]{1,64});actor=(service:[A-Za-z0-9._-]{1,64}|person);at=([0-9]{1,12});request=([A-Za-z0-9._-]{1,64})");
+      "region=([A-Za-z0-9._-]{1,64});dc=([A-Za-z0-9._-]{1,64});actor=(service:[A-Za-z0-9._-]{1,64}|person|browser);at=([0-9]{1,12});request=([A-Za-z0-9._-]{1,64})");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -155,21 +160,67 @@ public final class RegionForwarding {
     HttpResponse<byte[]> answer;
     try {
       answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      throw new HttpProblem(504, "region-timeout", "The person's region did not answer in time",
-          "the deployment of the person's region did not answer within " + timeout.toSeconds() + " s; retry later", Map.of("region", home));
     } catch (IOException e) {
-      throw new HttpProblem(502, "region-unreachable", "The person's region could not be reached",
-          "the deployment of the person's region could not be reached; retry later", Map.of("region", home));
+      throw failure(e, home);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
     }
-    ctx.status(answer.statusCode());
-    answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
-    answer.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
-    ctx.header(SERVED_BY, home);
-    ctx.result(answer.body());
+    new Answer(answer, home).passOn(ctx);
+  }
+
+  /** What a request forwarded to {@code home} is answered when that region's node did not answer: 504 past the timeout, 502 when it cannot be reached. */
+  public HttpProblem failure(Throwable failure, String home) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof HttpTimeoutException) {
+      return new HttpProblem(504, "region-timeout", "The person's region did not answer in time",
+          "the deployment of the person's region did not answer within " + timeout.toMillis() + " ms; retry later", Map.of("region", home));
+    }
+    return new HttpProblem(502, "region-unreachable", "The person's region could not be reached",
+        "the deployment of the person's region could not be reached; retry later", Map.of("region", home));
+  }
+
+  /** The answer of {@code region}'s node to a forwarded request, passed on to the caller as it is. */
+  public record Answer(HttpResponse<byte[]> response, String region) {
+    public int status() {
+      return response.statusCode();
+    }
+
+    /** The home region's {@code X-Plenary-Recorded} of a page view, if it said. */
+    public String recorded() {
+      return response.headers().firstValue("X-Plenary-Recorded").orElse(null);
+    }
+
+    /** Answers {@code ctx} with the status, content type, body (and Retry-After, X-Plenary-Recorded) of this answer, and {@value #SERVED_BY}. */
+    public void passOn(Context ctx) {
+      ctx.status(response.statusCode());
+      response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+      response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+      response.headers().firstValue("X-Plenary-Recorded").ifPresent(v -> ctx.header("X-Plenary-Recorded", v));
+      ctx.header(SERVED_BY, region);
+      ctx.result(response.body());
+    }
+  }
+
+  /** Whether requests about people of {@code home} are forwarded there: the regions share a secret and this node knows {@code home}'s URL. */
+  public boolean forwardsTo(String home) {
+    return secret != null && regions.url(home).isPresent();
+  }
+
+  /**
+   * Sends a page view received here from the browser of a person of {@code home} to {@code home}'s node
+   * ({@value #COLLECT_PATH}), signed, without waiting on a server thread; completes with its answer, or
+   * exceptionally when it does not come within the timeout or the node cannot be reached. The caller
+   * acknowledges the page view only when the home region did ({@code 204}): nothing acknowledged is kept
+   * here, and nothing is acknowledged that the home region has not made durable.
+   */
+  public CompletableFuture<Answer> collectThere(String home, byte[] body, String requestId) {
+    URI base = regions.url(home).orElseThrow();
+    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=browser;at=" + clock.instant().getEpochSecond() + ";request=" + nonce();
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(COLLECT_PATH)).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .header("Content-Type", "application/json").header(HEADER, statement).header(SIGNATURE, sign("POST", COLLECT_PATH, statement, body))
+        .header("X-Request-Id", requestId).build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> new Answer(r, home));
   }
 
   /** Whether a sign-in whose address is not held here is checked by the other regions' nodes (a secret and at least one peer). */
