@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
  */
 public final class Regions {
   private static final Pattern TAGGED = Pattern.compile("s-[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String here;
@@ -91,6 +93,28 @@ public final class Regions {
       return Optional.empty();
     }
     return Optional.ofNullable(byTag.get(Integer.parseInt(subjectId.substring(2, 6), 16)));
+  }
+
+  /**
+   * The first two bytes of a session token for {@code subjectId}: the tag of their home region, so that
+   * any node can tell from the token alone which region's database holds the session (issue 18); null for
+   * an id that names no region (its tokens are random throughout). The tag names a region, never the person.
+   */
+  public static byte[] sessionTag(String subjectId) {
+    if (subjectId == null || !TAGGED.matcher(subjectId).matches()) {
+      return null;
+    }
+    int tag = Integer.parseInt(subjectId.substring(2, 6), 16);
+    return new byte[] {(byte) (tag >> 8), (byte) tag};
+  }
+
+  /** The region whose tag a session token begins with ({@link #sessionTag}), when it is one of the policy's; empty for anything else. */
+  public Optional<String> homeOfSession(String token) {
+    if (token == null || !TOKEN.matcher(token).matches()) {
+      return Optional.empty();
+    }
+    byte[] raw = Base64.getUrlDecoder().decode(token.substring(0, 4));
+    return Optional.ofNullable(byTag.get(((raw[0] & 0xFF) << 8) | (raw[1] & 0xFF)));
   }
 
   /**

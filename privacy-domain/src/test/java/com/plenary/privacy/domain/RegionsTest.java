@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.net.URI;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -45,6 +47,29 @@ class RegionsTest {
     InAnotherRegion apac = catchThrowableOfType(InAnotherRegion.class, () -> eu.requireHere(List.of(Regions.mint("eu"), Regions.mint("apac"))));
     assertThat(apac.region()).isEqualTo("apac");
     assertThat(apac.url()).isEmpty();
+  }
+
+  @Test
+  void aSessionTokenBeginningWithAPersonsTagNamesTheirRegionAndAnyOtherTokenNone() {
+    SecureRandom random = new SecureRandom();
+    for (String region : KNOWN) {
+      byte[] raw = new byte[32];
+      random.nextBytes(raw);
+      byte[] tag = Regions.sessionTag(Regions.mint(region));
+      raw[0] = tag[0];
+      raw[1] = tag[1];
+      assertThat(eu.homeOfSession(Base64.getUrlEncoder().withoutPadding().encodeToString(raw))).contains(region);
+    }
+    assertThat(Regions.sessionTag("s-" + UUID.randomUUID())).as("an id of no region").isNull();
+    assertThat(Regions.sessionTag(null)).isNull();
+    assertThat(eu.homeOfSession(null)).isEmpty();
+    assertThat(eu.homeOfSession("too-short")).isEmpty();
+    assertThat(eu.homeOfSession("!".repeat(43))).isEmpty();
+    byte[] mars = Regions.sessionTag(Regions.mint("mars"));
+    byte[] raw = new byte[32];
+    raw[0] = mars[0];
+    raw[1] = mars[1];
+    assertThat(eu.homeOfSession(Base64.getUrlEncoder().withoutPadding().encodeToString(raw))).as("a region the policy does not list").isEmpty();
   }
 
   @Test

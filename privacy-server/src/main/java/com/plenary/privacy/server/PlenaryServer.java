@@ -185,7 +185,7 @@ public final class PlenaryServer implements Server {
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc, config.demo());
     this.forwarding = RegionForwarding.of(platform.regions(), platform::policy, platform.dataCentre(), config.regionsSecret(),
-        config.regionsForwardTimeout(), platform.clock());
+        config.regionsForwardTimeout(), platform.clock(), platform.vault()::firstUseOfStatement);
     if (config.collectorJournal()) {
       platform.vault().usage().startJournal(config.collectorJournalDir(), config.collectorJournalSync());
     }
@@ -569,7 +569,7 @@ public final class PlenaryServer implements Server {
     routes.addAll(new AuditRoutes(platform).routes());
     routes.addAll(new ConsentRoutes(platform, bodies).routes());
     routes.addAll(new AccountPages(platform, forwarding, bodies).routes());
-    routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt()).routes());
+    routes.addAll(new CollectRoutes(platform, json, bodies, collector, platform.config().honourDnt(), forwarding).routes());
     if (platform.config().benchmarkRoutes()) {
       routes.add(new Route("post", "/bench/collect-ceiling", "operations", "Benchmarks only: reads the beacon and answers 204 without storing; the ceiling /collect is measured against",
           Set.of(), Set.of(), List.of(204), null, Route.NO_JSON, ctx -> {

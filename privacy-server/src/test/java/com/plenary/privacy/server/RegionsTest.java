@@ -12,6 +12,7 @@ import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,6 +27,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -183,6 +185,80 @@ class RegionsTest {
   }
 
   @Test
+  void C13_theTransferSentenceFollowsThePersonsLanguageInHerExportAndOnHerPageInEveryLanguageThePlatformShips() throws Exception {
+    String email = "hedwig" + System.nanoTime() + "@example.org";
+    String password = "ihre lange Passphrase";
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"Hedwig\",\"language\":\"Deutsch\"},"
+        + "\"password\":\"" + password + "\",\"region\":\"eu\"}", eu.serviceKey("mail"));
+    assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+    String id = body(registered).get("id").asText();
+    HttpResponse<String> read = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide&fields=email,name", null);
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+    String german = "wurden von Plenary Mail gelesen und an das Rechenzentrum iad-1 in Ashburn übertragen";
+    String english = "was read by Plenary Mail and transferred to the data centre iad-1 in Ashburn";
+
+    // the export: in her own language (her language field) when the request names none, else in the one it asks for
+    String[] session = signIn(eu, email, password);
+    JsonNode own = body(asPerson(eu, session, "GET", "/api/v1/me/export", null));
+    assertThat(own.get("transfers")).as(own.toString()).hasSize(1);
+    assertThat(own.get("transfers").get(0).get("text").asText()).contains(german).contains("E-Mail-Adresse").doesNotContain("Your data");
+    JsonNode asked = body(eu.send("GET", "/api/v1/me/export", null, "", "Cookie", session[0], "Accept-Language", "en-GB,en;q=0.8"));
+    assertThat(asked.get("transfers").get(0).get("text").asText()).startsWith("Your data (email address").contains(english).doesNotContain("Rechenzentrum");
+    JsonNode askedGerman = body(eu.send("GET", "/api/v1/me/export", null, "", "Cookie", session[0], "Accept-Language", "de-DE"));
+    assertThat(askedGerman.get("transfers").get(0).get("text").asText()).contains(german);
+
+    // her page of her data is in one language, the sentence too
+    HttpResponse<String> seite = eu.get("/account/export", "Cookie", session[0], "Accept-Language", "de");
+    assertThat(seite.statusCode()).isEqualTo(200);
+    assertThat(seite.body()).contains("Ihre Daten, an ein anderes Rechenzentrum gesendet").contains(german).doesNotContain(english);
+    HttpResponse<String> page = eu.get("/account/export", "Cookie", session[0], "Accept-Language", "en");
+    assertThat(page.body()).contains("Your data sent to another data centre").contains(english).doesNotContain(german);
+  }
+
+  @Test
+  void C13_aPageViewOfAPersonOfTheEuSignedInThereThatReachesTheUsNodeIsStoredInTheEuAndAcknowledgedOnlyOnceItIsDurableThere() throws Exception {
+    String email = "rosalind" + System.nanoTime() + "@example.org";
+    String password = "her long passphrase too";
+    String id = euPerson("Rosalind", email, password);
+    String session = signIn(eu, email, password)[0];
+    assertThat(us.platform.regions().homeOfSession(session.substring(session.indexOf('=') + 1))).as("the token names her region").contains("eu");
+    String browser = "pl_bid=RRRRRRRRRRRRRRRRRRRRRR; pl_consent=v1.p1.a1";
+    long usEvents = usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
+
+    // the regions' nodes serve one host name here (a geo-routing load balancer): her browser's cookies reach the US node
+    HttpResponse<String> r = us.send("POST", "/collect", "text/plain;charset=UTF-8", CollectorHttpTest.BEACON.replace("/p/1", "/seen-in-the-us"),
+        "Cookie", browser + "; " + session, "User-Agent", CollectorHttpTest.CHROME_LINUX);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    assertThat(r.headers().firstValue("X-Plenary-Recorded")).hasValue("yes");
+    assertThat(r.headers().firstValue("X-Plenary-Served-By-Region")).hasValue("eu");
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).isEqualTo(1);
+    assertThat(usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nothing stored in the US").isEqualTo(usEvents);
+    assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+    // her export at home has it, as the beacon declared it and no more
+    JsonNode events = body(eu.get("/api/v1/me/export", "Cookie", session)).get("usage_events");
+    assertThat(events.toString()).contains("/seen-in-the-us").contains("search.example").doesNotContain("leak@example.org").doesNotContain("tracking_pixel");
+
+    // the node-to-node route serves only the regions' nodes
+    assertForwardingRefused(eu.send("POST", "/api/v1/regions/collect", "application/json", "{\"session\":\"x\",\"browser\":\"RRRRRRRRRRRRRRRRRRRRRR\",\"page\":\"https://a.example/\"}"));
+
+    // without the secret the US node stores nothing and says where to go; a region that cannot be reached is a 502: neither acknowledges the event
+    try (Running plain = new Running(Map.of("database.data_centre", "iad-1", "regions.peers", "eu=" + euUrl))) {
+      HttpResponse<String> misdirected = plain.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", browser + "; " + session);
+      assertMisdirected(misdirected, euUrl + "/collect");
+    }
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      closed = socket.getLocalPort();
+    }
+    try (Running gone = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.peers", "eu=http://127.0.0.1:" + closed))) {
+      HttpResponse<String> unreachable = gone.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", browser + "; " + session);
+      assertThat(unreachable.statusCode()).as(unreachable.body()).isEqualTo(502);
+      assertThat(body(unreachable).get("type").asText()).isEqualTo("/problems/region-unreachable");
+    }
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).isEqualTo(1);
+  }
+
+  @Test
   void aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"h" + System.nanoTime()
         + "@example.org\",\"name\":\"Hedy\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
@@ -209,6 +285,48 @@ class RegionsTest {
         sign(SECRET, "GET", path, statement));
     assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
     assertThat(body(signed).get("fields").get("name").asText()).isEqualTo("Hedy");
+  }
+
+  @Test
+  void aForwardedStatementIsServedOnceInItsTimeByWhicheverNodeOfTheRegionSeesItFirst() throws Exception {
+    HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"k" + System.nanoTime()
+        + "@example.org\",\"name\":\"Katherine\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
+    String id = body(registered).get("id").asText();
+    String path = "/api/v1/subjects/" + id + "?purpose=provide";
+    String request = "replay-" + System.nanoTime();
+    String statement = "region=us;dc=iad-1;actor=service:mail;at=" + Instant.now().getEpochSecond() + ";request=" + request;
+    String signature = sign(SECRET, "GET", path, statement);
+
+    try (Running.Node second = eu.secondNode()) {
+      HttpResponse<String> first = eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature", signature);
+      assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+      // the same statement again, at the same node and at another node of the EU: refused, nothing read
+      assertForwardingRefused(eu.send("GET", path, null, "", "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature", signature));
+      HttpResponse<String> elsewhere = eu.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.server().port() + path))
+          .header("X-Plenary-Forwarded", statement).header("X-Plenary-Forwarded-Signature", signature).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertForwardingRefused(elsewhere);
+      assertThat(body(elsewhere).get("detail").asText()).contains("served already");
+      // a new statement (another request id) is served by the second node: the refusal above was for the replay alone
+      String fresh = statement.replace(request, request + "-2");
+      HttpResponse<String> again = eu.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.server().port() + path))
+          .header("X-Plenary-Forwarded", fresh).header("X-Plenary-Forwarded-Signature", sign(SECRET, "GET", path, fresh)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+    }
+    // what the region keeps names the forwarding region and its request id, no person; the US keeps nothing of it
+    assertThat(euDb.rowsNaming(request)).containsExactly("region_statement");
+    assertThat(usDb.rowsNaming(request)).isEmpty();
+    assertThat(euDb.rowsNaming(id.substring(2))).doesNotContain("region_statement");
+
+    // a statement's row lasts its time: past it, it is removed (and the statement itself is refused as stale by then)
+    Instant now = Instant.now();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expiring-" + request, now.plusSeconds(60))).isTrue();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expiring-" + request, now.plusSeconds(60))).isFalse();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expired-" + request, now.minusSeconds(1))).isTrue();
+    assertThat(euDb.rowsNaming("expired-" + request)).containsExactly("region_statement");
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "sweep-" + request, now.plusSeconds(60))).isTrue();
+    assertThat(euDb.rowsNaming("expired-" + request)).as("removed once past its time").isEmpty();
+    assertThat(eu.platform.vault().firstUseOfStatement("us", "expired-" + request, now.plusSeconds(60))).isTrue();
   }
 
   @Test
@@ -307,6 +425,36 @@ class RegionsTest {
     assertForwardingRefused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", direct, "X-Plenary-Forwarded", statement,
         "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", "/api/v1/regions/sign-in", statement, direct.replace(password, "another"))));
     assertThat(usDb.rowsNaming(id.substring(2))).isEmpty();
+  }
+
+  @Test
+  void C6_failedSignInsOfAPersonOfTheEuCountOnceInTheEusThrottleWhicheverRegionsNodeTheyAreMadeAt() throws Exception {
+    String email = "lise" + System.nanoTime() + "@example.org";
+    String password = "her own long passphrase";
+    euPerson("Lise", email, password);
+    String wrong = "{\"email\":\"" + email + "\",\"password\":\"a guess that is wrong\"}";
+
+    // five failures (the limit per account), made at both regions' nodes, by the API and the form
+    assertThat(us.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+    assertThat(eu.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+    assertThat(SignInThrottleHttpTest.formSignIn(us, email, "another wrong guess").statusCode()).isEqualTo(401);
+    assertThat(us.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+    assertThat(eu.postJson("/api/v1/session", wrong, null).statusCode()).isEqualTo(401);
+
+    // the limit holds at both nodes, for the right password too, with the time to wait
+    String right = "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+    HttpResponse<String> atUs = us.postJson("/api/v1/session", right, null);
+    assertThat(atUs.statusCode()).as(atUs.body()).isEqualTo(429);
+    assertThat(body(atUs).get("type").asText()).isEqualTo("/problems/too-many-attempts");
+    assertThat(atUs.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+    assertThat(SignInThrottleHttpTest.formSignIn(us, email, password).statusCode()).isEqualTo(429);
+    assertThat(eu.postJson("/api/v1/session", right, null).statusCode()).isEqualTo(429);
+
+    // counted once, at home: the US holds no counter for her address, the EU does
+    String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(email.getBytes(StandardCharsets.UTF_8)));
+    assertThat(usDb.rowsNaming(account)).isEmpty();
+    assertThat(euDb.rowsNaming(account)).contains("rate_key", "rate_step");
+    assertThat(euDb.count("SELECT coalesce(sum(n), 0) FROM rate_step WHERE rate_key = ?", account)).as("five failures, each counted once").isEqualTo(5);
   }
 
   @Test
@@ -427,6 +575,17 @@ class RegionsTest {
     Map<String, String> config(String dataCentre, String peers) {
       return Map.of("database.url", SERVER + name, "database.user", "postgres", "keystore.url", SERVER + name + "?currentSchema=keys",
           "keystore.user", "postgres", "database.data_centre", dataCentre, "regions.peers", peers, "regions.secret", SECRET);
+    }
+
+    /** The number {@code sql} (one {@code ?}, bound to {@code arg}) answers. */
+    long count(String sql, String arg) throws SQLException {
+      try (Connection c = connect(); PreparedStatement p = c.prepareStatement(sql)) {
+        p.setString(1, arg);
+        try (ResultSet rs = p.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
     }
 
     /** The tables of either schema with a row whose text (every column) contains {@code text}. */

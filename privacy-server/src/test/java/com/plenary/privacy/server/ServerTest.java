@@ -149,7 +149,7 @@ class ServerTest {
       "post /account/correct", "post /account/consents", "post /account/consent-requests", "post /account/subscriptions", "post /account/erase", "get /assets/plenary.css",
       // the privacy center's further pages (issue 15)
       "get /account/erase", "get /account/continue", "get /account/forgot", "post /account/forgot", "get /account/password", "post /account/password", "get /account/reset/{token}",
-      "post /account/reset/{token}", "post /api/v1/regions/sign-in", "post /api/v1/regions/password-reset",
+      "post /account/reset/{token}", "post /api/v1/regions/sign-in", "post /api/v1/regions/password-reset", "post /api/v1/regions/collect",
       // policy versions (C36)
       "get /policy", "get /policy/versions/{n}", "get /account/policy-changes", "post /account/policy-changes", "post /api/v1/policy/versions",
       "get /api/v1/policy/versions", "get /api/v1/policy/versions/{n}", "get /api/v1/policy/versions/{n}/diff",

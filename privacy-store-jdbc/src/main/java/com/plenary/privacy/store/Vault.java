@@ -1,11 +1,13 @@
 package com.plenary.privacy.store;
 
+import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.domain.Storage;
 import com.plenary.privacy.store.crypto.Keys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementException;
 
 /**
  * The store's side of the people: sign-in and sessions, the rotation of their data keys, and the
@@ -72,10 +75,20 @@ public final class Vault {
 
   // ---- people: sessions (C6); signing in is the domain's (Subjects.signIn) ----
 
-  /** Starts a session; returns the session id (for the cookie, never stored) and its CSRF token. */
+  /**
+   * Starts a session; returns the session id (for the cookie, never stored) and its CSRF token. The id is
+   * 256 bits, of which the first 16 are the tag of the person's home region ({@link Regions#sessionTag}) and
+   * the rest random.
+   */
   public Map.Entry<String, Session> startSession(String subjectId) {
     byte[] raw = new byte[32];
     RANDOM.nextBytes(raw);
+    // the token begins with the person's region's tag, as their id does: a node of another region tells where the session is held (issue 18)
+    byte[] tag = Regions.sessionTag(subjectId);
+    if (tag != null) {
+      raw[0] = tag[0];
+      raw[1] = tag[1];
+    }
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     RANDOM.nextBytes(raw);
     String csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -134,6 +147,27 @@ public final class Vault {
       h.createUpdate("DELETE FROM region_handoff WHERE id_hash = :h").bind("h", sha256(token)).execute();
       return subject;
     });
+  }
+
+  /**
+   * Whether the statement of a request forwarded by {@code region}'s node with the id {@code request} is
+   * used here for the first time (issue 18): it is kept until {@code until}, when its time has run out
+   * anyway, and any node of this region that is shown it again before then is told no. Two nodes shown the
+   * same statement at once: the primary key lets one of them have it. Statements past their time are removed.
+   */
+  public boolean firstUseOfStatement(String region, String request, Instant until) {
+    Instant now = clock.instant();
+    jdbi.useHandle(h -> h.createUpdate("DELETE FROM region_statement WHERE expires_at <= :now").bind("now", utc(now)).execute());
+    try {
+      jdbi.useHandle(h -> h.createUpdate("INSERT INTO region_statement (region, request, expires_at) VALUES (:r, :q, :exp)")
+          .bind("r", region).bind("q", request).bind("exp", utc(until)).execute());
+      return true;
+    } catch (StatementException e) {
+      if (e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+        return false; // accepted once already, by this node or another of the region
+      }
+      throw e;
+    }
   }
 
   // ---- keys (C29) ----

@@ -25,6 +25,8 @@ import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.domain.Work;
 import com.plenary.privacy.domain.consent.Consents;
 import com.plenary.privacy.domain.consent.Receipt;
+import com.plenary.privacy.domain.messages.Messages;
+import com.plenary.privacy.domain.versions.PromptWords;
 import com.plenary.privacy.policy.Action;
 import com.plenary.privacy.policy.ActorKind;
 import com.plenary.privacy.policy.Category;
@@ -43,11 +45,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -338,8 +342,13 @@ public final class Subjects {
    * events are read into the map: for a person with many events, prefer {@link #exportTo}.
    */
   public Outcome<Map<String, Object>> export(Access by, String subjectId) {
+    return export(by, subjectId, language -> PromptWords.ENGLISH);
+  }
+
+  /** As {@link #export(Access, String)}, with its sentences in the words {@code wordsFor} gives (see {@link #exportTo(Access, String, Function, Consumer)}). */
+  public Outcome<Map<String, Object>> export(Access by, String subjectId, Function<Locale, PromptWords> wordsFor) {
     Map<String, Object> copy = new LinkedHashMap<>();
-    Decision d = exportTo(by, subjectId, out -> out.forEach((k, v) -> {
+    Decision d = exportTo(by, subjectId, wordsFor, out -> out.forEach((k, v) -> {
       if (v instanceof Iterable<?> it && !(v instanceof Collection<?>)) {
         List<Object> items = new ArrayList<>();
         it.forEach(items::add);
@@ -357,6 +366,16 @@ public final class Subjects {
    * a writer can stream an export of any size. The sink is not called when the decision denies.
    */
   public Decision exportTo(Access by, String subjectId, Consumer<Map<String, Object>> sink) {
+    return exportTo(by, subjectId, language -> PromptWords.ENGLISH, sink);
+  }
+
+  /**
+   * As {@link #exportTo(Access, String, Consumer)}, with the sentences of the export (the transfers) in the
+   * words {@code wordsFor} gives for the language of the person's {@code language} field (null when they
+   * gave none or it names no language): the privacy center hands the words of the page's language, the
+   * API those of the request's {@code Accept-Language} or else of the person's own language.
+   */
+  public Decision exportTo(Access by, String subjectId, Function<Locale, PromptWords> wordsFor, Consumer<Map<String, Object>> sink) {
     storage.settleEvents(); // events acknowledged so far are in the table first
     return storage.inTransaction(w -> {
       visibility.require(w, by, subjectId, "export", Vocabulary.PROVIDE);
@@ -371,9 +390,14 @@ public final class Subjects {
           "registered_at", person.registeredAt()));
       out.put("services", w.people().services(subjectId));
       Map<String, Object> profile = new TreeMap<>();
+      Locale language = null;
       for (StoredField f : w.people().fields(subjectId)) {
         profile.put(f.field(), Map.of("value", f.value(), "category", f.category(), "updated_at", f.updatedAt()));
+        if (f.field().equals(Messages.LANGUAGE_FIELD)) {
+          language = Messages.languageOf(f.value());
+        }
       }
+      PromptWords words = Objects.requireNonNull(wordsFor.apply(language), "words == null");
       out.put("profile", profile);
       List<ConsentRecords.Entry> ledger = w.consents().ledger(subjectId);
       out.put("consents", Consents.history(ledger).stream().map(Subjects::describe).toList());
@@ -394,7 +418,7 @@ public final class Subjects {
         a.put("categories", e.categories());
         a.put("decision", e.decision());
         a.put("clauses", e.clauses());
-        Optional<Map<String, Object>> transfer = transfer(e);
+        Optional<Map<String, Object>> transfer = transfer(e, words);
         transfer.ifPresent(t -> a.put("transferred_to", t.get("data_centre")));
         transfer.ifPresent(transfers::add);
         accesses.add(a);
@@ -414,16 +438,17 @@ public final class Subjects {
     });
   }
 
-  /** The transfer an audit entry records, if any: when, to which data centre, read by whom, and a sentence saying so. */
-  private Optional<Map<String, Object>> transfer(Work.Trail e) {
+  /** The transfer an audit entry records, if any: when, to which data centre, read by whom, and a sentence saying so in {@code words}' language. */
+  private Optional<Map<String, Object>> transfer(Work.Trail e, PromptWords words) {
     Optional<String> to = e.rules().stream().filter(r -> r.startsWith(Enforcer.TRANSFERRED_TO)).map(r -> r.substring(Enforcer.TRANSFERRED_TO.length()))
         .findFirst();
     if (to.isEmpty()) {
       return Optional.empty();
     }
     DataCentre dc = policy().dataCentre(to.get());
-    String where = dc == null ? "the data centre " + to.get() : "the data centre " + dc.id() + " in " + dc.location();
-    String who = e.by().startsWith("service:") && policy().service(e.by().substring(8)) != null ? policy().service(e.by().substring(8)).text() : e.by();
+    String where = dc == null ? words.sentence("transfer.where-unknown", to.get()) : words.sentence("transfer.where", dc.id(), dc.location());
+    Service service = e.by().startsWith("service:") ? policy().service(e.by().substring(8)) : null;
+    String who = service != null ? words.policy("service", service.id(), service.text()) : e.by();
     Map<String, Object> t = new LinkedHashMap<>();
     t.put("at", e.at());
     t.put("data_centre", to.get());
@@ -435,9 +460,10 @@ public final class Subjects {
     t.put("by", e.by());
     t.put("categories", e.categories());
     Map<String, String> texts = policy().categories().stream().collect(Collectors.toMap(Category::id, Category::text));
-    List<String> what = e.categories().stream().map(c -> texts.getOrDefault(c, c).toLowerCase(Locale.ROOT)).toList();
-    t.put("text", "Your data (" + String.join(", ", what) + ") was read by " + who + " and transferred to " + where
-        + ", outside the data centre that holds it. It stays on the company's network of servers.");
+    boolean english = words.locale().getLanguage().equals(Locale.ENGLISH.getLanguage());
+    List<String> what = e.categories().stream().map(c -> words.policy("category", c, texts.getOrDefault(c, c)))
+        .map(name -> english ? name.toLowerCase(Locale.ROOT) : name).toList();
+    t.put("text", words.sentence("transfer.text", String.join(", ", what), who, where));
     return Optional.of(t);
   }
 
@@ -480,6 +506,18 @@ public final class Subjects {
     Decision d = storage.inTransaction(w -> enforcer.decide(w, Access.subject(id, requestId),
         Use.of("sign-in", Action.READ, Vocabulary.PROVIDE, id, List.of(Vocabulary.ACCOUNT))));
     return d.permits() ? Optional.of(id) : Optional.empty();
+  }
+
+  /**
+   * Whether a person who signs in with a password is registered here under {@code email} (issue 18): a
+   * sign-in for an address held in another region is counted by that region's throttle, not this one's.
+   * The address is looked up through its blind index; nothing about the person is read or told.
+   */
+  public boolean signsInHere(String email) {
+    if (email == null || email.length() > MAX_EMAIL) {
+      return false;
+    }
+    return storage.inTransaction(w -> w.people().passwordByEmail(email)).isPresent();
   }
 
   /**

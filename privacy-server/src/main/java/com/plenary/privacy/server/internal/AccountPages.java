@@ -25,7 +25,6 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpStatus;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -267,7 +266,7 @@ public final class AccountPages {
       return;
     }
     Texts t = Texts.of(ctx);
-    var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId());
+    var out = platform.domain().subjects().export(Access.subject(session.get().subjectId(), ctx.attribute("request-id")), session.get().subjectId(), language -> t);
     List<Pages.Row> profile = new ArrayList<>();
     List<Pages.Section> sections = new ArrayList<>();
     if (out.permitted()) {
@@ -430,26 +429,22 @@ public final class AccountPages {
     Texts t = Texts.of(ctx);
     String email = ctx.formParam("email");
     String kept = email == null || email.length() > 254 ? "" : email;
-    var attempt = platform.signInThrottle().reserve(email, ctx.ip());
-    if (!attempt.admitted()) {
-      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
+    VaultRoutes.SignIn out = VaultRoutes.signIn(platform, forwarding, email, ctx.formParam("password"), ctx.ip(), ctx.attribute("request-id"));
+    if (out.retryAfter() > 0) {
+      ctx.header("Retry-After", String.valueOf(out.retryAfter()));
       anonymous(ctx, 429, t.get("signin.title"), null, t.get("error.too-many"), kept, Map.of());
       return;
     }
-    var subject = platform.domain().subjects().signIn(email, ctx.formParam("password"), ctx.attribute("request-id"));
-    if (subject.isEmpty()) {
-      // the person may live in another region: their region checks it and the browser continues there, with no personal value in the URL
-      Optional<URI> there = forwarding.signInElsewhere(email, ctx.formParam("password"), ctx.ip(), ctx.attribute("request-id"));
-      if (there.isPresent()) {
-        attempt.succeeded();
-        ctx.redirect(there.get().toString(), HttpStatus.SEE_OTHER);
-        return;
-      }
+    if (out.there().isPresent()) {
+      // the person lives in another region: the browser continues there, with no personal value in the URL
+      ctx.redirect(out.there().get().toString(), HttpStatus.SEE_OTHER);
+      return;
+    }
+    if (out.subject().isEmpty()) {
       anonymous(ctx, 401, t.get("signin.title"), null, t.get("error.sign-in"), kept, Map.of());
       return;
     }
-    attempt.succeeded();
-    startSession(ctx, subject.get());
+    startSession(ctx, out.subject().get());
     ctx.redirect("/account?done=signed-in", HttpStatus.SEE_OTHER);
   }
 

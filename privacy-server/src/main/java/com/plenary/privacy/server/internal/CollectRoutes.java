@@ -6,6 +6,7 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.decision.Decision;
 import com.plenary.privacy.domain.Access;
 import com.plenary.privacy.domain.EventRecords;
+import com.plenary.privacy.domain.InAnotherRegion;
 import com.plenary.privacy.domain.NotFound;
 import com.plenary.privacy.domain.Vocabulary;
 import com.plenary.privacy.platform.Platform;
@@ -15,6 +16,7 @@ import com.plenary.privacy.policy.Policy;
 import com.plenary.privacy.server.Caller;
 import com.plenary.privacy.server.HttpProblem;
 import com.plenary.privacy.store.UsageEvents;
+import com.plenary.privacy.store.Vault;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.SameSite;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -68,8 +71,11 @@ public final class CollectRoutes {
 
   private final FormTokens formTokens;
 
-  public CollectRoutes(Platform platform, ObjectMapper json, JsonBodies bodies, Collector collector, boolean honourDnt) {
+  private final RegionForwarding forwarding;
+
+  public CollectRoutes(Platform platform, ObjectMapper json, JsonBodies bodies, Collector collector, boolean honourDnt, RegionForwarding forwarding) {
     this.platform = platform;
+    this.forwarding = forwarding;
     this.json = json;
     this.bodies = bodies;
     this.collector = collector;
@@ -83,6 +89,9 @@ public final class CollectRoutes {
     return List.of(
         new Route("post", "/collect", "collection", "A page view from the snippet (text/plain or application/json); 204 once durable, 503 with Retry-After when the store is behind (C3, C7, C8)",
             Set.of(), Set.of(), List.of(204), null, Route.NO_JSON, this::collect),
+        new Route("post", RegionForwarding.COLLECT_PATH, "collection", "A page view of a person of this region received by another region's node, stored here in "
+            + "the person's home region; 204 once durable; for the regions' nodes only, signed with their shared secret (C3, C13)", Set.of(), Set.of(), List.of(204),
+            CollectThere.class, Route.NO_JSON, this::collectForAnotherRegion),
         Route.publicGet("/snippet.js", "collection", "The usage snippet", ctx -> asset(ctx, "snippet.js", "text/javascript")),
         Route.publicGet("/banner.js", "collection", "The cookie banner script", ctx -> asset(ctx, "banner.js", "text/javascript")),
         Route.publicGet("/banner.css", "collection", "The cookie banner's styles", ctx -> asset(ctx, "banner.css", "text/css")),
@@ -124,6 +133,23 @@ public final class CollectRoutes {
       @JsonBodies.Optional @JsonBodies.Max(320) String purpose,
       @JsonProperty("user_agent") @JsonBodies.Optional @JsonBodies.Max(2048) String userAgent,
       @JsonBodies.Optional @JsonBodies.Max(64) String ip) {}
+
+  /**
+   * A browser's page view that another region's node received for a person of this region (issue 18): their
+   * session's token (held here), the browser's id cookie, whether the browser's choices allow analytics, the
+   * beacon's page attributes, and the client address (already minimised there) and user agent.
+   */
+  record CollectThere(
+      @JsonBodies.Max(64) @JsonBodies.Example("\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"") String session,
+      @JsonBodies.Max(64) @JsonBodies.Example("\"AAAAAAAAAAAAAAAAAAAAAA\"") String browser,
+      @JsonBodies.Optional Boolean analytics,
+      @JsonBodies.Optional @JsonBodies.Max(32) String type,
+      @JsonBodies.Max(2048) @JsonBodies.Example("\"https://shop.example/\"") String page,
+      @JsonBodies.Optional @JsonBodies.Max(2048) String referrer,
+      @JsonBodies.Optional @JsonBodies.Max(64) String language,
+      @JsonBodies.Optional Screen screen,
+      @JsonBodies.Optional @JsonBodies.Max(64) String ip,
+      @JsonProperty("user_agent") @JsonBodies.Optional @JsonBodies.Max(2048) String userAgent) {}
 
   /** A batch of events from a partner's pages. */
   record PartnerEvents(@JsonBodies.MinItems(1) @JsonBodies.Max(1000) List<PartnerEvent> events) {}
@@ -211,29 +237,91 @@ public final class CollectRoutes {
 
     Choices choices = choices(ctx);
     String browser = browserCookie(ctx);
-    String subject = platform.vault().session(ctx.cookie(VaultRoutes.SESSION_COOKIE)).map(s -> s.subjectId()).orElse(null);
-    Decision d = platform.domain().collection().decideBrowserEvent(ctx.attribute("request-id"), subject, choices.analytics(), COLLECTED);
-    if (!d.permits()) {
-      ctx.header("X-Plenary-Recorded", "no").status(204);
+    String token = ctx.cookie(VaultRoutes.SESSION_COOKIE);
+    Optional<Vault.Session> session = platform.vault().session(token);
+    boolean newAnalyticsCookie = ctx.cookie(ANALYTICS_COOKIE) == null;
+    Optional<String> home = session.isPresent() ? Optional.empty()
+        : platform.regions().homeOfSession(token).filter(r -> !r.equals(platform.regions().here()));
+    if (home.isPresent()) {
+      // a person of another region, signed in there: their event is stored by their region, never here (issue 18)
+      Policy.Collection c = platform.policy().collection();
+      Object screen = body.get("screen");
+      CollectThere there = new CollectThere(token, browser, choices.analytics(), kind, (String) details.get("page"), (String) details.get("referrer"),
+          (String) details.get("language"), screen instanceof Map<?, ?> m ? new Screen((Integer) m.get("w"), (Integer) m.get("h")) : null,
+          IpAddresses.minimise(ctx.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()), ctx.userAgent());
+      if (!forwarding.forwardsTo(home.get())) {
+        throw new InAnotherRegion(platform.regions().here(), home.get(), platform.regions().url(home.get()).orElse(null));
+      }
+      CompletableFuture<RegionForwarding.Answer> answered = forwarding.collectThere(home.get(), json.writeValueAsBytes(there), ctx.attribute("request-id"));
+      ctx.future(() -> answered.handle((answer, failure) -> {
+        if (failure != null) {
+          throw forwarding.failure(failure, home.get());
+        }
+        answer.passOn(ctx);
+        if (answer.status() == 204 && "yes".equals(answer.recorded()) && newAnalyticsCookie) {
+          setCookie(ctx, ANALYTICS_COOKIE, randomId(), lifetime(ANALYTICS_COOKIE), true);
+        }
+        return null;
+      }));
       return;
     }
-    Policy.Collection c = platform.policy().collection();
-    details.put("ip", IpAddresses.minimise(ctx.ip(), c.ipv4ZeroBits(), c.ipv6ZeroBits()));
-    details.putAll(userAgents.parse(ctx.userAgent()));
-    String requestId = ctx.attribute("request-id");
-    UsageEvents.Event event = UsageEvents.Event.builder(requestId).source("browser", "snippet").purpose(Vocabulary.ANALYTICS).kind(kind)
-        .browser(browser).subject(subject).details(details).build();
-    CompletableFuture<Void> stored = collector.submit(event);
-    boolean newAnalyticsCookie = ctx.cookie(ANALYTICS_COOKIE) == null;
+    String subject = session.map(Vault.Session::subjectId).orElse(null);
+    CompletableFuture<Boolean> stored = record(ctx.attribute("request-id"), subject, choices.analytics(), browser, kind, details, ctx.ip(), ctx.userAgent());
     // answered when the group commits, without holding a server thread while it waits
-    ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((ok, failure) -> {
+    ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((recorded, failure) -> {
       if (failure != null) {
         throw storeFailure(failure);
       }
-      if (newAnalyticsCookie) {
+      if (recorded && newAnalyticsCookie) {
         setCookie(ctx, ANALYTICS_COOKIE, randomId(), lifetime(ANALYTICS_COOKIE), true);
       }
-      ctx.header("X-Plenary-Recorded", "yes").status(204);
+      ctx.header("X-Plenary-Recorded", recorded ? "yes" : "no").status(204);
+      return null;
+    }));
+  }
+
+  /**
+   * Decides a browser's page view and, when it may be collected, hands it to the collector; completes with
+   * whether it was recorded, once it is durable (at once with false when it may not be collected).
+   */
+  private CompletableFuture<Boolean> record(String requestId, String subject, boolean analytics, String browser, String kind, Map<String, Object> details,
+      String ip, String userAgent) {
+    Decision d = platform.domain().collection().decideBrowserEvent(requestId, subject, analytics, COLLECTED);
+    if (!d.permits()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    Policy.Collection c = platform.policy().collection();
+    if (ip != null) {
+      details.put("ip", IpAddresses.minimise(ip, c.ipv4ZeroBits(), c.ipv6ZeroBits()));
+    }
+    details.putAll(userAgents.parse(userAgent));
+    UsageEvents.Event event = UsageEvents.Event.builder(requestId).source("browser", "snippet").purpose(Vocabulary.ANALYTICS).kind(kind)
+        .browser(browser).subject(subject).details(details).build();
+    return collector.submit(event).thenApply(ok -> true);
+  }
+
+  /**
+   * Stores a page view that another region's node received for a person of this region (issue 18), as
+   * {@code /collect} stores its own: decided here, answered 204 once durable, with {@code X-Plenary-Recorded}.
+   * Serves only a request signed with the regions' secret.
+   */
+  private void collectForAnotherRegion(Context ctx) throws IOException {
+    if (forwarding.verify(ctx, "post " + RegionForwarding.COLLECT_PATH).isEmpty()) {
+      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused", "this endpoint serves the regions' nodes: a browser sends its events to /collect");
+    }
+    CollectThere body = bodies.read(ctx, CollectThere.class);
+    if (!COOKIE_VALUE.matcher(body.browser()).matches()) {
+      throw new InvalidInputException("browser", "browser must be the browser-id cookie value");
+    }
+    Map<String, Object> details = pageDetails(page(body.page(), body.referrer(), body.language(), body.screen()));
+    String subject = platform.vault().session(body.session()).map(Vault.Session::subjectId).orElse(null);
+    CompletableFuture<Boolean> stored = record(ctx.attribute("request-id"), subject, Boolean.TRUE.equals(body.analytics()), body.browser(), kind(body.type()),
+        details, body.ip(), body.userAgent());
+    ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((recorded, failure) -> {
+      if (failure != null) {
+        throw storeFailure(failure);
+      }
+      ctx.header("X-Plenary-Recorded", recorded ? "yes" : "no").status(204);
       return null;
     }));
   }

@@ -17,13 +17,17 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,15 +42,18 @@ import javax.crypto.spec.SecretKeySpec;
  * with the secret every node of every region shares ({@code regions.secret}, HMAC-SHA-256 over the
  * method, the path with its query, the statement and the SHA-256 of the body). A person's sign-in and
  * password-reset request at A are passed to the other regions the same way, for a person
- * ({@code actor=person}), so that their home region checks them. B checks the signature and the time (at most
+ * ({@code actor=person}), so that their home region checks them, and a signed-in person's page view from
+ * their browser ({@code actor=browser}), so that their home region stores it. B checks the signature and the time (at most
  * {@link #MAX_AGE} old or ahead), serves the read as that service, decides it and the transfer out of its
  * data centre in its enforcer and audits both in its own database; A passes B's answer through unchanged
  * (status, type, body: a problem document too) and keeps nothing of it.
  *
  * <p>Guarantee: with the secret kept to the regions' nodes, a request that B serves as forwarded was
  * authenticated by a node of a region of the policy in the last {@link #MAX_AGE}, for exactly this method,
- * path, query and body. A statement may be replayed within that window by whoever can read the traffic between
- * the nodes, which is why that traffic goes over TLS (operations.md, "Regions"). Only the reads in
+ * path, query and body, and is served once: each statement carries a random request id of the forwarding,
+ * and B's region refuses a statement whose id it accepted before within its time ({@link Statements}, kept in
+ * the region's database so that every node of B knows it). The traffic between the nodes still goes over TLS
+ * (operations.md, "Regions"): a forwarded sign-in carries an address and a password. Only the reads in
  * {@link #FORWARDED_ROUTES} are served this way; every other request about a person of another region
  * is answered with where to go (421).
  *
@@ -68,12 +75,15 @@ public final class RegionForwarding {
    * reads, which the enforcer decides as a transfer, and a person's sign-in.
    */
   public static final Map<String, String> FORWARDED_ROUTES = Map.of("get /api/v1/subjects/{id}", "service", "post " + SIGN_IN_PATH, "person",
-      "post /api/v1/regions/password-reset", "person");
+      "post /api/v1/regions/password-reset", "person", "post /api/v1/regions/collect", "browser");
+  /** The route where a person's home region stores a page view that another region's node received from their browser. */
+  public static final String COLLECT_PATH = "/api/v1/regions/collect";
 
   private static final Pattern STATEMENT = Pattern.compile(
-      "region=([A-Za-z0-9._-]{1,64});dc=([A-Za-z0-9._-]{1,64});actor=(service:[A-Za-z0-9._-]{1,64}|person);at=([0-9]{1,12});request=([A-Za-z0-9._-]{1,64})");
+      "region=([A-Za-z0-9._-]{1,64});dc=([A-Za-z0-9._-]{1,64});actor=(service:[A-Za-z0-9._-]{1,64}|person|browser);at=([0-9]{1,12});request=([A-Za-z0-9._-]{1,64})");
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern HANDOFF = Pattern.compile("[A-Za-z0-9_-]{43}");
 
   private final Regions regions;
@@ -82,23 +92,46 @@ public final class RegionForwarding {
   private final byte[] secret;
   private final Duration timeout;
   private final Clock clock;
+  private final Statements statements;
   private final HttpClient http;
 
-  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock) {
+  /**
+   * The statements a region has accepted, shared by all its nodes: {@link #firstUse} answers true once for
+   * a region's request id, and false to every later ask before {@code until}. Thread-safe.
+   */
+  @FunctionalInterface
+  public interface Statements {
+    boolean firstUse(String region, String request, Instant until);
+  }
+
+  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock, Statements statements) {
     this.regions = regions;
     this.policy = policy;
     this.here = here;
     this.secret = secret;
     this.timeout = timeout;
     this.clock = clock;
+    this.statements = statements;
     this.http = secret == null ? null : HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
-  /** Forwarding for a node in {@code here} (its data centre) with {@code secret}; null secret: none forwarded, none accepted. */
-  public static RegionForwarding of(Regions regions, Supplier<Policy> policy, DataCentre here, String secret, Duration timeout, Clock clock) {
+  /**
+   * Forwarding for a node in {@code here} (its data centre) with {@code secret}, which accepts each statement
+   * once among the region's {@code statements}; null secret: none forwarded, none accepted.
+   */
+  public static RegionForwarding of(Regions regions, Supplier<Policy> policy, DataCentre here, String secret, Duration timeout, Clock clock,
+      Statements statements) {
     Objects.requireNonNull(regions, "regions == null");
     Objects.requireNonNull(here, "here == null");
-    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock);
+    Objects.requireNonNull(statements, "statements == null");
+    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock, statements);
+  }
+
+  /** A fresh id for one forwarding, the statement's {@code request}: random, so that a statement is accepted once whatever the caller's X-Request-Id. */
+  private static String nonce() {
+    byte[] raw = new byte[18];
+    RANDOM.nextBytes(raw);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
   }
 
   /** Whether a request to {@code routeKey} ("get /path") by {@code caller} about a person of {@code home} is forwarded there. */
@@ -116,7 +149,7 @@ public final class RegionForwarding {
     URI base = regions.url(home).orElseThrow();
     String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
     String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=service:" + caller.name() + ";at=" + clock.instant().getEpochSecond()
-        + ";request=" + ctx.<String>attribute("request-id");
+        + ";request=" + nonce();
     HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(timeout).GET()
         .header(HEADER, statement).header(SIGNATURE, sign("GET", pathAndQuery, statement, new byte[0]))
         .header("X-Request-Id", ctx.<String>attribute("request-id"));
@@ -127,34 +160,99 @@ public final class RegionForwarding {
     HttpResponse<byte[]> answer;
     try {
       answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpTimeoutException e) {
-      throw new HttpProblem(504, "region-timeout", "The person's region did not answer in time",
-          "the deployment of the person's region did not answer within " + timeout.toSeconds() + " s; retry later", Map.of("region", home));
     } catch (IOException e) {
-      throw new HttpProblem(502, "region-unreachable", "The person's region could not be reached",
-          "the deployment of the person's region could not be reached; retry later", Map.of("region", home));
+      throw failure(e, home);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HttpProblem(503, "shutting-down", "Shutting down", "the server is shutting down; retry on another instance");
     }
-    ctx.status(answer.statusCode());
-    answer.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
-    answer.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
-    ctx.header(SERVED_BY, home);
-    ctx.result(answer.body());
+    new Answer(answer, home).passOn(ctx);
+  }
+
+  /** What a request forwarded to {@code home} is answered when that region's node did not answer: 504 past the timeout, 502 when it cannot be reached. */
+  public HttpProblem failure(Throwable failure, String home) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof HttpTimeoutException) {
+      return new HttpProblem(504, "region-timeout", "The person's region did not answer in time",
+          "the deployment of the person's region did not answer within " + timeout.toMillis() + " ms; retry later", Map.of("region", home));
+    }
+    return new HttpProblem(502, "region-unreachable", "The person's region could not be reached",
+        "the deployment of the person's region could not be reached; retry later", Map.of("region", home));
+  }
+
+  /** The answer of {@code region}'s node to a forwarded request, passed on to the caller as it is. */
+  public record Answer(HttpResponse<byte[]> response, String region) {
+    public int status() {
+      return response.statusCode();
+    }
+
+    /** The home region's {@code X-Plenary-Recorded} of a page view, if it said. */
+    public String recorded() {
+      return response.headers().firstValue("X-Plenary-Recorded").orElse(null);
+    }
+
+    /** Answers {@code ctx} with the status, content type, body (and Retry-After, X-Plenary-Recorded) of this answer, and {@value #SERVED_BY}. */
+    public void passOn(Context ctx) {
+      ctx.status(response.statusCode());
+      response.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+      response.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+      response.headers().firstValue("X-Plenary-Recorded").ifPresent(v -> ctx.header("X-Plenary-Recorded", v));
+      ctx.header(SERVED_BY, region);
+      ctx.result(response.body());
+    }
+  }
+
+  /** Whether requests about people of {@code home} are forwarded there: the regions share a secret and this node knows {@code home}'s URL. */
+  public boolean forwardsTo(String home) {
+    return secret != null && regions.url(home).isPresent();
+  }
+
+  /**
+   * Sends a page view received here from the browser of a person of {@code home} to {@code home}'s node
+   * ({@value #COLLECT_PATH}), signed, without waiting on a server thread; completes with its answer, or
+   * exceptionally when it does not come within the timeout or the node cannot be reached. The caller
+   * acknowledges the page view only when the home region did ({@code 204}): nothing acknowledged is kept
+   * here, and nothing is acknowledged that the home region has not made durable.
+   */
+  public CompletableFuture<Answer> collectThere(String home, byte[] body, String requestId) {
+    URI base = regions.url(home).orElseThrow();
+    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=browser;at=" + clock.instant().getEpochSecond() + ";request=" + nonce();
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(COLLECT_PATH)).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .header("Content-Type", "application/json").header(HEADER, statement).header(SIGNATURE, sign("POST", COLLECT_PATH, statement, body))
+        .header("X-Request-Id", requestId).build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> new Answer(r, home));
+  }
+
+  /** Whether a sign-in whose address is not held here is checked by the other regions' nodes (a secret and at least one peer). */
+  public boolean signsInElsewhere() {
+    return secret != null && !regions.elsewhere().isEmpty();
+  }
+
+  /**
+   * What the other regions answered to a sign-in: where to send the browser (their hand-off page), or
+   * how long to wait when the person's home region throttles them ({@code retryAfter} seconds), or
+   * neither: no region signs them in.
+   */
+  public record Elsewhere(Optional<URI> there, long retryAfter) {
+    static final Elsewhere NOWHERE = new Elsewhere(Optional.empty(), 0);
+
+    public boolean throttled() {
+      return retryAfter > 0;
+    }
   }
 
   /**
    * Asks the other regions' nodes, one after another, whether {@code email} and {@code password} sign a
-   * person in there (issue 18): a person signs in at any region's node, and their home region checks it.
-   * Answers where to send the person's browser — their region's hand-off page with a single-use token
-   * that names no one — or empty when no region signs them in (or forwarding is off). The address and
-   * password go only to the regions' nodes, signed, and are kept by none of them; {@code clientAddress}
-   * counts the attempt in the home region's throttle as it would count there.
+   * person in there (issue 18): a person signs in at any region's node, and their home region checks it
+   * and counts a failure in its own throttle, the one place it counts. Answers where to send the person's
+   * browser — their region's hand-off page with a single-use token that names no one — or that their
+   * region throttles them now, or nothing when no region signs them in (or forwarding is off). The
+   * address and password go only to the regions' nodes, signed, and are kept by none of them;
+   * {@code clientAddress} counts the attempt in the home region's throttle as it would count there.
    */
-  public Optional<URI> signInElsewhere(String email, String password, String clientAddress, String requestId) {
+  public Elsewhere signInElsewhere(String email, String password, String clientAddress, String requestId) {
     if (secret == null || email == null || password == null) {
-      return Optional.empty();
+      return Elsewhere.NOWHERE;
     }
     for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
       try {
@@ -163,17 +261,22 @@ public final class RegionForwarding {
         if (answer.statusCode() == 200) {
           String token = JSON.readTree(answer.body()).path("handoff").asText("");
           if (HANDOFF.matcher(token).matches()) {
-            return Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token));
+            return new Elsewhere(Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token)), 0);
           }
+        }
+        if (answer.statusCode() == 429) {
+          // the person's home region: it holds the address and throttles it; no other region need be asked
+          long wait = answer.headers().firstValue("Retry-After").map(v -> v.matches("[0-9]{1,9}") ? Long.parseLong(v) : 60L).orElse(60L);
+          return new Elsewhere(Optional.empty(), Math.max(1, wait));
         }
       } catch (IOException e) {
         // that region is not reachable now: the person is not signed in there, and is told that the address or password is not right
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Optional.empty();
+        return Elsewhere.NOWHERE;
       }
     }
-    return Optional.empty();
+    return Elsewhere.NOWHERE;
   }
 
   /**
@@ -202,7 +305,7 @@ public final class RegionForwarding {
   public static final String RESET_PATH = "/api/v1/regions/password-reset";
 
   private HttpResponse<byte[]> postAsPerson(URI peer, String path, Map<String, String> fields, String requestId) throws IOException, InterruptedException {
-    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=person;at=" + clock.instant().getEpochSecond() + ";request=" + requestId;
+    String statement = "region=" + regions.here() + ";dc=" + here.id() + ";actor=person;at=" + clock.instant().getEpochSecond() + ";request=" + nonce();
     byte[] body = JSON.writeValueAsBytes(fields);
     HttpRequest request = HttpRequest.newBuilder(peer.resolve(path)).timeout(timeout).POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .header("Content-Type", "application/json").header(HEADER, statement).header(SIGNATURE, sign("POST", path, statement, body))
@@ -222,8 +325,9 @@ public final class RegionForwarding {
   /**
    * The caller a forwarded request was made for, when it carries {@value #HEADER}; empty when it does
    * not. A statement that is not signed with the shared secret, is too old or from the future, names a
-   * region or data centre not of the policy (or this one), comes with a credential of its own, or asks
-   * for a route that is not forwarded is refused with 401 before anything is read.
+   * region or data centre not of the policy (or this one), comes with a credential of its own, asks
+   * for a route that is not forwarded, or was accepted once already (by any node of this region) is refused
+   * with 401 before anything is read.
    */
   public Optional<Forwarded> verify(Context ctx, String routeKey) {
     String statement = ctx.header(HEADER);
@@ -259,6 +363,10 @@ public final class RegionForwarding {
     String kind = FORWARDED_ROUTES.get(routeKey);
     if (kind == null || !actor.startsWith(kind)) {
       throw refused("this endpoint is not served to another region's node for this caller");
+    }
+    // last, once everything else holds: a statement is served once in its time, by whichever node of the region is shown it first
+    if (!statements.firstUse(region, m.group(5), Instant.ofEpochSecond(at).plus(MAX_AGE).plusSeconds(1))) {
+      throw refused("this forwarded request was served already; a statement is good for one request");
     }
     Caller caller = actor.startsWith("service:") ? new Caller(Caller.Kind.SERVICE, "forwarded:" + region, actor.substring(8), List.of(), null) : null;
     return Optional.of(new Forwarded(region, dc.id(), caller));

@@ -310,36 +310,62 @@ public final class VaultRoutes {
 
   private void signIn(Context ctx) throws IOException {
     SignInBody body = bodies.read(ctx, SignInBody.class);
-    String email = body.email();
-    String password = body.password();
-    String address = ctx.ip();
-    var attempt = platform.signInThrottle().reserve(email, address);
-    if (!attempt.admitted()) {
-      ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
+    SignIn out = signIn(platform, forwarding, body.email(), body.password(), ctx.ip(), ctx.attribute("request-id"));
+    if (out.retryAfter() > 0) {
+      ctx.header("Retry-After", String.valueOf(out.retryAfter()));
       throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
     }
-    var subject = platform.domain().subjects().signIn(email, password, ctx.attribute("request-id"));
-    if (subject.isEmpty()) {
-      // the person may live in another region: their region checks it, and they continue there (issue 18)
-      Optional<URI> there = forwarding.signInElsewhere(email, password, address, ctx.attribute("request-id"));
-      if (there.isPresent()) {
-        attempt.succeeded();
-        ctx.header("Location", there.get().toString());
-        throw new HttpProblem(421, "another-region", "Your account is kept in another region",
-            "continue at the address in Location within two minutes: it signs you in at your region's site", Map.of("location", there.get().toString()));
-      }
+    if (out.there().isPresent()) {
+      ctx.header("Location", out.there().get().toString());
+      throw new HttpProblem(421, "another-region", "Your account is kept in another region",
+          "continue at the address in Location within two minutes: it signs you in at your region's site", Map.of("location", out.there().get().toString()));
+    }
+    if (out.subject().isEmpty()) {
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
-    attempt.succeeded();
-    CollectRoutes.attachBrowser(platform, ctx, subject.get());
-    var session = platform.vault().startSession(subject.get());
+    CollectRoutes.attachBrowser(platform, ctx, out.subject().get());
+    var session = platform.vault().startSession(out.subject().get());
     setSessionCookie(ctx, session.getKey(), (int) Vault.SESSION_LIFETIME.toSeconds());
-    ctx.json(new SignedIn(subject.get(), session.getValue().csrf(), session.getValue().expiresAt()));
+    ctx.json(new SignedIn(out.subject().get(), session.getValue().csrf(), session.getValue().expiresAt()));
+  }
+
+  /** A sign-in's outcome: the person signed in here, or the address of their region's hand-off, or seconds to wait (429), or none of them (401). */
+  record SignIn(Optional<String> subject, Optional<URI> there, long retryAfter) {}
+
+  /**
+   * Signs a person in, at whichever region holds their address (C6, issue 18), for the API and the
+   * privacy center's form alike. A failed attempt counts once, in the throttle of the region that holds
+   * the address: here when this region holds it (or when there is no other region to ask), else in the
+   * home region, which the address and password are passed to, signed; nothing is counted here then. An
+   * address that no region holds is counted nowhere: there is no account to guess the password of, and
+   * the answer is the same 401. The password is checked here in either case, so that the work done here
+   * does not tell whether the address is held here.
+   */
+  static SignIn signIn(Platform platform, RegionForwarding forwarding, String email, String password, String clientAddress, String requestId) {
+    boolean here = !forwarding.signsInElsewhere() || platform.domain().subjects().signsInHere(email);
+    var attempt = here ? platform.signInThrottle().reserve(email, clientAddress) : null;
+    if (attempt != null && !attempt.admitted()) {
+      return new SignIn(Optional.empty(), Optional.empty(), attempt.retryAfter());
+    }
+    Optional<String> subject = platform.domain().subjects().signIn(email, password, requestId);
+    if (subject.isPresent()) {
+      if (attempt != null) {
+        attempt.succeeded();
+      }
+      return new SignIn(subject, Optional.empty(), 0);
+    }
+    // the person may live in another region: their region checks and counts it, and they continue there
+    RegionForwarding.Elsewhere elsewhere = forwarding.signInElsewhere(email, password, clientAddress, requestId);
+    if (elsewhere.there().isPresent() && attempt != null) {
+      attempt.succeeded(); // the address here is another person's, whose failures this was not
+    }
+    return new SignIn(Optional.empty(), elsewhere.there(), elsewhere.throttled() ? elsewhere.retryAfter() : 0);
   }
 
   /**
    * Checks a sign-in that another region's node forwarded (issue 18), as a sign-in here is checked and
    * throttled; answers a single-use hand-off that the person's browser takes to {@link RegionForwarding#CONTINUE_PATH}.
+   * An address not held here is refused (401) with nothing counted: it is another region's, or no one's.
    */
   private void signInForAnotherRegion(Context ctx) throws IOException {
     if (forwarding.verify(ctx, "post " + RegionForwarding.SIGN_IN_PATH).isEmpty()) {
@@ -347,13 +373,14 @@ public final class VaultRoutes {
           "this endpoint serves the regions' nodes: a person signs in with POST /api/v1/session");
     }
     SignInThere body = bodies.read(ctx, SignInThere.class);
-    var attempt = platform.signInThrottle().reserve(body.email(), body.address() == null || body.address().isBlank() ? ctx.ip() : body.address());
-    if (!attempt.admitted()) {
+    var attempt = platform.domain().subjects().signsInHere(body.email())
+        ? platform.signInThrottle().reserve(body.email(), body.address() == null || body.address().isBlank() ? ctx.ip() : body.address()) : null;
+    if (attempt != null && !attempt.admitted()) {
       ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
     }
     var subject = platform.domain().subjects().signIn(body.email(), body.password(), ctx.attribute("request-id"));
-    if (subject.isEmpty()) {
+    if (subject.isEmpty() || attempt == null) {
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
     attempt.succeeded();
@@ -404,7 +431,9 @@ public final class VaultRoutes {
 
   private void export(Context ctx) {
     Caller caller = ctx.attribute("caller");
-    var d = platform.domain().subjects().exportTo(access(ctx), caller.id(), out -> {
+    // the sentences in the language the request asks for, else in the person's own (their language field), else English
+    boolean asked = ctx.header("Accept-Language") != null;
+    var d = platform.domain().subjects().exportTo(access(ctx), caller.id(), language -> asked ? Texts.of(ctx) : Texts.of(language), out -> {
       ctx.contentType("application/json").header("Content-Disposition", "attachment; filename=\"plenary-export.json\"");
       try (JsonGenerator g = json.getFactory().createGenerator(ctx.outputStream())) {
         g.useDefaultPrettyPrinter();
