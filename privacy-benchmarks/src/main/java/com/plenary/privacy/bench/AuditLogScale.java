@@ -71,6 +71,8 @@ public final class AuditLogScale {
   private static final HexFormat HEX = HexFormat.of();
   private static final String COLUMNS = "entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id";
 
+  private static long twinSeq;
+
   private AuditLogScale() {}
 
   public static void main(String[] args) throws Exception {
@@ -115,16 +117,25 @@ public final class AuditLogScale {
 
       boolean pg = db.url.startsWith("jdbc:postgresql:");
       if (pg) {
-        plainCopy(plain, warmUp, batch, random);
+        try (Statement s = plain.createStatement()) { // the audit table's twin: its columns, key, constraints and indexes
+          s.execute("CREATE TABLE plain_audit_twin (LIKE audit_log_entry INCLUDING ALL)");
+        }
+        plain.commit();
+        plainCopy(plain, "plain_audit", warmUp, batch, random);
+        plainCopy(plain, "plain_audit_twin", warmUp, batch, random);
       }
       long t0 = System.nanoTime();
       plainInserts(plain, appends, batch, random);
       double plainRate = appends / seconds(t0);
       double copyRate = Double.NaN;
-      if (pg) { // the store writes audit rows by binary COPY on PostgreSQL: the bulk path's nearer baseline
+      double twinRate = Double.NaN;
+      if (pg) { // the store writes audit rows by binary COPY on PostgreSQL: the bulk path's nearer baselines
         t0 = System.nanoTime();
-        plainCopy(plain, appends, batch, random);
+        plainCopy(plain, "plain_audit", appends, batch, random);
         copyRate = appends / seconds(t0);
+        t0 = System.nanoTime();
+        plainCopy(plain, "plain_audit_twin", appends, batch, random);
+        twinRate = appends / seconds(t0);
       }
       t0 = System.nanoTime();
       auditAppends(storage, audit, appends, batch, random);
@@ -143,6 +154,8 @@ public final class AuditLogScale {
           "plain JDBC batch insert", plainRate, "entries/s");
       if (pg) {
         report("appends, bulk", "AuditLog.appendSealed", sealedRate, "plain binary COPY, a batch a transaction", copyRate, "entries/s");
+        report("appends, bulk", "AuditLog.appendSealed", sealedRate, "binary COPY of sealed rows (numbers, 64-hex hashes) into the audit table's twin", twinRate,
+            "entries/s");
       }
 
       long entries = warmUp + 2L * appends;
@@ -200,12 +213,20 @@ public final class AuditLogScale {
     }
   }
 
-  /** The same rows as {@link #plainInserts} by binary COPY (as the store writes audit rows on PostgreSQL), {@code batch} rows a transaction. */
-  private static void plainCopy(Connection c, int n, int batch, SplittableRandom random) throws Exception {
+  /**
+   * The same rows as {@link #plainInserts} by binary COPY (as the store writes audit rows on PostgreSQL),
+   * {@code batch} rows a transaction: into {@code plain_audit}, or into {@code plain_audit_twin} (the audit
+   * table's twin) with a number and two 64-hex-digit hashes each, as a sealed row is written, but nothing
+   * computed, chained or signed.
+   */
+  private static void plainCopy(Connection c, String table, int n, int batch, SplittableRandom random) throws Exception {
     CopyManager copies = c.unwrap(PGConnection.class).getCopyAPI();
     long pgEpochMicros = Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000L;
+    boolean sealed = table.equals("plain_audit_twin");
+    String columns = sealed ? COLUMNS.replace("entry_id, ", "entry_id, seq, prev_hash, hash, ") : COLUMNS;
+    byte[] someHash = new byte[32];
     for (int done = 0; done < n; done += batch) {
-      CopyIn copy = copies.copyIn("COPY plain_audit (" + COLUMNS + ") FROM STDIN WITH (FORMAT binary)");
+      CopyIn copy = copies.copyIn("COPY " + table + " (" + columns + ") FROM STDIN WITH (FORMAT binary)");
       PGCopyOutputStream target = new PGCopyOutputStream(copy, 1 << 16);
       DataOutputStream out = new DataOutputStream(target);
       out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0});
@@ -214,8 +235,16 @@ public final class AuditLogScale {
       for (int i = 0; i < batch; i++) {
         AuditRecord r = record(random);
         Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        out.writeShort(12);
+        out.writeShort(sealed ? 15 : 12);
         copyText(out, "a-" + UUID.randomUUID());
+        if (sealed) {
+          out.writeInt(8);
+          out.writeLong(++twinSeq);
+          random.nextBytes(someHash);
+          copyText(out, HEX.formatHex(someHash));
+          random.nextBytes(someHash);
+          copyText(out, HEX.formatHex(someHash));
+        }
         out.writeInt(8);
         out.writeLong(at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000 - pgEpochMicros);
         copyText(out, r.actorKind());

@@ -198,12 +198,18 @@ public final class AuditLog {
   }
 
   private Object[] sealWithin(Handle h, List<AuditRecord> fresh) throws SQLException {
-    h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
-    var head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
+    Connection c = h.getConnection();
+    boolean pg = AuditRows.postgres(c);
+    Map<String, Object> head;
+    if (pg) { // the chain's lock and the head in one round trip
+      head = h.createQuery("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tree_size").mapToMap().one();
+    } else {
+      h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
+      head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
+    }
     long seq = ((Number) head.get("seq")).longValue();
     String prev = (String) head.get("hash");
     long treeSize = ((Number) head.get("tree_size")).longValue();
-    Connection c = h.getConnection();
     List<AuditRows.Row> pending = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000");
         ResultSet rs = ps.executeQuery()) {
@@ -280,9 +286,16 @@ public final class AuditLog {
     if (signing != null && tree.size() > treeSize) {
       // under the head's lock, so the checkpoints of all nodes form one sequence; a size already signed is kept as it was
       note = signing.sign(tree.size(), root);
-      Schedule.insertIfAbsent(h, "audit_checkpoint", "tree_size", tree.size(), "note", note);
-      h.createUpdate("UPDATE audit_checkpoint SET signed_at = :at WHERE tree_size = :size AND signed_at IS NULL").bind("at", clock.instant().atOffset(ZoneOffset.UTC))
-          .bind("size", tree.size()).execute();
+      OffsetDateTime signedAt = clock.instant().atOffset(ZoneOffset.UTC);
+      if (pg) { // one statement: the note kept as it was when the size is signed already, its time set once
+        h.createUpdate("INSERT INTO audit_checkpoint (tree_size, note, signed_at) VALUES (:size, :note, :at) ON CONFLICT (tree_size) "
+            + "DO UPDATE SET signed_at = COALESCE(audit_checkpoint.signed_at, EXCLUDED.signed_at)").bind("size", tree.size()).bind("note", note)
+            .bind("at", signedAt).execute();
+      } else {
+        Schedule.insertIfAbsent(h, "audit_checkpoint", "tree_size", tree.size(), "note", note);
+        h.createUpdate("UPDATE audit_checkpoint SET signed_at = :at WHERE tree_size = :size AND signed_at IS NULL").bind("at", signedAt)
+            .bind("size", tree.size()).execute();
+      }
     }
     return new Object[] {pending.size() + fresh.size(), new TreeHead(tree.size(), root), new Signing(signing, note)};
   }

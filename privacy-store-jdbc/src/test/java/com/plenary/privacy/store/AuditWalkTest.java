@@ -99,6 +99,12 @@ class AuditWalkTest {
         sizes.add((long) written);
       }
       assertThat(sizes).containsExactly(1_000L, 2_047L, 2_048L, 2_049L, 3_000L, 4_096L, 4_396L);
+      // a seal signs once: the note in the database's sequence is the one appended to the file, and it carries its time
+      assertThat(audit.checkpoints().orElseThrow().notes()).hasSize(BATCHES.length).isEqualTo(audit.sharedCheckpoints());
+      try (Statement s = admin.createStatement(); var rs = s.executeQuery("SELECT COUNT(*) FROM audit_checkpoint WHERE signed_at IS NOT NULL")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(BATCHES.length);
+      }
       var intact = audit.verify();
       assertThat(intact.intact()).as(intact.detail()).isTrue();
       assertThat(intact.entries()).isEqualTo(written);
