@@ -346,7 +346,7 @@ final class AuditWalk {
         for (int i = 0; i < tl; i++) {
           time[i] = (byte) t.charAt(i);
         }
-        time(rs, time, tl);
+        time(rs, tl < 0 ? null : time, tl);
         for (int c = 5; c <= 14; c++) {
           sep();
           text(rs.getString(c));
@@ -374,7 +374,7 @@ final class AuditWalk {
     /** The time column: its text {@code in} rewritten, or when not of the usual shape, parsed as {@link AuditLog#leaf} formats it. */
     private void time(ResultSet rs, byte[] in, int len) throws SQLException {
       room(40);
-      int l = in == null ? -1 : len >= 0 ? len : in.length;
+      int l = in == null ? -1 : len >= 0 ? len : in.length; // no text (or too long for the buffer): parsed
       int to = l < 0 ? -1 : isoInstant(in, l, bytes, length);
       if (to >= 0) {
         length = to;
