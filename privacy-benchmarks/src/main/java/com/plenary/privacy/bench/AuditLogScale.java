@@ -8,6 +8,7 @@ import com.plenary.privacy.store.AuditLog;
 import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.crypto.Keys;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,10 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.copy.PGCopyOutputStream;
 
 /**
  * The verifiable audit log (C29, issue 17) against its baselines, each in the same run and the same database:
@@ -65,6 +70,8 @@ import java.util.stream.Stream;
 public final class AuditLogScale {
   private static final HexFormat HEX = HexFormat.of();
   private static final String COLUMNS = "entry_id, at, actor_kind, actor_id, action, purpose, subject_id, categories, effect, rules, clauses, request_id";
+
+  private static long twinSeq;
 
   private AuditLogScale() {}
 
@@ -108,9 +115,28 @@ public final class AuditLogScale {
       plainInserts(plain, warmUp, batch, random);
       auditAppends(storage, audit, warmUp, batch, random);
 
+      boolean pg = db.url.startsWith("jdbc:postgresql:");
+      if (pg) {
+        try (Statement s = plain.createStatement()) { // the audit table's twin: its columns, key, constraints and indexes
+          s.execute("CREATE TABLE plain_audit_twin (LIKE audit_log_entry INCLUDING ALL)");
+        }
+        plain.commit();
+        plainCopy(plain, "plain_audit", warmUp, batch, random);
+        plainCopy(plain, "plain_audit_twin", warmUp, batch, random);
+      }
       long t0 = System.nanoTime();
       plainInserts(plain, appends, batch, random);
       double plainRate = appends / seconds(t0);
+      double copyRate = Double.NaN;
+      double twinRate = Double.NaN;
+      if (pg) { // the store writes audit rows by binary COPY on PostgreSQL: the bulk path's nearer baselines
+        t0 = System.nanoTime();
+        plainCopy(plain, "plain_audit", appends, batch, random);
+        copyRate = appends / seconds(t0);
+        t0 = System.nanoTime();
+        plainCopy(plain, "plain_audit_twin", appends, batch, random);
+        twinRate = appends / seconds(t0);
+      }
       t0 = System.nanoTime();
       auditAppends(storage, audit, appends, batch, random);
       double auditRate = appends / seconds(t0);
@@ -126,6 +152,11 @@ public final class AuditLogScale {
       double sealedRate = appends / seconds(t0);
       report("appends, bulk", "AuditLog.appendSealed (written sealed: chain, Merkle tiles, checkpoint signed, one transaction a batch)", sealedRate,
           "plain JDBC batch insert", plainRate, "entries/s");
+      if (pg) {
+        report("appends, bulk", "AuditLog.appendSealed", sealedRate, "plain binary COPY, a batch a transaction", copyRate, "entries/s");
+        report("appends, bulk", "AuditLog.appendSealed", sealedRate, "binary COPY of sealed rows (numbers, 64-hex hashes) into the audit table's twin", twinRate,
+            "entries/s");
+      }
 
       long entries = warmUp + 2L * appends;
       rawHashing(db, plain); // warm-up of both
@@ -180,6 +211,68 @@ public final class AuditLogScale {
         c.commit();
       }
     }
+  }
+
+  /**
+   * The same rows as {@link #plainInserts} by binary COPY (as the store writes audit rows on PostgreSQL),
+   * {@code batch} rows a transaction: into {@code plain_audit}, or into {@code plain_audit_twin} (the audit
+   * table's twin) with a number and two 64-hex-digit hashes each, as a sealed row is written, but nothing
+   * computed, chained or signed.
+   */
+  private static void plainCopy(Connection c, String table, int n, int batch, SplittableRandom random) throws Exception {
+    CopyManager copies = c.unwrap(PGConnection.class).getCopyAPI();
+    long pgEpochMicros = Instant.parse("2000-01-01T00:00:00Z").getEpochSecond() * 1_000_000L;
+    boolean sealed = table.equals("plain_audit_twin");
+    String columns = sealed ? COLUMNS.replace("entry_id, ", "entry_id, seq, prev_hash, hash, ") : COLUMNS;
+    byte[] someHash = new byte[32];
+    for (int done = 0; done < n; done += batch) {
+      CopyIn copy = copies.copyIn("COPY " + table + " (" + columns + ") FROM STDIN WITH (FORMAT binary)");
+      PGCopyOutputStream target = new PGCopyOutputStream(copy, 1 << 16);
+      DataOutputStream out = new DataOutputStream(target);
+      out.write(new byte[] {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0});
+      out.writeInt(0);
+      out.writeInt(0);
+      for (int i = 0; i < batch; i++) {
+        AuditRecord r = record(random);
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        out.writeShort(sealed ? 15 : 12);
+        copyText(out, "a-" + UUID.randomUUID());
+        if (sealed) {
+          out.writeInt(8);
+          out.writeLong(++twinSeq);
+          random.nextBytes(someHash);
+          copyText(out, HEX.formatHex(someHash));
+          random.nextBytes(someHash);
+          copyText(out, HEX.formatHex(someHash));
+        }
+        out.writeInt(8);
+        out.writeLong(at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000 - pgEpochMicros);
+        copyText(out, r.actorKind());
+        copyText(out, r.actorId());
+        copyText(out, r.action());
+        copyText(out, r.purpose());
+        copyText(out, r.subject());
+        copyText(out, String.join(",", r.categories()));
+        copyText(out, r.effect());
+        copyText(out, String.join(",", r.rules()));
+        copyText(out, String.join(",", r.clauses()));
+        copyText(out, r.requestId());
+      }
+      out.writeShort(-1);
+      out.flush();
+      target.close();
+      c.commit();
+    }
+  }
+
+  private static void copyText(DataOutputStream out, String v) throws IOException {
+    if (v == null) {
+      out.writeInt(-1);
+      return;
+    }
+    byte[] b = v.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
   }
 
   private static void auditAppends(Storage storage, AuditLog audit, int n, int batch, SplittableRandom random) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The audit log's signed checkpoints (C29), kept apart from the database: an Ed25519 key in the key
@@ -119,6 +120,19 @@ public final class AuditCheckpoints {
    * one of that size or larger is already in the file. Called after the seal that made the tree committed.
    */
   public synchronized void record(long size, byte[] root) {
+    append(size, () -> signer.sign(new Checkpoint(origin(), size, root).body()));
+  }
+
+  /**
+   * Appends {@code note}, a checkpoint of the tree of {@code size} entries this key signed (by
+   * {@link #sign}, for the database's sequence), unless one of that size or larger is already in the
+   * file: the seal signs once for both stores.
+   */
+  public synchronized void record(long size, String note) {
+    append(size, () -> note);
+  }
+
+  private void append(long size, Supplier<String> signed) {
     if (size <= lastSize && Files.exists(log)) {
       return;
     }
@@ -131,7 +145,7 @@ public final class AuditCheckpoints {
       if (size <= lastSize) {
         return;
       }
-      String note = signer.sign(new Checkpoint(origin(), size, root).body());
+      String note = signed.get();
       byte[] record = (note + "\n").getBytes(StandardCharsets.UTF_8);
       ch.write(ByteBuffer.wrap(record), ch.size());
       ch.force(false);

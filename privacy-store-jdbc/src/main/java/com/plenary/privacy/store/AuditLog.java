@@ -162,7 +162,11 @@ public final class AuditLog {
     return (Integer) signed(jdbi.inTransaction(h -> sealing(h, records)))[0];
   }
 
-  /** Records a seal's checkpoint in the file, once the seal has committed; answers {@code out}. */
+  /**
+   * Records a seal's checkpoint in the file, once the seal has committed; answers {@code out}. The note
+   * the seal signed into the database is the file's too (Ed25519 signs deterministically: signing again
+   * would give the same note), unless the checkpoints were replaced meanwhile.
+   */
   private Object[] signed(Object[] out) {
     AuditCheckpoints kept = checkpoints;
     if (kept != null) {
@@ -171,11 +175,19 @@ public final class AuditLog {
         grown = treeHead(); // nothing sealed now, but no checkpoint yet of the tree (a new key, a lost file): it is signed once
       }
       if (grown != null) {
-        kept.record(grown.size(), grown.root());
+        Signing s = out.length > 2 ? (Signing) out[2] : null;
+        if (s != null && s.by() == kept && s.note() != null) {
+          kept.record(grown.size(), s.note());
+        } else {
+          kept.record(grown.size(), grown.root());
+        }
       }
     }
     return out;
   }
+
+  /** The checkpoints a seal signed with and the note it signed (null when it signed none). */
+  private record Signing(AuditCheckpoints by, String note) {}
 
   private Object[] sealing(Handle h, List<AuditRecord> fresh) {
     try {
@@ -186,12 +198,18 @@ public final class AuditLog {
   }
 
   private Object[] sealWithin(Handle h, List<AuditRecord> fresh) throws SQLException {
-    h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
-    var head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
+    Connection c = h.getConnection();
+    boolean pg = AuditRows.postgres(c);
+    Map<String, Object> head;
+    if (pg) { // the chain's lock and the head in one round trip
+      head = h.createQuery("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tree_size").mapToMap().one();
+    } else {
+      h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
+      head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
+    }
     long seq = ((Number) head.get("seq")).longValue();
     String prev = (String) head.get("hash");
     long treeSize = ((Number) head.get("tree_size")).longValue();
-    Connection c = h.getConnection();
     List<AuditRows.Row> pending = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000");
         ResultSet rs = ps.executeQuery()) {
@@ -246,10 +264,14 @@ public final class AuditLog {
     for (AuditRecord r : fresh) {
       Instant at = clock.instant().truncatedTo(ChronoUnit.MICROS);
       seq++;
-      AuditRows.Row row = row(at, r).sealed(seq, prev, null);
-      byte[] leaf = row.leaf();
+      String categories = String.join(",", r.categories());
+      String rules = String.join(",", r.rules());
+      String clauses = String.join(",", r.clauses());
+      byte[] leaf = AuditRows.leaf(seq, at, r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(), categories, r.effect(), rules, clauses,
+          r.requestId()); // built once: the chain hashes the same bytes, then the link
       String hash = HEX.formatHex(chainHash(sha, leaf, prev));
-      written.add(row.sealed(seq, prev, hash));
+      written.add(new AuditRows.Row("a-" + Ids.timeOrdered(), seq, prev, hash, at, r.actorKind(), r.actorId(), r.action(), r.purpose(), r.subject(),
+          categories, r.effect(), rules, clauses, r.requestId()));
       sha.update((byte) 0x00);
       tree.append(sha.digest(leaf), store);
       prev = hash;
@@ -259,13 +281,23 @@ public final class AuditLog {
     h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash, tree_size = :size WHERE id = 1").bind("seq", seq).bind("hash", prev)
         .bind("size", tree.size()).execute();
     AuditCheckpoints signing = checkpoints;
+    byte[] root = tree.root();
+    String note = null;
     if (signing != null && tree.size() > treeSize) {
       // under the head's lock, so the checkpoints of all nodes form one sequence; a size already signed is kept as it was
-      Schedule.insertIfAbsent(h, "audit_checkpoint", "tree_size", tree.size(), "note", signing.sign(tree.size(), tree.root()));
-      h.createUpdate("UPDATE audit_checkpoint SET signed_at = :at WHERE tree_size = :size AND signed_at IS NULL").bind("at", clock.instant().atOffset(ZoneOffset.UTC))
-          .bind("size", tree.size()).execute();
+      note = signing.sign(tree.size(), root);
+      OffsetDateTime signedAt = clock.instant().atOffset(ZoneOffset.UTC);
+      if (pg) { // one statement: the note kept as it was when the size is signed already, its time set once
+        h.createUpdate("INSERT INTO audit_checkpoint (tree_size, note, signed_at) VALUES (:size, :note, :at) ON CONFLICT (tree_size) "
+            + "DO UPDATE SET signed_at = COALESCE(audit_checkpoint.signed_at, EXCLUDED.signed_at)").bind("size", tree.size()).bind("note", note)
+            .bind("at", signedAt).execute();
+      } else {
+        Schedule.insertIfAbsent(h, "audit_checkpoint", "tree_size", tree.size(), "note", note);
+        h.createUpdate("UPDATE audit_checkpoint SET signed_at = :at WHERE tree_size = :size AND signed_at IS NULL").bind("at", signedAt)
+            .bind("size", tree.size()).execute();
+      }
     }
-    return new Object[] {pending.size() + fresh.size(), new TreeHead(tree.size(), tree.root())};
+    return new Object[] {pending.size() + fresh.size(), new TreeHead(tree.size(), root), new Signing(signing, note)};
   }
 
   /**
@@ -545,13 +577,18 @@ public final class AuditLog {
       var head = head(h);
       long headSeq = ((Number) head.get("seq")).longValue();
       AuditWalk.Outcome walked;
+      Connection c = h.getConnection();
+      boolean pg = AuditRows.postgres(c);
+      if (pg) { // times printed in UTC, the form AuditWalk rewrites without parsing; for this transaction only
+        h.execute("SET LOCAL TIME ZONE 'UTC'");
+      }
       // reading and hashing at once (AuditWalk): every link and chain hash, the tree and the checkpoints
-      try (PreparedStatement ps = h.getConnection().prepareStatement("SELECT seq, prev_hash, hash, at, actor_kind, actor_id, action, purpose, subject_id, "
+      try (PreparedStatement ps = c.prepareStatement("SELECT seq, prev_hash, hash, at, actor_kind, actor_id, action, purpose, subject_id, "
           + "categories, effect, rules, clauses, request_id FROM audit_log_entry WHERE seq IS NOT NULL AND seq <= ? ORDER BY seq")) {
         ps.setFetchSize(10_000);
         ps.setLong(1, headSeq);
         try (ResultSet rs = ps.executeQuery()) {
-          walked = AuditWalk.walk(rs, bySize, ZERO);
+          walked = AuditWalk.walk(rs, bySize, ZERO, pg);
         }
       }
       if (walked.failure() != null) {
@@ -559,7 +596,6 @@ public final class AuditLog {
       }
       long count = walked.count();
       String prev = walked.lastHash();
-      MerkleFrontier tree = walked.tree();
       if (headSeq != count || !head.get("hash").equals(prev)) {
         return new Verification(false, count, count + 1, "the newest entries were removed: the head names entry " + headSeq);
       }
@@ -574,7 +610,7 @@ public final class AuditLog {
         return new Verification(false, count, headNow + 1, "the head was moved back: it names entry " + headNow + " but entry " + newest + " is sealed");
       }
       long treeSize = ((Number) head.get("tree_size")).longValue();
-      if (treeSize != count || !storedRootIs(h, treeSize, tree.root())) {
+      if (treeSize != count || !storedRootIs(h, treeSize, walked.root())) {
         return new Verification(false, count, 0, "the stored Merkle tree does not match the entries: its proofs would not verify");
       }
       return new Verification(true, count, 0, count + " entries, chain intact" + (kept == null ? "" : ", Merkle root matches " + signed.size() + " signed checkpoints"));
