@@ -67,6 +67,11 @@ final class SmtpServer implements AutoCloseable {
     green.start();
   }
 
+  /** Every message received, for anyone. */
+  List<MimeMessage> received() {
+    return List.of(green.getReceivedMessages());
+  }
+
   /** Every message received for {@code address}. */
   List<MimeMessage> to(String address) throws MessagingException {
     List<MimeMessage> out = new ArrayList<>();

@@ -58,6 +58,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatements;
 
 /**
@@ -1027,6 +1028,11 @@ final class JdbcWork implements Work {
   private final MessageRecords messages = new MessageRecords() {
     private static final String ENTRY = "SELECT id, subject_id, service, kind, purpose, status, attempts, queued_at, next_attempt_at, sent_at, last_error "
         + "FROM message_outbox ";
+    /**
+     * The lower bound of every read of the due index (V54): H2 keeps its NULLs (every message that left the queue) at the
+     * index's start, and a range with no lower bound would walk them all; nothing is due before it.
+     */
+    private static final OffsetDateTime EPOCH = OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC);
 
     @Override
     public void lockPerson(String subjectId) {
@@ -1078,7 +1084,7 @@ final class JdbcWork implements Work {
       }
       Map<String, DataKey> dataKeys = keys(batch.stream().map(Queued::subjectId).toList());
       var insert = h.prepareBatch("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, subject_sealed, body_sealed, status, "
-          + "attempts, queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next)");
+          + "attempts, queued_at, next_attempt_at, due_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next, :next)");
       for (Queued m : batch) {
         DataKey key = dataKeys.get(m.subjectId());
         insert.bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
@@ -1131,10 +1137,10 @@ final class JdbcWork implements Work {
     /** An insert of {@code n} messages naming one shared text. */
     private String sharedInsert(int n) {
       StringBuilder sql = new StringBuilder(120 + n * 60).append("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, ")
-          .append("text_id, status, attempts, queued_at, next_attempt_at) VALUES ");
+          .append("text_id, status, attempts, queued_at, next_attempt_at, due_at) VALUES ");
       for (int i = 0; i < n; i++) {
         sql.append(i == 0 ? "" : ", ").append("(:id").append(i).append(", :s").append(i).append(", :svc, :k, :p, :ik").append(i)
-            .append(", :t, 'queued', 0, :at").append(i).append(", :next)");
+            .append(", :t, 'queued', 0, :at").append(i).append(", :next, :next)");
       }
       return sql.toString();
     }
@@ -1191,7 +1197,7 @@ final class JdbcWork implements Work {
     public void add(Queued m, Instant firstAttempt) {
       DataKey key = key(m.subjectId());
       h.createUpdate("INSERT INTO message_outbox (id, subject_id, service, kind, purpose, idempotency_key, subject_sealed, body_sealed, status, attempts, "
-              + "queued_at, next_attempt_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next)")
+              + "queued_at, next_attempt_at, due_at) VALUES (:id, :s, :svc, :k, :p, :ik, :subj, :body, 'queued', 0, :at, :next, :next)")
           .bind("id", m.id()).bind("s", m.subjectId()).bind("svc", m.service()).bind("k", m.kind()).bind("p", m.purpose()).bind("ik", m.idempotencyKey())
           .bind("subj", key.seal("message-subject:" + m.id(), m.subject())).bind("body", key.seal("message-body:" + m.id(), m.body()))
           .bind("at", utc(m.queuedAt())).bind("next", utc(firstAttempt)).execute();
@@ -1199,8 +1205,9 @@ final class JdbcWork implements Work {
 
     @Override
     public List<String> due(Instant now, int limit) {
-      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now ORDER BY status, next_attempt_at, id LIMIT :n")
-          .bind("now", utc(now)).bind("n", limit).mapTo(String.class).list();
+      // the due index (V54) in its order: it holds the messages waiting and the few being sent (skipped here), and stops at the batch's size
+      return h.createQuery("SELECT id FROM message_outbox WHERE due_at >= :epoch AND due_at <= :now AND status = 'queued' ORDER BY due_at, id LIMIT :n")
+          .bind("epoch", EPOCH).bind("now", utc(now)).bind("n", limit).mapTo(String.class).list();
     }
 
     @Override
@@ -1209,10 +1216,10 @@ final class JdbcWork implements Work {
         return due(now, limit);
       }
       // an id ends in a random hex digit (a UUIDv7's random bits): its code, modulo the shares, spreads the outbox evenly. The order
-      // is the index's (V31; the status is one value here), so the database walks it and stops at the batch's size
-      return h.createQuery("SELECT id FROM message_outbox WHERE status = 'queued' AND next_attempt_at <= :now AND MOD(ASCII(RIGHT(id, 1)), :shards) = :shard "
-              + "ORDER BY status, next_attempt_at, id LIMIT :n")
-          .bind("now", utc(now)).bind("shards", shards).bind("shard", shard).bind("n", limit).mapTo(String.class).list();
+      // is the due index's (V54), so the database walks it and stops at the batch's size
+      return h.createQuery("SELECT id FROM message_outbox WHERE due_at >= :epoch AND due_at <= :now AND status = 'queued' "
+              + "AND MOD(ASCII(RIGHT(id, 1)), :shards) = :shard ORDER BY due_at, id LIMIT :n")
+          .bind("epoch", EPOCH).bind("now", utc(now)).bind("shards", shards).bind("shard", shard).bind("n", limit).mapTo(String.class).list();
     }
 
     @Override
@@ -1273,29 +1280,39 @@ final class JdbcWork implements Work {
       // one statement over the ids' IN list instead of a statement a message; a mark unlike the others, or an id that could not be
       // written as a literal, goes in the batch
       Map<Mark, List<String>> alike = new LinkedHashMap<>();
-      var update = h.prepareBatch("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id");
-      int batched = 0;
+      Map<Status, PreparedBatch> batches = new EnumMap<>(Status.class);
       for (Mark m : marks) {
         if (SqlLists.plain(m.id())) {
           alike.computeIfAbsent(new Mark(null, m.status(), m.attempts(), m.next(), m.sentAt(), shortError(m.error())), k -> new ArrayList<>()).add(m.id());
         } else {
-          update.bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
+          batches.computeIfAbsent(m.status(), st -> h.prepareBatch(markSql(st) + "id = :id"))
+              .bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
               .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", shortError(m.error())).bind("id", m.id()).add();
-          batched++;
         }
       }
-      alike.forEach((m, ids) -> SqlLists.update(h, "UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, "
-              + "last_error = :err WHERE id IN (<ids>)", "ids", ids)
+      alike.forEach((m, ids) -> SqlLists.update(h, markSql(m.status()) + "id IN (<ids>)", "ids", ids)
           .bind("st", m.status().name().toLowerCase(Locale.ROOT)).bind("a", m.attempts()).bind("next", utc(m.next()))
           .bind("sent", m.sentAt() == null ? null : utc(m.sentAt())).bind("err", m.error()).execute());
-      if (batched > 0) {
-        update.execute();
-      }
+      batches.values().forEach(PreparedBatch::execute);
+    }
+
+    /**
+     * The update of a mark to {@code status}, up to its WHERE clause's condition. The due time (V54) is the
+     * next attempt's while the message waits, is left as it is when a sender claims it (so the claim
+     * changes no indexed column), and is cleared when the message leaves the queue for good.
+     */
+    private String markSql(Status status) {
+      String due = switch (status) {
+        case QUEUED -> ", due_at = :next";
+        case SENDING -> "";
+        default -> ", due_at = NULL";
+      };
+      return "UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err" + due + " WHERE ";
     }
 
     @Override
     public void mark(String id, Status status, int attempts, Instant next, Instant sentAt, String error) {
-      h.createUpdate("UPDATE message_outbox SET status = :st, attempts = :a, next_attempt_at = :next, sent_at = :sent, last_error = :err WHERE id = :id")
+      h.createUpdate(markSql(status) + "id = :id")
           .bind("st", status.name().toLowerCase(Locale.ROOT)).bind("a", attempts).bind("next", utc(next)).bind("sent", sentAt == null ? null : utc(sentAt))
           .bind("err", shortError(error)).bind("id", id).execute();
     }
@@ -1372,8 +1389,10 @@ final class JdbcWork implements Work {
 
     @Override
     public int markInterruptedUncertain(Instant before) {
-      return h.createUpdate("UPDATE message_outbox SET status = 'uncertain', last_error = 'the sender stopped before the mail server answered' "
-          + "WHERE status = 'sending' AND next_attempt_at < :before").bind("before", utc(before)).execute();
+      // a message being sent keeps its due time, which is never after its claim time (next_attempt_at while sending): the due index finds them
+      return h.createUpdate("UPDATE message_outbox SET status = 'uncertain', due_at = NULL, last_error = 'the sender stopped before the mail server answered' "
+          + "WHERE due_at >= :epoch AND due_at < :before AND status = 'sending' AND next_attempt_at < :before").bind("epoch", EPOCH).bind("before", utc(before))
+          .execute();
     }
 
     @Override

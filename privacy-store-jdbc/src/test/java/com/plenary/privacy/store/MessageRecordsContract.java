@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -440,6 +441,74 @@ abstract class MessageRecordsContract {
     assertThat(opt(m -> m.entry(stuck))).map(Entry::status).contains(Status.UNCERTAIN);
     assertThat(opt(m -> m.entry(fresh))).map(Entry::status).contains(Status.SENDING);
     assertThat(names(m -> m.due(far.plus(Duration.ofDays(1)), 10_000))).doesNotContain(stuck, fresh);
+  }
+
+  @Test
+  void aMessageIsInTheDueIndexWhileItWaitsOrIsBeingSentAndLeavesItForGood() throws SQLException {
+    String s = person();
+    Instant far = T0.plus(Duration.ofDays(7100));
+    String sent = queue(s, "service", null, T0, far);
+    String deferred = queue(s, "service", null, T0, far);
+    String withdrawn = queue(s, "service", null, T0, far);
+    assertThat(dueAt(sent)).isEqualTo(far);
+    tx(m -> {
+      m.markAll(List.of(new MessageRecords.Mark(sent, Status.SENDING, 1, far.plusSeconds(5), null, null),
+          new MessageRecords.Mark(deferred, Status.SENDING, 1, far.plusSeconds(5), null, null),
+          new MessageRecords.Mark(withdrawn, Status.WITHDRAWN, 0, far.plusSeconds(5), null, "no-address")));
+      return null;
+    });
+    // the claim changes no indexed column: the due time stays, the claim time is next_attempt_at
+    assertThat(dueAt(sent)).isEqualTo(far);
+    assertThat(opt(m -> m.entry(sent)).orElseThrow().nextAttemptAt()).isEqualTo(far.plusSeconds(5));
+    assertThat(dueAt(withdrawn)).isNull();
+    assertThat(names(m -> m.due(far.plusSeconds(60), 10_000))).doesNotContain(sent, deferred, withdrawn);
+    tx(m -> {
+      m.markAll(List.of(new MessageRecords.Mark(sent, Status.SENT, 1, far.plusSeconds(6), far.plusSeconds(6), null),
+          new MessageRecords.Mark(deferred, Status.QUEUED, 1, far.plusSeconds(40), null, "SMTP 451")));
+      return null;
+    });
+    assertThat(dueAt(sent)).isNull();
+    assertThat(dueAt(deferred)).isEqualTo(far.plusSeconds(40));
+    assertThat(names(m -> m.due(far.plusSeconds(39), 10_000))).doesNotContain(sent, deferred);
+    assertThat(names(m -> m.due(far.plusSeconds(40), 10_000))).contains(deferred).doesNotContain(sent, withdrawn);
+    // an operator's retry puts a message that had left the queue back in the due index
+    tx(m -> {
+      m.mark(withdrawn, Status.QUEUED, 0, far.plusSeconds(50), null, null);
+      return null;
+    });
+    assertThat(names(m -> m.due(far.plusSeconds(50), 10_000))).contains(withdrawn, deferred).doesNotContain(sent);
+  }
+
+  @Test
+  void C16_aMessageDueLongBeforeItWasClaimedIsInterruptedOnlyByItsClaimTime() throws SQLException {
+    String s = person();
+    Instant far = T0.plus(Duration.ofDays(7200));
+    String late = queue(s, "service", null, T0, far);
+    String stuck = queue(s, "service", null, T0, far);
+    tx(m -> {
+      // due at far; one claimed an hour later (a backlog), one at its time and left there by a sender that stopped
+      m.mark(late, Status.SENDING, 1, far.plusSeconds(3600), null, null);
+      m.mark(stuck, Status.SENDING, 1, far, null, null);
+      return null;
+    });
+    assertThat(count(m -> m.markInterruptedUncertain(far.plusSeconds(1800)))).isGreaterThanOrEqualTo(1);
+    assertThat(opt(m -> m.entry(late))).map(Entry::status).contains(Status.SENDING);
+    assertThat(opt(m -> m.entry(stuck))).map(Entry::status).contains(Status.UNCERTAIN);
+    assertThat(dueAt(stuck)).isNull();
+    assertThat(dueAt(late)).isEqualTo(far);
+  }
+
+  /** The message's due time (V54) as the database keeps it, or null when it is in no sender's way. */
+  private Instant dueAt(String id) throws SQLException {
+    try (var c = DriverManager.getConnection(url(), user(), "");
+        var ps = c.prepareStatement("SELECT due_at FROM message_outbox WHERE id = ?")) {
+      ps.setString(1, id);
+      try (var rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        var at = rs.getObject(1, OffsetDateTime.class);
+        return at == null ? null : at.toInstant();
+      }
+    }
   }
 
   @Test

@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -703,50 +705,121 @@ public final class Messages {
    * window of messages whose fate a crash leaves unknown is at most {@code limit} a sender.
    */
   public Delivered deliverDue(MailTransport transport, int limit, int shard, int shards) {
-    Instant now = enforcer.clock().instant();
-    int[] withdrawn = {0};
-    List<Claimed> batch = storage.inTransaction(w -> {
-      List<Claimed> out = new ArrayList<>();
-      for (Claimed c : claimAll(w, w.messages().claimAll(w.messages().due(now, limit, shard, shards)), now)) {
-        if (c.envelope() == null) {
-          withdrawn[0]++;
-        } else {
-          out.add(c);
+    Delivered[] total = {new Delivered(0, 0, 0, 0)};
+    deliverDue(transport, limit, shard, shards, () -> false, d -> total[0] = d);
+    return total[0];
+  }
+
+  /**
+   * As {@link #deliverDue(MailTransport, int, int, int)}, batch after batch for as long as a claim finds
+   * a full batch due and {@code more} says to go on: the marks of a batch that went out are written in
+   * the transaction that claims the next one, so a batch costs one transaction and one commit instead of
+   * two. The guarantees are those of a single batch: the next batch's "sending" marks commit before its
+   * hand-over, and the marks of the batch before commit with them, so at any moment at most one batch
+   * ({@code limit} messages) of a sender is handed over without its answer recorded. When the claim of
+   * the next batch fails, the marks are written on their own before the failure is thrown. {@code each}
+   * is told what each batch did once its marks have committed. Answers whether the last claim found a
+   * full batch (more may be due).
+   */
+  public boolean deliverDue(MailTransport transport, int limit, int shard, int shards, BooleanSupplier more, Consumer<Delivered> each) {
+    Batch batch = storage.inTransaction(w -> claimBatch(w, limit, shard, shards));
+    while (true) {
+      if (batch.going().isEmpty()) {
+        each.accept(new Delivered(0, 0, 0, batch.withdrawn()));
+        if (!batch.full() || !more.getAsBoolean()) {
+          return batch.full();
         }
+        batch = storage.inTransaction(w -> claimBatch(w, limit, shard, shards));
+        continue;
       }
-      return out;
-    });
-    if (batch.isEmpty()) {
-      return new Delivered(0, 0, 0, withdrawn[0]);
+      // the marks have committed: from here each message is handed over at most once
+      List<Claimed> going = batch.going();
+      List<MailTransport.Outcome> outcomes = transport.sendAll(going.stream().map(Claimed::envelope).toList());
+      if (outcomes.size() != going.size()) {
+        throw new IllegalStateException("the transport answered " + outcomes.size() + " outcomes for " + going.size() + " messages; they stay sending");
+      }
+      Settled settled = settle(going, outcomes);
+      boolean next = batch.full() && more.getAsBoolean();
+      Batch done = batch;
+      try {
+        batch = storage.inTransaction(w -> {
+          write(w, settled);
+          return next ? claimBatch(w, limit, shard, shards) : null;
+        });
+      } catch (RuntimeException e) {
+        if (!next) {
+          throw e;
+        }
+        // the claim may have failed, not the marks: they must not be lost with it, or the batch would stay "sending"
+        try {
+          storage.useTransaction(w -> write(w, settled));
+        } catch (RuntimeException again) {
+          again.addSuppressed(e);
+          throw again;
+        }
+        each.accept(settled.delivered(done.withdrawn()));
+        throw e;
+      }
+      each.accept(settled.delivered(done.withdrawn()));
+      if (batch == null) {
+        return done.full();
+      }
     }
-    // the marks have committed: from here each message is handed over at most once
-    List<MailTransport.Outcome> outcomes = transport.sendAll(batch.stream().map(Claimed::envelope).toList());
-    if (outcomes.size() != batch.size()) {
-      throw new IllegalStateException("the transport answered " + outcomes.size() + " outcomes for " + batch.size() + " messages; they stay sending");
+  }
+
+  /** A batch claimed: the messages going out with their envelopes, how many were withdrawn, and whether the claim was full. */
+  private record Batch(List<Claimed> going, int withdrawn, boolean full) {}
+
+  /** The marks of a batch that went out, the messages whose address bounced for good, and the counts. */
+  private record Settled(List<MessageRecords.Mark> marks, List<Entry> bounced, int sent, int deferred, int failed) {
+    Delivered delivered(int withdrawn) {
+      return new Delivered(sent, deferred, failed, withdrawn);
     }
+  }
+
+  /** Claims, decides again and marks "sending" up to {@code limit} due messages of the share, in {@code w}. */
+  private Batch claimBatch(Work w, int limit, int shard, int shards) {
+    Instant now = enforcer.clock().instant();
+    List<Entry> claimed = w.messages().claimAll(w.messages().due(now, limit, shard, shards));
+    List<Claimed> going = new ArrayList<>();
+    int withdrawn = 0;
+    for (Claimed c : claimAll(w, claimed, now)) {
+      if (c.envelope() == null) {
+        withdrawn++;
+      } else {
+        going.add(c);
+      }
+    }
+    return new Batch(going, withdrawn, claimed.size() >= limit);
+  }
+
+  /** How each message of a batch ended, as marks to write. */
+  private Settled settle(List<Claimed> batch, List<MailTransport.Outcome> outcomes) {
+    List<MessageRecords.Mark> marks = new ArrayList<>(batch.size());
+    List<Entry> bounced = new ArrayList<>();
     int[] counts = new int[3];
-    storage.useTransaction(w -> {
-      List<MessageRecords.Mark> marks = new ArrayList<>(batch.size());
-      List<Entry> bounced = new ArrayList<>();
-      for (int i = 0; i < batch.size(); i++) {
-        MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i));
-        marks.add(m);
-        switch (m.status()) {
-          case SENT -> counts[0]++;
-          case QUEUED -> counts[1]++;
-          default -> {
-            counts[2]++;
-            if (outcomes.get(i).result() == MailTransport.Result.PERMANENT) {
-              bounced.add(batch.get(i).entry());
-            }
+    for (int i = 0; i < batch.size(); i++) {
+      MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i));
+      marks.add(m);
+      switch (m.status()) {
+        case SENT -> counts[0]++;
+        case QUEUED -> counts[1]++;
+        default -> {
+          counts[2]++;
+          if (outcomes.get(i).result() == MailTransport.Result.PERMANENT) {
+            bounced.add(batch.get(i).entry());
           }
         }
       }
-      w.messages().markAll(marks);
-      Instant at = enforcer.clock().instant();
-      bounced.forEach(e -> suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), at));
-    });
-    return new Delivered(counts[0], counts[1], counts[2], withdrawn[0]);
+    }
+    return new Settled(marks, bounced, counts[0], counts[1], counts[2]);
+  }
+
+  /** Writes a batch's marks in {@code w}, and puts the addresses that bounced for good on the suppression list. */
+  private void write(Work w, Settled settled) {
+    w.messages().markAll(settled.marks());
+    Instant at = enforcer.clock().instant();
+    settled.bounced().forEach(e -> suppress(w, Access.system("mail-sender"), e.subjectId(), "hard-bounce", e.purpose(), at));
   }
 
   private record Claimed(Entry entry, Envelope envelope) {}

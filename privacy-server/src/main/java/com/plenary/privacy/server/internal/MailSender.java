@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * The server's sender: {@code mail.senders} threads that deliver the outbox's due messages through the
  * configured transport (SMTP, or the mail drop folder when none is configured), every quarter second
  * and at once when a message is queued, each its own share of the outbox, {@code mail.send_batch}
- * messages a claim and a connection; and marks as uncertain the messages a stopped sender left
+ * messages a claim and a connection, batch after batch while full ones are due (each batch's marks
+ * written with the claim of the next); and marks as uncertain the messages a stopped sender left
  * half-sent. The use case itself (claim, decide again, open the address, mark) is the domain's
- * ({@link Messages#deliverDue(MailTransport, int, int, int)}); this class only runs it. Logs carry
+ * ({@link Messages#deliverDue}); this class only runs it. Logs carry
  * counts and ids, never addresses.
  */
 public final class MailSender implements AutoCloseable {
@@ -127,15 +128,9 @@ public final class MailSender implements AutoCloseable {
     try {
       while (!stopped) {
         poked[shard].set(false);
-        Messages.Delivered d = messages.deliverDue(transport, batch, shard, senders);
-        sent.increment(d.sent());
-        deferred.increment(d.deferred());
-        failed.increment(d.failed());
-        withdrawn.increment(d.withdrawn());
-        if (d.total() > 0) {
-          logSoon(d);
-        }
-        if (d.total() < batch) {
+        // batch after batch while a full one is due, each batch's marks written with the claim of the next
+        boolean more = messages.deliverDue(transport, batch, shard, senders, () -> !stopped, this::count);
+        if (!more) {
           // nothing more due: wait for a poke or the next tick (the scheduler calls again)
           synchronized (wake) {
             if (!poked[shard].get() && !stopped) {
@@ -151,6 +146,16 @@ public final class MailSender implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("delivering messages failed; it is tried again shortly", e);
+    }
+  }
+
+  private void count(Messages.Delivered d) {
+    sent.increment(d.sent());
+    deferred.increment(d.deferred());
+    failed.increment(d.failed());
+    withdrawn.increment(d.withdrawn());
+    if (d.total() > 0) {
+      logSoon(d);
     }
   }
 
