@@ -8,6 +8,8 @@ import com.plenary.privacy.store.Store;
 import com.plenary.privacy.store.SubjectKeys;
 import com.plenary.privacy.store.Vault;
 import com.plenary.privacy.store.crypto.Keys;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +20,9 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -45,14 +49,18 @@ import org.openjdk.jmh.infra.Blackhole;
  *   <li>{@code ledgerAppend}: one consent written as the platform writes it — the ledger's lock, the
  *       entry, its link in the hash chain, the new head and the derived state, in one transaction;</li>
  *   <li>{@code plainInsert}: the same row's values inserted into a table with one index on (person,
- *       purpose, recipient), in one transaction — the baseline for writes;</li>
+ *       purpose, recipient), in one transaction on a connection borrowed from a pool — the baseline for writes;</li>
  *   <li>{@code derivedLookup}: what the engine reads about a person before it decides, through the very
  *       call the enforcer makes ({@code Tx.facts} on the use case's {@code Work}: their accepted policy
  *       version, their consents in force from the derived state, and the message gateway's conditions),
  *       {@value #LOOKUPS} people a transaction;</li>
- *   <li>{@code plainSelect}: the same people's rows from the plain table by its index (a prepared statement
- *       on one connection), {@value #LOOKUPS} people a transaction — the baseline for the lookup.</li>
+ *   <li>{@code plainSelect}: the same people's rows from the plain table by its index (a prepared statement),
+ *       {@value #LOOKUPS} people a transaction on a connection borrowed from a pool — the baseline for the lookup.</li>
  * </ul>
+ *
+ * Both sides of each pair borrow a connection for each transaction from a HikariCP pool of the same size and
+ * settings (the store's own pool on the platform's side, {@link #POOL} connections), as a plain JDBC program on a
+ * pool does; the baselines are plain JDBC on it, with no Jdbi.
  *
  * Each person holds {@code consents} consents before measuring. Goals (issue 15): writes at least 0.5 of
  * the plain insert, the lookup at least 0.8 of the plain select. On the embedded H2 file by default;
@@ -71,6 +79,8 @@ import org.openjdk.jmh.infra.Blackhole;
 public class ConsentLedgerBenchmark {
   /** How many people's facts one transaction reads, in the lookup and in its baseline alike. */
   static final int LOOKUPS = 20;
+  /** The size of both pools: the store's and the baselines'. */
+  static final int POOL = 4;
   private static final String[] PURPOSES = {"develop", "improve", "communicate", "provide", "convenience"};
 
   @Param({"h2"})
@@ -86,9 +96,7 @@ public class ConsentLedgerBenchmark {
   private Store store;
   private SubjectKeys keyStore;
   private Storage storage;
-  private Connection plain;
-  private PreparedStatement insert;
-  private PreparedStatement select;
+  private HikariDataSource plain;
   private String[] ids;
   private long next;
   private final Access mail = Access.service("mail", null);
@@ -110,20 +118,24 @@ public class ConsentLedgerBenchmark {
       url = "jdbc:h2:file:" + dir.resolve("plenary") + ";WRITE_DELAY=0";
       user = "sa";
     }
-    store = Store.open(url, user, "", 4, Clock.systemUTC());
+    store = Store.open(url, user, "", POOL, Clock.systemUTC());
     keyStore = SubjectKeys.open("jdbc:h2:file:" + dir.resolve("keystore") + ";WRITE_DELAY=0", "sa", "", Clock.systemUTC());
     Vault vault = store.vault(Keys.local(dir.resolve("keys")), keyStore);
     storage = vault.storage();
-    plain = DriverManager.getConnection(url, user, "");
-    try (Statement s = plain.createStatement()) {
+    HikariConfig config = new HikariConfig(); // the store's pool settings (Store.pool), for the baselines' tables
+    config.setJdbcUrl(url);
+    config.setUsername(user);
+    config.setMaximumPoolSize(POOL);
+    config.setPoolName("plain");
+    if (url.startsWith("jdbc:postgresql:")) {
+      config.addDataSourceProperty("reWriteBatchedInserts", "true");
+    }
+    plain = new HikariDataSource(config);
+    try (Connection c = plain.getConnection(); Statement s = c.createStatement()) {
       s.execute("CREATE TABLE plain_consent (id VARCHAR(48) PRIMARY KEY, subject_id VARCHAR(40) NOT NULL, purpose VARCHAR(64) NOT NULL, "
           + "recipient_key VARCHAR(64) NOT NULL, granted BOOLEAN NOT NULL, policy_version INT NOT NULL, channel VARCHAR(32) NOT NULL, at TIMESTAMP NOT NULL)");
       s.execute("CREATE INDEX plain_consent_by_person ON plain_consent (subject_id, purpose, recipient_key)");
     }
-    plain.setAutoCommit(false);
-    insert = plain.prepareStatement("INSERT INTO plain_consent (id, subject_id, purpose, recipient_key, granted, policy_version, channel, at) "
-        + "VALUES (?, ?, ?, '', TRUE, 1, 'api', ?)");
-    select = plain.prepareStatement("SELECT purpose, recipient_key, policy_version FROM plain_consent WHERE subject_id = ? AND granted");
     ids = new String[people];
     Instant now = Instant.now();
     for (int i = 0; i < people; i++) {
@@ -135,20 +147,30 @@ public class ConsentLedgerBenchmark {
         insertPlain(id, PURPOSES[k % PURPOSES.length]);
       }
     }
-    // the lookup and its baseline read the same rows: a person's consents, one for each purpose
-    int plainRows = 0;
-    select.setString(1, ids[0]);
-    try (ResultSet rs = select.executeQuery()) {
-      while (rs.next()) {
-        plainRows++;
+    // the lookup and its baseline read the same rows: a person's consents in force (purpose, recipient, version)
+    for (int i = 0; i < Math.min(10, people); i++) {
+      String id = ids[i];
+      List<String> derived = storage.inTransaction(w -> w.facts(mail, id, Instant.now())).consents().stream()
+          .map(c -> c.purpose() + "/" + (c.recipient() == null ? "" : c.recipient()) + "/" + c.policyVersion()).sorted().toList();
+      List<String> plainRows = new ArrayList<>();
+      try (Connection c = plain.getConnection(); PreparedStatement q = c.prepareStatement(SELECT)) {
+        q.setString(1, id);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            plainRows.add(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getInt(3));
+          }
+        }
+      }
+      plainRows.sort(null);
+      if (consents <= PURPOSES.length && !derived.equals(plainRows)) {
+        throw new IllegalStateException("the lookup read " + derived + " where the plain select read " + plainRows);
       }
     }
-    plain.commit();
-    int derivedRows = storage.inTransaction(w -> w.facts(mail, ids[0], Instant.now())).consents().size();
-    if (consents <= PURPOSES.length && derivedRows != plainRows) {
-      throw new IllegalStateException("the lookup read " + derivedRows + " consents where the plain select read " + plainRows);
-    }
   }
+
+  private static final String INSERT = "INSERT INTO plain_consent (id, subject_id, purpose, recipient_key, granted, policy_version, channel, at) "
+      + "VALUES (?, ?, ?, '', TRUE, 1, 'api', ?)";
+  private static final String SELECT = "SELECT purpose, recipient_key, policy_version FROM plain_consent WHERE subject_id = ? AND granted";
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
@@ -174,14 +196,20 @@ public class ConsentLedgerBenchmark {
     });
   }
 
+  /** One plain row in a transaction of its own, on a connection borrowed from the pool (which sets auto-commit back when it is returned). */
   private int insertPlain(String id, String purpose) throws Exception {
-    insert.setString(1, "cn-" + UUID.randomUUID());
-    insert.setString(2, id);
-    insert.setString(3, purpose);
-    insert.setTimestamp(4, Timestamp.from(Instant.now()));
-    int n = insert.executeUpdate();
-    plain.commit();
-    return n;
+    try (Connection c = plain.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement insert = c.prepareStatement(INSERT)) {
+        insert.setString(1, "cn-" + UUID.randomUUID());
+        insert.setString(2, id);
+        insert.setString(3, purpose);
+        insert.setTimestamp(4, Timestamp.from(Instant.now()));
+        int n = insert.executeUpdate();
+        c.commit();
+        return n;
+      }
+    }
   }
 
   @Benchmark
@@ -210,20 +238,28 @@ public class ConsentLedgerBenchmark {
     });
   }
 
-  /** The baseline: the same people's rows from the plain table by its index, {@link #LOOKUPS} a transaction. */
+  /**
+   * The baseline: the same people's rows from the plain table by its index, {@link #LOOKUPS} a transaction on a connection
+   * borrowed from the pool, the statement prepared on it for each lookup as the store's lookup does (the driver keeps it).
+   */
   @Benchmark
   @OperationsPerInvocation(LOOKUPS)
   public void plainSelect(Blackhole bh) throws Exception {
-    for (int i = 0; i < LOOKUPS; i++) {
-      select.setString(1, person());
-      try (ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          bh.consume(rs.getString(1));
-          bh.consume(rs.getString(2));
-          bh.consume(rs.getInt(3));
+    try (Connection c = plain.getConnection()) {
+      c.setAutoCommit(false);
+      for (int i = 0; i < LOOKUPS; i++) {
+        try (PreparedStatement select = c.prepareStatement(SELECT)) {
+          select.setString(1, person());
+          try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+              bh.consume(rs.getString(1));
+              bh.consume(rs.getString(2));
+              bh.consume(rs.getInt(3));
+            }
+          }
         }
       }
+      c.commit();
     }
-    plain.commit();
   }
 }
