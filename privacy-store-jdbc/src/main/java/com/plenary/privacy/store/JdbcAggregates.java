@@ -82,12 +82,11 @@ final class JdbcAggregates implements AggregateRecords {
     return column.equals("country") ? Dimension.COUNTRY.ofPerson(value, null) : value == null ? "" : value.strip();
   }
 
-  /** The SQL of a dimension's token (or of the day) in the grouped rows; a person's absent token is the empty one. */
-  private static String column(Dimension d, boolean postgres) {
-    String none = postgres ? "'\\x'::bytea" : "X''";
+  /** The SQL of a dimension's token (or of the day) in the grouped rows; a person's absent token is the empty one ({@code :none}). */
+  private static String column(Dimension d) {
     return switch (d) {
-      case COUNTRY -> "COALESCE(p.country, " + none + ")";
-      case AGE_BAND -> "COALESCE(p.birth_date, " + none + ")";
+      case COUNTRY -> "COALESCE(p.country, :none)";
+      case AGE_BAND -> "COALESCE(p.birth_date, :none)";
       case LANGUAGE -> "e.dim_language";
       case DEVICE_TYPE -> "e.dim_device_type";
       case BROWSER -> "e.dim_browser";
@@ -106,10 +105,10 @@ final class JdbcAggregates implements AggregateRecords {
    * (the unit): time-ordered ids by a key range with the exact condition on received_at, and those stored
    * before ids were time-ordered through their list (V9).
    */
-  private String rows(List<Dimension> dims, boolean postgres) {
+  private static String rows(List<Dimension> dims) {
     StringBuilder select = new StringBuilder("SELECT ");
     for (int i = 0; i < dims.size(); i++) {
-      select.append(column(dims.get(i), postgres)).append(" AS d").append(i).append(", ");
+      select.append(column(dims.get(i))).append(" AS d").append(i).append(", ");
     }
     select.append("COALESCE(e.subject_id, 'b:' || e.browser_id, 'p:' || e.partner_record_id) AS u "
         + "FROM usage_event e LEFT JOIN person_dimension p ON p.subject_id = e.subject_id ");
@@ -118,14 +117,17 @@ final class JdbcAggregates implements AggregateRecords {
   }
 
   private static <T extends SqlStatement<T>> T period(T statement, Instant from, Instant until) {
-    return statement.bind("low", UsageEvents.idsBefore(from.minusMillis(1))).bind("high", UsageEvents.idsBefore(until.minusMillis(1)))
+    // Jdbi's own parser mistakes the quotes of some of these statements; SqlLists' passes over quoted text plainly
+    return statement.configure(SqlStatements.class, c -> c.setSqlParser(SqlLists.PARSER)).bind("none", new byte[0])
+        .bind("low", UsageEvents.idsBefore(from.minusMillis(1))).bind("high", UsageEvents.idsBefore(until.minusMillis(1)))
         .bind("from", from.atOffset(ZoneOffset.UTC)).bind("until", until.atOffset(ZoneOffset.UTC));
   }
 
   /**
-   * Gives every event of the period its tokens and every person with events in it theirs, where the
-   * rows predate them: each such event opened once with its owner's key, each such person's country and
-   * birth date once. An event whose owner's key is gone (erased meanwhile) is left: it goes with them.
+   * Gives every event of the period its tokens and every person theirs, where the rows predate them: each
+   * such event opened once with its owner's key (found through a partial index on PostgreSQL), each such
+   * person's country and birth date once. An event whose owner's key is gone (erased meanwhile) is left: it
+   * goes with them.
    */
   private void fill(Instant from, Instant until) {
     DimensionKey key = usage.dimensionKey();
@@ -144,22 +146,22 @@ final class JdbcAggregates implements AggregateRecords {
           });
       fillEvents(chunk, keys);
     }
-    String missing = "SELECT DISTINCT e.subject_id FROM usage_event e WHERE e.subject_id IS NOT NULL AND NOT EXISTS "
-        + "(SELECT 1 FROM person_dimension p WHERE p.subject_id = e.subject_id) AND ";
-    List<String> subjects = new ArrayList<>();
-    for (String where : List.of("e.id >= :low AND e.id < :high AND e.received_at >= :from AND e.received_at < :until",
-        "e.id IN (SELECT id FROM usage_event_legacy_id WHERE received_at >= :from AND received_at < :until)")) {
-      subjects.addAll(period(h.createQuery(missing + where), from, until).mapTo(String.class).list());
-    }
-    List<String> distinct = subjects.stream().distinct().toList();
-    for (int i = 0; i < distinct.size(); i += FETCH) {
-      List<String> some = distinct.subList(i, Math.min(distinct.size(), i + FETCH));
-      Set<String> existing = people.existing(some);
-      Map<String, String> countries = people.openAll(existing, "country");
-      Map<String, String> births = people.openAll(existing, "birth_date");
-      for (String s : existing) {
-        putPersonToken(h, key, s, "country", countries.get(s));
-        putPersonToken(h, key, s, "birth_date", births.get(s));
+    // people registered before V53 have no row: given theirs once; since every person registered later has one from the start,
+    // a look that finds none missing is the last
+    if (!usage.peopleTokened()) {
+      List<String> missing = h.createQuery("SELECT s.id FROM subject s WHERE NOT EXISTS (SELECT 1 FROM person_dimension p WHERE p.subject_id = s.id)")
+          .mapTo(String.class).list();
+      for (int i = 0; i < missing.size(); i += FETCH) {
+        List<String> some = missing.subList(i, Math.min(missing.size(), i + FETCH));
+        Map<String, String> countries = people.openAll(some, "country");
+        Map<String, String> births = people.openAll(some, "birth_date");
+        for (String s : some) {
+          putPersonToken(h, key, s, "country", countries.get(s));
+          putPersonToken(h, key, s, "birth_date", births.get(s));
+        }
+      }
+      if (missing.isEmpty()) {
+        usage.peopleTokened(true);
       }
     }
   }
@@ -241,7 +243,7 @@ final class JdbcAggregates implements AggregateRecords {
     boolean postgres = SqlLists.postgres(h);
     Opener opener = new Opener(lastDay(until));
     String d = names(dimensions.size());
-    period(h.createQuery("SELECT " + d + ", u, COUNT(*) FROM (" + rows(dimensions, postgres) + ") t GROUP BY " + d + ", u"), from, until).setFetchSize(FETCH)
+    period(h.createQuery("SELECT " + d + ", u, COUNT(*) FROM (" + rows(dimensions) + ") t GROUP BY " + d + ", u"), from, until).setFetchSize(FETCH)
         .map((rs, ctx) -> {
           sink.accept(rs.getString(dimensions.size() + 1), opener.values(dimensions, rs, 1), rs.getLong(dimensions.size() + 2));
           return 0;
@@ -262,7 +264,7 @@ final class JdbcAggregates implements AggregateRecords {
     String prefix = names(query.size());
     Map<List<String>, Tally> finestCells = new HashMap<>();
     Map<List<String>, Tally> queryCells = new HashMap<>();
-    String rows = rows(order, postgres);
+    String rows = rows(order);
     if (postgres) {
       // GROUPING of a finest dimension the query lacks: 1 on the query's rows
       String statement = "SELECT " + all + ", GROUPING(d" + query.size() + "), COUNT(DISTINCT u), COUNT(*) FROM (" + rows + ") t GROUP BY GROUPING SETS (("
@@ -292,7 +294,7 @@ final class JdbcAggregates implements AggregateRecords {
         finestCells.merge(List.copyOf(cell), new Tally(rs.getLong(order.size() + 1), rs.getLong(order.size() + 2)), Tally::plus);
         return 0;
       }).forEach(x -> { });
-      period(h.createQuery("SELECT " + prefix + ", COUNT(DISTINCT u), COUNT(*) FROM (" + rows(query, false) + ") t GROUP BY " + prefix), from, until)
+      period(h.createQuery("SELECT " + prefix + ", COUNT(DISTINCT u), COUNT(*) FROM (" + rows(query) + ") t GROUP BY " + prefix), from, until)
           .map((rs, ctx) -> {
             queryCells.merge(opener.values(query, rs, 1), new Tally(rs.getLong(query.size() + 1), rs.getLong(query.size() + 2)), Tally::plus);
             return 0;
@@ -328,10 +330,10 @@ final class JdbcAggregates implements AggregateRecords {
       }
     }
     String d = names(finest.size());
-    String statement = "SELECT " + d + ", u FROM (" + rows(finest, postgres) + ") t " + (where.isEmpty() ? "" : "WHERE " + String.join(" AND ", where) + " ")
+    String statement = "SELECT " + d + ", u FROM (" + rows(finest) + ") t " + (where.isEmpty() ? "" : "WHERE " + String.join(" AND ", where) + " ")
         + "GROUP BY " + d + ", u";
     Map<List<String>, Set<String>> units = new HashMap<>();
-    period(h.createQuery(statement).configure(SqlStatements.class, c -> c.setSqlParser(SqlLists.PARSER)), from, until).setFetchSize(FETCH)
+    period(h.createQuery(statement), from, until).setFetchSize(FETCH)
         .map((rs, ctx) -> {
           List<String> values = opener.values(finest, rs, 1);
           if (counted.test(values)) {
@@ -361,7 +363,7 @@ final class JdbcAggregates implements AggregateRecords {
   /** A token written into a statement: hex digits only, so nothing in it can change the statement. */
   private static String literal(byte[] token, boolean postgres) {
     String hex = HexFormat.of().formatHex(token);
-    return postgres ? "'\\x" + hex + "'::bytea" : "X'" + hex + "'";
+    return postgres ? "decode('" + hex + "', 'hex')" : "X'" + hex + "'";
   }
 
   @Override

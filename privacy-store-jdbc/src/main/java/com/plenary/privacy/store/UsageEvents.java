@@ -198,6 +198,7 @@ public final class UsageEvents {
   private final Map<String, Cached<String>> browserByCookie = new ConcurrentHashMap<>();
   private volatile EventJournal journal;
   private volatile DimensionKey dimensionKey;
+  private volatile boolean peopleTokened;
 
   UsageEvents(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, Clock clock) {
     this.jdbi = jdbi;
@@ -388,7 +389,7 @@ public final class UsageEvents {
           }
           Map<String, Integer> groups = new TreeMap<>();
           write(h, sink -> fresh.forEach(p -> {
-            sink.add(p.row);
+            sink.add(withTokens(p.row));
             groups.merge(p.group, 1, Integer::sum);
           }));
           audit(h, groups);
@@ -540,7 +541,7 @@ public final class UsageEvents {
 
   /** One transaction: the rows, their audit entries, and the journal's applied position, so none is applied twice. */
   void applyJournaled(String journalId, List<Prepared> rows, long lastSeq) {
-    inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)), h -> {
+    inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(withTokens(p.row), p.group)), h -> {
       int moved = h.createUpdate("UPDATE collector_journal SET applied_seq = :s WHERE journal_id = :j AND applied_seq < :s")
           .bind("s", lastSeq).bind("j", journalId).execute();
       if (moved != 1) {
@@ -626,6 +627,22 @@ public final class UsageEvents {
         o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details())), dimensionTokens(e.details(), now));
   }
 
+  /**
+   * {@code row} with its dimension tokens: as it is when it has them; else (a journal record or stream event
+   * of a node from before the tokens) with them made from its details, opened with its owner's key. Left
+   * without when that key is gone: the owner was erased and the row goes with them.
+   */
+  private Row withTokens(Row row) {
+    if (row.dimensions() != null) {
+      return row;
+    }
+    Map<String, DataKey> owner = new HashMap<>();
+    keysFor(List.of(row.keyOwner()), owner);
+    Map<String, Object> details = open(owner.get(row.keyOwner()), row.id(), row.sealed());
+    return details == null ? row : new Row(row.id(), row.requestId(), row.receivedAt(), row.source(), row.sourceName(), row.purpose(), row.kind(),
+        row.keyOwner(), row.browserId(), row.subjectId(), row.partnerRecordId(), row.sealed(), dimensionTokens(details, row.receivedAt()));
+  }
+
   /** The tokens of an event's coarse dimension values, in the order of {@link #EVENT_DIMENSIONS}. */
   byte[][] dimensionTokens(Map<String, Object> details, Instant receivedAt) {
     DimensionKey key = dimensionKey();
@@ -635,6 +652,15 @@ public final class UsageEvents {
       out[i] = key.token(d.id(), d.ofEvent(details, receivedAt));
     }
     return out;
+  }
+
+  /** Whether an aggregate found every person with their tokens (V53): true stays true, as people are registered with theirs. */
+  boolean peopleTokened() {
+    return peopleTokened;
+  }
+
+  void peopleTokened(boolean all) {
+    peopleTokened = all;
   }
 
   /**
