@@ -198,8 +198,10 @@ public final class Aggregates {
     for (List<String> values : finestWithheld) {
       withheldEvents.merge(project(values, axes), grouped.finest().get(values).events(), Long::sum);
     }
+    // only the finest cells released count (not "all but the withheld"): an event that arrived since the grouping, in a cell the
+    // suppression never saw, must not count either
     Map<List<String>, Long> recounted = events ? Map.of()
-        : w.aggregates().recount(FINEST, dims, from, until, withheldEvents.keySet(), values -> !finestWithheld.contains(values));
+        : w.aggregates().recount(FINEST, dims, from, until, withheldEvents.keySet(), finestReleased::containsKey);
     Map<List<String>, Long> counts = new HashMap<>();
     grouped.query().forEach((key, t) -> {
       long n;
