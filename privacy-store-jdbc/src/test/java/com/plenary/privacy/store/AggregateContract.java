@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -283,6 +284,21 @@ abstract class AggregateContract extends VaultContract {
         .subject(p.id()).details(d).build()));
     vault().usage().ingest(List.of(UsageEvents.Prepared.decode(prepared.get(0).encode())));
     assertThat(bytes("SELECT dim_page FROM usage_event WHERE subject_id = '" + p.id() + "'")).isEqualTo(direct);
+    // an event of a node from before the tokens (stream format 1, no tokens): they are made at ingest
+    Person old = register("NL", null);
+    UsageEvents.Prepared made = vault().usage().prepare(List.of(UsageEvents.Event.builder("rq-stream-old").source("service", "shop").purpose("improve")
+        .kind("view").subject(old.id()).details(d).build())).get(0);
+    byte[] encoded = made.encode();
+    int tokens = 0;
+    for (byte[] t : made.row.dimensions()) {
+      tokens += 4 + t.length;
+    }
+    byte[] formatOne = Arrays.copyOf(encoded, encoded.length - tokens);
+    formatOne[0] = 1;
+    UsageEvents.Prepared decoded = UsageEvents.Prepared.decode(formatOne);
+    assertThat(decoded.row.dimensions()).isNull();
+    vault().usage().ingest(List.of(decoded));
+    assertThat(bytes("SELECT dim_page FROM usage_event WHERE subject_id = '" + old.id() + "'")).isEqualTo(direct);
     // the collector's journal: appended, then applied to the table
     Path dir = Files.createTempDirectory("plenary-journal");
     vault().usage().startJournal(dir, false);
