@@ -32,8 +32,9 @@ import org.postgresql.PGConnection;
 
 /**
  * Aggregate statistics at scale on PostgreSQL (issue 16, C27): {@code POST /api/v1/aggregates}'s use
- * case — distinct people by three dimensions (day, page, browser) over a month of events, each event
- * opened with its owner's key, suppressed and released inside the enforcer — against the raw SQL
+ * case — distinct people by three dimensions (day, page, browser) over a month of events, grouped in the
+ * database over the dimension tokens the collector wrote (V52, V53; only the distinct groups opened),
+ * suppressed and released inside the enforcer — against the raw SQL
  * {@code GROUP BY} of the same values kept in plain columns of a twin table, on the same database in
  * the same run. The goal is a ratio of at most 1.5.
  *

@@ -29,8 +29,8 @@ class AtRestTest {
     String email = "canary." + n + "@example.org";
     String name = MAIL_WORD + " Zebedee " + n;
     String phone = "+44 " + (n % 1_000_000_000L);
-    var r = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"" + name + "\",\"phone\":\"" + phone + "\"},"
-        + "\"password\":\"canary password " + n + "\"}", key);
+    var r = running.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"" + email + "\",\"name\":\"" + name + "\",\"phone\":\"" + phone + "\","
+        + "\"country\":\"NL\"},\"password\":\"canary password " + n + "\"}", key);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     String id = r.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
     String message = "My secret message " + MAIL_WORD + " " + n;
@@ -41,7 +41,28 @@ class AtRestTest {
     String staff = "Staffer Quillonby " + n;
     running.platform.vault().staff().add(staff, "employee", List.of("support"), null);
     assertThat(running.platform.vault().staff().list()).anyMatch(m -> m.name().equals(staff));
-    return List.of(email, name, phone, message, staff, id, MAIL_WORD);
+    // a page the person viewed: sealed in the event's details, and its host and path an aggregate's dimension token (V52)
+    String page = "canary.example/" + MAIL_WORD + "-page-" + n;
+    var e = running.postJson("/api/v1/events", "{\"events\":[{\"subject\":\"" + id + "\",\"type\":\"view\",\"page\":\"https://" + page + "?q=1\","
+        + "\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0\"}]}", key);
+    assertThat(e.statusCode()).as(e.body()).isBetween(200, 202);
+    running.platform.vault().usage().settle();
+    return List.of(email, name, phone, message, staff, page, id, MAIL_WORD);
+  }
+
+  /** The person's event carries its dimension tokens and the person theirs: the scans above cover those columns too. */
+  private static void assertTokensWritten(String url, String user, String id) throws Exception {
+    try (var c = DriverManager.getConnection(url, user, "");
+        var ps = c.prepareStatement("SELECT e.dim_page, e.dim_browser, p.country FROM usage_event e JOIN person_dimension p ON p.subject_id = e.subject_id "
+            + "WHERE e.subject_id = ?")) {
+      ps.setString(1, id);
+      try (var rs = ps.executeQuery()) {
+        assertThat(rs.next()).as("the person's event").isTrue();
+        for (int i = 1; i <= 3; i++) {
+          assertThat(rs.getBytes(i)).as("token %d", i).isNotNull().hasSizeGreaterThan(16);
+        }
+      }
+    }
   }
 
   private static void assertNoneIn(byte[] haystack, List<String> values, String where) {
@@ -74,7 +95,8 @@ class AtRestTest {
       String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
       canaries = registerCanaries(running, key);
       // the values are really there, readable through the API
-      assertThat(running.get("/api/v1/subjects/" + canaries.get(5) + "?purpose=provide", "Authorization", "Bearer " + key).body()).contains(canaries.get(1));
+      assertThat(running.get("/api/v1/subjects/" + canaries.get(6) + "?purpose=provide", "Authorization", "Bearer " + key).body()).contains(canaries.get(1));
+      assertTokensWritten(running.platform.config().databaseUrl(), "sa", canaries.get(6));
     }
     List<Path> files;
     try (Stream<Path> all = Files.walk(dir)) {
@@ -90,7 +112,7 @@ class AtRestTest {
       }
     }).orElseThrow()).isNotEqualTo(-1);
     for (Path f : files) {
-      assertNoneIn(Files.readAllBytes(f), canaries.subList(0, 5), f.toString());
+      assertNoneIn(Files.readAllBytes(f), canaries.subList(0, 6), f.toString());
     }
   }
 
@@ -100,10 +122,11 @@ class AtRestTest {
         Running running = new Running(Map.of("database.url", data.url(), "database.user", data.user(), "keystore.url", keys.url(), "keystore.user", keys.user()))) {
       String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
       List<String> canaries = registerCanaries(running, key);
+      assertTokensWritten(data.url(), data.user(), canaries.get(6));
       for (Postgres schema : List.of(data, keys)) {
         byte[] dump = pgDump(schema);
         assertThat(new String(dump, StandardCharsets.UTF_8)).contains("subject");
-        assertNoneIn(dump, canaries.subList(0, 5), "pg_dump of " + schema.schema());
+        assertNoneIn(dump, canaries.subList(0, 6), "pg_dump of " + schema.schema());
       }
     }
   }
@@ -113,7 +136,7 @@ class AtRestTest {
     try (Running running = new Running()) {
       String key = running.platform.store().credentials().issue(Credentials.Kind.SERVICE, "mail").key();
       List<String> canaries = registerCanaries(running, key);
-      String id = canaries.get(5);
+      String id = canaries.get(6);
       String url = running.platform.config().databaseUrl();
       Path backup = running.dir.resolve("backup.zip");
       try (var c = DriverManager.getConnection(url, "sa", "")) {
@@ -144,7 +167,7 @@ class AtRestTest {
         rs.next();
         assertThat(rs.getInt(1)).as("the data backup holds no data keys").isZero();
       }
-      assertNoneIn(Files.readAllBytes(backup), canaries.subList(0, 5), "the backup");
+      assertNoneIn(Files.readAllBytes(backup), canaries.subList(0, 6), "the backup");
     }
   }
 

@@ -614,6 +614,16 @@ final class EventJournal implements AutoCloseable {
       data.writeByte(BYTES);
       data.writeInt(row.sealed().length);
       data.write(row.sealed());
+      for (int d = 0; d < UsageEvents.EVENT_DIMENSIONS.size(); d++) {
+        byte[] token = row.dimension(d);
+        if (token == null) {
+          data.writeByte(NULL);
+        } else {
+          data.writeByte(BYTES);
+          data.writeInt(token.length);
+          data.write(token);
+        }
+      }
     }
     data.flush();
     byte[] record = buffer.toByteArray();
@@ -644,7 +654,8 @@ final class EventJournal implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       String group = in.readUTF();
       Object[] values = new Object[in.readShort()];
-      if (values.length != UsageEvents.Row.FIELDS) {
+      // a record of a journal written before the dimension tokens has 12 values: the row is stored without them
+      if (values.length != UsageEvents.Row.FIELDS && values.length != UsageEvents.Row.FIELDS_BEFORE_TOKENS) {
         throw new IOException("a journaled event has " + values.length + " values, not " + UsageEvents.Row.FIELDS);
       }
       for (int f = 0; f < values.length; f++) {
@@ -659,7 +670,8 @@ final class EventJournal implements AutoCloseable {
       }
       rows.add(new UsageEvents.Prepared(new UsageEvents.Row((String) values[0], (String) values[1], (Instant) values[2], (String) values[3],
           (String) values[4], (String) values[5], (String) values[6], (String) values[7], (String) values[8], (String) values[9], (String) values[10],
-          (byte[]) values[11]), group));
+          (byte[]) values[11], values.length == UsageEvents.Row.FIELDS
+              ? new byte[][] {(byte[]) values[12], (byte[]) values[13], (byte[]) values[14], (byte[]) values[15]} : null), group));
     }
     return new Entry(seq, rows);
   }

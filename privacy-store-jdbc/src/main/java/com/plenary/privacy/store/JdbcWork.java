@@ -344,6 +344,8 @@ final class JdbcWork implements Work {
           .bind("pw", passwordHash).bind("pv", p.policyVersion()).bind("at", utc(p.registeredAt())).execute();
       h.createUpdate("INSERT INTO subject_service (subject_id, service, registered_at) VALUES (:id, :s, :at)")
           .bind("id", p.id()).bind("s", service).bind("at", utc(p.registeredAt())).execute();
+      // the person's aggregate tokens (V53): none yet, filled as their country and birth date are written
+      h.createUpdate("INSERT INTO person_dimension (subject_id) VALUES (:id)").bind("id", p.id()).execute();
     }
 
     @Override
@@ -434,6 +436,7 @@ final class JdbcWork implements Work {
     public void add(String id, String field, String category, String value, Instant at) {
       h.createUpdate("INSERT INTO subject_field (subject_id, field, category, ciphertext, updated_at) VALUES (:s, :f, :c, :ct, :at)")
           .bind("s", id).bind("f", field).bind("c", category).bind("ct", key(id).seal(field, value)).bind("at", utc(at)).execute();
+      dimension(id, field, value);
     }
 
     @Override
@@ -443,6 +446,15 @@ final class JdbcWork implements Work {
           .bind("s", id).bind("f", field).bind("c", category).bind("ct", key(id).seal(field, value)).bind("at", utc(at)).execute();
       if (field.equals("email")) {
         h.createUpdate("UPDATE subject SET email_index = :i WHERE id = :id").bind("i", keys.emailIndex(value)).bind("id", id).execute();
+      }
+      dimension(id, field, value);
+    }
+
+    /** A person's country or birth date as an aggregate's token (C27, V53), kept beside the sealed field whenever it is written. */
+    private void dimension(String id, String field, String value) {
+      String column = JdbcAggregates.personColumn(field);
+      if (column != null) {
+        JdbcAggregates.putPersonToken(h, usage.dimensionKey(), id, column, value);
       }
     }
 
@@ -501,6 +513,7 @@ final class JdbcWork implements Work {
 
     @Override
     public void delete(String id) {
+      h.createUpdate("DELETE FROM person_dimension WHERE subject_id = :id").bind("id", id).execute();
       h.createUpdate("DELETE FROM subject WHERE id = :id").bind("id", id).execute();
     }
   };

@@ -8,7 +8,9 @@ import com.plenary.privacy.InvalidInputException;
 import com.plenary.privacy.domain.AuditRecord;
 import com.plenary.privacy.domain.Conflict;
 import com.plenary.privacy.domain.EventRecords;
+import com.plenary.privacy.domain.aggregates.Dimension;
 import com.plenary.privacy.store.crypto.Keys.DataKey;
+import com.plenary.privacy.store.crypto.Keys.DimensionKey;
 import com.plenary.privacy.store.crypto.Keys;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -141,13 +143,27 @@ public final class UsageEvents {
 
   /**
    * An event as it is stored: its row of {@code usage_event}, the details sealed with the key of its
-   * owner ({@code keyOwner}: the partner record, the person or the browser).
+   * owner ({@code keyOwner}: the partner record, the person or the browser), and its coarse dimension
+   * values as tokens of the dimension key ({@code dimensions}: one a dimension of {@link #EVENT_DIMENSIONS},
+   * in that order; null for an event made before tokens were, which an aggregate fills when it reads it).
    */
   record Row(String id, String requestId, Instant receivedAt, String source, String sourceName, String purpose, String kind, String keyOwner,
-      String browserId, String subjectId, String partnerRecordId, byte[] sealed) {
-    /** The texts in the order of {@link #COLUMNS} (the time and the ciphertext are at 2 and 11). */
-    static final int FIELDS = 12;
+      String browserId, String subjectId, String partnerRecordId, byte[] sealed, byte[][] dimensions) {
+    /** The values in the order of {@link #COLUMNS} (the time and the ciphertext are at 2 and 11, the tokens from 12). */
+    static final int FIELDS = 16;
+    /** The values of a row made before the dimension tokens (journal records and stream events of that format). */
+    static final int FIELDS_BEFORE_TOKENS = 12;
+
+    /** The token of event dimension {@code i}, or null. */
+    byte[] dimension(int i) {
+      return dimensions == null ? null : dimensions[i];
+    }
   }
+
+  /** The event dimensions whose tokens a row holds, in the order of their columns ({@code dim_language}, ...). */
+  static final List<Dimension> EVENT_DIMENSIONS = List.of(Dimension.LANGUAGE, Dimension.DEVICE_TYPE, Dimension.BROWSER, Dimension.PAGE);
+  /** The key store's name of the platform's dimension key. */
+  static final String DIMENSION_KEY_ID = "platform-dimensions";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KEY_CACHE = 10_000;
@@ -181,6 +197,8 @@ public final class UsageEvents {
   /** Browser ids by cookie, as briefly: another node may erase the browser with its person. */
   private final Map<String, Cached<String>> browserByCookie = new ConcurrentHashMap<>();
   private volatile EventJournal journal;
+  private volatile DimensionKey dimensionKey;
+  private volatile boolean peopleTokened;
 
   UsageEvents(Jdbi jdbi, Keys keys, SubjectKeys keyStore, AuditLog audit, Clock clock) {
     this.jdbi = jdbi;
@@ -196,7 +214,9 @@ public final class UsageEvents {
    * the collector's single writer does per group.
    */
   public static final class Prepared {
-    private static final byte FORMAT = 1;
+    /** Format 1: without the dimension tokens (read still, the tokens then filled when an aggregate reads the row); 2: with them. */
+    private static final byte FORMAT = 2;
+    private static final byte FORMAT_BEFORE_TOKENS = 1;
     final Row row;
     final String group;
 
@@ -242,6 +262,13 @@ public final class UsageEvents {
         out.writeInt(row.receivedAt().getNano());
         out.writeInt(row.sealed().length);
         out.write(row.sealed());
+        for (int i = 0; i < EVENT_DIMENSIONS.size(); i++) {
+          byte[] token = row.dimension(i);
+          out.writeInt(token == null ? -1 : token.length);
+          if (token != null) {
+            out.write(token);
+          }
+        }
         out.flush();
         return bytes.toByteArray();
       } catch (IOException e) {
@@ -258,7 +285,7 @@ public final class UsageEvents {
       try {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
         byte format = in.readByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_BEFORE_TOKENS) {
           throw new InvalidInputException("event", "an encoded event of format " + format + ", not " + FORMAT);
         }
         String group = in.readUTF();
@@ -275,7 +302,21 @@ public final class UsageEvents {
         if (sealed.length != length || t[0] == null) {
           throw new InvalidInputException("event", "an encoded event cut short");
         }
-        return new Prepared(new Row(t[0], t[1], at, t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], sealed), group);
+        byte[][] dimensions = null;
+        if (format == FORMAT) {
+          dimensions = new byte[EVENT_DIMENSIONS.size()][];
+          for (int i = 0; i < dimensions.length; i++) {
+            int n = in.readInt();
+            if (n < -1 || n > bytes.length) {
+              throw new InvalidInputException("event", "an encoded event with a dimension token of " + n + " bytes");
+            }
+            dimensions[i] = n < 0 ? null : in.readNBytes(n);
+            if (dimensions[i] != null && dimensions[i].length != n) {
+              throw new InvalidInputException("event", "an encoded event cut short");
+            }
+          }
+        }
+        return new Prepared(new Row(t[0], t[1], at, t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], sealed, dimensions), group);
       } catch (IOException e) {
         throw new InvalidInputException("event", "an encoded event cut short");
       }
@@ -348,7 +389,7 @@ public final class UsageEvents {
           }
           Map<String, Integer> groups = new TreeMap<>();
           write(h, sink -> fresh.forEach(p -> {
-            sink.add(p.row);
+            sink.add(withTokens(p.row));
             groups.merge(p.group, 1, Integer::sum);
           }));
           audit(h, groups);
@@ -500,7 +541,7 @@ public final class UsageEvents {
 
   /** One transaction: the rows, their audit entries, and the journal's applied position, so none is applied twice. */
   void applyJournaled(String journalId, List<Prepared> rows, long lastSeq) {
-    inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(p.row, p.group)), h -> {
+    inOneTransaction(rows.size(), add -> rows.forEach(p -> add.accept(withTokens(p.row), p.group)), h -> {
       int moved = h.createUpdate("UPDATE collector_journal SET applied_seq = :s WHERE journal_id = :j AND applied_seq < :s")
           .bind("s", lastSeq).bind("j", journalId).execute();
       if (moved != 1) {
@@ -583,7 +624,74 @@ public final class UsageEvents {
   private Row row(Event e, Owners o, Instant now) {
     String id = "e-" + Ids.timeOrdered(now.toEpochMilli());
     return new Row(id, e.requestId(), now, e.source(), e.sourceName(), e.purpose(), e.kind(), o.key(),
-        o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details())));
+        o.browser(), o.subject(), o.record(), key(o.key()).seal("event:" + id, json(e.details())), dimensionTokens(e.details(), now));
+  }
+
+  /**
+   * {@code row} with its dimension tokens: as it is when it has them; else (a journal record or stream event
+   * of a node from before the tokens) with them made from its details, opened with its owner's key. Left
+   * without when that key is gone: the owner was erased and the row goes with them.
+   */
+  private Row withTokens(Row row) {
+    if (row.dimensions() != null) {
+      return row;
+    }
+    Map<String, DataKey> owner = new HashMap<>();
+    keysFor(List.of(row.keyOwner()), owner);
+    Map<String, Object> details = open(owner.get(row.keyOwner()), row.id(), row.sealed());
+    return details == null ? row : new Row(row.id(), row.requestId(), row.receivedAt(), row.source(), row.sourceName(), row.purpose(), row.kind(),
+        row.keyOwner(), row.browserId(), row.subjectId(), row.partnerRecordId(), row.sealed(), dimensionTokens(details, row.receivedAt()));
+  }
+
+  /** The tokens of an event's coarse dimension values, in the order of {@link #EVENT_DIMENSIONS}. */
+  byte[][] dimensionTokens(Map<String, Object> details, Instant receivedAt) {
+    DimensionKey key = dimensionKey();
+    byte[][] out = new byte[EVENT_DIMENSIONS.size()][];
+    for (int i = 0; i < out.length; i++) {
+      Dimension d = EVENT_DIMENSIONS.get(i);
+      out[i] = key.token(d.id(), d.ofEvent(details, receivedAt));
+    }
+    return out;
+  }
+
+  /** Whether an aggregate found every person with their tokens (V53): true stays true, as people are registered with theirs. */
+  boolean peopleTokened() {
+    return peopleTokened;
+  }
+
+  void peopleTokened(boolean all) {
+    peopleTokened = all;
+  }
+
+  /**
+   * The platform's dimension key (C27), kept wrapped by the master key in the key store under
+   * {@link #DIMENSION_KEY_ID}; made on first use. Two nodes making it at once: the second's insert fails
+   * on the key store's primary key and it reads the first's.
+   */
+  DimensionKey dimensionKey() {
+    DimensionKey k = dimensionKey;
+    if (k != null) {
+      return k;
+    }
+    synchronized (this) {
+      if (dimensionKey == null) {
+        Optional<SubjectKeys.Wrapped> stored = keyStore.get(DIMENSION_KEY_ID);
+        if (stored.isEmpty()) {
+          DimensionKey made = keys.newDimensionKey(DIMENSION_KEY_ID);
+          try {
+            keyStore.put(DIMENSION_KEY_ID, made.wrapped(), made.version());
+            stored = Optional.of(new SubjectKeys.Wrapped(made.wrapped(), made.version()));
+          } catch (RuntimeException e) {
+            stored = keyStore.get(DIMENSION_KEY_ID);
+            if (stored.isEmpty()) {
+              throw e;
+            }
+          }
+        }
+        dimensionKey = keys.openDimensionKey(DIMENSION_KEY_ID, stored.get().wrapped(), stored.get().version());
+      }
+      return dimensionKey;
+    }
   }
 
   /**
@@ -626,7 +734,8 @@ public final class UsageEvents {
     }
   }
 
-  private static final String COLUMNS = "id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed";
+  private static final String COLUMNS = "id, request_id, received_at, source, source_name, purpose, kind, key_owner, browser_id, subject_id, partner_record_id, sealed, "
+      + "dim_language, dim_device_type, dim_browser, dim_page";
 
   /** Where a transaction's event rows go as they are made. */
   private interface Sink {
@@ -662,7 +771,7 @@ public final class UsageEvents {
       throw e;
     }
     // plain JDBC: binding through Jdbi per value made more garbage than the rows themselves
-    try (PreparedStatement insert = c.prepareStatement("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO usage_event (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       producer.produce(r -> {
         try {
           insert.setString(1, r.id());
@@ -677,6 +786,9 @@ public final class UsageEvents {
           insert.setString(10, r.subjectId());
           insert.setString(11, r.partnerRecordId());
           insert.setBytes(12, r.sealed());
+          for (int i = 0; i < EVENT_DIMENSIONS.size(); i++) {
+            insert.setBytes(13 + i, r.dimension(i));
+          }
           insert.addBatch();
         } catch (SQLException e) {
           throw new StoreException("cannot store a batch of events: " + e.getMessage(), e);
@@ -733,6 +845,13 @@ public final class UsageEvents {
         text(r.partnerRecordId());
         out.writeInt(r.sealed().length);
         out.write(r.sealed());
+        for (int i = 0; i < EVENT_DIMENSIONS.size(); i++) {
+          byte[] token = r.dimension(i);
+          out.writeInt(token == null ? -1 : token.length);
+          if (token != null) {
+            out.write(token);
+          }
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

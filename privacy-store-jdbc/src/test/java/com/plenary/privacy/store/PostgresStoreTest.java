@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PostgresStoreTest extends VaultContract {
+class PostgresStoreTest extends AggregateContract {
   private Postgres pg;
   private Postgres pgKeys;
   private final MutableClock clock = MutableClock.startingNow();

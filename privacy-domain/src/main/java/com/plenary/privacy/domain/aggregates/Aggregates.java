@@ -174,17 +174,57 @@ public final class Aggregates {
    * the same released finest cells, and no difference of figures reaches into a withheld one. Last, the
    * query's own table is checked once more (primary, for bounded counts; differencing against earlier
    * tables of the same dimensions).
+   *
+   * <p>Exact counts are grouped in the store: the finest cells and the query's cells in one pass, and
+   * only the query's cells that hold a withheld finest cell counted again without it (events: less the
+   * withheld cells' events; people: a recount of the distinct people of its released finest cells).
+   * Bounded counts need each person's share of each cell, in a stable order: they read the store's
+   * groups of one person and one finest cell and count them here.
    */
   private Table tabulate(Work w, List<Dimension> dims, Query q, boolean events, boolean bounded, int k, String unit, List<String> dimIds,
       Map<List<String>, Long> finestReleased) {
     Instant from = q.from().atStartOfDay(ZoneOffset.UTC).toInstant();
     Instant until = q.to().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-    // the finest table: for each cell, each unit (person) in it with their number of events there
-    Map<List<String>, Map<String, Integer>> finest = new HashMap<>();
-    w.aggregates().scan(FINEST, from, until, (person, values) -> finest.computeIfAbsent(values, v -> new HashMap<>()).merge(person, 1, Integer::sum));
+    if (bounded) {
+      return tabulateBounded(w, dims, q, events, k, unit, dimIds, finestReleased, from, until);
+    }
+    AggregateRecords.Grouped grouped = w.aggregates().group(FINEST, dims, from, until);
+    Map<List<String>, Long> finestCounts = new HashMap<>();
+    grouped.finest().forEach((values, t) -> finestCounts.put(values, events ? t.events() : t.units()));
+    Set<List<String>> finestWithheld = suppressFinest(w, q, k, unit, finestCounts, finestReleased);
+    int[] axes = dims.stream().mapToInt(FINEST::indexOf).toArray();
+    // the query's cells that hold a withheld finest cell, with the events of those withheld cells
+    Map<List<String>, Long> withheldEvents = new HashMap<>();
+    for (List<String> values : finestWithheld) {
+      withheldEvents.merge(project(values, axes), grouped.finest().get(values).events(), Long::sum);
+    }
+    // only the finest cells released count (not "all but the withheld"): an event that arrived since the grouping, in a cell the
+    // suppression never saw, must not count either
+    Map<List<String>, Long> recounted = events ? Map.of()
+        : w.aggregates().recount(FINEST, dims, from, until, withheldEvents.keySet(), finestReleased::containsKey);
+    Map<List<String>, Long> counts = new HashMap<>();
+    grouped.query().forEach((key, t) -> {
+      long n;
+      if (!withheldEvents.containsKey(key)) {
+        n = events ? t.events() : t.units();
+      } else {
+        n = events ? t.events() - withheldEvents.get(key) : recounted.getOrDefault(key, 0L);
+      }
+      if (n > 0) {
+        counts.put(key, n);
+      }
+    });
+    return release(w, q, k, unit, dimIds, counts, grouped.query().size());
+  }
+
+  /**
+   * The finest table suppressed day by day (primary, differencing against the earlier finest tables of
+   * overlapping periods, complementary within the day): the cells withheld; those released go to {@code finestReleased}.
+   */
+  private static Set<List<String>> suppressFinest(Work w, Query q, int k, String unit, Map<List<String>, Long> finestCounts,
+      Map<List<String>, Long> finestReleased) {
     Map<String, Map<List<String>, Long>> byDay = new TreeMap<>();
-    finest.forEach((values, members) -> byDay.computeIfAbsent(values.get(DAY_AXIS), d -> new HashMap<>())
-        .put(values, events ? members.values().stream().mapToLong(Integer::longValue).sum() : members.size()));
+    finestCounts.forEach((values, n) -> byDay.computeIfAbsent(values.get(DAY_AXIS), d -> new HashMap<>()).put(values, n));
     List<Map<List<String>, Long>> earlierFinest = w.aggregates().overlapping(unit, FINEST_IDS, q.from(), q.to());
     Set<List<String>> finestWithheld = new HashSet<>();
     for (Map<List<String>, Long> day : byDay.values()) {
@@ -195,6 +235,47 @@ public final class Aggregates {
         }
       });
     }
+    return finestWithheld;
+  }
+
+  private static List<String> project(List<String> values, int[] axes) {
+    List<String> cell = new ArrayList<>(axes.length);
+    for (int axis : axes) {
+      cell.add(values.get(axis));
+    }
+    return List.copyOf(cell);
+  }
+
+  /**
+   * The query's own table checked once more and made ready: {@code present} cells hold data. No complementary
+   * step here: every cell is a sum of released finest cells already, which any finer query shows, so withholding
+   * more would only make the figures of two queries disagree; primary (for bounded counts) and differencing
+   * against earlier tables of the same dimensions stay.
+   */
+  private static Table release(Work w, Query q, int k, String unit, List<String> dimIds, Map<List<String>, Long> counts, int present) {
+    List<Map<List<String>, Long>> earlier = w.aggregates().overlapping(unit, dimIds, q.from(), q.to());
+    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier, false);
+    List<Cell> released = new ArrayList<>();
+    counts.forEach((values, n) -> {
+      if (!withheld.containsKey(values)) {
+        released.add(new Cell(values, n));
+      }
+    });
+    released.sort(Comparator.comparing((Cell c) -> String.join("\u0000", c.values())));
+    // withheld: the query's cells that hold data but are not shown, whether for the finest table or their own
+    return new Table(List.copyOf(released), present - released.size());
+  }
+
+  /** Bounded counts (with ε): each person in their first few cells, each cell at most a few of their events, in a stable order. */
+  private Table tabulateBounded(Work w, List<Dimension> dims, Query q, boolean events, int k, String unit, List<String> dimIds,
+      Map<List<String>, Long> finestReleased, Instant from, Instant until) {
+    // the finest table: for each cell, each unit (person) in it with their number of events there
+    Map<List<String>, Map<String, Integer>> finest = new HashMap<>();
+    w.aggregates().scan(FINEST, from, until, (person, values, n) -> finest.computeIfAbsent(values, v -> new HashMap<>())
+        .merge(person, (int) Math.min(Integer.MAX_VALUE, n), (a, b) -> (int) Math.min(Integer.MAX_VALUE, (long) a + b)));
+    Map<List<String>, Long> finestCounts = new HashMap<>();
+    finest.forEach((values, members) -> finestCounts.put(values, events ? members.values().stream().mapToLong(Integer::longValue).sum() : members.size()));
+    Set<List<String>> finestWithheld = suppressFinest(w, q, k, unit, finestCounts, finestReleased);
     // the query's cells, from the released finest cells only, in a stable order (so that bounding is too)
     int[] axes = dims.stream().mapToInt(FINEST::indexOf).toArray();
     Map<List<String>, String> sortKey = new HashMap<>(); // each cell's key made once, not at every comparison
@@ -221,7 +302,7 @@ public final class Aggregates {
         Set<List<String>> mine = cellsOf.computeIfAbsent(m.getKey(), p -> new HashSet<>());
         boolean seen = mine.contains(key);
         if (!seen) {
-          if (bounded && mine.size() >= limits.maxCellsPerPerson()) {
+          if (mine.size() >= limits.maxCellsPerPerson()) {
             continue;
           }
           mine.add(key);
@@ -235,7 +316,7 @@ public final class Aggregates {
         }
       }
     }
-    if (events && bounded) {
+    if (events) {
       // each person's events in a cell of the query count at most maxEventsPerCell
       Map<List<Object>, Long> perPersonCell = new HashMap<>();
       counts.clear();
@@ -261,20 +342,7 @@ public final class Aggregates {
         }
       }
     }
-    List<Map<List<String>, Long>> earlier = w.aggregates().overlapping(unit, dimIds, q.from(), q.to());
-    // no complementary step here: every cell is a sum of released finest cells already, which any finer query shows, so
-    // withholding more would only make the figures of two queries disagree; primary (for bounded counts) and differencing
-    // against earlier tables of the same dimensions stay
-    Map<List<String>, Suppression.Reason> withheld = Suppression.withheld(counts, k, earlier, false);
-    List<Cell> released = new ArrayList<>();
-    counts.forEach((values, n) -> {
-      if (!withheld.containsKey(values)) {
-        released.add(new Cell(values, n));
-      }
-    });
-    released.sort(Comparator.comparing((Cell c) -> String.join("\u0000", c.values())));
-    // withheld: the query's cells that hold data but are not shown, whether for the finest table or their own
-    return new Table(List.copyOf(released), present.size() - released.size());
+    return release(w, q, k, unit, dimIds, counts, present.size());
   }
 
   private static boolean unit(String count) {

@@ -7,7 +7,9 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
 import com.google.crypto.tink.TinkProtoKeysetFormat;
+import com.google.crypto.tink.DeterministicAead;
 import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.daead.DeterministicAeadConfig;
 import com.google.crypto.tink.prf.PrfConfig;
 import com.google.crypto.tink.prf.PrfSet;
 import java.io.IOException;
@@ -57,6 +59,7 @@ public final class Keys {
       try {
         AeadConfig.register();
         PrfConfig.register();
+        DeterministicAeadConfig.register();
         registered = true;
       } catch (GeneralSecurityException e) {
         throw new CryptoException("cannot register Tink's primitives: " + e.getMessage(), e);
@@ -87,6 +90,32 @@ public final class Keys {
       return new DataKey(subjectId, wrapped, version, handle.getPrimitive(RegistryConfiguration.get(), Aead.class));
     } catch (GeneralSecurityException e) {
       throw new CryptoException("cannot open the data key of a person", e);
+    }
+  }
+
+  /**
+   * A new dimension key for aggregate statistics (AES-256-SIV, a deterministic AEAD), wrapped by the
+   * master key under {@code id}, the name it is kept by in the key store.
+   */
+  public DimensionKey newDimensionKey(String id) {
+    registerTink();
+    try {
+      KeysetHandle handle = KeysetHandle.generateNew(KeyTemplates.get("AES256_SIV"));
+      byte[] wrapped = master.wrap(TinkProtoKeysetFormat.serializeKeyset(handle, InsecureSecretKeyAccess.get()), ad(id));
+      return new DimensionKey(wrapped, master.currentVersion(), handle.getPrimitive(RegistryConfiguration.get(), DeterministicAead.class));
+    } catch (GeneralSecurityException e) {
+      throw new CryptoException("cannot make the dimension key", e);
+    }
+  }
+
+  /** Unwraps the stored dimension key kept under {@code id}. */
+  public DimensionKey openDimensionKey(String id, byte[] wrapped, int version) {
+    registerTink();
+    try {
+      KeysetHandle handle = TinkProtoKeysetFormat.parseKeyset(master.unwrap(wrapped, ad(id)), InsecureSecretKeyAccess.get());
+      return new DimensionKey(wrapped, version, handle.getPrimitive(RegistryConfiguration.get(), DeterministicAead.class));
+    } catch (GeneralSecurityException e) {
+      throw new CryptoException("cannot open the dimension key", e);
     }
   }
 
@@ -170,6 +199,56 @@ public final class Keys {
 
     private byte[] fieldAd(String field) {
       return ("plenary-field:" + subjectId + ":" + field).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * The platform's key for the dimension values of aggregate statistics (C27): a deterministic AEAD
+   * (AES-256-SIV) with the dimension's name as associated data. Guarantee: a token reveals nothing of
+   * its value but equality with other tokens of the same dimension (equal values give equal tokens, so
+   * a database can group them); it cannot be forged or moved to another dimension without failing to
+   * open. Not for values of few possibilities whose equality pattern alone says too much: only the
+   * coarse values an aggregate groups by. Thread-safe; never stored unwrapped.
+   */
+  public static final class DimensionKey {
+    private final byte[] wrapped;
+    private final int version;
+    private final DeterministicAead daead;
+
+    DimensionKey(byte[] wrapped, int version, DeterministicAead daead) {
+      this.wrapped = wrapped.clone();
+      this.version = version;
+      this.daead = daead;
+    }
+
+    public byte[] wrapped() {
+      return wrapped.clone();
+    }
+
+    public int version() {
+      return version;
+    }
+
+    /** The token of {@code value} as a value of {@code dimension}: the same for the same pair, always. */
+    public byte[] token(String dimension, String value) {
+      try {
+        return daead.encryptDeterministically(value.getBytes(StandardCharsets.UTF_8), dimensionAd(dimension));
+      } catch (GeneralSecurityException e) {
+        throw new CryptoException("cannot make a dimension token", e);
+      }
+    }
+
+    /** The value of a token of {@code dimension}; fails when it was altered or made for another dimension. */
+    public String open(String dimension, byte[] token) {
+      try {
+        return new String(daead.decryptDeterministically(token, dimensionAd(dimension)), StandardCharsets.UTF_8);
+      } catch (GeneralSecurityException e) {
+        throw new CryptoException("a dimension token failed authentication: it was altered or moved (dimension " + dimension + ")", e);
+      }
+    }
+
+    private static byte[] dimensionAd(String dimension) {
+      return ("plenary-dimension:" + dimension).getBytes(StandardCharsets.UTF_8);
     }
   }
 }
