@@ -9,9 +9,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,8 +127,7 @@ class RegionsAttackTest {
         {"{\"session\":\"s\",\"browser\":\"not a cookie value!\",\"page\":\"https://a.example/\"}", "browser"},
         {"{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"page\":\"javascript:alert(1)\"}", "page"},
         {"{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"page\":\"https://a.example/\",\"type\":\"DROP TABLE\"}", "type"},
-        {"{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"page\":\"https://a.example/\",\"screen\":{\"w\":-1,\"h\":2}}", null},
-        {"{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"page\":\"https://a.example/\",\"ip\":\"not an address\"}", null}};
+        {"{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"page\":\"https://a.example/\",\"screen\":{\"w\":-1,\"h\":2}}", null}};
     int n = 0;
     for (String[] b : bad) {
       String statement = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=m" + n++ + "-" + System.nanoTime();
@@ -137,6 +139,15 @@ class RegionsAttackTest {
       }
     }
     assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nothing stored").isEqualTo(events);
+
+    // a peer that sends an address unminimised, or not an address: the home region minimises it again, and keeps no raw text of it
+    for (String ip : new String[] {"203.0.113.77", "not an address at all"}) {
+      String body = "{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://a.example/\",\"ip\":\"" + ip + "\"}";
+      String statement = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=ip-" + System.nanoTime();
+      HttpResponse<String> r = send(body, statement, sign(SECRET, "POST", COLLECT, statement, body));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+      assertThat(euDb.rowsNaming(ip)).isEmpty();
+    }
   }
 
   @Test
@@ -201,7 +212,7 @@ class RegionsAttackTest {
     assertThat(problem(b).get("type").asText()).isEqualTo(problem(a).get("type").asText());
     assertThat(b.headers().firstValue("Retry-After")).isPresent();
     // the address held in the EU is still counted there alone
-    String account = "e" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(held.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(held.getBytes(StandardCharsets.UTF_8)));
     assertThat(usDb.rowsNaming(account)).isEmpty();
   }
 
