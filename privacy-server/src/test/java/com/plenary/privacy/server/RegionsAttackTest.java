@@ -216,6 +216,27 @@ class RegionsAttackTest {
     assertThat(usDb.rowsNaming(account)).isEmpty();
   }
 
+  @Test
+  void C6_anOutsiderCannotLockAPersonOutThroughTheNodeToNodeSignInRoute() throws Exception {
+    String email = "dorothy" + System.nanoTime() + "@example.org";
+    String id = person(eu, "Dorothy", email, "the passphrase of dorothy", "eu");
+    String path = "/api/v1/regions/sign-in";
+    String body = "{\"email\":\"" + email + "\",\"password\":\"a wrong guess\",\"address\":\"203.0.113.5\"}";
+    long now = Instant.now().getEpochSecond();
+    for (int i = 0; i < 8; i++) {
+      String statement = "region=us;dc=iad-1;actor=" + (i % 2 == 0 ? "browser" : "service:mail") + ";at=" + now + ";request=lock-" + i + "-" + System.nanoTime();
+      // unsigned, signed with a guessed secret, and rightly signed but for another actor: none is checked or counted
+      refused(eu.send("POST", path, "application/json", body, "X-Plenary-Forwarded", statement), id, email);
+      refused(eu.send("POST", path, "application/json", body, "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature",
+          sign("another secret the attacker guessed, long enough", "POST", path, statement, body)), id, email);
+      refused(eu.send("POST", path, "application/json", body, "X-Plenary-Forwarded", statement, "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", path, statement, body)),
+          id, email);
+    }
+    String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(email.getBytes(StandardCharsets.UTF_8)));
+    assertThat(euDb.rowsNaming(account)).as("nothing counted against her").isEmpty();
+    assertThat(signIn(eu, email, "the passphrase of dorothy")).startsWith("pl_session=");
+  }
+
   // ---- helpers ----
 
   private HttpResponse<String> send(String body, String statement, String signature) throws Exception {
