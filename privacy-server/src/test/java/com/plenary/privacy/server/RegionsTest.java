@@ -48,7 +48,7 @@ import org.junit.jupiter.api.TestInstance;
 class RegionsTest {
   private static final String US_URL = "https://us.plenary.example";
   /** The secret both regions' nodes share to sign the reads they forward to one another. */
-  private static final String SECRET = "a secret the regions share, long enough to sign with";
+  static final String SECRET = "a secret the regions share, long enough to sign with";
   /** The EU node's URL: the US node forwards reads of the EU's people there. */
   private String euUrl;
   private final ObjectMapper json = new ObjectMapper();
@@ -371,7 +371,7 @@ class RegionsTest {
   }
 
   /** The node-to-node signature of a request without a body. */
-  private static String sign(String secret, String method, String pathAndQuery, String statement) throws Exception {
+  static String sign(String secret, String method, String pathAndQuery, String statement) throws Exception {
     return sign(secret, method, pathAndQuery, statement, "");
   }
 
@@ -379,7 +379,7 @@ class RegionsTest {
    * The node-to-node signature, computed here independently of the server's code: HMAC-SHA-256 of the
    * method, the path with its query, the statement and the base64url SHA-256 of the body, one a line.
    */
-  private static String sign(String secret, String method, String pathAndQuery, String statement, String body) throws Exception {
+  static String sign(String secret, String method, String pathAndQuery, String statement, String body) throws Exception {
     String bodyHash = Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8)));
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -554,7 +554,7 @@ class RegionsTest {
   }
 
   /** A database of its own on the local PostgreSQL, with a schema for the key store; dropped when closed. */
-  private record Database(String name) implements AutoCloseable {
+  record Database(String name) implements AutoCloseable {
     private static final String SERVER = "jdbc:postgresql://127.0.0.1:5432/";
 
     static Database create() throws SQLException {

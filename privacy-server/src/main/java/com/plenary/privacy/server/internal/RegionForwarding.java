@@ -68,6 +68,12 @@ public final class RegionForwarding {
   public static final String SERVED_BY = "X-Plenary-Served-By-Region";
   /** How far a statement's time may be from the serving node's clock. */
   public static final Duration MAX_AGE = Duration.ofSeconds(30);
+  /**
+   * On a home region's 401 to a forwarded sign-in, node to node: it holds the address and counted the
+   * failure in its throttle. Without it the asking node counts the failure itself, so that an address no
+   * region holds is throttled as one that is held, and a 429 does not tell that an account exists.
+   */
+  public static final String COUNTED = "X-Plenary-Sign-In-Counted";
   /** The route where a person's home region checks a sign-in made at another region's node. */
   public static final String SIGN_IN_PATH = "/api/v1/regions/sign-in";
   /**
@@ -231,10 +237,11 @@ public final class RegionForwarding {
   /**
    * What the other regions answered to a sign-in: where to send the browser (their hand-off page), or
    * how long to wait when the person's home region throttles them ({@code retryAfter} seconds), or
-   * neither: no region signs them in.
+   * neither: no region signs them in. {@code counted}: a region that holds the address counted the failure
+   * in its throttle ({@value #COUNTED} on its 401), so the asking node counts nothing.
    */
-  public record Elsewhere(Optional<URI> there, long retryAfter) {
-    static final Elsewhere NOWHERE = new Elsewhere(Optional.empty(), 0);
+  public record Elsewhere(Optional<URI> there, long retryAfter, boolean counted) {
+    static final Elsewhere NOWHERE = new Elsewhere(Optional.empty(), 0, false);
 
     public boolean throttled() {
       return retryAfter > 0;
@@ -254,6 +261,7 @@ public final class RegionForwarding {
     if (secret == null || email == null || password == null) {
       return Elsewhere.NOWHERE;
     }
+    boolean counted = false;
     for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
       try {
         HttpResponse<byte[]> answer = postAsPerson(peer.getValue(), SIGN_IN_PATH,
@@ -261,14 +269,15 @@ public final class RegionForwarding {
         if (answer.statusCode() == 200) {
           String token = JSON.readTree(answer.body()).path("handoff").asText("");
           if (HANDOFF.matcher(token).matches()) {
-            return new Elsewhere(Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token)), 0);
+            return new Elsewhere(Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token)), 0, false);
           }
         }
         if (answer.statusCode() == 429) {
           // the person's home region: it holds the address and throttles it; no other region need be asked
           long wait = answer.headers().firstValue("Retry-After").map(v -> v.matches("[0-9]{1,9}") ? Long.parseLong(v) : 60L).orElse(60L);
-          return new Elsewhere(Optional.empty(), Math.max(1, wait));
+          return new Elsewhere(Optional.empty(), Math.max(1, wait), false);
         }
+        counted |= answer.statusCode() == 401 && answer.headers().firstValue(COUNTED).isPresent();
       } catch (IOException e) {
         // that region is not reachable now: the person is not signed in there, and is told that the address or password is not right
       } catch (InterruptedException e) {
@@ -276,7 +285,7 @@ public final class RegionForwarding {
         return Elsewhere.NOWHERE;
       }
     }
-    return Elsewhere.NOWHERE;
+    return counted ? new Elsewhere(Optional.empty(), 0, true) : Elsewhere.NOWHERE;
   }
 
   /**

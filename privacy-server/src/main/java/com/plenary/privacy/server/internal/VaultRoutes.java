@@ -337,8 +337,8 @@ public final class VaultRoutes {
    * privacy center's form alike. A failed attempt counts once, in the throttle of the region that holds
    * the address: here when this region holds it (or when there is no other region to ask), else in the
    * home region, which the address and password are passed to, signed; nothing is counted here then. An
-   * address that no region holds is counted nowhere: there is no account to guess the password of, and
-   * the answer is the same 401. The password is checked here in either case, so that the work done here
+   * address that no region holds (or whose region did not answer) is counted here, after the other regions
+   * were asked, so that it is throttled as a held address is: a 429 does not tell that an account exists. The password is checked here in either case, so that the work done here
    * does not tell whether the address is held here.
    */
   static SignIn signIn(Platform platform, RegionForwarding forwarding, String email, String password, String clientAddress, String requestId) {
@@ -358,6 +358,13 @@ public final class VaultRoutes {
     RegionForwarding.Elsewhere elsewhere = forwarding.signInElsewhere(email, password, clientAddress, requestId);
     if (elsewhere.there().isPresent() && attempt != null) {
       attempt.succeeded(); // the address here is another person's, whose failures this was not
+    }
+    if (attempt == null && elsewhere.there().isEmpty() && !elsewhere.throttled() && !elsewhere.counted()) {
+      // no region holds the address (or none that answered): counted here, so that it is throttled as a held one is and a 429 tells nothing
+      var counted = platform.signInThrottle().reserve(email, clientAddress);
+      if (!counted.admitted()) {
+        return new SignIn(Optional.empty(), Optional.empty(), counted.retryAfter());
+      }
     }
     return new SignIn(Optional.empty(), elsewhere.there(), elsewhere.throttled() ? elsewhere.retryAfter() : 0);
   }
@@ -381,6 +388,9 @@ public final class VaultRoutes {
     }
     var subject = platform.domain().subjects().signIn(body.email(), body.password(), ctx.attribute("request-id"));
     if (subject.isEmpty() || attempt == null) {
+      if (attempt != null) {
+        ctx.header(RegionForwarding.COUNTED, "yes"); // to the asking node only: it counts nothing more
+      }
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
     attempt.succeeded();
