@@ -32,7 +32,7 @@ public interface PromptWords {
         "prompt.new-recipient", "A new recipient we may share data with, only with your consent: {0}.",
         "prompt.new-category", "A new kind of data: {0}.",
         "prompt.closing", "Nothing new applies to you until you agree; you can withdraw any consent later.",
-        "transfer.text", "Your data ({0}) was read by {1} and transferred to {2}, outside the data centre that holds it. It stays on the company''s network of servers.",
+        "transfer.text", "Your data ({0}) was read by {1} and transferred to {2}, outside the data centre that holds it. It stays on the company’s network of servers.",
         "transfer.where", "the data centre {0} in {1}",
         "transfer.where-unknown", "the data centre {0}");
 
