@@ -60,7 +60,7 @@ class ContactDataNeverSoldProperties {
         .as((who, r, k, reg, p, c, g, ca) -> new Case((ActorKind) who[0], (String) who[1], r, k, reg, p, c, g, (String) ca[0], (int) ca[1], (String) ca[2]));
   }
 
-  @Property(tries = 5000)
+  @Property(tries = 5000, maxDiscardRatio = 20) // about six of seven cases are neither sale nor marketing and are discarded
   void C17_contactDataForSaleOrThirdPartyMarketingIsNeverReleasedWhateverTheConsentAgreementGroundOrRecipientKind(@ForAll("cases") Case c) {
     // marketing through a processor is our own marketing on our behalf (C25), not the third party's: only sale is refused to every recipient
     Assume.that(covers(c.purpose(), "sale") || (covers(c.purpose(), "communicate.marketing") && !processor(c)));
