@@ -48,11 +48,7 @@ class RegionsAttackTest {
 
   @AfterAll
   void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {us, eu, usDb, euDb}) {
-      if (c != null) {
-        c.close();
-      }
-    }
+    RegionsTest.closeAll(us, eu, usDb, euDb);
   }
 
   @Test

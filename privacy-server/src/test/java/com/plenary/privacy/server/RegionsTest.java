@@ -69,7 +69,12 @@ class RegionsTest {
 
   @AfterAll
   void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {us, eu, usDb, euDb}) {
+    closeAll(us, eu, usDb, euDb);
+  }
+
+  /** Closes the nodes, then their databases; those never started are skipped. */
+  static void closeAll(AutoCloseable... started) throws Exception {
+    for (AutoCloseable c : started) {
       if (c != null) {
         c.close();
       }
