@@ -87,9 +87,10 @@ public final class ConsentLedger {
             + "granted = EXCLUDED.granted, policy_version = EXCLUDED.policy_version, record_id = EXCLUDED.record_id, seq = EXCLUDED.seq"
         : "MERGE INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
             + "KEY (subject_id, purpose, recipient_key) VALUES (:s, :p, :k, :r, :g, :v, :id, :seq)";
+    String facts = facts(postgres);
     List<String> statements = postgres
-        ? List.of("WITH r AS (" + record + "), l AS (" + link + "), st AS (" + state + ") " + newHead)
-        : List.of(record, link, state, newHead);
+        ? List.of("WITH r AS (" + record + "), l AS (" + link + "), st AS (" + state + "), f AS (" + facts + ") " + newHead)
+        : List.of(record, link, state, facts, newHead);
     for (String sql : statements) {
       h.createUpdate(sql).configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true)).bindMap(Map.ofEntries(Map.entry("id", entry.id()), Map.entry("seq", seq), Map.entry("s", subjectId),
           Map.entry("p", entry.purpose()), Map.entry("g", entry.granted()), Map.entry("v", entry.policyVersion()), Map.entry("ch", entry.channel()),
@@ -99,6 +100,27 @@ public final class ConsentLedger {
     }
     return new Entry(entry.id(), seq, entry.purpose(), entry.recipient(), entry.granted(), entry.policyVersion(), entry.channel(), entry.by(),
         entry.at(), entry.requestId(), entry.shownSha256(), hash);
+  }
+
+  /**
+   * The person's consents in force as the engine reads them (subject.granted_consents, V60), each purpose CHR(31) recipient_key
+   * CHR(31) policy_version, separated by CHR(30), in the order of purpose and recipient_key; NULL when none is in force. On H2 it
+   * runs after the state's merge and aggregates the person's state as it is then; its sub-select names the row being updated, not a
+   * parameter, as H2 may answer a sub-select that depends on parameters alone from the result it kept. On PostgreSQL it runs
+   * beside the upsert in one statement, whose sub-statements all see the rows as they were before it: there the appended entry's
+   * purpose and recipient are taken from the entry itself, the person's other consents from their state.
+   */
+  static String facts(boolean postgres) {
+    String value = "purpose || CHR(31) || recipient_key || CHR(31) || CAST(policy_version AS VARCHAR)";
+    if (!postgres) {
+      return "UPDATE subject s SET granted_consents = (SELECT LISTAGG(" + value + ", CHR(30)) WITHIN GROUP (ORDER BY purpose, recipient_key) "
+          + "FROM consent_state c WHERE c.subject_id = s.id AND c.granted) WHERE s.id = :s";
+    }
+    return "UPDATE subject SET granted_consents = (SELECT string_agg(x.c, CHR(30) ORDER BY x.p, x.k) FROM ("
+        + "SELECT purpose AS p, recipient_key AS k, " + value + " AS c FROM consent_state WHERE subject_id = :s AND granted AND (purpose <> :p OR recipient_key <> :k) "
+        + "UNION ALL SELECT CAST(:p AS VARCHAR(100)), CAST(:k AS VARCHAR(64)), "
+        + "CAST(:p AS VARCHAR(100)) || CHR(31) || CAST(:k AS VARCHAR(64)) || CHR(31) || CAST(CAST(:v AS INTEGER) AS VARCHAR) "
+        + "FROM (VALUES (1)) AS one (n) WHERE CAST(:g AS BOOLEAN)) x) WHERE id = :s";
   }
 
   /**

@@ -143,7 +143,7 @@ final class JdbcWork implements Work {
     try (PreparedStatement q = h.getConnection().prepareStatement(FACTS)) {
       q.setString(1, subject);
       try (ResultSet rs = q.executeQuery()) {
-        while (rs.next()) {
+        if (rs.next()) {
           version = rs.getInt(1);
           if (rs.getBoolean(2)) {
             conditions.add(Condition.UNSUBSCRIBED);
@@ -151,10 +151,16 @@ final class JdbcWork implements Work {
           if (rs.getBoolean(3)) {
             conditions.add(Condition.SUPPRESSED);
           }
-          String purpose = rs.getString(4);
-          if (purpose != null) {
-            String recipient = rs.getString(5);
-            consents.add(new Facts.Consent(purpose, recipient.isEmpty() ? null : recipient, rs.getInt(6)));
+          String granted = rs.getString(4);
+          if (granted != null) {
+            for (int at = 0; at < granted.length();) {
+              int end = granted.indexOf(30, at); // CHR(30) between consents, CHR(31) between a consent's values
+              String c = end < 0 ? granted.substring(at) : granted.substring(at, end);
+              at = end < 0 ? granted.length() : end + 1;
+              int a = c.indexOf(31);
+              int b = c.indexOf(31, a + 1);
+              consents.add(new Facts.Consent(c.substring(0, a), a + 1 == b ? null : c.substring(a + 1, b), Integer.parseInt(c.substring(b + 1))));
+            }
           }
         }
       }
@@ -165,16 +171,13 @@ final class JdbcWork implements Work {
   }
 
   /**
-   * What the engine reads about a person before it decides, in one statement: their accepted version, the gateway's conditions (C16:
-   * unsubscribed from marketing, suppressed; each a join on a primary key, so at most one row and probed once, where an {@code EXISTS}
-   * in the select list would be run again for every consent) and their consents in force from the derived state, a row for each (one
-   * row with none). Only key columns and those the keys carry ({@code recipient_key} is the recipient, {@code ''} for none; {@code granted} and
-   * {@code policy_version} ride in consent_state's primary key on PostgreSQL, V50), so each table is one index probe.
+   * What the engine reads about a person before it decides, in one probe of subject's primary key (V60): their accepted version, the
+   * gateway's conditions (C16: unsubscribed from marketing, suppressed) and their consents in force, all kept in the person's row in
+   * the same transactions as the rows they are derived from (the ledger's appends, {@link ConsentLedger#facts}; the unsubscriptions
+   * and suppressions). The consents are purpose CHR(31) recipient_key CHR(31) policy_version, separated by CHR(30) ({@code ''} for
+   * no recipient); NULL when none.
    */
-  static final String FACTS = "SELECT s.policy_version, u.subject_id IS NOT NULL, m.subject_id IS NOT NULL, c.purpose, c.recipient_key, c.policy_version "
-      + "FROM subject s LEFT JOIN message_unsubscription u ON u.subject_id = s.id AND u.kind = 'marketing' "
-      + "LEFT JOIN message_suppression m ON m.subject_id = s.id "
-      + "LEFT JOIN consent_state c ON c.subject_id = s.id AND c.granted WHERE s.id = ?";
+  static final String FACTS = "SELECT policy_version, unsubscribed_marketing, suppressed, granted_consents FROM subject WHERE id = ?";
 
   @Override
   public Map<String, Facts> facts(Access by, List<String> subjects, Instant now) {
@@ -1353,18 +1356,33 @@ final class JdbcWork implements Work {
 
     @Override
     public boolean unsubscribe(String subjectId, String kind, Instant at) {
+      ConsentLedger.lock(h); // the person's row is written below: in the ledger's order (head, then the row), as an append does
       if (h.createQuery("SELECT COUNT(*) FROM message_unsubscription WHERE subject_id = :s AND kind = :k").bind("s", subjectId).bind("k", kind)
           .mapTo(Integer.class).one() > 0) {
         return false;
       }
       h.createUpdate("INSERT INTO message_unsubscription (subject_id, kind, since) VALUES (:s, :k, :at)").bind("s", subjectId).bind("k", kind)
           .bind("at", utc(at)).execute();
+      conditionsChanged(subjectId);
       return true;
     }
 
     @Override
     public boolean resubscribe(String subjectId, String kind) {
-      return h.createUpdate("DELETE FROM message_unsubscription WHERE subject_id = :s AND kind = :k").bind("s", subjectId).bind("k", kind).execute() > 0;
+      ConsentLedger.lock(h);
+      boolean removed = h.createUpdate("DELETE FROM message_unsubscription WHERE subject_id = :s AND kind = :k").bind("s", subjectId).bind("k", kind).execute() > 0;
+      conditionsChanged(subjectId);
+      return removed;
+    }
+
+    /**
+     * The gateway's conditions in the person's row, which the engine reads (JdbcWork.FACTS, V60), set again from their rows. The
+     * sub-selects name the row being updated, not the parameter: H2 keeps the result of a sub-select that depends on nothing but
+     * parameters and may answer it again after this transaction's own insert.
+     */
+    private void conditionsChanged(String subjectId) {
+      h.createUpdate("UPDATE subject s SET unsubscribed_marketing = EXISTS (SELECT 1 FROM message_unsubscription u WHERE u.subject_id = s.id AND u.kind = 'marketing'), "
+          + "suppressed = EXISTS (SELECT 1 FROM message_suppression m WHERE m.subject_id = s.id) WHERE s.id = :s").bind("s", subjectId).execute();
     }
 
     @Override
@@ -1374,11 +1392,13 @@ final class JdbcWork implements Work {
 
     @Override
     public boolean suppress(String subjectId, String reason, Instant at) {
+      ConsentLedger.lock(h);
       if (suppressed(subjectId)) {
         return false;
       }
       h.createUpdate("INSERT INTO message_suppression (subject_id, reason, since) VALUES (:s, :r, :at)").bind("s", subjectId).bind("r", reason)
           .bind("at", utc(at)).execute();
+      conditionsChanged(subjectId);
       return true;
     }
 
