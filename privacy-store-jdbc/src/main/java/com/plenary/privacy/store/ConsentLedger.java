@@ -4,6 +4,8 @@ import com.plenary.privacy.domain.ConsentRecords.Entry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -47,32 +49,48 @@ public final class ConsentLedger {
     this.jdbi = jdbi;
   }
 
-  /** Takes the head row's lock, held to the end of {@code h}'s transaction. */
-  static void lock(Handle h) {
-    head(h);
+  /** The head of the chain: the newest link's sequence number and hash. */
+  record Head(long seq, String hash) {}
+
+  /** Takes the head row's lock, held to the end of {@code h}'s transaction; answers the head as it read it under the lock. */
+  static Head lock(Handle h) {
+    return head(h);
   }
 
   /** The head's sequence number and hash, read under its row lock, which is held to the end of {@code h}'s transaction. */
-  private static Object[] head(Handle h) {
-    return h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1 FOR UPDATE").map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)}).one();
+  private static Head head(Handle h) {
+    return h.createQuery("SELECT seq, hash FROM consent_head WHERE id = 1 FOR UPDATE").map((rs, ctx) -> new Head(rs.getLong(1), rs.getString(2))).one();
+  }
+
+  /** {@link #append(Handle, String, Entry, Head)} with no head known: read under its lock. */
+  static Entry append(Handle h, String subjectId, Entry e) {
+    return append(h, subjectId, e, null);
   }
 
   /**
-   * Appends {@code e} for {@code subjectId} within {@code h}'s transaction, under the head's lock,
-   * and sets the derived state of its purpose and recipient; answers the entry with its place. Two
-   * statements: the head read under its lock, then the entry, its link, the derived state and the new
-   * head written together (one statement on PostgreSQL; on H2, which has no data-modifying
-   * {@code WITH}, one each, the state merged by its key).
+   * Appends {@code e} for {@code subjectId} within {@code h}'s transaction, under the head's lock, and sets the derived state of its
+   * purpose and recipient and the person's consents in force (subject.granted_consents, which the engine reads); answers the entry
+   * with its place (its hash is the new head's).
+   *
+   * <p>On PostgreSQL two statements: the head read under its lock, then the entry, its link, the derived state, the person's row and
+   * the new head written together. On H2, which has no data-modifying {@code WITH}, one plain JDBC statement each (no Jdbi binding on
+   * this path): the head moved first, only if it is still {@code known} (the head this transaction read when it took the lock, or
+   * wrote with its last append), which saves reading it again; when it is not (none known, or another part of this transaction
+   * moved it since, such as a policy acceptance), the head is read under its lock and moved from there. Either way the entry is
+   * chained to the head as it stands under the lock.
    */
-  static Entry append(Handle h, String subjectId, Entry e) {
-    Object[] head = head(h);
-    String prev = (String) head[1];
+  static Entry append(Handle h, String subjectId, Entry e, Head known) {
+    boolean postgres = SqlLists.postgres(h);
+    if (!postgres) {
+      return appendH2(h, subjectId, e, known);
+    }
+    Head head = head(h);
+    String prev = head.hash();
     if (prev == null) {
       throw new StoreException("the consent ledger's migrated entries have no links yet; open the store to make them");
     }
-    long seq = (Long) head[0] + 1;
-    Entry entry = new Entry(e.id(), seq, e.purpose(), e.recipient(), e.granted(), e.policyVersion(), e.channel(), e.by(),
-        e.at().truncatedTo(ChronoUnit.MICROS), e.requestId(), e.shownSha256(), null);
+    long seq = head.seq() + 1;
+    Entry entry = placed(e, seq);
     String digest = digest(subjectId, entry);
     String hash = linkHash(seq, entry.id(), subjectId, digest, prev);
     String key = entry.recipient() == null ? "" : entry.recipient();
@@ -80,25 +98,113 @@ public final class ConsentLedger {
         + "VALUES (:id, :seq, :s, :p, :r, :g, :v, :ch, :by, :at, :rid, :shown)";
     String link = "INSERT INTO consent_link (seq, record_id, subject_id, digest, prev_hash, hash) VALUES (:seq, :id, :s, :d, :prev, :hash)";
     String newHead = "UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1";
-    boolean postgres = SqlLists.postgres(h);
-    String state = postgres
-        ? "INSERT INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
-            + "VALUES (:s, :p, :k, :r, :g, :v, :id, :seq) ON CONFLICT (subject_id, purpose, recipient_key) DO UPDATE SET recipient = EXCLUDED.recipient, "
-            + "granted = EXCLUDED.granted, policy_version = EXCLUDED.policy_version, record_id = EXCLUDED.record_id, seq = EXCLUDED.seq"
-        : "MERGE INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
-            + "KEY (subject_id, purpose, recipient_key) VALUES (:s, :p, :k, :r, :g, :v, :id, :seq)";
-    String facts = facts(postgres);
-    List<String> statements = postgres
-        ? List.of("WITH r AS (" + record + "), l AS (" + link + "), st AS (" + state + "), f AS (" + facts + ") " + newHead)
-        : List.of(record, link, state, facts, newHead);
-    for (String sql : statements) {
-      h.createUpdate(sql).configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true)).bindMap(Map.ofEntries(Map.entry("id", entry.id()), Map.entry("seq", seq), Map.entry("s", subjectId),
-          Map.entry("p", entry.purpose()), Map.entry("g", entry.granted()), Map.entry("v", entry.policyVersion()), Map.entry("ch", entry.channel()),
-          Map.entry("by", entry.by()), Map.entry("at", entry.at().atOffset(ZoneOffset.UTC)), Map.entry("d", digest), Map.entry("prev", prev),
-          Map.entry("hash", hash), Map.entry("k", key))).bind("r", entry.recipient()).bind("rid", entry.requestId()).bind("shown", entry.shownSha256())
-          .execute();
+    String state = "INSERT INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
+        + "VALUES (:s, :p, :k, :r, :g, :v, :id, :seq) ON CONFLICT (subject_id, purpose, recipient_key) DO UPDATE SET recipient = EXCLUDED.recipient, "
+        + "granted = EXCLUDED.granted, policy_version = EXCLUDED.policy_version, record_id = EXCLUDED.record_id, seq = EXCLUDED.seq";
+    h.createUpdate("WITH r AS (" + record + "), l AS (" + link + "), st AS (" + state + "), f AS (" + facts(true) + ") " + newHead)
+        .configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true)).bindMap(Map.ofEntries(Map.entry("id", entry.id()), Map.entry("seq", seq), Map.entry("s", subjectId),
+        Map.entry("p", entry.purpose()), Map.entry("g", entry.granted()), Map.entry("v", entry.policyVersion()), Map.entry("ch", entry.channel()),
+        Map.entry("by", entry.by()), Map.entry("at", entry.at().atOffset(ZoneOffset.UTC)), Map.entry("d", digest), Map.entry("prev", prev),
+        Map.entry("hash", hash), Map.entry("k", key))).bind("r", entry.recipient()).bind("rid", entry.requestId()).bind("shown", entry.shownSha256())
+        .execute();
+    return chained(entry, hash);
+  }
+
+  private static final String H2_HEAD = "UPDATE consent_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ?";
+  private static final String H2_RECORD = "INSERT INTO consent_record (id, seq, subject_id, purpose, recipient, granted, policy_version, channel, actor, at, "
+      + "request_id, shown_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String H2_LINK = "INSERT INTO consent_link (seq, record_id, subject_id, digest, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)";
+  private static final String H2_STATE = "MERGE INTO consent_state (subject_id, purpose, recipient_key, recipient, granted, policy_version, record_id, seq) "
+      + "KEY (subject_id, purpose, recipient_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String H2_FACTS = facts(false).replace(":s", "?");
+
+  private static Entry appendH2(Handle h, String subjectId, Entry e, Head known) {
+    Connection c = h.getConnection();
+    try {
+      Head head = known != null && known.hash() != null ? known : head(h);
+      String prev;
+      long seq;
+      String hash;
+      Entry entry;
+      String digest;
+      while (true) {
+        prev = head.hash();
+        if (prev == null) {
+          throw new StoreException("the consent ledger's migrated entries have no links yet; open the store to make them");
+        }
+        seq = head.seq() + 1;
+        entry = placed(e, seq);
+        digest = digest(subjectId, entry);
+        hash = linkHash(seq, entry.id(), subjectId, digest, prev);
+        int moved;
+        try (PreparedStatement q = c.prepareStatement(H2_HEAD)) {
+          q.setLong(1, seq);
+          q.setString(2, hash);
+          q.setLong(3, head.seq());
+          q.setString(4, prev);
+          moved = q.executeUpdate();
+        }
+        if (moved == 1) {
+          break;
+        }
+        if (head != known) {
+          throw new StoreException("the consent ledger's head moved under its lock");
+        }
+        head = head(h); // the head known was not the head any more: read it under the lock, and chain to it
+      }
+      try (PreparedStatement q = c.prepareStatement(H2_RECORD)) {
+        q.setString(1, entry.id());
+        q.setLong(2, seq);
+        q.setString(3, subjectId);
+        q.setString(4, entry.purpose());
+        q.setString(5, entry.recipient());
+        q.setBoolean(6, entry.granted());
+        q.setInt(7, entry.policyVersion());
+        q.setString(8, entry.channel());
+        q.setString(9, entry.by());
+        q.setObject(10, entry.at().atOffset(ZoneOffset.UTC));
+        q.setString(11, entry.requestId());
+        q.setString(12, entry.shownSha256());
+        q.executeUpdate();
+      }
+      try (PreparedStatement q = c.prepareStatement(H2_LINK)) {
+        q.setLong(1, seq);
+        q.setString(2, entry.id());
+        q.setString(3, subjectId);
+        q.setString(4, digest);
+        q.setString(5, prev);
+        q.setString(6, hash);
+        q.executeUpdate();
+      }
+      try (PreparedStatement q = c.prepareStatement(H2_STATE)) {
+        q.setString(1, subjectId);
+        q.setString(2, entry.purpose());
+        q.setString(3, entry.recipient() == null ? "" : entry.recipient());
+        q.setString(4, entry.recipient());
+        q.setBoolean(5, entry.granted());
+        q.setInt(6, entry.policyVersion());
+        q.setString(7, entry.id());
+        q.setLong(8, seq);
+        q.executeUpdate();
+      }
+      try (PreparedStatement q = c.prepareStatement(H2_FACTS)) {
+        q.setString(1, subjectId);
+        q.executeUpdate();
+      }
+      return chained(entry, hash);
+    } catch (SQLException x) {
+      throw new StoreException("cannot append to the consent ledger: " + x.getMessage(), x);
     }
-    return new Entry(entry.id(), seq, entry.purpose(), entry.recipient(), entry.granted(), entry.policyVersion(), entry.channel(), entry.by(),
+  }
+
+  /** {@code e} at its place in the chain, its time as the database keeps it. */
+  private static Entry placed(Entry e, long seq) {
+    return new Entry(e.id(), seq, e.purpose(), e.recipient(), e.granted(), e.policyVersion(), e.channel(), e.by(),
+        e.at().truncatedTo(ChronoUnit.MICROS), e.requestId(), e.shownSha256(), null);
+  }
+
+  private static Entry chained(Entry entry, String hash) {
+    return new Entry(entry.id(), entry.seq(), entry.purpose(), entry.recipient(), entry.granted(), entry.policyVersion(), entry.channel(), entry.by(),
         entry.at(), entry.requestId(), entry.shownSha256(), hash);
   }
 
@@ -130,18 +236,18 @@ public final class ConsentLedger {
    * the person was shown, the request — is covered by the link's digest.
    */
   static boolean accept(Handle h, String subjectId, int version, Instant at, String channel, String shownSha256, String requestId) {
-    Object[] head = head(h);
+    Head head = head(h);
     if (h.createQuery("SELECT 1 FROM policy_acceptance WHERE subject_id = :s AND version = :v").bind("s", subjectId).bind("v", version)
         .mapTo(Integer.class).findOne().isPresent()) {
       return false;
     }
     Instant when = at.truncatedTo(ChronoUnit.MICROS);
-    long seq = (Long) head[0] + 1;
+    long seq = head.seq() + 1;
     h.createUpdate("INSERT INTO policy_acceptance (subject_id, version, accepted_at, channel, shown_sha256, request_id, seq) "
             + "VALUES (:s, :v, :at, :ch, :sha, :rid, :seq)")
         .bind("s", subjectId).bind("v", version).bind("at", when.atOffset(ZoneOffset.UTC)).bind("ch", channel).bind("sha", shownSha256)
         .bind("rid", requestId).bind("seq", seq).execute();
-    String hash = link(h, seq, acceptanceId(version), subjectId, acceptanceDigest(subjectId, version, when, channel, shownSha256, requestId), (String) head[1]);
+    String hash = link(h, seq, acceptanceId(version), subjectId, acceptanceDigest(subjectId, version, when, channel, shownSha256, requestId), head.hash());
     h.createUpdate("UPDATE consent_head SET seq = :seq, hash = :hash WHERE id = 1").bind("seq", seq).bind("hash", hash).execute();
     return true;
   }
@@ -203,12 +309,12 @@ public final class ConsentLedger {
    */
   void chainAcceptances() {
     jdbi.useTransaction(h -> {
-      Object[] head = head(h);
+      Head head = head(h);
       if (h.createQuery("SELECT acceptances_linked FROM consent_head WHERE id = 1").mapTo(Boolean.class).one()) {
         return;
       }
-      long seq = (Long) head[0];
-      String prev = (String) head[1];
+      long seq = head.seq();
+      String prev = head.hash();
       record Legacy(String subject, int version, Instant at, String channel, String shown, String requestId) {}
       List<Legacy> legacy = h.createQuery("SELECT * FROM policy_acceptance WHERE seq IS NULL ORDER BY accepted_at, subject_id, version")
           .map((rs, ctx) -> new Legacy(rs.getString("subject_id"), rs.getInt("version"), rs.getObject("accepted_at", OffsetDateTime.class).toInstant(),

@@ -524,14 +524,19 @@ final class JdbcWork implements Work {
   // ---- consents ----
 
   private final ConsentRecords consents = new ConsentRecords() {
+    /** The ledger's head as this transaction last read it under its lock or moved it: a hint, checked by the append. */
+    private ConsentLedger.Head head;
+
     @Override
     public void lock() {
-      ConsentLedger.lock(h);
+      head = ConsentLedger.lock(h);
     }
 
     @Override
     public Entry append(String subjectId, Entry entry) {
-      return ConsentLedger.append(h, subjectId, entry);
+      Entry appended = ConsentLedger.append(h, subjectId, entry, head);
+      head = new ConsentLedger.Head(appended.seq(), appended.hash());
+      return appended;
     }
 
     @Override

@@ -614,6 +614,28 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
+  void C24_anAppendAfterAnAcceptanceInTheSameTransactionChainsToTheHeadTheAcceptanceMoved() {
+    String id = registerAda();
+    long before = store().consentLedger().verify().entries();
+    List<ConsentRecords.Entry> appended = vault().storage().inTransaction(w -> {
+      w.consents().lock();
+      ConsentRecords.Entry first = w.consents().append(id, new ConsentRecords.Entry("cn-" + UUID.randomUUID(), 0, "develop", null, true, 1, "api",
+          "subject:" + id, clock().instant(), null, null, null));
+      // the acceptance moves the head this transaction's consents last saw: the next append must chain to the acceptance's link
+      assertThat(w.policies().accept(id, 2, clock().instant(), "prompt", "c".repeat(64), "rq-accept")).isTrue();
+      ConsentRecords.Entry second = w.consents().append(id, new ConsentRecords.Entry("cn-" + UUID.randomUUID(), 0, "improve", null, true, 2, "api",
+          "subject:" + id, clock().instant(), null, null, null));
+      return List.of(first, second);
+    });
+    assertThat(appended.get(1).seq()).isEqualTo(appended.get(0).seq() + 2);
+    var v = store().consentLedger().verify();
+    assertThat(v.intact()).as(v.detail()).isTrue();
+    assertThat(v.entries()).isEqualTo(before + 3);
+    assertThat(v.head()).isEqualTo(appended.get(1).hash());
+    assertTheEnginesFactsFollowTheLedger(id);
+  }
+
+  @Test
   void C16_theGatewaysConditionsInThePersonsRowFollowUnsubscriptionsSuppressionAndErasure() {
     String id = registerAda();
     domain().consents().grant(Access.subject(id, "rq-cond"), id, "develop", null);
