@@ -636,7 +636,7 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
-  void C16_theGatewaysConditionsInThePersonsRowFollowUnsubscriptionsSuppressionAndErasure() {
+  void C16_theGatewaysConditionsInThePersonsRowFollowUnsubscriptionsSuppressionAndErasure() throws SQLException {
     String id = registerAda();
     domain().consents().grant(Access.subject(id, "rq-cond"), id, "develop", null);
     vault().storage().useTransaction(w -> w.messages().unsubscribe(id, "service", clock().instant()));
@@ -658,6 +658,14 @@ abstract class VaultContract extends StoreContract {
     assertThat(after.conditions()).isEmpty();
     assertThat(after.subjectPolicyVersion()).isZero();
     assertThat(ledgerOf(id)).isEmpty();
+    assertThat(statesOf(id)).isEmpty();
+    try (var c = DriverManager.getConnection(url(), user(), ""); var q = c.prepareStatement("SELECT COUNT(*) FROM consent_state WHERE subject_id = ?")) {
+      q.setString(1, id);
+      try (var rs = q.executeQuery()) {
+        rs.next();
+        assertThat(rs.getInt(1)).isZero();
+      }
+    }
     assertThat(store().consentLedger().verify().intact()).isTrue();
   }
 
