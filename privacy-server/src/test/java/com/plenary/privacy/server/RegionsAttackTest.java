@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -231,6 +232,53 @@ class RegionsAttackTest {
     String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(email.getBytes(StandardCharsets.UTF_8)));
     assertThat(euDb.rowsNaming(account)).as("nothing counted against her").isEmpty();
     assertThat(signIn(eu, email, "the passphrase of dorothy")).startsWith("pl_session=");
+  }
+
+  @Test
+  void C13_C29_aForwardedRequestThatIsRefusedIsAuditedAsADenialThatNamesNoOneAndKeepsNothingOfTheRequest() throws Exception {
+    String email = "hedy" + System.nanoTime() + "@example.org";
+    String id = person(eu, "Hedy", email, "a long passphrase of hedy", "eu");
+    String token = token(signIn(eu, email, "a long passphrase of hedy"));
+    String body = "{\"session\":\"" + token + "\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://shop.example/audited\"}";
+    long now = Instant.now().getEpochSecond();
+    String run = Long.toString(System.nanoTime(), 36);
+    String good = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=audit-" + run;
+    String mars = "region=mars;dc=iad-1;actor=browser;at=" + now + ";request=audit-m-" + run;
+    String stale = "region=us;dc=iad-1;actor=browser;at=" + (now - 600) + ";request=audit-s-" + run;
+    // request id -> the reason its audit entry names, and the actor it names
+    String[][] cases = {
+        {"unsigned", ",region-node,", "X-Plenary-Forwarded", good},
+        {"signature", ",region-node,", "X-Plenary-Forwarded", good, "X-Plenary-Forwarded-Signature", sign("a guessed secret, long enough to look right", "POST", COLLECT, good, body)},
+        {"region", ",region-node,", "X-Plenary-Forwarded", mars, "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", COLLECT, mars, body)},
+        {"stale", ",region-node:us,", "X-Plenary-Forwarded", stale, "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", COLLECT, stale, body)}};
+    for (String[] c : cases) {
+      String requestId = "refused-" + c[0] + "-" + run;
+      String[] headers = new String[c.length];
+      headers[0] = "X-Request-Id";
+      headers[1] = requestId;
+      System.arraycopy(c, 2, headers, 2, c.length - 2);
+      refused(eu.send("POST", COLLECT, "application/json", body, headers), id, email);
+    }
+    // a statement served once, then replayed: the replay is refused and audited
+    String served = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=audit-once-" + run;
+    String signature = sign(SECRET, "POST", COLLECT, served, body);
+    assertThat(eu.send("POST", COLLECT, "application/json", body, "X-Plenary-Forwarded", served, "X-Plenary-Forwarded-Signature", signature).statusCode()).isEqualTo(204);
+    refused(eu.send("POST", COLLECT, "application/json", body, "X-Request-Id", "refused-replayed-" + run, "X-Plenary-Forwarded", served, "X-Plenary-Forwarded-Signature",
+        signature), id, email);
+    // a node-to-node route called with no statement at all
+    refused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", "{\"email\":\"" + email + "\",\"password\":\"x\"}", "X-Request-Id", "refused-bare-" + run), id, email);
+
+    for (String[] expected : new String[][] {
+        {"unsigned", ",region-node,"}, {"signature", ",region-node,"}, {"region", ",region-node,"}, {"stale", ",region-node:us,"}, {"replayed", ",region-node:us,"},
+        {"bare", ",region-node,"}}) {
+      List<String> entries = euDb.auditOf("refused-" + expected[0] + "-" + run);
+      assertThat(entries).as(expected[0]).hasSize(1);
+      String entry = entries.get(0);
+      String reason = expected[0].equals("bare") ? "unsigned" : expected[0];
+      assertThat(entry).as(entry).contains("forwarding-refused:" + reason).contains(",deny,").contains("region-forward").contains(expected[1])
+          .doesNotContain(id.substring(2)).doesNotContain(email).doesNotContain(token).doesNotContain("audited").doesNotContain("mars");
+    }
+    assertThat(usDb.auditOf("refused-signature-" + run)).as("audited where it was refused, only").isEmpty();
   }
 
   // ---- helpers ----

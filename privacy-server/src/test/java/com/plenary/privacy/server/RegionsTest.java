@@ -593,6 +593,20 @@ class RegionsTest {
       }
     }
 
+    /** The audit entries of the request {@code requestId}, each as its whole row's text. */
+    List<String> auditOf(String requestId) throws SQLException {
+      List<String> out = new ArrayList<>();
+      try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r::text FROM audit_log_entry r WHERE request_id = ? ORDER BY at")) {
+        p.setString(1, requestId);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+      return out;
+    }
+
     /** The tables of either schema with a row whose text (every column) contains {@code text}. */
     List<String> rowsNaming(String text) throws SQLException {
       List<String> out = new ArrayList<>();

@@ -306,9 +306,7 @@ public final class CollectRoutes {
    * Serves only a request signed with the regions' secret.
    */
   private void collectForAnotherRegion(Context ctx) throws IOException {
-    if (forwarding.verify(ctx, "post " + RegionForwarding.COLLECT_PATH).isEmpty()) {
-      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused", "this endpoint serves the regions' nodes: a browser sends its events to /collect");
-    }
+    forwarding.require(ctx, "post " + RegionForwarding.COLLECT_PATH, "this endpoint serves the regions' nodes: a browser sends its events to /collect");
     CollectThere body = bodies.read(ctx, CollectThere.class);
     if (!COOKIE_VALUE.matcher(body.browser()).matches()) {
       throw new InvalidInputException("browser", "browser must be the browser-id cookie value");

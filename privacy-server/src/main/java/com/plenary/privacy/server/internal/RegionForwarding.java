@@ -99,6 +99,7 @@ public final class RegionForwarding {
   private final Duration timeout;
   private final Clock clock;
   private final Statements statements;
+  private final Refusals refusals;
   private final HttpClient http;
 
   /**
@@ -110,7 +111,17 @@ public final class RegionForwarding {
     boolean firstUse(String region, String request, Instant until);
   }
 
-  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock, Statements statements) {
+  /**
+   * Where a refused forwarded request is audited: the region the statement names (null when it is not
+   * signed, or is this region), and the reason (one of {@code ForwardedRequests.REASONS}). Thread-safe.
+   */
+  @FunctionalInterface
+  public interface Refusals {
+    void refused(String region, String reason, String requestId);
+  }
+
+  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock, Statements statements,
+      Refusals refusals) {
     this.regions = regions;
     this.policy = policy;
     this.here = here;
@@ -118,19 +129,22 @@ public final class RegionForwarding {
     this.timeout = timeout;
     this.clock = clock;
     this.statements = statements;
+    this.refusals = refusals;
     this.http = secret == null ? null : HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
   /**
    * Forwarding for a node in {@code here} (its data centre) with {@code secret}, which accepts each statement
-   * once among the region's {@code statements}; null secret: none forwarded, none accepted.
+   * once among the region's {@code statements} and audits each it refuses through {@code refusals}; null
+   * secret: none forwarded, none accepted.
    */
   public static RegionForwarding of(Regions regions, Supplier<Policy> policy, DataCentre here, String secret, Duration timeout, Clock clock,
-      Statements statements) {
+      Statements statements, Refusals refusals) {
     Objects.requireNonNull(regions, "regions == null");
     Objects.requireNonNull(here, "here == null");
     Objects.requireNonNull(statements, "statements == null");
-    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock, statements);
+    Objects.requireNonNull(refusals, "refusals == null");
+    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock, statements, refusals);
   }
 
   /** A fresh id for one forwarding, the statement's {@code request}: random, so that a statement is accepted once whatever the caller's X-Request-Id. */
@@ -344,47 +358,65 @@ public final class RegionForwarding {
     if (statement == null && signature == null) {
       return Optional.empty();
     }
+    String requestId = ctx.attribute("request-id");
     if (secret == null) {
-      throw refused("this deployment accepts no requests forwarded by another region's node");
+      throw refused(null, "no-secret", requestId, "this deployment accepts no requests forwarded by another region's node");
     }
     if (statement == null || signature == null || ctx.header("Authorization") != null) {
-      throw refused("a forwarded request carries the statement and its signature, and no credential of its own");
+      throw refused(null, signature == null || statement == null ? "unsigned" : "credential", requestId,
+          "a forwarded request carries the statement and its signature, and no credential of its own");
     }
     String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
     byte[] expected = sign(ctx.method().name(), pathAndQuery, statement, ctx.bodyAsBytes()).getBytes(StandardCharsets.US_ASCII);
     if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
-      throw refused("the signature of the forwarded request is not right");
+      throw refused(null, "signature", requestId, "the signature of the forwarded request is not right");
     }
     Matcher m = STATEMENT.matcher(statement);
     if (!m.matches()) {
-      throw refused("the statement of the forwarded request is not well formed");
+      throw refused(null, "malformed", requestId, "the statement of the forwarded request is not well formed");
     }
+    // signed with the secret from here on: the region it names is a node's word, and is named in the audit entry when it is another of the policy's
+    String region = m.group(1);
+    String named = region.equals(regions.here()) ? null : region;
     long at = Long.parseLong(m.group(4));
     if (Math.abs(clock.instant().getEpochSecond() - at) > MAX_AGE.toSeconds()) {
-      throw refused("the forwarded request is too old, or its node's clock is off by more than " + MAX_AGE.toSeconds() + " s");
+      throw refused(named, "stale", requestId, "the forwarded request is too old, or its node's clock is off by more than " + MAX_AGE.toSeconds() + " s");
     }
-    String region = m.group(1);
     DataCentre dc = policy.get().dataCentre(m.group(2));
     if (region.equals(regions.here()) || !policy.get().regions().contains(region) || dc == null || !dc.region().equals(region)) {
-      throw refused("the forwarded request names a region or data centre that is not another of the policy's");
+      throw refused(named, "region", requestId, "the forwarded request names a region or data centre that is not another of the policy's");
     }
     String actor = m.group(3);
     String kind = FORWARDED_ROUTES.get(routeKey);
     if (kind == null || !actor.startsWith(kind)) {
-      throw refused("this endpoint is not served to another region's node for this caller");
+      throw refused(named, "route", requestId, "this endpoint is not served to another region's node for this caller");
     }
     // last, once everything else holds: a statement is served once in its time, by whichever node of the region is shown it first
     if (!statements.firstUse(region, m.group(5), Instant.ofEpochSecond(at).plus(MAX_AGE).plusSeconds(1))) {
-      throw refused("this forwarded request was served already; a statement is good for one request");
+      throw refused(named, "replayed", requestId, "this forwarded request was served already; a statement is good for one request");
     }
     Caller caller = actor.startsWith("service:") ? new Caller(Caller.Kind.SERVICE, "forwarded:" + region, actor.substring(8), List.of(), null) : null;
     return Optional.of(new Forwarded(region, dc.id(), caller));
   }
 
+  /**
+   * As {@link #verify}, for a route that serves the regions' nodes alone: a request without a statement is
+   * refused (and audited) as well.
+   */
+  public Forwarded require(Context ctx, String routeKey, String detail) {
+    Optional<Forwarded> forwarded = verify(ctx, routeKey);
+    if (forwarded.isEmpty()) {
+      throw refused(null, "unsigned", ctx.attribute("request-id"), detail);
+    }
+    return forwarded.get();
+  }
+
   /** A request forwarded by a node of {@code region} in {@code dataCentre}, made there by {@code caller} (null: a person signing in). */
   public record Forwarded(String region, String dataCentre, Caller caller) {}
 
-  private static HttpProblem refused(String detail) {
+  /** Audits the refusal of a forwarded request (in the enforcer, through {@link Refusals}) and answers the 401 to throw. */
+  private HttpProblem refused(String region, String reason, String requestId, String detail) {
+    refusals.refused(region, reason, requestId);
     return new HttpProblem(401, "forwarding-refused", "Forwarded request refused", detail);
   }
 

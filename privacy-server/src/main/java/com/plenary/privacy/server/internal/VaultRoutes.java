@@ -375,10 +375,7 @@ public final class VaultRoutes {
    * An address not held here is refused (401) with nothing counted: it is another region's, or no one's.
    */
   private void signInForAnotherRegion(Context ctx) throws IOException {
-    if (forwarding.verify(ctx, "post " + RegionForwarding.SIGN_IN_PATH).isEmpty()) {
-      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused",
-          "this endpoint serves the regions' nodes: a person signs in with POST /api/v1/session");
-    }
+    forwarding.require(ctx, "post " + RegionForwarding.SIGN_IN_PATH, "this endpoint serves the regions' nodes: a person signs in with POST /api/v1/session");
     SignInThere body = bodies.read(ctx, SignInThere.class);
     var attempt = platform.domain().subjects().signsInHere(body.email())
         ? platform.signInThrottle().reserve(body.email(), body.address() == null || body.address().isBlank() ? ctx.ip() : body.address()) : null;
