@@ -138,11 +138,15 @@ class RegionsAttackTest {
     assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nothing stored").isEqualTo(events);
 
     // a peer that sends an address unminimised, or not an address: the home region minimises it again, and keeps no raw text of it
+    String email = "ida" + System.nanoTime() + "@example.org";
+    person(eu, "Ida", email, "a long passphrase of ida", "eu");
+    String session = token(signIn(eu, email, "a long passphrase of ida"));
     for (String ip : new String[] {"203.0.113.77", "not an address at all"}) {
-      String body = "{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://a.example/\",\"ip\":\"" + ip + "\"}";
+      String body = "{\"session\":\"" + session + "\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://a.example/\",\"ip\":\"" + ip + "\"}";
       String statement = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=ip-" + System.nanoTime();
       HttpResponse<String> r = send(body, statement, sign(SECRET, "POST", COLLECT, statement, body));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+      assertThat(r.headers().firstValue("X-Plenary-Recorded")).as("stored, as hers").hasValue("yes");
       assertThat(euDb.rowsNaming(ip)).isEmpty();
     }
   }
@@ -173,7 +177,7 @@ class RegionsAttackTest {
   }
 
   @Test
-  void aBeaconWithAForgedSessionCookieOfAnotherRegionAttachesToNoOneAndLeaksNothing() throws Exception {
+  void C13_C6_aBeaconWithAForgedSessionCookieOfAnotherRegionIsStoredNowhereAndLeaksNothing() throws Exception {
     String email = "chien" + System.nanoTime() + "@example.org";
     String id = person(eu, "Chien", email, "a long passphrase of chien", "eu");
     String real = token(signIn(eu, email, "a long passphrase of chien"));
@@ -184,13 +188,28 @@ class RegionsAttackTest {
     raw[0] = tag[0];
     raw[1] = tag[1];
     String forged = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    byte[] bid = new byte[16];
+    new SecureRandom().nextBytes(bid);
+    String browser = Base64.getUrlEncoder().withoutPadding().encodeToString(bid);
     long usEvents = usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
-    HttpResponse<String> r = us.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", "pl_bid=" + BROWSER + "; pl_consent=v1.p1.a1; pl_session="
+    long euEvents = euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
+    HttpResponse<String> r = us.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", "pl_bid=" + browser + "; pl_consent=v1.p1.a1; pl_session="
         + forged, "User-Agent", CollectorHttpTest.CHROME_LINUX);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    assertThat(r.headers().firstValue("X-Plenary-Recorded")).as("the EU authenticates no such session, so nothing is recorded").hasValue("no");
+    assertThat(r.headers().firstValue("Set-Cookie")).as("no analytics cookie for a page view recorded nowhere").isEmpty();
     assertThat(r.body()).doesNotContain(email).doesNotContain(id.substring(2));
     assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).as("not attached to her").isZero();
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nor stored unattached in the EU").isEqualTo(euEvents);
+    assertThat(euDb.rowsNaming(browser)).as("the browser id the forger sent is kept nowhere in the EU").isEmpty();
     assertThat(usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).isEqualTo(usEvents);
+
+    // the same browser with her real session: stored in the EU, as hers
+    HttpResponse<String> real2 = us.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", "pl_bid=" + browser + "; pl_consent=v1.p1.a1; pl_session="
+        + real, "User-Agent", CollectorHttpTest.CHROME_LINUX);
+    assertThat(real2.statusCode()).as(real2.body()).isEqualTo(204);
+    assertThat(real2.headers().firstValue("X-Plenary-Recorded")).hasValue("yes");
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).isEqualTo(1);
   }
 
   @Test
