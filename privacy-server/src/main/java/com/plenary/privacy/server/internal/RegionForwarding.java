@@ -21,8 +21,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,7 +45,8 @@ import javax.crypto.spec.SecretKeySpec;
  * with the secret every node of every region shares ({@code regions.secret}, HMAC-SHA-256 over the
  * method, the path with its query, the statement and the SHA-256 of the body). A person's sign-in and
  * password-reset request at A are passed to the other regions the same way, for a person
- * ({@code actor=person}), so that their home region checks them, and a signed-in person's page view from
+ * ({@code actor=person}), so that their home region checks them — a sign-in's password only to the region
+ * that said it holds the address — and a signed-in person's page view from
  * their browser ({@code actor=browser}), so that their home region stores it. B checks the signature and the time (at most
  * {@link #MAX_AGE} old or ahead), serves the read as that service, decides it and the transfer out of its
  * data centre in its enforcer and audits both in its own database; A passes B's answer through unchanged
@@ -53,7 +57,8 @@ import javax.crypto.spec.SecretKeySpec;
  * path, query and body, and is served once: each statement carries a random request id of the forwarding,
  * and B's region refuses a statement whose id it accepted before within its time ({@link Statements}, kept in
  * the region's database so that every node of B knows it). The traffic between the nodes still goes over TLS
- * (operations.md, "Regions"): a forwarded sign-in carries an address and a password. Only the reads in
+ * (operations.md, "Regions"): a forwarded sign-in carries an address, and to its home region a password. A
+ * statement refused is audited there ({@link Refusals}). Only the reads in
  * {@link #FORWARDED_ROUTES} are served this way; every other request about a person of another region
  * is answered with where to go (421).
  *
@@ -263,43 +268,105 @@ public final class RegionForwarding {
   }
 
   /**
-   * Asks the other regions' nodes, one after another, whether {@code email} and {@code password} sign a
-   * person in there (issue 18): a person signs in at any region's node, and their home region checks it
-   * and counts a failure in its own throttle, the one place it counts. Answers where to send the person's
-   * browser — their region's hand-off page with a single-use token that names no one — or that their
-   * region throttles them now, or nothing when no region signs them in (or forwarding is off). The
-   * address and password go only to the regions' nodes, signed, and are kept by none of them;
-   * {@code clientAddress} counts the attempt in the home region's throttle as it would count there.
+   * Signs in at their home region a person whose address is not held here (issue 18, architecture.md
+   * "Regions"). First the other regions' nodes are asked, one after another, whether they hold {@code email},
+   * with the address alone: no password goes to a region that does not hold the address. Then the password
+   * goes to the one region that said it holds it, which checks it and counts a failure in its own throttle,
+   * the one place it counts. Answers where to send the person's browser — their region's hand-off page with
+   * a single-use token that names no one — or that their region throttles them now, or that it counted the
+   * failure, or nothing when no region holds the address (or forwarding is off, or the home region cannot
+   * be reached): the caller then counts the failure where {@link #countingRegion} says. All of it goes only
+   * to the regions' nodes, signed, and is kept by none of them; {@code clientAddress} counts the attempt in
+   * the home region's throttle as it would count there.
    */
   public Elsewhere signInElsewhere(String email, String password, String clientAddress, String requestId) {
     if (secret == null || email == null || password == null) {
       return Elsewhere.NOWHERE;
     }
-    boolean counted = false;
-    for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
-      try {
-        HttpResponse<byte[]> answer = postAsPerson(peer.getValue(), SIGN_IN_PATH,
-            Map.of("email", email, "password", password, "address", clientAddress == null ? "" : clientAddress), requestId);
-        if (answer.statusCode() == 200) {
-          String token = JSON.readTree(answer.body()).path("handoff").asText("");
-          if (HANDOFF.matcher(token).matches()) {
-            return new Elsewhere(Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token)), 0, false);
+    String address = clientAddress == null ? "" : clientAddress;
+    try {
+      URI home = null;
+      for (URI peer : regions.elsewhere().values()) {
+        try {
+          HttpResponse<byte[]> held = postAsPerson(peer, SIGN_IN_PATH, Map.of("email", email, "address", address), requestId);
+          if (held.statusCode() == 200 && JSON.readTree(held.body()).path("held").asBoolean(false)) {
+            home = peer;
+            break;
           }
+        } catch (IOException e) {
+          // that region is not reachable now: the person is not signed in there
         }
-        if (answer.statusCode() == 429) {
-          // the person's home region: it holds the address and throttles it; no other region need be asked
-          long wait = answer.headers().firstValue("Retry-After").map(v -> v.matches("[0-9]{1,9}") ? Long.parseLong(v) : 60L).orElse(60L);
-          return new Elsewhere(Optional.empty(), Math.max(1, wait), false);
-        }
-        counted |= answer.statusCode() == 401 && answer.headers().firstValue(COUNTED).isPresent();
-      } catch (IOException e) {
-        // that region is not reachable now: the person is not signed in there, and is told that the address or password is not right
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      }
+      if (home == null) {
         return Elsewhere.NOWHERE;
       }
+      HttpResponse<byte[]> answer = postAsPerson(home, SIGN_IN_PATH, Map.of("email", email, "password", password, "address", address), requestId);
+      if (answer.statusCode() == 200) {
+        String token = JSON.readTree(answer.body()).path("handoff").asText("");
+        if (HANDOFF.matcher(token).matches()) {
+          return new Elsewhere(Optional.of(home.resolve(CONTINUE_PATH + "?handoff=" + token)), 0, false);
+        }
+      }
+      return throttledOrCounted(answer);
+    } catch (IOException e) {
+      return Elsewhere.NOWHERE; // the home region went away between the two questions: counted as an address held nowhere
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Elsewhere.NOWHERE;
     }
-    return counted ? new Elsewhere(Optional.empty(), 0, true) : Elsewhere.NOWHERE;
+  }
+
+  private static Elsewhere throttledOrCounted(HttpResponse<byte[]> answer) {
+    if (answer.statusCode() == 429) {
+      long wait = answer.headers().firstValue("Retry-After").map(v -> v.matches("[0-9]{1,9}") ? Long.parseLong(v) : 60L).orElse(60L);
+      return new Elsewhere(Optional.empty(), Math.max(1, wait), false);
+    }
+    return answer.statusCode() == 401 && answer.headers().firstValue(COUNTED).isPresent() ? new Elsewhere(Optional.empty(), 0, true) : Elsewhere.NOWHERE;
+  }
+
+  /**
+   * The region whose throttle counts the failed sign-ins of {@code email} when no region holds it (issue 18):
+   * one of the policy's regions that this deployment knows (its own and its peers), chosen by a hash of the
+   * address, so that every node of every region counts such an address in the same place and it gets as
+   * many tries in total as a held address does, not as many in each region. Every region's nodes must be
+   * configured with the same peers for them to agree.
+   */
+  public String countingRegion(String email) {
+    if (secret == null || regions.elsewhere().isEmpty() || email == null) {
+      return regions.here();
+    }
+    List<String> known = new ArrayList<>(regions.elsewhere().keySet());
+    known.add(regions.here());
+    Collections.sort(known);
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(("plenary-sign-in-throttle:" + email.toLowerCase(Locale.ROOT)).getBytes(StandardCharsets.UTF_8));
+      int n = ((h[0] & 0x7F) << 24) | ((h[1] & 0xFF) << 16) | ((h[2] & 0xFF) << 8) | (h[3] & 0xFF);
+      return known.get(n % known.size());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+    }
+  }
+
+  /**
+   * Asks {@code region}'s node to count a failed sign-in of {@code email}, an address no region holds, in
+   * its throttle (it is the address's {@link #countingRegion}); no password is sent. Answers that it
+   * counted it, or that it throttles the address now, or nothing when the region cannot be reached (the
+   * caller then counts it itself).
+   */
+  public Elsewhere countThere(String region, String email, String clientAddress, String requestId) {
+    Optional<URI> there = regions.url(region);
+    if (secret == null || there.isEmpty()) {
+      return Elsewhere.NOWHERE;
+    }
+    try {
+      return throttledOrCounted(postAsPerson(there.get(), SIGN_IN_PATH, Map.of("email", email, "address", clientAddress == null ? "" : clientAddress,
+          "count", "yes"), requestId));
+    } catch (IOException e) {
+      return Elsewhere.NOWHERE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Elsewhere.NOWHERE;
+    }
   }
 
   /**
@@ -339,11 +406,12 @@ public final class RegionForwarding {
   /** The page of the person's home region that takes a hand-off and starts their session there. */
   public static final String CONTINUE_PATH = "/account/continue";
 
-  /** The answer of the home region to a sign-in it checked: the hand-off's token. */
-  public record HandOff(String handoff) {}
-
-  /** A sign-in made at another region's node, as that node forwards it. */
-  public record SignInThere(String email, String password, String address) {}
+  /**
+   * The answer of a region to a sign-in forwarded to it: whether it holds the address ({@code held}, the
+   * answer to the first question, asked without a password), and the hand-off's token when it checked the
+   * password and it was right (null otherwise).
+   */
+  public record HandOff(String handoff, boolean held) {}
 
   /**
    * The caller a forwarded request was made for, when it carries {@value #HEADER}; empty when it does
