@@ -42,6 +42,7 @@ public final class Domain {
   private final Disclosures disclosures;
   private final LegalRequests legalRequests;
   private final CorrectionNotices correctionNotices;
+  private final ForwardedRequests forwardedRequests;
 
   /** A domain with the message gateway's default limits and without internal reviews (they need the platform's {@link Oversight}). */
   public Domain(Enforcer enforcer, Storage storage, String region) {
@@ -78,6 +79,12 @@ public final class Domain {
     this.consentRequests = new ConsentRequests(storage, enforcer, visibility, consents, messages);
     this.versions = new PolicyVersions(storage, enforcer, visibility, consents, messages);
     this.passwords = new Passwords(storage, enforcer, visibility, messages);
+    this.forwardedRequests = new ForwardedRequests(storage, enforcer);
+  }
+
+  /** The requests of other regions' nodes refused here, audited (issue 18). */
+  public ForwardedRequests forwardedRequests() {
+    return forwardedRequests;
   }
 
   public Enforcer enforcer() {

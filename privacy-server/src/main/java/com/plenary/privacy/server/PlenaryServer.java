@@ -185,7 +185,8 @@ public final class PlenaryServer implements Server {
         : new OidcVerifier(config.oidcIssuer(), config.oidcJwksUrl(), config.oidcAudience(), config.oidcRolesClaim());
     this.authenticator = new Authenticator(platform.store(), platform.vault().staff(), platform.issuer(), oidc, config.demo());
     this.forwarding = RegionForwarding.of(platform.regions(), platform::policy, platform.dataCentre(), config.regionsSecret(),
-        config.regionsForwardTimeout(), platform.clock(), platform.vault()::firstUseOfStatement);
+        config.regionsForwardTimeout(), platform.clock(), platform.vault()::firstUseOfStatement,
+        platform.domain().forwardedRequests()::refused);
     if (config.collectorJournal()) {
       platform.vault().usage().startJournal(config.collectorJournalDir(), config.collectorJournalSync());
     }

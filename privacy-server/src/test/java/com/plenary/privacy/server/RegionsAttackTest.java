@@ -8,13 +8,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.plenary.privacy.domain.Regions;
 import com.plenary.privacy.testkit.Postgres;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +63,7 @@ class RegionsAttackTest {
   }
 
   @Test
-  void aStatementToTheCollectRouteThatIsForgedStaleReplayedReorderedOrBoundToAnotherBodyPathOrActorIsRefusedAndNothingIsStored() throws Exception {
+  void C13_aStatementToTheCollectRouteThatIsForgedStaleReplayedReorderedOrBoundToAnotherBodyPathOrActorIsRefusedAndNothingIsStored() throws Exception {
     String email = "mary" + System.nanoTime() + "@example.org";
     String id = person(eu, "Mary", email, "her long passphrase here", "eu");
     String token = token(signIn(eu, email, "her long passphrase here"));
@@ -101,7 +112,7 @@ class RegionsAttackTest {
   }
 
   @Test
-  void aHugeOrMalformedBodyToTheCollectRouteIsAProblemAndStoresNothing() throws Exception {
+  void C13_C29_aHugeOrMalformedBodyToTheCollectRouteIsAProblemAndStoresNothing() throws Exception {
     long events = euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
     long now = Instant.now().getEpochSecond();
 
@@ -137,17 +148,21 @@ class RegionsAttackTest {
     assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nothing stored").isEqualTo(events);
 
     // a peer that sends an address unminimised, or not an address: the home region minimises it again, and keeps no raw text of it
+    String email = "ida" + System.nanoTime() + "@example.org";
+    person(eu, "Ida", email, "a long passphrase of ida", "eu");
+    String session = token(signIn(eu, email, "a long passphrase of ida"));
     for (String ip : new String[] {"203.0.113.77", "not an address at all"}) {
-      String body = "{\"session\":\"s\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://a.example/\",\"ip\":\"" + ip + "\"}";
+      String body = "{\"session\":\"" + session + "\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://a.example/\",\"ip\":\"" + ip + "\"}";
       String statement = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=ip-" + System.nanoTime();
       HttpResponse<String> r = send(body, statement, sign(SECRET, "POST", COLLECT, statement, body));
       assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+      assertThat(r.headers().firstValue("X-Plenary-Recorded")).as("stored, as hers").hasValue("yes");
       assertThat(euDb.rowsNaming(ip)).isEmpty();
     }
   }
 
   @Test
-  void aSessionTokenWithATamperedRegionTagSignsNoOneInTheTagRoutesOnly() throws Exception {
+  void C6_C13_aSessionTokenWithATamperedRegionTagSignsNoOneInTheTagRoutesOnly() throws Exception {
     String euEmail = "emmy" + System.nanoTime() + "@example.org";
     String euId = person(eu, "Emmy", euEmail, "a long passphrase of emmy", "eu");
     String euToken = token(signIn(eu, euEmail, "a long passphrase of emmy"));
@@ -172,7 +187,7 @@ class RegionsAttackTest {
   }
 
   @Test
-  void aBeaconWithAForgedSessionCookieOfAnotherRegionAttachesToNoOneAndLeaksNothing() throws Exception {
+  void C13_C6_aBeaconWithAForgedSessionCookieOfAnotherRegionIsStoredNowhereAndLeaksNothing() throws Exception {
     String email = "chien" + System.nanoTime() + "@example.org";
     String id = person(eu, "Chien", email, "a long passphrase of chien", "eu");
     String real = token(signIn(eu, email, "a long passphrase of chien"));
@@ -183,13 +198,28 @@ class RegionsAttackTest {
     raw[0] = tag[0];
     raw[1] = tag[1];
     String forged = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    byte[] bid = new byte[16];
+    new SecureRandom().nextBytes(bid);
+    String browser = Base64.getUrlEncoder().withoutPadding().encodeToString(bid);
     long usEvents = usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
-    HttpResponse<String> r = us.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", "pl_bid=" + BROWSER + "; pl_consent=v1.p1.a1; pl_session="
+    long euEvents = euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser");
+    HttpResponse<String> r = us.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", "pl_bid=" + browser + "; pl_consent=v1.p1.a1; pl_session="
         + forged, "User-Agent", CollectorHttpTest.CHROME_LINUX);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    assertThat(r.headers().firstValue("X-Plenary-Recorded")).as("the EU authenticates no such session, so nothing is recorded").hasValue("no");
+    assertThat(r.headers().firstValue("Set-Cookie")).as("no analytics cookie for a page view recorded nowhere").isEmpty();
     assertThat(r.body()).doesNotContain(email).doesNotContain(id.substring(2));
     assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).as("not attached to her").isZero();
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).as("nor stored unattached in the EU").isEqualTo(euEvents);
+    assertThat(euDb.rowsNaming(browser)).as("the browser id the forger sent is kept nowhere in the EU").isEmpty();
     assertThat(usDb.count("SELECT count(*) FROM usage_event WHERE source = ?", "browser")).isEqualTo(usEvents);
+
+    // the same browser with her real session: stored in the EU, as hers
+    HttpResponse<String> real2 = us.send("POST", "/collect", "text/plain", CollectorHttpTest.BEACON, "Cookie", "pl_bid=" + browser + "; pl_consent=v1.p1.a1; pl_session="
+        + real, "User-Agent", CollectorHttpTest.CHROME_LINUX);
+    assertThat(real2.statusCode()).as(real2.body()).isEqualTo(204);
+    assertThat(real2.headers().firstValue("X-Plenary-Recorded")).hasValue("yes");
+    assertThat(euDb.count("SELECT count(*) FROM usage_event WHERE subject_id = ?", id)).isEqualTo(1);
   }
 
   @Test
@@ -231,6 +261,171 @@ class RegionsAttackTest {
     String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(email.getBytes(StandardCharsets.UTF_8)));
     assertThat(euDb.rowsNaming(account)).as("nothing counted against her").isEmpty();
     assertThat(signIn(eu, email, "the passphrase of dorothy")).startsWith("pl_session=");
+  }
+
+  @Test
+  void C13_C29_aForwardedRequestThatIsRefusedIsAuditedAsADenialThatNamesNoOneAndKeepsNothingOfTheRequest() throws Exception {
+    String email = "hedy" + System.nanoTime() + "@example.org";
+    String id = person(eu, "Hedy", email, "a long passphrase of hedy", "eu");
+    String token = token(signIn(eu, email, "a long passphrase of hedy"));
+    String body = "{\"session\":\"" + token + "\",\"browser\":\"" + BROWSER + "\",\"analytics\":true,\"page\":\"https://shop.example/audited\"}";
+    long now = Instant.now().getEpochSecond();
+    String run = Long.toString(System.nanoTime(), 36);
+    String good = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=audit-" + run;
+    String mars = "region=mars;dc=iad-1;actor=browser;at=" + now + ";request=audit-m-" + run;
+    String stale = "region=us;dc=iad-1;actor=browser;at=" + (now - 600) + ";request=audit-s-" + run;
+    // request id -> the reason its audit entry names, and the actor it names
+    String[][] cases = {
+        {"unsigned", ",region-node,", "X-Plenary-Forwarded", good},
+        {"signature", ",region-node,", "X-Plenary-Forwarded", good, "X-Plenary-Forwarded-Signature", sign("a guessed secret, long enough to look right", "POST", COLLECT, good, body)},
+        {"region", ",region-node,", "X-Plenary-Forwarded", mars, "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", COLLECT, mars, body)},
+        {"stale", ",region-node:us,", "X-Plenary-Forwarded", stale, "X-Plenary-Forwarded-Signature", sign(SECRET, "POST", COLLECT, stale, body)}};
+    for (String[] c : cases) {
+      String requestId = "refused-" + c[0] + "-" + run;
+      String[] headers = new String[c.length];
+      headers[0] = "X-Request-Id";
+      headers[1] = requestId;
+      System.arraycopy(c, 2, headers, 2, c.length - 2);
+      refused(eu.send("POST", COLLECT, "application/json", body, headers), id, email);
+    }
+    // a statement served once, then replayed: the replay is refused and audited
+    String served = "region=us;dc=iad-1;actor=browser;at=" + now + ";request=audit-once-" + run;
+    String signature = sign(SECRET, "POST", COLLECT, served, body);
+    assertThat(eu.send("POST", COLLECT, "application/json", body, "X-Plenary-Forwarded", served, "X-Plenary-Forwarded-Signature", signature).statusCode()).isEqualTo(204);
+    refused(eu.send("POST", COLLECT, "application/json", body, "X-Request-Id", "refused-replayed-" + run, "X-Plenary-Forwarded", served, "X-Plenary-Forwarded-Signature",
+        signature), id, email);
+    // a node-to-node route called with no statement at all
+    refused(eu.send("POST", "/api/v1/regions/sign-in", "application/json", "{\"email\":\"" + email + "\",\"password\":\"x\"}", "X-Request-Id", "refused-bare-" + run), id, email);
+
+    for (String[] expected : new String[][] {
+        {"unsigned", ",region-node,"}, {"signature", ",region-node,"}, {"region", ",region-node,"}, {"stale", ",region-node:us,"}, {"replayed", ",region-node:us,"},
+        {"bare", ",region-node,"}}) {
+      List<String> entries = euDb.auditOf("refused-" + expected[0] + "-" + run);
+      assertThat(entries).as(expected[0]).hasSize(1);
+      String entry = entries.get(0);
+      String reason = expected[0].equals("bare") ? "unsigned" : expected[0];
+      assertThat(entry).as(entry).contains("forwarding-refused:" + reason).contains(",deny,").contains("region-forward").contains(expected[1])
+          .doesNotContain(id.substring(2)).doesNotContain(email).doesNotContain(token).doesNotContain("audited").doesNotContain("mars");
+    }
+    assertThat(usDb.auditOf("refused-signature-" + run)).as("audited where it was refused, only").isEmpty();
+  }
+
+  @Test
+  void C6_C13_aPasswordTypedAtAnotherRegionsNodeGoesOnlyToTheRegionThatHoldsTheAddressAndNoWhereForAnAddressHeldNowhere() throws Exception {
+    String email = "katherine" + System.nanoTime() + "@example.org";
+    person(eu, "Katherine", email, "the passphrase of katherine", "eu");
+    String nowhere = "noone" + System.nanoTime() + "@example.org";
+    try (Recorder toEu = new Recorder(eu);
+        Running usNode = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.peers", "eu=" + toEu.uri()))) {
+      // an address no region holds, with a password: the EU is asked whether it holds the address, and told no password
+      String guess = "a guess typed for no one " + System.nanoTime();
+      assertThat(usNode.postJson("/api/v1/session", "{\"email\":\"" + nowhere + "\",\"password\":\"" + guess + "\"}", null).statusCode()).isEqualTo(401);
+      assertThat(toEu.bodies).as("the EU was asked").isNotEmpty().allSatisfy(b -> assertThat(b).doesNotContain(guess).doesNotContain("password"));
+
+      // her address, held in the EU: the EU is asked first without the password, then given it, once, to check it
+      toEu.bodies.clear();
+      String wrong = "her own mistyped passphrase " + System.nanoTime();
+      assertThat(usNode.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"" + wrong + "\"}", null).statusCode()).isEqualTo(401);
+      assertThat(toEu.bodies).hasSize(2);
+      assertThat(toEu.bodies.get(0)).contains(email).doesNotContain(wrong).doesNotContain("password");
+      assertThat(toEu.bodies.get(1)).contains(wrong);
+      HttpResponse<String> right = usNode.postJson("/api/v1/session", "{\"email\":\"" + email + "\",\"password\":\"the passphrase of katherine\"}", null);
+      assertThat(right.statusCode()).as(right.body()).isEqualTo(421);
+    }
+  }
+
+  @Test
+  void C6_anAddressHeldInNoRegionGetsFiveSignInTriesInAllRegionsTogetherNotFiveInEach() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    // a second EU node that knows where this US node is, so that each region's node reaches the other
+    Map<String, String> second = new HashMap<>(euDb.config("fra-1", "us=http://127.0.0.1:" + port));
+    second.put("data_dir", eu.dataDir()); // the same keys as the EU's first node
+    second.put("collector.journal", "false");
+    try (Running euNode = new Running(second);
+        Running usNode = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.peers", "eu=" + euNode.uri(""), "server.port",
+            Integer.toString(port)))) {
+      // one address counted in each region, so that both ways are tried
+      for (String region : List.of("eu", "us")) {
+        String nowhere = addressCountedIn(region);
+        String wrong = "{\"email\":\"" + nowhere + "\",\"password\":\"a wrong guess\"}";
+        for (int i = 0; i < 5; i++) {
+          Running at = i % 2 == 0 ? usNode : euNode;
+          assertThat(at.postJson("/api/v1/session", wrong, null).statusCode()).as(region + " try " + i).isEqualTo(401);
+        }
+        for (Running at : List.of(usNode, euNode)) {
+          HttpResponse<String> r = at.postJson("/api/v1/session", wrong, null);
+          assertThat(r.statusCode()).as(region + ": the sixth try, at either region's node: " + r.body()).isEqualTo(429);
+          assertThat(problem(r).get("type").asText()).isEqualTo("/problems/too-many-attempts");
+          assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        }
+        String account = "e" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(nowhere.getBytes(StandardCharsets.UTF_8)));
+        assertThat(euDb.count("SELECT coalesce(sum(n), 0) FROM rate_step WHERE rate_key = ?", account)).as("counted in " + region)
+            .isEqualTo(region.equals("eu") ? 5 : 0);
+      }
+    }
+  }
+
+  /** An address that no region holds, whose failed sign-ins are counted in {@code region} (as the nodes choose it: a hash of the address over the sorted regions). */
+  private static String addressCountedIn(String region) throws Exception {
+    List<String> regions = List.of("eu", "us");
+    for (int i = 0; ; i++) {
+      String email = "nobody" + i + "-" + System.nanoTime() + "@example.org";
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(("plenary-sign-in-throttle:" + email).getBytes(StandardCharsets.UTF_8));
+      int n = ((h[0] & 0x7F) << 24) | ((h[1] & 0xFF) << 16) | ((h[2] & 0xFF) << 8) | (h[3] & 0xFF);
+      if (regions.get(n % regions.size()).equals(region)) {
+        return email;
+      }
+    }
+  }
+
+  /**
+   * A pass-through in front of a real node that keeps the body of every request that goes through it: where
+   * the test watches what one region's node sends another. It changes nothing: the statement and its
+   * signature go on as they came, and the node's answer comes back as it is.
+   */
+  private static final class Recorder implements AutoCloseable {
+    final List<String> bodies = new CopyOnWriteArrayList<>();
+    private final HttpServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    Recorder(Running target) throws IOException {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/", exchange -> {
+        try (exchange) {
+          byte[] body = exchange.getRequestBody().readAllBytes();
+          bodies.add(new String(body, StandardCharsets.UTF_8));
+          HttpRequest.Builder b = HttpRequest.newBuilder(target.uri(exchange.getRequestURI().toString()))
+              .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
+          for (String h : List.of("Content-Type", "X-Plenary-Forwarded", "X-Plenary-Forwarded-Signature", "X-Request-Id")) {
+            String v = exchange.getRequestHeaders().getFirst(h);
+            if (v != null) {
+              b.header(h, v);
+            }
+          }
+          HttpResponse<byte[]> answer = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+          for (String h : List.of("Content-Type", "Retry-After", "X-Plenary-Sign-In-Counted")) {
+            answer.headers().firstValue(h).ifPresent(v -> exchange.getResponseHeaders().add(h, v));
+          }
+          exchange.sendResponseHeaders(answer.statusCode(), answer.body().length == 0 ? -1 : answer.body().length);
+          exchange.getResponseBody().write(answer.body());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      server.start();
+    }
+
+    String uri() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+    }
   }
 
   // ---- helpers ----

@@ -264,7 +264,7 @@ class RegionsTest {
   }
 
   @Test
-  void aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
+  void C13_aForwardedReadThatIsUnsignedForgedStaleOrForAWriteIsRefusedAndNothingIsRead() throws Exception {
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"h" + System.nanoTime()
         + "@example.org\",\"name\":\"Hedy\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
     String id = body(registered).get("id").asText();
@@ -293,7 +293,7 @@ class RegionsTest {
   }
 
   @Test
-  void aForwardedStatementIsServedOnceInItsTimeByWhicheverNodeOfTheRegionSeesItFirst() throws Exception {
+  void C13_aForwardedStatementIsServedOnceInItsTimeByWhicheverNodeOfTheRegionSeesItFirst() throws Exception {
     HttpResponse<String> registered = eu.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"k" + System.nanoTime()
         + "@example.org\",\"name\":\"Katherine\"},\"region\":\"eu\"}", eu.serviceKey("mail"));
     String id = body(registered).get("id").asText();
@@ -335,7 +335,7 @@ class RegionsTest {
   }
 
   @Test
-  void aRegionThatDoesNotAnswerInTimeIs504AndOneThatCannotBeReachedIs502() throws Exception {
+  void C13_aRegionThatDoesNotAnswerInTimeIs504AndOneThatCannotBeReachedIs502() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Running slow = new Running(Map.of("database.data_centre", "iad-1", "regions.secret", SECRET, "regions.forward_timeout", "PT0.5S",
             "regions.peers", "eu=http://127.0.0.1:" + silent.getLocalPort()))) {
@@ -358,7 +358,7 @@ class RegionsTest {
   }
 
   @Test
-  void withoutTheSharedSecretANodeForwardsNothingAndAnswersWithWhereToGo() throws Exception {
+  void C13_withoutTheSharedSecretANodeForwardsNothingAndAnswersWithWhereToGo() throws Exception {
     try (Running plain = new Running(Map.of("database.data_centre", "iad-1", "regions.peers", "eu=" + euUrl))) {
       String id = Regions.mint("eu");
       assertMisdirected(as(plain, plain.serviceKey("mail"), "GET", "/api/v1/subjects/" + id + "?purpose=provide", null), euUrl + "/api/v1/subjects/" + id);
@@ -505,7 +505,7 @@ class RegionsTest {
   }
 
   @Test
-  void anUnknownRegionIsBadInputAndNothingIsStored() throws Exception {
+  void C13_anUnknownRegionIsBadInputAndNothingIsStored() throws Exception {
     HttpResponse<String> r = us.postJson("/api/v1/subjects", "{\"fields\":{\"email\":\"m@example.org\",\"name\":\"M\"},\"region\":\"mars\"}",
         us.serviceKey("mail"));
     assertThat(r.statusCode()).isEqualTo(400);
@@ -515,7 +515,7 @@ class RegionsTest {
   }
 
   @Test
-  void aPersonIdOfVersion4NamesNoRegionAndIsHandledWhereItIsHeld() throws Exception {
+  void C13_aPersonIdOfVersion4NamesNoRegionAndIsHandledWhereItIsHeld() throws Exception {
     String legacy = "s-" + UUID.randomUUID();
     assertThat(us.platform.regions().homeOf(legacy)).isEmpty();
     HttpResponse<String> r = as(us, us.serviceKey("mail"), "GET", "/api/v1/subjects/" + legacy + "?purpose=provide", null);
@@ -591,6 +591,20 @@ class RegionsTest {
           return rs.getLong(1);
         }
       }
+    }
+
+    /** The audit entries of the request {@code requestId}, each as its whole row's text. */
+    List<String> auditOf(String requestId) throws SQLException {
+      List<String> out = new ArrayList<>();
+      try (Connection c = connect(); PreparedStatement p = c.prepareStatement("SELECT r::text FROM audit_log_entry r WHERE request_id = ? ORDER BY at")) {
+        p.setString(1, requestId);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.add(rs.getString(1));
+          }
+        }
+      }
+      return out;
     }
 
     /** The tables of either schema with a row whose text (every column) contains {@code text}. */

@@ -87,6 +87,11 @@ final class Running implements AutoCloseable {
     }
   }
 
+  /** The data directory (its keys): another node on the same database starts with the same one. */
+  String dataDir() {
+    return config.get("data_dir");
+  }
+
   /** Another node of the same deployment. */
   record Node(Platform platform, PlenaryServer server) implements AutoCloseable {
     @Override

@@ -628,10 +628,7 @@ public final class AccountPages {
 
   /** Mails this region's reset link for a request made at another region's node, if this region holds the address (issue 18). */
   private void resetForAnotherRegion(Context ctx) throws IOException {
-    if (forwarding.verify(ctx, "post " + RegionForwarding.RESET_PATH).isEmpty()) {
-      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused",
-          "this endpoint serves the regions' nodes: a person asks for a new password at /account/forgot");
-    }
+    forwarding.require(ctx, "post " + RegionForwarding.RESET_PATH, "this endpoint serves the regions' nodes: a person asks for a new password at /account/forgot");
     ResetThere body = bodies.read(ctx, ResetThere.class);
     if (body.email() == null || body.email().isBlank() || body.email().length() > 254 || !body.email().contains("@")) {
       throw new InvalidInputException("email", "name the address to send the link to");

@@ -303,19 +303,26 @@ public final class CollectRoutes {
   /**
    * Stores a page view that another region's node received for a person of this region (issue 18), as
    * {@code /collect} stores its own: decided here, answered 204 once durable, with {@code X-Plenary-Recorded}.
-   * Serves only a request signed with the regions' secret.
+   * Serves only a request signed with the regions' secret, and stores only a page view whose session this
+   * region authenticates: the forwarding node cannot check a session of another region, so this region does,
+   * and a page view of no session here is stored nowhere ({@code X-Plenary-Recorded: no}).
    */
   private void collectForAnotherRegion(Context ctx) throws IOException {
-    if (forwarding.verify(ctx, "post " + RegionForwarding.COLLECT_PATH).isEmpty()) {
-      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused", "this endpoint serves the regions' nodes: a browser sends its events to /collect");
-    }
+    forwarding.require(ctx, "post " + RegionForwarding.COLLECT_PATH, "this endpoint serves the regions' nodes: a browser sends its events to /collect");
     CollectThere body = bodies.read(ctx, CollectThere.class);
     if (!COOKIE_VALUE.matcher(body.browser()).matches()) {
       throw new InvalidInputException("browser", "browser must be the browser-id cookie value");
     }
     Map<String, Object> details = pageDetails(page(body.page(), body.referrer(), body.language(), body.screen()));
-    String subject = platform.vault().session(body.session()).map(Vault.Session::subjectId).orElse(null);
-    CompletableFuture<Boolean> stored = record(ctx.attribute("request-id"), subject, Boolean.TRUE.equals(body.analytics()), body.browser(), kind(body.type()),
+    String kind = kind(body.type());
+    Optional<String> subject = platform.vault().session(body.session()).map(Vault.Session::subjectId);
+    if (subject.isEmpty()) {
+      // a token no session of this region has (forged, tampered, ended): the page view is no one's here, and another region's node cannot
+      // tell a browser from a forger, so it is stored nowhere, neither as the person's nor as the browser's (finding a of issue 18)
+      ctx.header("X-Plenary-Recorded", "no").status(204);
+      return;
+    }
+    CompletableFuture<Boolean> stored = record(ctx.attribute("request-id"), subject.get(), Boolean.TRUE.equals(body.analytics()), body.browser(), kind,
         details, body.ip(), body.userAgent());
     ctx.future(() -> stored.orTimeout(10, TimeUnit.SECONDS).handle((recorded, failure) -> {
       if (failure != null) {

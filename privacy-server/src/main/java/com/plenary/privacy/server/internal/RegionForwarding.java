@@ -21,8 +21,11 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,7 +45,8 @@ import javax.crypto.spec.SecretKeySpec;
  * with the secret every node of every region shares ({@code regions.secret}, HMAC-SHA-256 over the
  * method, the path with its query, the statement and the SHA-256 of the body). A person's sign-in and
  * password-reset request at A are passed to the other regions the same way, for a person
- * ({@code actor=person}), so that their home region checks them, and a signed-in person's page view from
+ * ({@code actor=person}), so that their home region checks them — a sign-in's password only to the region
+ * that said it holds the address — and a signed-in person's page view from
  * their browser ({@code actor=browser}), so that their home region stores it. B checks the signature and the time (at most
  * {@link #MAX_AGE} old or ahead), serves the read as that service, decides it and the transfer out of its
  * data centre in its enforcer and audits both in its own database; A passes B's answer through unchanged
@@ -53,7 +57,8 @@ import javax.crypto.spec.SecretKeySpec;
  * path, query and body, and is served once: each statement carries a random request id of the forwarding,
  * and B's region refuses a statement whose id it accepted before within its time ({@link Statements}, kept in
  * the region's database so that every node of B knows it). The traffic between the nodes still goes over TLS
- * (operations.md, "Regions"): a forwarded sign-in carries an address and a password. Only the reads in
+ * (operations.md, "Regions"): a forwarded sign-in carries an address, and to its home region a password. A
+ * statement refused is audited there ({@link Refusals}). Only the reads in
  * {@link #FORWARDED_ROUTES} are served this way; every other request about a person of another region
  * is answered with where to go (421).
  *
@@ -99,6 +104,7 @@ public final class RegionForwarding {
   private final Duration timeout;
   private final Clock clock;
   private final Statements statements;
+  private final Refusals refusals;
   private final HttpClient http;
 
   /**
@@ -110,7 +116,17 @@ public final class RegionForwarding {
     boolean firstUse(String region, String request, Instant until);
   }
 
-  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock, Statements statements) {
+  /**
+   * Where a refused forwarded request is audited: the region the statement names (null when it is not
+   * signed, or is this region), and the reason (one of {@code ForwardedRequests.REASONS}). Thread-safe.
+   */
+  @FunctionalInterface
+  public interface Refusals {
+    void refused(String region, String reason, String requestId);
+  }
+
+  private RegionForwarding(Regions regions, Supplier<Policy> policy, DataCentre here, byte[] secret, Duration timeout, Clock clock, Statements statements,
+      Refusals refusals) {
     this.regions = regions;
     this.policy = policy;
     this.here = here;
@@ -118,19 +134,22 @@ public final class RegionForwarding {
     this.timeout = timeout;
     this.clock = clock;
     this.statements = statements;
+    this.refusals = refusals;
     this.http = secret == null ? null : HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
   /**
    * Forwarding for a node in {@code here} (its data centre) with {@code secret}, which accepts each statement
-   * once among the region's {@code statements}; null secret: none forwarded, none accepted.
+   * once among the region's {@code statements} and audits each it refuses through {@code refusals}; null
+   * secret: none forwarded, none accepted.
    */
   public static RegionForwarding of(Regions regions, Supplier<Policy> policy, DataCentre here, String secret, Duration timeout, Clock clock,
-      Statements statements) {
+      Statements statements, Refusals refusals) {
     Objects.requireNonNull(regions, "regions == null");
     Objects.requireNonNull(here, "here == null");
     Objects.requireNonNull(statements, "statements == null");
-    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock, statements);
+    Objects.requireNonNull(refusals, "refusals == null");
+    return new RegionForwarding(regions, policy, here, secret == null ? null : secret.getBytes(StandardCharsets.UTF_8), timeout, clock, statements, refusals);
   }
 
   /** A fresh id for one forwarding, the statement's {@code request}: random, so that a statement is accepted once whatever the caller's X-Request-Id. */
@@ -249,43 +268,105 @@ public final class RegionForwarding {
   }
 
   /**
-   * Asks the other regions' nodes, one after another, whether {@code email} and {@code password} sign a
-   * person in there (issue 18): a person signs in at any region's node, and their home region checks it
-   * and counts a failure in its own throttle, the one place it counts. Answers where to send the person's
-   * browser — their region's hand-off page with a single-use token that names no one — or that their
-   * region throttles them now, or nothing when no region signs them in (or forwarding is off). The
-   * address and password go only to the regions' nodes, signed, and are kept by none of them;
-   * {@code clientAddress} counts the attempt in the home region's throttle as it would count there.
+   * Signs in at their home region a person whose address is not held here (issue 18, architecture.md
+   * "Regions"). First the other regions' nodes are asked, one after another, whether they hold {@code email},
+   * with the address alone: no password goes to a region that does not hold the address. Then the password
+   * goes to the one region that said it holds it, which checks it and counts a failure in its own throttle,
+   * the one place it counts. Answers where to send the person's browser — their region's hand-off page with
+   * a single-use token that names no one — or that their region throttles them now, or that it counted the
+   * failure, or nothing when no region holds the address (or forwarding is off, or the home region cannot
+   * be reached): the caller then counts the failure where {@link #countingRegion} says. All of it goes only
+   * to the regions' nodes, signed, and is kept by none of them; {@code clientAddress} counts the attempt in
+   * the home region's throttle as it would count there.
    */
   public Elsewhere signInElsewhere(String email, String password, String clientAddress, String requestId) {
     if (secret == null || email == null || password == null) {
       return Elsewhere.NOWHERE;
     }
-    boolean counted = false;
-    for (Map.Entry<String, URI> peer : regions.elsewhere().entrySet()) {
-      try {
-        HttpResponse<byte[]> answer = postAsPerson(peer.getValue(), SIGN_IN_PATH,
-            Map.of("email", email, "password", password, "address", clientAddress == null ? "" : clientAddress), requestId);
-        if (answer.statusCode() == 200) {
-          String token = JSON.readTree(answer.body()).path("handoff").asText("");
-          if (HANDOFF.matcher(token).matches()) {
-            return new Elsewhere(Optional.of(peer.getValue().resolve(CONTINUE_PATH + "?handoff=" + token)), 0, false);
+    String address = clientAddress == null ? "" : clientAddress;
+    try {
+      URI home = null;
+      for (URI peer : regions.elsewhere().values()) {
+        try {
+          HttpResponse<byte[]> held = postAsPerson(peer, SIGN_IN_PATH, Map.of("email", email, "address", address), requestId);
+          if (held.statusCode() == 200 && JSON.readTree(held.body()).path("held").asBoolean(false)) {
+            home = peer;
+            break;
           }
+        } catch (IOException e) {
+          // that region is not reachable now: the person is not signed in there
         }
-        if (answer.statusCode() == 429) {
-          // the person's home region: it holds the address and throttles it; no other region need be asked
-          long wait = answer.headers().firstValue("Retry-After").map(v -> v.matches("[0-9]{1,9}") ? Long.parseLong(v) : 60L).orElse(60L);
-          return new Elsewhere(Optional.empty(), Math.max(1, wait), false);
-        }
-        counted |= answer.statusCode() == 401 && answer.headers().firstValue(COUNTED).isPresent();
-      } catch (IOException e) {
-        // that region is not reachable now: the person is not signed in there, and is told that the address or password is not right
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      }
+      if (home == null) {
         return Elsewhere.NOWHERE;
       }
+      HttpResponse<byte[]> answer = postAsPerson(home, SIGN_IN_PATH, Map.of("email", email, "password", password, "address", address), requestId);
+      if (answer.statusCode() == 200) {
+        String token = JSON.readTree(answer.body()).path("handoff").asText("");
+        if (HANDOFF.matcher(token).matches()) {
+          return new Elsewhere(Optional.of(home.resolve(CONTINUE_PATH + "?handoff=" + token)), 0, false);
+        }
+      }
+      return throttledOrCounted(answer);
+    } catch (IOException e) {
+      return Elsewhere.NOWHERE; // the home region went away between the two questions: counted as an address held nowhere
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Elsewhere.NOWHERE;
     }
-    return counted ? new Elsewhere(Optional.empty(), 0, true) : Elsewhere.NOWHERE;
+  }
+
+  private static Elsewhere throttledOrCounted(HttpResponse<byte[]> answer) {
+    if (answer.statusCode() == 429) {
+      long wait = answer.headers().firstValue("Retry-After").map(v -> v.matches("[0-9]{1,9}") ? Long.parseLong(v) : 60L).orElse(60L);
+      return new Elsewhere(Optional.empty(), Math.max(1, wait), false);
+    }
+    return answer.statusCode() == 401 && answer.headers().firstValue(COUNTED).isPresent() ? new Elsewhere(Optional.empty(), 0, true) : Elsewhere.NOWHERE;
+  }
+
+  /**
+   * The region whose throttle counts the failed sign-ins of {@code email} when no region holds it (issue 18):
+   * one of the policy's regions that this deployment knows (its own and its peers), chosen by a hash of the
+   * address, so that every node of every region counts such an address in the same place and it gets as
+   * many tries in total as a held address does, not as many in each region. Every region's nodes must be
+   * configured with the same peers for them to agree.
+   */
+  public String countingRegion(String email) {
+    if (secret == null || regions.elsewhere().isEmpty() || email == null) {
+      return regions.here();
+    }
+    List<String> known = new ArrayList<>(regions.elsewhere().keySet());
+    known.add(regions.here());
+    Collections.sort(known);
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(("plenary-sign-in-throttle:" + email.toLowerCase(Locale.ROOT)).getBytes(StandardCharsets.UTF_8));
+      int n = ((h[0] & 0x7F) << 24) | ((h[1] & 0xFF) << 16) | ((h[2] & 0xFF) << 8) | (h[3] & 0xFF);
+      return known.get(n % known.size());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+    }
+  }
+
+  /**
+   * Asks {@code region}'s node to count a failed sign-in of {@code email}, an address no region holds, in
+   * its throttle (it is the address's {@link #countingRegion}); no password is sent. Answers that it
+   * counted it, or that it throttles the address now, or nothing when the region cannot be reached (the
+   * caller then counts it itself).
+   */
+  public Elsewhere countThere(String region, String email, String clientAddress, String requestId) {
+    Optional<URI> there = regions.url(region);
+    if (secret == null || there.isEmpty()) {
+      return Elsewhere.NOWHERE;
+    }
+    try {
+      return throttledOrCounted(postAsPerson(there.get(), SIGN_IN_PATH, Map.of("email", email, "address", clientAddress == null ? "" : clientAddress,
+          "count", "yes"), requestId));
+    } catch (IOException e) {
+      return Elsewhere.NOWHERE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Elsewhere.NOWHERE;
+    }
   }
 
   /**
@@ -325,11 +406,12 @@ public final class RegionForwarding {
   /** The page of the person's home region that takes a hand-off and starts their session there. */
   public static final String CONTINUE_PATH = "/account/continue";
 
-  /** The answer of the home region to a sign-in it checked: the hand-off's token. */
-  public record HandOff(String handoff) {}
-
-  /** A sign-in made at another region's node, as that node forwards it. */
-  public record SignInThere(String email, String password, String address) {}
+  /**
+   * The answer of a region to a sign-in forwarded to it: whether it holds the address ({@code held}, the
+   * answer to the first question, asked without a password), and the hand-off's token when it checked the
+   * password and it was right (null otherwise).
+   */
+  public record HandOff(String handoff, boolean held) {}
 
   /**
    * The caller a forwarded request was made for, when it carries {@value #HEADER}; empty when it does
@@ -344,47 +426,65 @@ public final class RegionForwarding {
     if (statement == null && signature == null) {
       return Optional.empty();
     }
+    String requestId = ctx.attribute("request-id");
     if (secret == null) {
-      throw refused("this deployment accepts no requests forwarded by another region's node");
+      throw refused(null, "no-secret", requestId, "this deployment accepts no requests forwarded by another region's node");
     }
     if (statement == null || signature == null || ctx.header("Authorization") != null) {
-      throw refused("a forwarded request carries the statement and its signature, and no credential of its own");
+      throw refused(null, signature == null || statement == null ? "unsigned" : "credential", requestId,
+          "a forwarded request carries the statement and its signature, and no credential of its own");
     }
     String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
     byte[] expected = sign(ctx.method().name(), pathAndQuery, statement, ctx.bodyAsBytes()).getBytes(StandardCharsets.US_ASCII);
     if (!MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.US_ASCII))) {
-      throw refused("the signature of the forwarded request is not right");
+      throw refused(null, "signature", requestId, "the signature of the forwarded request is not right");
     }
     Matcher m = STATEMENT.matcher(statement);
     if (!m.matches()) {
-      throw refused("the statement of the forwarded request is not well formed");
+      throw refused(null, "malformed", requestId, "the statement of the forwarded request is not well formed");
     }
+    // signed with the secret from here on: the region it names is a node's word, and is named in the audit entry when it is another of the policy's
+    String region = m.group(1);
+    String named = region.equals(regions.here()) ? null : region;
     long at = Long.parseLong(m.group(4));
     if (Math.abs(clock.instant().getEpochSecond() - at) > MAX_AGE.toSeconds()) {
-      throw refused("the forwarded request is too old, or its node's clock is off by more than " + MAX_AGE.toSeconds() + " s");
+      throw refused(named, "stale", requestId, "the forwarded request is too old, or its node's clock is off by more than " + MAX_AGE.toSeconds() + " s");
     }
-    String region = m.group(1);
     DataCentre dc = policy.get().dataCentre(m.group(2));
     if (region.equals(regions.here()) || !policy.get().regions().contains(region) || dc == null || !dc.region().equals(region)) {
-      throw refused("the forwarded request names a region or data centre that is not another of the policy's");
+      throw refused(named, "region", requestId, "the forwarded request names a region or data centre that is not another of the policy's");
     }
     String actor = m.group(3);
     String kind = FORWARDED_ROUTES.get(routeKey);
     if (kind == null || !actor.startsWith(kind)) {
-      throw refused("this endpoint is not served to another region's node for this caller");
+      throw refused(named, "route", requestId, "this endpoint is not served to another region's node for this caller");
     }
     // last, once everything else holds: a statement is served once in its time, by whichever node of the region is shown it first
     if (!statements.firstUse(region, m.group(5), Instant.ofEpochSecond(at).plus(MAX_AGE).plusSeconds(1))) {
-      throw refused("this forwarded request was served already; a statement is good for one request");
+      throw refused(named, "replayed", requestId, "this forwarded request was served already; a statement is good for one request");
     }
     Caller caller = actor.startsWith("service:") ? new Caller(Caller.Kind.SERVICE, "forwarded:" + region, actor.substring(8), List.of(), null) : null;
     return Optional.of(new Forwarded(region, dc.id(), caller));
   }
 
+  /**
+   * As {@link #verify}, for a route that serves the regions' nodes alone: a request without a statement is
+   * refused (and audited) as well.
+   */
+  public Forwarded require(Context ctx, String routeKey, String detail) {
+    Optional<Forwarded> forwarded = verify(ctx, routeKey);
+    if (forwarded.isEmpty()) {
+      throw refused(null, "unsigned", ctx.attribute("request-id"), detail);
+    }
+    return forwarded.get();
+  }
+
   /** A request forwarded by a node of {@code region} in {@code dataCentre}, made there by {@code caller} (null: a person signing in). */
   public record Forwarded(String region, String dataCentre, Caller caller) {}
 
-  private static HttpProblem refused(String detail) {
+  /** Audits the refusal of a forwarded request (in the enforcer, through {@link Refusals}) and answers the 401 to throw. */
+  private HttpProblem refused(String region, String reason, String requestId, String detail) {
+    refusals.refused(region, reason, requestId);
     return new HttpProblem(401, "forwarding-refused", "Forwarded request refused", detail);
   }
 

@@ -88,8 +88,16 @@ public final class VaultRoutes {
   /** A person's sign-in. */
   record SignInBody(@JsonBodies.Max(320) String email, @JsonBodies.Max(1000) String password) {}
 
-  /** A sign-in made at another region's node, as that node forwards it: the address of the person's browser counts in the throttle here. */
-  record SignInThere(@JsonBodies.Max(320) String email, @JsonBodies.Max(1000) String password, @JsonBodies.Max(64) String address) {}
+  /**
+   * A sign-in made at another region's node, as that node forwards it: the address of the person's browser
+   * counts in the throttle here. Without a password: is the address held here? With {@code count: "yes"}
+   * (and no password): count a failure of an address that no region holds, this region being where it is counted.
+   */
+  record SignInThere(
+      @JsonBodies.Max(320) String email,
+      @JsonBodies.Optional @JsonBodies.Max(1000) String password,
+      @JsonBodies.Max(64) String address,
+      @JsonBodies.Optional @JsonBodies.Max(3) String count) {}
 
   // ---- the answers ----
 
@@ -360,10 +368,19 @@ public final class VaultRoutes {
       attempt.succeeded(); // the address here is another person's, whose failures this was not
     }
     if (attempt == null && elsewhere.there().isEmpty() && !elsewhere.throttled() && !elsewhere.counted()) {
-      // no region holds the address (or none that answered): counted here, so that it is throttled as a held one is and a 429 tells nothing
-      var counted = platform.signInThrottle().reserve(email, clientAddress);
-      if (!counted.admitted()) {
-        return new SignIn(Optional.empty(), Optional.empty(), counted.retryAfter());
+      // no region holds the address (or none that answered): counted in the one region the address names, so that it gets as many tries in
+      // all regions together as a held one does, and a 429 tells nothing; here when that region cannot be reached
+      String counting = forwarding.countingRegion(email);
+      RegionForwarding.Elsewhere there = counting.equals(platform.regions().here()) ? RegionForwarding.Elsewhere.NOWHERE
+          : forwarding.countThere(counting, email, clientAddress, requestId);
+      if (there.throttled()) {
+        return new SignIn(Optional.empty(), Optional.empty(), there.retryAfter());
+      }
+      if (!there.counted()) {
+        var counted = platform.signInThrottle().reserve(email, clientAddress);
+        if (!counted.admitted()) {
+          return new SignIn(Optional.empty(), Optional.empty(), counted.retryAfter());
+        }
       }
     }
     return new SignIn(Optional.empty(), elsewhere.there(), elsewhere.throttled() ? elsewhere.retryAfter() : 0);
@@ -375,13 +392,34 @@ public final class VaultRoutes {
    * An address not held here is refused (401) with nothing counted: it is another region's, or no one's.
    */
   private void signInForAnotherRegion(Context ctx) throws IOException {
-    if (forwarding.verify(ctx, "post " + RegionForwarding.SIGN_IN_PATH).isEmpty()) {
-      throw new HttpProblem(401, "forwarding-refused", "Forwarded request refused",
-          "this endpoint serves the regions' nodes: a person signs in with POST /api/v1/session");
-    }
+    forwarding.require(ctx, "post " + RegionForwarding.SIGN_IN_PATH, "this endpoint serves the regions' nodes: a person signs in with POST /api/v1/session");
     SignInThere body = bodies.read(ctx, SignInThere.class);
-    var attempt = platform.domain().subjects().signsInHere(body.email())
-        ? platform.signInThrottle().reserve(body.email(), body.address() == null || body.address().isBlank() ? ctx.ip() : body.address()) : null;
+    if (body.count() != null && !body.count().equals("yes")) {
+      throw new InvalidInputException("count", "count is \"yes\" or absent");
+    }
+    String clientAddress = body.address() == null || body.address().isBlank() ? ctx.ip() : body.address();
+    boolean held = platform.domain().subjects().signsInHere(body.email());
+    if (body.count() != null) {
+      // an address that no region holds, and this region is where its failures are counted: counted as a held address's are
+      var attempt = platform.signInThrottle().reserve(body.email(), clientAddress);
+      if (!attempt.admitted()) {
+        ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
+        throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
+      }
+      // the work of a password check, as the home region of a held address does it, so that the time taken does not tell the two apart
+      platform.domain().subjects().signIn(body.email(), "no password is sent to count a failure", ctx.attribute("request-id"));
+      ctx.header(RegionForwarding.COUNTED, "yes");
+      throw HttpProblem.unauthorized("the email address or the password is not right");
+    }
+    if (body.password() == null) {
+      // the first question, with no password: is the address held here? Nothing is counted; the password comes only if it is
+      if (!held) {
+        throw HttpProblem.unauthorized("the email address or the password is not right");
+      }
+      ctx.json(new RegionForwarding.HandOff(null, true));
+      return;
+    }
+    var attempt = held ? platform.signInThrottle().reserve(body.email(), clientAddress) : null;
     if (attempt != null && !attempt.admitted()) {
       ctx.header("Retry-After", String.valueOf(attempt.retryAfter()));
       throw new HttpProblem(429, "too-many-attempts", "Too many attempts", "too many failed sign-ins; try again later");
@@ -394,7 +432,7 @@ public final class VaultRoutes {
       throw HttpProblem.unauthorized("the email address or the password is not right");
     }
     attempt.succeeded();
-    ctx.json(new RegionForwarding.HandOff(platform.vault().handOff(subject.get())));
+    ctx.json(new RegionForwarding.HandOff(platform.vault().handOff(subject.get()), true));
   }
 
   private void signOut(Context ctx) {
