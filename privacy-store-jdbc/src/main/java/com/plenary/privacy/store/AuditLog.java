@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGStatement;
 
 /**
  * The tamper-evident audit trail (C14, C29).
@@ -622,6 +623,11 @@ public final class AuditLog {
           + "categories, effect, rules, clauses, request_id FROM audit_log_entry WHERE seq IS NOT NULL AND seq <= ? ORDER BY seq")) {
         ps.setFetchSize(10_000);
         ps.setLong(1, headSeq);
+        if (pg) {
+          // never prepared on the server: PgJDBC would then take the time in binary from the fifth check on a connection, and the walk
+          // would parse it entry by entry instead of rewriting its text (the same result, at a speed that depended on the connection)
+          ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
         try (ResultSet rs = ps.executeQuery()) {
           walked = AuditWalk.walk(rs, bySize, ZERO, pg);
         }

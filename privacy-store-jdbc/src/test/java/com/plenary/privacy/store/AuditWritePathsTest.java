@@ -67,6 +67,45 @@ class AuditWritePathsTest {
     }
   }
 
+  /**
+   * On PostgreSQL a seal reads the frontier of the tree as its own log last left it together with the head; when another node
+   * sealed meanwhile that guess is wrong and the frontier is read again: two nodes sealing in turn, by COPY and by inserts,
+   * keep one chain and one tree, each checkpoint signed over the root of the entries as stored.
+   */
+  @Test
+  void C29_twoNodesSealingInTurnOnPostgresqlKeepOneChainAndOneTree() throws Exception {
+    Path dir = Files.createTempDirectory("plenary-audit-nodes");
+    try (Postgres pg = Postgres.freshSchema(); Store one = Store.open(pg.url(), pg.user(), "", 2, Clock.systemUTC());
+        Store two = Store.open(pg.url(), pg.user(), "", 2, Clock.systemUTC())) {
+      one.audit().keepCheckpoints(AuditCheckpoints.open(dir.resolve("keys"), dir.resolve("one")));
+      two.audit().keepCheckpoints(AuditCheckpoints.open(dir.resolve("keys"), dir.resolve("two")));
+      int n = 0;
+      for (int round = 0; round < BATCHES.length; round++) {
+        List<AuditRecord> records = new ArrayList<>();
+        for (int i = 0; i < BATCHES[round]; i++, n++) {
+          records.add(AuditRecord.recorded("service", "mail", "read").purpose("provide").subject("s-" + n).categories(List.of("user.contact")).build());
+        }
+        AuditLog by = (round % 3 == 2 ? one : two).audit(); // now the same node twice, now the other
+        assertThat(by.appendSealed(records)).isEqualTo(records.size());
+        List<byte[]> leaves = by.sealedFrom(1, n).stream().map(e -> MerkleTree.leafHash(AuditLog.leaf(e))).toList();
+        assertThat(by.treeHead().size()).isEqualTo(n);
+        assertThat(by.treeHead().root()).as("after %d entries", n).isEqualTo(MerkleTree.root(leaves));
+      }
+      for (Store s : List.of(one, two)) {
+        var verified = s.audit().verify();
+        assertThat(verified.intact()).as(verified.detail()).isTrue();
+        assertThat(verified.entries()).isEqualTo(n);
+      }
+      assertThat(one.audit().sharedCheckpoints()).hasSize(BATCHES.length);
+    } finally {
+      try (var files = Files.walk(dir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+  }
+
   /** The entries as read back (leaf bytes), their chain hashes, the stored root and the checkpoints signed. */
   private record Written(List<byte[]> leaves, List<String> hashes, byte[] root, List<String> checkpoints) {}
 
