@@ -24,8 +24,9 @@ import org.postgresql.copy.CopyIn;
 
 /**
  * The audit log's rows as few statements move them: entries written by binary COPY on PostgreSQL and by
- * multi-row inserts elsewhere, a sealer's batch numbered and chained by one {@code UPDATE … FROM unnest}
- * on PostgreSQL, and a proof's nodes and entries read by lists of keys (one statement text whatever the
+ * multi-row inserts elsewhere; on PostgreSQL a seal's reads in one round trip ({@link #lockAndRead}) and its
+ * writes besides the COPY in another ({@link #finishSeal}: the sealer's batch numbered and chained by one
+ * {@code UPDATE … FROM unnest}, the tiles, the head, the checkpoint); and a proof's nodes and entries read by lists of keys (one statement text whatever the
  * proof, so the database plans it once). Plain JDBC on the handle's connection: binding by name through
  * Jdbi made more garbage than the rows. Not thread-safe; each call runs in its caller's transaction.
  */
