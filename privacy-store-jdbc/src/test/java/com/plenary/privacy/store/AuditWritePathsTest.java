@@ -77,8 +77,8 @@ class AuditWritePathsTest {
     Path dir = Files.createTempDirectory("plenary-audit-nodes");
     try (Postgres pg = Postgres.freshSchema(); Store one = Store.open(pg.url(), pg.user(), "", 2, Clock.systemUTC());
         Store two = Store.open(pg.url(), pg.user(), "", 2, Clock.systemUTC())) {
-      one.audit().keepCheckpoints(AuditCheckpoints.open(dir.resolve("keys"), dir.resolve("one")));
-      two.audit().keepCheckpoints(AuditCheckpoints.open(dir.resolve("keys"), dir.resolve("two")));
+      one.audit().keepCheckpoints(AuditCheckpoints.open(dir.resolve("keys"), Files.createDirectories(dir.resolve("one"))));
+      two.audit().keepCheckpoints(AuditCheckpoints.open(dir.resolve("keys"), Files.createDirectories(dir.resolve("two"))));
       int n = 0;
       for (int round = 0; round < BATCHES.length; round++) {
         List<AuditRecord> records = new ArrayList<>();
