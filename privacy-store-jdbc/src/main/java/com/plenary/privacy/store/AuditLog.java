@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGStatement;
 
 /**
  * The tamper-evident audit trail (C14, C29).
@@ -80,6 +81,11 @@ public final class AuditLog {
   private final Jdbi jdbi;
   private final Clock clock;
   private volatile AuditCheckpoints checkpoints;
+  /**
+   * The tree's size as this log's last seal left it: a guess at the frontier the next seal needs, read with the head in one
+   * round trip on PostgreSQL; only a guess (another node may have sealed since), so it is checked against the head.
+   */
+  private volatile long lastTreeSize = -1;
 
   AuditLog(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
@@ -200,23 +206,31 @@ public final class AuditLog {
   private Object[] sealWithin(Handle h, List<AuditRecord> fresh) throws SQLException {
     Connection c = h.getConnection();
     boolean pg = AuditRows.postgres(c);
-    Map<String, Object> head;
-    if (pg) { // the chain's lock and the head in one round trip
-      head = h.createQuery("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tree_size").mapToMap().one();
+    AuditRows.SealRead read;
+    long guess = lastTreeSize;
+    if (pg) {
+      // one round trip: the chain's lock with the head, the entries waiting, and the frontier of the tree as this log last left it
+      // (read under the lock, so exactly what the database holds; used only if the head names that size, else read again below)
+      Wanted w = guess < 0 ? NOTHING : wanted(stored -> MerkleFrontier.of(guess, stored));
+      read = AuditRows.lockAndRead(c, w.levels(), w.indexes(), w.seqs(), AuditLog::key, PENDING_A_SEAL);
     } else {
       h.createUpdate("UPDATE audit_head SET seq = seq WHERE id = 1").execute(); // the chain's lock
-      head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
-    }
-    long seq = ((Number) head.get("seq")).longValue();
-    String prev = (String) head.get("hash");
-    long treeSize = ((Number) head.get("tree_size")).longValue();
-    List<AuditRows.Row> pending = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq IS NULL ORDER BY at, entry_id LIMIT 10000");
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        pending.add(AuditRows.read(rs));
+      Map<String, Object> head = h.createQuery("SELECT seq, hash, tree_size FROM audit_head WHERE id = 1").mapToMap().one();
+      List<AuditRows.Row> waiting = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(AuditRows.SELECT + " WHERE seq IS NULL ORDER BY at, entry_id LIMIT " + PENDING_A_SEAL);
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          waiting.add(AuditRows.read(rs));
+        }
       }
+      read = new AuditRows.SealRead(((Number) head.get("seq")).longValue(), (String) head.get("hash"), ((Number) head.get("tree_size")).longValue(), waiting,
+          null, null);
     }
+    long seq = read.seq();
+    String prev = read.hash();
+    long treeSize = read.treeSize();
+    List<AuditRows.Row> pending = read.pending();
+    lastTreeSize = treeSize;
     if (pending.isEmpty() && fresh.isEmpty() && treeSize == seq) {
       return new Object[] {0, null};
     }
@@ -226,7 +240,8 @@ public final class AuditLog {
         nodes.add(new Object[] {level, index, hash});
       }
     };
-    MerkleFrontier tree = withNodes(h, stored -> MerkleFrontier.of(treeSize, stored));
+    MerkleFrontier tree = read.nodes() != null && treeSize == guess ? MerkleFrontier.of(treeSize, nodes(read.nodes(), read.entries()))
+        : withNodes(h, stored -> MerkleFrontier.of(treeSize, stored));
     MessageDigest sha = sha256();
     // entries sealed before the tree existed (migration V24) join it first, in order
     while (tree.size() < seq) {
@@ -258,7 +273,9 @@ public final class AuditLog {
       tree.append(sha.digest(leaf), store);
       prev = hash;
     }
-    AuditRows.seal(c, chained);
+    if (!pg) {
+      AuditRows.seal(c, chained);
+    }
     // the entries written sealed: numbered and chained here, then written in one stream
     List<AuditRows.Row> written = new ArrayList<>(fresh.size());
     for (AuditRecord r : fresh) {
@@ -277,28 +294,31 @@ public final class AuditLog {
       prev = hash;
     }
     AuditRows.insert(c, written, true);
-    AuditRows.insertNodes(c, nodes);
-    h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash, tree_size = :size WHERE id = 1").bind("seq", seq).bind("hash", prev)
-        .bind("size", tree.size()).execute();
     AuditCheckpoints signing = checkpoints;
     byte[] root = tree.root();
-    String note = null;
-    if (signing != null && tree.size() > treeSize) {
-      // under the head's lock, so the checkpoints of all nodes form one sequence; a size already signed is kept as it was
-      note = signing.sign(tree.size(), root);
-      OffsetDateTime signedAt = clock.instant().atOffset(ZoneOffset.UTC);
-      if (pg) { // one statement: the note kept as it was when the size is signed already, its time set once
-        h.createUpdate("INSERT INTO audit_checkpoint (tree_size, note, signed_at) VALUES (:size, :note, :at) ON CONFLICT (tree_size) "
-            + "DO UPDATE SET signed_at = COALESCE(audit_checkpoint.signed_at, EXCLUDED.signed_at)").bind("size", tree.size()).bind("note", note)
-            .bind("at", signedAt).execute();
-      } else {
+    // under the head's lock, so the checkpoints of all nodes form one sequence; a size already signed is kept as it was
+    String note = signing != null && tree.size() > treeSize ? signing.sign(tree.size(), root) : null;
+    OffsetDateTime signedAt = note == null ? null : clock.instant().atOffset(ZoneOffset.UTC);
+    if (pg) { // the rest in one round trip: the waiting entries' numbers and hashes, the tiles, the head, the checkpoint
+      AuditRows.finishSeal(c, chained, nodes, seq, prev, tree.size(), note, signedAt);
+    } else {
+      AuditRows.insertNodes(c, nodes);
+      h.createUpdate("UPDATE audit_head SET seq = :seq, hash = :hash, tree_size = :size WHERE id = 1").bind("seq", seq).bind("hash", prev)
+          .bind("size", tree.size()).execute();
+      if (note != null) {
         Schedule.insertIfAbsent(h, "audit_checkpoint", "tree_size", tree.size(), "note", note);
         h.createUpdate("UPDATE audit_checkpoint SET signed_at = :at WHERE tree_size = :size AND signed_at IS NULL").bind("at", signedAt)
             .bind("size", tree.size()).execute();
       }
     }
+    lastTreeSize = tree.size();
     return new Object[] {pending.size() + fresh.size(), new TreeHead(tree.size(), root), new Signing(signing, note)};
   }
+
+  /** At most so many entries waiting for the sealer are sealed at once. */
+  private static final int PENDING_A_SEAL = 10_000;
+
+  private static final Wanted NOTHING = new Wanted(new int[0], new long[0], new long[0]);
 
   /**
    * The newest checkpoint signed by any node, as its signed note: from the database's sequence, else
@@ -370,13 +390,29 @@ public final class AuditLog {
    * their text is the same for every proof and the database plans them once.
    */
   private static <T> T withNodes(Handle h, Function<MerkleTree.Nodes, T> computation) {
+    Wanted w = wanted(computation);
+    Map<Long, byte[]> found = new HashMap<>();
+    List<AuditRows.Row> entries;
+    try {
+      AuditRows.nodes(h, w.levels(), w.indexes(), found, AuditLog::key);
+      entries = AuditRows.bySeq(h, w.seqs());
+    } catch (SQLException e) {
+      throw new StoreException("cannot read the audit log's Merkle tree: " + e.getMessage(), e);
+    }
+    return computation.apply(nodes(found, entries));
+  }
+
+  /** The stored nodes ({@code levels[i], indexes[i]}) and the entries ({@code seqs}, for the nodes below the tiles) a computation reads. */
+  private record Wanted(int[] levels, long[] indexes, long[] seqs) {}
+
+  /** What {@code computation} reads, learnt by running it on stand-in hashes (the tree's shape alone decides that, never the hashes). */
+  private static Wanted wanted(Function<MerkleTree.Nodes, ?> computation) {
     Set<Long> wanted = new LinkedHashSet<>();
     byte[] standIn = new byte[MerkleTree.HASH_BYTES];
     computation.apply((level, index) -> {
       wanted.add(key(level, index));
       return standIn;
     });
-    Map<Long, byte[]> found = new HashMap<>();
     List<Long> keys = new ArrayList<>();
     Set<Long> blocks = new LinkedHashSet<>();
     for (long k : wanted) {
@@ -388,31 +424,31 @@ public final class AuditLog {
         blocks.add(first >>> TILE);
       }
     }
-    Map<Long, byte[]> leaves = new HashMap<>(); // leaf index (seq - 1) → leaf hash
-    try {
-      int[] levels = new int[keys.size()];
-      long[] indexes = new long[keys.size()];
-      for (int i = 0; i < levels.length; i++) {
-        levels[i] = (int) (keys.get(i) >>> 58);
-        indexes[i] = keys.get(i) & INDEX_MASK;
-      }
-      AuditRows.nodes(h, levels, indexes, found, AuditLog::key);
-      long[] seqs = new long[blocks.size() << TILE];
-      int n = 0;
-      for (long block : blocks) {
-        for (long s = (block << TILE) + 1; s <= (block + 1) << TILE; s++) {
-          seqs[n++] = s;
-        }
-      }
-      MessageDigest sha = sha256();
-      for (AuditRows.Row e : AuditRows.bySeq(h, seqs)) {
-        sha.update((byte) 0x00);
-        leaves.put(e.seq() - 1, sha.digest(e.leaf()));
-      }
-    } catch (SQLException e) {
-      throw new StoreException("cannot read the audit log's Merkle tree: " + e.getMessage(), e);
+    int[] levels = new int[keys.size()];
+    long[] indexes = new long[keys.size()];
+    for (int i = 0; i < levels.length; i++) {
+      levels[i] = (int) (keys.get(i) >>> 58);
+      indexes[i] = keys.get(i) & INDEX_MASK;
     }
-    return computation.apply((level, index) -> level >= TILE ? found.get(key(level, index)) : below(leaves, level, index));
+    long[] seqs = new long[blocks.size() << TILE];
+    int n = 0;
+    for (long block : blocks) {
+      for (long s = (block << TILE) + 1; s <= (block + 1) << TILE; s++) {
+        seqs[n++] = s;
+      }
+    }
+    return new Wanted(levels, indexes, seqs);
+  }
+
+  /** The tree's nodes from the stored ones read ({@code found}, by {@link #key}) and, below the tiles, hashed from the entries read. */
+  private static MerkleTree.Nodes nodes(Map<Long, byte[]> found, List<AuditRows.Row> entries) {
+    Map<Long, byte[]> leaves = new HashMap<>(); // leaf index (seq - 1) → leaf hash
+    MessageDigest sha = sha256();
+    for (AuditRows.Row e : entries) {
+      sha.update((byte) 0x00);
+      leaves.put(e.seq() - 1, sha.digest(e.leaf()));
+    }
+    return (level, index) -> level >= TILE ? found.get(key(level, index)) : below(leaves, level, index);
   }
 
   /** A node under the stored levels, hashed from its leaves; null when one is missing. */
@@ -587,6 +623,11 @@ public final class AuditLog {
           + "categories, effect, rules, clauses, request_id FROM audit_log_entry WHERE seq IS NOT NULL AND seq <= ? ORDER BY seq")) {
         ps.setFetchSize(10_000);
         ps.setLong(1, headSeq);
+        if (pg) {
+          // never prepared on the server: PgJDBC would then take the time in binary from the fifth check on a connection, and the walk
+          // would parse it entry by entry instead of rewriting its text (the same result, at a speed that depended on the connection)
+          ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
         try (ResultSet rs = ps.executeQuery()) {
           walked = AuditWalk.walk(rs, bySize, ZERO, pg);
         }

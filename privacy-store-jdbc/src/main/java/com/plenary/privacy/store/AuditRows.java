@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,9 @@ import org.postgresql.copy.CopyIn;
 
 /**
  * The audit log's rows as few statements move them: entries written by binary COPY on PostgreSQL and by
- * multi-row inserts elsewhere, a sealer's batch numbered and chained by one {@code UPDATE … FROM unnest}
- * on PostgreSQL, and a proof's nodes and entries read by lists of keys (one statement text whatever the
+ * multi-row inserts elsewhere; on PostgreSQL a seal's reads in one round trip ({@link #lockAndRead}) and its
+ * writes besides the COPY in another ({@link #finishSeal}: the sealer's batch numbered and chained by one
+ * {@code UPDATE … FROM unnest}, the tiles, the head, the checkpoint); and a proof's nodes and entries read by lists of keys (one statement text whatever the
  * proof, so the database plans it once). Plain JDBC on the handle's connection: binding by name through
  * Jdbi made more garbage than the rows. Not thread-safe; each call runs in its caller's transaction.
  */
@@ -282,32 +285,10 @@ final class AuditRows {
 
   /**
    * Gives the written entries {@code chained} (by id) their numbers and hashes, each only while it is
-   * still unsealed: on PostgreSQL one statement over arrays, elsewhere one batch.
+   * still unsealed, in one batch; on PostgreSQL {@link #finishSeal} does it with the rest of the seal.
    */
   static void seal(Connection c, List<Row> chained) throws SQLException {
     if (chained.isEmpty()) {
-      return;
-    }
-    if (postgres(c)) {
-      String[] ids = new String[chained.size()];
-      Long[] seqs = new Long[chained.size()];
-      String[] prevs = new String[chained.size()];
-      String[] hashes = new String[chained.size()];
-      for (int i = 0; i < ids.length; i++) {
-        Row r = chained.get(i);
-        ids[i] = r.id();
-        seqs[i] = r.seq();
-        prevs[i] = r.prev();
-        hashes[i] = r.hash();
-      }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE audit_log_entry e SET seq = v.seq, prev_hash = v.prev, hash = v.hash "
-          + "FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::varchar[]) AS v(id, seq, prev, hash) WHERE e.entry_id = v.id AND e.seq IS NULL")) {
-        ps.setArray(1, c.createArrayOf("varchar", ids));
-        ps.setArray(2, c.createArrayOf("bigint", seqs));
-        ps.setArray(3, c.createArrayOf("varchar", prevs));
-        ps.setArray(4, c.createArrayOf("varchar", hashes));
-        ps.executeUpdate();
-      }
       return;
     }
     try (PreparedStatement ps = c.prepareStatement("UPDATE audit_log_entry SET seq = ?, prev_hash = ?, hash = ? WHERE entry_id = ? AND seq IS NULL")) {
@@ -319,6 +300,142 @@ final class AuditRows {
         ps.addBatch();
       }
       ps.executeBatch();
+    }
+  }
+
+  /**
+   * What a seal reads under the chain's lock: the head ({@code seq}, {@code hash}, {@code treeSize}), the entries waiting to
+   * be sealed, oldest first, and on PostgreSQL the stored nodes asked for (by {@link KeyOf}) and the entries asked for by number.
+   */
+  record SealRead(long seq, String hash, long treeSize, List<Row> pending, Map<Long, byte[]> nodes, List<Row> entries) {}
+
+  private static final String NODES_BY_KEYS = "SELECT n.level, n.idx, n.hash FROM unnest(?::smallint[], ?::bigint[]) AS k(l, i) "
+      + "JOIN audit_tree_node n ON n.level = k.l AND n.idx = k.i";
+
+  /**
+   * On PostgreSQL, in one round trip (one statement text, so planned once): takes the chain's lock and reads the head
+   * ({@code UPDATE … RETURNING}), then — under that lock, each statement seeing what is committed once it holds it — the
+   * entries waiting (at most {@code limit}), the stored nodes {@code levels[i], indexes[i]} and the sealed entries {@code seqs}.
+   */
+  static SealRead lockAndRead(Connection c, int[] levels, long[] indexes, long[] seqs, KeyOf key, int limit) throws SQLException {
+    Short[] ls = new Short[levels.length];
+    Long[] is = new Long[indexes.length];
+    Long[] ss = new Long[seqs.length];
+    for (int i = 0; i < ls.length; i++) {
+      ls[i] = (short) levels[i];
+      is[i] = indexes[i];
+    }
+    for (int i = 0; i < ss.length; i++) {
+      ss[i] = seqs[i];
+    }
+    try (PreparedStatement ps = c.prepareStatement("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, tree_size; "
+        + SELECT + " WHERE seq IS NULL ORDER BY at, entry_id LIMIT " + limit + "; " + NODES_BY_KEYS + "; " + SELECT + " WHERE seq = ANY(?::bigint[])")) {
+      ps.setArray(1, c.createArrayOf("smallint", ls));
+      ps.setArray(2, c.createArrayOf("bigint", is));
+      ps.setArray(3, c.createArrayOf("bigint", ss));
+      ps.execute();
+      long seq;
+      String hash;
+      long treeSize;
+      try (ResultSet rs = ps.getResultSet()) {
+        if (!rs.next()) {
+          throw new SQLException("the audit log has no head");
+        }
+        seq = rs.getLong(1);
+        hash = rs.getString(2);
+        treeSize = rs.getLong(3);
+      }
+      List<Row> pending = new ArrayList<>();
+      ps.getMoreResults();
+      try (ResultSet rs = ps.getResultSet()) {
+        while (rs.next()) {
+          pending.add(read(rs));
+        }
+      }
+      Map<Long, byte[]> nodes = new HashMap<>();
+      ps.getMoreResults();
+      try (ResultSet rs = ps.getResultSet()) {
+        while (rs.next()) {
+          nodes.put(key.of(rs.getInt(1), rs.getLong(2)), HEX.parseHex(rs.getString(3)));
+        }
+      }
+      List<Row> entries = new ArrayList<>();
+      ps.getMoreResults();
+      try (ResultSet rs = ps.getResultSet()) {
+        while (rs.next()) {
+          entries.add(read(rs));
+        }
+      }
+      return new SealRead(seq, hash, treeSize, pending, nodes, entries);
+    }
+  }
+
+  /**
+   * On PostgreSQL, what a seal writes after its new entries, in one round trip: the waiting entries {@code chained} given
+   * their numbers and hashes (each only while still unsealed), the tree's new {@code nodes} ({@code level, index, hash}),
+   * the head moved to {@code seq, hash, treeSize}, and the checkpoint {@code note} signed at that size, when there is one
+   * (a size signed already keeps its note; its time is set once).
+   */
+  static void finishSeal(Connection c, List<Row> chained, List<Object[]> nodes, long seq, String hash, long treeSize, String note, OffsetDateTime signedAt)
+      throws SQLException {
+    StringBuilder sql = new StringBuilder();
+    if (!chained.isEmpty()) {
+      sql.append("UPDATE audit_log_entry e SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM unnest(?::varchar[], ?::bigint[], ?::varchar[], ?::varchar[]) "
+          + "AS v(id, seq, prev, hash) WHERE e.entry_id = v.id AND e.seq IS NULL; ");
+    }
+    if (!nodes.isEmpty()) {
+      sql.append("INSERT INTO audit_tree_node (level, idx, hash) SELECT * FROM unnest(?::smallint[], ?::bigint[], ?::varchar[]); ");
+    }
+    sql.append("UPDATE audit_head SET seq = ?, hash = ?, tree_size = ? WHERE id = 1");
+    if (note != null) {
+      sql.append("; INSERT INTO audit_checkpoint (tree_size, note, signed_at) VALUES (?, ?, ?) ON CONFLICT (tree_size) "
+          + "DO UPDATE SET signed_at = COALESCE(audit_checkpoint.signed_at, EXCLUDED.signed_at)");
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      int p = 1;
+      if (!chained.isEmpty()) {
+        String[] ids = new String[chained.size()];
+        Long[] seqs = new Long[chained.size()];
+        String[] prevs = new String[chained.size()];
+        String[] hashes = new String[chained.size()];
+        for (int i = 0; i < ids.length; i++) {
+          Row r = chained.get(i);
+          ids[i] = r.id();
+          seqs[i] = r.seq();
+          prevs[i] = r.prev();
+          hashes[i] = r.hash();
+        }
+        ps.setArray(p++, c.createArrayOf("varchar", ids));
+        ps.setArray(p++, c.createArrayOf("bigint", seqs));
+        ps.setArray(p++, c.createArrayOf("varchar", prevs));
+        ps.setArray(p++, c.createArrayOf("varchar", hashes));
+      }
+      if (!nodes.isEmpty()) {
+        Short[] levels = new Short[nodes.size()];
+        Long[] indexes = new Long[nodes.size()];
+        String[] hashes = new String[nodes.size()];
+        for (int i = 0; i < levels.length; i++) {
+          Object[] n = nodes.get(i);
+          levels[i] = ((Integer) n[0]).shortValue();
+          indexes[i] = (Long) n[1];
+          hashes[i] = HEX.formatHex((byte[]) n[2]);
+        }
+        ps.setArray(p++, c.createArrayOf("smallint", levels));
+        ps.setArray(p++, c.createArrayOf("bigint", indexes));
+        ps.setArray(p++, c.createArrayOf("varchar", hashes));
+      }
+      ps.setLong(p++, seq);
+      ps.setString(p++, hash);
+      ps.setLong(p++, treeSize);
+      if (note != null) {
+        ps.setLong(p++, treeSize);
+        ps.setString(p++, note);
+        ps.setObject(p, signedAt);
+      }
+      ps.execute();
+      while (ps.getMoreResults() || ps.getUpdateCount() != -1) {
+        // every statement's result consumed: a failure among them has been raised by execute already
+      }
     }
   }
 

@@ -40,7 +40,7 @@ class AuditWalkTest {
       Duration.ofNanos(120_000), Duration.ofNanos(999_999_000), Duration.ofNanos(7_000)};
 
   @Test
-  void rewritesTheDatabasesUtcTextsAsInstantPrintsThem() {
+  void C29_theDatabasesUtcTimeTextsAreRewrittenAsTheEntriesHashedFormWithoutParsing() {
     SplittableRandom random = new SplittableRandom(29);
     for (int i = 0; i < 5_000; i++) {
       long second = random.nextLong(Instant.parse("1000-01-01T00:00:00Z").getEpochSecond(), Instant.parse("9999-12-31T23:59:59Z").getEpochSecond());
@@ -62,7 +62,7 @@ class AuditWalkTest {
   }
 
   @Test
-  void leavesEveryOtherShapeToTheParser() {
+  void C29_everyOtherTimeTextShapeIsLeftToTheParserSoNoEntryIsHashedWrongly() {
     for (String other : List.of("2026-12-03 16:49:18.1234+01", "2026-12-03 16:49:18+05:30", "2026-12-03 16:49:18-00", "0001-12-03 16:49:18+00 BC",
         "12026-12-03 16:49:18+00", "2026-12-03T16:49:18+00", "2026-12-03 16:49:18.+00", "2026-12-03 16:49:18.1234567890+00", "2026-1a-03 16:49:18+00",
         "2026-12-03 16:49:18", "")) {
