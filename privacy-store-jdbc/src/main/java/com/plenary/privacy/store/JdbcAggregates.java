@@ -389,9 +389,18 @@ final class JdbcAggregates implements AggregateRecords {
           + "JOIN UNNEST(" + list.formatted("groups") + ", " + list.formatted("cells") + ") AS k (n, c) ON k.n = x.n " + only + ") g GROUP BY g.c";
       Array groupArray = array(postgres, groups);
       Array cellArray = array(postgres, cellOf);
+      // PostgreSQL has no statistics of the scratch rows (written in this transaction) and would take them for a few, looping over
+      // them for every event; a hash join is what the sizes call for, so nested loops are off for this statement only
+      String nestloop = postgres ? h.createQuery("SELECT current_setting('enable_nestloop')").mapTo(String.class).one() : null;
+      if (postgres) {
+        h.execute("SET LOCAL enable_nestloop = off");
+      }
       period(h.createQuery(statement), from, until).bind("recount", id).bind("groups", (Argument) (p, st, ctx) -> st.setArray(p, groupArray))
           .bind("cells", (Argument) (p, st, ctx) -> st.setArray(p, cellArray))
           .map((rs, ctx) -> out.put(named.get(rs.getInt(1)), rs.getLong(2))).forEach(x -> { });
+      if (postgres) {
+        h.execute("SET LOCAL enable_nestloop = " + (nestloop.equals("off") ? "off" : "on"));
+      }
     }
     h.createUpdate("DELETE FROM aggregate_recount WHERE recount_id = :recount").bind("recount", id).execute();
     return out;
