@@ -73,7 +73,9 @@ public interface AggregateRecords {
   /**
    * The distinct units of each cell of {@code cells} (by {@code query}'s dimensions) among the events of
    * {@code [from, until)} whose cell by {@code finest} {@code counted} accepts: a query's cells counted
-   * again without the finest cells that were withheld. A cell with none is left out.
+   * again without the finest cells that were withheld. A cell with none is left out. The store tests
+   * {@code counted} once for each distinct finest group (not for each unit or event) and counts the
+   * distinct units itself: its answer is one figure a cell.
    */
   Map<List<String>, Long> recount(List<Dimension> finest, List<Dimension> query, Instant from, Instant until, Set<List<String>> cells,
       Predicate<List<String>> counted);

@@ -10,6 +10,7 @@ import com.plenary.privacy.store.crypto.Keys;
 import com.plenary.privacy.store.crypto.Keys.DimensionKey;
 import java.nio.ByteBuffer;
 import java.math.BigDecimal;
+import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -25,8 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Predicate;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.SqlStatements;
 
@@ -106,9 +109,15 @@ final class JdbcAggregates implements AggregateRecords {
    * before ids were time-ordered through their list (V9).
    */
   private static String rows(List<Dimension> dims) {
+    return rows(dims, false);
+  }
+
+  /** {@link #rows(List)}, with an event's absent token (its owner's key gone before it got one) as the empty one when {@code joined}, as a join needs. */
+  private static String rows(List<Dimension> dims, boolean joined) {
     StringBuilder select = new StringBuilder("SELECT ");
     for (int i = 0; i < dims.size(); i++) {
-      select.append(column(dims.get(i))).append(" AS d").append(i).append(", ");
+      Dimension d = dims.get(i);
+      select.append(joined && !d.ofPerson() && d != Dimension.DAY ? "COALESCE(" + column(d) + ", :none)" : column(d)).append(" AS d").append(i).append(", ");
     }
     select.append("COALESCE(e.subject_id, 'b:' || e.browser_id, 'p:' || e.partner_record_id) AS u "
         + "FROM usage_event e LEFT JOIN person_dimension p ON p.subject_id = e.subject_id ");
@@ -305,6 +314,13 @@ final class JdbcAggregates implements AggregateRecords {
     return new Grouped(finestCells, queryCells);
   }
 
+  /**
+   * In three steps inside the transaction: the distinct finest groups of the cells asked are numbered into
+   * {@code aggregate_recount} (V58) by the database; each is read and opened once here and {@code counted}
+   * decides; then the database counts each cell's distinct units over the rows of the groups that count,
+   * named by number. Only groups and cells cross the connection, never a unit. The scratch rows are
+   * deleted before the transaction ends (and go with it if it fails).
+   */
   @Override
   public Map<List<String>, Long> recount(List<Dimension> finest, List<Dimension> query, Instant from, Instant until, Set<List<String>> cells,
       Predicate<List<String>> counted) {
@@ -330,26 +346,72 @@ final class JdbcAggregates implements AggregateRecords {
       }
     }
     String d = names(finest.size());
-    String statement = "SELECT " + d + ", u FROM (" + rows(finest) + ") t " + (where.isEmpty() ? "" : "WHERE " + String.join(" AND ", where) + " ")
-        + "GROUP BY " + d + ", u";
-    Map<List<String>, Set<String>> units = new HashMap<>();
-    period(h.createQuery(statement), from, until).setFetchSize(FETCH)
+    String columns = String.join(", ", finest.stream().map(x -> "dim_" + x.id()).toList());
+    String rows = "(" + rows(finest, true) + ") t ";
+    String only = where.isEmpty() ? "" : "WHERE " + String.join(" AND ", where) + " ";
+    String id = UUID.randomUUID().toString();
+    // 1. the distinct finest groups of those rows (by token: a person's birth date, not their band), numbered and kept in the database
+    period(h.createUpdate("INSERT INTO aggregate_recount (recount_id, n, " + columns + ") SELECT :recount, ROW_NUMBER() OVER (), " + d + " FROM " + rows + only
+        + "GROUP BY " + d), from, until).bind("recount", id).execute();
+    // 2. each group opened (each distinct token once): whether it counts, and for which of the cells asked
+    List<List<String>> named = new ArrayList<>();
+    Map<List<String>, Integer> index = new HashMap<>();
+    List<Integer> groups = new ArrayList<>();
+    List<Integer> cellOf = new ArrayList<>();
+    h.createQuery("SELECT n, " + columns + " FROM aggregate_recount WHERE recount_id = :recount").bind("recount", id).setFetchSize(FETCH)
         .map((rs, ctx) -> {
-          List<String> values = opener.values(finest, rs, 1);
+          List<String> values = opener.values(finest, rs, 2);
           if (counted.test(values)) {
             List<String> cell = new ArrayList<>(queryAt.length);
             for (int i : queryAt) {
               cell.add(values.get(i));
             }
             if (cells.contains(cell)) {
-              units.computeIfAbsent(List.copyOf(cell), c -> new HashSet<>()).add(rs.getString(finest.size() + 1));
+              groups.add(rs.getInt(1));
+              cellOf.add(index.computeIfAbsent(List.copyOf(cell), c -> {
+                named.add(c);
+                return named.size() - 1;
+              }));
             }
           }
           return 0;
         }).forEach(x -> { });
+    // 3. the distinct units of each cell over the groups that count, counted by the database: one row a cell
     Map<List<String>, Long> out = new HashMap<>();
-    units.forEach((cell, us) -> out.put(cell, (long) us.size()));
+    if (!groups.isEmpty()) {
+      List<String> on = new ArrayList<>();
+      for (int i = 0; i < finest.size(); i++) {
+        on.add("x.dim_" + finest.get(i).id() + " = t.d" + i);
+      }
+      String list = postgres ? "CAST(:%s AS integer[])" : "CAST(:%s AS INTEGER ARRAY)";
+      String statement = "SELECT g.c, COUNT(*) FROM (SELECT DISTINCT k.c, t.u FROM " + rows
+          + "JOIN aggregate_recount x ON x.recount_id = :recount AND " + String.join(" AND ", on) + " "
+          + "JOIN UNNEST(" + list.formatted("groups") + ", " + list.formatted("cells") + ") AS k (n, c) ON k.n = x.n " + only + ") g GROUP BY g.c";
+      Array groupArray = array(postgres, groups);
+      Array cellArray = array(postgres, cellOf);
+      // PostgreSQL has no statistics of the scratch rows (written in this transaction) and would take them for a few, looping over
+      // them for every event; a hash join is what the sizes call for, so nested loops are off for this statement only
+      String nestloop = postgres ? h.createQuery("SELECT current_setting('enable_nestloop')").mapTo(String.class).one() : null;
+      if (postgres) {
+        h.execute("SET LOCAL enable_nestloop = off");
+      }
+      period(h.createQuery(statement), from, until).bind("recount", id).bind("groups", (Argument) (p, st, ctx) -> st.setArray(p, groupArray))
+          .bind("cells", (Argument) (p, st, ctx) -> st.setArray(p, cellArray))
+          .map((rs, ctx) -> out.put(named.get(rs.getInt(1)), rs.getLong(2))).forEach(x -> { });
+      if (postgres) {
+        h.execute("SET LOCAL enable_nestloop = " + (nestloop.equals("off") ? "off" : "on"));
+      }
+    }
+    h.createUpdate("DELETE FROM aggregate_recount WHERE recount_id = :recount").bind("recount", id).execute();
     return out;
+  }
+
+  private Array array(boolean postgres, List<Integer> values) {
+    try {
+      return h.getConnection().createArrayOf(postgres ? "integer" : "INTEGER", values.toArray(new Integer[0]));
+    } catch (SQLException e) {
+      throw new StoreException("a recount's list could not be made", e);
+    }
   }
 
   private static String names(int n) {

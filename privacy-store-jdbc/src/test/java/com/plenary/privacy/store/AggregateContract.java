@@ -17,6 +17,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -141,6 +142,11 @@ abstract class AggregateContract extends VaultContract {
     return new Instant[] {from, clock().instant()};
   }
 
+  /** The recount of {@code cells} by {@code query} over {@code period}, in a transaction of its own. */
+  private Map<List<String>, Long> recount(Instant[] period, List<Dimension> query, Set<List<String>> cells, Predicate<List<String>> counted) {
+    return vault().storage().inTransaction(w -> w.aggregates().recount(FINEST, query, period[0], period[1], cells, counted));
+  }
+
   private byte[] bytes(String sql) {
     try (var c = DriverManager.getConnection(url(), user(), ""); var rs = c.createStatement().executeQuery(sql)) {
       return rs.next() ? rs.getBytes(1) : null;
@@ -226,6 +232,92 @@ abstract class AggregateContract extends VaultContract {
     sent.forEach(s -> byHand.computeIfAbsent(values(s, FINEST, at[0], lastDay), v -> new HashMap<>()).merge(s.unit(), 1L, Long::sum));
     assertThat(scanned.keySet()).isEqualTo(byHand.keySet());
     byHand.forEach((cell, units) -> assertThat(scanned.get(cell)).containsExactlyInAnyOrderElementsOf(units.values()));
+  }
+
+  @Test
+  void C27_aRecountCountsTheDistinctUnitsOfTheCellsAskedOverTheFinestCellsThatCountOnly() {
+    List<Sent> sent = new ArrayList<>(someEvents(58, 12, 220));
+    // one person with many events, over several pages and browsers: in several finest cells of one query cell, and in several query cells
+    Person busy = register("DE", "1988-11-30");
+    Random r = new Random(58);
+    for (int i = 0; i < 90; i++) {
+      sent.add(new Sent(busy.id(), busy, Map.of("page", PAGES[r.nextInt(PAGES.length)], "browser", BROWSERS[r.nextInt(BROWSERS.length)],
+          "language", LANGUAGES[r.nextInt(LANGUAGES.length)])));
+    }
+    Instant[] at = new Instant[1];
+    Instant[] period = ownPeriod(() -> {
+      at[0] = clock().instant();
+      append(sent);
+    });
+    LocalDate lastDay = LocalDate.ofInstant(period[1].minusMillis(1), ZoneOffset.UTC);
+    List<List<Dimension>> queries = List.of(List.of(Dimension.PAGE), List.of(Dimension.BROWSER, Dimension.AGE_BAND),
+        List.of(Dimension.DAY, Dimension.COUNTRY, Dimension.LANGUAGE), List.of(Dimension.DEVICE_TYPE, Dimension.PAGE, Dimension.BROWSER));
+    for (int salt = 0; salt < 3; salt++) {
+      int s = salt;
+      // some finest cells count and others not, chosen by a hash of their values: a unit's events are in cells of both kinds
+      Predicate<List<String>> counted = v -> Math.floorMod(v.hashCode() * 31 + s, 3) != 0;
+      for (List<Dimension> query : queries) {
+        Grouped g = vault().storage().inTransaction(w -> w.aggregates().group(FINEST, query, period[0], period[1]));
+        // every other cell asked, and one with no events
+        List<List<String>> all = new ArrayList<>(g.query().keySet());
+        all.sort(Comparator.comparing(Object::toString));
+        Set<List<String>> cells = new HashSet<>();
+        for (int i = s % 2; i < all.size(); i += 2) {
+          cells.add(all.get(i));
+        }
+        List<String> none = new ArrayList<>(all.get(0));
+        none.set(0, "no such value");
+        cells.add(List.copyOf(none));
+        Map<List<String>, Long> expected = new HashMap<>();
+        bruteForce(sent, query, at[0], lastDay, counted).forEach((cell, t) -> {
+          if (cells.contains(cell)) {
+            expected.put(cell, t.units());
+          }
+        });
+        assertThat(expected).as("a test of some cells, not all nor none").isNotEmpty().hasSizeLessThan(cells.size());
+        Map<List<String>, Long> recounted = vault().storage().inTransaction(w -> w.aggregates().recount(FINEST, query, period[0], period[1], cells, counted));
+        assertThat(recounted).as("recount by %s, salt %d", query, s).isEqualTo(expected);
+        // the store's scratch rows go with the transaction
+        assertThat(column("SELECT dim_page FROM aggregate_recount")).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void C27_aRecountCountsAUnitOnceForEveryCellOneOfItsCountedFinestCellsIsIn() {
+    Person anna = register("NL", "1984-03-02");
+    Person bert = register("NL", "1984-03-02");
+    String page = "https://shop.example/recount-by-hand";
+    String elsewhere = "https://shop.example/recount-by-hand-other";
+    List<Sent> made = new ArrayList<>(List.of(new Sent("cookie-recount", null, Map.of("page", elsewhere, "browser", "Firefox")),
+        new Sent(bert.id(), bert, Map.of("page", elsewhere, "browser", "Chrome"))));
+    for (int i = 0; i < 5; i++) {
+      made.addAll(List.of(new Sent(anna.id(), anna, Map.of("page", page, "browser", "Firefox")), new Sent(anna.id(), anna, Map.of("page", page, "browser", "Chrome")),
+          new Sent(bert.id(), bert, Map.of("page", page, "browser", "Chrome"))));
+    }
+    Instant[] period = ownPeriod(() -> append(made));
+    List<Dimension> query = List.of(Dimension.PAGE);
+    List<String> onPage = List.of("shop.example/recount-by-hand");
+    List<String> onOther = List.of("shop.example/recount-by-hand-other");
+    int browser = FINEST.indexOf(Dimension.BROWSER);
+    Set<List<String>> both = Set.of(onPage, onOther);
+    // Chrome's cells left out: anna on the page through Firefox (once, for ten events in two finest cells), bert nowhere, the cookie on the other page
+    assertThat(recount(period, query, both, v -> !v.get(browser).equals("Chrome")))
+        .isEqualTo(Map.of(onPage, 1L, onOther, 1L));
+    // every cell counts: anna and bert on the page, bert and the cookie on the other
+    assertThat(recount(period, query, both, v -> true))
+        .isEqualTo(Map.of(onPage, 2L, onOther, 2L));
+    // only the page asked; a cell with nothing that counts is left out
+    assertThat(recount(period, query, Set.of(onPage), v -> true))
+        .isEqualTo(Map.of(onPage, 2L));
+    assertThat(recount(period, query, both, v -> v.get(browser).equals("Safari")))
+        .isEmpty();
+    // an event whose browser token is absent (its owner's key gone before it got one; its other tokens there) counts as unknown, as the grouping has it
+    tamper("UPDATE usage_event SET dim_browser = NULL WHERE subject_id = '" + bert.id() + "' AND received_at >= TIMESTAMP WITH TIME ZONE '" + period[0] + "'");
+    Grouped g = vault().storage().inTransaction(w -> w.aggregates().group(FINEST, List.of(Dimension.BROWSER), period[0], period[1]));
+    assertThat(g.query().get(List.of(Dimension.UNKNOWN))).isEqualTo(new Tally(1, 6));
+    assertThat(recount(period, query, both, v -> !v.get(browser).equals("Chrome")))
+        .isEqualTo(Map.of(onPage, 2L, onOther, 2L));
   }
 
   @Test
