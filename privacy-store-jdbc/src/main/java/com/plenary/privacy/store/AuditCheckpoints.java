@@ -42,6 +42,8 @@ public final class AuditCheckpoints {
   public static final String KEY_FILE = "audit-checkpoint.key";
   /** The checkpoint file's name in the data directory. */
   public static final String LOG_FILE = "audit-checkpoints.log";
+  /** One monitor a checkpoint file for the logs of this JVM (see {@link #append}). */
+  private static final Map<Path, Object> IN_THIS_JVM = new ConcurrentHashMap<>();
 
   private final NoteSigner signer;
   private final Path log;
@@ -136,6 +138,14 @@ public final class AuditCheckpoints {
     if (size <= lastSize && Files.exists(log)) {
       return;
     }
+    // a file lock is held for the whole JVM, so two logs of one JVM on the same file (nodes in one test process) take turns here first:
+    // the second lock of one JVM would fail (OverlappingFileLockException) instead of waiting
+    synchronized (IN_THIS_JVM.computeIfAbsent(log.toAbsolutePath().normalize(), k -> new Object())) {
+      appendLocked(size, signed);
+    }
+  }
+
+  private void appendLocked(long size, Supplier<String> signed) {
     try (FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       FileLock lock = ch.lock(); // released when the channel closes; another process appends in turn
       assert lock.isValid();
