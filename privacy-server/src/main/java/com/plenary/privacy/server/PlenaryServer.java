@@ -998,7 +998,11 @@ public final class PlenaryServer implements Server {
       // the same path on the deployment of the person's region; the caller sends it there with its credential of that region
       elsewhere.url().ifPresent(url -> ctx.header("Location", url.resolve(ctx.path()).toString()));
     }
-    if (problem.status() >= 500) {
+    if (e instanceof HttpProblem deliberate && deliberate.status() == 503) {
+      // a node that chose not to serve (its event stream behind or unreachable, its database gone): the operator's sign is the
+      // readiness probe and the metrics; one line each, no stack trace, which would only repeat where the answer was made
+      LOG.warn("answered 503: {}", deliberate.getMessage());
+    } else if (problem.status() >= 500) {
       LOG.error("request failed", e);
     } else if (protocolError(e) != null) {
       // the client sent something that is not HTTP (bad chunking, a body shorter than its length, bad multipart): its fault, one line
