@@ -16,6 +16,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -137,6 +138,21 @@ class MessageBatchesTest {
     assertThat(out).filteredOn(e -> e.status() == MessageRecords.Status.QUEUED).hasSize(2).allSatisfy(e -> assertThat(e.attempts()).isZero());
     assertThat(out).noneMatch(e -> e.status() == MessageRecords.Status.SENDING);
     assertThat(countByMessageId(smtp.received())).hasSize(10).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+  }
+
+  @Test
+  void C16_theMessagesOfABatchAreMarkedSentAtTheOneMomentItsAnswersCameBack() throws Exception {
+    List<String> people = queued(12);
+    List<Messages.Delivered> batches = new ArrayList<>();
+    platform.domain().messages().deliverDue(transport, 4, 0, 1, () -> true, batches::add);
+    assertThat(batches).extracting(Messages.Delivered::sent).containsExactly(4, 4, 4, 0);
+    List<MessageRecords.Entry> out = outbox(people);
+    assertThat(out).hasSize(12).allSatisfy(e -> assertThat(e.status()).isEqualTo(MessageRecords.Status.SENT));
+    // alike marks of one batch are equal (one moment, not one a message), so the sender writes them in one statement
+    Map<Instant, Integer> bySentAt = new HashMap<>();
+    out.forEach(e -> bySentAt.merge(e.sentAt(), 1, Integer::sum));
+    assertThat(bySentAt.values()).allSatisfy(n -> assertThat(n).isEqualTo(4));
+    assertThat(countByMessageId(smtp.received())).hasSize(12).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
   }
 
   @Test

@@ -798,8 +798,10 @@ public final class Messages {
     List<MessageRecords.Mark> marks = new ArrayList<>(batch.size());
     List<Entry> bounced = new ArrayList<>();
     int[] counts = new int[3];
+    // one moment for the whole batch: alike marks (all sent on a first attempt, say) are then equal, and markAll writes them in one statement
+    Instant now = enforcer.clock().instant();
     for (int i = 0; i < batch.size(); i++) {
-      MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i));
+      MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i), now);
       marks.add(m);
       switch (m.status()) {
         case SENT -> counts[0]++;
@@ -922,9 +924,8 @@ public final class Messages {
     return result;
   }
 
-  /** How a message's attempt ends: sent; deferred with back-off after a transient failure; or failed (the caller suppresses a hard bounce's address). */
-  private MessageRecords.Mark settle(Entry e, MailTransport.Outcome outcome) {
-    Instant now = enforcer.clock().instant();
+  /** How a message's attempt ends at {@code now}: sent; deferred with back-off after a transient failure; or failed (the caller suppresses a hard bounce's address). */
+  private MessageRecords.Mark settle(Entry e, MailTransport.Outcome outcome, Instant now) {
     int attempts = e.attempts() + 1;
     return switch (outcome.result()) {
       case SENT -> new MessageRecords.Mark(e.id(), Status.SENT, attempts, now, now, null);
