@@ -15,6 +15,9 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -153,6 +156,28 @@ class MessageBatchesTest {
     out.forEach(e -> bySentAt.merge(e.sentAt(), 1, Integer::sum));
     assertThat(bySentAt.values()).allSatisfy(n -> assertThat(n).isEqualTo(4));
     assertThat(countByMessageId(smtp.received())).hasSize(12).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+  }
+
+  @Test
+  void C16_aMessageWhosePersonHasNoAddressOnFileAtSendTimeIsWithdrawnAndTheRestOfItsBatchGoesOut() throws Exception {
+    List<String> people = queued(5);
+    String gone = people.get(2);
+    // the address leaves the vault after the message was queued (behind the platform's back: no use case removes one field alone)
+    try (Connection c = DriverManager.getConnection(platform.config().databaseUrl(), platform.config().databaseUser(), "");
+         PreparedStatement delete = c.prepareStatement("DELETE FROM subject_field WHERE subject_id = ? AND field = 'email'")) {
+      delete.setString(1, gone);
+      assertThat(delete.executeUpdate()).isEqualTo(1);
+    }
+    List<Messages.Delivered> batches = new ArrayList<>();
+    platform.domain().messages().deliverDue(transport, 5, 0, 1, () -> true, batches::add);
+    assertThat(batches.stream().mapToInt(Messages.Delivered::sent).sum()).isEqualTo(4);
+    assertThat(batches.stream().mapToInt(Messages.Delivered::withdrawn).sum()).isEqualTo(1);
+    assertThat(outbox(people)).filteredOn(e -> e.subjectId().equals(gone)).singleElement().satisfies(e -> {
+      assertThat(e.status()).isEqualTo(MessageRecords.Status.WITHDRAWN);
+      assertThat(e.lastError()).isEqualTo("no-address");
+    });
+    assertThat(outbox(people)).filteredOn(e -> !e.subjectId().equals(gone)).hasSize(4).allSatisfy(e -> assertThat(e.status()).isEqualTo(MessageRecords.Status.SENT));
+    assertThat(countByMessageId(smtp.received())).hasSize(4);
   }
 
   @Test

@@ -828,10 +828,11 @@ public final class Messages {
 
   /**
    * Decides again each of the claimed messages {@code claimed} and readies those still permitted, in
-   * {@code w}, set-wise: the suppression list, unsubscriptions and addresses on file of all their
-   * people are each looked up in one query; the engine decides each (service, purpose) group at once
-   * ({@link Enforcer#decideEach}, still one audit entry a message); addresses and texts are opened
-   * together, each with its person's own key; and all are marked in one batch — sending, or withdrawn
+   * {@code w}, set-wise: the suppression list and unsubscriptions of all their people are each looked
+   * up in one query; the engine decides each (service, purpose) group at once
+   * ({@link Enforcer#decideEach}, still one audit entry a message); the addresses of those permitted
+   * are opened together (a person with none on file has the message withdrawn), then their texts, each
+   * with its own key; and all are marked in one batch — sending, or withdrawn
    * with the reason. Answers each message in the order claimed, with its envelope, or none when withdrawn.
    */
   private List<Claimed> claimAll(Work w, List<Entry> claimed, Instant now) {
@@ -849,7 +850,6 @@ public final class Messages {
         unsubscribed.put(e.kind(), out.unsubscribed(people, e.kind()));
       }
     }
-    Set<String> reachable = w.people().havingField(people, "email");
     Map<String, String> stops = new HashMap<>();
     Map<List<String>, List<Entry>> groups = new LinkedHashMap<>();
     claimed.forEach(e -> groups.computeIfAbsent(List.of(e.service(), e.purpose()), k -> new ArrayList<>()).add(e));
@@ -876,14 +876,15 @@ public final class Messages {
           Decision d = decisions.get(e.subjectId());
           if (!d.permits()) {
             stops.put(e.id(), d.rules().isEmpty() ? "default-deny" : d.rules().get(0));
-          } else if (!reachable.contains(e.subjectId())) {
-            stops.put(e.id(), NO_ADDRESS);
           }
         }
       }
     });
+    // the addresses of the messages permitted, opened in one read (one that finds none withdraws its message: no address on file)
+    List<Entry> permitted = claimed.stream().filter(e -> !stops.containsKey(e.id())).toList();
+    Map<String, String> addresses = w.people().openAll(permitted.stream().map(Entry::subjectId).distinct().toList(), "email");
+    permitted.stream().filter(e -> !addresses.containsKey(e.subjectId())).forEach(e -> stops.put(e.id(), NO_ADDRESS));
     List<Entry> going = claimed.stream().filter(e -> !stops.containsKey(e.id())).toList();
-    Map<String, String> addresses = w.people().openAll(going.stream().map(Entry::subjectId).distinct().toList(), "email");
     Map<String, Map.Entry<String, String>> texts = out.openAll(going);
     List<MessageRecords.Mark> marks = new ArrayList<>(claimed.size());
     List<Claimed> result = new ArrayList<>(claimed.size());
