@@ -10,7 +10,9 @@ import com.plenary.privacy.domain.MessageRecords;
 import com.plenary.privacy.domain.MessageRecords.Entry;
 import com.plenary.privacy.domain.MessageRecords.Queued;
 import com.plenary.privacy.domain.MessageRecords.Status;
+import com.plenary.privacy.decision.Facts;
 import com.plenary.privacy.domain.Storage;
+import com.plenary.privacy.policy.Condition;
 import java.nio.charset.StandardCharsets;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -397,6 +399,40 @@ abstract class MessageRecordsContract {
     assertThat(flag(m -> m.resubscribe(s, "service"))).isTrue();
     assertThat(flag(m -> m.resubscribe(s, "service"))).isFalse();
     assertThat(names(m -> m.unsubscribed(s))).containsExactly("marketing");
+  }
+
+  @Test
+  void C16_theFactsOfAGroupLookedUpTogetherAreEachPersonsOwn() {
+    String plain = person();
+    String unsubscribed = person();
+    String suppressed = person();
+    String consenting = person();
+    assertThat(flag(m -> m.unsubscribe(unsubscribed, "marketing", T0))).isTrue();
+    assertThat(flag(m -> m.unsubscribe(plain, "service", T0))).as("not a fact the engine reads").isTrue();
+    assertThat(flag(m -> m.suppress(suppressed, "hard-bounce", T0))).isTrue();
+    domain().consents().grant(Access.subject(consenting, null), consenting, "develop", null);
+    domain().consents().grant(Access.subject(consenting, null), consenting, "improve.analytics", null);
+    List<String> group = List.of(consenting, "s-" + Ids.timeOrdered(), plain, suppressed, unsubscribed);
+    Map<String, Facts> many = storage().inTransaction(w -> w.facts(MAIL, group, T0));
+    assertThat(many.keySet()).containsExactlyElementsOf(group);
+    for (String s : group) {
+      Facts one = storage().inTransaction(w -> w.facts(MAIL, s, T0));
+      assertThat(many.get(s).conditions()).as(s).isEqualTo(one.conditions());
+      assertThat(many.get(s).subjectPolicyVersion()).as(s).isEqualTo(one.subjectPolicyVersion());
+      assertThat(many.get(s).consents()).as(s).containsExactlyInAnyOrderElementsOf(one.consents());
+    }
+    assertThat(many.get(plain).conditions()).isEmpty();
+    assertThat(many.get(plain).subjectPolicyVersion()).isPositive();
+    assertThat(many.get(unsubscribed).conditions()).containsExactly(Condition.UNSUBSCRIBED);
+    assertThat(many.get(suppressed).conditions()).containsExactly(Condition.SUPPRESSED);
+    assertThat(many.get(consenting).consents()).extracting(Facts.Consent::purpose).containsExactly("develop", "improve.analytics");
+    assertThat(many.get(group.get(1)).subjectPolicyVersion()).as("no such person").isZero();
+    // people with the same consents have equal facts: the order of a person's consents does not depend on the order they were given in
+    String other = person();
+    domain().consents().grant(Access.subject(other, null), other, "improve.analytics", null);
+    domain().consents().grant(Access.subject(other, null), other, "develop", null);
+    Map<String, Facts> both = storage().inTransaction(w -> w.facts(MAIL, List.of(consenting, other), T0));
+    assertThat(both.get(other).consents()).isEqualTo(both.get(consenting).consents());
   }
 
   @Test

@@ -202,7 +202,7 @@ public final class Messages {
     List<Callable<Map<String, Integer>>> groups = new ArrayList<>();
     for (int from = 0; from < people.size(); from += BULK_GROUP) {
       List<String> group = people.subList(from, Math.min(people.size(), from + BULK_GROUP));
-      groups.add(() -> storage.inTransaction(w -> queueGroup(w, by, group, kind, template)));
+      groups.add(() -> queueGroup(by, group, kind, template));
     }
     int queued = 0;
     Map<String, Integer> refused = new TreeMap<>();
@@ -263,17 +263,45 @@ public final class Messages {
     return t;
   });
 
-  /** Decides and queues one group of a bulk send in {@code w}; answers counts by rule, and {@link #QUEUED}. */
-  private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Kind kind, Request r) {
-    return queueGroup(w, by, group, visibility.visibleAmong(w, by, group), kind, r);
+  /**
+   * Decides and queues one group of a bulk send in a transaction of its own, under the service's rate
+   * ({@link ServiceRate}). The rate is taken before the group's transaction begins, in the take's own
+   * short transaction: taken inside the group's, the lock on the service's window would be held until
+   * the group commits, so the groups of a send would queue one after another and a slow group would
+   * make the others' takes time out. What to take is counted first, by sorting the group out as its
+   * transaction will (without its locks); the transaction then sorts it out again under the locks and
+   * refuses under {@link #SERVICE_RATE} any beyond what was taken; what the group took and did not
+   * queue is given back once it has ended, all of it when it failed. Answers counts by rule, and {@link #QUEUED}.
+   */
+  private Map<String, Integer> queueGroup(Access by, List<String> group, Kind kind, Request r) {
+    if (by.id().equals(PLATFORM_SERVICE)) {
+      return storage.inTransaction(w -> queueGroup(w, by, group, visibility.visibleAmong(w, by, group), kind, r, Integer.MAX_VALUE));
+    }
+    int wanted = storage.inTransaction(w -> sortOut(w, by, group, w.people().existing(visibility.visibleAmong(w, by, group)), kind, r,
+        enforcer.clock().instant()).toDecide().size());
+    int granted = wanted == 0 ? 0 : serviceRate.take(by.id(), wanted, enforcer.clock().instant());
+    int queued = 0;
+    try {
+      Map<String, Integer> counts = storage.inTransaction(w -> queueGroup(w, by, group, visibility.visibleAmong(w, by, group), kind, r, granted));
+      queued = counts.getOrDefault(QUEUED, 0);
+      return counts;
+    } finally {
+      serviceRate.giveBack(by.id(), granted - queued);
+    }
   }
 
-  /** As {@link #queueGroup(Work, Access, List, Kind, Request)} to those of {@code group} in {@code visible} (a platform notice reaches everyone registered). */
-  private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Set<String> visible, Kind kind, Request r) {
+  /** A group sorted out before its decisions: who goes to the engine, who is refused and why, counts, and each one's idempotency key. */
+  private record Sorted(List<String> toDecide, Map<String, String> refusals, Map<String, Integer> counts, Map<String, String> keys) {}
+
+  /**
+   * Sorts out {@code group} of a bulk send by the gateway's own facts, each looked up for the whole group in one query: not visible
+   * (not in {@code present}), sent before under the idempotency key, suppressed, unsubscribed, at the marketing limit, no address; the
+   * rest go to the engine.
+   */
+  private Sorted sortOut(Work w, Access by, List<String> group, Set<String> present, Kind kind, Request r, Instant now) {
     MessageRecords out = w.messages();
     Map<String, Integer> counts = new TreeMap<>();
     Map<String, String> refusals = new LinkedHashMap<>();
-    Set<String> present = out.lockPeople(visible);
     for (String id : group) {
       if (!present.contains(id)) {
         refusals.put(id, Enforcer.NOT_VISIBLE);
@@ -297,7 +325,6 @@ public final class Messages {
         return true;
       });
     }
-    Instant now = enforcer.clock().instant();
     Set<String> suppressed = open.isEmpty() ? Set.of() : out.suppressed(open);
     Set<String> unsubscribed = kind != Kind.MARKETING && kind.unsubscribable() && !open.isEmpty() ? out.unsubscribed(open, kind.id()) : Set.of();
     Map<String, Integer> recent = kind == Kind.MARKETING && !open.isEmpty() ? out.countsSince(open, kind.id(), now.minus(limits.marketingWindow())) : Map.of();
@@ -316,9 +343,19 @@ public final class Messages {
         toDecide.add(id);
       }
     }
-    if (!by.id().equals(PLATFORM_SERVICE) && !toDecide.isEmpty()) {
-      int granted = serviceRate.take(by.id(), toDecide.size(), now);
-      List<String> over = toDecide.subList(granted, toDecide.size());
+    return new Sorted(toDecide, refusals, counts, keys);
+  }
+
+  private Map<String, Integer> queueGroup(Work w, Access by, List<String> group, Set<String> visible, Kind kind, Request r, int allowance) {
+    MessageRecords out = w.messages();
+    Instant now = enforcer.clock().instant();
+    Sorted sorted = sortOut(w, by, group, out.lockPeople(visible), kind, r, now);
+    Map<String, Integer> counts = sorted.counts();
+    Map<String, String> refusals = sorted.refusals();
+    Map<String, String> keys = sorted.keys();
+    List<String> toDecide = sorted.toDecide();
+    if (toDecide.size() > allowance) {
+      List<String> over = toDecide.subList(allowance, toDecide.size());
       over.forEach(id -> refusals.put(id, SERVICE_RATE));
       over.clear();
     }
@@ -336,9 +373,6 @@ public final class Messages {
         counts.merge(refusal(d).rule(), 1, Integer::sum);
       }
     });
-    if (!by.id().equals(PLATFORM_SERVICE) && batch.size() < toDecide.size()) {
-      serviceRate.giveBack(by.id(), toDecide.size() - batch.size());
-    }
     if (batch.size() >= SHARED_TEXT_FROM && r.fields().isEmpty()) {
       // the same words for everyone of the group, naming none of their fields: sealed once (see addAllShared)
       out.addAllShared(batch, now);
@@ -496,7 +530,7 @@ public final class Messages {
         Map<String, Integer> c = new TreeMap<>();
         languages(w, by, group.stream().filter(present::contains).toList()).forEach((language, those) -> {
           Request r = request(null, kind, text.apply(language), key);
-          queueGroup(w, by, those, Set.copyOf(those), check(r), r).forEach((rule, n) -> c.merge(rule, n, Integer::sum));
+          queueGroup(w, by, those, Set.copyOf(those), check(r), r, Integer.MAX_VALUE).forEach((rule, n) -> c.merge(rule, n, Integer::sum));
         });
         return c;
       });
@@ -798,8 +832,10 @@ public final class Messages {
     List<MessageRecords.Mark> marks = new ArrayList<>(batch.size());
     List<Entry> bounced = new ArrayList<>();
     int[] counts = new int[3];
+    // one moment for the whole batch: alike marks (all sent on a first attempt, say) are then equal, and markAll writes them in one statement
+    Instant now = enforcer.clock().instant();
     for (int i = 0; i < batch.size(); i++) {
-      MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i));
+      MessageRecords.Mark m = settle(batch.get(i).entry(), outcomes.get(i), now);
       marks.add(m);
       switch (m.status()) {
         case SENT -> counts[0]++;
@@ -826,10 +862,11 @@ public final class Messages {
 
   /**
    * Decides again each of the claimed messages {@code claimed} and readies those still permitted, in
-   * {@code w}, set-wise: the suppression list, unsubscriptions and addresses on file of all their
-   * people are each looked up in one query; the engine decides each (service, purpose) group at once
-   * ({@link Enforcer#decideEach}, still one audit entry a message); addresses and texts are opened
-   * together, each with its person's own key; and all are marked in one batch — sending, or withdrawn
+   * {@code w}, set-wise: the suppression list and unsubscriptions of all their people are each looked
+   * up in one query; the engine decides each (service, purpose) group at once
+   * ({@link Enforcer#decideEach}, still one audit entry a message); the addresses of those permitted
+   * are opened together (a person with none on file has the message withdrawn), then their texts, each
+   * with its own key; and all are marked in one batch — sending, or withdrawn
    * with the reason. Answers each message in the order claimed, with its envelope, or none when withdrawn.
    */
   private List<Claimed> claimAll(Work w, List<Entry> claimed, Instant now) {
@@ -847,7 +884,6 @@ public final class Messages {
         unsubscribed.put(e.kind(), out.unsubscribed(people, e.kind()));
       }
     }
-    Set<String> reachable = w.people().havingField(people, "email");
     Map<String, String> stops = new HashMap<>();
     Map<List<String>, List<Entry>> groups = new LinkedHashMap<>();
     claimed.forEach(e -> groups.computeIfAbsent(List.of(e.service(), e.purpose()), k -> new ArrayList<>()).add(e));
@@ -874,14 +910,15 @@ public final class Messages {
           Decision d = decisions.get(e.subjectId());
           if (!d.permits()) {
             stops.put(e.id(), d.rules().isEmpty() ? "default-deny" : d.rules().get(0));
-          } else if (!reachable.contains(e.subjectId())) {
-            stops.put(e.id(), NO_ADDRESS);
           }
         }
       }
     });
+    // the addresses of the messages permitted, opened in one read (one that finds none withdraws its message: no address on file)
+    List<Entry> permitted = claimed.stream().filter(e -> !stops.containsKey(e.id())).toList();
+    Map<String, String> addresses = w.people().openAll(permitted.stream().map(Entry::subjectId).distinct().toList(), "email");
+    permitted.stream().filter(e -> !addresses.containsKey(e.subjectId())).forEach(e -> stops.put(e.id(), NO_ADDRESS));
     List<Entry> going = claimed.stream().filter(e -> !stops.containsKey(e.id())).toList();
-    Map<String, String> addresses = w.people().openAll(going.stream().map(Entry::subjectId).distinct().toList(), "email");
     Map<String, Map.Entry<String, String>> texts = out.openAll(going);
     List<MessageRecords.Mark> marks = new ArrayList<>(claimed.size());
     List<Claimed> result = new ArrayList<>(claimed.size());
@@ -922,9 +959,8 @@ public final class Messages {
     return result;
   }
 
-  /** How a message's attempt ends: sent; deferred with back-off after a transient failure; or failed (the caller suppresses a hard bounce's address). */
-  private MessageRecords.Mark settle(Entry e, MailTransport.Outcome outcome) {
-    Instant now = enforcer.clock().instant();
+  /** How a message's attempt ends at {@code now}: sent; deferred with back-off after a transient failure; or failed (the caller suppresses a hard bounce's address). */
+  private MessageRecords.Mark settle(Entry e, MailTransport.Outcome outcome, Instant now) {
     int attempts = e.attempts() + 1;
     return switch (outcome.result()) {
       case SENT -> new MessageRecords.Mark(e.id(), Status.SENT, attempts, now, now, null);
