@@ -45,11 +45,6 @@ final class MimeMessages {
     return "<" + e.messageId() + "@" + domain + ">";
   }
 
-  /** The one-click link of the envelope's person and kind. */
-  String unsubscribeUrl(Envelope e) {
-    return baseUrl + "/unsubscribe/" + tokens.token(e.subjectId(), e.kind());
-  }
-
   MimeMessage build(Session session, Envelope e) throws MessagingException {
     String id = messageId(e);
     MimeMessage m = new MimeMessage(session) {
@@ -66,7 +61,7 @@ final class MimeMessages {
     if (e.kind().unsubscribable()) {
       String token = tokens.token(e.subjectId(), e.kind());
       String mailto = "mailto:unsubscribe@" + domain + "?subject=" + URLEncoder.encode("unsubscribe " + token, StandardCharsets.UTF_8).replace("+", "%20");
-      m.setHeader("List-Unsubscribe", "<" + unsubscribeUrl(e) + ">, <" + mailto + ">");
+      m.setHeader("List-Unsubscribe", "<" + baseUrl + "/unsubscribe/" + token + ">, <" + mailto + ">");
       m.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
     }
     m.saveChanges();
