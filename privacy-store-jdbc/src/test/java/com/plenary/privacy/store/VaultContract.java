@@ -509,7 +509,7 @@ abstract class VaultContract extends StoreContract {
   }
 
   @Test
-  void theEnginesLookupReadsThePersonsOwnRowByItsPrimaryKeyAlone() throws SQLException {
+  void C24_theEnginesLookupReadsThePersonsOwnRowByItsPrimaryKeyAlone() throws SQLException {
     String id = registerAda();
     Access ada = Access.subject(id, "rq-facts");
     domain().consents().grant(ada, id, "develop", null);
